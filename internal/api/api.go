@@ -1,0 +1,390 @@
+// Package api is Haven's native API: one method table served over
+// POST /api/METHOD (JSON) and over one WebSocket at /api/ws. It translates
+// between the wire and package core and holds no business rule of its
+// own: authentication, the {"ok":...} envelope, error statuses, flood
+// control, metrics and pushes live here; everything else is core's.
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"math"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/havenchat/haven"
+	"github.com/havenchat/haven/internal/core"
+)
+
+// Limiter is flood control per method and key (internal/flood).
+type Limiter interface {
+	Allow(method, key string) (ok bool, retryAfter time.Duration)
+}
+
+// Config is what a Server needs. Core is required.
+type Config struct {
+	Core *core.Service
+	Bus  core.Bus
+	Log  *slog.Logger
+	// Flood limits each signed-in user (or, before sign-in, each client
+	// address) per method. Nil disables flood control.
+	Flood Limiter
+	// Registerer receives the metrics; nil keeps them unregistered.
+	Registerer prometheus.Registerer
+	// Ready reports whether the server can serve (its store reachable).
+	Ready func(ctx context.Context) error
+	// WSQueue is how many outgoing frames a socket may have waiting
+	// before it is cut as too slow (64 by default).
+	WSQueue int
+	// WSInflight is how many requests one socket may have running at
+	// once (32 by default); more wait for a free slot.
+	WSInflight int
+}
+
+// Server serves the native API, health checks and metrics. Create it
+// with New; it is an http.Handler.
+type Server struct {
+	core    *core.Service
+	log     *slog.Logger
+	flood   Limiter
+	ready   func(ctx context.Context) error
+	maxBody int64
+	methods map[string]*method
+	metrics *metrics
+	mux     *http.ServeMux
+
+	wsQueue, wsInflight int
+	sockets             *hub
+	sub                 core.Subscription
+	closing             atomic.Bool
+}
+
+// New returns a Server and subscribes it to the bus for ended sessions.
+func New(cfg Config) (*Server, error) {
+	if cfg.Core == nil {
+		return nil, errors.New("api: Config.Core is required")
+	}
+	s := &Server{
+		core:       cfg.Core,
+		log:        cfg.Log,
+		flood:      cfg.Flood,
+		ready:      cfg.Ready,
+		maxBody:    cfg.Core.Limits().MaxBodyBytes,
+		metrics:    newMetrics(cfg.Registerer),
+		wsQueue:    cfg.WSQueue,
+		wsInflight: cfg.WSInflight,
+		sockets:    newHub(),
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.wsQueue <= 0 {
+		s.wsQueue = 64
+	}
+	if s.wsInflight <= 0 {
+		s.wsInflight = 32
+	}
+	s.methods = make(map[string]*method)
+	for _, m := range s.table() {
+		s.methods[m.name] = m
+	}
+	if cfg.Bus != nil {
+		sub, err := cfg.Bus.Subscribe(core.SubjectSessionsEnded, s.onSessionsEnded)
+		if err != nil {
+			return nil, err
+		}
+		s.sub = sub
+	}
+	s.mux = http.NewServeMux()
+	s.mux.HandleFunc("POST /api/{method}", s.serveHTTP)
+	s.mux.HandleFunc("/api/{method}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", "POST")
+		writeJSON(w, http.StatusMethodNotAllowed, envelope{Error: &wireError{Code: haven.CodeMethodNotFound, Message: "API methods are called with POST"}})
+	})
+	s.mux.HandleFunc("GET /api/ws", s.serveWS)
+	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, envelope{OK: true, Result: "alive"})
+	})
+	s.mux.HandleFunc("GET /readyz", s.serveReady)
+	return s, nil
+}
+
+// ServeHTTP routes a request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// Shutdown marks the server not ready and closes every WebSocket with
+// "going away" once its running requests finish (or ctx ends). Call it
+// after http.Server.Shutdown has stopped new connections.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.closing.Store(true)
+	if s.sub != nil {
+		_ = s.sub.Unsubscribe()
+	}
+	return s.sockets.closeAll(ctx)
+}
+
+// StartClosing makes /readyz fail so a load balancer stops sending work
+// while the server drains.
+func (s *Server) StartClosing() { s.closing.Store(true) }
+
+func (s *Server) serveReady(w http.ResponseWriter, r *http.Request) {
+	if s.closing.Load() {
+		writeJSON(w, http.StatusServiceUnavailable, envelope{Error: &wireError{Code: haven.CodeUnavailable, Message: "shutting down"}})
+		return
+	}
+	if s.ready != nil {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := s.ready(ctx); err != nil {
+			s.log.Warn("not ready", "err", err)
+			writeJSON(w, http.StatusServiceUnavailable, envelope{Error: &wireError{Code: haven.CodeUnavailable, Message: "storage unavailable"}})
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, envelope{OK: true, Result: "ready"})
+}
+
+// envelope is every answer: {"ok":true,"result":...} or
+// {"ok":false,"error":{...}}.
+type envelope struct {
+	OK     bool       `json:"ok"`
+	Result any        `json:"result,omitempty"`
+	Error  *wireError `json:"error,omitempty"`
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status = http.StatusInternalServerError
+		b = []byte(`{"ok":false,"error":{"code":"INTERNAL","message":"internal error"}}`)
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(b, '\n'))
+}
+
+// call is one request on its way through the table.
+type call struct {
+	actor *core.Actor // nil before sign-in
+	ip    string
+	// token is the bearer token the request presented, if any.
+	token string
+	// bind, on a WebSocket, attaches the socket to a new session.
+	bind func(a *core.Actor)
+}
+
+// serveHTTP is POST /api/{method}.
+func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	name := r.PathValue("method")
+	c := &call{ip: clientIP(r), token: bearer(r)}
+	var res any
+	var err error
+	body, rerr := readBody(w, r, s.maxBody)
+	if rerr != nil {
+		err = rerr
+	} else {
+		res, err = s.invoke(r.Context(), name, c, body)
+	}
+	if err != nil {
+		we, status := toWire(err)
+		if we.RetryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(we.RetryAfter))
+		}
+		writeJSON(w, status, envelope{Error: &we})
+		s.metrics.observe(s.metricName(name), we.Code, time.Since(start))
+		return
+	}
+	writeJSON(w, http.StatusOK, envelope{OK: true, Result: res})
+	s.metrics.observe(name, "OK", time.Since(start))
+}
+
+// metricName keeps unknown method names out of metric labels.
+func (s *Server) metricName(name string) string {
+	if _, ok := s.methods[name]; ok {
+		return name
+	}
+	return "unknown"
+}
+
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	if r.ContentLength > limit {
+		return nil, tooLarge(limit)
+	}
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, tooLarge(limit)
+		}
+		return nil, haven.Errorf(haven.CodeMalformedJSON, "the request body could not be read")
+	}
+	return b, nil
+}
+
+func tooLarge(limit int64) error {
+	return haven.Errorf(haven.CodeBodyTooLarge, "the request is larger than %d bytes", limit)
+}
+
+// invoke runs one method for a call from either transport: the method
+// must exist, the session must be valid where one is needed, flood
+// control must allow it, and the params must decode.
+func (s *Server) invoke(ctx context.Context, name string, c *call, params []byte) (any, error) {
+	m, ok := s.methods[name]
+	if !ok {
+		return nil, haven.Errorf(haven.CodeMethodNotFound, "there is no method %q", truncate(name, 64))
+	}
+	if m.auth && c.actor == nil {
+		if c.token == "" {
+			return nil, haven.Errorf(haven.CodeAuthRequired, "%s needs a signed-in session", name)
+		}
+		a, err := s.core.Authenticate(ctx, c.token, c.ip)
+		if err != nil {
+			return nil, err
+		}
+		c.actor = a
+	}
+	if s.flood != nil {
+		key := "ip:" + c.ip
+		if c.actor != nil {
+			key = "u:" + strconv.FormatInt(c.actor.UserID, 10)
+		}
+		if ok, wait := s.flood.Allow(name, key); !ok {
+			return nil, haven.FloodWait(int(math.Ceil(wait.Seconds())))
+		}
+	}
+	if c.actor == nil {
+		c.actor = &core.Actor{IP: c.ip}
+	}
+	return m.run(ctx, c, params)
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}
+
+// bearer returns the token of an "Authorization: Bearer" header.
+func bearer(r *http.Request) string {
+	h := r.Header.Get("Authorization")
+	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		return strings.TrimSpace(h[7:])
+	}
+	return ""
+}
+
+// clientIP is the peer address of the connection. Haven does not trust
+// forwarding headers: a proxy in front should use PROXY-less TCP
+// passthrough or accept that flood control keys on its address.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// hub tracks open sockets by session, to cut them when a session ends.
+type hub struct {
+	mu        sync.Mutex
+	bySession map[int64]map[*socket]struct{}
+	all       map[*socket]struct{}
+}
+
+func newHub() *hub {
+	return &hub{bySession: make(map[int64]map[*socket]struct{}), all: make(map[*socket]struct{})}
+}
+
+func (h *hub) add(s *socket) {
+	h.mu.Lock()
+	h.all[s] = struct{}{}
+	h.mu.Unlock()
+}
+
+// bind moves a socket from the session it served (0 for none) to a new one.
+func (h *hub) bind(s *socket, oldID, sessionID int64) {
+	h.mu.Lock()
+	h.unbindLocked(s, oldID)
+	set := h.bySession[sessionID]
+	if set == nil {
+		set = make(map[*socket]struct{})
+		h.bySession[sessionID] = set
+	}
+	set[s] = struct{}{}
+	h.mu.Unlock()
+}
+
+func (h *hub) remove(s *socket) {
+	h.mu.Lock()
+	delete(h.all, s)
+	if a := s.actor.Load(); a != nil {
+		h.unbindLocked(s, a.SessionID)
+	}
+	h.mu.Unlock()
+}
+
+func (h *hub) unbindLocked(s *socket, sessionID int64) {
+	if set := h.bySession[sessionID]; set != nil {
+		delete(set, s)
+		if len(set) == 0 {
+			delete(h.bySession, sessionID)
+		}
+	}
+}
+
+func (h *hub) ofSession(id int64) []*socket {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make([]*socket, 0, len(h.bySession[id]))
+	for s := range h.bySession[id] {
+		out = append(out, s)
+	}
+	return out
+}
+
+func (h *hub) closeAll(ctx context.Context) error {
+	h.mu.Lock()
+	all := make([]*socket, 0, len(h.all))
+	for s := range h.all {
+		all = append(all, s)
+	}
+	h.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, s := range all {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.drainAndClose(ctx)
+		}()
+	}
+	wg.Wait()
+	return ctx.Err()
+}
+
+// onSessionsEnded cuts the sockets of ended sessions, on every node.
+func (s *Server) onSessionsEnded(data []byte) {
+	var ev core.SessionsEnded
+	if err := json.Unmarshal(data, &ev); err != nil {
+		s.log.Warn("bad sessions-ended event", "err", err)
+		return
+	}
+	for _, id := range ev.SessionIDs {
+		for _, sock := range s.sockets.ofSession(id) {
+			sock.endSession(id)
+		}
+	}
+}

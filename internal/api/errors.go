@@ -1,0 +1,87 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/havenchat/haven"
+)
+
+// statusOf is the one table from error code to HTTP status. Every code in
+// package haven appears here, and docs/api.md lists them all (a test
+// checks both).
+var statusOf = map[string]int{
+	haven.CodeBodyTooLarge:   http.StatusRequestEntityTooLarge,
+	haven.CodeMalformedJSON:  http.StatusBadRequest,
+	haven.CodeUnknownField:   http.StatusBadRequest,
+	haven.CodeWrongType:      http.StatusBadRequest,
+	haven.CodeInvalidUTF8:    http.StatusBadRequest,
+	haven.CodeMethodNotFound: http.StatusNotFound,
+	haven.CodeParamMissing:   http.StatusBadRequest,
+	haven.CodeParamInvalid:   http.StatusBadRequest,
+
+	haven.CodeAuthRequired: http.StatusUnauthorized,
+	haven.CodeTokenInvalid: http.StatusUnauthorized,
+
+	haven.CodePhoneInvalid:         http.StatusBadRequest,
+	haven.CodeEmailInvalid:         http.StatusBadRequest,
+	haven.CodeLoginTokenInvalid:    http.StatusBadRequest,
+	haven.CodeCodeInvalid:          http.StatusBadRequest,
+	haven.CodeCodeExpired:          http.StatusBadRequest,
+	haven.CodeCodeAttemptsExceeded: http.StatusBadRequest,
+	haven.CodeLoginStepInvalid:     http.StatusConflict,
+	haven.CodeCodeDeliveryFailed:   http.StatusBadGateway,
+	haven.CodeDeviceInvalid:        http.StatusBadRequest,
+
+	haven.CodePasswordInvalid:     http.StatusBadRequest,
+	haven.CodePasswordRequired:    http.StatusBadRequest,
+	haven.CodePasswordTooShort:    http.StatusBadRequest,
+	haven.CodePasswordTooLong:     http.StatusBadRequest,
+	haven.CodePasswordNotSet:      http.StatusBadRequest,
+	haven.CodeHintInvalid:         http.StatusBadRequest,
+	haven.CodeRecoveryUnavailable: http.StatusBadRequest,
+
+	haven.CodeFirstNameInvalid: http.StatusBadRequest,
+	haven.CodeLastNameInvalid:  http.StatusBadRequest,
+	haven.CodeBioTooLong:       http.StatusBadRequest,
+	haven.CodeUsernameInvalid:  http.StatusBadRequest,
+	haven.CodeUsernameOccupied: http.StatusConflict,
+	haven.CodeUsernameNotFound: http.StatusNotFound,
+	haven.CodeUserNotFound:     http.StatusNotFound,
+	haven.CodeTooManyIDs:       http.StatusBadRequest,
+
+	haven.CodeSessionNotFound: http.StatusNotFound,
+
+	haven.CodeContactsTooMany:     http.StatusBadRequest,
+	haven.CodeBlockSelf:           http.StatusBadRequest,
+	haven.CodeUserBlocked:         http.StatusForbidden,
+	haven.CodePrivacyKeyInvalid:   http.StatusBadRequest,
+	haven.CodePrivacyValueInvalid: http.StatusBadRequest,
+	haven.CodeAccountTTLInvalid:   http.StatusBadRequest,
+
+	haven.CodeNotFound:    http.StatusNotFound,
+	haven.CodeFloodWait:   http.StatusTooManyRequests,
+	haven.CodeInternal:    http.StatusInternalServerError,
+	haven.CodeUnavailable: http.StatusServiceUnavailable,
+}
+
+// wireError is the error object of the envelope.
+type wireError struct {
+	Code       string `json:"code"`
+	Message    string `json:"message"`
+	RetryAfter int    `json:"retry_after,omitempty"`
+}
+
+// toWire turns any error into what a client may see: a coded error as it
+// is, anything else as INTERNAL with no detail.
+func toWire(err error) (wireError, int) {
+	var he *haven.Error
+	if !errors.As(err, &he) {
+		he = &haven.Error{Code: haven.CodeInternal, Message: "internal error"}
+	}
+	status, ok := statusOf[he.Code]
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	return wireError{Code: he.Code, Message: he.Message, RetryAfter: he.RetryAfter}, status
+}

@@ -1,0 +1,46 @@
+package api
+
+import (
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// metrics are the API's Prometheus series.
+type metrics struct {
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+	sockets  prometheus.Gauge
+	cut      prometheus.Counter
+}
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	m := &metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "haven_api_requests_total",
+			Help: "API requests by method and result code (OK or an error code).",
+		}, []string{"method", "code"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "haven_api_request_duration_seconds",
+			Help:    "Time to answer an API request, by method.",
+			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+		}, []string{"method"}),
+		sockets: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "haven_websockets_open",
+			Help: "WebSocket connections open now.",
+		}),
+		cut: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "haven_websockets_cut_slow_total",
+			Help: "WebSockets closed because their outgoing queue was full.",
+		}),
+	}
+	if reg != nil {
+		reg.MustRegister(m.requests, m.latency, m.sockets, m.cut)
+	}
+	return m
+}
+
+func (m *metrics) observe(method, code string, d time.Duration) {
+	m.requests.WithLabelValues(method, code).Inc()
+	m.latency.WithLabelValues(method).Observe(d.Seconds())
+}

@@ -1,0 +1,330 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/havenchat/haven"
+	"github.com/havenchat/haven/internal/core"
+)
+
+// Close codes of the WebSocket transport beyond RFC 6455's.
+const (
+	// closeSessionEnded: the socket's session was ended (logged out,
+	// terminated from another device, account deleted).
+	closeSessionEnded websocket.StatusCode = 4001
+	// closeTooSlow: the client did not read fast enough; it should
+	// reconnect and catch up from the log.
+	closeTooSlow websocket.StatusCode = 4008
+)
+
+// writeTimeout bounds one frame's write; a peer that stalls longer is cut.
+const writeTimeout = 10 * time.Second
+
+// requestFrame is what a client sends: {"id","method","params"}.
+type requestFrame struct {
+	ID     json.RawMessage `json:"id"`
+	Method string          `json:"method"`
+	Params json.RawMessage `json:"params"`
+}
+
+// responseFrame answers a request: the envelope plus the request's id.
+type responseFrame struct {
+	ID     json.RawMessage `json:"id"`
+	OK     bool            `json:"ok"`
+	Result any             `json:"result,omitempty"`
+	Error  *wireError      `json:"error,omitempty"`
+}
+
+// pushFrame is a server push: {"push":"kind","data":...}.
+type pushFrame struct {
+	Push string `json:"push"`
+	Data any    `json:"data"`
+}
+
+// outFrame is queued for the writer: data to send, or a close to make.
+type outFrame struct {
+	data   []byte
+	code   websocket.StatusCode
+	reason string
+}
+
+// socket is one WebSocket connection.
+type socket struct {
+	srv   *Server
+	conn  *websocket.Conn
+	ip    string
+	actor atomic.Pointer[core.Actor]
+
+	out     chan outFrame
+	slots   chan struct{} // in-flight request slots
+	running sync.WaitGroup
+	// refuse, once set, is the answer to every new request.
+	refuse atomic.Pointer[haven.Error]
+	closed atomic.Bool
+	done   chan struct{}
+}
+
+func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
+	ip := clientIP(r)
+	var actor *core.Actor
+	if tok := bearer(r); tok != "" {
+		a, err := s.core.Authenticate(r.Context(), tok, ip)
+		if err != nil {
+			we, status := toWire(err)
+			writeJSON(w, status, envelope{Error: &we})
+			return
+		}
+		actor = a
+	}
+	if s.closing.Load() {
+		writeJSON(w, http.StatusServiceUnavailable, envelope{Error: &wireError{Code: haven.CodeUnavailable, Message: "shutting down"}})
+		return
+	}
+	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
+	if err != nil {
+		return // Accept has answered the client
+	}
+	conn.SetReadLimit(s.maxBody)
+	sock := &socket{
+		srv:   s,
+		conn:  conn,
+		ip:    ip,
+		out:   make(chan outFrame, s.wsQueue),
+		slots: make(chan struct{}, s.wsInflight),
+		done:  make(chan struct{}),
+	}
+	s.sockets.add(sock)
+	if actor != nil {
+		sock.bind(actor)
+	}
+	s.metrics.sockets.Inc()
+	defer func() {
+		s.sockets.remove(sock)
+		s.metrics.sockets.Dec()
+	}()
+	// The request's context ends when the handler returns; sockets live
+	// beyond Shutdown's wait for handlers, so they get their own.
+	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
+	defer cancel()
+	go sock.writeLoop(ctx)
+	sock.readLoop(ctx)
+	sock.running.Wait()
+}
+
+// bind attaches the socket to a session: its requests act as that
+// session, and ending the session closes the socket.
+func (k *socket) bind(a *core.Actor) {
+	old := k.actor.Swap(&core.Actor{UserID: a.UserID, SessionID: a.SessionID, IP: k.ip})
+	var oldID int64
+	if old != nil {
+		oldID = old.SessionID
+	}
+	k.srv.sockets.bind(k, oldID, a.SessionID)
+}
+
+func (k *socket) readLoop(ctx context.Context) {
+	for {
+		typ, data, err := k.conn.Read(ctx)
+		if err != nil {
+			return
+		}
+		if typ != websocket.MessageText {
+			k.reply(nil, nil, haven.Errorf(haven.CodeMalformedJSON, "frames are JSON text"))
+			continue
+		}
+		var f requestFrame
+		if err := decodeFrame(data, &f); err != nil {
+			k.reply(frameID(data), nil, err)
+			continue
+		}
+		if e := k.refuse.Load(); e != nil {
+			k.reply(f.ID, nil, e)
+			continue
+		}
+		select {
+		case k.slots <- struct{}{}:
+		case <-ctx.Done():
+			return
+		}
+		k.running.Add(1)
+		go k.handle(ctx, f)
+	}
+}
+
+// decodeFrame checks a request frame with the same rules as HTTP bodies.
+func decodeFrame(data []byte, f *requestFrame) error {
+	if err := decodeParams(data, f); err != nil {
+		return err
+	}
+	if !validID(f.ID) {
+		return haven.Errorf(haven.CodeParamInvalid, "a request frame needs an id that is a number or a string")
+	}
+	if f.Method == "" {
+		return haven.Errorf(haven.CodeParamMissing, "a request frame needs a method")
+	}
+	return nil
+}
+
+// frameID recovers the id of a frame that failed the strict decoding, so
+// that the error reaches the right caller; null when there is none.
+func frameID(data []byte) json.RawMessage {
+	var probe struct {
+		ID json.RawMessage `json:"id"`
+	}
+	if json.Unmarshal(data, &probe) != nil || !validID(probe.ID) {
+		return nil
+	}
+	return probe.ID
+}
+
+// validID reports whether a frame id is a JSON number or string.
+func validID(id json.RawMessage) bool {
+	id = bytes.TrimSpace(id)
+	return len(id) > 0 && (id[0] == '"' || id[0] == '-' || (id[0] >= '0' && id[0] <= '9'))
+}
+
+func (k *socket) handle(ctx context.Context, f requestFrame) {
+	defer func() {
+		<-k.slots
+		k.running.Done()
+	}()
+	start := time.Now()
+	c := &call{actor: k.actor.Load(), ip: k.ip, bind: k.bind}
+	res, err := k.srv.invoke(ctx, f.Method, c, f.Params)
+	code := "OK"
+	if err != nil {
+		code = haven.ErrorCode(err)
+	}
+	k.srv.metrics.observe(k.srv.metricName(f.Method), code, time.Since(start))
+	k.reply(f.ID, res, err)
+}
+
+func (k *socket) reply(id json.RawMessage, res any, err error) {
+	if id == nil {
+		id = json.RawMessage("null")
+	}
+	fr := responseFrame{ID: id, OK: err == nil, Result: res}
+	if err != nil {
+		we, _ := toWire(err)
+		fr.Error = &we
+	}
+	b, merr := json.Marshal(fr)
+	if merr != nil {
+		k.srv.log.Error("encoding a response frame", "err", merr)
+		return
+	}
+	k.send(outFrame{data: b})
+}
+
+// push sends a server push; a socket too slow to take it is cut.
+func (k *socket) push(kind string, data any) {
+	b, err := json.Marshal(pushFrame{Push: kind, Data: data})
+	if err != nil {
+		k.srv.log.Error("encoding a push", "err", err)
+		return
+	}
+	k.send(outFrame{data: b})
+}
+
+// send queues a frame without waiting: a full queue means the client is
+// not keeping up, and it is closed rather than waited for.
+func (k *socket) send(f outFrame) {
+	if k.closed.Load() {
+		return
+	}
+	select {
+	case k.out <- f:
+	default:
+		k.srv.metrics.cut.Inc()
+		k.closeNow(closeTooSlow, "too slow: reconnect and resync")
+	}
+}
+
+// closeNow closes the connection without waiting for queued frames.
+func (k *socket) closeNow(code websocket.StatusCode, reason string) {
+	if k.closed.CompareAndSwap(false, true) {
+		go k.conn.Close(code, reason)
+	}
+}
+
+// closeAfterQueue closes the connection once the frames queued before it
+// have been written.
+func (k *socket) closeAfterQueue(code websocket.StatusCode, reason string) {
+	select {
+	case k.out <- outFrame{code: code, reason: reason}:
+	default:
+		k.closeNow(code, reason)
+	}
+}
+
+func (k *socket) writeLoop(ctx context.Context) {
+	defer close(k.done)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case f := <-k.out:
+			if f.data == nil {
+				if k.closed.CompareAndSwap(false, true) {
+					_ = k.conn.Close(f.code, f.reason)
+				}
+				return
+			}
+			wctx, cancel := context.WithTimeout(ctx, writeTimeout)
+			err := k.conn.Write(wctx, websocket.MessageText, f.data)
+			cancel()
+			if err != nil {
+				k.closeNow(websocket.StatusInternalError, "write failed")
+				return
+			}
+		}
+	}
+}
+
+// endSession tells the client its session ended and closes the socket
+// once the requests already running (the logOut that ended it, say) have
+// answered. The socket takes no new request meanwhile.
+func (k *socket) endSession(id int64) {
+	k.refuse.Store(haven.Errorf(haven.CodeTokenInvalid, "the session has ended"))
+	k.push("session.ended", map[string]int64{"session_id": id})
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
+		defer cancel()
+		k.waitIdle(ctx)
+		k.closeAfterQueue(closeSessionEnded, haven.CodeTokenInvalid+": the session has ended")
+	}()
+}
+
+// waitIdle returns when no request of the socket is running, or ctx ends.
+func (k *socket) waitIdle(ctx context.Context) {
+	// The slots in use are the requests still running.
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for len(k.slots) > 0 && ctx.Err() == nil {
+		select {
+		case <-tick.C:
+		case <-ctx.Done():
+		}
+	}
+}
+
+// drainAndClose refuses new requests, waits for running ones to answer,
+// then closes with "going away".
+func (k *socket) drainAndClose(ctx context.Context) {
+	k.refuse.Store(haven.Errorf(haven.CodeUnavailable, "the server is shutting down; reconnect"))
+	k.waitIdle(ctx)
+	k.closeAfterQueue(websocket.StatusGoingAway, "server shutting down")
+	select {
+	case <-k.done:
+	case <-ctx.Done():
+		k.closeNow(websocket.StatusGoingAway, "server shutting down")
+	}
+}

@@ -1,0 +1,385 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"time"
+)
+
+// Serve is the configuration of `haven serve`. LoadServe fills it; every
+// field has passed the checks described on its setting (see --help).
+type Serve struct {
+	// Listen is the host:port to serve HTTP (or HTTPS) on; port 0 picks
+	// a free port.
+	Listen string
+	// DataDir holds the database, uploaded files and keys.
+	DataDir string
+
+	// LogFormat is "text" or "json".
+	LogFormat string
+	// LogLevel is the least severe level logged: one of slog.LevelDebug,
+	// LevelInfo, LevelWarn, LevelError.
+	LogLevel slog.Level
+
+	// TLSCert and TLSKey are PEM files for HTTPS; both set or neither.
+	TLSCert string
+	TLSKey  string
+
+	// ACMEDomains, when not empty, turns on automatic certificates for
+	// these public domains (lower case, no final dot). Excludes TLSCert.
+	ACMEDomains []string
+	// ACMEEmail is the contact given to the certificate authority; may be
+	// empty.
+	ACMEEmail string
+	// ACMECacheDir keeps ACME account keys and certificates; defaults to
+	// DataDir/acme.
+	ACMECacheDir string
+	// ACMEDirectoryURL is the ACME directory; empty means Let's Encrypt.
+	ACMEDirectoryURL string
+
+	// CodeSender is how sign-in codes are delivered: CodeSenderLog or
+	// CodeSenderWebhook.
+	CodeSender string
+	// WebhookURL is the http(s) URL codes are POSTed to when CodeSender
+	// is CodeSenderWebhook, and empty otherwise.
+	WebhookURL string
+	// WebhookAuth, if not empty, is sent as the Authorization header of
+	// each webhook request. Secret: do not log it.
+	WebhookAuth string
+
+	// SMTPHost, when not empty, is the mail server that emails codes;
+	// SMTPFrom is then set too.
+	SMTPHost     string
+	SMTPPort     int
+	SMTPUsername string
+	// SMTPPassword is set exactly when SMTPUsername is. Secret: do not
+	// log it.
+	SMTPPassword string
+	SMTPFrom     string
+	// SMTPTLS is SMTPTLSStartTLS, SMTPTLSImplicit or SMTPTLSNone.
+	SMTPTLS string
+
+	// IPLogging allows client IP addresses to be written to logs and
+	// stored with sessions. Off by default: privacy first.
+	IPLogging bool
+	// ShutdownTimeout bounds how long a shutdown waits for requests in
+	// flight.
+	ShutdownTimeout time.Duration
+	// MaxBody is the largest request body or WebSocket frame, in bytes.
+	MaxBody int64
+
+	// FloodRate is the requests per second allowed per user and method;
+	// FloodBurst how many may come at once above that rate.
+	FloodRate  float64
+	FloodBurst int
+
+	// SigninCodePerIdentifier and SigninCodePerIP are how many sign-in
+	// codes may be requested per hour for one phone number or email, and
+	// from one client IP address.
+	SigninCodePerIdentifier int
+	SigninCodePerIP         int
+
+	// Config is the TOML file the settings were read from, or empty.
+	Config string
+	// SecretFile holds the server's secret key; defaults to
+	// DataDir/secret.key.
+	SecretFile string
+}
+
+// The values of Serve.SMTPTLS.
+const (
+	// SMTPTLSStartTLS connects in plain text and upgrades with STARTTLS,
+	// which the server must support (usually port 587).
+	SMTPTLSStartTLS = "starttls"
+	// SMTPTLSImplicit speaks TLS from the start (usually port 465).
+	SMTPTLSImplicit = "tls"
+	// SMTPTLSNone never encrypts: only for a relay on the same machine.
+	SMTPTLSNone = "none"
+)
+
+// logLevels maps the log-level setting to slog levels.
+var logLevels = map[string]slog.Level{
+	"debug": slog.LevelDebug,
+	"info":  slog.LevelInfo,
+	"warn":  slog.LevelWarn,
+	"error": slog.LevelError,
+}
+
+// serveSettings is the one list of `haven serve` settings: flags, HAVEN_*
+// variables, TOML keys and --help all come from it.
+var serveSettings = []setting[Serve]{
+	{
+		name: "listen", kind: kindString, arg: "ADDR", def: "127.0.0.1:8080",
+		help: "host:port to serve the API and web app on (:8080 for every interface, port 0 for a free one)",
+		set:  func(c *Serve, v string) error { return keep(&c.Listen)(parseListen(v)) },
+	},
+	{
+		name: "data-dir", kind: kindString, arg: "DIR", def: "./haven-data",
+		help: "directory for the database, uploaded files and keys",
+		set: func(c *Serve, v string) error {
+			if v == "" {
+				return errors.New("must not be empty")
+			}
+			c.DataDir = v
+			return nil
+		},
+	},
+	{
+		name: "log-format", kind: kindString, arg: "FORMAT", def: "text",
+		help: "log output format: text or json",
+		set:  func(c *Serve, v string) error { return keep(&c.LogFormat)(oneOf(v, "text", "json")) },
+	},
+	{
+		name: "log-level", kind: kindString, arg: "LEVEL", def: "info",
+		help: "least severe level logged: debug, info, warn or error",
+		set: func(c *Serve, v string) error {
+			l, ok := logLevels[v]
+			if !ok {
+				return errors.New("want debug, info, warn or error")
+			}
+			c.LogLevel = l
+			return nil
+		},
+	},
+	{
+		name: "tls-cert", kind: kindString, arg: "FILE",
+		help: "PEM certificate chain for HTTPS; needs tls-key; excludes acme-domain",
+		set:  func(c *Serve, v string) error { c.TLSCert = v; return nil },
+	},
+	{
+		name: "tls-key", kind: kindString, arg: "FILE",
+		help: "PEM private key for tls-cert",
+		set:  func(c *Serve, v string) error { c.TLSKey = v; return nil },
+	},
+	{
+		name: "acme-domain", kind: kindList, arg: "DOMAINS",
+		help: "comma-separated public domains to get HTTPS certificates for automatically (ACME); excludes tls-cert",
+		set:  func(c *Serve, v string) error { return keep(&c.ACMEDomains)(parseDomains(v)) },
+	},
+	{
+		name: "acme-email", kind: kindString, arg: "EMAIL",
+		help: "contact email given to the certificate authority (optional)",
+		set:  func(c *Serve, v string) error { return keep(&c.ACMEEmail)(optional(parseEmail)(v)) },
+	},
+	{
+		name: "acme-cache-dir", kind: kindString, arg: "DIR", defNote: "<data-dir>/acme",
+		help: "directory for ACME account keys and certificates",
+		set:  func(c *Serve, v string) error { c.ACMECacheDir = v; return nil },
+	},
+	{
+		name: "acme-directory-url", kind: kindString, arg: "URL", defNote: "none (Let's Encrypt)",
+		help: "ACME directory URL of the certificate authority",
+		set:  func(c *Serve, v string) error { return keep(&c.ACMEDirectoryURL)(optional(parseHTTPURL)(v)) },
+	},
+	{
+		name: "code-sender", kind: kindString, arg: "SENDER", def: "log",
+		help: `how sign-in codes are delivered: "log" (written to the server log; development only) or "webhook=URL" (POSTed to URL)`,
+		set: func(c *Serve, v string) error {
+			kind, url, err := parseCodeSender(v)
+			if err == nil {
+				c.CodeSender, c.WebhookURL = kind, url
+			}
+			return err
+		},
+	},
+	{
+		name: "webhook-auth", kind: kindString, arg: "VALUE", secret: true,
+		help: "Authorization header sent with each code-sender webhook request, e.g. \"Bearer TOKEN\"",
+		set:  func(c *Serve, v string) error { c.WebhookAuth = v; return nil },
+	},
+	{
+		name: "smtp-host", kind: kindString, arg: "HOST",
+		help: "mail server for emailing codes; empty turns email off",
+		set:  func(c *Serve, v string) error { return keep(&c.SMTPHost)(optional(parseHost)(v)) },
+	},
+	{
+		name: "smtp-port", kind: kindInt, arg: "PORT", def: "587",
+		help: "mail server port",
+		set:  func(c *Serve, v string) error { return keep(&c.SMTPPort)(parsePort(v, false)) },
+	},
+	{
+		name: "smtp-username", kind: kindString, arg: "NAME",
+		help: "mail server login; needs smtp-password",
+		set:  func(c *Serve, v string) error { c.SMTPUsername = v; return nil },
+	},
+	{
+		name: "smtp-password", kind: kindString, arg: "PASSWORD", secret: true,
+		help: "mail server password",
+		set:  func(c *Serve, v string) error { c.SMTPPassword = v; return nil },
+	},
+	{
+		name: "smtp-from", kind: kindString, arg: "ADDRESS",
+		help: "From address of code emails, e.g. \"Haven <noreply@example.org>\"; required with smtp-host",
+		set:  func(c *Serve, v string) error { return keep(&c.SMTPFrom)(optional(parseFrom)(v)) },
+	},
+	{
+		name: "smtp-tls", kind: kindString, arg: "MODE", def: SMTPTLSStartTLS,
+		help: "mail server encryption: starttls, tls (implicit, usually port 465) or none (local relay only)",
+		set: func(c *Serve, v string) error {
+			return keep(&c.SMTPTLS)(oneOf(v, SMTPTLSStartTLS, SMTPTLSImplicit, SMTPTLSNone))
+		},
+	},
+	{
+		name: "ip-logging", kind: kindBool, def: "false",
+		help: "write client IP addresses to logs and store them with sessions",
+		set:  func(c *Serve, v string) error { return keep(&c.IPLogging)(parseBool(v)) },
+	},
+	{
+		name: "shutdown-timeout", kind: kindDuration, arg: "DURATION", def: "15s",
+		help: "how long a shutdown waits for requests in flight",
+		set: func(c *Serve, v string) error {
+			return keep(&c.ShutdownTimeout)(parsePositiveDuration(v))
+		},
+	},
+	{
+		name: "max-body", kind: kindSize, arg: "SIZE", def: "1MiB",
+		help: "largest request body or WebSocket frame: bytes, or with a unit (512KiB, 1MiB)",
+		set:  func(c *Serve, v string) error { return keep(&c.MaxBody)(parseSize(v)) },
+	},
+	{
+		name: "flood-rate", kind: kindFloat, arg: "PER_SECOND", def: "30",
+		help: "requests per second allowed per user and method",
+		set:  func(c *Serve, v string) error { return keep(&c.FloodRate)(parsePositiveFloat(v)) },
+	},
+	{
+		name: "flood-burst", kind: kindInt, arg: "N", def: "60",
+		help: "requests per user and method allowed at once above flood-rate",
+		set:  func(c *Serve, v string) error { return keep(&c.FloodBurst)(parseInt(v, 1)) },
+	},
+	{
+		name: "signin-code-per-identifier", kind: kindInt, arg: "N", def: "5",
+		help: "sign-in codes that may be requested per hour for one phone number or email",
+		set: func(c *Serve, v string) error {
+			return keep(&c.SigninCodePerIdentifier)(parseInt(v, 1))
+		},
+	},
+	{
+		name: "signin-code-per-ip", kind: kindInt, arg: "N", def: "50",
+		help: "sign-in codes that may be requested per hour from one client IP address",
+		set:  func(c *Serve, v string) error { return keep(&c.SigninCodePerIP)(parseInt(v, 1)) },
+	},
+	{
+		name: configName, kind: kindString, arg: "FILE",
+		help: "TOML file of settings; only as this flag or HAVEN_CONFIG",
+		set:  func(c *Serve, v string) error { c.Config = v; return nil },
+	},
+	{
+		name: "secret-file", kind: kindString, arg: "FILE", defNote: "<data-dir>/secret.key",
+		help: "file holding the server's secret key",
+		set:  func(c *Serve, v string) error { c.SecretFile = v; return nil },
+	},
+}
+
+// serveLoader is built once; it holds no state between loads.
+var serveLoader = newLoader("haven serve",
+	"Runs the Haven messenger server. With no settings it serves on\n"+
+		"127.0.0.1:8080 and keeps everything in ./haven-data.",
+	serveSettings)
+
+// LoadServe builds the configuration of `haven serve` from its defaults,
+// the TOML file named by --config or HAVEN_CONFIG, the HAVEN_* variables of
+// environ (entries "KEY=value", as from os.Environ) and the flags in args
+// (without the program and command names), each overriding the one before.
+//
+// If args ask for help (-h, --help), LoadServe writes usage to stderr and
+// returns flag.ErrHelp. Otherwise it returns either the configuration or
+// an error joining every problem found (errors.Join): unknown flags,
+// HAVEN_* variables and file keys, bad values, and settings that conflict
+// or lack a partner. Each names the setting and the source of its value.
+func LoadServe(args []string, environ []string, stderr io.Writer) (*Serve, error) {
+	c := new(Serve)
+	from, errs, err := serveLoader.load(c, args, environ, stderr)
+	if err != nil {
+		return nil, err
+	}
+	if c.ACMECacheDir == "" {
+		c.ACMECacheDir = filepath.Join(c.DataDir, "acme")
+	}
+	if c.SecretFile == "" {
+		c.SecretFile = filepath.Join(c.DataDir, "secret.key")
+	}
+	errs = append(errs, c.check(from)...)
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return c, nil
+}
+
+// check finds settings that conflict or lack a partner. from gives the
+// source of each setting not left at its default.
+func (c *Serve) check(from map[string]string) []error {
+	var errs []error
+	at := func(name string) string {
+		if src, ok := from[name]; ok {
+			return name + " (" + src + ")"
+		}
+		return name + " (default)"
+	}
+	fail := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	// unused reports settings given explicitly that have no effect because
+	// the feature they belong to is off: almost always a mistake. When
+	// the feature was turned off explicitly (say --acme-domain= over a file
+	// that sets it up), the leftovers are intended and pass.
+	unused := func(feature, why string, names ...string) {
+		if _, set := from[feature]; set {
+			return
+		}
+		for _, n := range names {
+			if _, set := from[n]; set {
+				fail("%s: has no effect %s", at(n), why)
+			}
+		}
+	}
+
+	if c.TLSCert != "" && c.TLSKey == "" {
+		fail("%s: needs tls-key as well", at("tls-cert"))
+	}
+	if c.TLSKey != "" && c.TLSCert == "" {
+		fail("%s: needs tls-cert as well", at("tls-key"))
+	}
+
+	if len(c.ACMEDomains) > 0 {
+		if c.TLSCert != "" {
+			fail("%s and %s: are mutually exclusive; use a certificate file or automatic certificates, not both",
+				at("acme-domain"), at("tls-cert"))
+		}
+	} else {
+		unused("acme-domain", "without acme-domain", "acme-email", "acme-cache-dir", "acme-directory-url")
+	}
+
+	if c.CodeSender != CodeSenderWebhook {
+		unused("code-sender", "unless code-sender is webhook=URL", "webhook-auth")
+	}
+
+	if c.SMTPHost != "" {
+		if c.SMTPFrom == "" {
+			fail("%s: needs smtp-from as well", at("smtp-host"))
+		}
+		if (c.SMTPUsername == "") != (c.SMTPPassword == "") {
+			fail("%s and %s: give both or neither", at("smtp-username"), at("smtp-password"))
+		}
+		if c.SMTPTLS == SMTPTLSNone && c.SMTPPassword != "" && !isLoopbackHost(c.SMTPHost) {
+			fail("%s: would send smtp-password unencrypted to %s; use starttls or tls", at("smtp-tls"), c.SMTPHost)
+		}
+	} else {
+		unused("smtp-host", "without smtp-host",
+			"smtp-port", "smtp-username", "smtp-password", "smtp-from", "smtp-tls")
+	}
+	return errs
+}
+
+// String describes c for logs, with WebhookAuth and SMTPPassword
+// redacted. It has a value receiver so that printing a Serve or a *Serve
+// never shows a secret.
+func (c Serve) String() string {
+	type plain Serve // without this String method
+	for _, secret := range []*string{&c.WebhookAuth, &c.SMTPPassword} {
+		if *secret != "" {
+			*secret = "REDACTED"
+		}
+	}
+	return fmt.Sprintf("%+v", plain(c))
+}

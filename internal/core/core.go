@@ -1,0 +1,149 @@
+// Package core holds Haven's use cases: signing in, sessions, profiles,
+// contacts, privacy and the account's lifetime. It enforces every business
+// rule and limit once, knows nothing of HTTP or SQL, and reaches the world
+// only through the small interfaces it declares (Store, Bus, CodeSender,
+// Clock, PasswordHasher, RateLimiter).
+package core
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/havenchat/haven"
+)
+
+// PasswordHasher hashes and checks cloud passwords (argon2id in
+// internal/password). Both methods may wait for a free slot and return
+// ctx.Err() if the context ends first.
+type PasswordHasher interface {
+	Hash(ctx context.Context, password string) (string, error)
+	Verify(ctx context.Context, password, encoded string) (bool, error)
+}
+
+// RateLimiter answers whether one more event for key is allowed now and,
+// when it is not, how long until it will be.
+type RateLimiter interface {
+	Allow(key string) (ok bool, retryAfter time.Duration)
+}
+
+// Config is what a Service needs. Store, Codes and Passwords are
+// required; the rest have defaults.
+type Config struct {
+	Store     Store
+	Bus       Bus
+	Codes     CodeSender
+	Passwords PasswordHasher
+	Clock     Clock
+	Log       *slog.Logger
+	Limits    haven.Limits
+	// Secret keys the HMAC under which login codes are stored. It must
+	// stay the same across restarts and be shared by every node.
+	Secret []byte
+	// Rand is the source of tokens and codes; crypto/rand by default.
+	Rand io.Reader
+	// IPLogging keeps the client address of each session's last activity.
+	IPLogging bool
+	// CodesPerIdentifier and CodesPerIP limit how often a code may be
+	// requested. Nil means unlimited.
+	CodesPerIdentifier RateLimiter
+	CodesPerIP         RateLimiter
+	// TouchInterval is how stale a session's last-activity time may get
+	// before a request writes it again (one minute by default).
+	TouchInterval time.Duration
+}
+
+// Service runs the use cases. It is safe for concurrent use.
+type Service struct {
+	store      Store
+	bus        Bus
+	codes      CodeSender
+	passwords  PasswordHasher
+	clock      Clock
+	log        *slog.Logger
+	limits     haven.Limits
+	secret     []byte
+	rand       io.Reader
+	ipLogging  bool
+	codesID    RateLimiter
+	codesIP    RateLimiter
+	touchEvery time.Duration
+
+	touchMu sync.Mutex
+	touched map[int64]time.Time // session id → last written activity
+}
+
+// New checks cfg and returns a Service.
+func New(cfg Config) (*Service, error) {
+	if cfg.Store == nil || cfg.Codes == nil || cfg.Passwords == nil {
+		return nil, errors.New("core: Store, Codes and Passwords are required")
+	}
+	if len(cfg.Secret) < 32 {
+		return nil, errors.New("core: Secret must be at least 32 bytes")
+	}
+	s := &Service{
+		store:      cfg.Store,
+		bus:        cfg.Bus,
+		codes:      cfg.Codes,
+		passwords:  cfg.Passwords,
+		clock:      cfg.Clock,
+		log:        cfg.Log,
+		limits:     cfg.Limits,
+		secret:     cfg.Secret,
+		rand:       cfg.Rand,
+		ipLogging:  cfg.IPLogging,
+		codesID:    cfg.CodesPerIdentifier,
+		codesIP:    cfg.CodesPerIP,
+		touchEvery: cfg.TouchInterval,
+		touched:    make(map[int64]time.Time),
+	}
+	if s.clock == nil {
+		s.clock = SystemClock{}
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.limits == (haven.Limits{}) {
+		s.limits = haven.DefaultLimits()
+	}
+	if s.rand == nil {
+		s.rand = rand.Reader
+	}
+	if s.touchEvery == 0 {
+		s.touchEvery = time.Minute
+	}
+	return s, nil
+}
+
+// Limits returns the limits the service enforces.
+func (s *Service) Limits() haven.Limits { return s.limits }
+
+// Actor is who makes a request: the signed-in session, or nobody yet.
+type Actor struct {
+	UserID    int64
+	SessionID int64
+	IP        string
+}
+
+// SignedIn reports whether the actor has a session.
+func (a *Actor) SignedIn() bool { return a != nil && a.SessionID != 0 }
+
+func (s *Service) now() time.Time { return s.clock.Now().UTC() }
+
+// internal wraps an unexpected failure: logged in full, shown as INTERNAL.
+func (s *Service) internal(ctx context.Context, op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var he *haven.Error
+	if errors.As(err, &he) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	s.log.ErrorContext(ctx, "internal error", "op", op, "err", err)
+	return &haven.Error{Code: haven.CodeInternal, Message: fmt.Sprintf("internal error in %s", op)}
+}

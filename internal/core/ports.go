@@ -1,0 +1,48 @@
+package core
+
+import (
+	"context"
+	"time"
+)
+
+// CodeSender delivers one-time codes. Purpose says why the code was sent
+// ("sign_in" or "password_recovery"). Implementations live in
+// internal/codesend.
+type CodeSender interface {
+	// SendCode delivers code to to (an E.164 phone number or an email
+	// address). An error means the person will not get the code.
+	SendCode(ctx context.Context, to, code, purpose string) error
+}
+
+// The purposes a code is sent for.
+const (
+	PurposeSignIn           = "sign_in"
+	PurposePasswordRecovery = "password_recovery"
+)
+
+// Clock tells the time; tests pass a fake one.
+type Clock interface {
+	Now() time.Time
+}
+
+// SystemClock is the real clock.
+type SystemClock struct{}
+
+// Now returns time.Now().
+func (SystemClock) Now() time.Time { return time.Now() }
+
+// Bus carries events between the nodes of a cluster (and within one
+// process). Delivery is at most once: a subscriber that misses an event
+// recovers from the store, so the bus is a hint, never the truth.
+type Bus interface {
+	// Publish sends data to every current subscriber of subject.
+	Publish(ctx context.Context, subject string, data []byte) error
+	// Subscribe calls h for every message published to subject until the
+	// subscription is closed. h must not block for long.
+	Subscribe(subject string, h func(data []byte)) (Subscription, error)
+}
+
+// Subscription is a live interest in a subject.
+type Subscription interface {
+	Unsubscribe() error
+}

@@ -1,0 +1,354 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/havenchat/haven"
+)
+
+// db is where the reads run: the read pool (readDB) or the writer's
+// connection inside a Tx (txn), whose reads see its own writes.
+type db interface {
+	query(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	queryRow(ctx context.Context, query string, args ...any) scanner
+}
+
+// scanner is a *sql.Row or *sql.Rows.
+type scanner interface {
+	Scan(dest ...any) error
+}
+
+// errScanner reports, from Scan, an error met before the query ran.
+type errScanner struct{ err error }
+
+func (e errScanner) Scan(...any) error { return e.err }
+
+// queries implements core.Queries on a db.
+type queries struct {
+	db db
+}
+
+// millis and fromMillis convert times to and from the stored unix
+// milliseconds. The zero time survives the round trip.
+func millis(t time.Time) int64 { return t.UnixMilli() }
+
+func fromMillis(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
+
+// nullString stores "" as NULL, for the columns where "" means none.
+func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
+
+// nullID stores 0 as NULL, for optional references.
+func nullID(id int64) sql.NullInt64 { return sql.NullInt64{Int64: id, Valid: id != 0} }
+
+// noRows turns sql.ErrNoRows into haven.ErrNotFound.
+func noRows(err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return haven.ErrNotFound
+	}
+	return err
+}
+
+const userColumns = `id, first_name, last_name, username, bio, phone, email, deleted,
+	created_at, last_active_at, account_ttl_days, password_hash, password_hint, recovery_email`
+
+func scanUser(sc scanner) (*haven.User, error) {
+	var (
+		u               haven.User
+		phone, email    sql.NullString
+		created, active int64
+	)
+	err := sc.Scan(&u.ID, &u.FirstName, &u.LastName, &u.Username, &u.Bio, &phone, &email, &u.Deleted,
+		&created, &active, &u.AccountTTLDays, &u.Password.Hash, &u.Password.Hint, &u.Password.RecoveryEmail)
+	if err != nil {
+		return nil, noRows(err)
+	}
+	u.Phone, u.Email = phone.String, email.String
+	u.CreatedAt, u.LastActiveAt = fromMillis(created), fromMillis(active)
+	return &u, nil
+}
+
+func (q queries) userBy(ctx context.Context, where string, arg any) (*haven.User, error) {
+	u, err := scanUser(q.db.queryRow(ctx, `SELECT `+userColumns+` FROM users WHERE `+where, arg))
+	if err != nil {
+		return nil, fmt.Errorf("user: %w", err)
+	}
+	return u, nil
+}
+
+// UserByID returns a user, deleted ones included. Errors: haven.ErrNotFound.
+func (q queries) UserByID(ctx context.Context, id int64) (*haven.User, error) {
+	return q.userBy(ctx, `id = ?`, id)
+}
+
+// usersChunk bounds the ids in one IN (...) list, well below SQLite's
+// limit on bound parameters.
+const usersChunk = 512
+
+// UsersByIDs returns the users that exist among ids, in no set order.
+func (q queries) UsersByIDs(ctx context.Context, ids []int64) ([]*haven.User, error) {
+	users := make([]*haven.User, 0, len(ids))
+	for len(ids) > 0 {
+		n := min(len(ids), usersChunk)
+		chunk := ids[:n]
+		ids = ids[n:]
+		// The list is padded to a power of two by repeating an id, so
+		// that only a handful of distinct statements are ever prepared.
+		size := 1
+		for size < n {
+			size *= 2
+		}
+		args := make([]any, size)
+		for i := range args {
+			args[i] = chunk[min(i, n-1)]
+		}
+		query := `SELECT ` + userColumns + ` FROM users WHERE id IN (?` + strings.Repeat(`, ?`, size-1) + `)`
+		rows, err := q.db.query(ctx, query, args...)
+		if err != nil {
+			return nil, fmt.Errorf("users: %w", err)
+		}
+		for rows.Next() {
+			u, err := scanUser(rows)
+			if err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("users: %w", err)
+			}
+			users = append(users, u)
+		}
+		if err := rows.Close(); err != nil {
+			return nil, fmt.Errorf("users: %w", err)
+		}
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("users: %w", err)
+		}
+	}
+	return users, nil
+}
+
+// UserByPhone finds a live account by its normalised phone number.
+// Errors: haven.ErrNotFound.
+func (q queries) UserByPhone(ctx context.Context, phone string) (*haven.User, error) {
+	if phone == "" {
+		return nil, haven.ErrNotFound
+	}
+	return q.userBy(ctx, `phone = ? AND deleted = 0`, phone)
+}
+
+// UserByEmail finds a live account by its normalised email address.
+// Errors: haven.ErrNotFound.
+func (q queries) UserByEmail(ctx context.Context, email string) (*haven.User, error) {
+	if email == "" {
+		return nil, haven.ErrNotFound
+	}
+	return q.userBy(ctx, `email = ? AND deleted = 0`, email)
+}
+
+// UserByUsername finds a live account by its username in any case.
+// Errors: haven.ErrNotFound.
+func (q queries) UserByUsername(ctx context.Context, username string) (*haven.User, error) {
+	canon := haven.CanonicalUsername(username)
+	if canon == "" {
+		return nil, haven.ErrNotFound
+	}
+	return q.userBy(ctx, `username_canon = ? AND deleted = 0`, canon)
+}
+
+// InactiveUsers returns up to limit ids of live accounts whose LastActiveAt
+// plus AccountTTLDays is before now, the longest expired first.
+func (q queries) InactiveUsers(ctx context.Context, now time.Time, limit int) ([]int64, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	// The expression matches the users_expiry index.
+	ids, err := q.ids(ctx, `SELECT id FROM users
+		WHERE deleted = 0 AND last_active_at + account_ttl_days * 86400000 < ?
+		ORDER BY last_active_at + account_ttl_days * 86400000, id LIMIT ?`, millis(now), limit)
+	if err != nil {
+		return nil, fmt.Errorf("inactive users: %w", err)
+	}
+	return ids, nil
+}
+
+// ids runs a query that returns one integer column.
+func (q queries) ids(ctx context.Context, query string, args ...any) ([]int64, error) {
+	rows, err := q.db.query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return scanIDs(rows)
+}
+
+func scanIDs(rows *sql.Rows) ([]int64, error) {
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+const loginAttemptColumns = `id, token_hash, identifier, kind, code_hash, attempts, device,
+	created_at, expires_at, step, user_id, recovery_code_hash`
+
+// LoginAttemptByToken finds an attempt by the hash of its login token.
+// Errors: haven.ErrNotFound.
+func (q queries) LoginAttemptByToken(ctx context.Context, tokenHash []byte) (*haven.LoginAttempt, error) {
+	var (
+		a                haven.LoginAttempt
+		created, expires int64
+		userID           sql.NullInt64
+	)
+	err := q.db.queryRow(ctx, `SELECT `+loginAttemptColumns+` FROM login_attempts WHERE token_hash = ?`, tokenHash).
+		Scan(&a.ID, &a.TokenHash, &a.Identifier, &a.Kind, &a.CodeHash, &a.Attempts, &a.Device,
+			&created, &expires, &a.Step, &userID, &a.RecoveryCodeHash)
+	if err != nil {
+		return nil, fmt.Errorf("login attempt: %w", noRows(err))
+	}
+	a.CreatedAt, a.ExpiresAt = fromMillis(created), fromMillis(expires)
+	a.UserID = userID.Int64
+	return &a, nil
+}
+
+const sessionColumns = `id, user_id, token_hash, device, created_at, last_active_at, ip`
+
+func scanSession(sc scanner) (*haven.Session, error) {
+	var (
+		s               haven.Session
+		created, active int64
+	)
+	if err := sc.Scan(&s.ID, &s.UserID, &s.TokenHash, &s.Device, &created, &active, &s.IP); err != nil {
+		return nil, noRows(err)
+	}
+	s.CreatedAt, s.LastActiveAt = fromMillis(created), fromMillis(active)
+	return &s, nil
+}
+
+// SessionByToken finds a session by the hash of its token.
+// Errors: haven.ErrNotFound.
+func (q queries) SessionByToken(ctx context.Context, tokenHash []byte) (*haven.Session, error) {
+	s, err := scanSession(q.db.queryRow(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE token_hash = ?`, tokenHash))
+	if err != nil {
+		return nil, fmt.Errorf("session: %w", err)
+	}
+	return s, nil
+}
+
+// SessionByID returns a session. Errors: haven.ErrNotFound.
+func (q queries) SessionByID(ctx context.Context, id int64) (*haven.Session, error) {
+	s, err := scanSession(q.db.queryRow(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE id = ?`, id))
+	if err != nil {
+		return nil, fmt.Errorf("session: %w", err)
+	}
+	return s, nil
+}
+
+// UserSessions lists a user's sessions, newest first.
+func (q queries) UserSessions(ctx context.Context, userID int64) ([]*haven.Session, error) {
+	rows, err := q.db.query(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE user_id = ?
+		ORDER BY created_at DESC, id DESC`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("sessions: %w", err)
+	}
+	defer rows.Close()
+	var ss []*haven.Session
+	for rows.Next() {
+		s, err := scanSession(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sessions: %w", err)
+		}
+		ss = append(ss, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sessions: %w", err)
+	}
+	return ss, nil
+}
+
+// Contacts lists owner's contacts ordered by user id.
+func (q queries) Contacts(ctx context.Context, owner int64) ([]haven.Contact, error) {
+	rows, err := q.db.query(ctx, `SELECT user_id, first_name, last_name FROM contacts
+		WHERE owner = ? ORDER BY user_id`, owner)
+	if err != nil {
+		return nil, fmt.Errorf("contacts: %w", err)
+	}
+	defer rows.Close()
+	var cs []haven.Contact
+	for rows.Next() {
+		var c haven.Contact
+		if err := rows.Scan(&c.UserID, &c.FirstName, &c.LastName); err != nil {
+			return nil, fmt.Errorf("contacts: %w", err)
+		}
+		cs = append(cs, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("contacts: %w", err)
+	}
+	return cs, nil
+}
+
+// exists runs a query that selects at most one row and reports whether it
+// found one.
+func (q queries) exists(ctx context.Context, query string, args ...any) (bool, error) {
+	var one int
+	err := q.db.queryRow(ctx, query, args...).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// IsContact reports whether owner has userID among their contacts.
+func (q queries) IsContact(ctx context.Context, owner, userID int64) (bool, error) {
+	ok, err := q.exists(ctx, `SELECT 1 FROM contacts WHERE owner = ? AND user_id = ?`, owner, userID)
+	if err != nil {
+		return false, fmt.Errorf("is contact: %w", err)
+	}
+	return ok, nil
+}
+
+// IsBlocked reports whether owner blocks userID.
+func (q queries) IsBlocked(ctx context.Context, owner, userID int64) (bool, error) {
+	ok, err := q.exists(ctx, `SELECT 1 FROM blocks WHERE owner = ? AND user_id = ?`, owner, userID)
+	if err != nil {
+		return false, fmt.Errorf("is blocked: %w", err)
+	}
+	return ok, nil
+}
+
+// Blocked lists the ids owner blocks, ordered by id.
+func (q queries) Blocked(ctx context.Context, owner int64) ([]int64, error) {
+	ids, err := q.ids(ctx, `SELECT user_id FROM blocks WHERE owner = ? ORDER BY user_id`, owner)
+	if err != nil {
+		return nil, fmt.Errorf("blocked: %w", err)
+	}
+	return ids, nil
+}
+
+// Privacy returns a user's settings, defaults filled in.
+func (q queries) Privacy(ctx context.Context, userID int64) (haven.Privacy, error) {
+	rows, err := q.db.query(ctx, `SELECT key, value FROM privacy WHERE user_id = ?`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("privacy: %w", err)
+	}
+	defer rows.Close()
+	p := haven.DefaultPrivacy()
+	for rows.Next() {
+		var k, v string
+		if err := rows.Scan(&k, &v); err != nil {
+			return nil, fmt.Errorf("privacy: %w", err)
+		}
+		p[haven.PrivacyKey(k)] = haven.Audience(v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("privacy: %w", err)
+	}
+	return p, nil
+}

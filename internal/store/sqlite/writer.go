@@ -1,0 +1,224 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+	"sync/atomic"
+
+	"github.com/havenchat/haven/internal/core"
+)
+
+// Group commit. One goroutine owns the only write connection. Update
+// queues a request; the writer takes the first request and whatever else is
+// already waiting (up to maxBatch), and runs them all in one IMMEDIATE
+// transaction, each inside its own savepoint, so that one fn's failure
+// undoes only that fn's writes. One COMMIT (one fsync of the WAL) then makes
+// the whole batch durable. While it is being synced, the next batch
+// gathers in the queue: the busier the store, the bigger the batches.
+const (
+	maxBatch  = 256
+	queueSize = 4 * maxBatch
+)
+
+// A request's state moves from queued to exactly one of taken (by the
+// writer) or abandoned (by its caller, whose context ended first).
+const (
+	stateQueued int32 = iota
+	stateTaken
+	stateAbandoned
+)
+
+// request is one Update waiting for the writer.
+type request struct {
+	ctx   context.Context
+	fn    func(core.Tx) error
+	state atomic.Int32
+	done  chan error // buffered: the writer never waits for the caller
+
+	// Set by the writer while it runs fn.
+	err   error
+	after []func()
+}
+
+// Update runs fn in a read-write transaction and commits it durably before
+// returning. fn may share the physical transaction with other Updates; its
+// own writes are kept or undone as a unit. If ctx ends before the writer
+// takes the request, Update returns ctx.Err() and fn never runs; once fn
+// has run, Update waits for the commit so that what it returns is true.
+// A panic in fn is recovered and returned as an error. After Close, Update
+// returns ErrClosed.
+func (s *Store) Update(ctx context.Context, fn func(tx core.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	req := &request{ctx: ctx, fn: fn, done: make(chan error, 1)}
+
+	s.mu.RLock()
+	if s.closed {
+		s.mu.RUnlock()
+		return ErrClosed
+	}
+	select {
+	case s.queue <- req:
+		s.mu.RUnlock()
+	case <-ctx.Done():
+		s.mu.RUnlock()
+		return ctx.Err()
+	}
+
+	select {
+	case err := <-req.done:
+		return err
+	case <-ctx.Done():
+		if req.state.CompareAndSwap(stateQueued, stateAbandoned) {
+			return ctx.Err()
+		}
+		// The writer has it: its answer is coming, and is the truth.
+		return <-req.done
+	}
+}
+
+// writer is the goroutine that owns the write connection. It ends when
+// Close has closed the queue and every queued request has been answered.
+func (s *Store) writer() {
+	defer close(s.writerDone)
+	batch := make([]*request, 0, maxBatch)
+	for req := range s.queue {
+		batch = append(batch[:0], req)
+	gather:
+		for len(batch) < maxBatch {
+			select {
+			case r, ok := <-s.queue:
+				if !ok {
+					break gather
+				}
+				batch = append(batch, r)
+			default:
+				break gather
+			}
+		}
+		s.runBatch(batch)
+		clear(batch) // let the requests be collected
+	}
+}
+
+// runBatch runs one batch of requests in one transaction and answers each.
+func (s *Store) runBatch(batch []*request) {
+	live := batch[:0]
+	for _, r := range batch {
+		if !r.state.CompareAndSwap(stateQueued, stateTaken) {
+			continue // abandoned; its caller has gone
+		}
+		if err := r.ctx.Err(); err != nil {
+			r.done <- err
+			continue
+		}
+		live = append(live, r)
+	}
+	if len(live) == 0 {
+		return
+	}
+
+	if err := s.begin(); err != nil {
+		err = fmt.Errorf("sqlite: begin: %w", err)
+		for _, r := range live {
+			r.done <- err
+		}
+		return
+	}
+	// abort ends the transaction without committing and answers everyone:
+	// requests whose fn failed get their own error, the others err.
+	abort := func(err error) {
+		if rbErr := s.wexec(`ROLLBACK`); rbErr != nil {
+			s.log.Warn("sqlite: rollback after failed batch", "err", rbErr)
+		}
+		for _, r := range live {
+			if r.err == nil {
+				r.err = err
+			}
+			r.done <- r.err
+		}
+	}
+	for _, r := range live {
+		if err := s.wexec(`SAVEPOINT u`); err != nil {
+			abort(fmt.Errorf("sqlite: savepoint: %w", err))
+			return
+		}
+		r.err = s.call(r)
+		if r.err != nil {
+			// If SQLite already rolled back the whole transaction (it does
+			// on some I/O errors), ROLLBACK TO fails: give up on the batch.
+			if err := s.wexec(`ROLLBACK TO u`); err != nil {
+				abort(fmt.Errorf("sqlite: transaction lost after a failed update: %w", err))
+				return
+			}
+		}
+		if err := s.wexec(`RELEASE u`); err != nil {
+			abort(fmt.Errorf("sqlite: release savepoint: %w", err))
+			return
+		}
+	}
+	if err := s.wexec(`COMMIT`); err != nil {
+		abort(fmt.Errorf("sqlite: commit: %w", err))
+		return
+	}
+	s.commits.Add(1)
+
+	// Callbacks run here, in commit order, before each caller is answered:
+	// events are published in the order they were committed, and when
+	// Update returns, its callbacks have run.
+	for _, r := range live {
+		if r.err == nil {
+			for _, f := range r.after {
+				s.afterCommit(f)
+			}
+		}
+		r.done <- r.err
+	}
+}
+
+// begin starts the batch transaction. Should an earlier failure have left
+// a transaction open on the connection (a ROLLBACK that failed too), it is
+// rolled back and BEGIN tried once more, rather than failing every batch
+// from then on.
+func (s *Store) begin() error {
+	err := s.wexec(`BEGIN IMMEDIATE`)
+	if err == nil {
+		return nil
+	}
+	if rbErr := s.wexec(`ROLLBACK`); rbErr != nil {
+		return err
+	}
+	s.log.Warn("sqlite: rolled back a transaction left open", "err", err)
+	return s.wexec(`BEGIN IMMEDIATE`)
+}
+
+// call runs r.fn on a Tx bound to the write connection, turning a panic
+// into an error.
+func (s *Store) call(r *request) (err error) {
+	tx := &txn{s: s}
+	tx.queries = queries{db: tx}
+	defer func() {
+		tx.finished = true
+		if p := recover(); p != nil {
+			s.log.Error("sqlite: panic in Update", "panic", p, "stack", string(debug.Stack()))
+			err = fmt.Errorf("sqlite: panic in Update: %v", p)
+		}
+		if err == nil {
+			r.after = tx.after
+		}
+	}()
+	return r.fn(tx)
+}
+
+// afterCommit runs one AfterCommit callback; a panic in it is logged and
+// does not stop the writer.
+func (s *Store) afterCommit(f func()) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.Error("sqlite: panic in AfterCommit callback", "panic", p, "stack", string(debug.Stack()))
+		}
+	}()
+	f()
+}
