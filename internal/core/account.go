@@ -99,18 +99,25 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	deleted := 0
+	seen := make(map[int64]bool)
 	for {
 		ids, err := s.store.InactiveUsers(ctx, now, 100)
 		if err != nil {
 			return deleted, err
 		}
+		progress := false
 		for _, id := range ids {
+			if seen[id] {
+				continue // erase found it active after all
+			}
+			seen[id] = true
+			progress = true
 			if err := s.erase(ctx, id, now); err != nil {
 				return deleted, err
 			}
 			deleted++
 		}
-		if len(ids) < 100 {
+		if len(ids) < 100 || !progress {
 			break
 		}
 	}

@@ -43,6 +43,9 @@ type Options struct {
 	Codes core.CodeSender
 	// Clock replaces the system clock.
 	Clock core.Clock
+	// ACMEHTTPClient, if set, is the HTTP client used to talk to the ACME
+	// certificate authority (tests use it to trust a test CA).
+	ACMEHTTPClient *http.Client
 }
 
 // Server is one running Haven node.
@@ -140,7 +143,7 @@ func New(ctx context.Context, cfg *config.Serve, opt Options) (*Server, error) {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	if s.tls, err = tlsConfig(cfg); err != nil {
+	if s.tls, err = tlsConfig(cfg, opt.ACMEHTTPClient); err != nil {
 		st.Close()
 		return nil, err
 	}
@@ -191,7 +194,7 @@ func codeSender(cfg *config.Serve, log *slog.Logger) (core.CodeSender, error) {
 	return codesend.Router{Phone: phone, Email: mail}, nil
 }
 
-func tlsConfig(cfg *config.Serve) (*tls.Config, error) {
+func tlsConfig(cfg *config.Serve, acmeHTTP *http.Client) (*tls.Config, error) {
 	switch {
 	case cfg.TLSCert != "":
 		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
@@ -206,8 +209,8 @@ func tlsConfig(cfg *config.Serve) (*tls.Config, error) {
 			Cache:      autocert.DirCache(cfg.ACMECacheDir),
 			Email:      cfg.ACMEEmail,
 		}
-		if cfg.ACMEDirectoryURL != "" {
-			m.Client = &acme.Client{DirectoryURL: cfg.ACMEDirectoryURL}
+		if cfg.ACMEDirectoryURL != "" || acmeHTTP != nil {
+			m.Client = &acme.Client{DirectoryURL: cfg.ACMEDirectoryURL, HTTPClient: acmeHTTP}
 		}
 		// TLS-ALPN-01 challenges are answered on the same port, so no
 		// plain-HTTP listener is needed.

@@ -1,0 +1,89 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/havenchat/haven"
+)
+
+type fuzzParams struct {
+	Name  string  `json:"name" required:"true"`
+	Count int     `json:"count"`
+	IDs   []int64 `json:"ids"`
+	Bio   *string `json:"bio"`
+}
+
+func codeOf(err error) string {
+	var he *haven.Error
+	if errors.As(err, &he) {
+		return he.Code
+	}
+	return ""
+}
+
+func TestDecodeParams(t *testing.T) {
+	for in, want := range map[string]string{
+		`{"name":"a"}`:               "",
+		` {"name":"a","ids":[1,2]} `: "",
+		`{"name":"a","bio":null}`:    "",
+		`{"name":"😀 \ud83d\ude00"}`:  "",
+		``:                           haven.CodeParamMissing, // no params: the required one is missing
+		`{}`:                         haven.CodeParamMissing,
+		`{"name":""}`:                haven.CodeParamMissing,
+		`{"name":"a"`:                haven.CodeMalformedJSON,
+		`{"name":"a"}{}`:             haven.CodeMalformedJSON,
+		`{"name":"a"} x`:             haven.CodeMalformedJSON,
+		`[]`:                         haven.CodeWrongType,
+		`"str"`:                      haven.CodeWrongType,
+		`{"name":1}`:                 haven.CodeWrongType,
+		`{"name":"a","count":1.5}`:   haven.CodeWrongType,
+		`{"name":"a","count":99999999999999999999}`: haven.CodeWrongType,
+		`{"name":"a","ids":"1"}`:                    haven.CodeWrongType,
+		`{"name":"a","nick":"b"}`:                   haven.CodeUnknownField,
+		"{\"name\":\"\xff\"}":                       haven.CodeInvalidUTF8,
+		`{"name":"\ud800"}`:                         haven.CodeInvalidUTF8,
+		`{"name":"\udc00x"}`:                        haven.CodeInvalidUTF8,
+		`{"name":"\ud800\u0041"}`:                   haven.CodeInvalidUTF8,
+		`{"name":"\\ud800"}`:                        "", // an escaped backslash, not an escape
+	} {
+		var p fuzzParams
+		if got := codeOf(decodeParams([]byte(in), &p)); got != want {
+			t.Errorf("decodeParams(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// FuzzDecodeParams feeds arbitrary bytes to the request decoder: it must
+// never panic, must answer every failure with a coded error, and what it
+// accepts must be valid UTF-8 JSON whose required field is present.
+func FuzzDecodeParams(f *testing.F) {
+	for _, s := range []string{`{"name":"a"}`, `{"name":"a","ids":[1],"bio":"x"}`, `{"name":"\ud83d\ude00"}`, `[`, `{"name":"\ud800"}`, "\xff", `{"count":1e400}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var p fuzzParams
+		err := decodeParams(data, &p)
+		if err != nil {
+			if codeOf(err) == "" {
+				t.Fatalf("uncoded error %v for %q", err, data)
+			}
+			return
+		}
+		if !utf8.Valid(data) {
+			t.Fatalf("accepted invalid UTF-8 %q", data)
+		}
+		if p.Name == "" {
+			t.Fatalf("accepted %q without the required name", data)
+		}
+		if strings.ContainsRune(p.Name, utf8.RuneError) && !strings.Contains(string(data), "\ufffd") && !strings.Contains(strings.ToLower(string(data)), `\ufffd`) {
+			t.Fatalf("a lone surrogate slipped through in %q", data)
+		}
+		if !json.Valid(data) && len(strings.TrimSpace(string(data))) > 0 {
+			t.Fatalf("accepted invalid JSON %q", data)
+		}
+	})
+}
