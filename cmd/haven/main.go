@@ -40,7 +40,7 @@ func run(args, environ []string, stdout, stderr io.Writer) int {
 	}
 	switch args[0] {
 	case "serve":
-		return serve(args[1:], environ, stderr)
+		return serve(args[1:], environ, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "haven", version)
 		return 0
@@ -52,8 +52,10 @@ func run(args, environ []string, stdout, stderr io.Writer) int {
 	return 2
 }
 
-func serve(args, environ []string, stderr io.Writer) int {
-	cfg, err := config.LoadServe(args, environ, stderr)
+func serve(args, environ []string, stdout, stderr io.Writer) int {
+	// LoadServe writes usage only when asked for it (--help), so it goes
+	// to stdout like "haven help"; errors go to stderr below.
+	cfg, err := config.LoadServe(args, environ, stdout)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
@@ -61,6 +63,10 @@ func serve(args, environ []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "haven serve: %v\n", err)
 		return 2
 	}
+	// Every file Haven makes (the database and its journals, keys,
+	// certificates) is for its own user alone, even in a data directory
+	// others can enter.
+	restrictFileModes()
 	log := newLogger(cfg, stderr)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
