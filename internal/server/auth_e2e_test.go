@@ -378,3 +378,17 @@ func TestSecretsStayOutOfLogs(t *testing.T) {
 		}
 	}
 }
+
+func TestIPLoggingShowsApproximateLocation(t *testing.T) {
+	n := startNode(t, append([]string{"--ip-logging"}, generous...)...)
+	c := &httpCaller{t: t, base: n.url}
+	signUp(t, n, c, "+442079460001", "Ida")
+	var sessions []struct {
+		IP       string `json:"ip"`
+		Location string `json:"location"`
+	}
+	c.call("sessions.list", nil).into(t, &sessions)
+	if len(sessions) != 1 || sessions[0].IP != "127.0.0.1" || sessions[0].Location != "127.0.0.0/24" {
+		t.Fatalf("with IP logging: %+v", sessions)
+	}
+}
