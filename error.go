@@ -115,6 +115,10 @@ const (
 	CodeFloodWait   = "FLOOD_WAIT"
 	CodeInternal    = "INTERNAL"
 	CodeUnavailable = "UNAVAILABLE"
+
+	// Message formatting entities (ValidateEntities).
+	CodeEntitiesInvalid = "ENTITIES_INVALID"
+	CodeEntitiesTooMany = "ENTITIES_TOO_MANY"
 )
 
 // ErrNotFound is returned by stores when a row does not exist. Use

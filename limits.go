@@ -18,6 +18,17 @@ type Limits struct {
 	CodeAttempts      int
 	UsersPerRequest   int
 	ContactsPerImport int
+
+	MessageMax       int // message text, UTF-16 code units
+	CaptionMax       int // media caption, UTF-16 code units
+	GroupMembers     int
+	TitleMax         int // chat title, UTF-16 code units
+	AboutMax         int // chat description
+	HistoryPage      int // messages per history page at most
+	DifferencePage   int // events per difference page at most
+	PinnedDialogs    int
+	ForwardBatch     int // messages per forward at most
+	InviteLinksAlive int // active invite links per chat at most
 }
 
 // DefaultLimits returns the limits of DESIGN.md and the foundation issue.
@@ -36,6 +47,17 @@ func DefaultLimits() Limits {
 		CodeAttempts:      5,
 		UsersPerRequest:   200,
 		ContactsPerImport: 1000,
+
+		MessageMax:       4096,
+		CaptionMax:       1024,
+		GroupMembers:     200_000,
+		TitleMax:         128,
+		AboutMax:         255,
+		HistoryPage:      100,
+		DifferencePage:   10_000,
+		PinnedDialogs:    5,
+		ForwardBatch:     100,
+		InviteLinksAlive: 100,
 	}
 }
 

@@ -10,10 +10,13 @@ const (
 	PrivacyProfilePhoto PrivacyKey = "profile_photo"
 	PrivacyFindByPhone  PrivacyKey = "find_by_phone"
 	PrivacyAddToGroups  PrivacyKey = "add_to_groups"
+	// PrivacyForwards: who may forward my messages with a link to my
+	// account; others' forwards show only my name.
+	PrivacyForwards PrivacyKey = "forwards"
 )
 
 // PrivacyKeys lists every setting, in the order they are shown.
-var PrivacyKeys = []PrivacyKey{PrivacyPhoneNumber, PrivacyLastSeen, PrivacyProfilePhoto, PrivacyFindByPhone, PrivacyAddToGroups}
+var PrivacyKeys = []PrivacyKey{PrivacyPhoneNumber, PrivacyLastSeen, PrivacyProfilePhoto, PrivacyFindByPhone, PrivacyAddToGroups, PrivacyForwards}
 
 // Audience is who a setting lets in.
 type Audience string
@@ -51,6 +54,7 @@ func DefaultPrivacy() Privacy {
 		PrivacyProfilePhoto: Everybody,
 		PrivacyFindByPhone:  Everybody,
 		PrivacyAddToGroups:  Everybody,
+		PrivacyForwards:     Everybody,
 	}
 }
 

@@ -16,7 +16,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -83,7 +82,6 @@ func New(cfg Config) (*Server, error) {
 		metrics:    newMetrics(cfg.Registerer),
 		wsQueue:    cfg.WSQueue,
 		wsInflight: cfg.WSInflight,
-		sockets:    newHub(),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -95,9 +93,10 @@ func New(cfg Config) (*Server, error) {
 		s.wsInflight = 32
 	}
 	s.methods = make(map[string]*method)
-	for _, m := range s.table() {
+	for _, m := range s.allMethods() {
 		s.methods[m.name] = m
 	}
+	s.sockets = newHub(cfg.Bus, s.core, s.log)
 	if cfg.Bus != nil {
 		sub, err := cfg.Bus.Subscribe(core.SubjectSessionsEnded, s.onSessionsEnded)
 		if err != nil {
@@ -130,7 +129,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if s.sub != nil {
 		_ = s.sub.Unsubscribe()
 	}
-	return s.sockets.closeAll(ctx)
+	err := s.sockets.closeAll(ctx)
+	s.sockets.stop()
+	return err
 }
 
 // StartClosing makes /readyz fail so a load balancer stops sending work
@@ -182,7 +183,7 @@ type call struct {
 	// token is the bearer token the request presented, if any.
 	token string
 	// bind, on a WebSocket, attaches the socket to a new session.
-	bind func(a *core.Actor)
+	bind func(ctx context.Context, a *core.Actor)
 }
 
 // serveHTTP is POST /api/{method}.
@@ -296,83 +297,6 @@ func clientIP(r *http.Request) string {
 		return r.RemoteAddr
 	}
 	return host
-}
-
-// hub tracks open sockets by session, to cut them when a session ends.
-type hub struct {
-	mu        sync.Mutex
-	bySession map[int64]map[*socket]struct{}
-	all       map[*socket]struct{}
-}
-
-func newHub() *hub {
-	return &hub{bySession: make(map[int64]map[*socket]struct{}), all: make(map[*socket]struct{})}
-}
-
-func (h *hub) add(s *socket) {
-	h.mu.Lock()
-	h.all[s] = struct{}{}
-	h.mu.Unlock()
-}
-
-// bind moves a socket from the session it served (0 for none) to a new one.
-func (h *hub) bind(s *socket, oldID, sessionID int64) {
-	h.mu.Lock()
-	h.unbindLocked(s, oldID)
-	set := h.bySession[sessionID]
-	if set == nil {
-		set = make(map[*socket]struct{})
-		h.bySession[sessionID] = set
-	}
-	set[s] = struct{}{}
-	h.mu.Unlock()
-}
-
-func (h *hub) remove(s *socket) {
-	h.mu.Lock()
-	delete(h.all, s)
-	if a := s.actor.Load(); a != nil {
-		h.unbindLocked(s, a.SessionID)
-	}
-	h.mu.Unlock()
-}
-
-func (h *hub) unbindLocked(s *socket, sessionID int64) {
-	if set := h.bySession[sessionID]; set != nil {
-		delete(set, s)
-		if len(set) == 0 {
-			delete(h.bySession, sessionID)
-		}
-	}
-}
-
-func (h *hub) ofSession(id int64) []*socket {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	out := make([]*socket, 0, len(h.bySession[id]))
-	for s := range h.bySession[id] {
-		out = append(out, s)
-	}
-	return out
-}
-
-func (h *hub) closeAll(ctx context.Context) error {
-	h.mu.Lock()
-	all := make([]*socket, 0, len(h.all))
-	for s := range h.all {
-		all = append(all, s)
-	}
-	h.mu.Unlock()
-	var wg sync.WaitGroup
-	for _, s := range all {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			s.drainAndClose(ctx)
-		}()
-	}
-	wg.Wait()
-	return ctx.Err()
 }
 
 // onSessionsEnded cuts the sockets of ended sessions, on every node.

@@ -116,7 +116,10 @@ type terminated struct {
 	Count int `json:"count"`
 }
 
-// table is the method table: every method of the native API.
+// allMethods is the method table: every method of the native API.
+func (s *Server) allMethods() []*method { return append(s.table(), s.chatTable()...) }
+
+// table is the accounts part of the method table.
 func (s *Server) table() []*method {
 	co := s.core
 	// authorized binds a WebSocket to the session a sign-in step made.
@@ -125,7 +128,7 @@ func (s *Server) table() []*method {
 			return nil, err
 		}
 		if a.Status == core.StatusAuthorized && c.bind != nil {
-			c.bind(&core.Actor{UserID: a.User.ID, SessionID: a.SessionID})
+			c.bind(context.Background(), &core.Actor{UserID: a.User.ID, SessionID: a.SessionID})
 		}
 		return a, nil
 	}
@@ -158,7 +161,7 @@ func (s *Server) table() []*method {
 				return nil, err
 			}
 			if c.bind != nil {
-				c.bind(a)
+				c.bind(ctx, a)
 			}
 			return co.Me(ctx, a)
 		}),

@@ -63,6 +63,10 @@ type socket struct {
 	ip    string
 	actor atomic.Pointer[core.Actor]
 
+	// chats are the chats whose pushes the socket receives; the hub
+	// owns it, under its lock.
+	chats map[int64]struct{}
+
 	out     chan outFrame
 	slots   chan struct{} // in-flight request slots
 	running sync.WaitGroup
@@ -103,7 +107,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	}
 	s.sockets.add(sock)
 	if actor != nil {
-		sock.bind(actor)
+		sock.bind(r.Context(), actor)
 	}
 	s.metrics.sockets.Inc()
 	defer func() {
@@ -121,13 +125,10 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 
 // bind attaches the socket to a session: its requests act as that
 // session, and ending the session closes the socket.
-func (k *socket) bind(a *core.Actor) {
-	old := k.actor.Swap(&core.Actor{UserID: a.UserID, SessionID: a.SessionID, IP: k.ip})
-	var oldID int64
-	if old != nil {
-		oldID = old.SessionID
-	}
-	k.srv.sockets.bind(k, oldID, a.SessionID)
+func (k *socket) bind(ctx context.Context, a *core.Actor) {
+	now := &core.Actor{UserID: a.UserID, SessionID: a.SessionID, IP: k.ip}
+	old := k.actor.Swap(now)
+	k.srv.sockets.bind(ctx, k, old, now)
 }
 
 func (k *socket) readLoop(ctx context.Context) {

@@ -127,18 +127,33 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 	return deleted, nil
 }
 
-// RunJanitor calls Sweep every interval until ctx ends.
+// RunJanitor calls Sweep every interval and ExpireMessages every few
+// seconds until ctx ends. Sends older than two days are forgotten: a
+// client retries a send within minutes, not days.
 func (s *Service) RunJanitor(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
+	sweep := time.NewTicker(every)
+	defer sweep.Stop()
+	expire := time.NewTicker(10 * time.Second)
+	defer expire.Stop()
 	for {
 		if _, err := s.Sweep(ctx); err != nil && ctx.Err() == nil {
 			s.log.WarnContext(ctx, "janitor sweep failed", "err", err)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
+		if err := s.store.Update(ctx, func(tx Tx) error { return tx.ForgetSendsBefore(ctx, s.now().Add(-48*time.Hour)) }); err != nil && ctx.Err() == nil {
+			s.log.WarnContext(ctx, "forgetting old sends failed", "err", err)
+		}
+	wait:
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-expire.C:
+				if _, err := s.ExpireMessages(ctx); err != nil && ctx.Err() == nil {
+					s.log.WarnContext(ctx, "expiring messages failed", "err", err)
+				}
+			case <-sweep.C:
+				break wait
+			}
 		}
 	}
 }

@@ -31,6 +31,7 @@ type Store interface {
 // Tx is a read-write transaction: the reads see its own writes.
 type Tx interface {
 	Queries
+	ChatTx
 
 	// AfterCommit registers f to run once the transaction has committed
 	// durably (and never if it does not); callbacks run in commit order
@@ -93,6 +94,8 @@ type Tx interface {
 
 // Queries are the reads, on the Store or inside a Tx.
 type Queries interface {
+	ChatQueries
+
 	// UserByID returns a user, deleted ones included. Errors: haven.ErrNotFound.
 	UserByID(ctx context.Context, id int64) (*haven.User, error)
 	// UsersByIDs returns the users that exist among ids, in no set order.

@@ -120,7 +120,7 @@ func TestPrivacyHidesPhone(t *testing.T) {
 
 		var p map[string]string
 		a.call("privacy.get", nil).into(t, &p)
-		if p["phone_number"] != "nobody" || p["last_seen"] != "everybody" || len(p) != 5 {
+		if p["phone_number"] != "nobody" || p["last_seen"] != "everybody" || len(p) != 6 {
 			t.Fatalf("default privacy: %v", p)
 		}
 		if got := getUser(t, b, aid); got.Phone != "" {

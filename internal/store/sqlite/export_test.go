@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"fmt"
 
 	"github.com/havenchat/haven/internal/core"
 )
@@ -41,3 +42,34 @@ func Migrations() ([]int, error) {
 
 // MaxBatch is the most Updates one transaction holds.
 const MaxBatch = maxBatch
+
+// StopIndexer stops the search indexer, as a crash right after the
+// acknowledgements would: what is committed stays unindexed until the
+// store is opened again.
+func (s *Store) StopIndexer() { s.idx.stop() }
+
+// SearchCursor reads the gid up to which the index is stored as applied.
+func (s *Store) SearchCursor() (int64, error) {
+	var gid int64
+	err := s.read.QueryRow(`SELECT gid FROM search_cursor WHERE id = 1`).Scan(&gid)
+	return gid, err
+}
+
+// FTSQuery is the query sanitiser.
+var FTSQuery = ftsQuery
+
+// IndexBatch is how many events one indexing Update applies at most.
+const IndexBatch = indexBatch
+
+// Exec runs statements in one Update, on the writer: for filling a
+// database in bulk, in one transaction.
+func (s *Store) Exec(ctx context.Context, stmts ...string) error {
+	return s.Update(ctx, func(tx core.Tx) error {
+		for _, q := range stmts {
+			if _, err := tx.(*txn).exec(ctx, q); err != nil {
+				return fmt.Errorf("%.80s: %w", q, err)
+			}
+		}
+		return nil
+	})
+}

@@ -63,6 +63,9 @@ type Store struct {
 	// commits counts the physical transactions the writer committed; tests
 	// use it to see that Updates are batched.
 	commits atomic.Int64
+
+	// idx keeps the search index in step with the events log.
+	idx *indexer
 }
 
 // Open opens (creating it if need be) the database at path, brings its
@@ -88,6 +91,11 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 		return nil, err
 	}
 	s.queries = queries{db: &readDB{db: s.read}}
+	// The indexer is set before the writer starts, which kicks it.
+	if err := s.startIndexer(ctx); err != nil {
+		s.closeDBs()
+		return nil, err
+	}
 	go s.writer()
 	return s, nil
 }
@@ -147,6 +155,10 @@ func dsn(path string, pragmas ...string) string {
 // closes the database. It is safe to call more than once.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
+		// The indexer first: it may have an Update to finish.
+		if s.idx != nil {
+			s.idx.stop()
+		}
 		s.mu.Lock()
 		s.closed = true
 		close(s.queue)

@@ -26,6 +26,7 @@ type txn struct {
 	s        *Store
 	after    []func()
 	finished bool
+	events   bool // AppendEvent was called
 }
 
 var _ core.Tx = (*txn)(nil)
@@ -102,10 +103,22 @@ func uniqueViolation(err error, column string) bool {
 		strings.Contains(e.Error(), column)
 }
 
+// usernameTaken reports whether err is the failure of a write that gave a
+// user or a chat a username already held: by the same kind (the UNIQUE
+// constraint) or by the other kind (the triggers of 0002_messaging.sql).
+func usernameTaken(err error, table string) bool {
+	if uniqueViolation(err, table+".username_canon") {
+		return true
+	}
+	var e *msqlite.Error
+	return errors.As(err, &e) && e.Code() == sqlite3.SQLITE_CONSTRAINT_TRIGGER &&
+		strings.Contains(e.Error(), "username occupied")
+}
+
 // userError translates the constraint failures of a users write.
 func userError(err error, u *haven.User) error {
 	switch {
-	case uniqueViolation(err, "users.username_canon"):
+	case usernameTaken(err, "users"):
 		return &haven.Error{Code: haven.CodeUsernameOccupied, Message: fmt.Sprintf("username %q is taken", u.Username)}
 	case uniqueViolation(err, "users.phone"):
 		return fmt.Errorf("phone number already belongs to another account: %w", err)

@@ -37,8 +37,9 @@ type request struct {
 	done  chan error // buffered: the writer never waits for the caller
 
 	// Set by the writer while it runs fn.
-	err   error
-	after []func()
+	err    error
+	after  []func()
+	events bool // fn appended chat events: the search indexer has work
 }
 
 // Update runs fn in a read-write transaction and commits it durably before
@@ -164,6 +165,12 @@ func (s *Store) runBatch(batch []*request) {
 		return
 	}
 	s.commits.Add(1)
+	for _, r := range live {
+		if r.err == nil && r.events {
+			s.idx.kick()
+			break
+		}
+	}
 
 	// Callbacks run here, in commit order, before each caller is answered:
 	// events are published in the order they were committed, and when
@@ -206,7 +213,7 @@ func (s *Store) call(r *request) (err error) {
 			err = fmt.Errorf("sqlite: panic in Update: %v", p)
 		}
 		if err == nil {
-			r.after = tx.after
+			r.after, r.events = tx.after, tx.events
 		}
 	}()
 	return r.fn(tx)

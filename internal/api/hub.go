@@ -1,0 +1,303 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"hash/maphash"
+	"log/slog"
+	"runtime"
+	"sync"
+
+	"github.com/havenchat/haven"
+	"github.com/havenchat/haven/internal/core"
+)
+
+// hub knows this node's open sockets: by session (to cut them when a
+// session ends), by person and by chat (to fan pushes out). The node
+// subscribes to the bus once per chat and once per person its sockets
+// need, and encodes nothing per socket: each push's frame was encoded
+// once by core and is handed to every socket as it is.
+type hub struct {
+	bus  core.Bus
+	core *core.Service
+	log  *slog.Logger
+
+	mu        sync.RWMutex
+	all       map[*socket]struct{}
+	bySession map[int64]map[*socket]struct{}
+	users     map[int64]*interest
+	chats     map[int64]*interest
+
+	// Chat pushes are fanned out by workers, one queue per shard of chat
+	// ids: the bus's publisher never waits for sockets, and each chat's
+	// pushes keep their order.
+	shards []chan *core.Notice
+	seed   maphash.Seed
+	wg     sync.WaitGroup
+}
+
+// interest is a bus subscription and the local sockets behind it. For a
+// chat, each socket maps to the first message id its person may see.
+type interest struct {
+	sub     core.Subscription
+	sockets map[*socket]int64
+}
+
+func newHub(bus core.Bus, co *core.Service, log *slog.Logger) *hub {
+	h := &hub{
+		bus:       bus,
+		core:      co,
+		log:       log,
+		all:       make(map[*socket]struct{}),
+		bySession: make(map[int64]map[*socket]struct{}),
+		users:     make(map[int64]*interest),
+		chats:     make(map[int64]*interest),
+		seed:      maphash.MakeSeed(),
+	}
+	n := runtime.GOMAXPROCS(0)
+	for range n {
+		q := make(chan *core.Notice, 4096)
+		h.shards = append(h.shards, q)
+		h.wg.Add(1)
+		go func() {
+			defer h.wg.Done()
+			for n := range q {
+				h.fanOut(n)
+			}
+		}()
+	}
+	return h
+}
+
+// stop ends the fan-out workers.
+func (h *hub) stop() {
+	h.mu.Lock()
+	for _, in := range h.chats {
+		_ = in.sub.Unsubscribe()
+	}
+	for _, in := range h.users {
+		_ = in.sub.Unsubscribe()
+	}
+	clear(h.chats)
+	clear(h.users)
+	h.mu.Unlock()
+	for _, q := range h.shards {
+		close(q)
+	}
+	h.wg.Wait()
+	h.shards = nil
+}
+
+func (h *hub) add(s *socket) {
+	h.mu.Lock()
+	h.all[s] = struct{}{}
+	h.mu.Unlock()
+}
+
+// bind moves a socket from the session it served (0 for none) to a new
+// one, and from the old person's pushes to the new person's.
+func (h *hub) bind(ctx context.Context, s *socket, old *core.Actor, a *core.Actor) {
+	h.mu.Lock()
+	if old != nil {
+		h.unbindLocked(s, old)
+	}
+	set := h.bySession[a.SessionID]
+	if set == nil {
+		set = make(map[*socket]struct{})
+		h.bySession[a.SessionID] = set
+	}
+	set[s] = struct{}{}
+	h.mu.Unlock()
+	if old == nil || old.UserID != a.UserID {
+		h.attach(ctx, s, a.UserID)
+	}
+}
+
+// attach makes a socket receive its person's pushes and those of every
+// chat they are in.
+func (h *hub) attach(ctx context.Context, s *socket, userID int64) {
+	if h.bus == nil {
+		return
+	}
+	h.mu.Lock()
+	h.watchLocked(h.users, userID, s, 0, func(data []byte) { h.onUser(userID, data) }, core.UserSubject(userID))
+	h.mu.Unlock()
+	subs, err := h.core.Subscriptions(ctx, userID)
+	if err != nil {
+		h.log.Warn("loading a socket's chats failed; it will catch up from the log", "err", err)
+		return
+	}
+	h.mu.Lock()
+	for _, c := range subs {
+		h.watchChatLocked(c.ChatID, s, c.MinMessageID)
+	}
+	h.mu.Unlock()
+}
+
+// watchLocked adds s to the interest in key, subscribing on first use.
+func (h *hub) watchLocked(set map[int64]*interest, key int64, s *socket, minID int64, handler func([]byte), subject string) {
+	in := set[key]
+	if in == nil {
+		sub, err := h.bus.Subscribe(subject, handler)
+		if err != nil {
+			h.log.Warn("subscribing failed; sockets will catch up from the log", "subject", subject, "err", err)
+			return
+		}
+		in = &interest{sub: sub, sockets: make(map[*socket]int64)}
+		set[key] = in
+	}
+	in.sockets[s] = minID
+}
+
+func (h *hub) watchChatLocked(chatID int64, s *socket, minID int64) {
+	h.watchLocked(h.chats, chatID, s, minID, func(data []byte) { h.onChat(chatID, data) }, core.ChatSubject(chatID))
+	if s.chats == nil {
+		s.chats = make(map[int64]struct{})
+	}
+	s.chats[chatID] = struct{}{}
+}
+
+func (h *hub) unwatchChatLocked(chatID int64, s *socket) {
+	unwatchLocked(h.chats, chatID, s)
+	delete(s.chats, chatID)
+}
+
+// unwatchLocked removes s from the interest in key, unsubscribing when
+// no socket is left.
+func unwatchLocked(set map[int64]*interest, key int64, s *socket) {
+	in := set[key]
+	if in == nil {
+		return
+	}
+	delete(in.sockets, s)
+	if len(in.sockets) == 0 {
+		_ = in.sub.Unsubscribe()
+		delete(set, key)
+	}
+}
+
+func (h *hub) remove(s *socket) {
+	h.mu.Lock()
+	delete(h.all, s)
+	if a := s.actor.Load(); a != nil {
+		h.unbindLocked(s, a)
+	}
+	h.mu.Unlock()
+}
+
+// unbindLocked forgets a socket's session, person and chats.
+func (h *hub) unbindLocked(s *socket, a *core.Actor) {
+	if set := h.bySession[a.SessionID]; set != nil {
+		delete(set, s)
+		if len(set) == 0 {
+			delete(h.bySession, a.SessionID)
+		}
+	}
+	unwatchLocked(h.users, a.UserID, s)
+	for id := range s.chats {
+		h.unwatchChatLocked(id, s)
+	}
+}
+
+func (h *hub) ofSession(id int64) []*socket {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	out := make([]*socket, 0, len(h.bySession[id]))
+	for s := range h.bySession[id] {
+		out = append(out, s)
+	}
+	return out
+}
+
+func (h *hub) closeAll(ctx context.Context) error {
+	h.mu.RLock()
+	all := make([]*socket, 0, len(h.all))
+	for s := range h.all {
+		all = append(all, s)
+	}
+	h.mu.RUnlock()
+	var wg sync.WaitGroup
+	for _, s := range all {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.drainAndClose(ctx)
+		}()
+	}
+	wg.Wait()
+	return ctx.Err()
+}
+
+// onChat takes a chat's notice off the bus and queues it for fan-out.
+func (h *hub) onChat(chatID int64, data []byte) {
+	var n core.Notice
+	if err := json.Unmarshal(data, &n); err != nil {
+		h.log.Warn("bad chat notice", "err", err)
+		return
+	}
+	n.ChatID = chatID
+	var b [8]byte
+	for i := range b {
+		b[i] = byte(chatID >> (8 * i))
+	}
+	h.mu.RLock()
+	shards := h.shards
+	h.mu.RUnlock()
+	if len(shards) == 0 {
+		return
+	}
+	// A full queue makes the publisher wait: the whole node is behind,
+	// and slowing writers is better than dropping every socket's push.
+	shards[maphash.Bytes(h.seed, b[:])%uint64(len(shards))] <- &n
+}
+
+// fanOut hands a chat push to every local socket of the chat's members
+// that may see it.
+func (h *hub) fanOut(n *core.Notice) {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	in := h.chats[n.ChatID]
+	if in == nil {
+		return
+	}
+	for s, minID := range in.sockets {
+		if n.MessageID != 0 && n.MessageID < minID {
+			continue
+		}
+		s.send(outFrame{data: n.Frame})
+	}
+}
+
+// onUser follows a person's own log: joining a chat adds the chat's
+// pushes to their sockets, leaving removes them; then the push goes to
+// each of their sockets.
+func (h *hub) onUser(userID int64, data []byte) {
+	var n core.Notice
+	if err := json.Unmarshal(data, &n); err != nil {
+		h.log.Warn("bad user notice", "err", err)
+		return
+	}
+	var minID int64
+	if n.Event == string(haven.UserDialogAdded) {
+		// Outside the lock: a store read.
+		var err error
+		if minID, err = h.core.MinMessageID(context.Background(), n.ChatID, userID); err != nil {
+			h.log.Warn("loading a new member's first message failed", "err", err)
+		}
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	in := h.users[userID]
+	if in == nil {
+		return
+	}
+	for s := range in.sockets {
+		switch n.Event {
+		case string(haven.UserDialogAdded):
+			h.watchChatLocked(n.ChatID, s, minID)
+		case string(haven.UserDialogRemoved):
+			h.unwatchChatLocked(n.ChatID, s)
+		}
+		s.send(outFrame{data: n.Frame})
+	}
+}

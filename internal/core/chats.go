@@ -1,0 +1,875 @@
+package core
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"io"
+	"time"
+
+	"github.com/havenchat/haven"
+)
+
+// privateChat returns the private chat of me and other, making it (and
+// both memberships) on first use. other == me is Saved Messages.
+// Errors: CodeUserNotFound.
+func (s *Service) privateChat(ctx context.Context, tx Tx, me, other int64) (*haven.Chat, error) {
+	id, err := tx.PrivateChatID(ctx, me, other)
+	if err == nil {
+		return tx.ChatByID(ctx, id)
+	}
+	if !errors.Is(err, haven.ErrNotFound) {
+		return nil, err
+	}
+	if _, err := s.liveUser(ctx, tx, other); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	c := &haven.Chat{Kind: haven.ChatPrivate, CreatorID: me, CreatedAt: now, LastEventAt: now, PeerA: me, PeerB: other, MemberCount: 2}
+	if me == other {
+		c.MemberCount = 1
+	}
+	if err := tx.CreateChat(ctx, c); err != nil {
+		return nil, err
+	}
+	for _, uid := range uniq(me, other) {
+		if err := tx.PutMember(ctx, &haven.Member{ChatID: c.ID, UserID: uid, Role: haven.RoleMember, JoinedAt: now}); err != nil {
+			return nil, err
+		}
+		if err := s.userEvent(ctx, tx, uid, haven.UserDialogAdded, c.ID, nil); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+func uniq(a, b int64) []int64 {
+	if a == b {
+		return []int64{a}
+	}
+	return []int64{a, b}
+}
+
+// checkTitle validates a group or channel title.
+func (s *Service) checkTitle(title string) (string, error) {
+	t, ok := haven.CleanText(title)
+	if !ok || t == "" || haven.UTF16Len(t) > s.limits.TitleMax {
+		return "", haven.Errorf(haven.CodeTitleInvalid, "a title has 1 to %d characters of printable text", s.limits.TitleMax)
+	}
+	return t, nil
+}
+
+func (s *Service) checkAbout(about string) (string, error) {
+	if haven.UTF16Len(about) > s.limits.AboutMax {
+		return "", haven.Errorf(haven.CodeAboutTooLong, "a description has at most %d characters", s.limits.AboutMax)
+	}
+	return about, nil
+}
+
+// CreateGroup makes a group with the actor as owner and adds the people
+// given whose privacy lets the actor add them. Errors: CodeTitleInvalid,
+// CodeTooManyIDs, CodeUserNotFound.
+func (s *Service) CreateGroup(ctx context.Context, a *Actor, title string, userIDs []int64) (*ChatView, error) {
+	t, err := s.checkTitle(title)
+	if err != nil {
+		return nil, err
+	}
+	if len(userIDs) > 200 {
+		return nil, haven.Errorf(haven.CodeTooManyIDs, "add at most 200 people at creation; invite the rest")
+	}
+	var out ChatView
+	err = s.store.Update(ctx, func(tx Tx) error {
+		now := s.now()
+		c := &haven.Chat{Kind: haven.ChatGroup, Title: t, CreatorID: a.UserID, CreatedAt: now, LastEventAt: now, DefaultRights: haven.DefaultMemberRights}
+		if err := tx.CreateChat(ctx, c); err != nil {
+			return err
+		}
+		owner := &haven.Member{ChatID: c.ID, UserID: a.UserID, Role: haven.RoleOwner, Rights: haven.AllAdminRights, JoinedAt: now}
+		if err := s.join(ctx, tx, c, owner); err != nil {
+			return err
+		}
+		if _, err := s.service(ctx, tx, c, a.UserID, &haven.ServiceAction{Type: haven.ActionChatCreated, Title: t}); err != nil {
+			return err
+		}
+		if _, err := s.addMembers(ctx, tx, c, owner, userIDs); err != nil {
+			return err
+		}
+		out = chatView(c, owner, a.UserID)
+		return nil
+	})
+	if err != nil {
+		return nil, s.internal(ctx, "chats.createGroup", err)
+	}
+	return &out, nil
+}
+
+// CreateChannel makes a channel with the actor as owner; with a username
+// it is public. Errors: CodeTitleInvalid, CodeAboutTooLong,
+// CodeUsernameInvalid, CodeUsernameOccupied.
+func (s *Service) CreateChannel(ctx context.Context, a *Actor, title, about, username string) (*ChatView, error) {
+	t, err := s.checkTitle(title)
+	if err != nil {
+		return nil, err
+	}
+	if about, err = s.checkAbout(about); err != nil {
+		return nil, err
+	}
+	username = trimAt(username)
+	if username != "" && !haven.ValidUsername(username) {
+		return nil, usernameInvalid()
+	}
+	var out ChatView
+	err = s.store.Update(ctx, func(tx Tx) error {
+		now := s.now()
+		c := &haven.Chat{Kind: haven.ChatChannel, Title: t, About: about, Username: username, CreatorID: a.UserID, CreatedAt: now, LastEventAt: now}
+		if err := tx.CreateChat(ctx, c); err != nil {
+			return err
+		}
+		owner := &haven.Member{ChatID: c.ID, UserID: a.UserID, Role: haven.RoleOwner, Rights: haven.AllAdminRights, JoinedAt: now}
+		if err := s.join(ctx, tx, c, owner); err != nil {
+			return err
+		}
+		if _, err := s.service(ctx, tx, c, a.UserID, &haven.ServiceAction{Type: haven.ActionChatCreated, Title: t}); err != nil {
+			return err
+		}
+		out = chatView(c, owner, a.UserID)
+		return nil
+	})
+	if err != nil {
+		return nil, s.internal(ctx, "chats.createChannel", err)
+	}
+	return &out, nil
+}
+
+// join makes m an active member of c: the row, the count, the dialog on
+// the person's devices, and the member event.
+func (s *Service) join(ctx context.Context, tx Tx, c *haven.Chat, m *haven.Member) error {
+	if c.MemberCount >= s.limits.GroupMembers && c.Kind == haven.ChatGroup {
+		return haven.Errorf(haven.CodeMembersTooMany, "the group has reached %d members", s.limits.GroupMembers)
+	}
+	if c.HistoryHidden && m.Role == haven.RoleMember {
+		m.MinMessageID = c.TopMessageID + 1
+	}
+	if err := tx.PutMember(ctx, m); err != nil {
+		return err
+	}
+	c.MemberCount++
+	if err := tx.UpdateChat(ctx, c); err != nil {
+		return err
+	}
+	if err := s.userEvent(ctx, tx, m.UserID, haven.UserDialogAdded, c.ID, nil); err != nil {
+		return err
+	}
+	return s.memberEvent(ctx, tx, c, m)
+}
+
+// memberEvent logs a change of membership in the chat, except for plain
+// subscribers of a channel: they have no member list to keep up to date,
+// and a channel of millions must not log (and push) every join.
+func (s *Service) memberEvent(ctx context.Context, tx Tx, c *haven.Chat, m *haven.Member) error {
+	if c.Kind == haven.ChatChannel && (m.Role == haven.RoleMember || m.Role == haven.RoleLeft) {
+		return nil
+	}
+	_, err := s.chatEvent(ctx, tx, c, haven.EventMemberUpdate, m.UserID, nil, map[string]string{"role": string(m.Role)})
+	return err
+}
+
+// leave ends m's active membership with role (left or banned).
+func (s *Service) leave(ctx context.Context, tx Tx, c *haven.Chat, m *haven.Member, role haven.Role, until time.Time) error {
+	m.Role, m.Rights, m.PinnedRank, m.BannedUntil = role, 0, 0, until
+	if err := tx.PutMember(ctx, m); err != nil {
+		return err
+	}
+	c.MemberCount--
+	if err := tx.UpdateChat(ctx, c); err != nil {
+		return err
+	}
+	if err := s.userEvent(ctx, tx, m.UserID, haven.UserDialogRemoved, c.ID, nil); err != nil {
+		return err
+	}
+	return s.memberEvent(ctx, tx, c, m)
+}
+
+// service writes a service message into the history.
+func (s *Service) service(ctx context.Context, tx Tx, c *haven.Chat, actor int64, act *haven.ServiceAction) (*haven.Message, error) {
+	msg := &haven.Message{SenderID: actor, Service: act, Silent: c.Kind == haven.ChatChannel}
+	_, err := s.chatEvent(ctx, tx, c, haven.EventMessageNew, actor, msg, nil)
+	return msg, err
+}
+
+// addMembers adds people to a group (or channel) on behalf of adder,
+// honouring each person's add-to-groups privacy and bans. It returns the
+// ids added; people who do not allow it are skipped silently when more
+// than one is added, refused with CodeUserPrivacyRestricted when alone.
+func (s *Service) addMembers(ctx context.Context, tx Tx, c *haven.Chat, adder *haven.Member, ids []int64) ([]int64, error) {
+	var added []int64
+	for _, id := range ids {
+		if id == adder.UserID {
+			continue
+		}
+		if _, err := s.liveUser(ctx, tx, id); err != nil {
+			return nil, err
+		}
+		old, err := s.member(ctx, tx, c.ID, id)
+		if err != nil {
+			return nil, err
+		}
+		if old != nil && old.Role.Active() {
+			if len(ids) == 1 {
+				return nil, haven.Errorf(haven.CodeAlreadyMember, "user %d is already a member", id)
+			}
+			continue
+		}
+		if old != nil && old.Role == haven.RoleBanned && !outranks(adder, old) {
+			return nil, haven.Errorf(haven.CodeUserBanned, "user %d is banned from this chat", id)
+		}
+		r, err := s.relation(ctx, tx, adder.UserID, id)
+		if err != nil {
+			return nil, err
+		}
+		p, err := tx.Privacy(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if !r.allows(p.Get(haven.PrivacyAddToGroups)) {
+			if len(ids) == 1 {
+				return nil, haven.Errorf(haven.CodeUserPrivacyRestricted, "user %d does not let you add them to groups", id)
+			}
+			continue
+		}
+		m := &haven.Member{ChatID: c.ID, UserID: id, Role: haven.RoleMember, InviterID: adder.UserID, JoinedAt: s.now()}
+		if old != nil {
+			m.ReadInboxMaxID = old.ReadInboxMaxID
+		}
+		if err := s.join(ctx, tx, c, m); err != nil {
+			return nil, err
+		}
+		added = append(added, id)
+	}
+	if len(added) > 0 {
+		if _, err := s.service(ctx, tx, c, adder.UserID, &haven.ServiceAction{Type: haven.ActionMembersAdded, UserIDs: added}); err != nil {
+			return nil, err
+		}
+	}
+	return added, nil
+}
+
+// AddMembers adds people to a group or channel. Errors: CodeRightForbidden,
+// CodeUserPrivacyRestricted, CodeAlreadyMember, CodeMembersTooMany,
+// CodeUserNotFound, CodeTooManyIDs.
+func (s *Service) AddMembers(ctx context.Context, a *Actor, chatID int64, ids []int64) ([]int64, error) {
+	if len(ids) == 0 || len(ids) > 200 {
+		return nil, haven.Errorf(haven.CodeTooManyIDs, "give 1 to 200 user ids")
+	}
+	var added []int64
+	err := s.store.Update(ctx, func(tx Tx) error {
+		c, m, err := s.access(ctx, tx, a, chatID, ActInvite)
+		if err != nil {
+			return err
+		}
+		added, err = s.addMembers(ctx, tx, c, m, ids)
+		return err
+	})
+	return added, s.internal(ctx, "chats.addMembers", err)
+}
+
+// Leave takes the actor out of a group or channel. The owner must hand
+// ownership on first. Errors: CodeOwnerCannotLeave, CodeChatKindInvalid.
+func (s *Service) Leave(ctx context.Context, a *Actor, chatID int64) error {
+	err := s.store.Update(ctx, func(tx Tx) error {
+		c, m, err := s.access(ctx, tx, a, chatID, ActRead)
+		if err != nil {
+			return err
+		}
+		if c.Kind == haven.ChatPrivate {
+			return haven.Errorf(haven.CodeChatKindInvalid, "a private chat cannot be left; delete its history instead")
+		}
+		if m.Role == haven.RoleOwner {
+			return haven.Errorf(haven.CodeOwnerCannotLeave, "transfer ownership before leaving")
+		}
+		if err := s.leave(ctx, tx, c, m, haven.RoleLeft, time.Time{}); err != nil {
+			return err
+		}
+		if c.Kind == haven.ChatGroup {
+			_, err = s.service(ctx, tx, c, a.UserID, &haven.ServiceAction{Type: haven.ActionMemberLeft, UserIDs: []int64{a.UserID}})
+		}
+		return err
+	})
+	return s.internal(ctx, "chats.leave", err)
+}
+
+// Ban removes a member and keeps them out until `until` (zero: for ever,
+// until unbanned). Errors: CodeRightForbidden, CodeUserNotFound.
+func (s *Service) Ban(ctx context.Context, a *Actor, chatID, userID int64, until time.Time) error {
+	return s.removeMember(ctx, a, chatID, userID, haven.RoleBanned, until, "chats.ban")
+}
+
+// Remove removes a member, who may come back (by link or being added).
+func (s *Service) Remove(ctx context.Context, a *Actor, chatID, userID int64) error {
+	return s.removeMember(ctx, a, chatID, userID, haven.RoleLeft, time.Time{}, "chats.removeMember")
+}
+
+func (s *Service) removeMember(ctx context.Context, a *Actor, chatID, userID int64, role haven.Role, until time.Time, op string) error {
+	err := s.store.Update(ctx, func(tx Tx) error {
+		c, m, err := s.access(ctx, tx, a, chatID, ActBan)
+		if err != nil {
+			return err
+		}
+		target, err := s.member(ctx, tx, chatID, userID)
+		if err != nil {
+			return err
+		}
+		if target == nil {
+			if role != haven.RoleBanned {
+				return haven.Errorf(haven.CodeUserNotFound, "user %d is not in this chat", userID)
+			}
+			if _, err := s.liveUser(ctx, tx, userID); err != nil {
+				return err
+			}
+			// Ban someone not (yet) in the chat: keep them out.
+			return tx.PutMember(ctx, &haven.Member{ChatID: chatID, UserID: userID, Role: haven.RoleBanned, BannedUntil: until, JoinedAt: s.now()})
+		}
+		if !outranks(m, target) {
+			return haven.Errorf(haven.CodeRightForbidden, "you may not remove this member")
+		}
+		if !target.Role.Active() {
+			target.Role, target.BannedUntil = role, until
+			return tx.PutMember(ctx, target)
+		}
+		if err := s.leave(ctx, tx, c, target, role, until); err != nil {
+			return err
+		}
+		if c.Kind == haven.ChatGroup {
+			_, err = s.service(ctx, tx, c, a.UserID, &haven.ServiceAction{Type: haven.ActionMemberRemoved, UserIDs: []int64{userID}})
+		}
+		return err
+	})
+	return s.internal(ctx, op, err)
+}
+
+// Unban lifts a ban; the person may join again. Errors: CodeRightForbidden.
+func (s *Service) Unban(ctx context.Context, a *Actor, chatID, userID int64) error {
+	err := s.store.Update(ctx, func(tx Tx) error {
+		_, m, err := s.access(ctx, tx, a, chatID, ActBan)
+		if err != nil {
+			return err
+		}
+		target, err := s.member(ctx, tx, chatID, userID)
+		if err != nil || target == nil || target.Role != haven.RoleBanned {
+			return err
+		}
+		if !outranks(m, target) {
+			return haven.Errorf(haven.CodeRightForbidden, "you may not unban this person")
+		}
+		target.Role, target.BannedUntil = haven.RoleLeft, time.Time{}
+		return tx.PutMember(ctx, target)
+	})
+	return s.internal(ctx, "chats.unban", err)
+}
+
+// SetAdmin makes a member an admin with the given rights, or (with no
+// rights) a plain member again. Errors: CodeRightForbidden,
+// CodeUserNotFound, CodeChatKindInvalid.
+func (s *Service) SetAdmin(ctx context.Context, a *Actor, chatID, userID int64, rights haven.Rights) error {
+	err := s.store.Update(ctx, func(tx Tx) error {
+		c, m, err := s.access(ctx, tx, a, chatID, ActAddAdmins)
+		if err != nil {
+			return err
+		}
+		if c.Kind == haven.ChatPrivate {
+			return haven.Errorf(haven.CodeChatKindInvalid, "a private chat has no admins")
+		}
+		target, err := s.member(ctx, tx, chatID, userID)
+		if err != nil {
+			return err
+		}
+		if target == nil || !target.Role.Active() {
+			return haven.Errorf(haven.CodeUserNotFound, "user %d is not a member", userID)
+		}
+		if target.Role == haven.RoleOwner || (m.Role != haven.RoleOwner && (target.Role == haven.RoleAdmin || !m.Rights.Has(rights))) {
+			// An admin grants only rights they hold, and only to plain members.
+			return haven.Errorf(haven.CodeRightForbidden, "you may not change this member's rights so")
+		}
+		if rights == 0 {
+			target.Role, target.Rights = haven.RoleMember, 0
+		} else {
+			target.Role, target.Rights = haven.RoleAdmin, rights&haven.AllAdminRights
+		}
+		if err := tx.PutMember(ctx, target); err != nil {
+			return err
+		}
+		_, err = s.chatEvent(ctx, tx, c, haven.EventMemberUpdate, userID, nil, map[string]any{"role": target.Role, "rights": RightsNames(target.Rights)})
+		return err
+	})
+	return s.internal(ctx, "chats.setAdmin", err)
+}
+
+// TransferOwnership hands a group or channel to another member, who
+// becomes owner; the actor stays as an admin with every right. When the
+// actor has a cloud password it must be given. Errors:
+// CodeRightForbidden, CodeUserNotFound, CodePasswordRequired,
+// CodePasswordInvalid.
+func (s *Service) TransferOwnership(ctx context.Context, a *Actor, chatID, userID int64, password string) error {
+	if err := s.checkCurrentPassword(ctx, a, password, false); err != nil {
+		return err
+	}
+	err := s.store.Update(ctx, func(tx Tx) error {
+		c, m, err := s.access(ctx, tx, a, chatID, ActRead)
+		if err != nil {
+			return err
+		}
+		if m.Role != haven.RoleOwner {
+			return haven.Errorf(haven.CodeRightForbidden, "only the owner can transfer ownership")
+		}
+		target, err := s.member(ctx, tx, chatID, userID)
+		if err != nil {
+			return err
+		}
+		if target == nil || !target.Role.Active() || target.UserID == a.UserID {
+			return haven.Errorf(haven.CodeUserNotFound, "user %d is not another member", userID)
+		}
+		target.Role, target.Rights = haven.RoleOwner, haven.AllAdminRights
+		m.Role, m.Rights = haven.RoleAdmin, haven.AllAdminRights
+		if err := tx.PutMember(ctx, target); err != nil {
+			return err
+		}
+		if err := tx.PutMember(ctx, m); err != nil {
+			return err
+		}
+		c.CreatorID = userID
+		if err := tx.UpdateChat(ctx, c); err != nil {
+			return err
+		}
+		_, err = s.service(ctx, tx, c, a.UserID, &haven.ServiceAction{Type: haven.ActionOwnerChanged, UserIDs: []int64{userID}})
+		return err
+	})
+	return s.internal(ctx, "chats.transferOwnership", err)
+}
+
+// ChatSettings are the changes to a chat's info and settings; nil fields
+// stay as they are.
+type ChatSettings struct {
+	Title           *string
+	About           *string
+	Username        *string
+	MemberRights    *haven.Rights
+	SlowModeSeconds *int
+	HistoryHidden   *bool
+	TTLSeconds      *int
+	Reactions       *[]string
+}
+
+// UpdateChat changes a chat's info and settings. Errors:
+// CodeRightForbidden, CodeTitleInvalid, CodeAboutTooLong,
+// CodeUsernameInvalid, CodeUsernameOccupied, CodeSlowModeInvalid,
+// CodeTTLInvalid, CodeReactionInvalid, CodeChatKindInvalid.
+func (s *Service) UpdateChat(ctx context.Context, a *Actor, chatID int64, in ChatSettings) (*ChatView, error) {
+	var out ChatView
+	err := s.store.Update(ctx, func(tx Tx) error {
+		c, err := s.chat(ctx, tx, chatID)
+		if err != nil {
+			return err
+		}
+		m, err := s.member(ctx, tx, chatID, a.UserID)
+		if err != nil {
+			return err
+		}
+		// Any member of a private chat may set its auto-delete timer;
+		// everything else is the admins' (or permitted members').
+		if c.Kind == haven.ChatPrivate {
+			if in.Title != nil || in.About != nil || in.Username != nil || in.MemberRights != nil || in.SlowModeSeconds != nil || in.HistoryHidden != nil || in.Reactions != nil {
+				return haven.Errorf(haven.CodeChatKindInvalid, "a private chat has only an auto-delete timer to set")
+			}
+			if err := can(c, m, ActRead, s.now()); err != nil {
+				return err
+			}
+		} else if err := can(c, m, ActChangeInfo, s.now()); err != nil {
+			return err
+		}
+		var acts []*haven.ServiceAction
+		if in.Title != nil {
+			t, err := s.checkTitle(*in.Title)
+			if err != nil {
+				return err
+			}
+			if t != c.Title {
+				c.Title = t
+				acts = append(acts, &haven.ServiceAction{Type: haven.ActionTitleChanged, Title: t})
+			}
+		}
+		if in.About != nil {
+			if c.About, err = s.checkAbout(*in.About); err != nil {
+				return err
+			}
+		}
+		if in.Username != nil {
+			u := trimAt(*in.Username)
+			if u != "" && !haven.ValidUsername(u) {
+				return usernameInvalid()
+			}
+			c.Username = u
+		}
+		if in.MemberRights != nil {
+			if c.Kind != haven.ChatGroup {
+				return haven.Errorf(haven.CodeChatKindInvalid, "member permissions are for groups")
+			}
+			c.DefaultRights = *in.MemberRights & (haven.RightSendMessages | haven.RightPinMessages | haven.RightChangeInfo | haven.RightInviteUsers)
+		}
+		if in.SlowModeSeconds != nil {
+			if c.Kind != haven.ChatGroup || !oneOf(*in.SlowModeSeconds, haven.SlowModeValues) {
+				return haven.Errorf(haven.CodeSlowModeInvalid, "slow mode is for groups: 0, 10, 30, 60, 300, 900 or 3600 seconds")
+			}
+			c.SlowModeSeconds = *in.SlowModeSeconds
+		}
+		if in.HistoryHidden != nil {
+			if c.Kind != haven.ChatGroup {
+				return haven.Errorf(haven.CodeChatKindInvalid, "hiding history from new members is for groups")
+			}
+			c.HistoryHidden = *in.HistoryHidden
+		}
+		if in.TTLSeconds != nil {
+			if !oneOf(*in.TTLSeconds, haven.ChatTTLValues) {
+				return haven.Errorf(haven.CodeTTLInvalid, "the auto-delete timer is off (0), one day, one week or one month")
+			}
+			if *in.TTLSeconds != c.TTLSeconds {
+				c.TTLSeconds = *in.TTLSeconds
+				acts = append(acts, &haven.ServiceAction{Type: haven.ActionTTLChanged, Seconds: c.TTLSeconds})
+			}
+		}
+		if in.Reactions != nil {
+			for _, e := range *in.Reactions {
+				if !oneOfString(e, haven.DefaultReactions) {
+					return haven.Errorf(haven.CodeReactionInvalid, "%q is not a reaction Haven offers", e)
+				}
+			}
+			c.Reactions = append([]string{}, *in.Reactions...)
+		}
+		if err := tx.UpdateChat(ctx, c); err != nil {
+			return err
+		}
+		if _, err := s.chatEvent(ctx, tx, c, haven.EventChatUpdate, a.UserID, nil, nil); err != nil {
+			return err
+		}
+		for _, act := range acts {
+			if _, err := s.service(ctx, tx, c, a.UserID, act); err != nil {
+				return err
+			}
+		}
+		out = chatView(c, m, a.UserID)
+		return nil
+	})
+	if err != nil {
+		return nil, s.internal(ctx, "chats.update", err)
+	}
+	return &out, nil
+}
+
+func oneOf(v int, set []int) bool {
+	for _, x := range set {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func oneOfString(v string, set []string) bool {
+	for _, x := range set {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// GetChat returns a chat as the actor sees it. Public chats can be seen
+// by anyone. Errors: CodeChatNotFound, CodeNotMember.
+func (s *Service) GetChat(ctx context.Context, a *Actor, chatID int64) (*ChatView, error) {
+	c, m, err := s.readable(ctx, s.store, a, chatID)
+	if err != nil {
+		return nil, s.internal(ctx, "chats.get", err)
+	}
+	v := chatView(c, m, a.UserID)
+	return &v, nil
+}
+
+// readable loads a chat the actor may read: as a member, or as a visitor
+// of a public channel or group. m is nil for visitors.
+func (s *Service) readable(ctx context.Context, q Queries, a *Actor, chatID int64) (*haven.Chat, *haven.Member, error) {
+	c, err := s.chat(ctx, q, chatID)
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := s.member(ctx, q, chatID, a.UserID)
+	if err != nil {
+		return nil, nil, err
+	}
+	err = can(c, m, ActRead, s.now())
+	if err != nil && c.Username != "" && haven.ErrorCode(err) == haven.CodeNotMember {
+		return c, nil, nil
+	}
+	return c, m, err
+}
+
+// MemberView is one member of a chat.
+type MemberView struct {
+	User     UserView `json:"user"`
+	Role     string   `json:"role"`
+	Rights   []string `json:"rights,omitempty"`
+	JoinedAt int64    `json:"joined_at"`
+}
+
+// ListMembers pages through a chat's members by user id. In channels only
+// admins see subscribers. Errors: CodeRightForbidden.
+func (s *Service) ListMembers(ctx context.Context, a *Actor, chatID, afterUserID int64, limit int) ([]MemberView, error) {
+	if limit <= 0 || limit > 200 {
+		limit = 200
+	}
+	c, _, err := s.access(ctx, s.store, a, chatID, ActListMembers)
+	if err != nil {
+		return nil, s.internal(ctx, "chats.members", err)
+	}
+	ms, err := s.store.Members(ctx, c.ID, []haven.Role{haven.RoleOwner, haven.RoleAdmin, haven.RoleMember}, afterUserID, limit)
+	if err != nil {
+		return nil, s.internal(ctx, "chats.members", err)
+	}
+	ids := make([]int64, len(ms))
+	for i, m := range ms {
+		ids[i] = m.UserID
+	}
+	us, err := s.GetUsers(ctx, a, ids)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]UserView, len(us))
+	for _, u := range us {
+		byID[u.ID] = u
+	}
+	out := make([]MemberView, 0, len(ms))
+	for _, m := range ms {
+		v := MemberView{User: byID[m.UserID], Role: string(m.Role), JoinedAt: unix(m.JoinedAt)}
+		if m.Role != haven.RoleMember {
+			v.Rights = RightsNames(m.Rights)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// InviteView is an invite link as its chat's admins see it.
+type InviteView struct {
+	Hash       string `json:"hash"`
+	ChatID     int64  `json:"chat_id"`
+	CreatorID  int64  `json:"creator_id"`
+	CreatedAt  int64  `json:"created_at"`
+	ExpiresAt  int64  `json:"expires_at,omitempty"`
+	UsageLimit int    `json:"usage_limit,omitempty"`
+	Usage      int    `json:"usage"`
+	Revoked    bool   `json:"revoked,omitempty"`
+}
+
+func inviteView(i *haven.Invite) InviteView {
+	return InviteView{Hash: i.Hash, ChatID: i.ChatID, CreatorID: i.CreatorID, CreatedAt: unix(i.CreatedAt), ExpiresAt: unix(i.ExpiresAt), UsageLimit: i.UsageLimit, Usage: i.Usage, Revoked: i.Revoked}
+}
+
+// CreateInvite makes an invite link, optionally expiring after expiresIn
+// and limited to usageLimit joins. Errors: CodeRightForbidden,
+// CodeChatKindInvalid, CodeParamInvalid.
+func (s *Service) CreateInvite(ctx context.Context, a *Actor, chatID int64, expiresIn time.Duration, usageLimit int) (*InviteView, error) {
+	if expiresIn < 0 || usageLimit < 0 || usageLimit > 100_000 {
+		return nil, haven.Errorf(haven.CodeParamInvalid, "expiry and usage limit must be positive (usage limit at most 100000)")
+	}
+	var b [12]byte
+	if _, err := io.ReadFull(s.rand, b[:]); err != nil {
+		return nil, s.internal(ctx, "chats.createInvite", err)
+	}
+	var out InviteView
+	err := s.store.Update(ctx, func(tx Tx) error {
+		c, _, err := s.access(ctx, tx, a, chatID, ActInvite)
+		if err != nil {
+			return err
+		}
+		if c.Kind == haven.ChatPrivate {
+			return haven.Errorf(haven.CodeChatKindInvalid, "private chats have no invite links")
+		}
+		now := s.now()
+		inv := &haven.Invite{Hash: base64.RawURLEncoding.EncodeToString(b[:]), ChatID: chatID, CreatorID: a.UserID, CreatedAt: now, UsageLimit: usageLimit}
+		if expiresIn > 0 {
+			inv.ExpiresAt = now.Add(expiresIn)
+		}
+		if err := tx.PutInvite(ctx, inv); err != nil {
+			return err
+		}
+		out = inviteView(inv)
+		return nil
+	})
+	if err != nil {
+		return nil, s.internal(ctx, "chats.createInvite", err)
+	}
+	return &out, nil
+}
+
+// RevokeInvite makes a link stop working. Errors: CodeInviteInvalid,
+// CodeRightForbidden.
+func (s *Service) RevokeInvite(ctx context.Context, a *Actor, hash string) error {
+	err := s.store.Update(ctx, func(tx Tx) error {
+		inv, err := s.invite(ctx, tx, hash)
+		if err != nil {
+			return err
+		}
+		if _, _, err := s.access(ctx, tx, a, inv.ChatID, ActInvite); err != nil {
+			return err
+		}
+		inv.Revoked = true
+		return tx.PutInvite(ctx, inv)
+	})
+	return s.internal(ctx, "chats.revokeInvite", err)
+}
+
+// ListInvites lists a chat's links. Errors: CodeRightForbidden.
+func (s *Service) ListInvites(ctx context.Context, a *Actor, chatID int64) ([]InviteView, error) {
+	if _, _, err := s.access(ctx, s.store, a, chatID, ActInvite); err != nil {
+		return nil, s.internal(ctx, "chats.invites", err)
+	}
+	is, err := s.store.Invites(ctx, chatID)
+	if err != nil {
+		return nil, s.internal(ctx, "chats.invites", err)
+	}
+	out := make([]InviteView, len(is))
+	for i, x := range is {
+		out[i] = inviteView(x)
+	}
+	return out, nil
+}
+
+func (s *Service) invite(ctx context.Context, q Queries, hash string) (*haven.Invite, error) {
+	inv, err := q.InviteByHash(ctx, hash)
+	if errors.Is(err, haven.ErrNotFound) {
+		return nil, haven.Errorf(haven.CodeInviteInvalid, "this invite link does not exist")
+	}
+	return inv, err
+}
+
+// usable reports why an invite link cannot be used now, if it cannot.
+func (s *Service) usable(inv *haven.Invite) error {
+	switch {
+	case inv.Revoked:
+		return haven.Errorf(haven.CodeInviteExpired, "this invite link was revoked")
+	case !inv.ExpiresAt.IsZero() && !s.now().Before(inv.ExpiresAt):
+		return haven.Errorf(haven.CodeInviteExpired, "this invite link has expired")
+	case inv.UsageLimit > 0 && inv.Usage >= inv.UsageLimit:
+		return haven.Errorf(haven.CodeInviteExpired, "this invite link has been used up")
+	}
+	return nil
+}
+
+// CheckInvite shows what chat a link leads to. Errors: CodeInviteInvalid,
+// CodeInviteExpired.
+func (s *Service) CheckInvite(ctx context.Context, a *Actor, hash string) (*ChatView, error) {
+	inv, err := s.invite(ctx, s.store, hash)
+	if err != nil {
+		return nil, s.internal(ctx, "chats.checkInvite", err)
+	}
+	if err := s.usable(inv); err != nil {
+		return nil, err
+	}
+	c, err := s.chat(ctx, s.store, inv.ChatID)
+	if err != nil {
+		return nil, s.internal(ctx, "chats.checkInvite", err)
+	}
+	m, err := s.member(ctx, s.store, c.ID, a.UserID)
+	if err != nil {
+		return nil, s.internal(ctx, "chats.checkInvite", err)
+	}
+	v := chatView(c, m, a.UserID)
+	return &v, nil
+}
+
+// JoinByInvite joins the chat of an invite link. Errors:
+// CodeInviteInvalid, CodeInviteExpired, CodeUserBanned, CodeAlreadyMember,
+// CodeMembersTooMany.
+func (s *Service) JoinByInvite(ctx context.Context, a *Actor, hash string) (*ChatView, error) {
+	var out ChatView
+	err := s.store.Update(ctx, func(tx Tx) error {
+		inv, err := s.invite(ctx, tx, hash)
+		if err != nil {
+			return err
+		}
+		if err := s.usable(inv); err != nil {
+			return err
+		}
+		c, err := s.chat(ctx, tx, inv.ChatID)
+		if err != nil {
+			return err
+		}
+		m, err := s.joinChat(ctx, tx, a, c, inv.CreatorID)
+		if err != nil {
+			return err
+		}
+		inv.Usage++
+		if err := tx.PutInvite(ctx, inv); err != nil {
+			return err
+		}
+		out = chatView(c, m, a.UserID)
+		return nil
+	})
+	if err != nil {
+		return nil, s.internal(ctx, "chats.joinByInvite", err)
+	}
+	return &out, nil
+}
+
+// JoinPublic joins a public group or channel by its id. Errors:
+// CodeChatNotFound (also for chats that are not public), CodeUserBanned,
+// CodeAlreadyMember.
+func (s *Service) JoinPublic(ctx context.Context, a *Actor, chatID int64) (*ChatView, error) {
+	var out ChatView
+	err := s.store.Update(ctx, func(tx Tx) error {
+		c, err := s.chat(ctx, tx, chatID)
+		if err != nil {
+			return err
+		}
+		if c.Username == "" || c.Kind == haven.ChatPrivate {
+			return haven.Errorf(haven.CodeChatNotFound, "there is no public chat %d", chatID)
+		}
+		m, err := s.joinChat(ctx, tx, a, c, 0)
+		if err != nil {
+			return err
+		}
+		out = chatView(c, m, a.UserID)
+		return nil
+	})
+	if err != nil {
+		return nil, s.internal(ctx, "chats.join", err)
+	}
+	return &out, nil
+}
+
+// joinChat makes the actor a member by their own action.
+func (s *Service) joinChat(ctx context.Context, tx Tx, a *Actor, c *haven.Chat, inviter int64) (*haven.Member, error) {
+	old, err := s.member(ctx, tx, c.ID, a.UserID)
+	if err != nil {
+		return nil, err
+	}
+	if old != nil {
+		if old.Role.Active() {
+			return nil, haven.Errorf(haven.CodeAlreadyMember, "you are already a member")
+		}
+		if old.Role == haven.RoleBanned && (old.BannedUntil.IsZero() || s.now().Before(old.BannedUntil)) {
+			return nil, haven.Errorf(haven.CodeUserBanned, "you are banned from this chat")
+		}
+	}
+	m := &haven.Member{ChatID: c.ID, UserID: a.UserID, Role: haven.RoleMember, InviterID: inviter, JoinedAt: s.now()}
+	if old != nil {
+		m.ReadInboxMaxID = old.ReadInboxMaxID
+	}
+	if err := s.join(ctx, tx, c, m); err != nil {
+		return nil, err
+	}
+	if c.Kind == haven.ChatGroup {
+		if _, err := s.service(ctx, tx, c, a.UserID, &haven.ServiceAction{Type: haven.ActionMemberJoined, UserIDs: []int64{a.UserID}}); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}

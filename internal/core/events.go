@@ -1,0 +1,166 @@
+package core
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+	"time"
+
+	"github.com/havenchat/haven"
+)
+
+// Bus subjects: one per chat and one per person. A node subscribes once
+// per chat or person its sockets need and fans out locally.
+func chatSubject(chatID int64) string { return "haven.chat." + strconv.FormatInt(chatID, 10) }
+func userSubject(userID int64) string { return "haven.user." + strconv.FormatInt(userID, 10) }
+
+// ChatSubject and UserSubject name the bus subjects transports subscribe to.
+func ChatSubject(chatID int64) string { return chatSubject(chatID) }
+
+// UserSubject names a person's bus subject.
+func UserSubject(userID int64) string { return userSubject(userID) }
+
+// The push kinds of Notice.Kind and of the frames clients receive.
+const (
+	PushChatEvent  = "chat.event"  // a committed chat event; data is a ChatEventView
+	PushUserEvent  = "user.event"  // a committed event of the person's own log; data is a UserEventView
+	PushTyping     = "chat.typing" // someone is typing; never stored
+	PushSessionEnd = "session.ended"
+)
+
+// Notice is what core publishes on the bus: Frame, encoded once, goes to
+// every socket as it is; the other fields let a node route it without
+// decoding the frame.
+type Notice struct {
+	Kind      string `json:"kind"`
+	ChatID    int64  `json:"chat_id,omitempty"`
+	UserID    int64  `json:"user_id,omitempty"`
+	MessageID int64  `json:"message_id,omitempty"`
+	// Event is the user event kind, so that a node can follow a person
+	// joining or leaving chats.
+	Event string          `json:"event,omitempty"`
+	Frame json.RawMessage `json:"frame"`
+}
+
+// frame is the push frame clients receive.
+type frame struct {
+	Push string `json:"push"`
+	Data any    `json:"data"`
+}
+
+// ChatEventView is one chat event as clients receive it, pushed or in a
+// difference.
+type ChatEventView struct {
+	ChatID    int64           `json:"chat_id"`
+	Seq       int64           `json:"seq"`
+	Kind      haven.EventKind `json:"kind"`
+	Date      int64           `json:"date"`
+	UserID    int64           `json:"user_id,omitempty"`
+	MessageID int64           `json:"message_id,omitempty"`
+	// Message is the message as it is after the event, for new, edited
+	// and pinned messages and reactions.
+	Message *MessageView    `json:"message,omitempty"`
+	Data    json.RawMessage `json:"data,omitempty"`
+}
+
+// UserEventView is one event of a person's own log.
+type UserEventView struct {
+	Pts    int64               `json:"pts"`
+	Kind   haven.UserEventKind `json:"kind"`
+	ChatID int64               `json:"chat_id,omitempty"`
+	Date   int64               `json:"date"`
+	Data   json.RawMessage     `json:"data,omitempty"`
+}
+
+func eventView(e *haven.Event, m *MessageView) ChatEventView {
+	return ChatEventView{ChatID: e.ChatID, Seq: e.Seq, Kind: e.Kind, Date: unix(e.Date), UserID: e.UserID, MessageID: e.MessageID, Message: m, Data: e.Data}
+}
+
+func userEventView(e *haven.UserEvent) UserEventView {
+	return UserEventView{Pts: e.Pts, Kind: e.Kind, ChatID: e.ChatID, Date: unix(e.Date), Data: e.Data}
+}
+
+// chatEvent appends an event to chat c's log inside tx (taking the next
+// seq, and the next message id when m is a new message) and publishes it
+// after the commit. c is updated in place.
+func (s *Service) chatEvent(ctx context.Context, tx Tx, c *haven.Chat, kind haven.EventKind, userID int64, m *haven.Message, data any) (*haven.Event, error) {
+	now := s.now()
+	isNew := kind == haven.EventMessageNew
+	seq, top, err := tx.NextSeq(ctx, c.ID, isNew, now)
+	if err != nil {
+		return nil, err
+	}
+	c.Seq, c.TopMessageID, c.LastEventAt = seq, top, now
+	e := &haven.Event{ChatID: c.ID, Seq: seq, Kind: kind, UserID: userID, Date: now}
+	if m != nil {
+		if isNew {
+			m.ID, m.ChatID, m.Date = top, c.ID, now
+			if err := tx.InsertMessage(ctx, m); err != nil {
+				return nil, err
+			}
+		}
+		e.MessageID = m.ID
+	}
+	if data != nil {
+		if e.Data, err = json.Marshal(data); err != nil {
+			return nil, err
+		}
+	}
+	if err := tx.AppendEvent(ctx, e); err != nil {
+		return nil, err
+	}
+	var mv *MessageView
+	if m != nil && kind != haven.EventMessageDelete {
+		v := messageView(c, m)
+		mv = &v
+	}
+	s.publish(ctx, tx, Notice{Kind: PushChatEvent, ChatID: c.ID, UserID: userID, MessageID: e.MessageID}, chatSubject(c.ID), eventView(e, mv))
+	return e, nil
+}
+
+// userEvent appends an event to a person's own log and publishes it after
+// the commit.
+func (s *Service) userEvent(ctx context.Context, tx Tx, userID int64, kind haven.UserEventKind, chatID int64, data any) error {
+	e := &haven.UserEvent{UserID: userID, Kind: kind, ChatID: chatID, Date: s.now()}
+	if data != nil {
+		b, err := json.Marshal(data)
+		if err != nil {
+			return err
+		}
+		e.Data = b
+	}
+	if err := tx.AppendUserEvent(ctx, e); err != nil {
+		return err
+	}
+	s.publish(ctx, tx, Notice{Kind: PushUserEvent, UserID: userID, ChatID: chatID, Event: string(kind)}, userSubject(userID), userEventView(e))
+	return nil
+}
+
+// publish encodes a push once and sends it on the bus after tx commits.
+// A failed publish loses nothing: clients recover from the log.
+func (s *Service) publish(ctx context.Context, tx Tx, n Notice, subject string, data any) {
+	if s.bus == nil {
+		return
+	}
+	f, err := json.Marshal(frame{Push: n.Kind, Data: data})
+	if err != nil {
+		s.log.ErrorContext(ctx, "encoding a push", "err", err)
+		return
+	}
+	n.Frame = f
+	b, err := json.Marshal(n)
+	if err != nil {
+		s.log.ErrorContext(ctx, "encoding a notice", "err", err)
+		return
+	}
+	tx.AfterCommit(func() { s.send(ctx, subject, b) })
+}
+
+// send publishes now, outside any transaction (typing, presence).
+func (s *Service) send(ctx context.Context, subject string, b []byte) {
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := s.bus.Publish(pctx, subject, b); err != nil {
+		s.log.Warn("publishing failed; clients will catch up from the log", "subject", subject, "err", err)
+	}
+}

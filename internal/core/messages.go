@@ -1,0 +1,538 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/havenchat/haven"
+)
+
+// Peer names where a message goes: a chat by id, or a person by id (their
+// private chat with the sender, made by the first message; the sender's
+// own id is Saved Messages). Exactly one is set.
+type Peer struct {
+	ChatID int64
+	UserID int64
+}
+
+// SendInput is a new text message.
+type SendInput struct {
+	Text      string
+	Entities  []haven.Entity
+	ReplyToID int64
+	Silent    bool
+	// RandomID, chosen by the client and kept until acknowledged, makes
+	// a retried send return the first result instead of a duplicate.
+	RandomID int64
+}
+
+// checkText validates a message's text and entities against limit (in
+// UTF-16 code units) and adds the entities the server detects.
+func (s *Service) checkText(text string, es []haven.Entity, limit int) (string, []haven.Entity, error) {
+	if strings.TrimSpace(text) == "" {
+		return "", nil, haven.Errorf(haven.CodeMessageEmpty, "the message has no text")
+	}
+	if n := haven.UTF16Len(text); n > limit {
+		return "", nil, haven.Errorf(haven.CodeMessageTooLong, "the text has %d characters; the limit is %d", n, limit)
+	}
+	es, err := haven.ValidateEntities(text, es, haven.MaxEntities)
+	if err != nil {
+		return "", nil, err
+	}
+	es = haven.MergeEntities(es, haven.DetectEntities(text))
+	if len(es) > haven.MaxEntities {
+		// Detected entities past the limit are dropped, not refused:
+		// the person sent plain text.
+		es = es[:haven.MaxEntities]
+	}
+	return text, es, nil
+}
+
+// Send posts a text message. A retry with the same RandomID returns the
+// message the first attempt made. Errors: CodeRandomIDInvalid,
+// CodeMessageEmpty, CodeMessageTooLong, CodeEntitiesInvalid,
+// CodeEntitiesTooMany, CodeChatNotFound, CodeUserNotFound, CodeNotMember,
+// CodeUserBanned, CodeChatWriteForbidden, CodeUserBlocked,
+// CodeSlowModeWait, CodeMessageNotFound (the reply target).
+func (s *Service) Send(ctx context.Context, a *Actor, to Peer, in SendInput) (*MessageView, error) {
+	if in.RandomID == 0 {
+		return nil, haven.Errorf(haven.CodeRandomIDInvalid, "random_id must be a non-zero number chosen by the client")
+	}
+	text, entities, err := s.checkText(in.Text, in.Entities, s.limits.MessageMax)
+	if err != nil {
+		return nil, err
+	}
+	if v, err := s.alreadySent(ctx, a, in.RandomID); v != nil || err != nil {
+		return v, err
+	}
+	var out MessageView
+	err = s.store.Update(ctx, func(tx Tx) error {
+		c, m, err := s.postable(ctx, tx, a, to)
+		if err != nil {
+			return err
+		}
+		if in.ReplyToID != 0 {
+			if _, err := s.visibleMessage(ctx, tx, a.UserID, c, m, in.ReplyToID); err != nil {
+				return err
+			}
+		}
+		msg := &haven.Message{SenderID: a.UserID, Text: text, Entities: entities, ReplyToID: in.ReplyToID, Silent: in.Silent}
+		if c.TTLSeconds > 0 {
+			msg.ExpiresAt = s.now().Add(time.Duration(c.TTLSeconds) * time.Second)
+		}
+		if err := s.post(ctx, tx, c, m, msg, in.RandomID); err != nil {
+			return err
+		}
+		out = messageView(c, msg)
+		return nil
+	})
+	if haven.ErrorCode(err) == haven.CodeDuplicate {
+		// A concurrent retry won the race: answer with its message.
+		return s.alreadySent(ctx, a, in.RandomID)
+	}
+	if err != nil {
+		return nil, s.internal(ctx, "messages.send", err)
+	}
+	return &out, nil
+}
+
+// alreadySent returns the message a random_id made, or nil.
+func (s *Service) alreadySent(ctx context.Context, a *Actor, randomID int64) (*MessageView, error) {
+	chatID, msgID, err := s.store.SentMessage(ctx, a.UserID, randomID)
+	if errors.Is(err, haven.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, s.internal(ctx, "messages.send", err)
+	}
+	c, err := s.store.ChatByID(ctx, chatID)
+	if err != nil {
+		return nil, s.internal(ctx, "messages.send", err)
+	}
+	m, err := s.store.Message(ctx, chatID, msgID)
+	if errors.Is(err, haven.ErrNotFound) {
+		// Sent, then deleted: the retry must not bring it back.
+		return nil, haven.Errorf(haven.CodeMessageNotFound, "the message this random_id sent has been deleted")
+	}
+	if err != nil {
+		return nil, s.internal(ctx, "messages.send", err)
+	}
+	v := messageView(c, m)
+	return &v, nil
+}
+
+// postable resolves a peer to a chat the actor may post in now: the
+// private chat is made on the first message, blocking and slow mode are
+// enforced.
+func (s *Service) postable(ctx context.Context, tx Tx, a *Actor, to Peer) (*haven.Chat, *haven.Member, error) {
+	var c *haven.Chat
+	var err error
+	if to.UserID != 0 {
+		c, err = s.privateChat(ctx, tx, a.UserID, to.UserID)
+	} else {
+		c, err = s.chat(ctx, tx, to.ChatID)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := s.member(ctx, tx, c.ID, a.UserID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := can(c, m, ActSend, s.now()); err != nil {
+		return nil, nil, err
+	}
+	if c.Kind == haven.ChatPrivate && !c.Saved() {
+		if err := s.CanContact(ctx, tx, a.UserID, c.Other(a.UserID)); err != nil {
+			return nil, nil, err
+		}
+	}
+	if c.Kind == haven.ChatGroup && c.SlowModeSeconds > 0 && m.Role == haven.RoleMember && !m.LastPostAt.IsZero() {
+		next := m.LastPostAt.Add(time.Duration(c.SlowModeSeconds) * time.Second)
+		if wait := next.Sub(s.now()); wait > 0 {
+			return nil, nil, &haven.Error{Code: haven.CodeSlowModeWait, Message: "slow mode is on: wait before posting again", RetryAfter: int(math.Ceil(wait.Seconds()))}
+		}
+	}
+	return c, m, nil
+}
+
+// post appends msg to c as a new message by member m, remembering the
+// random_id and the mentions.
+func (s *Service) post(ctx context.Context, tx Tx, c *haven.Chat, m *haven.Member, msg *haven.Message, randomID int64) error {
+	if _, err := s.chatEvent(ctx, tx, c, haven.EventMessageNew, m.UserID, msg, nil); err != nil {
+		return err
+	}
+	if randomID != 0 {
+		if err := tx.RememberSend(ctx, m.UserID, randomID, c.ID, msg.ID, msg.Date); err != nil {
+			return err
+		}
+	}
+	if c.Kind == haven.ChatGroup {
+		if ids := s.mentioned(ctx, tx, c, msg); len(ids) > 0 {
+			if err := tx.AddMentions(ctx, c.ID, msg.ID, ids); err != nil {
+				return err
+			}
+		}
+		if c.SlowModeSeconds > 0 && m.Role == haven.RoleMember {
+			m.LastPostAt = msg.Date
+			return tx.PutMember(ctx, m)
+		}
+	}
+	return nil
+}
+
+// mentioned finds the members a group message mentions: by @username, by
+// text mention, or by replying to them.
+func (s *Service) mentioned(ctx context.Context, q Queries, c *haven.Chat, msg *haven.Message) []int64 {
+	seen := map[int64]bool{msg.SenderID: true}
+	var ids []int64
+	add := func(id int64) {
+		if id == 0 || seen[id] {
+			return
+		}
+		seen[id] = true
+		if mm, err := q.Member(ctx, c.ID, id); err == nil && mm.Role.Active() {
+			ids = append(ids, id)
+		}
+	}
+	for _, e := range msg.Entities {
+		switch e.Type {
+		case haven.EntityTextMention:
+			add(e.UserID)
+		case haven.EntityMention:
+			name := strings.TrimPrefix(haven.EntitySlice(msg.Text, e), "@")
+			if u, err := q.UserByUsername(ctx, name); err == nil {
+				add(u.ID)
+			}
+		}
+		if len(ids) >= 50 {
+			break
+		}
+	}
+	if msg.ReplyToID != 0 {
+		if r, err := q.Message(ctx, c.ID, msg.ReplyToID); err == nil {
+			add(r.SenderID)
+		}
+	}
+	return ids
+}
+
+// chat loads a chat. Errors: CodeChatNotFound.
+func (s *Service) chat(ctx context.Context, q Queries, id int64) (*haven.Chat, error) {
+	c, err := q.ChatByID(ctx, id)
+	if errors.Is(err, haven.ErrNotFound) {
+		return nil, haven.Errorf(haven.CodeChatNotFound, "there is no chat %d", id)
+	}
+	return c, err
+}
+
+// member loads the actor's row in a chat; nil (and no error) when there
+// is none, for can to judge.
+func (s *Service) member(ctx context.Context, q Queries, chatID, userID int64) (*haven.Member, error) {
+	m, err := q.Member(ctx, chatID, userID)
+	if errors.Is(err, haven.ErrNotFound) {
+		return nil, nil
+	}
+	return m, err
+}
+
+// access loads a chat and checks that the actor may do act in it.
+func (s *Service) access(ctx context.Context, q Queries, a *Actor, chatID int64, act Action) (*haven.Chat, *haven.Member, error) {
+	c, err := s.chat(ctx, q, chatID)
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := s.member(ctx, q, chatID, a.UserID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := can(c, m, act, s.now()); err != nil {
+		return nil, nil, err
+	}
+	return c, m, nil
+}
+
+// visibleMessage loads a message the member may see. Errors:
+// CodeMessageNotFound.
+func (s *Service) visibleMessage(ctx context.Context, q Queries, viewer int64, c *haven.Chat, m *haven.Member, id int64) (*haven.Message, error) {
+	if m != nil && id < m.MinMessageID {
+		return nil, haven.Errorf(haven.CodeMessageNotFound, "there is no message %d in this chat", id)
+	}
+	msg, err := q.Message(ctx, c.ID, id)
+	if errors.Is(err, haven.ErrNotFound) {
+		return nil, haven.Errorf(haven.CodeMessageNotFound, "there is no message %d in this chat", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	hidden, err := q.HiddenIDs(ctx, viewer, c.ID, []int64{id})
+	if err != nil {
+		return nil, err
+	}
+	if hidden[id] {
+		return nil, haven.Errorf(haven.CodeMessageNotFound, "there is no message %d in this chat", id)
+	}
+	return msg, nil
+}
+
+// EditInput changes a message's text.
+type EditInput struct {
+	Text     string
+	Entities []haven.Entity
+}
+
+// Edit changes the text of a message: one's own within 48 hours (channel
+// admins with the right may edit any post). Edited messages show their
+// edit date. Errors: CodeMessageNotFound, CodeMessageEditForbidden,
+// CodeMessageEditExpired, CodeMessageNotModified, and the text errors of
+// Send.
+func (s *Service) Edit(ctx context.Context, a *Actor, chatID, id int64, in EditInput) (*MessageView, error) {
+	text, entities, err := s.checkText(in.Text, in.Entities, s.limits.MessageMax)
+	if err != nil {
+		return nil, err
+	}
+	var out MessageView
+	err = s.store.Update(ctx, func(tx Tx) error {
+		c, m, err := s.access(ctx, tx, a, chatID, ActRead)
+		if err != nil {
+			return err
+		}
+		msg, err := s.visibleMessage(ctx, tx, a.UserID, c, m, id)
+		if err != nil {
+			return err
+		}
+		if msg.Service != nil {
+			return haven.Errorf(haven.CodeMessageEditForbidden, "service messages cannot be edited")
+		}
+		if msg.SenderID == a.UserID {
+			if err := can(c, m, ActEditOwn, s.now()); err != nil {
+				return err
+			}
+			if s.now().Sub(msg.Date) > haven.EditWindow {
+				return haven.Errorf(haven.CodeMessageEditExpired, "messages can be edited for 48 hours after sending")
+			}
+		} else if c.Kind != haven.ChatChannel {
+			return haven.Errorf(haven.CodeMessageEditForbidden, "you can edit only your own messages")
+		} else if err := can(c, m, ActEditAny, s.now()); err != nil {
+			return haven.Errorf(haven.CodeMessageEditForbidden, "you may not edit others' posts")
+		}
+		if msg.Text == text && entitiesEqual(msg.Entities, entities) {
+			return haven.Errorf(haven.CodeMessageNotModified, "the new text is the same as the old")
+		}
+		msg.Text, msg.Entities, msg.EditDate = text, entities, s.now()
+		if err := tx.UpdateMessage(ctx, msg); err != nil {
+			return err
+		}
+		if _, err := s.chatEvent(ctx, tx, c, haven.EventMessageEdit, a.UserID, msg, nil); err != nil {
+			return err
+		}
+		out = messageView(c, msg)
+		return nil
+	})
+	if err != nil {
+		return nil, s.internal(ctx, "messages.edit", err)
+	}
+	return &out, nil
+}
+
+func entitiesEqual(a, b []haven.Entity) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// Delete removes messages: for everyone (one's own; any in private chats;
+// any for admins with the right), or only for the actor. Ids that do not
+// exist are skipped. Errors: CodeMessageDeleteForbidden, CodeTooManyIDs.
+func (s *Service) Delete(ctx context.Context, a *Actor, chatID int64, ids []int64, forEveryone bool) (int, error) {
+	if len(ids) == 0 || len(ids) > 100 {
+		return 0, haven.Errorf(haven.CodeTooManyIDs, "give 1 to 100 message ids")
+	}
+	var n int
+	err := s.store.Update(ctx, func(tx Tx) error {
+		c, m, err := s.access(ctx, tx, a, chatID, ActRead)
+		if err != nil {
+			return err
+		}
+		msgs, err := tx.Messages(ctx, chatID, ids)
+		if err != nil {
+			return err
+		}
+		hidden, err := tx.HiddenIDs(ctx, a.UserID, chatID, ids)
+		if err != nil {
+			return err
+		}
+		var del []int64
+		for _, msg := range msgs {
+			if msg.ID < m.MinMessageID || hidden[msg.ID] {
+				continue
+			}
+			if forEveryone && msg.SenderID != a.UserID {
+				if err := can(c, m, ActDeleteAny, s.now()); err != nil {
+					return haven.Errorf(haven.CodeMessageDeleteForbidden, "you may delete only your own messages for everyone")
+				}
+			} else if forEveryone {
+				if err := can(c, m, ActDeleteOwn, s.now()); err != nil {
+					return haven.Errorf(haven.CodeMessageDeleteForbidden, "you may not delete messages here")
+				}
+			}
+			del = append(del, msg.ID)
+		}
+		n = len(del)
+		if n == 0 {
+			return nil
+		}
+		if !forEveryone && c.Kind != haven.ChatChannel {
+			if err := tx.HideMessages(ctx, a.UserID, chatID, del); err != nil {
+				return err
+			}
+			return s.userEvent(ctx, tx, a.UserID, haven.UserMessagesHidden, chatID, map[string][]int64{"ids": del})
+		}
+		if !forEveryone {
+			return haven.Errorf(haven.CodeMessageDeleteForbidden, "channel posts are deleted for everyone or not at all")
+		}
+		gone, err := tx.DeleteMessages(ctx, chatID, del)
+		if err != nil {
+			return err
+		}
+		n = len(gone)
+		if n == 0 {
+			return nil
+		}
+		for _, id := range gone {
+			if id == c.PinnedMessageID {
+				c.PinnedMessageID = 0
+				if err := tx.UpdateChat(ctx, c); err != nil {
+					return err
+				}
+			}
+		}
+		_, err = s.chatEvent(ctx, tx, c, haven.EventMessageDelete, a.UserID, nil, map[string][]int64{"ids": gone})
+		return err
+	})
+	return n, s.internal(ctx, "messages.delete", err)
+}
+
+// Pin pins or unpins a message for everyone in the chat. Errors:
+// CodeMessageNotFound, CodeRightForbidden.
+func (s *Service) Pin(ctx context.Context, a *Actor, chatID, id int64, pinned bool) error {
+	err := s.store.Update(ctx, func(tx Tx) error {
+		c, m, err := s.access(ctx, tx, a, chatID, ActPin)
+		if err != nil {
+			return err
+		}
+		msg, err := s.visibleMessage(ctx, tx, a.UserID, c, m, id)
+		if err != nil {
+			return err
+		}
+		if msg.Pinned == pinned {
+			return nil
+		}
+		msg.Pinned = pinned
+		if err := tx.UpdateMessage(ctx, msg); err != nil {
+			return err
+		}
+		if pinned {
+			c.PinnedMessageID = id
+		} else if c.PinnedMessageID == id {
+			c.PinnedMessageID = 0
+		}
+		if err := tx.UpdateChat(ctx, c); err != nil {
+			return err
+		}
+		_, err = s.chatEvent(ctx, tx, c, haven.EventMessagePin, a.UserID, msg, map[string]bool{"pinned": pinned})
+		return err
+	})
+	return s.internal(ctx, "messages.pin", err)
+}
+
+// React sets the actor's reaction to a message (one per person; "" takes
+// it back). Errors: CodeReactionInvalid, CodeMessageNotFound.
+func (s *Service) React(ctx context.Context, a *Actor, chatID, id int64, emoji string) (*MessageView, error) {
+	var out MessageView
+	err := s.store.Update(ctx, func(tx Tx) error {
+		c, m, err := s.access(ctx, tx, a, chatID, ActRead)
+		if err != nil {
+			return err
+		}
+		if emoji != "" && !allowedReaction(c, emoji) {
+			return haven.Errorf(haven.CodeReactionInvalid, "this chat does not allow the reaction %q", emoji)
+		}
+		msg, err := s.visibleMessage(ctx, tx, a.UserID, c, m, id)
+		if err != nil {
+			return err
+		}
+		if err := tx.SetReaction(ctx, chatID, id, a.UserID, emoji); err != nil {
+			return err
+		}
+		rs, err := tx.Reactions(ctx, chatID, []int64{id})
+		if err != nil {
+			return err
+		}
+		if _, err := s.chatEvent(ctx, tx, c, haven.EventReaction, a.UserID, msg, map[string]string{"emoji": emoji}); err != nil {
+			return err
+		}
+		out = messageView(c, msg)
+		out.Reactions = countReactions(rs[id], a.UserID)
+		return nil
+	})
+	if err != nil {
+		return nil, s.internal(ctx, "messages.react", err)
+	}
+	return &out, nil
+}
+
+func allowedReaction(c *haven.Chat, emoji string) bool {
+	set := c.Reactions
+	if set == nil {
+		set = haven.DefaultReactions
+	}
+	for _, e := range set {
+		if e == emoji {
+			return true
+		}
+	}
+	return false
+}
+
+// Read marks a chat read up to maxID (0: up to its newest message). The
+// person's other devices learn it from their log; the authors see read
+// receipts in private chats and groups. Reading never moves back.
+func (s *Service) Read(ctx context.Context, a *Actor, chatID, maxID int64) error {
+	err := s.store.Update(ctx, func(tx Tx) error {
+		c, m, err := s.access(ctx, tx, a, chatID, ActRead)
+		if err != nil {
+			return err
+		}
+		if maxID <= 0 || maxID > c.TopMessageID {
+			maxID = c.TopMessageID
+		}
+		if maxID <= m.ReadInboxMaxID {
+			return nil
+		}
+		if err := tx.SetReadInbox(ctx, chatID, a.UserID, maxID); err != nil {
+			return err
+		}
+		if err := s.userEvent(ctx, tx, a.UserID, haven.UserReadInbox, chatID, map[string]int64{"max_id": maxID}); err != nil {
+			return err
+		}
+		if c.Kind == haven.ChatChannel || !c.NoteRead(a.UserID, maxID) {
+			return nil
+		}
+		if err := tx.UpdateChat(ctx, c); err != nil {
+			return err
+		}
+		_, err = s.chatEvent(ctx, tx, c, haven.EventRead, a.UserID, nil, map[string]int64{"max_id": maxID})
+		return err
+	})
+	return s.internal(ctx, "messages.read", err)
+}

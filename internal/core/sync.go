@@ -1,0 +1,232 @@
+package core
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+
+	"github.com/havenchat/haven"
+)
+
+// State is where a client stands: Pts in its person's own log and GID,
+// the store-wide position of the last chat event it has accounted for.
+// A client keeps both and asks for the difference after a gap or a
+// reconnect.
+type State struct {
+	Pts  int64 `json:"pts"`
+	GID  int64 `json:"gid"`
+	Date int64 `json:"date"`
+}
+
+// GetState returns the actor's current state.
+func (s *Service) GetState(ctx context.Context, a *Actor) (*State, error) {
+	pts, err := s.store.UserPts(ctx, a.UserID)
+	if err != nil {
+		return nil, s.internal(ctx, "sync.getState", err)
+	}
+	gid, err := s.store.LastGID(ctx)
+	if err != nil {
+		return nil, s.internal(ctx, "sync.getState", err)
+	}
+	return &State{Pts: pts, GID: gid, Date: s.now().Unix()}, nil
+}
+
+// Difference is what changed for a person since a State: their own log's
+// events, and the dialogs whose chats changed (with each chat's seq, so
+// the client can ask each chat for its events). State is where the
+// client stands after applying it; with More set, ask again from there.
+type Difference struct {
+	UserEvents []UserEventView `json:"user_events"`
+	Dialogs    []DialogView    `json:"dialogs"`
+	State      State           `json:"state"`
+	More       bool            `json:"more,omitempty"`
+}
+
+// userEventsPage bounds one difference's personal events.
+const userEventsPage = 1000
+
+// GetDifference returns what changed since pts and gid. Errors:
+// CodeParamInvalid (a state from the future).
+func (s *Service) GetDifference(ctx context.Context, a *Actor, pts, gid int64) (*Difference, error) {
+	// Take the state first: whatever commits meanwhile is reported again
+	// next time rather than missed.
+	st, err := s.GetState(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	if pts < 0 || gid < 0 || pts > st.Pts || gid > st.GID {
+		return nil, haven.Errorf(haven.CodeParamInvalid, "pts and gid must come from this server's state")
+	}
+	evs, err := s.store.UserEvents(ctx, a.UserID, pts, userEventsPage+1)
+	if err != nil {
+		return nil, s.internal(ctx, "sync.getDifference", err)
+	}
+	d := &Difference{UserEvents: make([]UserEventView, 0, len(evs)), State: *st}
+	if len(evs) > userEventsPage {
+		evs, d.More = evs[:userEventsPage], true
+		d.State.Pts = evs[len(evs)-1].Pts
+	}
+	for _, e := range evs {
+		d.UserEvents = append(d.UserEvents, userEventView(e))
+	}
+	if gid < st.GID {
+		if d.Dialogs, err = s.dialogs(ctx, a, gid); err != nil {
+			return nil, err
+		}
+	}
+	if d.Dialogs == nil {
+		d.Dialogs = []DialogView{}
+	}
+	return d, nil
+}
+
+// ChatDifference is a chat's events after a seq, with the messages they
+// concern as they are now. TooLong means the client is so far behind
+// that it should drop its copy and reload the chat's history; Seq is
+// then the chat's current seq.
+type ChatDifference struct {
+	Events  []ChatEventView `json:"events"`
+	Seq     int64           `json:"seq"`
+	More    bool            `json:"more,omitempty"`
+	TooLong bool            `json:"too_long,omitempty"`
+}
+
+// tooLongAfter is how far behind a chat a client may be before it is
+// told to reload instead.
+const tooLongAfter = 100_000
+
+// GetChatDifference returns a chat's events after seq, up to limit.
+// Errors: CodeChatNotFound, CodeNotMember, CodeParamInvalid.
+func (s *Service) GetChatDifference(ctx context.Context, a *Actor, chatID, seq int64, limit int) (*ChatDifference, error) {
+	if limit <= 0 || limit > s.limits.DifferencePage {
+		limit = s.limits.DifferencePage
+	}
+	c, m, err := s.readable(ctx, s.store, a, chatID)
+	if err != nil {
+		return nil, s.internal(ctx, "sync.getChatDifference", err)
+	}
+	if seq < 0 || seq > c.Seq {
+		return nil, haven.Errorf(haven.CodeParamInvalid, "seq %d is beyond the chat's %d", seq, c.Seq)
+	}
+	if c.Seq-seq > tooLongAfter {
+		return &ChatDifference{Events: []ChatEventView{}, Seq: c.Seq, TooLong: true}, nil
+	}
+	evs, err := s.store.Events(ctx, chatID, seq, limit+1)
+	if err != nil {
+		return nil, s.internal(ctx, "sync.getChatDifference", err)
+	}
+	d := &ChatDifference{Events: make([]ChatEventView, 0, len(evs)), Seq: c.Seq}
+	if len(evs) > limit {
+		evs, d.More = evs[:limit], true
+	}
+	if len(evs) > 0 {
+		d.Seq = evs[len(evs)-1].Seq
+	}
+	// The messages the events name, as they are now, in one read.
+	var ids []int64
+	for _, e := range evs {
+		if e.MessageID != 0 && e.Kind != haven.EventMessageDelete {
+			ids = append(ids, e.MessageID)
+		}
+	}
+	msgs := map[int64]*MessageView{}
+	if len(ids) > 0 {
+		ms, err := s.visible(ctx, c, m, a.UserID, dedupe(ids))
+		if err != nil {
+			return nil, s.internal(ctx, "sync.getChatDifference", err)
+		}
+		vs, err := s.messageViews(ctx, c, a.UserID, ms)
+		if err != nil {
+			return nil, err
+		}
+		for i := range vs {
+			msgs[vs[i].ID] = &vs[i]
+		}
+	}
+	for _, e := range evs {
+		ev := eventView(e, msgs[e.MessageID])
+		if e.MessageID != 0 && e.Kind != haven.EventMessageDelete && ev.Message == nil {
+			// Deleted since, hidden, or before the member's history:
+			// keep the seq so the client sees no gap, without content.
+			ev.MessageID = 0
+		}
+		d.Events = append(d.Events, ev)
+	}
+	return d, nil
+}
+
+func dedupe(ids []int64) []int64 {
+	seen := make(map[int64]bool, len(ids))
+	out := ids[:0:0]
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// typingTTL is how long a typing notice lasts unless renewed.
+const typingTTL = 6
+
+// SetTyping tells the chat's other members the actor is typing (or, with
+// cancel, has stopped). It is never stored. Errors: those of Send's
+// access checks.
+func (s *Service) SetTyping(ctx context.Context, a *Actor, chatID int64, cancel bool) error {
+	c, _, err := s.access(ctx, s.store, a, chatID, ActSend)
+	if err != nil {
+		return s.internal(ctx, "messages.setTyping", err)
+	}
+	if s.bus == nil || c.Saved() {
+		return nil
+	}
+	expires := typingTTL
+	if cancel {
+		expires = 0
+	}
+	data := map[string]int64{"chat_id": chatID, "user_id": a.UserID, "expires_in": int64(expires)}
+	f, err := json.Marshal(frame{Push: PushTyping, Data: data})
+	if err != nil {
+		return s.internal(ctx, "messages.setTyping", err)
+	}
+	b, err := json.Marshal(Notice{Kind: PushTyping, ChatID: chatID, UserID: a.UserID, Frame: f})
+	if err != nil {
+		return s.internal(ctx, "messages.setTyping", err)
+	}
+	s.send(ctx, chatSubject(chatID), b)
+	return nil
+}
+
+// MinMessageID returns the first message a member may see in a chat (0:
+// all), for transports that filter pushes.
+func (s *Service) MinMessageID(ctx context.Context, chatID, userID int64) (int64, error) {
+	m, err := s.store.Member(ctx, chatID, userID)
+	if errors.Is(err, haven.ErrNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, s.internal(ctx, "member", err)
+	}
+	return m.MinMessageID, nil
+}
+
+// ChatSub is a chat whose pushes a person's sockets receive, and the
+// first message they may see in it.
+type ChatSub struct {
+	ChatID       int64
+	MinMessageID int64
+}
+
+// Subscriptions lists the chats whose pushes a person's sockets need.
+func (s *Service) Subscriptions(ctx context.Context, userID int64) ([]ChatSub, error) {
+	ds, err := s.store.Dialogs(ctx, userID, 0)
+	if err != nil {
+		return nil, s.internal(ctx, "subscriptions", err)
+	}
+	out := make([]ChatSub, len(ds))
+	for i, d := range ds {
+		out[i] = ChatSub{ChatID: d.Chat.ID, MinMessageID: d.Member.MinMessageID}
+	}
+	return out, nil
+}

@@ -1,0 +1,196 @@
+package core
+
+import (
+	"time"
+
+	"github.com/havenchat/haven"
+)
+
+// MessageView is a message as it travels to clients.
+type MessageView struct {
+	ChatID    int64                 `json:"chat_id"`
+	ID        int64                 `json:"id"`
+	SenderID  int64                 `json:"sender_id,omitempty"` // 0 on channel posts (signed by the channel)
+	Date      int64                 `json:"date"`                // unix seconds
+	Text      string                `json:"text,omitempty"`
+	Entities  []haven.Entity        `json:"entities,omitempty"`
+	ReplyToID int64                 `json:"reply_to_id,omitempty"`
+	Forward   *ForwardView          `json:"forward,omitempty"`
+	EditDate  int64                 `json:"edit_date,omitempty"`
+	Silent    bool                  `json:"silent,omitempty"`
+	Pinned    bool                  `json:"pinned,omitempty"`
+	Views     int                   `json:"views,omitempty"`
+	ExpiresAt int64                 `json:"expires_at,omitempty"`
+	Service   *haven.ServiceAction  `json:"service,omitempty"`
+	Reactions []haven.ReactionCount `json:"reactions,omitempty"`
+}
+
+// ForwardView is where a forwarded message came from.
+type ForwardView struct {
+	FromUserID int64  `json:"from_user_id,omitempty"`
+	FromName   string `json:"from_name,omitempty"`
+	FromChatID int64  `json:"from_chat_id,omitempty"`
+	MessageID  int64  `json:"message_id,omitempty"`
+	Date       int64  `json:"date"`
+}
+
+func unix(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.Unix()
+}
+
+// messageView shapes a stored message for clients; reactions are added
+// by the caller where they matter. Channel posts show no sender.
+func messageView(c *haven.Chat, m *haven.Message) MessageView {
+	v := MessageView{
+		ChatID:    m.ChatID,
+		ID:        m.ID,
+		SenderID:  m.SenderID,
+		Date:      unix(m.Date),
+		Text:      m.Text,
+		Entities:  m.Entities,
+		ReplyToID: m.ReplyToID,
+		EditDate:  unix(m.EditDate),
+		Silent:    m.Silent,
+		Pinned:    m.Pinned,
+		Views:     m.Views,
+		ExpiresAt: unix(m.ExpiresAt),
+		Service:   m.Service,
+	}
+	if c != nil && c.Kind == haven.ChatChannel && m.Service == nil {
+		v.SenderID = 0
+	}
+	if f := m.Forward; f != nil {
+		v.Forward = &ForwardView{FromUserID: f.FromUserID, FromName: f.FromName, FromChatID: f.FromChatID, MessageID: f.MessageID, Date: unix(f.Date)}
+	}
+	return v
+}
+
+// countReactions summarises reactions for one viewer.
+func countReactions(rs []haven.Reaction, viewer int64) []haven.ReactionCount {
+	if len(rs) == 0 {
+		return nil
+	}
+	var out []haven.ReactionCount
+	idx := map[string]int{}
+	for _, r := range rs {
+		i, ok := idx[r.Emoji]
+		if !ok {
+			i = len(out)
+			idx[r.Emoji] = i
+			out = append(out, haven.ReactionCount{Emoji: r.Emoji})
+		}
+		out[i].Count++
+		if r.UserID == viewer {
+			out[i].Mine = true
+		}
+	}
+	return out
+}
+
+// ChatView is a chat as one member (or visitor of a public chat) sees it.
+type ChatView struct {
+	ID              int64    `json:"id"`
+	Kind            string   `json:"kind"`
+	Title           string   `json:"title,omitempty"`
+	About           string   `json:"about,omitempty"`
+	Username        string   `json:"username,omitempty"`
+	MemberCount     int      `json:"member_count"`
+	Seq             int64    `json:"seq"`
+	TopMessageID    int64    `json:"top_message_id"`
+	ReadOutboxMaxID int64    `json:"read_outbox_max_id,omitempty"` // your messages up to this id were read by someone else
+	SlowModeSeconds int      `json:"slow_mode_seconds,omitempty"`
+	HistoryHidden   bool     `json:"history_hidden,omitempty"`
+	TTLSeconds      int      `json:"ttl_seconds,omitempty"`
+	Reactions       []string `json:"reactions"`
+	PinnedMessageID int64    `json:"pinned_message_id,omitempty"`
+	DefaultRights   []string `json:"member_rights,omitempty"`
+	// PeerID is the other person of a private chat (yourself in Saved
+	// Messages).
+	PeerID int64 `json:"peer_id,omitempty"`
+	// Your membership.
+	Role   string   `json:"role,omitempty"`
+	Rights []string `json:"rights,omitempty"`
+}
+
+// rightNames are the wire names of Rights bits.
+var rightNames = []struct {
+	r    haven.Rights
+	name string
+}{
+	{haven.RightChangeInfo, "change_info"},
+	{haven.RightDeleteMessages, "delete_messages"},
+	{haven.RightBanUsers, "ban_users"},
+	{haven.RightInviteUsers, "invite_users"},
+	{haven.RightPinMessages, "pin_messages"},
+	{haven.RightAddAdmins, "add_admins"},
+	{haven.RightPostMessages, "post_messages"},
+	{haven.RightEditMessages, "edit_messages"},
+	{haven.RightSendMessages, "send_messages"},
+}
+
+// RightsNames turns rights into their wire names.
+func RightsNames(r haven.Rights) []string {
+	var out []string
+	for _, x := range rightNames {
+		if r.Has(x.r) {
+			out = append(out, x.name)
+		}
+	}
+	return out
+}
+
+// ParseRights turns wire names into rights. Errors: CodeParamInvalid.
+func ParseRights(names []string) (haven.Rights, error) {
+	var r haven.Rights
+next:
+	for _, n := range names {
+		for _, x := range rightNames {
+			if x.name == n {
+				r |= x.r
+				continue next
+			}
+		}
+		return 0, haven.Errorf(haven.CodeParamInvalid, "unknown right %q", n)
+	}
+	return r, nil
+}
+
+func chatView(c *haven.Chat, m *haven.Member, me int64) ChatView {
+	v := ChatView{
+		ID:              c.ID,
+		Kind:            string(c.Kind),
+		Title:           c.Title,
+		About:           c.About,
+		Username:        c.Username,
+		MemberCount:     c.MemberCount,
+		Seq:             c.Seq,
+		TopMessageID:    c.TopMessageID,
+		SlowModeSeconds: c.SlowModeSeconds,
+		HistoryHidden:   c.HistoryHidden,
+		TTLSeconds:      c.TTLSeconds,
+		Reactions:       c.Reactions,
+		PinnedMessageID: c.PinnedMessageID,
+	}
+	if v.Reactions == nil {
+		v.Reactions = haven.DefaultReactions
+	}
+	if c.Kind != haven.ChatChannel {
+		v.ReadOutboxMaxID = c.ReadByOthers(me)
+	}
+	if c.Kind == haven.ChatGroup {
+		v.DefaultRights = RightsNames(c.DefaultRights)
+	}
+	if c.Kind == haven.ChatPrivate {
+		v.PeerID = c.Other(me)
+	}
+	if m != nil {
+		v.Role = string(m.Role)
+		if m.Role == haven.RoleAdmin || m.Role == haven.RoleOwner {
+			v.Rights = RightsNames(m.Rights)
+		}
+	}
+	return v
+}

@@ -1,0 +1,285 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/havenchat/haven"
+	"github.com/havenchat/haven/internal/core"
+)
+
+// The search index follows the events log. Indexing a message in the
+// transaction that sends it would halve the send rate (DESIGN.md), so a
+// background goroutine applies the committed message.new, message.edit
+// and message.delete events a moment later, in its own Updates through
+// the same writer, batched. The gid it has reached is kept in
+// search_cursor in the same transaction as the index changes, so after a
+// crash it goes on from there; the index can always be rebuilt by
+// resetting the cursor and emptying the table.
+//
+// The writer wakes it after each commit that appended events; a slow
+// timer wakes it too, should a pass have failed.
+const (
+	indexBatch = 512 // events per indexing Update: bounds how long it holds the writer
+	indexEvery = 10 * time.Second
+	// indexPersistGap: a pass that meets only other kinds of events moves
+	// its cursor in memory only (there is nothing to write), but writes it
+	// once it is this far ahead of the stored one, so that a restart does
+	// not rescan a long stretch of the log.
+	indexPersistGap = 1 << 16
+)
+
+// indexer keeps the search table in step with the events log.
+type indexer struct {
+	s        *Store
+	log      *slog.Logger
+	kickc    chan struct{} // buffered: a wake-up waiting to be seen
+	stopc    chan struct{}
+	stopOnce sync.Once
+	done     chan struct{}
+
+	mu        sync.Mutex
+	cursor    int64         // events up to this gid are applied
+	persisted int64         // the cursor as stored
+	err       error         // of the last pass
+	passed    chan struct{} // closed when a pass ends, then replaced
+}
+
+// startIndexer reads the stored cursor and starts the indexer, which
+// catches up with the log at once.
+func (s *Store) startIndexer(ctx context.Context) error {
+	var cursor int64
+	if err := s.read.QueryRowContext(ctx, `SELECT gid FROM search_cursor WHERE id = 1`).Scan(&cursor); err != nil {
+		return fmt.Errorf("sqlite: read search cursor: %w", err)
+	}
+	x := &indexer{
+		s:         s,
+		log:       s.log,
+		kickc:     make(chan struct{}, 1),
+		stopc:     make(chan struct{}),
+		done:      make(chan struct{}),
+		cursor:    cursor,
+		persisted: cursor,
+		passed:    make(chan struct{}),
+	}
+	s.idx = x
+	x.kick()
+	go x.run()
+	return nil
+}
+
+// kick wakes the indexer without ever waiting: the writer calls it.
+func (x *indexer) kick() {
+	select {
+	case x.kickc <- struct{}{}:
+	default: // a wake-up is already pending
+	}
+}
+
+// stop ends the indexer and waits for it. An Update it has queued is
+// abandoned, or finished if the writer has taken it.
+func (x *indexer) stop() {
+	x.stopOnce.Do(func() { close(x.stopc) })
+	<-x.done
+}
+
+func (x *indexer) run() {
+	defer close(x.done)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		select {
+		case <-x.stopc:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	tick := time.NewTicker(indexEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-x.stopc:
+			return
+		case <-x.kickc:
+		case <-tick.C:
+		}
+		err := x.pass(ctx)
+		if err != nil && ctx.Err() == nil {
+			x.log.Warn("sqlite: search indexing failed; will retry", "err", err)
+		}
+		x.mu.Lock()
+		x.err = err
+		close(x.passed)
+		x.passed = make(chan struct{})
+		x.mu.Unlock()
+	}
+}
+
+// indexEvent is an event the indexer applies, with the message's current
+// text (NULL when the message is gone).
+type indexEvent struct {
+	gid, chatID, msgID int64
+	kind               haven.EventKind
+	data               []byte
+	text               sql.NullString
+}
+
+// pass applies the log up to its newest event, one batch per Update.
+func (x *indexer) pass(ctx context.Context) error {
+	for {
+		last, err := x.s.LastGID(ctx)
+		if err != nil {
+			return err
+		}
+		x.mu.Lock()
+		cursor, persisted := x.cursor, x.persisted
+		x.mu.Unlock()
+		if cursor >= last {
+			return nil
+		}
+		batch, err := x.read(ctx, cursor, last)
+		if err != nil {
+			return err
+		}
+		upto := last
+		if len(batch) == indexBatch {
+			upto = batch[len(batch)-1].gid
+		}
+		if len(batch) > 0 || upto-persisted >= indexPersistGap {
+			err := x.s.Update(ctx, func(tx core.Tx) error { return x.apply(ctx, tx.(*txn), batch, upto) })
+			if err != nil {
+				return err
+			}
+			persisted = upto
+		}
+		x.mu.Lock()
+		x.cursor, x.persisted = upto, persisted
+		x.mu.Unlock()
+	}
+}
+
+const indexReadQuery = `SELECT e.gid, e.chat_id, e.message_id, e.kind, e.data, m.text
+	FROM events e LEFT JOIN messages m ON m.chat_id = e.chat_id AND m.id = e.message_id
+	WHERE e.gid > ? AND e.gid <= ? AND e.kind IN ('message.new', 'message.edit', 'message.delete')
+	ORDER BY e.gid LIMIT ?`
+
+// read returns up to indexBatch events to apply with gid in (after, upto],
+// from the read pool: the writer is not held while the log is read.
+func (x *indexer) read(ctx context.Context, after, upto int64) ([]indexEvent, error) {
+	rows, err := x.s.queries.db.query(ctx, indexReadQuery, after, upto, indexBatch)
+	if err != nil {
+		return nil, fmt.Errorf("read events to index: %w", err)
+	}
+	defer rows.Close()
+	var batch []indexEvent
+	for rows.Next() {
+		var (
+			e    indexEvent
+			kind string
+		)
+		if err := rows.Scan(&e.gid, &e.chatID, &e.msgID, &kind, &e.data, &e.text); err != nil {
+			return nil, fmt.Errorf("read events to index: %w", err)
+		}
+		e.kind = haven.EventKind(kind)
+		batch = append(batch, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read events to index: %w", err)
+	}
+	return batch, nil
+}
+
+// apply writes a batch into the search table and moves the stored
+// cursor to upto. The text was read a moment before: should the message
+// have changed since, its own later event sets it right.
+func (x *indexer) apply(ctx context.Context, t *txn, batch []indexEvent, upto int64) error {
+	for _, e := range batch {
+		switch e.kind {
+		case haven.EventMessageNew, haven.EventMessageEdit:
+			id, ok := docID(e.chatID, e.msgID)
+			if !ok {
+				continue
+			}
+			var err error
+			switch {
+			case !e.text.Valid || e.text.String == "":
+				if e.kind == haven.EventMessageEdit {
+					_, err = t.exec(ctx, `DELETE FROM search WHERE rowid = ?`, id)
+				}
+			case e.kind == haven.EventMessageNew:
+				// A plain INSERT: REPLACE would leave a tombstone in the
+				// index for an entry that was never there.
+				_, err = t.exec(ctx, `INSERT INTO search (rowid, text) VALUES (?, ?)`, id, e.text.String)
+			default:
+				_, err = t.exec(ctx, `INSERT OR REPLACE INTO search (rowid, text) VALUES (?, ?)`, id, e.text.String)
+			}
+			if err != nil {
+				return fmt.Errorf("index message %d/%d: %w", e.chatID, e.msgID, err)
+			}
+		case haven.EventMessageDelete:
+			var d struct {
+				IDs []int64 `json:"ids"`
+			}
+			if len(e.data) > 0 {
+				if err := json.Unmarshal(e.data, &d); err != nil {
+					x.log.Warn("sqlite: message.delete event with unreadable data", "chat", e.chatID, "gid", e.gid, "err", err)
+				}
+			}
+			if e.msgID != 0 {
+				d.IDs = append(d.IDs, e.msgID)
+			}
+			for _, msgID := range d.IDs {
+				id, ok := docID(e.chatID, msgID)
+				if !ok {
+					continue
+				}
+				if _, err := t.exec(ctx, `DELETE FROM search WHERE rowid = ?`, id); err != nil {
+					return fmt.Errorf("unindex message %d/%d: %w", e.chatID, msgID, err)
+				}
+			}
+		}
+	}
+	if _, err := t.exec(ctx, `UPDATE search_cursor SET gid = ? WHERE id = 1`, upto); err != nil {
+		return fmt.Errorf("move search cursor: %w", err)
+	}
+	return nil
+}
+
+// WaitSearchIndexed returns once the search index has caught up with the
+// events log as it was when called: for tests and tools, since searches
+// may otherwise miss the newest messages for a moment. Errors: the
+// indexer's own, ctx's, ErrClosed.
+func (s *Store) WaitSearchIndexed(ctx context.Context) error {
+	last, err := s.LastGID(ctx)
+	if err != nil {
+		return err
+	}
+	x := s.idx
+	for {
+		x.mu.Lock()
+		cursor, passed := x.cursor, x.passed
+		x.mu.Unlock()
+		if cursor >= last {
+			return nil
+		}
+		x.kick()
+		select {
+		case <-passed:
+			x.mu.Lock()
+			err := x.err
+			x.mu.Unlock()
+			if err != nil {
+				return fmt.Errorf("sqlite: search indexing: %w", err)
+			}
+		case <-x.done:
+			return ErrClosed
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}

@@ -1,0 +1,90 @@
+package sqlite
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestQueryPlans pins the plans of the statements on which the
+// performance targets rest: each must seek its index, never scan a table
+// that grows with the messages, and never sort what an index already
+// orders. A schema or query change that loses an index fails here rather
+// than in a benchmark.
+func TestQueryPlans(t *testing.T) {
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "haven.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, tc := range []struct {
+		name, query string
+		want        []string // each must appear in the plan
+		sorts       bool     // the plan may use a temporary B-tree
+	}{
+		{"history newest", historyNewestQuery, []string{
+			"SEARCH m USING PRIMARY KEY (chat_id=? AND id>? AND id<?)",
+			"SEARCH h USING PRIMARY KEY (user_id=? AND chat_id=? AND msg_id=?)"}, false},
+		{"history oldest", historyOldestQuery, []string{"SEARCH m USING PRIMARY KEY (chat_id=? AND id>? AND id<?)"}, false},
+		{"count unread", countUnreadQuery, []string{"SEARCH m USING PRIMARY KEY (chat_id=? AND id>?)"}, false},
+		{"dialogs", dialogsQuery, []string{
+			"SEARCH mb USING INDEX members_user (user_id=?)",
+			"SEARCH c USING INTEGER PRIMARY KEY (rowid=?)",
+			"SEARCH e USING COVERING INDEX"}, true},
+		{"dialogs since", dialogsSinceQuery, []string{"SEARCH mb USING INDEX members_user (user_id=?)"}, true},
+		{"search a chat", searchChatQuery, []string{
+			"SCAN s VIRTUAL TABLE",
+			"SEARCH m USING PRIMARY KEY (chat_id=? AND id=?)"}, false},
+		{"search my chats", searchMemberQuery, []string{
+			"SCAN s VIRTUAL TABLE",
+			"SEARCH mb USING PRIMARY KEY (chat_id=? AND user_id=?)",
+			"SEARCH m USING PRIMARY KEY (chat_id=? AND id=?)"}, false},
+		{"index the log", indexReadQuery, []string{
+			"SEARCH e USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)",
+			"SEARCH m USING PRIMARY KEY (chat_id=? AND id=?)"}, false},
+		{"events", `SELECT gid, chat_id, seq, kind, message_id, user_id, date, data FROM events
+			WHERE chat_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+			[]string{"sqlite_autoindex_events_1 (chat_id=? AND seq>?)"}, false},
+		{"expired", `SELECT chat_id, id FROM messages WHERE expires_at < ? ORDER BY expires_at, chat_id, id LIMIT ?`,
+			[]string{"USING COVERING INDEX messages_expires_at (expires_at<?)"}, false},
+		{"delete hidden marks", `DELETE FROM hidden WHERE chat_id = ? AND msg_id IN (SELECT value FROM json_each(?))`,
+			[]string{"hidden_message (chat_id=? AND msg_id=?)"}, false},
+		{"delete mentions", `DELETE FROM mentions WHERE chat_id = ? AND msg_id IN (SELECT value FROM json_each(?))`,
+			[]string{"mentions_message (chat_id=? AND msg_id=?)"}, false},
+	} {
+		args := make([]any, strings.Count(tc.query, "?"))
+		for i := range args {
+			args[i] = 1
+		}
+		rows, err := s.read.Query(`EXPLAIN QUERY PLAN `+tc.query, args...)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		all := strings.Join(plan, "\n")
+		for _, w := range tc.want {
+			if !strings.Contains(all, w) {
+				t.Errorf("%s: plan lacks %q:\n%s", tc.name, w, all)
+			}
+		}
+		if !tc.sorts && strings.Contains(all, "TEMP B-TREE") {
+			t.Errorf("%s: plan sorts:\n%s", tc.name, all)
+		}
+		for _, line := range plan {
+			if strings.HasPrefix(line, "SCAN") && !strings.HasPrefix(line, "SCAN s VIRTUAL") &&
+				!strings.HasPrefix(line, "SCAN json_each") && !strings.HasPrefix(line, "SCAN (subquery") {
+				t.Errorf("%s: plan scans a table: %q\n%s", tc.name, line, all)
+			}
+		}
+	}
+}
