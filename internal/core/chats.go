@@ -220,7 +220,8 @@ func (s *Service) addMembers(ctx context.Context, tx Tx, c *haven.Chat, adder *h
 			}
 			continue
 		}
-		if old != nil && old.Role == haven.RoleBanned && !outranks(adder, old) {
+		// Adding a banned person lifts the ban: only for those who may ban.
+		if old != nil && old.Role == haven.RoleBanned && (!outranks(adder, old) || can(c, adder, ActBan, s.now()) != nil) {
 			return nil, haven.Errorf(haven.CodeUserBanned, "user %d is banned from this chat", id)
 		}
 		r, err := s.relation(ctx, tx, adder.UserID, id)
@@ -440,6 +441,11 @@ func (s *Service) TransferOwnership(ctx context.Context, a *Actor, chatID, userI
 		if err := tx.UpdateChat(ctx, c); err != nil {
 			return err
 		}
+		for _, x := range []*haven.Member{target, m} {
+			if _, err := s.chatEvent(ctx, tx, c, haven.EventMemberUpdate, x.UserID, nil, map[string]any{"role": x.Role, "rights": RightsNames(x.Rights)}); err != nil {
+				return err
+			}
+		}
 		_, err = s.service(ctx, tx, c, a.UserID, &haven.ServiceAction{Type: haven.ActionOwnerChanged, UserIDs: []int64{userID}})
 		return err
 	})
@@ -485,6 +491,11 @@ func (s *Service) UpdateChat(ctx context.Context, a *Actor, chatID int64, in Cha
 			}
 		} else if err := can(c, m, ActChangeInfo, s.now()); err != nil {
 			return err
+		} else if (in.Username != nil || in.MemberRights != nil || in.SlowModeSeconds != nil || in.HistoryHidden != nil || in.Reactions != nil || in.TTLSeconds != nil) &&
+			m.Role != haven.RoleOwner && !(m.Role == haven.RoleAdmin && m.Rights.Has(haven.RightChangeInfo)) {
+			// Members a group lets change its info may change the title
+			// and description; the rules of the group stay with admins.
+			return haven.Errorf(haven.CodeRightForbidden, "only admins with the change_info right change a chat's settings")
 		}
 		var acts []*haven.ServiceAction
 		if in.Title != nil {

@@ -91,6 +91,11 @@ func (s *Service) chatEvent(ctx context.Context, tx Tx, c *haven.Chat, kind have
 		return nil, err
 	}
 	c.Seq, c.TopMessageID, c.LastEventAt = seq, top, now
+	if c.Kind == haven.ChatChannel && kind != haven.EventMemberUpdate && kind != haven.EventRead {
+		// Channel posts are signed by the channel: which admin acted is
+		// not for subscribers to learn.
+		userID = 0
+	}
 	e := &haven.Event{ChatID: c.ID, Seq: seq, Kind: kind, UserID: userID, Date: now}
 	if m != nil {
 		if isNew {

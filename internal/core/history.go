@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/havenchat/haven"
@@ -208,6 +209,11 @@ func (s *Service) Forward(ctx context.Context, a *Actor, fromChatID int64, ids [
 			return err
 		}
 		c, m, err := s.postable(ctx, tx, a, to)
+		if errors.Is(err, errNoChatYet) {
+			if c, err = s.privateChat(ctx, tx, a.UserID, to.UserID); err == nil {
+				m, err = s.member(ctx, tx, c.ID, a.UserID)
+			}
+		}
 		if err != nil {
 			return err
 		}
@@ -232,13 +238,20 @@ func (s *Service) Forward(ctx context.Context, a *Actor, fromChatID int64, ids [
 			if c.TTLSeconds > 0 {
 				msg.ExpiresAt = s.now().Add(time.Duration(c.TTLSeconds) * time.Second)
 			}
-			if err := s.post(ctx, tx, c, m, msg, randomIDs[i]); err != nil {
+			var mentions []int64
+			if c.Kind == haven.ChatGroup {
+				mentions = s.mentioned(ctx, tx, c, msg)
+			}
+			if err := s.post(ctx, tx, c, m, msg, randomIDs[i], mentions); err != nil {
 				return err
 			}
 			out = append(out, messageView(c, msg))
 		}
 		return nil
 	})
+	if haven.ErrorCode(err) == haven.CodeDuplicate {
+		return nil, haven.Errorf(haven.CodeRandomIDInvalid, "a random_id of this forward was already used for another message; use fresh, distinct ids")
+	}
 	if err != nil {
 		return nil, s.internal(ctx, "messages.forward", err)
 	}

@@ -68,25 +68,52 @@ func (s *Service) Send(ctx context.Context, a *Actor, to Peer, in SendInput) (*M
 	if v, err := s.alreadySent(ctx, a, in.RandomID); v != nil || err != nil {
 		return v, err
 	}
-	var out MessageView
-	err = s.store.Update(ctx, func(tx Tx) error {
-		c, m, err := s.postable(ctx, tx, a, to)
-		if err != nil {
-			return err
-		}
+	// Every check reads committed state outside the writer, so that the
+	// writer's time per message is only the writes: the store's single
+	// writer is what bounds messages per second. A change committed
+	// meanwhile (a ban, a block) orders after this send.
+	c, m, err := s.postable(ctx, s.store, a, to)
+	create := errors.Is(err, errNoChatYet)
+	if err != nil && !create {
+		return nil, s.internal(ctx, "messages.send", err)
+	}
+	msg := &haven.Message{SenderID: a.UserID, Text: text, Entities: entities, ReplyToID: in.ReplyToID, Silent: in.Silent}
+	var mentions []int64
+	if !create {
 		if in.ReplyToID != 0 {
-			if _, err := s.visibleMessage(ctx, tx, a.UserID, c, m, in.ReplyToID); err != nil {
-				return err
+			if _, err := s.visibleMessage(ctx, s.store, a.UserID, c, m, in.ReplyToID); err != nil {
+				return nil, s.internal(ctx, "messages.send", err)
 			}
 		}
-		msg := &haven.Message{SenderID: a.UserID, Text: text, Entities: entities, ReplyToID: in.ReplyToID, Silent: in.Silent}
-		if c.TTLSeconds > 0 {
-			msg.ExpiresAt = s.now().Add(time.Duration(c.TTLSeconds) * time.Second)
+		if c.Kind == haven.ChatGroup {
+			mentions = s.mentioned(ctx, s.store, c, msg)
 		}
-		if err := s.post(ctx, tx, c, m, msg, in.RandomID); err != nil {
+	} else if in.ReplyToID != 0 {
+		return nil, haven.Errorf(haven.CodeMessageNotFound, "there is no message %d in this chat", in.ReplyToID)
+	}
+	var out MessageView
+	err = s.store.Update(ctx, func(tx Tx) error {
+		c, m := c, m
+		if create {
+			var err error
+			if c, err = s.privateChat(ctx, tx, a.UserID, to.UserID); err != nil {
+				return err
+			}
+			if m, err = s.member(ctx, tx, c.ID, a.UserID); err != nil {
+				return err
+			}
+		} else {
+			cc := *c // chatEvent moves seq and top id on its copy
+			c = &cc
+		}
+		m2 := *msg
+		if c.TTLSeconds > 0 {
+			m2.ExpiresAt = s.now().Add(time.Duration(c.TTLSeconds) * time.Second)
+		}
+		if err := s.post(ctx, tx, c, m, &m2, in.RandomID, mentions); err != nil {
 			return err
 		}
-		out = messageView(c, msg)
+		out = messageView(c, &m2)
 		return nil
 	})
 	if haven.ErrorCode(err) == haven.CodeDuplicate {
@@ -124,21 +151,40 @@ func (s *Service) alreadySent(ctx context.Context, a *Actor, randomID int64) (*M
 	return &v, nil
 }
 
-// postable resolves a peer to a chat the actor may post in now: the
-// private chat is made on the first message, blocking and slow mode are
-// enforced.
-func (s *Service) postable(ctx context.Context, tx Tx, a *Actor, to Peer) (*haven.Chat, *haven.Member, error) {
+// errNoChatYet says a person has no private chat with the peer yet: the
+// first message makes it, inside the writer.
+var errNoChatYet = errors.New("no private chat yet")
+
+// postable resolves a peer to a chat the actor may post in now, enforcing
+// membership, rights, blocking and slow mode. For a person with whom the
+// actor has no private chat yet it returns errNoChatYet, having checked
+// that the person exists and does not block the actor.
+func (s *Service) postable(ctx context.Context, q Queries, a *Actor, to Peer) (*haven.Chat, *haven.Member, error) {
 	var c *haven.Chat
 	var err error
 	if to.UserID != 0 {
-		c, err = s.privateChat(ctx, tx, a.UserID, to.UserID)
+		var id int64
+		id, err = q.PrivateChatID(ctx, a.UserID, to.UserID)
+		if errors.Is(err, haven.ErrNotFound) {
+			if to.UserID != a.UserID {
+				if err := s.CanContact(ctx, q, a.UserID, to.UserID); err != nil {
+					return nil, nil, err
+				}
+			} else if _, err := s.liveUser(ctx, q, a.UserID); err != nil {
+				return nil, nil, err
+			}
+			return nil, nil, errNoChatYet
+		}
+		if err == nil {
+			c, err = q.ChatByID(ctx, id)
+		}
 	} else {
-		c, err = s.chat(ctx, tx, to.ChatID)
+		c, err = s.chat(ctx, q, to.ChatID)
 	}
 	if err != nil {
 		return nil, nil, err
 	}
-	m, err := s.member(ctx, tx, c.ID, a.UserID)
+	m, err := s.member(ctx, q, c.ID, a.UserID)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -146,7 +192,7 @@ func (s *Service) postable(ctx context.Context, tx Tx, a *Actor, to Peer) (*have
 		return nil, nil, err
 	}
 	if c.Kind == haven.ChatPrivate && !c.Saved() {
-		if err := s.CanContact(ctx, tx, a.UserID, c.Other(a.UserID)); err != nil {
+		if err := s.CanContact(ctx, q, a.UserID, c.Other(a.UserID)); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -161,7 +207,7 @@ func (s *Service) postable(ctx context.Context, tx Tx, a *Actor, to Peer) (*have
 
 // post appends msg to c as a new message by member m, remembering the
 // random_id and the mentions.
-func (s *Service) post(ctx context.Context, tx Tx, c *haven.Chat, m *haven.Member, msg *haven.Message, randomID int64) error {
+func (s *Service) post(ctx context.Context, tx Tx, c *haven.Chat, m *haven.Member, msg *haven.Message, randomID int64, mentions []int64) error {
 	if _, err := s.chatEvent(ctx, tx, c, haven.EventMessageNew, m.UserID, msg, nil); err != nil {
 		return err
 	}
@@ -171,14 +217,20 @@ func (s *Service) post(ctx context.Context, tx Tx, c *haven.Chat, m *haven.Membe
 		}
 	}
 	if c.Kind == haven.ChatGroup {
-		if ids := s.mentioned(ctx, tx, c, msg); len(ids) > 0 {
-			if err := tx.AddMentions(ctx, c.ID, msg.ID, ids); err != nil {
+		if len(mentions) > 0 {
+			if err := tx.AddMentions(ctx, c.ID, msg.ID, mentions); err != nil {
 				return err
 			}
 		}
 		if c.SlowModeSeconds > 0 && m.Role == haven.RoleMember {
-			m.LastPostAt = msg.Date
-			return tx.PutMember(ctx, m)
+			// m may have been read before the transaction: write the
+			// post time onto the row as it is now.
+			cur, err := tx.Member(ctx, c.ID, m.UserID)
+			if err != nil {
+				return err
+			}
+			cur.LastPostAt = msg.Date
+			return tx.PutMember(ctx, cur)
 		}
 	}
 	return nil
@@ -449,7 +501,13 @@ func (s *Service) Pin(ctx context.Context, a *Actor, chatID, id int64, pinned bo
 		if err := tx.UpdateChat(ctx, c); err != nil {
 			return err
 		}
-		_, err = s.chatEvent(ctx, tx, c, haven.EventMessagePin, a.UserID, msg, map[string]bool{"pinned": pinned})
+		if _, err := s.chatEvent(ctx, tx, c, haven.EventMessagePin, a.UserID, msg, map[string]bool{"pinned": pinned}); err != nil {
+			return err
+		}
+		if pinned {
+			// The history shows who pinned what, as Telegram's does.
+			_, err = s.service(ctx, tx, c, a.UserID, &haven.ServiceAction{Type: haven.ActionMessagePinned, MessageID: id})
+		}
 		return err
 	})
 	return s.internal(ctx, "messages.pin", err)

@@ -10,7 +10,8 @@ import (
 // ChatTx are the messaging writes of a transaction.
 type ChatTx interface {
 	// CreateChat inserts c, setting c.ID. For a private chat it also
-	// records the pair (PeerA, PeerB). Errors: CodeUsernameOccupied when
+	// records the pair, stored (and set in c) with PeerA <= PeerB. A zero
+	// LastEventAt is set to CreatedAt. Errors: CodeUsernameOccupied when
 	// c.Username is taken (by a chat or a user); CodeChatExists when the
 	// private pair already has a chat.
 	CreateChat(ctx context.Context, c *haven.Chat) error
@@ -21,7 +22,8 @@ type ChatTx interface {
 	// Errors: haven.ErrNotFound, CodeUsernameOccupied.
 	UpdateChat(ctx context.Context, c *haven.Chat) error
 	// NextSeq takes the chat's next event seq and, when newMessage is
-	// set, its next message id, and records at as the last activity. It
+	// set, its next message id, and records at as the last activity
+	// (which never moves back). It
 	// returns both new values (msgID is the current top when newMessage
 	// is false). Errors: haven.ErrNotFound.
 	NextSeq(ctx context.Context, chatID int64, newMessage bool, at time.Time) (seq, msgID int64, err error)
@@ -29,6 +31,7 @@ type ChatTx interface {
 	// PutMember inserts or replaces a membership row.
 	PutMember(ctx context.Context, m *haven.Member) error
 	// SetReadInbox moves a member's read pointer to maxID (never back).
+	// Errors: haven.ErrNotFound when there is no membership row.
 	SetReadInbox(ctx context.Context, chatID, userID, maxID int64) error
 
 	// InsertMessage stores a new message (ChatID and ID already set).
@@ -37,19 +40,22 @@ type ChatTx interface {
 	// ExpiresAt of an existing message. Errors: haven.ErrNotFound.
 	UpdateMessage(ctx context.Context, m *haven.Message) error
 	// DeleteMessages removes messages for everyone (with their reactions,
-	// views and mentions) and returns the ids that existed.
+	// views, mentions and hidden marks) and returns the ids that existed,
+	// ascending.
 	DeleteMessages(ctx context.Context, chatID int64, ids []int64) ([]int64, error)
 	// HideMessages hides messages from one person only ("delete for me").
+	// Ids of missing messages are ignored; hiding again is not an error.
 	HideMessages(ctx context.Context, userID, chatID int64, ids []int64) error
 	// AddMentions records that the messages mention (or reply to) users,
-	// for the unread-mentions count.
+	// for the unread-mentions count (idempotent).
 	AddMentions(ctx context.Context, chatID, msgID int64, userIDs []int64) error
 
 	// AppendEvent stores an event (ChatID and Seq already set), setting
 	// e.GID.
 	AppendEvent(ctx context.Context, e *haven.Event) error
 	// AppendUserEvent stores an event of a person's own log, setting
-	// e.Pts to the person's next pts.
+	// e.Pts to the person's next pts. Errors: haven.ErrNotFound when the
+	// user does not exist.
 	AppendUserEvent(ctx context.Context, e *haven.UserEvent) error
 
 	// RememberSend records which message a sender's random_id made.
@@ -59,9 +65,11 @@ type ChatTx interface {
 	ForgetSendsBefore(ctx context.Context, t time.Time) error
 
 	// SetReaction sets (emoji != "") or removes a person's reaction.
+	// Errors: haven.ErrNotFound when setting one on a missing message.
 	SetReaction(ctx context.Context, chatID, msgID, userID int64, emoji string) error
 	// AddView counts a viewer of a message once; it reports whether this
 	// viewer is new (and the message's Views grew by one).
+	// Errors: haven.ErrNotFound when the message does not exist.
 	AddView(ctx context.Context, chatID, msgID, userID int64) (bool, error)
 
 	// PutInvite inserts or replaces an invite link.
@@ -85,10 +93,11 @@ type ChatQueries interface {
 	// Members lists a chat's rows with the given roles (all when empty),
 	// by user id after afterUserID, at most limit.
 	Members(ctx context.Context, chatID int64, roles []haven.Role, afterUserID int64, limit int) ([]*haven.Member, error)
-	// UserChatIDs lists the chats a person is an active member of.
+	// UserChatIDs lists the chats a person is an active member of, by id.
 	UserChatIDs(ctx context.Context, userID int64) ([]int64, error)
 	// Dialogs returns a person's active memberships with their chats,
-	// most recent activity first; with sinceGID > 0, only those whose
+	// most recent activity first (ties: the higher chat id first); with
+	// sinceGID > 0, only those whose
 	// chat's last event has a GID above it.
 	Dialogs(ctx context.Context, userID int64, sinceGID int64) ([]Dialog, error)
 
@@ -105,15 +114,17 @@ type ChatQueries interface {
 	// CountUnread counts messages after afterID not sent by userID nor
 	// hidden by them, stopping at limit.
 	CountUnread(ctx context.Context, chatID, userID, afterID int64, limit int) (int, error)
-	// CountMentions counts messages after afterID that mention userID.
+	// CountMentions counts messages after afterID that mention userID
+	// and that they have not hidden.
 	CountMentions(ctx context.Context, chatID, userID, afterID int64) (int, error)
-	// Reactions returns the reactions to messages, by message id.
+	// Reactions returns the reactions to messages, by message id; each
+	// message's ordered by user id.
 	Reactions(ctx context.Context, chatID int64, msgIDs []int64) (map[int64][]haven.Reaction, error)
 	// SentMessage finds what a sender's random_id made.
 	// Errors: haven.ErrNotFound.
 	SentMessage(ctx context.Context, senderID, randomID int64) (chatID, msgID int64, err error)
 	// ExpiredMessages lists up to limit messages whose ExpiresAt is
-	// before now.
+	// before now, the longest expired first.
 	ExpiredMessages(ctx context.Context, now time.Time, limit int) ([]MessageRef, error)
 
 	// Events returns a chat's events with seq > afterSeq, in order, at
@@ -122,7 +133,7 @@ type ChatQueries interface {
 	// UserEvents returns a person's events with pts > afterPts, in
 	// order, at most limit.
 	UserEvents(ctx context.Context, userID, afterPts int64, limit int) ([]*haven.UserEvent, error)
-	// UserPts returns a person's current pts.
+	// UserPts returns a person's current pts. Errors: haven.ErrNotFound.
 	UserPts(ctx context.Context, userID int64) (int64, error)
 	// LastGID returns the GID of the newest event in the store (0 when
 	// there is none).
@@ -133,13 +144,21 @@ type ChatQueries interface {
 	// Invites lists a chat's links, newest first.
 	Invites(ctx context.Context, chatID int64) ([]*haven.Invite, error)
 
-	// SearchMessages finds messages whose text matches query in the
-	// chats given (all of userID's chats when chatIDs is empty), newest
-	// first, with (chat, id) before the cursor when it is not zero.
+	// SearchMessages finds messages whose text matches every word of
+	// query (each as a word prefix, in any case, Latin accents ignored) in
+	// the chats given (the chats where userID is an active member when
+	// chatIDs is empty), skipping those userID has hidden and those below
+	// their MinMessageID. Results are ordered by (chat, id) descending:
+	// newest first within a chat, chats by descending id; with before not
+	// zero, only (chat, id) < (before.ChatID, before.ID). The index may
+	// follow the log a moment after the commit.
 	SearchMessages(ctx context.Context, userID int64, chatIDs []int64, query string, before MessageRef, limit int) ([]*haven.Message, error)
-	// SearchChats finds public chats by username or title prefix.
+	// SearchChats finds public groups and channels (those with a
+	// username) whose username starts with query in any case, or whose
+	// title has a word that does; the most members first.
 	SearchChats(ctx context.Context, query string, limit int) ([]*haven.Chat, error)
-	// SearchUsers finds users by username prefix.
+	// SearchUsers finds live users whose username starts with query in
+	// any case, ordered by username.
 	SearchUsers(ctx context.Context, query string, limit int) ([]*haven.User, error)
 }
 

@@ -61,6 +61,12 @@ func (s *Service) GetDifference(ctx context.Context, a *Actor, pts, gid int64) (
 	if err != nil {
 		return nil, s.internal(ctx, "sync.getDifference", err)
 	}
+	// Events committed after the state was taken are past st.Pts: a
+	// client that adopts the state would get them again next time, so
+	// they are left for then.
+	for len(evs) > 0 && evs[len(evs)-1].Pts > st.Pts {
+		evs = evs[:len(evs)-1]
+	}
 	d := &Difference{UserEvents: make([]UserEventView, 0, len(evs)), State: *st}
 	if len(evs) > userEventsPage {
 		evs, d.More = evs[:userEventsPage], true

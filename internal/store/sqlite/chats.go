@@ -47,7 +47,8 @@ func idList(ids []int64) string {
 const activeRoles = `('owner', 'admin', 'member')`
 
 const chatColumns = `c.id, c.kind, c.title, c.about, c.username, c.creator_id, c.created_at, c.seq,
-	c.top_message_id, c.last_event_at, c.member_count, c.max_read_id, c.default_rights, c.slow_mode,
+	c.top_message_id, c.last_event_at, c.member_count, c.max_read_id, c.max_read_by, c.max_read_id2,
+	c.default_rights, c.slow_mode,
 	c.history_hidden, c.ttl_seconds, c.reactions, c.pinned_message_id, c.peer_a, c.peer_b`
 
 // chatRow holds the scan targets of chatColumns.
@@ -63,7 +64,8 @@ type chatRow struct {
 func (r *chatRow) dest() []any {
 	c := &r.c
 	return []any{&c.ID, &r.kind, &c.Title, &c.About, &c.Username, &c.CreatorID, &r.created, &c.Seq,
-		&c.TopMessageID, &r.lastEvent, &c.MemberCount, &c.MaxReadID, &r.rights, &c.SlowModeSeconds,
+		&c.TopMessageID, &r.lastEvent, &c.MemberCount, &c.MaxReadID, &c.MaxReadBy, &c.MaxReadID2,
+		&r.rights, &c.SlowModeSeconds,
 		&c.HistoryHidden, &c.TTLSeconds, &r.reactions, &c.PinnedMessageID, &r.peerA, &r.peerB}
 }
 
@@ -134,12 +136,12 @@ func (t *txn) CreateChat(ctx context.Context, c *haven.Chat) error {
 		return fmt.Errorf("create chat: %w", err)
 	}
 	res, err := t.exec(ctx, `INSERT INTO chats (kind, title, about, username, username_canon, creator_id, created_at,
-			seq, top_message_id, last_event_at, member_count, max_read_id, default_rights, slow_mode, history_hidden,
-			ttl_seconds, reactions, pinned_message_id, peer_a, peer_b)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			seq, top_message_id, last_event_at, member_count, max_read_id, max_read_by, max_read_id2, default_rights,
+			slow_mode, history_hidden, ttl_seconds, reactions, pinned_message_id, peer_a, peer_b)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		string(c.Kind), c.Title, c.About, c.Username, nullString(haven.CanonicalUsername(c.Username)), c.CreatorID,
 		millis(c.CreatedAt), c.Seq, c.TopMessageID, millis(c.LastEventAt), c.MemberCount, c.MaxReadID,
-		int64(c.DefaultRights), c.SlowModeSeconds, c.HistoryHidden, c.TTLSeconds, reactions, c.PinnedMessageID,
+		c.MaxReadBy, c.MaxReadID2, int64(c.DefaultRights), c.SlowModeSeconds, c.HistoryHidden, c.TTLSeconds, reactions, c.PinnedMessageID,
 		peerA, peerB)
 	if err != nil {
 		return fmt.Errorf("create chat: %w", chatError(err, c))
@@ -159,11 +161,12 @@ func (t *txn) UpdateChat(ctx context.Context, c *haven.Chat) error {
 	}
 	err = t.execOne(ctx, `UPDATE chats SET title = ?, about = ?, username = ?, username_canon = ?,
 			default_rights = ?, slow_mode = ?, history_hidden = ?, ttl_seconds = ?, reactions = ?,
-			pinned_message_id = ?, member_count = ?, max_read_id = ?, creator_id = ?
+			pinned_message_id = ?, member_count = ?, max_read_id = ?, max_read_by = ?, max_read_id2 = ?,
+			creator_id = ?
 		WHERE id = ?`,
 		c.Title, c.About, c.Username, nullString(haven.CanonicalUsername(c.Username)),
 		int64(c.DefaultRights), c.SlowModeSeconds, c.HistoryHidden, c.TTLSeconds, reactions,
-		c.PinnedMessageID, c.MemberCount, c.MaxReadID, c.CreatorID, c.ID)
+		c.PinnedMessageID, c.MemberCount, c.MaxReadID, c.MaxReadBy, c.MaxReadID2, c.CreatorID, c.ID)
 	if err != nil {
 		return fmt.Errorf("update chat %d: %w", c.ID, chatError(err, c))
 	}

@@ -1,11 +1,13 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -25,7 +27,7 @@ import (
 // The writer wakes it after each commit that appended events; a slow
 // timer wakes it too, should a pass have failed.
 const (
-	indexBatch = 512 // events per indexing Update: bounds how long it holds the writer
+	indexBatch = 256 // events per indexing Update: bounds how long it holds the writer
 	indexEvery = 10 * time.Second
 	// indexPersistGap: a pass that meets only other kinds of events moves
 	// its cursor in memory only (there is nothing to write), but writes it
@@ -194,10 +196,22 @@ func (x *indexer) read(ctx context.Context, after, upto int64) ([]indexEvent, er
 	return batch, nil
 }
 
-// apply writes a batch into the search table and moves the stored
-// cursor to upto. The text was read a moment before: should the message
-// have changed since, its own later event sets it right.
-func (x *indexer) apply(ctx context.Context, t *txn, batch []indexEvent, upto int64) error {
+// indexOp is one change to the search table.
+type indexOp struct {
+	docID  int64
+	delete bool
+	insert bool   // a new message: a plain INSERT
+	text   string // to index (replacing what is there) unless delete
+}
+
+// ops turns a batch of events into changes of the search table, sorted
+// by rowid. FTS5 keeps pending inserts in memory only while rowids
+// ascend, and writes a new segment whenever one goes down; in log order
+// the rowids of a busy server jump from chat to chat, which would write
+// (and later merge) a segment per message. The sort is stable, so the
+// changes to one message keep their order.
+func (x *indexer) ops(batch []indexEvent) []indexOp {
+	ops := make([]indexOp, 0, len(batch))
 	for _, e := range batch {
 		switch e.kind {
 		case haven.EventMessageNew, haven.EventMessageEdit:
@@ -205,21 +219,15 @@ func (x *indexer) apply(ctx context.Context, t *txn, batch []indexEvent, upto in
 			if !ok {
 				continue
 			}
-			var err error
 			switch {
 			case !e.text.Valid || e.text.String == "":
+				// Gone since, or nothing to index. After an edit, what
+				// was indexed goes.
 				if e.kind == haven.EventMessageEdit {
-					_, err = t.exec(ctx, `DELETE FROM search WHERE rowid = ?`, id)
+					ops = append(ops, indexOp{docID: id, delete: true})
 				}
-			case e.kind == haven.EventMessageNew:
-				// A plain INSERT: REPLACE would leave a tombstone in the
-				// index for an entry that was never there.
-				_, err = t.exec(ctx, `INSERT INTO search (rowid, text) VALUES (?, ?)`, id, e.text.String)
 			default:
-				_, err = t.exec(ctx, `INSERT OR REPLACE INTO search (rowid, text) VALUES (?, ?)`, id, e.text.String)
-			}
-			if err != nil {
-				return fmt.Errorf("index message %d/%d: %w", e.chatID, e.msgID, err)
+				ops = append(ops, indexOp{docID: id, insert: e.kind == haven.EventMessageNew, text: e.text.String})
 			}
 		case haven.EventMessageDelete:
 			var d struct {
@@ -234,14 +242,34 @@ func (x *indexer) apply(ctx context.Context, t *txn, batch []indexEvent, upto in
 				d.IDs = append(d.IDs, e.msgID)
 			}
 			for _, msgID := range d.IDs {
-				id, ok := docID(e.chatID, msgID)
-				if !ok {
-					continue
-				}
-				if _, err := t.exec(ctx, `DELETE FROM search WHERE rowid = ?`, id); err != nil {
-					return fmt.Errorf("unindex message %d/%d: %w", e.chatID, msgID, err)
+				if id, ok := docID(e.chatID, msgID); ok {
+					ops = append(ops, indexOp{docID: id, delete: true})
 				}
 			}
+		}
+	}
+	slices.SortStableFunc(ops, func(a, b indexOp) int { return cmp.Compare(a.docID, b.docID) })
+	return ops
+}
+
+// apply writes a batch into the search table and moves the stored
+// cursor to upto. The text was read a moment before: should the message
+// have changed since, its own later event sets it right.
+func (x *indexer) apply(ctx context.Context, t *txn, batch []indexEvent, upto int64) error {
+	for _, op := range x.ops(batch) {
+		var err error
+		switch {
+		case op.delete:
+			_, err = t.exec(ctx, `DELETE FROM search WHERE rowid = ?`, op.docID)
+		case op.insert:
+			// A plain INSERT: REPLACE would leave a tombstone in the index
+			// for an entry that was never there.
+			_, err = t.exec(ctx, `INSERT INTO search (rowid, text) VALUES (?, ?)`, op.docID, op.text)
+		default:
+			_, err = t.exec(ctx, `INSERT OR REPLACE INTO search (rowid, text) VALUES (?, ?)`, op.docID, op.text)
+		}
+		if err != nil {
+			return fmt.Errorf("index message %d/%d: %w", op.docID>>docIDShift, op.docID&maxDocMsg, err)
 		}
 	}
 	if _, err := t.exec(ctx, `UPDATE search_cursor SET gid = ? WHERE id = 1`, upto); err != nil {

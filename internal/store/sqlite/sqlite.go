@@ -5,6 +5,10 @@
 //
 // The schema lives in migrations/*.sql, embedded in the binary and applied
 // in order when the store is opened.
+//
+// Message search is derived data: a background indexer (indexer.go)
+// follows the events log and fills an FTS5 table after the sends are
+// acknowledged, never inside their transaction.
 package sqlite
 
 import (

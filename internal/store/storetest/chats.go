@@ -68,7 +68,7 @@ func testCreateAndGetChat(t *testing.T, s core.Store) {
 	owner := createUser(t, s)
 	g := createChat(t, s, owner.ID, func(c *haven.Chat) {
 		c.Title, c.About, c.Username = "Group 🎉 ünïcode", "About it", "Some_Group"
-		c.MemberCount, c.MaxReadID = 3, 0
+		c.MemberCount, c.MaxReadID, c.MaxReadBy, c.MaxReadID2 = 3, 7, owner.ID, 5
 		c.SlowModeSeconds, c.HistoryHidden, c.TTLSeconds = 30, true, 86400
 		c.Reactions = []string{"👍", "❤️"}
 		c.PinnedMessageID = 0
@@ -241,7 +241,8 @@ func testUpdateChat(t *testing.T, s core.Store) {
 	want.DefaultRights = haven.RightSendMessages
 	want.SlowModeSeconds, want.HistoryHidden, want.TTLSeconds = 60, true, 7*86400
 	want.Reactions = []string{"🔥"}
-	want.PinnedMessageID, want.MemberCount, want.MaxReadID, want.CreatorID = 1, 42, 1, heir.ID
+	want.PinnedMessageID, want.MemberCount, want.CreatorID = 1, 42, heir.ID
+	want.MaxReadID, want.MaxReadBy, want.MaxReadID2 = 1, heir.ID, 1
 	// ... but not what only NextSeq moves, nor what is fixed at creation.
 	sent := want
 	sent.Seq, sent.TopMessageID, sent.CreatedAt, sent.LastEventAt = 100, 100, t0.Add(-time.Hour), t0.Add(time.Hour)
@@ -277,6 +278,9 @@ func testNextSeq(t *testing.T, s core.Store) {
 		{true, t0.Add(3 * time.Second), 3, 2, t0.Add(3 * time.Second)},
 		{true, t0.Add(4 * time.Second), 4, 3, t0.Add(4 * time.Second)},
 		{false, t0.Add(5 * time.Second), 5, 3, t0.Add(5 * time.Second)},
+		// An earlier time (a send that took its time before another's
+		// but reached the store after it) does not move activity back.
+		{true, t0.Add(4 * time.Second), 6, 4, t0.Add(5 * time.Second)},
 	}
 	for i, st := range steps {
 		var seq, msgID int64
@@ -296,7 +300,7 @@ func testNextSeq(t *testing.T, s core.Store) {
 
 	// Several in one Update.
 	update(t, s, func(tx core.Tx) error {
-		for want := int64(6); want <= 8; want++ {
+		for want := int64(7); want <= 9; want++ {
 			seq, msgID, err := tx.NextSeq(ctx, c.ID, true, t0.Add(time.Minute))
 			if err != nil {
 				return err
@@ -319,8 +323,8 @@ func testNextSeq(t *testing.T, s core.Store) {
 	if err != sentinel {
 		t.Fatalf("Update = %v, want the sentinel", err)
 	}
-	if got, err := s.ChatByID(ctx, c.ID); err != nil || got.Seq != 8 || got.TopMessageID != 6 {
-		t.Errorf("after a failed Update: %+v, %v; want seq 8, top 6", got, err)
+	if got, err := s.ChatByID(ctx, c.ID); err != nil || got.Seq != 9 || got.TopMessageID != 7 {
+		t.Errorf("after a failed Update: %+v, %v; want seq 9, top 7", got, err)
 	}
 
 	// Concurrent Updates each get their own numbers, with no gaps.

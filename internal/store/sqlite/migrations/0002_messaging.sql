@@ -27,6 +27,8 @@ CREATE TABLE chats (
 	last_event_at     INTEGER NOT NULL,
 	member_count      INTEGER NOT NULL DEFAULT 0,
 	max_read_id       INTEGER NOT NULL DEFAULT 0,
+	max_read_by       INTEGER NOT NULL DEFAULT 0,
+	max_read_id2      INTEGER NOT NULL DEFAULT 0,
 	default_rights    INTEGER NOT NULL DEFAULT 0,
 	slow_mode         INTEGER NOT NULL DEFAULT 0,
 	history_hidden    INTEGER NOT NULL DEFAULT 0,
