@@ -43,7 +43,7 @@ type Config struct {
 	// Ready reports whether the server can serve (its store reachable).
 	Ready func(ctx context.Context) error
 	// WSQueue is how many outgoing frames a socket may have waiting
-	// before it is cut as too slow (64 by default).
+	// before it is cut as too slow (128 by default).
 	WSQueue int
 	// WSInflight is how many requests one socket may have running at
 	// once (32 by default); more wait for a free slot.
@@ -87,7 +87,7 @@ func New(cfg Config) (*Server, error) {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	if s.wsQueue <= 0 {
-		s.wsQueue = 64
+		s.wsQueue = 128
 	}
 	if s.wsInflight <= 0 {
 		s.wsInflight = 32

@@ -119,19 +119,26 @@ func (h *hub) attach(ctx context.Context, s *socket, userID int64) {
 	if h.bus == nil {
 		return
 	}
+	// Follow the person's own log first, then read their chats: a chat
+	// they leave in between is noted in s.leftDuring and not watched.
 	h.mu.Lock()
 	h.watchLocked(h.users, userID, s, 0, func(data []byte) { h.onUser(userID, data) }, core.UserSubject(userID))
+	s.leftDuring = make(map[int64]bool)
 	h.mu.Unlock()
 	subs, err := h.core.Subscriptions(ctx, userID)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	left := s.leftDuring
+	s.leftDuring = nil
 	if err != nil {
 		h.log.Warn("loading a socket's chats failed; it will catch up from the log", "err", err)
 		return
 	}
-	h.mu.Lock()
 	for _, c := range subs {
-		h.watchChatLocked(c.ChatID, s, c.MinMessageID)
+		if !left[c.ChatID] {
+			h.watchChatLocked(c.ChatID, s, c.MinMessageID)
+		}
 	}
-	h.mu.Unlock()
 }
 
 // watchLocked adds s to the interest in key, subscribing on first use.
@@ -295,8 +302,14 @@ func (h *hub) onUser(userID int64, data []byte) {
 		switch n.Event {
 		case string(haven.UserDialogAdded):
 			h.watchChatLocked(n.ChatID, s, minID)
+			if s.leftDuring != nil {
+				delete(s.leftDuring, n.ChatID)
+			}
 		case string(haven.UserDialogRemoved):
 			h.unwatchChatLocked(n.ChatID, s)
+			if s.leftDuring != nil {
+				s.leftDuring[n.ChatID] = true
+			}
 		}
 		s.send(outFrame{data: n.Frame})
 	}

@@ -59,13 +59,16 @@ type outFrame struct {
 // socket is one WebSocket connection.
 type socket struct {
 	srv   *Server
-	conn  *websocket.Conn
+	conn  atomic.Pointer[websocket.Conn] // set once the handshake is done
 	ip    string
 	actor atomic.Pointer[core.Actor]
 
 	// chats are the chats whose pushes the socket receives; the hub
 	// owns it, under its lock.
 	chats map[int64]struct{}
+	// leftDuring, while the hub loads the socket's chats, collects the
+	// chats its person leaves meanwhile.
+	leftDuring map[int64]bool
 
 	out     chan outFrame
 	slots   chan struct{} // in-flight request slots
@@ -92,22 +95,32 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusServiceUnavailable, envelope{Error: &wireError{Code: haven.CodeUnavailable, Message: "shutting down"}})
 		return
 	}
-	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
-	if err != nil {
-		return // Accept has answered the client
-	}
-	conn.SetReadLimit(s.maxBody)
 	sock := &socket{
 		srv:   s,
-		conn:  conn,
 		ip:    ip,
 		out:   make(chan outFrame, s.wsQueue),
 		slots: make(chan struct{}, s.wsInflight),
 		done:  make(chan struct{}),
 	}
+	// Subscribe before the handshake completes: once the client sees the
+	// socket open, every commit after that reaches it as a push. Pushes
+	// that come meanwhile wait in the queue for the writer.
 	s.sockets.add(sock)
 	if actor != nil {
 		sock.bind(r.Context(), actor)
+	}
+	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
+	if err != nil {
+		s.sockets.remove(sock)
+		return // Accept has answered the client
+	}
+	conn.SetReadLimit(s.maxBody)
+	sock.conn.Store(conn)
+	if sock.closed.Load() {
+		// Cut as too slow before it even opened.
+		conn.CloseNow()
+		s.sockets.remove(sock)
+		return
 	}
 	s.metrics.sockets.Inc()
 	defer func() {
@@ -133,7 +146,7 @@ func (k *socket) bind(ctx context.Context, a *core.Actor) {
 
 func (k *socket) readLoop(ctx context.Context) {
 	for {
-		typ, data, err := k.conn.Read(ctx)
+		typ, data, err := k.conn.Load().Read(ctx)
 		if err != nil {
 			return
 		}
@@ -252,7 +265,9 @@ func (k *socket) send(f outFrame) {
 // closeNow closes the connection without waiting for queued frames.
 func (k *socket) closeNow(code websocket.StatusCode, reason string) {
 	if k.closed.CompareAndSwap(false, true) {
-		go k.conn.Close(code, reason)
+		if c := k.conn.Load(); c != nil {
+			go c.Close(code, reason)
+		}
 	}
 }
 
@@ -275,12 +290,12 @@ func (k *socket) writeLoop(ctx context.Context) {
 		case f := <-k.out:
 			if f.data == nil {
 				if k.closed.CompareAndSwap(false, true) {
-					_ = k.conn.Close(f.code, f.reason)
+					_ = k.conn.Load().Close(f.code, f.reason)
 				}
 				return
 			}
 			wctx, cancel := context.WithTimeout(ctx, writeTimeout)
-			err := k.conn.Write(wctx, websocket.MessageText, f.data)
+			err := k.conn.Load().Write(wctx, websocket.MessageText, f.data)
 			cancel()
 			if err != nil {
 				k.closeNow(websocket.StatusInternalError, "write failed")

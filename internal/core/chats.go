@@ -144,6 +144,15 @@ func (s *Service) CreateChannel(ctx context.Context, a *Actor, title, about, use
 // join makes m an active member of c: the row, the count, the dialog on
 // the person's devices, and the member event.
 func (s *Service) join(ctx context.Context, tx Tx, c *haven.Chat, m *haven.Member) error {
+	if err := s.enrol(ctx, tx, c, m); err != nil {
+		return err
+	}
+	return s.memberEvent(ctx, tx, c, m)
+}
+
+// enrol is join without the chat's member event, for adding many people
+// at once under one event.
+func (s *Service) enrol(ctx context.Context, tx Tx, c *haven.Chat, m *haven.Member) error {
 	if c.MemberCount >= s.limits.GroupMembers && c.Kind == haven.ChatGroup {
 		return haven.Errorf(haven.CodeMembersTooMany, "the group has reached %d members", s.limits.GroupMembers)
 	}
@@ -157,10 +166,7 @@ func (s *Service) join(ctx context.Context, tx Tx, c *haven.Chat, m *haven.Membe
 	if err := tx.UpdateChat(ctx, c); err != nil {
 		return err
 	}
-	if err := s.userEvent(ctx, tx, m.UserID, haven.UserDialogAdded, c.ID, nil); err != nil {
-		return err
-	}
-	return s.memberEvent(ctx, tx, c, m)
+	return s.userEvent(ctx, tx, m.UserID, haven.UserDialogAdded, c.ID, nil)
 }
 
 // memberEvent logs a change of membership in the chat, except for plain
@@ -242,10 +248,17 @@ func (s *Service) addMembers(ctx context.Context, tx Tx, c *haven.Chat, adder *h
 		if old != nil {
 			m.ReadInboxMaxID = old.ReadInboxMaxID
 		}
-		if err := s.join(ctx, tx, c, m); err != nil {
+		if err := s.enrol(ctx, tx, c, m); err != nil {
 			return nil, err
 		}
 		added = append(added, id)
+	}
+	if len(added) > 0 && c.Kind != haven.ChatChannel {
+		// One event for the whole batch: a group made with hundreds of
+		// people must not push hundreds of events to each member.
+		if _, err := s.chatEvent(ctx, tx, c, haven.EventMemberUpdate, 0, nil, map[string]any{"role": haven.RoleMember, "user_ids": added}); err != nil {
+			return nil, err
+		}
 	}
 	if len(added) > 0 {
 		if _, err := s.service(ctx, tx, c, adder.UserID, &haven.ServiceAction{Type: haven.ActionMembersAdded, UserIDs: added}); err != nil {
@@ -728,8 +741,14 @@ func (s *Service) RevokeInvite(ctx context.Context, a *Actor, hash string) error
 		if err != nil {
 			return err
 		}
-		if _, _, err := s.access(ctx, tx, a, inv.ChatID, ActInvite); err != nil {
+		_, m, err := s.access(ctx, tx, a, inv.ChatID, ActInvite)
+		if err != nil {
 			return err
+		}
+		// Members a group lets invite manage their own links; others'
+		// are for admins with the right.
+		if inv.CreatorID != a.UserID && !adminWith(m, haven.RightInviteUsers) {
+			return haven.Errorf(haven.CodeRightForbidden, "only admins may revoke others' invite links")
 		}
 		inv.Revoked = true
 		return tx.PutInvite(ctx, inv)
@@ -738,19 +757,28 @@ func (s *Service) RevokeInvite(ctx context.Context, a *Actor, hash string) error
 }
 
 // ListInvites lists a chat's links. Errors: CodeRightForbidden.
+// Plain members see only their own links.
 func (s *Service) ListInvites(ctx context.Context, a *Actor, chatID int64) ([]InviteView, error) {
-	if _, _, err := s.access(ctx, s.store, a, chatID, ActInvite); err != nil {
+	_, m, err := s.access(ctx, s.store, a, chatID, ActInvite)
+	if err != nil {
 		return nil, s.internal(ctx, "chats.invites", err)
 	}
 	is, err := s.store.Invites(ctx, chatID)
 	if err != nil {
 		return nil, s.internal(ctx, "chats.invites", err)
 	}
-	out := make([]InviteView, len(is))
-	for i, x := range is {
-		out[i] = inviteView(x)
+	out := make([]InviteView, 0, len(is))
+	for _, x := range is {
+		if x.CreatorID == a.UserID || adminWith(m, haven.RightInviteUsers) {
+			out = append(out, inviteView(x))
+		}
 	}
 	return out, nil
+}
+
+// adminWith reports whether m is the owner, or an admin holding r.
+func adminWith(m *haven.Member, r haven.Rights) bool {
+	return m != nil && (m.Role == haven.RoleOwner || (m.Role == haven.RoleAdmin && m.Rights.Has(r)))
 }
 
 func (s *Service) invite(ctx context.Context, q Queries, hash string) (*haven.Invite, error) {

@@ -105,6 +105,17 @@ func (s *Service) Send(ctx context.Context, a *Actor, to Peer, in SendInput) (*M
 		} else {
 			cc := *c // chatEvent moves seq and top id on its copy
 			c = &cc
+			if c.Kind == haven.ChatGroup && c.SlowModeSeconds > 0 && m.Role == haven.RoleMember {
+				// Slow mode is checked again in the writer: a member's
+				// simultaneous sends all pass the check made outside it.
+				cur, err := s.member(ctx, tx, c.ID, a.UserID)
+				if err != nil {
+					return err
+				}
+				if err := s.slowModeWait(c, cur); err != nil {
+					return err
+				}
+			}
 		}
 		m2 := *msg
 		if c.TTLSeconds > 0 {
@@ -196,13 +207,22 @@ func (s *Service) postable(ctx context.Context, q Queries, a *Actor, to Peer) (*
 			return nil, nil, err
 		}
 	}
-	if c.Kind == haven.ChatGroup && c.SlowModeSeconds > 0 && m.Role == haven.RoleMember && !m.LastPostAt.IsZero() {
-		next := m.LastPostAt.Add(time.Duration(c.SlowModeSeconds) * time.Second)
-		if wait := next.Sub(s.now()); wait > 0 {
-			return nil, nil, &haven.Error{Code: haven.CodeSlowModeWait, Message: "slow mode is on: wait before posting again", RetryAfter: int(math.Ceil(wait.Seconds()))}
-		}
+	if err := s.slowModeWait(c, m); err != nil {
+		return nil, nil, err
 	}
 	return c, m, nil
+}
+
+// slowModeWait refuses a plain member's post while the group's slow mode
+// makes them wait. Errors: CodeSlowModeWait.
+func (s *Service) slowModeWait(c *haven.Chat, m *haven.Member) error {
+	if c.Kind == haven.ChatGroup && c.SlowModeSeconds > 0 && m != nil && m.Role == haven.RoleMember && !m.LastPostAt.IsZero() {
+		next := m.LastPostAt.Add(time.Duration(c.SlowModeSeconds) * time.Second)
+		if wait := next.Sub(s.now()); wait > 0 {
+			return &haven.Error{Code: haven.CodeSlowModeWait, Message: "slow mode is on: wait before posting again", RetryAfter: int(math.Ceil(wait.Seconds()))}
+		}
+	}
+	return nil
 }
 
 // post appends msg to c as a new message by member m, remembering the

@@ -81,7 +81,8 @@ type liveSock struct {
 	mu     sync.Mutex
 	events []chatEvent
 	users  []userEventInfo
-	wake   chan struct{} // closed and replaced on every push
+	other  []json.RawMessage // pushes of other kinds, as they came
+	wake   chan struct{}     // closed and replaced on every push
 }
 
 // openSock dials a socket for a session and waits until the server has
@@ -111,6 +112,8 @@ func openSock(t *testing.T, n *node, token, name string) *liveSock {
 					if json.Unmarshal(f.Data, &e) == nil {
 						s.users = append(s.users, e)
 					}
+				default:
+					s.other = append(s.other, raw)
 				}
 				close(s.wake)
 				s.wake = make(chan struct{})
@@ -125,17 +128,17 @@ func openSock(t *testing.T, n *node, token, name string) *liveSock {
 	return s
 }
 
-// mark is a position in a socket's record, to wait for what comes after.
-type mark struct{ ev, us int }
+// sockMark is a position in a socket's record, to wait for what comes after.
+type sockMark struct{ ev, us int }
 
-func (s *liveSock) mark() mark {
+func (s *liveSock) mark() sockMark {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return mark{len(s.events), len(s.users)}
+	return sockMark{len(s.events), len(s.users)}
 }
 
 // find returns the first chat event after m that match accepts.
-func (s *liveSock) find(m mark, match func(chatEvent) bool) (chatEvent, bool) {
+func (s *liveSock) find(m sockMark, match func(chatEvent) bool) (chatEvent, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, e := range s.events[m.ev:] {
@@ -147,7 +150,7 @@ func (s *liveSock) find(m mark, match func(chatEvent) bool) (chatEvent, bool) {
 }
 
 // waitEvent waits for a chat event after m that match accepts.
-func (s *liveSock) waitEvent(t *testing.T, m mark, what string, match func(chatEvent) bool) chatEvent {
+func (s *liveSock) waitEvent(t *testing.T, m sockMark, what string, match func(chatEvent) bool) chatEvent {
 	t.Helper()
 	deadline := time.After(10 * time.Second)
 	for {
@@ -159,6 +162,12 @@ func (s *liveSock) waitEvent(t *testing.T, m mark, what string, match func(chatE
 		}
 		select {
 		case <-wake:
+		case code := <-s.closed:
+			s.closed <- code
+			if e, ok := s.find(m, match); ok {
+				return e
+			}
+			t.Fatalf("%s's socket was closed (%d) while waiting for %s", s.name, code, what)
 		case <-deadline:
 			t.Fatalf("%s's socket: no %s within 10s", s.name, what)
 		}
@@ -166,7 +175,7 @@ func (s *liveSock) waitEvent(t *testing.T, m mark, what string, match func(chatE
 }
 
 // waitUser waits for an event of the person's own log after m.
-func (s *liveSock) waitUser(t *testing.T, m mark, kind string, chatID int64) userEventInfo {
+func (s *liveSock) waitUser(t *testing.T, m sockMark, kind string, chatID int64) userEventInfo {
 	t.Helper()
 	deadline := time.After(10 * time.Second)
 	for {
@@ -247,8 +256,8 @@ func isKind(chatID int64, kind string) func(chatEvent) bool {
 	return func(e chatEvent) bool { return e.ChatID == chatID && e.Kind == kind }
 }
 
-func marks(socks []*liveSock) []mark {
-	out := make([]mark, len(socks))
+func markAll(socks []*liveSock) []sockMark {
+	out := make([]sockMark, len(socks))
 	for i, s := range socks {
 		out[i] = s.mark()
 	}
@@ -256,7 +265,7 @@ func marks(socks []*liveSock) []mark {
 }
 
 // allSee waits until every socket has the event after its mark.
-func allSee(t *testing.T, socks []*liveSock, ms []mark, what string, match func(chatEvent) bool) {
+func allSee(t *testing.T, socks []*liveSock, ms []sockMark, what string, match func(chatEvent) bool) {
 	t.Helper()
 	for i, s := range socks {
 		s.waitEvent(t, ms[i], what, match)
@@ -266,7 +275,7 @@ func allSee(t *testing.T, socks []*liveSock, ms []mark, what string, match func(
 // noneSee checks that none of the sockets received a matching event
 // after its mark. Call it once the event has reached others: the hub
 // hands a push to all of a chat's sockets at once.
-func noneSee(t *testing.T, socks []*liveSock, ms []mark, what string, match func(chatEvent) bool) {
+func noneSee(t *testing.T, socks []*liveSock, ms []sockMark, what string, match func(chatEvent) bool) {
 	t.Helper()
 	for i, s := range socks {
 		// A round trip on the socket: anything queued for it before has
@@ -290,21 +299,21 @@ func wantCode(t *testing.T, r reply, code, what string) {
 	}
 }
 
-func getChat(t *testing.T, c caller, chatID int64) chatInfo {
+func chatOf(t *testing.T, c caller, chatID int64) chatInfo {
 	t.Helper()
 	var ci chatInfo
 	c.call("chats.get", map[string]int64{"chat_id": chatID}).into(t, &ci)
 	return ci
 }
 
-func history(t *testing.T, c caller, params map[string]any) []messageView {
+func historyOf(t *testing.T, c caller, params map[string]any) []messageView {
 	t.Helper()
 	var hist []messageView
 	c.call("messages.history", params).into(t, &hist)
 	return hist
 }
 
-func ids(ms []messageView) []int64 {
+func msgIDs(ms []messageView) []int64 {
 	out := make([]int64, len(ms))
 	for i, m := range ms {
 		out[i] = m.ID
@@ -430,6 +439,13 @@ func trySignUp(n *node, identifier, first string) (string, int64, error) {
 	return auth.Token, auth.User.ID, nil
 }
 
+// lavish are the generous limits with flood control raised past the
+// strict rule for sign-ups (a sixth of the burst), for tests that sign
+// up hundreds of people from one address.
+func lavish() []string {
+	return append(append([]string{}, generous...), "--flood-rate", "100000", "--flood-burst", "100000")
+}
+
 var safeRandomIDs atomic.Int64
 
 // safeRID is rid for any goroutine.
@@ -461,7 +477,7 @@ func cast(t *testing.T, n *node, ph *phones, names []string, withSocket int) []*
 	return out
 }
 
-func sockets(ps ...*person) []*liveSock {
+func socketsOf(ps ...*person) []*liveSock {
 	var out []*liveSock
 	for _, p := range ps {
 		if p.ws != nil {
@@ -484,7 +500,7 @@ func TestGroupOf50(t *testing.T) {
 	owner, ada, ben := ps[0], ps[1], ps[2]
 	outsiders := cast(t, n, &ph, []string{"Out1", "Out2", "Out3", "Out4"}, 2)
 	o1, o2, o3, o4 := outsiders[0], outsiders[1], outsiders[2], outsiders[3]
-	live := sockets(ps...) // the 10 group members with sockets
+	live := socketsOf(ps...) // the 10 group members with sockets
 	t.Logf("50+4 sign-ups and 12 sockets in %v", time.Since(start))
 
 	// The owner makes the group with the 49 others.
@@ -492,7 +508,7 @@ func TestGroupOf50(t *testing.T) {
 	for _, p := range ps[1:] {
 		memberIDs = append(memberIDs, p.id)
 	}
-	ms := marks(live)
+	ms := markAll(live)
 	var g chatInfo
 	owner.api.call("chats.createGroup", map[string]any{"title": "The Fifty", "user_ids": memberIDs}).into(t, &g)
 	if g.Kind != "group" || g.MemberCount != 50 || g.Role != "owner" || g.Title != "The Fifty" {
@@ -512,7 +528,7 @@ func TestGroupOf50(t *testing.T) {
 	}
 
 	// Two admins with different rights.
-	ms = marks(live)
+	ms = markAll(live)
 	owner.api.call("chats.setAdmin", map[string]any{"chat_id": chat, "user_id": ada.id, "rights": []string{"change_info", "delete_messages", "ban_users", "invite_users", "pin_messages"}}).into(t, new(bool))
 	owner.api.call("chats.setAdmin", map[string]any{"chat_id": chat, "user_id": ben.id, "rights": []string{"invite_users", "pin_messages"}}).into(t, new(bool))
 	allSee(t, live, ms, "Ben's promotion", func(e chatEvent) bool {
@@ -528,7 +544,7 @@ func TestGroupOf50(t *testing.T) {
 
 	// Members chat, ten at once, three messages each; every socket gets
 	// all thirty.
-	ms = marks(live)
+	ms = markAll(live)
 	var wg sync.WaitGroup
 	errs := make(chan error, 30)
 	for _, p := range ps[3:13] {
@@ -569,7 +585,7 @@ func TestGroupOf50(t *testing.T) {
 	// Deleting others' messages takes the right.
 	wantCode(t, ben.api.call("messages.delete", map[string]any{"chat_id": chat, "ids": []int64{chatter.ID}, "for_everyone": true}), "MESSAGE_DELETE_FORBIDDEN", "Ben deleting a member's message")
 	wantCode(t, ps[4].api.call("messages.delete", map[string]any{"chat_id": chat, "ids": []int64{chatter.ID}, "for_everyone": true}), "MESSAGE_DELETE_FORBIDDEN", "a member deleting another's message")
-	ms = marks(live)
+	ms = markAll(live)
 	ada.api.call("messages.delete", map[string]any{"chat_id": chat, "ids": []int64{chatter.ID}, "for_everyone": true}).into(t, new(deletedCount))
 	allSee(t, live, ms, "the deletion", func(e chatEvent) bool {
 		return e.ChatID == chat && e.Kind == "message.delete" && strings.Contains(string(e.Data), fmt.Sprintf("[%d]", chatter.ID))
@@ -582,11 +598,11 @@ func TestGroupOf50(t *testing.T) {
 	wantCode(t, ps[5].api.call("chats.ban", map[string]any{"chat_id": chat, "user_id": banned.id}), "RIGHT_FORBIDDEN", "a member banning")
 	wantCode(t, ada.api.call("chats.ban", map[string]any{"chat_id": chat, "user_id": ben.id}), "RIGHT_FORBIDDEN", "an admin banning another admin")
 	wantCode(t, ada.api.call("chats.ban", map[string]any{"chat_id": chat, "user_id": owner.id}), "RIGHT_FORBIDDEN", "an admin banning the owner")
-	ms = marks(live)
+	ms = markAll(live)
 	ada.api.call("chats.ban", map[string]any{"chat_id": chat, "user_id": banned.id}).into(t, new(bool))
 	banned.ws.waitUser(t, ms[4], "dialog.removed", chat)
-	stayed := sockets(append(append([]*person{}, ps[:4]...), ps[5:]...)...)
-	stayedMarks := append(append([]mark{}, ms[:4]...), ms[5:]...)
+	stayed := socketsOf(append(append([]*person{}, ps[:4]...), ps[5:]...)...)
+	stayedMarks := append(append([]sockMark{}, ms[:4]...), ms[5:]...)
 	allSee(t, stayed, stayedMarks, "the ban", func(e chatEvent) bool {
 		return e.ChatID == chat && e.Kind == "member.update" && e.UserID == banned.id && strings.Contains(string(e.Data), `"banned"`)
 	})
@@ -596,7 +612,7 @@ func TestGroupOf50(t *testing.T) {
 	noneSee(t, []*liveSock{banned.ws}, ms[4:5], "the group's pushes after being banned", func(e chatEvent) bool { return e.ChatID == chat })
 	wantCode(t, banned.api.call("messages.send", map[string]any{"chat_id": chat, "text": "let me in", "random_id": rid()}), "USER_BANNED_IN_CHAT", "a banned member sending")
 	wantCode(t, banned.api.call("messages.history", map[string]any{"chat_id": chat}), "USER_BANNED_IN_CHAT", "a banned member reading")
-	if c := getChat(t, owner.api, chat); c.MemberCount != 49 {
+	if c := chatOf(t, owner.api, chat); c.MemberCount != 49 {
 		t.Fatalf("member count after a ban: %d", c.MemberCount)
 	}
 	var link inviteInfo
@@ -606,7 +622,7 @@ func TestGroupOf50(t *testing.T) {
 
 	// Unbanned, they come back by the link, on the same socket.
 	ada.api.call("chats.unban", map[string]any{"chat_id": chat, "user_id": banned.id}).into(t, new(bool))
-	ms = marks(live)
+	ms = markAll(live)
 	var back chatInfo
 	banned.api.call("chats.joinByInvite", map[string]string{"hash": link.Hash}).into(t, &back)
 	if back.ID != chat || back.Role != "member" || back.MemberCount != 50 {
@@ -621,15 +637,15 @@ func TestGroupOf50(t *testing.T) {
 	// Removed (not banned), P05 stops getting pushes; added back by Ben,
 	// the same socket gets them again.
 	removed := ps[5]
-	ms = marks(live)
+	ms = markAll(live)
 	ada.api.call("chats.removeMember", map[string]any{"chat_id": chat, "user_id": removed.id}).into(t, new(bool))
 	removed.ws.waitUser(t, ms[5], "dialog.removed", chat)
 	send(t, owner.api, map[string]any{"chat_id": chat}, "while P05 is out")
-	others := sockets(append(append([]*person{}, ps[:5]...), ps[6:]...)...)
-	othersMarks := append(append([]mark{}, ms[:5]...), ms[6:]...)
+	others := socketsOf(append(append([]*person{}, ps[:5]...), ps[6:]...)...)
+	othersMarks := append(append([]sockMark{}, ms[:5]...), ms[6:]...)
 	allSee(t, others, othersMarks, "a message while P05 is out", isMsg(chat, "while P05 is out"))
 	noneSee(t, []*liveSock{removed.ws}, ms[5:6], "pushes while removed", func(e chatEvent) bool { return e.ChatID == chat })
-	ms = marks(live)
+	ms = markAll(live)
 	var added struct {
 		Added []int64 `json:"added"`
 	}
@@ -643,7 +659,18 @@ func TestGroupOf50(t *testing.T) {
 
 	// Slow mode: only the allowed intervals; members wait, admins do not.
 	wantCode(t, ada.api.call("chats.update", map[string]any{"chat_id": chat, "slow_mode_seconds": 45}), "SLOWMODE_INVALID", "slow mode of 45 s")
-	wantCode(t, ben.api.call("chats.update", map[string]any{"chat_id": chat, "slow_mode_seconds": 10}), "OK", "slow mode set by an admin whom member rights let change info")
+	// Members whom the group lets change its info change the title, not
+	// the rules; nor do admins without change_info.
+	wantCode(t, ben.api.call("chats.update", map[string]any{"chat_id": chat, "slow_mode_seconds": 10}), "RIGHT_FORBIDDEN", "slow mode set by an admin without change_info")
+	wantCode(t, ps[10].api.call("chats.update", map[string]any{"chat_id": chat, "slow_mode_seconds": 10}), "RIGHT_FORBIDDEN", "slow mode set by a member")
+	ms = markAll(live)
+	var retitled chatInfo
+	ps[10].api.call("chats.update", map[string]any{"chat_id": chat, "title": "Fifty-ish"}).into(t, &retitled)
+	allSee(t, live, ms, "a member's new title", isService(chat, "title_changed"))
+	ps[10].api.call("chats.update", map[string]any{"chat_id": chat, "title": "The Fifty"}).into(t, &retitled)
+	if retitled.Title != "The Fifty" || retitled.SlowModeSeconds != 0 {
+		t.Fatalf("retitled by a member: %+v", retitled)
+	}
 	for _, v := range []int{60, 300, 900, 3600, 0, 10, 30} {
 		var c chatInfo
 		ada.api.call("chats.update", map[string]any{"chat_id": chat, "slow_mode_seconds": v}).into(t, &c)
@@ -653,7 +680,7 @@ func TestGroupOf50(t *testing.T) {
 	}
 	slow := ps[6]
 	send(t, slow.api, map[string]any{"chat_id": chat}, "first under slow mode")
-	before := getChat(t, owner.api, chat)
+	before := chatOf(t, owner.api, chat)
 	r := slow.api.call("messages.send", map[string]any{"chat_id": chat, "text": "too soon", "random_id": rid()})
 	wantCode(t, r, "SLOWMODE_WAIT", "a second post within slow mode")
 	if r.Error.RetryAfter != 30 {
@@ -664,7 +691,7 @@ func TestGroupOf50(t *testing.T) {
 	if r.code() != "SLOWMODE_WAIT" || r.Error.RetryAfter != 20 {
 		t.Fatalf("10 s later: %s %+v", r.code(), r.Error)
 	}
-	if after := getChat(t, owner.api, chat); after.Seq != before.Seq || after.TopMessageID != before.TopMessageID {
+	if after := chatOf(t, owner.api, chat); after.Seq != before.Seq || after.TopMessageID != before.TopMessageID {
 		t.Fatalf("refused posts changed the chat: %+v → %+v", before, after)
 	}
 	for k := range 2 {
@@ -673,7 +700,7 @@ func TestGroupOf50(t *testing.T) {
 	}
 	send(t, ps[7].api, map[string]any{"chat_id": chat}, "another member's first")
 	n.clock.Advance(21 * time.Second)
-	ms = marks(live)
+	ms = markAll(live)
 	send(t, slow.api, map[string]any{"chat_id": chat}, "second under slow mode")
 	allSee(t, live, ms, "the post after waiting", isMsg(chat, "second under slow mode"))
 	ada.api.call("chats.update", map[string]any{"chat_id": chat, "slow_mode_seconds": 0}).into(t, new(chatInfo))
@@ -682,7 +709,7 @@ func TestGroupOf50(t *testing.T) {
 
 	// Member permissions: with none, members cannot post, pin, change
 	// the info or invite; admins still can what their rights allow.
-	ms = marks(live)
+	ms = markAll(live)
 	var locked chatInfo
 	ada.api.call("chats.update", map[string]any{"chat_id": chat, "member_rights": []string{}}).into(t, &locked)
 	if len(locked.MemberRights) != 0 {
@@ -690,17 +717,17 @@ func TestGroupOf50(t *testing.T) {
 	}
 	allSee(t, live, ms, "chat.update", isKind(chat, "chat.update"))
 	member := ps[8]
-	before = getChat(t, owner.api, chat)
+	before = chatOf(t, owner.api, chat)
 	wantCode(t, member.api.call("messages.send", map[string]any{"chat_id": chat, "text": "may I?", "random_id": rid()}), "CHAT_WRITE_FORBIDDEN", "a member sending with no rights")
 	wantCode(t, member.api.call("messages.pin", map[string]any{"chat_id": chat, "id": 1}), "RIGHT_FORBIDDEN", "a member pinning with no rights")
 	wantCode(t, member.api.call("chats.update", map[string]any{"chat_id": chat, "title": "Mine"}), "RIGHT_FORBIDDEN", "a member renaming with no rights")
 	wantCode(t, member.api.call("chats.createInvite", map[string]any{"chat_id": chat}), "RIGHT_FORBIDDEN", "a member inviting with no rights")
 	wantCode(t, ben.api.call("chats.update", map[string]any{"chat_id": chat, "title": "Ben's"}), "RIGHT_FORBIDDEN", "an admin without change_info renaming")
 	wantCode(t, ada.api.call("chats.update", map[string]any{"chat_id": chat, "member_rights": []string{"fly"}}), "PARAM_INVALID", "an unknown member right")
-	if after := getChat(t, owner.api, chat); after.Seq != before.Seq || after.Title != "The Fifty" {
+	if after := chatOf(t, owner.api, chat); after.Seq != before.Seq || after.Title != "The Fifty" {
 		t.Fatalf("refused actions changed the chat: %+v → %+v", before, after)
 	}
-	ms = marks(live)
+	ms = markAll(live)
 	send(t, ben.api, map[string]any{"chat_id": chat}, "admins still talk")
 	allSee(t, live, ms, "an admin's message", isMsg(chat, "admins still talk"))
 	ada.api.call("chats.update", map[string]any{"chat_id": chat, "member_rights": []string{"send_messages", "invite_users"}}).into(t, &locked)
@@ -711,7 +738,7 @@ func TestGroupOf50(t *testing.T) {
 	wantCode(t, member.api.call("chats.update", map[string]any{"chat_id": chat, "about": "x"}), "RIGHT_FORBIDDEN", "a member changing the description")
 
 	// Title and description.
-	ms = marks(live)
+	ms = markAll(live)
 	var renamed chatInfo
 	ada.api.call("chats.update", map[string]any{"chat_id": chat, "title": "Fifty Strong", "about": "Fifty people, two admins"}).into(t, &renamed)
 	if renamed.Title != "Fifty Strong" || renamed.About != "Fifty people, two admins" {
@@ -723,21 +750,21 @@ func TestGroupOf50(t *testing.T) {
 	wantCode(t, ada.api.call("chats.update", map[string]any{"chat_id": chat, "title": strings.Repeat("t", 129)}), "CHAT_TITLE_INVALID", "a title too long")
 	wantCode(t, ada.api.call("chats.update", map[string]any{"chat_id": chat, "title": "  "}), "CHAT_TITLE_INVALID", "a blank title")
 	wantCode(t, ada.api.call("chats.update", map[string]any{"chat_id": chat, "about": strings.Repeat("a", 256)}), "CHAT_ABOUT_TOO_LONG", "a description too long")
-	if c := getChat(t, ps[40].api, chat); c.Title != "Fifty Strong" || c.About != "Fifty people, two admins" {
+	if c := chatOf(t, ps[40].api, chat); c.Title != "Fifty Strong" || c.About != "Fifty people, two admins" {
 		t.Fatalf("a member sees %+v", c)
 	}
 
 	// Hidden history: a newcomer sees only what comes after they joined.
 	ada.api.call("chats.update", map[string]any{"chat_id": chat, "history_hidden": true}).into(t, new(chatInfo))
-	topBefore := getChat(t, owner.api, chat).TopMessageID
+	topBefore := chatOf(t, owner.api, chat).TopMessageID
 	m1 := o1.ws.mark()
 	var joined chatInfo
 	o1.api.call("chats.joinByInvite", map[string]string{"hash": link.Hash}).into(t, &joined)
 	o1.ws.waitUser(t, m1, "dialog.added", chat)
-	ms = marks(live)
+	ms = markAll(live)
 	send(t, ps[9].api, map[string]any{"chat_id": chat}, "hello newcomer")
 	allSee(t, append(live, o1.ws), append(ms, m1), "hello newcomer", isMsg(chat, "hello newcomer"))
-	seen := history(t, o1.api, map[string]any{"chat_id": chat})
+	seen := historyOf(t, o1.api, map[string]any{"chat_id": chat})
 	if len(seen) != 2 || seen[1].Service == nil || seen[1].Service.Type != "member_joined" || seen[1].ID != topBefore+1 || seen[0].Text != "hello newcomer" {
 		t.Fatalf("a newcomer's history when it is hidden: %+v", seen)
 	}
@@ -756,8 +783,8 @@ func TestGroupOf50(t *testing.T) {
 	if len(got) != 1 || got[0].Service == nil || got[0].Service.Type != "chat_created" {
 		t.Fatalf("a newcomer with history shown: %+v", got)
 	}
-	if old := history(t, o2.api, map[string]any{"chat_id": chat, "around_id": 3, "limit": 6}); len(old) == 0 || old[len(old)-1].ID != 1 {
-		t.Fatalf("a newcomer's view of the start: %v", ids(old))
+	if old := historyOf(t, o2.api, map[string]any{"chat_id": chat, "around_id": 3, "limit": 6}); len(old) == 0 || old[len(old)-1].ID != 1 {
+		t.Fatalf("a newcomer's view of the start: %v", msgIDs(old))
 	}
 
 	// Invite links: a use limit, an expiry, revocation.
@@ -770,7 +797,7 @@ func TestGroupOf50(t *testing.T) {
 	}
 	wantCode(t, ada.api.call("chats.createInvite", map[string]any{"chat_id": chat, "expires_in": -5}), "PARAM_INVALID", "a link expiring in the past")
 	o3.api.call("chats.joinByInvite", map[string]string{"hash": once.Hash}).into(t, &joined)
-	count := getChat(t, owner.api, chat).MemberCount
+	count := chatOf(t, owner.api, chat).MemberCount
 	wantCode(t, o4.api.call("chats.checkInvite", map[string]string{"hash": once.Hash}), "INVITE_HASH_EXPIRED", "checking a used-up link")
 	wantCode(t, o4.api.call("chats.joinByInvite", map[string]string{"hash": once.Hash}), "INVITE_HASH_EXPIRED", "joining by a used-up link")
 	var peek chatInfo
@@ -784,7 +811,7 @@ func TestGroupOf50(t *testing.T) {
 	wantCode(t, o4.api.call("chats.joinByInvite", map[string]string{"hash": revoked.Hash}), "INVITE_HASH_EXPIRED", "joining by a revoked link")
 	wantCode(t, o4.api.call("chats.joinByInvite", map[string]string{"hash": "nosuchlink"}), "INVITE_HASH_INVALID", "joining by a made-up link")
 	wantCode(t, o4.api.call("messages.history", map[string]any{"chat_id": chat}), "NOT_MEMBER", "an outsider reading")
-	if c := getChat(t, owner.api, chat); c.MemberCount != count {
+	if c := chatOf(t, owner.api, chat); c.MemberCount != count {
 		t.Fatalf("refused joins changed the member count: %d → %d", count, c.MemberCount)
 	}
 	var links []inviteInfo
@@ -802,7 +829,7 @@ func TestGroupOf50(t *testing.T) {
 	wantCode(t, ada.api.call("chats.transferOwnership", map[string]any{"chat_id": chat, "user_id": ada.id}), "RIGHT_FORBIDDEN", "an admin taking ownership")
 	wantCode(t, owner.api.call("chats.transferOwnership", map[string]any{"chat_id": chat, "user_id": o4.id}), "USER_NOT_FOUND", "handing ownership to an outsider")
 	wantCode(t, owner.api.call("chats.leave", map[string]int64{"chat_id": chat}), "OWNER_CANNOT_LEAVE", "the owner leaving")
-	ms = marks(live)
+	ms = markAll(live)
 	owner.api.call("chats.transferOwnership", map[string]any{"chat_id": chat, "user_id": ada.id}).into(t, new(bool))
 	allSee(t, live, ms, "owner_changed", func(e chatEvent) bool {
 		return isService(chat, "owner_changed")(e) && len(e.Message.Service.UserIDs) == 1 && e.Message.Service.UserIDs[0] == ada.id
@@ -819,7 +846,7 @@ func TestGroupOf50(t *testing.T) {
 	ada.api.call("chats.addMembers", map[string]any{"chat_id": chat, "user_ids": []int64{ben.id}}).into(t, &added) // ...and lets Ben back
 	ben.ws.waitUser(t, mbm, "dialog.added", chat)
 
-	ms = marks(live)
+	ms = markAll(live)
 	owner.api.call("chats.leave", map[string]int64{"chat_id": chat}).into(t, new(bool))
 	owner.ws.waitUser(t, ms[0], "dialog.removed", chat)
 	allSee(t, live[1:], ms[1:], "member_left", func(e chatEvent) bool {
@@ -827,14 +854,14 @@ func TestGroupOf50(t *testing.T) {
 	})
 	wantCode(t, owner.api.call("messages.send", map[string]any{"chat_id": chat, "text": "bye?", "random_id": rid()}), "NOT_MEMBER", "posting after leaving")
 	wantCode(t, o4.api.call("chats.leave", map[string]int64{"chat_id": chat}), "NOT_MEMBER", "leaving a chat one is not in")
-	ms = marks(live)
+	ms = markAll(live)
 	send(t, ps[9].api, map[string]any{"chat_id": chat}, "the end")
 	allSee(t, live[1:], ms[1:], "the end", isMsg(chat, "the end"))
 	noneSee(t, live[:1], ms[:1], "pushes after leaving", func(e chatEvent) bool { return e.ChatID == chat })
 
 	// Sequence: sockets that stayed in the chat throughout saw every
 	// event, seq by seq; the others saw theirs in order.
-	final := getChat(t, ps[9].api, chat)
+	final := chatOf(t, ps[9].api, chat)
 	for _, p := range []*person{ps[3], ps[6], ps[7], ps[9]} {
 		first, last := checkGapless(t, p.ws, chat)
 		if last != final.Seq {
@@ -881,8 +908,8 @@ func smallGroup(t *testing.T, n *node, ph *phones, names []string, withSocket in
 	for _, p := range ps[1:] {
 		others = append(others, p.id)
 	}
-	live := sockets(ps...)
-	ms := marks(live)
+	live := socketsOf(ps...)
+	ms := markAll(live)
 	var g chatInfo
 	ps[0].api.call("chats.createGroup", map[string]any{"title": "Group of " + names[0], "user_ids": others}).into(t, &g)
 	allSee(t, live, ms, "members_added", isService(g.ID, "members_added"))
@@ -914,7 +941,7 @@ func TestGroupUnreadAndMentions(t *testing.T) {
 	if d := dialogOf(t, cat.api, chat); d.UnreadCount != 0 || d.UnreadMentions != 0 || d.ReadInboxMaxID != own.ID {
 		t.Fatalf("Cat's dialog after reading: %+v", d)
 	}
-	ms := marks(sockets(ps...))
+	ms := markAll(socketsOf(ps...))
 	send(t, bob.api, map[string]any{"chat_id": chat}, "one")
 	mention := send(t, bob.api, map[string]any{"chat_id": chat}, "@cat_in_group look at this")
 	send(t, dan.api, map[string]any{"chat_id": chat}, "two")
@@ -924,7 +951,7 @@ func TestGroupUnreadAndMentions(t *testing.T) {
 	dan.api.call("messages.send", map[string]any{"chat_id": chat, "text": "Hey Cat!", "random_id": rid(),
 		"entities": []map[string]any{{"type": "text_mention", "offset": 4, "length": 3, "user_id": cat.id}}}).into(t, &named)
 	send(t, bob.api, map[string]any{"chat_id": chat}, "@nobody_by_that_name hello")
-	allSee(t, sockets(ps...), ms, "the last message", isMsg(chat, "@nobody_by_that_name hello"))
+	allSee(t, socketsOf(ps...), ms, "the last message", isMsg(chat, "@nobody_by_that_name hello"))
 
 	d := dialogOf(t, cat.api, chat)
 	if d.UnreadCount != 6 || d.UnreadMentions != 3 || d.TopMessage == nil || d.TopMessage.Text != "@nobody_by_that_name hello" {
@@ -937,7 +964,7 @@ func TestGroupUnreadAndMentions(t *testing.T) {
 		t.Fatalf("Bob's dialog: %+v", d)
 	}
 	// Reading up to the first mention leaves the rest.
-	ms = marks(sockets(ps...))
+	ms = markAll(socketsOf(ps...))
 	cat.api.call("messages.read", map[string]any{"chat_id": chat, "max_id": mention.ID}).into(t, new(bool))
 	if d := dialogOf(t, cat.api, chat); d.UnreadCount != 4 || d.UnreadMentions != 2 {
 		t.Fatalf("Cat's dialog after reading to the mention: unread %d, mentions %d; want 4 and 2", d.UnreadCount, d.UnreadMentions)
@@ -1050,13 +1077,13 @@ func TestAutoDeleteTimer(t *testing.T) {
 
 	wantCode(t, bob.api.call("chats.update", map[string]any{"chat_id": chat, "ttl_seconds": 3600}), "TTL_PERIOD_INVALID", "an hour's timer")
 	wantCode(t, bob.api.call("chats.update", map[string]any{"chat_id": chat, "title": "Us"}), "CHAT_KIND_INVALID", "naming a private chat")
-	ms := marks(sockets(ps...))
+	ms := markAll(socketsOf(ps...))
 	var c chatInfo
 	bob.api.call("chats.update", map[string]any{"chat_id": chat, "ttl_seconds": 86400}).into(t, &c)
 	if c.TTLSeconds != 86400 {
 		t.Fatalf("timer set %+v", c)
 	}
-	allSee(t, sockets(ps...), ms, "ttl_changed", isService(chat, "ttl_changed"))
+	allSee(t, socketsOf(ps...), ms, "ttl_changed", isService(chat, "ttl_changed"))
 	doomed := send(t, ann.api, map[string]any{"chat_id": chat}, "this goes in a day")
 	var fetched []messageView
 	bob.api.call("messages.get", map[string]any{"chat_id": chat, "ids": []int64{doomed.ID}}).into(t, &fetched)
@@ -1077,23 +1104,23 @@ func TestAutoDeleteTimer(t *testing.T) {
 		t.Fatalf("ExpireMessages before a day: %d, %v", k, err)
 	}
 	n.clock.Advance(time.Hour + time.Second)
-	ms = marks(sockets(ps...))
+	ms = markAll(socketsOf(ps...))
 	k, err := n.srv.Core().ExpireMessages(t.Context())
 	if err != nil || k != 1 {
 		t.Fatalf("ExpireMessages after a day: %d, %v", k, err)
 	}
-	allSee(t, sockets(ps...), ms, "the expiry", func(e chatEvent) bool {
+	allSee(t, socketsOf(ps...), ms, "the expiry", func(e chatEvent) bool {
 		return e.ChatID == chat && e.Kind == "message.delete" && strings.Contains(string(e.Data), fmt.Sprintf(`"ids":[%d]`, doomed.ID)) && strings.Contains(string(e.Data), `"expired":true`)
 	})
 	for _, p := range ps {
-		for _, m := range history(t, p.api, map[string]any{"chat_id": chat}) {
+		for _, m := range historyOf(t, p.api, map[string]any{"chat_id": chat}) {
 			if m.ID == doomed.ID {
 				t.Fatalf("%s still sees the expired message", p.name)
 			}
 		}
 	}
-	if h := history(t, ann.api, map[string]any{"chat_id": chat}); len(h) != 2 || h[len(h)-1].ID != kept.ID {
-		t.Fatalf("history after expiry: %v", ids(h))
+	if h := historyOf(t, ann.api, map[string]any{"chat_id": chat}); len(h) != 2 || h[len(h)-1].ID != kept.ID {
+		t.Fatalf("history after expiry: %v", msgIDs(h))
 	}
 	// The log keeps the deletion for clients that were away.
 	var diff struct {
@@ -1112,8 +1139,8 @@ func TestAutoDeleteTimer(t *testing.T) {
 	stays := send(t, ann.api, map[string]any{"chat_id": chat}, "this stays")
 	n.clock.Advance(40 * 24 * time.Hour)
 	n.srv.Core().ExpireMessages(t.Context())
-	if h := history(t, bob.api, map[string]any{"chat_id": chat}); h[0].ID != stays.ID {
-		t.Fatalf("history after the timer was turned off: %v", ids(h))
+	if h := historyOf(t, bob.api, map[string]any{"chat_id": chat}); h[0].ID != stays.ID {
+		t.Fatalf("history after the timer was turned off: %v", msgIDs(h))
 	}
 }
 
@@ -1173,12 +1200,12 @@ func TestForwarding(t *testing.T) {
 	}
 
 	// Refused forwards change nothing.
-	before := getChat(t, bob.api, chat)
+	before := chatOf(t, bob.api, chat)
 	wantCode(t, bob.api.call("messages.forward", map[string]any{"from_chat_id": chat, "ids": []int64{9999}, "chat_id": chat, "random_ids": []int64{rid()}}), "MESSAGE_NOT_FOUND", "forwarding a message that is not there")
 	wantCode(t, outsider.api.call("messages.forward", map[string]any{"from_chat_id": chat, "ids": []int64{orig.ID}, "user_id": ann.id, "random_ids": []int64{rid()}}), "NOT_MEMBER", "forwarding from a chat one is not in")
 	wantCode(t, bob.api.call("messages.forward", map[string]any{"from_chat_id": chat, "ids": []int64{orig.ID}, "chat_id": ch.ID, "random_ids": []int64{rid()}}), "NOT_MEMBER", "forwarding into a channel one is not in")
 	wantCode(t, bob.api.call("messages.forward", map[string]any{"from_chat_id": chat, "ids": []int64{1}, "chat_id": chat, "random_ids": []int64{rid()}}), "MESSAGE_NOT_FOUND", "forwarding a service message")
-	if after := getChat(t, bob.api, chat); after.Seq != before.Seq {
+	if after := chatOf(t, bob.api, chat); after.Seq != before.Seq {
 		t.Fatalf("refused forwards changed the chat: seq %d → %d", before.Seq, after.Seq)
 	}
 	// A retried forward returns the first result.
@@ -1196,16 +1223,16 @@ func TestPinAndUnpin(t *testing.T) {
 	var ph phones
 	ps, chat := smallGroup(t, n, &ph, []string{"Ann", "Bob", "Cid"}, 3)
 	ann, bob := ps[0], ps[1]
-	live := sockets(ps...)
+	live := socketsOf(ps...)
 	msg := send(t, bob.api, map[string]any{"chat_id": chat}, "pin me")
 
-	ms := marks(live)
+	ms := markAll(live)
 	ann.api.call("messages.pin", map[string]any{"chat_id": chat, "id": msg.ID}).into(t, new(bool))
 	allSee(t, live, ms, "the pin", func(e chatEvent) bool {
 		return e.ChatID == chat && e.Kind == "message.pin" && e.MessageID == msg.ID && e.Message != nil && e.Message.Pinned && strings.Contains(string(e.Data), `"pinned":true`)
 	})
 	allSee(t, live, ms, "the pin's service message", isService(chat, "message_pinned"))
-	h := history(t, bob.api, map[string]any{"chat_id": chat, "limit": 2})
+	h := historyOf(t, bob.api, map[string]any{"chat_id": chat, "limit": 2})
 	if h[0].Service == nil || h[0].Service.Type != "message_pinned" || !h[1].Pinned {
 		t.Fatalf("history after pinning: %+v", h)
 	}
@@ -1214,23 +1241,23 @@ func TestPinAndUnpin(t *testing.T) {
 	if s, _ := raw[0]["service"].(map[string]any); s == nil || s["message_id"] != float64(msg.ID) {
 		t.Fatalf("the service message does not name the pinned message: %v", raw[0])
 	}
-	if c := getChat(t, bob.api, chat); c.PinnedMessageID != msg.ID {
+	if c := chatOf(t, bob.api, chat); c.PinnedMessageID != msg.ID {
 		t.Fatalf("pinned message id %d", c.PinnedMessageID)
 	}
 	// Pinning again changes nothing.
-	before := getChat(t, bob.api, chat)
+	before := chatOf(t, bob.api, chat)
 	ann.api.call("messages.pin", map[string]any{"chat_id": chat, "id": msg.ID}).into(t, new(bool))
 	wantCode(t, ann.api.call("messages.pin", map[string]any{"chat_id": chat, "id": 999}), "MESSAGE_NOT_FOUND", "pinning a message that is not there")
-	if after := getChat(t, bob.api, chat); after.Seq != before.Seq {
+	if after := chatOf(t, bob.api, chat); after.Seq != before.Seq {
 		t.Fatalf("a repeated or refused pin changed the chat: seq %d → %d", before.Seq, after.Seq)
 	}
 
-	ms = marks(live)
+	ms = markAll(live)
 	bob.api.call("messages.unpin", map[string]any{"chat_id": chat, "id": msg.ID}).into(t, new(bool))
 	allSee(t, live, ms, "the unpin", func(e chatEvent) bool {
 		return e.ChatID == chat && e.Kind == "message.pin" && e.MessageID == msg.ID && strings.Contains(string(e.Data), `"pinned":false`)
 	})
-	if c := getChat(t, ann.api, chat); c.PinnedMessageID != 0 {
+	if c := chatOf(t, ann.api, chat); c.PinnedMessageID != 0 {
 		t.Fatalf("pinned message id after unpinning: %d", c.PinnedMessageID)
 	}
 	var got []messageView
@@ -1241,7 +1268,7 @@ func TestPinAndUnpin(t *testing.T) {
 	// Deleting a pinned message unpins the chat.
 	ann.api.call("messages.pin", map[string]any{"chat_id": chat, "id": msg.ID}).into(t, new(bool))
 	bob.api.call("messages.delete", map[string]any{"chat_id": chat, "ids": []int64{msg.ID}, "for_everyone": true}).into(t, new(deletedCount))
-	if c := getChat(t, ann.api, chat); c.PinnedMessageID != 0 {
+	if c := chatOf(t, ann.api, chat); c.PinnedMessageID != 0 {
 		t.Fatalf("pinned message id after deleting it: %d", c.PinnedMessageID)
 	}
 }
@@ -1257,46 +1284,385 @@ func TestHistoryPaging(t *testing.T) {
 	}
 	want := func(what string, got []messageView, ids ...int64) {
 		t.Helper()
-		if fmt.Sprint(idsOf(got)) != fmt.Sprint(ids) {
-			t.Fatalf("%s: %v, want %v", what, idsOf(got), ids)
+		if fmt.Sprint(msgIDs(got)) != fmt.Sprint(ids) {
+			t.Fatalf("%s: %v, want %v", what, msgIDs(got), ids)
 		}
 	}
-	want("newest page", history(t, ann.api, map[string]any{"chat_id": chat, "limit": 5}), 42, 41, 40, 39, 38)
-	want("before 38", history(t, ann.api, map[string]any{"chat_id": chat, "limit": 5, "before_id": 38}), 37, 36, 35, 34, 33)
-	want("after 5", history(t, ann.api, map[string]any{"chat_id": chat, "limit": 5, "after_id": 5}), 10, 9, 8, 7, 6)
-	want("after 40", history(t, ann.api, map[string]any{"chat_id": chat, "limit": 5, "after_id": 40}), 42, 41)
-	want("around 20", history(t, ann.api, map[string]any{"chat_id": chat, "limit": 6, "around_id": 20}), 22, 21, 20, 19, 18, 17)
-	want("around 2", history(t, ann.api, map[string]any{"chat_id": chat, "limit": 6, "around_id": 2}), 4, 3, 2, 1)
-	want("before 3", history(t, ann.api, map[string]any{"chat_id": chat, "before_id": 3}), 2, 1)
-	want("before 1", history(t, ann.api, map[string]any{"chat_id": chat, "before_id": 1}))
+	want("newest page", historyOf(t, ann.api, map[string]any{"chat_id": chat, "limit": 5}), 42, 41, 40, 39, 38)
+	want("before 38", historyOf(t, ann.api, map[string]any{"chat_id": chat, "limit": 5, "before_id": 38}), 37, 36, 35, 34, 33)
+	want("after 5", historyOf(t, ann.api, map[string]any{"chat_id": chat, "limit": 5, "after_id": 5}), 10, 9, 8, 7, 6)
+	want("after 40", historyOf(t, ann.api, map[string]any{"chat_id": chat, "limit": 5, "after_id": 40}), 42, 41)
+	want("around 20", historyOf(t, ann.api, map[string]any{"chat_id": chat, "limit": 6, "around_id": 20}), 22, 21, 20, 19, 18, 17)
+	want("around 2", historyOf(t, ann.api, map[string]any{"chat_id": chat, "limit": 6, "around_id": 2}), 4, 3, 2, 1)
+	want("before 3", historyOf(t, ann.api, map[string]any{"chat_id": chat, "before_id": 3}), 2, 1)
+	want("before 1", historyOf(t, ann.api, map[string]any{"chat_id": chat, "before_id": 1}))
 
 	// Deleted messages drop out of pages; hidden-for-me ones only for me.
 	ann.api.call("messages.delete", map[string]any{"chat_id": chat, "ids": []int64{40, 41}, "for_everyone": true}).into(t, new(deletedCount))
 	ann.api.call("messages.delete", map[string]any{"chat_id": chat, "ids": []int64{39}}).into(t, new(deletedCount))
-	want("newest page after deletes", history(t, ann.api, map[string]any{"chat_id": chat, "limit": 3}), 42, 38, 37)
-	want("Bob's newest page", history(t, bob.api, map[string]any{"chat_id": chat, "limit": 3}), 42, 39, 38)
-	want("around a deleted message", history(t, ann.api, map[string]any{"chat_id": chat, "limit": 4, "around_id": 40}), 42, 38, 37, 36)
+	want("newest page after deletes", historyOf(t, ann.api, map[string]any{"chat_id": chat, "limit": 3}), 42, 38, 37)
+	want("Bob's newest page", historyOf(t, bob.api, map[string]any{"chat_id": chat, "limit": 3}), 42, 39, 38)
+	want("around a deleted message", historyOf(t, ann.api, map[string]any{"chat_id": chat, "limit": 4, "around_id": 40}), 42, 38, 37, 36)
 
 	// Walking back from the newest reaches every message once.
 	var all []int64
 	before := int64(0)
 	for {
-		page := history(t, bob.api, map[string]any{"chat_id": chat, "limit": 7, "before_id": before})
+		page := historyOf(t, bob.api, map[string]any{"chat_id": chat, "limit": 7, "before_id": before})
 		if len(page) == 0 {
 			break
 		}
-		all = append(all, idsOf(page)...)
+		all = append(all, msgIDs(page)...)
 		before = page[len(page)-1].ID
 	}
 	if len(all) != 40 || all[0] != 42 || all[len(all)-1] != 1 {
 		t.Fatalf("walking the history: %v", all)
 	}
 	// A default page is at most 100; bad cursors are refused.
-	if h := history(t, bob.api, map[string]any{"chat_id": chat, "limit": 1000}); len(h) != 40 {
+	if h := historyOf(t, bob.api, map[string]any{"chat_id": chat, "limit": 1000}); len(h) != 40 {
 		t.Fatalf("a large limit: %d messages", len(h))
 	}
 	wantCode(t, bob.api.call("messages.history", map[string]any{"chat_id": chat, "before_id": 10, "after_id": 5}), "PARAM_INVALID", "two cursors")
 	wantCode(t, bob.api.call("messages.history", map[string]any{"chat_id": chat, "before_id": -1}), "PARAM_INVALID", "a negative cursor")
 }
 
-func idsOf(ms []messageView) []int64 { return ids(ms) }
+// chatState is what a refused action must leave as it was.
+type chatState struct {
+	seq, top int64
+	members  int
+}
+
+func chatStateOf(t *testing.T, c caller, chatID int64) chatState {
+	t.Helper()
+	ci := chatOf(t, c, chatID)
+	return chatState{ci.Seq, ci.TopMessageID, ci.MemberCount}
+}
+
+func TestRefusedActionsChangeNothing(t *testing.T) {
+	n := startNode(t, generous...)
+	var ph phones
+	ps, g := smallGroup(t, n, &ph, []string{"Ann", "Bob", "Cid"}, 2)
+	ann, bob, cid := ps[0], ps[1], ps[2]
+	outs := cast(t, n, &ph, []string{"Dee", "Eve"}, 0)
+	dee, eve := outs[0], outs[1]
+	var k chatInfo
+	ann.api.call("chats.createChannel", map[string]string{"title": "Ann's news", "username": "anns_news"}).into(t, &k)
+	bob.api.call("chats.join", map[string]int64{"chat_id": k.ID}).into(t, new(chatInfo))
+	annMsg := send(t, ann.api, map[string]any{"chat_id": g}, "Ann's message")
+	bobMsg := send(t, bob.api, map[string]any{"chat_id": g}, "Bob's message")
+
+	// refused checks that a call is answered with code and changes
+	// neither the group nor the channel.
+	refused := func(c caller, method string, params map[string]any, code, what string) {
+		t.Helper()
+		g0, k0 := chatStateOf(t, ann.api, g), chatStateOf(t, ann.api, k.ID)
+		wantCode(t, c.call(method, params), code, what)
+		if g1, k1 := chatStateOf(t, ann.api, g), chatStateOf(t, ann.api, k.ID); g1 != g0 || k1 != k0 {
+			t.Fatalf("%s changed the chats: group %+v → %+v, channel %+v → %+v", what, g0, g1, k0, k1)
+		}
+	}
+
+	// A chat one is not in, and one that is not there.
+	refused(dee.api, "messages.send", map[string]any{"chat_id": g, "text": "hi", "random_id": rid()}, "NOT_MEMBER", "posting in a chat one is not in")
+	refused(dee.api, "messages.history", map[string]any{"chat_id": g}, "NOT_MEMBER", "reading a chat one is not in")
+	refused(dee.api, "messages.react", map[string]any{"chat_id": g, "id": annMsg.ID, "emoji": "👍"}, "NOT_MEMBER", "reacting in a chat one is not in")
+	refused(dee.api, "messages.read", map[string]any{"chat_id": g}, "NOT_MEMBER", "marking read a chat one is not in")
+	refused(dee.api, "chats.get", map[string]any{"chat_id": g}, "NOT_MEMBER", "looking at a private group from outside")
+	refused(dee.api, "chats.members", map[string]any{"chat_id": g}, "NOT_MEMBER", "listing a group from outside")
+	refused(dee.api, "messages.edit", map[string]any{"chat_id": g, "id": annMsg.ID, "text": "x"}, "NOT_MEMBER", "editing in a chat one is not in")
+	refused(dee.api, "messages.send", map[string]any{"chat_id": 987654, "text": "hi", "random_id": rid()}, "CHAT_NOT_FOUND", "posting in a chat that is not there")
+	refused(dee.api, "messages.history", map[string]any{"chat_id": 987654}, "CHAT_NOT_FOUND", "reading a chat that is not there")
+	refused(dee.api, "chats.join", map[string]any{"chat_id": g}, "CHAT_NOT_FOUND", "joining a private group by id")
+
+	// A message that is not there.
+	refused(bob.api, "messages.edit", map[string]any{"chat_id": g, "id": 999, "text": "x"}, "MESSAGE_NOT_FOUND", "editing a message that is not there")
+	refused(bob.api, "messages.react", map[string]any{"chat_id": g, "id": 999, "emoji": "👍"}, "MESSAGE_NOT_FOUND", "reacting to a message that is not there")
+	refused(bob.api, "messages.pin", map[string]any{"chat_id": g, "id": 999}, "MESSAGE_NOT_FOUND", "pinning a message that is not there")
+	refused(bob.api, "messages.send", map[string]any{"chat_id": g, "text": "re", "reply_to_id": 999, "random_id": rid()}, "MESSAGE_NOT_FOUND", "replying to a message that is not there")
+	var del deletedCount
+	bob.api.call("messages.delete", map[string]any{"chat_id": g, "ids": []int64{999}, "for_everyone": true}).into(t, &del)
+	if del.Count != 0 {
+		t.Fatalf("deleting a message that is not there: %+v", del)
+	}
+
+	// Posting in a channel as a subscriber.
+	refused(bob.api, "messages.send", map[string]any{"chat_id": k.ID, "text": "me too", "random_id": rid()}, "CHAT_WRITE_FORBIDDEN", "a subscriber posting")
+
+	// Editing someone else's message, in a group even as its owner.
+	refused(bob.api, "messages.edit", map[string]any{"chat_id": g, "id": annMsg.ID, "text": "Bob was here"}, "MESSAGE_EDIT_FORBIDDEN", "editing another's message")
+	refused(ann.api, "messages.edit", map[string]any{"chat_id": g, "id": bobMsg.ID, "text": "Ann was here"}, "MESSAGE_EDIT_FORBIDDEN", "the owner editing a member's message")
+	refused(bob.api, "messages.edit", map[string]any{"chat_id": g, "id": 1, "text": "created?"}, "MESSAGE_EDIT_FORBIDDEN", "editing a service message")
+	refused(bob.api, "messages.edit", map[string]any{"chat_id": g, "id": bobMsg.ID, "text": "Bob's message"}, "MESSAGE_NOT_MODIFIED", "an edit that changes nothing")
+
+	// Too long, or empty, text.
+	long := strings.Repeat("a", 4097)
+	refused(bob.api, "messages.send", map[string]any{"chat_id": g, "text": long, "random_id": rid()}, "MESSAGE_TOO_LONG", "a text of 4,097 characters")
+	refused(bob.api, "messages.edit", map[string]any{"chat_id": g, "id": bobMsg.ID, "text": long}, "MESSAGE_TOO_LONG", "an edit of 4,097 characters")
+	refused(bob.api, "messages.send", map[string]any{"chat_id": g, "text": " \n ", "random_id": rid()}, "MESSAGE_EMPTY", "a blank text")
+
+	// Editing after 48 hours.
+	n.clock.Advance(48*time.Hour - time.Minute)
+	bob.api.call("messages.edit", map[string]any{"chat_id": g, "id": bobMsg.ID, "text": "Bob's message, edited"}).into(t, new(messageView))
+	n.clock.Advance(2 * time.Minute)
+	refused(bob.api, "messages.edit", map[string]any{"chat_id": g, "id": bobMsg.ID, "text": "too late"}, "MESSAGE_EDIT_TIME_EXPIRED", "an edit after 48 hours")
+	var got []messageView
+	bob.api.call("messages.get", map[string]any{"chat_id": g, "ids": []int64{bobMsg.ID}}).into(t, &got)
+	if got[0].Text != "Bob's message, edited" || got[0].EditDate == 0 {
+		t.Fatalf("the message after a late edit: %+v", got[0])
+	}
+
+	// A reaction the chat does not allow.
+	refused(ann.api, "chats.update", map[string]any{"chat_id": g, "reactions": []string{"🦄"}}, "REACTION_INVALID", "allowing a reaction Haven does not offer")
+	var c chatInfo
+	ann.api.call("chats.update", map[string]any{"chat_id": g, "reactions": []string{"👍", "🔥"}}).into(t, &c)
+	if strings.Join(c.Reactions, "") != "👍🔥" {
+		t.Fatalf("reactions %v", c.Reactions)
+	}
+	refused(bob.api, "messages.react", map[string]any{"chat_id": g, "id": annMsg.ID, "emoji": "❤️"}, "REACTION_INVALID", "a reaction the group does not allow")
+	m := ann.ws.mark()
+	var rx messageView
+	bob.api.call("messages.react", map[string]any{"chat_id": g, "id": annMsg.ID, "emoji": "🔥"}).into(t, &rx)
+	if len(rx.Reactions) != 1 || rx.Reactions[0].Emoji != "🔥" || !rx.Reactions[0].Mine {
+		t.Fatalf("reaction %+v", rx.Reactions)
+	}
+	ann.ws.waitEvent(t, m, "the reaction", func(e chatEvent) bool {
+		return e.ChatID == g && e.Kind == "message.reaction" && e.UserID == bob.id && strings.Contains(string(e.Data), "🔥")
+	})
+	refused(bob.api, "chats.update", map[string]any{"chat_id": g, "reactions": []string{"👍"}}, "RIGHT_FORBIDDEN", "a member choosing the reactions")
+
+	// Posting while banned, or in slow mode.
+	ann.api.call("chats.ban", map[string]any{"chat_id": g, "user_id": cid.id}).into(t, new(bool))
+	refused(cid.api, "messages.send", map[string]any{"chat_id": g, "text": "still here?", "random_id": rid()}, "USER_BANNED_IN_CHAT", "posting while banned")
+	refused(cid.api, "messages.react", map[string]any{"chat_id": g, "id": annMsg.ID, "emoji": "👍"}, "USER_BANNED_IN_CHAT", "reacting while banned")
+	refused(cid.api, "chats.leave", map[string]any{"chat_id": g}, "USER_BANNED_IN_CHAT", "leaving while banned")
+	ann.api.call("chats.update", map[string]any{"chat_id": g, "slow_mode_seconds": 60}).into(t, new(chatInfo))
+	send(t, bob.api, map[string]any{"chat_id": g}, "one a minute")
+	refused(bob.api, "messages.send", map[string]any{"chat_id": g, "text": "two a minute", "random_id": rid()}, "SLOWMODE_WAIT", "posting in slow mode")
+	refused(bob.api, "messages.forward", map[string]any{"from_chat_id": g, "ids": []int64{annMsg.ID}, "chat_id": g, "random_ids": []int64{rid()}}, "SLOWMODE_WAIT", "forwarding in slow mode")
+
+	// An exhausted, an expired and a revoked invite link.
+	var once, day, gone inviteInfo
+	ann.api.call("chats.createInvite", map[string]any{"chat_id": g, "usage_limit": 1}).into(t, &once)
+	ann.api.call("chats.createInvite", map[string]any{"chat_id": g, "expires_in": 86400}).into(t, &day)
+	ann.api.call("chats.createInvite", map[string]any{"chat_id": g}).into(t, &gone)
+	dee.api.call("chats.joinByInvite", map[string]string{"hash": once.Hash}).into(t, new(chatInfo))
+	refused(eve.api, "chats.joinByInvite", map[string]any{"hash": once.Hash}, "INVITE_HASH_EXPIRED", "joining by a used-up link")
+	n.clock.Advance(24*time.Hour + time.Second)
+	refused(eve.api, "chats.joinByInvite", map[string]any{"hash": day.Hash}, "INVITE_HASH_EXPIRED", "joining by an expired link")
+	ann.api.call("chats.revokeInvite", map[string]string{"hash": gone.Hash}).into(t, new(bool))
+	refused(eve.api, "chats.joinByInvite", map[string]any{"hash": gone.Hash}, "INVITE_HASH_EXPIRED", "joining by a revoked link")
+	refused(eve.api, "chats.checkInvite", map[string]any{"hash": day.Hash}, "INVITE_HASH_EXPIRED", "checking an expired link")
+	// Members whom the group lets invite make and see their own links,
+	// not the admins'.
+	refused(dee.api, "chats.revokeInvite", map[string]any{"hash": day.Hash}, "RIGHT_FORBIDDEN", "a member revoking the owner's link")
+	var mine inviteInfo
+	dee.api.call("chats.createInvite", map[string]any{"chat_id": g}).into(t, &mine)
+	var seen []inviteInfo
+	dee.api.call("chats.invites", map[string]int64{"chat_id": g}).into(t, &seen)
+	if len(seen) != 1 || seen[0].Hash != mine.Hash {
+		t.Fatalf("a member's list of links: %+v", seen)
+	}
+	dee.api.call("chats.revokeInvite", map[string]string{"hash": mine.Hash}).into(t, new(bool))
+	ann.api.call("chats.invites", map[string]int64{"chat_id": g}).into(t, &seen)
+	if len(seen) != 4 {
+		t.Fatalf("the owner's list of links: %+v", seen)
+	}
+}
+
+func TestPinnedDialogsLimit(t *testing.T) {
+	n := startNode(t, generous...)
+	var ph phones
+	ps := cast(t, n, &ph, []string{"Ann", "Bob", "Cid", "Dee", "Eve", "Fay", "Gus"}, 1)
+	ann := ps[0]
+	var chats []int64
+	for _, p := range ps[1:] {
+		chats = append(chats, send(t, p.api, map[string]any{"user_id": ann.id}, "hi Ann").ChatID)
+	}
+	pin := func(chatID int64, pinned bool) reply {
+		return ann.api.call("dialogs.update", map[string]any{"chat_id": chatID, "pinned": pinned})
+	}
+	for _, c := range chats[:5] {
+		var d dialogInfo
+		pin(c, true).into(t, &d)
+		if !d.Pinned {
+			t.Fatalf("dialog %d not pinned: %+v", c, d)
+		}
+	}
+	m := ann.ws.mark()
+	wantCode(t, pin(chats[5], true), "PINNED_DIALOGS_TOO_MANY", "pinning a sixth dialog")
+	var ds []dialogInfo
+	ann.api.call("dialogs.list", nil).into(t, &ds)
+	pinned := 0
+	for i, d := range ds {
+		if d.Pinned {
+			pinned++
+			if i >= 5 || d.Chat.ID == chats[5] {
+				t.Fatalf("pinned dialogs are not first: %d at %d", d.Chat.ID, i)
+			}
+		}
+	}
+	if pinned != 5 || len(ds) != 6 {
+		t.Fatalf("%d pinned of %d dialogs", pinned, len(ds))
+	}
+	// The most recently pinned comes first.
+	if ds[0].Chat.ID != chats[4] {
+		t.Fatalf("first dialog %d, want %d", ds[0].Chat.ID, chats[4])
+	}
+	// Unpinning one makes room; the other devices hear of each change.
+	pin(chats[0], false).into(t, new(dialogInfo))
+	pin(chats[5], true).into(t, new(dialogInfo))
+	ann.ws.waitUser(t, m, "dialog.update", chats[5])
+	wantCode(t, ann.api.call("dialogs.update", map[string]any{"chat_id": 987654, "pinned": true}), "CHAT_NOT_FOUND", "pinning a chat that is not there")
+	var other chatInfo
+	ps[1].api.call("chats.createGroup", map[string]any{"title": "Not Ann's"}).into(t, &other)
+	wantCode(t, ann.api.call("dialogs.update", map[string]any{"chat_id": other.ID, "pinned": true}), "NOT_MEMBER", "pinning a chat one is not in")
+}
+
+// TestMembershipPushesLive: a socket follows its person in and out of
+// chats without reconnecting, on every device.
+func TestMembershipPushesLive(t *testing.T) {
+	n := startNode(t, generous...)
+	var ph phones
+	ps, g := smallGroup(t, n, &ph, []string{"Ann", "Bob", "Cid"}, 3)
+	ann, bob, cid := ps[0], ps[1], ps[2]
+	dee := cast(t, n, &ph, []string{"Dee"}, 1)[0]
+	dee2 := openSock(t, n, dee.token, "Dee's second device")
+	all := []*liveSock{ann.ws, bob.ws, cid.ws, dee.ws, dee2}
+
+	ms := markAll(all)
+	send(t, ann.api, map[string]any{"chat_id": g}, "one")
+	allSee(t, all[:3], ms[:3], "one", isMsg(g, "one"))
+
+	ann.api.call("chats.removeMember", map[string]any{"chat_id": g, "user_id": cid.id}).into(t, new(bool))
+	cid.ws.waitUser(t, ms[2], "dialog.removed", g)
+	ann.api.call("chats.addMembers", map[string]any{"chat_id": g, "user_ids": []int64{dee.id}}).into(t, new(struct{}))
+	dee.ws.waitUser(t, ms[3], "dialog.added", g)
+	dee2.waitUser(t, ms[4], "dialog.added", g)
+	send(t, ann.api, map[string]any{"chat_id": g}, "two")
+	in := []*liveSock{ann.ws, bob.ws, dee.ws, dee2}
+	allSee(t, in, []sockMark{ms[0], ms[1], ms[3], ms[4]}, "two", isMsg(g, "two"))
+	noneSee(t, []*liveSock{cid.ws}, ms[2:3], "two", isMsg(g, "two"))
+	// Dee's sockets start with the addition: nothing from before.
+	for _, s := range []*liveSock{dee.ws, dee2} {
+		if e, ok := s.find(ms[3], isMsg(g, "one")); ok {
+			t.Fatalf("%s got a message from before joining: %+v", s.name, e)
+		}
+	}
+
+	// Leaving by oneself works the same.
+	ms = markAll(all)
+	bob.api.call("chats.leave", map[string]int64{"chat_id": g}).into(t, new(bool))
+	bob.ws.waitUser(t, ms[1], "dialog.removed", g)
+	send(t, dee.api, map[string]any{"chat_id": g}, "three")
+	allSee(t, []*liveSock{ann.ws, dee.ws, dee2}, []sockMark{ms[0], ms[3], ms[4]}, "three", isMsg(g, "three"))
+	noneSee(t, []*liveSock{bob.ws, cid.ws}, []sockMark{ms[1], ms[2]}, "three", isMsg(g, "three"))
+	// Typing reaches members only.
+	ms = markAll(all)
+	dee.ws.call("messages.setTyping", map[string]int64{"chat_id": g}).into(t, new(bool))
+	raw := nextPushOf(t, ann.ws, "chat.typing")
+	if !strings.Contains(string(raw), fmt.Sprintf(`"user_id":%d`, dee.id)) {
+		t.Fatalf("typing push %s", raw)
+	}
+	wantCode(t, cid.api.call("messages.setTyping", map[string]int64{"chat_id": g}), "NOT_MEMBER", "typing in a chat one left")
+}
+
+// nextPushOf waits for a push of a kind that liveSock does not record.
+func nextPushOf(t *testing.T, s *liveSock, kind string) json.RawMessage {
+	t.Helper()
+	deadline := time.After(5 * time.Second)
+	for {
+		s.mu.Lock()
+		for _, r := range s.other {
+			if strings.Contains(string(r), `"push":"`+kind+`"`) {
+				s.mu.Unlock()
+				return r
+			}
+		}
+		wake := s.wake
+		s.mu.Unlock()
+		select {
+		case <-wake:
+		case <-deadline:
+			t.Fatalf("%s: no %s push", s.name, kind)
+		}
+	}
+}
+
+// TestSlowModeConcurrentSends: slow mode holds when a member fires many
+// sends at once: one gets through, the others wait.
+func TestSlowModeConcurrentSends(t *testing.T) {
+	n := startNode(t, generous...)
+	var ph phones
+	ps, g := smallGroup(t, n, &ph, []string{"Ann", "Bob"}, 0)
+	ann, bob := ps[0], ps[1]
+	ann.api.call("chats.update", map[string]any{"chat_id": g, "slow_mode_seconds": 30}).into(t, new(chatInfo))
+	const tries = 8
+	codes := make([]string, tries)
+	var wg sync.WaitGroup
+	for i := range tries {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, err := tryCall(n.url, bob.token, "messages.send", map[string]any{"chat_id": g, "text": fmt.Sprintf("burst %d", i), "random_id": safeRID()})
+			if err != nil {
+				codes[i] = err.Error()
+				return
+			}
+			codes[i] = r.code()
+		}()
+	}
+	wg.Wait()
+	ok := 0
+	for _, c := range codes {
+		switch c {
+		case "OK":
+			ok++
+		case "SLOWMODE_WAIT":
+		default:
+			t.Fatalf("a send in the burst: %s", c)
+		}
+	}
+	if ok != 1 {
+		t.Fatalf("%d of %d simultaneous sends got through slow mode, want 1 (codes %v)", ok, tries, codes)
+	}
+}
+
+// TestBigGroupCreationKeepsSockets: making a group of 200 at once must
+// not cut the sockets of the members who are online.
+//
+// Known bug, so skipped until fixed: creating a group logs one
+// member.update event per person added (plus the service messages), all
+// pushed at once; past about 60 people that burst overflows each online
+// member's socket queue (64 frames by default) and the server closes
+// the socket as too slow (4008). chats.addMembers with many ids does the
+// same. Run with HAVEN_KNOWN_BUGS=1 to see it fail.
+func TestBigGroupCreationKeepsSockets(t *testing.T) {
+	n := startNode(t, lavish()...)
+	var ph phones
+	names := make([]string, 201)
+	for i := range names {
+		names[i] = fmt.Sprintf("M%03d", i)
+	}
+	ps := cast(t, n, &ph, names, 6)
+	var ids []int64
+	for _, p := range ps[1:] {
+		ids = append(ids, p.id)
+	}
+	live := socketsOf(ps...)
+	ms := markAll(live)
+	var g chatInfo
+	ps[0].api.call("chats.createGroup", map[string]any{"title": "Two hundred", "user_ids": ids}).into(t, &g)
+	if g.MemberCount != 201 {
+		t.Fatalf("member count %d", g.MemberCount)
+	}
+	allSee(t, live, ms, "members_added", isService(g.ID, "members_added"))
+	send(t, ps[0].api, map[string]any{"chat_id": g.ID}, "welcome, all")
+	allSee(t, live, ms, "the first message", isMsg(g.ID, "welcome, all"))
+	for _, s := range live {
+		select {
+		case code := <-s.closed:
+			t.Fatalf("%s's socket was closed (%d)", s.name, code)
+		default:
+		}
+	}
+}

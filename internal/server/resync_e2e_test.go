@@ -324,7 +324,7 @@ type replica struct {
 
 type syncStats struct {
 	pushes, applied, stale, dropped       int // chat pushes
-	gaps, chatDiffs, diffEvents           int // chat gaps seen, getChatDifference calls, events they gave
+	gaps, chatDiffs, diffEvents, more     int // chat gaps seen, getChatDifference calls, events they gave, pages with more
 	userPushes, userGaps, diffs, connects int
 	closes                                map[websocket.StatusCode]int
 }
@@ -519,6 +519,7 @@ func (c *syncClient) fillChat(chatID int64) {
 		if !d.More {
 			return
 		}
+		c.stats.more++
 		if len(d.Events) == 0 {
 			c.fatalf("chat %d: an empty difference page with more", chatID)
 		}
@@ -961,8 +962,8 @@ func TestResyncAfterDroppedSocket(t *testing.T) {
 		t.Fatalf("the client did not reconnect and ask for the difference: %+v", bob.stats)
 	}
 	caught := bob.stats.diffEvents - before.diffEvents
-	if caught < 60 {
-		t.Fatalf("the catch-up brought %d events, want at least the 60 sent while disconnected", caught)
+	if caught < 60 || bob.stats.more == before.more {
+		t.Fatalf("the catch-up brought %d events (want at least the 60 sent while disconnected) in pages of 7 (want some with more): %+v", caught, bob.stats)
 	}
 	burst.waitCount(t, burst.count.Load()+40)
 	sent := burst.finish(t)
@@ -1306,5 +1307,45 @@ func TestConcurrentIdempotentSend(t *testing.T) {
 		if news != 1 {
 			t.Fatalf("round %d: %d message.new events for message %d", round, news, answers[0].ID)
 		}
+	}
+}
+
+// TestPushesStartWhenSocketOpens: docs/api.md ("After a reconnect") has
+// a client open its socket, then call sync.getDifference, then apply the
+// pushes held meanwhile. That is sound only if every event committed
+// after the socket opened is pushed to it. A socket authorized by the
+// bearer token of its upgrade request is subscribed to its person's
+// chats only after the handshake completes (internal/api/ws.go,
+// serveWS: websocket.Accept, then bind): an event committed in between
+// is neither in the difference (if that ran first) nor pushed, and the
+// client learns of it only at the chat's next event. Known bug, not yet
+// fixed: run with HAVEN_KNOWN_BUGS=1 (with -race it misses about 2% of
+// the pushes here). syncClient avoids it by making one request over the
+// socket before catching up: its answer comes after the subscription.
+func TestPushesStartWhenSocketOpens(t *testing.T) {
+	w := newResyncWorld(t)
+	const tries = 200
+	missed := 0
+	for i := range tries {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		sock, err := dialPushSocket(ctx, w.n.url, w.bob.token, 0)
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The socket is open: whatever Ann sends now must reach it.
+		w.ann.must(t, "messages.send", map[string]any{"chat_id": w.private, "text": fmt.Sprintf("now %d", i), "random_id": 5000 + i}, nil)
+		got := false
+		for deadline := time.Now().Add(time.Second); !got && time.Now().Before(deadline); sock.wait(10 * time.Millisecond) {
+			frames, _, _ := sock.take()
+			got = len(frames) > 0
+		}
+		if !got {
+			missed++
+		}
+		sock.close()
+	}
+	if missed > 0 {
+		t.Fatalf("%d of %d messages sent right after the socket opened were not pushed to it", missed, tries)
 	}
 }

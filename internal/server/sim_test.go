@@ -163,12 +163,13 @@ type simChat struct {
 }
 
 type simCounts struct {
-	sends, retries, edits, deletes, reads, pins, drops, cuts, restarts, idle int
+	sends, overSocket, retries, edits, deletes, reads, pins, drops, cuts, restarts, idle int
 }
 
 type sim struct {
 	t       *testing.T
 	seed    uint64
+	steps   int
 	rng     *rand.Rand
 	node    *simNode
 	hc      *http.Client
@@ -179,9 +180,12 @@ type sim struct {
 	pinned  map[[2]int64]bool // (person, chat) → pinned
 	rid     int64
 	step    int
-	counts  simCounts
-	trace   []string    // the last actions, shown on failure
-	print   hash.Hash64 // of every action: equal runs have equal prints
+	// socketRetries counts sends retried over HTTP after their socket
+	// failed; it depends on timing, so it is kept out of counts.
+	socketRetries int
+	counts        simCounts
+	trace         []string    // the last actions, shown on failure
+	print         hash.Hash64 // of every action: equal runs have equal prints
 }
 
 func (s *sim) tracef(format string, args ...any) {
@@ -253,7 +257,7 @@ func TestSimulation(t *testing.T) {
 func runSimulation(t *testing.T, seed uint64, steps int) {
 	start := time.Now()
 	s := &sim{
-		t: t, seed: seed, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
+		t: t, seed: seed, steps: steps, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
 		node: newSimNode(t), hc: newHTTPClient(t),
 		private: make(map[[2]int]*simChat), pinned: make(map[[2]int64]bool), print: fnv.New64a(),
 	}
@@ -295,6 +299,7 @@ func runSimulation(t *testing.T, seed uint64, steps int) {
 		msgs += len(c.msgs)
 	}
 	t.Logf("seed %d: %d steps in %v, actions' fingerprint %016x; %d people, %d devices, %d chats, %d messages; actions %+v", seed, steps, time.Since(start).Round(time.Millisecond), s.print.Sum64(), len(s.people), len(s.clients), len(s.chats), msgs, s.counts)
+	t.Logf("%d sends over a socket, %d of them retried over HTTP after the socket failed", s.counts.overSocket, s.socketRetries)
 	t.Logf("clients: %d chat pushes (%d stale, %d lost on purpose), %d events applied (%d from %d getChatDifference calls), %d gaps; %d user pushes, %d user gaps, %d getDifference calls, %d connections",
 		st.pushes, st.stale, st.dropped, st.applied, st.diffEvents, st.chatDiffs, st.gaps, st.userPushes, st.userGaps, st.diffs, st.connects)
 }
@@ -411,6 +416,10 @@ func (s *sim) act() {
 		c := s.clients[s.rng.IntN(len(s.clients))]
 		p := s.personOf(c)
 		chats := s.chatsOf(p)
+		if len(chats) == 0 {
+			s.send()
+			return
+		}
 		ch := chats[s.rng.IntN(len(chats))]
 		c.api.must(t, "messages.read", map[string]any{"chat_id": ch.id}, nil)
 		s.counts.reads++
@@ -419,6 +428,10 @@ func (s *sim) act() {
 		c := s.clients[s.rng.IntN(len(s.clients))]
 		p := s.personOf(c)
 		chats := s.chatsOf(p)
+		if len(chats) == 0 {
+			s.send()
+			return
+		}
 		ch := chats[s.rng.IntN(len(chats))]
 		key := [2]int64{int64(p), ch.id}
 		pin := !s.pinned[key]
@@ -441,7 +454,7 @@ func (s *sim) act() {
 		s.counts.cuts++
 		s.tracef("%s cut", c.name)
 	case r < 91:
-		if s.counts.restarts >= 6 {
+		if s.counts.restarts >= 2+s.steps/100 {
 			s.counts.idle++
 			return
 		}
@@ -503,7 +516,23 @@ func (s *sim) send() {
 	}
 	dev := s.device(p)
 	var m syncMessage
-	dev.api.must(t, "messages.send", params, &m)
+	// Some sends go over the device's socket. The socket may have been
+	// cut or its server restarted: then the client retries over HTTP
+	// with the same random_id, and gets the one message either way.
+	if s.rng.IntN(100) < 40 {
+		s.counts.overSocket++
+		r, err := dev.sock.request("messages.send", params)
+		if err == nil && r.OK {
+			r.into(t, &m)
+		} else if err == nil && r.code() != "UNAVAILABLE" {
+			t.Fatalf("send %v over the socket: %s", params, r.code())
+		} else {
+			s.socketRetries++
+			dev.api.must(t, "messages.send", params, &m)
+		}
+	} else {
+		dev.api.must(t, "messages.send", params, &m)
+	}
 	if ch == nil {
 		ch = &simChat{id: m.ChatID, members: []int{min(p, q), max(p, q)}, byID: map[int64]*simMsg{}}
 		s.private[[2]int{min(p, q), max(p, q)}] = ch

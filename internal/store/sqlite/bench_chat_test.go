@@ -76,19 +76,27 @@ func template(b *testing.B, name string, fill func(s *sqlite.Store) error) strin
 	return p
 }
 
+// dbFiles are the files of a store at path: the database and its search
+// index, each with its WAL.
+func dbFiles(path string) []string {
+	search := sqlite.SearchPath(path)
+	return []string{path, path + "-wal", search, search + "-wal"}
+}
+
 // openCopy opens a copy of a template in the benchmark's directory.
 func openCopy(b *testing.B, template string) (*sqlite.Store, float64) {
 	b.Helper()
 	dst := filepath.Join(b.TempDir(), "haven.db")
-	for _, suffix := range []string{"", "-wal"} {
-		in, err := os.Open(template + suffix)
-		if os.IsNotExist(err) && suffix != "" {
+	for i, from := range dbFiles(template) {
+		to := dbFiles(dst)[i]
+		in, err := os.Open(from)
+		if os.IsNotExist(err) && from != template {
 			continue
 		}
 		if err != nil {
 			b.Fatal(err)
 		}
-		out, err := os.Create(dst + suffix)
+		out, err := os.Create(to)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -105,10 +113,12 @@ func openCopy(b *testing.B, template string) (*sqlite.Store, float64) {
 	return s, fileMB(dst)
 }
 
+// fileMB is the size of the store at path: the database and its search
+// index.
 func fileMB(path string) float64 {
 	var n int64
-	for _, suffix := range []string{"", "-wal"} {
-		if fi, err := os.Stat(path + suffix); err == nil {
+	for _, f := range dbFiles(path) {
+		if fi, err := os.Stat(f); err == nil {
 			n += fi.Size()
 		}
 	}

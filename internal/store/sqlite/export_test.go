@@ -27,9 +27,21 @@ func (s *Store) WriterPragma(name string) (string, error) {
 	return v, err
 }
 
-// Migrations lists the embedded migration versions.
-func Migrations() ([]int, error) {
-	ms, err := migrations()
+// SearchPragma reads a pragma on the search index's write connection.
+func (s *Store) SearchPragma(name string) (string, error) {
+	var v string
+	err := s.sconn.QueryRowContext(context.Background(), "PRAGMA "+name).Scan(&v)
+	return v, err
+}
+
+// Migrations lists the embedded migration versions of the main database.
+func Migrations() ([]int, error) { return versions(mainSchema) }
+
+// SearchMigrations lists those of the search index's database.
+func SearchMigrations() ([]int, error) { return versions(searchSchema) }
+
+func versions(sc schema) ([]int, error) {
+	ms, err := sc.migrations()
 	if err != nil {
 		return nil, err
 	}
@@ -39,6 +51,9 @@ func Migrations() ([]int, error) {
 	}
 	return vs, nil
 }
+
+// SearchPath is where the search index of the database at path lives.
+var SearchPath = searchPath
 
 // MaxBatch is the most Updates one transaction holds.
 const MaxBatch = maxBatch
@@ -51,7 +66,7 @@ func (s *Store) StopIndexer() { s.idx.stop() }
 // SearchCursor reads the gid up to which the index is stored as applied.
 func (s *Store) SearchCursor() (int64, error) {
 	var gid int64
-	err := s.read.QueryRow(`SELECT gid FROM search_cursor WHERE id = 1`).Scan(&gid)
+	err := s.read.QueryRow(`SELECT gid FROM ` + searchSchemaName + `.search_cursor WHERE id = 1`).Scan(&gid)
 	return gid, err
 }
 

@@ -1,10 +1,12 @@
 package sqlite
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -12,23 +14,31 @@ import (
 	"time"
 
 	"github.com/havenchat/haven"
-	"github.com/havenchat/haven/internal/core"
 )
 
 // The search index follows the events log. Indexing a message in the
 // transaction that sends it would halve the send rate (DESIGN.md), so a
 // background goroutine applies the committed message.new, message.edit
-// and message.delete events a moment later, in its own Updates through
-// the same writer, batched. The gid it has reached is kept in
-// search_cursor in the same transaction as the index changes, so after a
-// crash it goes on from there; the index can always be rebuilt by
-// resetting the cursor and emptying the table.
+// and message.delete events a moment later, batched. It reads the log and
+// the messages' text through the read pool, and writes the index into its
+// own database file (searchPath) through its own connection, in its own
+// transactions: the single writer of the main database never spends a
+// moment on the index. The gid it has reached is kept in search_cursor in
+// the same transaction as the index changes, so after a crash it goes on
+// from there; the index can always be rebuilt by resetting the cursor and
+// emptying the table, which startIndexer does when the index is not that
+// of the main database as it is now.
 //
 // The writer wakes it after each commit that appended events; a slow
 // timer wakes it too, should a pass have failed.
 const (
-	indexBatch = 256 // events per indexing Update: bounds how long it holds the writer
+	indexBatch = 1024 // events per indexing transaction, at most: bounds the text held in memory
 	indexEvery = 10 * time.Second
+	// indexPause is the least time between two passes: at most ~50
+	// transactions a second, however many commits wake the indexer. It is
+	// also about the longest a message waits to become searchable on a
+	// busy server.
+	indexPause = 20 * time.Millisecond
 	// indexPersistGap: a pass that meets only other kinds of events moves
 	// its cursor in memory only (there is nothing to write), but writes it
 	// once it is this far ahead of the stored one, so that a restart does
@@ -45,6 +55,11 @@ type indexer struct {
 	stopOnce sync.Once
 	done     chan struct{}
 
+	// stmts caches the statements prepared on s.sconn, the search
+	// database's only connection; only the indexer's goroutine (and
+	// startIndexer, before it starts) uses them.
+	stmts map[string]*sql.Stmt
+
 	mu        sync.Mutex
 	cursor    int64         // events up to this gid are applied
 	persisted int64         // the cursor as stored
@@ -53,23 +68,50 @@ type indexer struct {
 }
 
 // startIndexer reads the stored cursor and starts the indexer, which
-// catches up with the log at once.
+// catches up with the log at once. An index that was not made from this
+// database's log (another database's, by its instance uid), or that is
+// ahead of it (the database was restored from an older copy), is emptied
+// first, and rebuilt from the whole log; so is a new, empty one, which is
+// where an index deleted or never made starts.
 func (s *Store) startIndexer(ctx context.Context) error {
-	var cursor int64
-	if err := s.read.QueryRowContext(ctx, `SELECT gid FROM search_cursor WHERE id = 1`).Scan(&cursor); err != nil {
+	x := &indexer{
+		s:      s,
+		log:    s.log,
+		kickc:  make(chan struct{}, 1),
+		stopc:  make(chan struct{}),
+		done:   make(chan struct{}),
+		stmts:  make(map[string]*sql.Stmt),
+		passed: make(chan struct{}),
+	}
+	s.idx = x // from here on, Close closes its statements
+	var (
+		uid, indexed []byte
+		cursor       int64
+	)
+	if err := s.read.QueryRowContext(ctx, `SELECT uid FROM instance WHERE id = 1`).Scan(&uid); err != nil {
+		return fmt.Errorf("sqlite: read database instance: %w", err)
+	}
+	last, err := s.LastGID(ctx)
+	if err != nil {
+		return fmt.Errorf("sqlite: %w", err)
+	}
+	if err := s.sconn.QueryRowContext(ctx, `SELECT gid, instance FROM search_cursor WHERE id = 1`).Scan(&cursor, &indexed); err != nil {
 		return fmt.Errorf("sqlite: read search cursor: %w", err)
 	}
-	x := &indexer{
-		s:         s,
-		log:       s.log,
-		kickc:     make(chan struct{}, 1),
-		stopc:     make(chan struct{}),
-		done:      make(chan struct{}),
-		cursor:    cursor,
-		persisted: cursor,
-		passed:    make(chan struct{}),
+	if cursor > last || !bytes.Equal(indexed, uid) {
+		switch {
+		case cursor > 0:
+			s.log.Warn("sqlite: the search index does not match the database; rebuilding it from the log",
+				"index", s.spath, "index_gid", cursor, "last_gid", last, "same_database", bytes.Equal(indexed, uid))
+		case last > 0:
+			s.log.Info("sqlite: building the search index from the log", "index", s.spath, "last_gid", last)
+		}
+		if err := x.reset(uid); err != nil {
+			return fmt.Errorf("sqlite: reset search index: %w", err)
+		}
+		cursor = 0
 	}
-	s.idx = x
+	x.cursor, x.persisted = cursor, cursor
 	x.kick()
 	go x.run()
 	return nil
@@ -83,8 +125,8 @@ func (x *indexer) kick() {
 	}
 }
 
-// stop ends the indexer and waits for it. An Update it has queued is
-// abandoned, or finished if the writer has taken it.
+// stop ends the indexer and waits for it. A transaction of the index it
+// is in is finished first.
 func (x *indexer) stop() {
 	x.stopOnce.Do(func() { close(x.stopc) })
 	<-x.done
@@ -103,6 +145,8 @@ func (x *indexer) run() {
 	}()
 	tick := time.NewTicker(indexEvery)
 	defer tick.Stop()
+	pause := time.NewTimer(indexPause)
+	defer pause.Stop()
 	for {
 		select {
 		case <-x.stopc:
@@ -119,6 +163,17 @@ func (x *indexer) run() {
 		close(x.passed)
 		x.passed = make(chan struct{})
 		x.mu.Unlock()
+
+		// Let the log grow before the next pass (a kick meanwhile waits
+		// for it): under load, each pass then applies a batch worth its
+		// commit and its FTS5 segment, not the few events of one group
+		// commit.
+		pause.Reset(indexPause)
+		select {
+		case <-x.stopc:
+			return
+		case <-pause.C:
+		}
 	}
 }
 
@@ -153,8 +208,7 @@ func (x *indexer) pass(ctx context.Context) error {
 			upto = batch[len(batch)-1].gid
 		}
 		if len(batch) > 0 || upto-persisted >= indexPersistGap {
-			err := x.s.Update(ctx, func(tx core.Tx) error { return x.apply(ctx, tx.(*txn), batch, upto) })
-			if err != nil {
+			if err := x.apply(batch, upto); err != nil {
 				return err
 			}
 			persisted = upto
@@ -253,29 +307,99 @@ func (x *indexer) ops(batch []indexEvent) []indexOp {
 }
 
 // apply writes a batch into the search table and moves the stored
-// cursor to upto. The text was read a moment before: should the message
-// have changed since, its own later event sets it right.
-func (x *indexer) apply(ctx context.Context, t *txn, batch []indexEvent, upto int64) error {
-	for _, op := range x.ops(batch) {
-		var err error
-		switch {
-		case op.delete:
-			_, err = t.exec(ctx, `DELETE FROM search WHERE rowid = ?`, op.docID)
-		case op.insert:
-			// A plain INSERT: REPLACE would leave a tombstone in the index
-			// for an entry that was never there.
-			_, err = t.exec(ctx, `INSERT INTO search (rowid, text) VALUES (?, ?)`, op.docID, op.text)
-		default:
-			_, err = t.exec(ctx, `INSERT OR REPLACE INTO search (rowid, text) VALUES (?, ?)`, op.docID, op.text)
+// cursor to upto, in one transaction of the search database. The text was
+// read a moment before: should the message have changed since, its own
+// later event sets it right.
+func (x *indexer) apply(batch []indexEvent, upto int64) error {
+	return x.inTx(func() error {
+		for _, op := range x.ops(batch) {
+			var err error
+			switch {
+			case op.delete:
+				err = x.exec(`DELETE FROM search WHERE rowid = ?`, op.docID)
+			case op.insert:
+				// A plain INSERT: REPLACE would leave a tombstone in the
+				// index for an entry that was never there.
+				err = x.exec(`INSERT INTO search (rowid, text) VALUES (?, ?)`, op.docID, op.text)
+			default:
+				err = x.exec(`INSERT OR REPLACE INTO search (rowid, text) VALUES (?, ?)`, op.docID, op.text)
+			}
+			if err != nil {
+				return fmt.Errorf("index message %d/%d: %w", op.docID>>docIDShift, op.docID&maxDocMsg, err)
+			}
 		}
-		if err != nil {
-			return fmt.Errorf("index message %d/%d: %w", op.docID>>docIDShift, op.docID&maxDocMsg, err)
+		if err := x.exec(`UPDATE search_cursor SET gid = ? WHERE id = 1`, upto); err != nil {
+			return fmt.Errorf("move search cursor: %w", err)
+		}
+		return nil
+	})
+}
+
+// reset empties the index and sets its cursor to the start of the log of
+// the database named uid.
+func (x *indexer) reset(uid []byte) error {
+	return x.inTx(func() error {
+		// 'delete-all' empties a contentless table at once.
+		if err := x.exec(`INSERT INTO search (search) VALUES ('delete-all')`); err != nil {
+			return err
+		}
+		return x.exec(`UPDATE search_cursor SET gid = 0, instance = ? WHERE id = 1`, uid)
+	})
+}
+
+// inTx runs fn in an IMMEDIATE transaction of the search database, and
+// commits it unless fn fails. Should an earlier failure have left a
+// transaction open (a ROLLBACK that failed too), it is rolled back and
+// BEGIN tried once more.
+func (x *indexer) inTx(fn func() error) (err error) {
+	if err := x.exec(`BEGIN IMMEDIATE`); err != nil {
+		if x.exec(`ROLLBACK`) != nil {
+			return fmt.Errorf("begin: %w", err)
+		}
+		if err := x.exec(`BEGIN IMMEDIATE`); err != nil {
+			return fmt.Errorf("begin: %w", err)
 		}
 	}
-	if _, err := t.exec(ctx, `UPDATE search_cursor SET gid = ? WHERE id = 1`, upto); err != nil {
-		return fmt.Errorf("move search cursor: %w", err)
+	defer func() {
+		if err != nil {
+			if rbErr := x.exec(`ROLLBACK`); rbErr != nil {
+				x.log.Warn("sqlite: rollback of the search index", "err", rbErr)
+			}
+		}
+	}()
+	if err := fn(); err != nil {
+		return err
+	}
+	if err := x.exec(`COMMIT`); err != nil {
+		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// exec runs a statement on the search database's connection, prepared
+// once. A background context: the indexer finishes the transaction it is
+// in rather than have it interrupted (it is bounded by indexBatch).
+func (x *indexer) exec(query string, args ...any) error {
+	st, ok := x.stmts[query]
+	if !ok {
+		var err error
+		if st, err = x.s.sconn.PrepareContext(context.Background(), query); err != nil {
+			return err
+		}
+		x.stmts[query] = st
+	}
+	_, err := st.ExecContext(context.Background(), args...)
+	return err
+}
+
+// closeStmts closes the prepared statements, once the indexer has ended
+// (or never started).
+func (x *indexer) closeStmts() error {
+	var errs []error
+	for _, st := range x.stmts {
+		errs = append(errs, st.Close())
+	}
+	return errors.Join(errs...)
 }
 
 // WaitSearchIndexed returns once the search index has caught up with the

@@ -14,11 +14,26 @@ import (
 	"time"
 )
 
-// migrationFiles holds the schema, one file per version, named
-// NNNN_title.sql. A released file is never edited: a change is a new file.
+// migrationFiles holds the schemas, one file per version, named
+// NNNN_title.sql: the main database's in migrations, the search index's
+// (a database file of its own, see indexer.go) in migrations/search, each
+// with its own versions. A released file is never edited: a change is a
+// new file.
 //
-//go:embed migrations/*.sql
+//go:embed migrations/*.sql migrations/search/*.sql
 var migrationFiles embed.FS
+
+// The two schemas.
+var (
+	mainSchema   = schema{dir: "migrations", what: "database"}
+	searchSchema = schema{dir: "migrations/search", what: "search index"}
+)
+
+// schema is one set of migrations.
+type schema struct {
+	dir  string // in migrationFiles
+	what string // for messages
+}
 
 // migration is one schema version.
 type migration struct {
@@ -27,10 +42,10 @@ type migration struct {
 	sql     string
 }
 
-// migrations returns the embedded migrations in version order. Versions
-// must be positive and distinct.
-func migrations() ([]migration, error) {
-	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
+// migrations returns the schema's embedded migrations in version order.
+// Versions must be positive and distinct.
+func (sc schema) migrations() ([]migration, error) {
+	names, err := fs.Glob(migrationFiles, sc.dir+"/*.sql")
 	if err != nil {
 		return nil, err
 	}
@@ -63,8 +78,8 @@ func migrations() ([]migration, error) {
 // two processes opening the same new file cannot both apply it. A database
 // that records a version this binary does not know is refused: it was
 // written by a newer Haven.
-func migrate(ctx context.Context, conn *sql.Conn, log *slog.Logger) error {
-	ms, err := migrations()
+func (sc schema) migrate(ctx context.Context, conn *sql.Conn, log *slog.Logger) error {
+	ms, err := sc.migrations()
 	if err != nil {
 		return err
 	}
@@ -83,7 +98,7 @@ func migrate(ctx context.Context, conn *sql.Conn, log *slog.Logger) error {
 		known = ms[len(ms)-1].version
 	}
 	if newest.Valid && int(newest.Int64) > known {
-		return fmt.Errorf("database schema version %d is newer than this binary knows (%d); run a newer Haven", newest.Int64, known)
+		return fmt.Errorf("%s schema version %d is newer than this binary knows (%d); run a newer Haven", sc.what, newest.Int64, known)
 	}
 	for _, m := range ms {
 		applied, err := applyMigration(ctx, conn, m)
@@ -91,7 +106,7 @@ func migrate(ctx context.Context, conn *sql.Conn, log *slog.Logger) error {
 			return fmt.Errorf("migration %s: %w", m.name, err)
 		}
 		if applied {
-			log.Info("sqlite: applied migration", "version", m.version, "name", m.name)
+			log.Info("sqlite: applied migration", "schema", sc.what, "version", m.version, "name", m.name)
 		}
 	}
 	return nil

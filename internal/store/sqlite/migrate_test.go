@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"context"
 	"database/sql"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -68,6 +69,74 @@ func TestMigrations(t *testing.T) {
 	again, appliedAgain := schemaVersions(t, path)
 	if !slices.Equal(again, versions) || !slices.Equal(appliedAgain, applied) {
 		t.Errorf("reopening changed schema_migrations: %v %v, was %v %v", again, appliedAgain, versions, applied)
+	}
+
+	// The search index's database has its own versions.
+	wantSearch, err := sqlite.SearchMigrations()
+	if err != nil || len(wantSearch) == 0 || wantSearch[0] != 1 {
+		t.Fatalf("SearchMigrations = %v, %v; want 1, ...", wantSearch, err)
+	}
+	if got, _ := schemaVersions(t, sqlite.SearchPath(path)); !slices.Equal(got, wantSearch) {
+		t.Errorf("schema_migrations of the search index = %v, want %v", got, wantSearch)
+	}
+
+	// The main database holds no search table any more.
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.QueryRow(`SELECT count(*) FROM sqlite_schema WHERE name IN ('search', 'search_cursor')`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("the main database has %d search tables (%v), want none", n, err)
+	}
+}
+
+// TestMigrationFromTwo opens a database made by the schema of version 2,
+// whose search index was a table of the main database: the table goes,
+// and the index is rebuilt in its own file from the log.
+func TestMigrationFromTwo(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "haven.db")
+	s := open(t, path)
+	userID, chatID := searchFixture(t, s)
+	sendTexts(t, s, userID, chatID, "kept across the migration", "and this one")
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// Back to version 2: the search tables in the main database, indexed
+	// up to the end of the log, and no search file.
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = db.Exec(`DROP TABLE instance;
+		CREATE VIRTUAL TABLE search USING fts5 (text, content = '', contentless_delete = 1,
+			tokenize = 'unicode61 remove_diacritics 2');
+		CREATE TABLE search_cursor (id INTEGER PRIMARY KEY CHECK (id = 1), gid INTEGER NOT NULL);
+		INSERT INTO search_cursor (id, gid) SELECT 1, max(gid) FROM events;
+		DELETE FROM schema_migrations WHERE version > 2;`)
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"", "-wal", "-shm"} {
+		if err := os.Remove(sqlite.SearchPath(path) + f); err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+	}
+
+	s = open(t, path)
+	defer s.Close()
+	if err := s.WaitSearchIndexed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := searchCount(t, s, userID, "migration"); n != 1 {
+		t.Errorf("after the migration, %d messages found, want 1", n)
+	}
+	want, _ := sqlite.Migrations()
+	if got, _ := schemaVersions(t, path); !slices.Equal(got, want) {
+		t.Errorf("schema_migrations = %v, want %v", got, want)
 	}
 }
 

@@ -70,8 +70,8 @@ func searchRune(r rune) bool {
 // member; either way it skips the messages userID has hidden and those
 // below their membership's MinMessageID.
 //
-// The index is derived data: it follows the committed log a moment after
-// each write (see indexer.go).
+// The index is derived data, in a database of its own: it follows the
+// committed log a moment after each write (see indexer.go).
 func (q queries) SearchMessages(ctx context.Context, userID int64, chatIDs []int64, query string, before core.MessageRef, limit int) ([]*haven.Message, error) {
 	match := ftsQuery(query)
 	if match == "" || limit <= 0 {
@@ -117,17 +117,18 @@ func (q queries) SearchMessages(ctx context.Context, userID int64, chatIDs []int
 	return out, nil
 }
 
-// The search statements. CROSS JOIN makes the search table drive, in
-// rowid order, so that LIMIT stops the scan early; the shifts decode the
-// rowid (see docIDShift).
+// The search statements. The index is the search table of the attached
+// search database (searchSchemaName). CROSS JOIN makes it drive, in rowid
+// order, so that LIMIT stops the scan early; the shifts decode the rowid
+// (see docIDShift).
 const (
-	searchChatQuery = `SELECT ` + messageColumns + ` FROM search s
+	searchChatQuery = `SELECT ` + messageColumns + ` FROM ` + searchSchemaName + `.search s
 		CROSS JOIN messages m ON m.chat_id = ? AND m.id = (s.rowid & 2147483647)
 		LEFT JOIN members mb ON mb.chat_id = m.chat_id AND mb.user_id = ?
 		WHERE s.search MATCH ? AND s.rowid BETWEEN ? AND ?
 			AND m.id >= coalesce(mb.min_message_id, 0) AND ` + notHidden + `
 		ORDER BY s.rowid DESC LIMIT ?`
-	searchMemberQuery = `SELECT ` + messageColumns + ` FROM search s
+	searchMemberQuery = `SELECT ` + messageColumns + ` FROM ` + searchSchemaName + `.search s
 		CROSS JOIN members mb ON mb.chat_id = (s.rowid >> 31) AND mb.user_id = ?
 		CROSS JOIN messages m ON m.chat_id = mb.chat_id AND m.id = (s.rowid & 2147483647)
 		WHERE s.search MATCH ? AND s.rowid < ? AND mb.role IN ` + activeRoles + `

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -242,5 +243,185 @@ func TestWaitSearchIndexedAfterClose(t *testing.T) {
 	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// copyStore copies the files of the closed store at from (the database,
+// its search index, or both) over those at to.
+func copyStore(t *testing.T, from, to string, main, search bool) {
+	t.Helper()
+	var names []string
+	if main {
+		names = append(names, "")
+	}
+	if search {
+		names = append(names, "-search.db")
+	}
+	for _, name := range names {
+		for _, f := range []string{"", "-wal", "-shm"} {
+			if err := os.Remove(to + name + f); err != nil && !os.IsNotExist(err) {
+				t.Fatal(err)
+			}
+			b, err := os.ReadFile(from + name + f)
+			if os.IsNotExist(err) && f != "" {
+				continue
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(to+name+f, b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+// TestSearchIndexOwnFile: the index is written to its own file, not the
+// main database, and is found by the store's searches.
+func TestSearchIndexOwnFile(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "haven.db")
+	if want := path + "-search.db"; sqlite.SearchPath(path) != want {
+		t.Fatalf("SearchPath(%q) = %q, want %q", path, sqlite.SearchPath(path), want)
+	}
+	s := open(t, path)
+	userID, chatID := searchFixture(t, s)
+	sendTexts(t, s, userID, chatID, "separately indexed words")
+	if err := s.WaitSearchIndexed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := searchCount(t, s, userID, "separately"); n != 1 {
+		t.Errorf("%d messages found, want 1", n)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", sqlite.SearchPath(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.QueryRow(`SELECT count(*) FROM search WHERE search MATCH 'separately'`).Scan(&n); err != nil || n != 1 {
+		t.Errorf("the search file holds %d entries for the message (%v), want 1", n, err)
+	}
+}
+
+// TestSearchIndexRebuiltWhenDeleted: an index file that is gone is made
+// again from the whole log.
+func TestSearchIndexRebuiltWhenDeleted(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "haven.db")
+	s := open(t, path)
+	userID, chatID := searchFixture(t, s)
+	texts := make([]string, sqlite.IndexBatch+10)
+	for i := range texts {
+		texts[i] = fmt.Sprint("rebuilt message ", i)
+	}
+	sendTexts(t, s, userID, chatID, texts...)
+	if err := s.WaitSearchIndexed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"", "-wal", "-shm"} {
+		if err := os.Remove(sqlite.SearchPath(path) + f); err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+	}
+	s = open(t, path)
+	defer s.Close()
+	if err := s.WaitSearchIndexed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := searchCount(t, s, userID, "rebuilt"); n != len(texts) {
+		t.Errorf("after deleting the index, %d messages found, want %d", n, len(texts))
+	}
+}
+
+// TestSearchIndexRebuiltWhenAhead: a database restored from an older copy
+// beside a newer index has the index rebuilt, rather than answering with
+// messages it no longer has and failing on the ids it gives again.
+func TestSearchIndexRebuiltWhenAhead(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	path, backup := filepath.Join(dir, "haven.db"), filepath.Join(dir, "backup.db")
+	s := open(t, path)
+	userID, chatID := searchFixture(t, s)
+	sendTexts(t, s, userID, chatID, "from before the backup")
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	copyStore(t, path, backup, true, false)
+
+	s = open(t, path)
+	sendTexts(t, s, userID, chatID, "lost with the restore", "also lost")
+	if err := s.WaitSearchIndexed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	copyStore(t, backup, path, true, false) // the database only
+
+	s = open(t, path)
+	defer s.Close()
+	if err := s.WaitSearchIndexed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := searchCount(t, s, userID, "lost"); n != 0 {
+		t.Errorf("%d messages of the newer index found", n)
+	}
+	if n := searchCount(t, s, userID, "before"); n != 1 {
+		t.Errorf("the restored database's message found %d times, want 1", n)
+	}
+	// The message ids the lost messages had are given again, and indexed.
+	sendTexts(t, s, userID, chatID, "sent after the restore", "and another")
+	if err := s.WaitSearchIndexed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := searchCount(t, s, userID, "restore"); n != 1 {
+		t.Errorf("a message sent after the restore found %d times, want 1", n)
+	}
+	if n := searchCount(t, s, userID, "another"); n != 1 {
+		t.Errorf("a message sent after the restore found %d times, want 1", n)
+	}
+}
+
+// TestSearchIndexOfAnotherDatabase: an index made from another database's
+// log, even one that is behind this one's, is rebuilt from this one's.
+func TestSearchIndexOfAnotherDatabase(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	path, other := filepath.Join(dir, "haven.db"), filepath.Join(dir, "other.db")
+	s := open(t, other)
+	userID, chatID := searchFixture(t, s)
+	sendTexts(t, s, userID, chatID, "foreign words")
+	if err := s.WaitSearchIndexed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s = open(t, path)
+	userID, chatID = searchFixture(t, s)
+	sendTexts(t, s, userID, chatID, "native one", "native two", "native three")
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	copyStore(t, other, path, false, true) // the other's index, behind this log
+
+	s = open(t, path)
+	defer s.Close()
+	if err := s.WaitSearchIndexed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := searchCount(t, s, userID, "native"); n != 3 {
+		t.Errorf("%d of this database's messages found, want 3", n)
+	}
+	if n := searchCount(t, s, userID, "foreign"); n != 0 {
+		t.Errorf("%d messages of the other database's index found", n)
 	}
 }

@@ -8,12 +8,17 @@
 //
 // Message search is derived data: a background indexer (indexer.go)
 // follows the events log and fills an FTS5 table after the sends are
-// acknowledged, never inside their transaction.
+// acknowledged, never inside their transaction. That table lives in a
+// database file of its own beside the main one (searchPath), written by
+// the indexer's own connection, so that indexing costs the single writer
+// nothing; every read connection ATTACHes it as schema "fts", so that a
+// search joins the index with the messages and memberships in one query.
 package sqlite
 
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -26,7 +31,7 @@ import (
 	"github.com/havenchat/haven"
 	"github.com/havenchat/haven/internal/core"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	msqlite "modernc.org/sqlite" // also registers the "sqlite" driver
 )
 
 var _ core.Store = (*Store)(nil)
@@ -46,9 +51,15 @@ type Store struct {
 
 	log   *slog.Logger
 	path  string
-	read  *sql.DB // the pool of read-only connections
+	read  *sql.DB // the pool of read-only connections, the search index attached
 	write *sql.DB // holds exactly one connection: wconn
 	wconn *sql.Conn
+
+	// The search index's database (searchPath): one connection, the
+	// indexer's, which alone writes it.
+	spath  string
+	search *sql.DB
+	sconn  *sql.Conn
 
 	// wstmts caches the writer's prepared statements; only the writer
 	// goroutine (and Open, before it starts) touches it.
@@ -86,6 +97,7 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 	s := &Store{
 		log:        log,
 		path:       abs,
+		spath:      searchPath(abs),
 		wstmts:     make(map[string]*sql.Stmt),
 		queue:      make(chan *request, queueSize),
 		writerDone: make(chan struct{}),
@@ -121,17 +133,25 @@ func (s *Store) open(ctx context.Context) error {
 	if s.wconn, err = s.write.Conn(ctx); err != nil {
 		return fmt.Errorf("sqlite: open %s: %w", s.path, err)
 	}
-	if err := migrate(ctx, s.wconn, s.log); err != nil {
+	if err := mainSchema.migrate(ctx, s.wconn, s.log); err != nil {
 		return fmt.Errorf("sqlite: %s: %w", s.path, err)
 	}
 
+	// The search index, which the readers attach: it must exist, with its
+	// schema, before the first of them connects.
+	if err := s.openSearch(ctx); err != nil {
+		return err
+	}
+
 	// The readers. query_only makes a stray write through the pool fail
-	// instead of racing the writer for the lock.
-	s.read, err = sql.Open("sqlite", dsn(s.path,
+	// instead of racing a writer for the lock; it covers the attached
+	// search index too.
+	base, err := msqlite.NewConnector(dsn(s.path,
 		"synchronous(FULL)", "foreign_keys(1)", fmt.Sprintf("busy_timeout(%d)", busyTimeoutMS), "query_only(1)"))
 	if err != nil {
 		return fmt.Errorf("sqlite: open %s: %w", s.path, err)
 	}
+	s.read = sql.OpenDB(attachSearch{Connector: base, path: s.spath})
 	n := max(4, 2*runtime.GOMAXPROCS(0))
 	s.read.SetMaxOpenConns(n)
 	s.read.SetMaxIdleConns(n)
@@ -141,6 +161,75 @@ func (s *Store) open(ctx context.Context) error {
 		return fmt.Errorf("sqlite: open %s: %w", s.path, err)
 	}
 	return nil
+}
+
+// searchPath is where the search index of the database at path lives:
+// beside it, under a name that starts with the main file's, as its -wal
+// and -shm do, so that whatever is done to "haven.db*" (permissions,
+// backups, clean-ups) reaches the index too.
+func searchPath(path string) string { return path + "-search.db" }
+
+// openSearch opens (creating it if need be) the search index's database
+// and brings its schema up to date. Its one connection is the indexer's.
+//
+// synchronous=NORMAL: in WAL mode a commit then skips the fsync, and a
+// power cut may lose the last transactions, never corrupt the file. That
+// is acceptable here, unlike in the main database, because the index is
+// derived data: it records, in the same transactions, the gid of the log
+// it has applied, so whatever a crash loses of it is applied again from
+// the events log when the store next opens (and a lost or foreign file is
+// rebuilt from the log; see startIndexer).
+func (s *Store) openSearch(ctx context.Context) error {
+	var err error
+	s.search, err = sql.Open("sqlite", dsn(s.spath,
+		"journal_mode(WAL)", "synchronous(NORMAL)", fmt.Sprintf("busy_timeout(%d)", busyTimeoutMS)))
+	if err != nil {
+		return fmt.Errorf("sqlite: open %s: %w", s.spath, err)
+	}
+	s.search.SetMaxOpenConns(1)
+	s.search.SetMaxIdleConns(1)
+	s.search.SetConnMaxLifetime(0)
+	s.search.SetConnMaxIdleTime(0)
+	if s.sconn, err = s.search.Conn(ctx); err != nil {
+		return fmt.Errorf("sqlite: open %s: %w", s.spath, err)
+	}
+	if err := searchSchema.migrate(ctx, s.sconn, s.log); err != nil {
+		return fmt.Errorf("sqlite: %s: %w (it holds only the search index: delete it to have it rebuilt)", s.spath, err)
+	}
+	return nil
+}
+
+// searchSchemaName is the schema the read connections attach the search
+// index as: its table is fts.search.
+const searchSchemaName = "fts"
+
+// attachSearch opens the read pool's connections, each with the search
+// index attached. It returns the driver's own connection, not a wrapper,
+// so that none of the driver's optional interfaces is hidden.
+type attachSearch struct {
+	driver.Connector
+	path string
+}
+
+func (a attachSearch) Connect(ctx context.Context) (driver.Conn, error) {
+	conn, err := a.Connector.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ex, ok := conn.(driver.ExecerContext)
+	if !ok {
+		conn.Close()
+		return nil, fmt.Errorf("sqlite: the driver's connection cannot attach the search index")
+	}
+	// A plain file name, not a URI (it does not start with "file:"), so
+	// that no character in the path needs escaping.
+	_, err = ex.ExecContext(ctx, `ATTACH DATABASE ? AS `+searchSchemaName,
+		[]driver.NamedValue{{Ordinal: 1, Value: a.path}})
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("sqlite: attach the search index %s: %w", a.path, err)
+	}
+	return conn, nil
 }
 
 // dsn builds the data source name for path: a file: URI (so that any
@@ -156,10 +245,10 @@ func dsn(path string, pragmas ...string) string {
 }
 
 // Close stops accepting Updates, waits for the queued ones to finish and
-// closes the database. It is safe to call more than once.
+// closes both databases. It is safe to call more than once.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
-		// The indexer first: it may have an Update to finish.
+		// The indexer first: it may be in a transaction of the index.
 		if s.idx != nil {
 			s.idx.stop()
 		}
@@ -178,8 +267,17 @@ func (s *Store) closeDBs() error {
 	for _, st := range s.wstmts {
 		errs = append(errs, st.Close())
 	}
+	if s.idx != nil {
+		errs = append(errs, s.idx.closeStmts())
+	}
 	if s.queries.db != nil {
 		errs = append(errs, s.queries.db.(*readDB).close())
+	}
+	// The readers before the writers, so that each database's last
+	// connection to close, which checkpoints its WAL into it, is its
+	// writer.
+	if s.read != nil {
+		errs = append(errs, s.read.Close())
 	}
 	if s.wconn != nil {
 		errs = append(errs, s.wconn.Close())
@@ -187,8 +285,11 @@ func (s *Store) closeDBs() error {
 	if s.write != nil {
 		errs = append(errs, s.write.Close())
 	}
-	if s.read != nil {
-		errs = append(errs, s.read.Close())
+	if s.sconn != nil {
+		errs = append(errs, s.sconn.Close())
+	}
+	if s.search != nil {
+		errs = append(errs, s.search.Close())
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("sqlite: close: %w", err)

@@ -88,6 +88,24 @@ func TestPragmas(t *testing.T) {
 	if _, err := conns[0].ExecContext(ctx, `DELETE FROM users`); err == nil {
 		t.Error("a read connection accepted a write")
 	}
+
+	// The search index: its own file, WAL, synchronous=NORMAL (it is
+	// rebuilt from the log), attached to every reader, read-only there.
+	for name, v := range map[string]string{"journal_mode": "wal", "synchronous": "1", "busy_timeout": "5000"} {
+		got, err := s.SearchPragma(name)
+		if err != nil || got != v {
+			t.Errorf("search index writer: PRAGMA %s = %q, %v; want %q", name, got, err, v)
+		}
+	}
+	for i, c := range conns {
+		var mode string
+		if err := c.QueryRowContext(ctx, "PRAGMA fts.journal_mode").Scan(&mode); err != nil || mode != "wal" {
+			t.Errorf("reader %d: PRAGMA fts.journal_mode = %q, %v; want the search index attached, in WAL", i, mode, err)
+		}
+	}
+	if _, err := conns[0].ExecContext(ctx, `UPDATE fts.search_cursor SET gid = gid + 1`); err == nil {
+		t.Error("a read connection accepted a write to the search index")
+	}
 }
 
 func TestReopenKeepsData(t *testing.T) {
