@@ -284,25 +284,46 @@ func (k *socket) closeAfterQueue(code websocket.StatusCode, reason string) {
 func (k *socket) writeLoop(ctx context.Context) {
 	defer close(k.done)
 	for {
+		var f outFrame
 		select {
 		case <-ctx.Done():
 			return
-		case f := <-k.out:
-			if f.data == nil {
-				if k.closed.CompareAndSwap(false, true) {
-					_ = k.conn.Load().Close(f.code, f.reason)
-				}
-				return
+		case f = <-k.out:
+		}
+		// One deadline covers the frames already queued: a burst costs
+		// one timer, not one per frame.
+		wctx, cancel := context.WithTimeout(ctx, writeTimeout)
+		ok := k.write(wctx, f)
+		for ok {
+			select {
+			case f = <-k.out:
+				ok = k.write(wctx, f)
+				continue
+			default:
 			}
-			wctx, cancel := context.WithTimeout(ctx, writeTimeout)
-			err := k.conn.Load().Write(wctx, websocket.MessageText, f.data)
-			cancel()
-			if err != nil {
-				k.closeNow(websocket.StatusInternalError, "write failed")
-				return
-			}
+			break
+		}
+		cancel()
+		if !ok {
+			return
 		}
 	}
+}
+
+// write sends one queued frame, or makes the queued close; it reports
+// whether the writer should go on.
+func (k *socket) write(ctx context.Context, f outFrame) bool {
+	if f.data == nil {
+		if k.closed.CompareAndSwap(false, true) {
+			_ = k.conn.Load().Close(f.code, f.reason)
+		}
+		return false
+	}
+	if err := k.conn.Load().Write(ctx, websocket.MessageText, f.data); err != nil {
+		k.closeNow(websocket.StatusInternalError, "write failed")
+		return false
+	}
+	return true
 }
 
 // endSession tells the client its session ended and closes the socket
