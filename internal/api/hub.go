@@ -27,6 +27,9 @@ type hub struct {
 	bySession map[int64]map[*socket]struct{}
 	users     map[int64]*interest
 	chats     map[int64]*interest
+	// people counts each person's bound sockets on this node: core
+	// hears when the first opens and the last closes (presence).
+	people map[int64]int
 
 	// Chat pushes are fanned out by workers, one queue per shard of chat
 	// ids: the bus's publisher never waits for sockets, and each chat's
@@ -52,6 +55,7 @@ func newHub(bus core.Bus, co *core.Service, log *slog.Logger) *hub {
 		bySession: make(map[int64]map[*socket]struct{}),
 		users:     make(map[int64]*interest),
 		chats:     make(map[int64]*interest),
+		people:    make(map[int64]int),
 		seed:      maphash.MakeSeed(),
 	}
 	n := runtime.GOMAXPROCS(0)
@@ -98,7 +102,12 @@ func (h *hub) add(s *socket) {
 // one, and from the old person's pushes to the new person's.
 func (h *hub) bind(ctx context.Context, s *socket, old *core.Actor, a *core.Actor) {
 	h.mu.Lock()
-	if old != nil {
+	switch {
+	case old == nil:
+	case old.UserID == a.UserID:
+		// Another session of the same person: keep their pushes.
+		h.unsessionLocked(s, old.SessionID)
+	default:
 		h.unbindLocked(s, old)
 	}
 	set := h.bySession[a.SessionID]
@@ -107,9 +116,32 @@ func (h *hub) bind(ctx context.Context, s *socket, old *core.Actor, a *core.Acto
 		h.bySession[a.SessionID] = set
 	}
 	set[s] = struct{}{}
+	h.presentLocked(s, a.UserID)
 	h.mu.Unlock()
 	if old == nil || old.UserID != a.UserID {
 		h.attach(ctx, s, a.UserID)
+	}
+}
+
+// presentLocked counts s as a socket of userID (0: of nobody) for
+// presence, telling core when a person's first socket on this node opens
+// or their last one closes. Core's calls do not wait, so they are made
+// under the lock, which keeps them in order.
+func (h *hub) presentLocked(s *socket, userID int64) {
+	if s.present == userID {
+		return
+	}
+	if old := s.present; old != 0 {
+		if h.people[old]--; h.people[old] <= 0 {
+			delete(h.people, old)
+			h.core.SocketClosed(old)
+		}
+	}
+	s.present = userID
+	if userID != 0 {
+		if h.people[userID]++; h.people[userID] == 1 {
+			h.core.SocketOpened(userID)
+		}
 	}
 }
 
@@ -194,15 +226,20 @@ func (h *hub) remove(s *socket) {
 
 // unbindLocked forgets a socket's session, person and chats.
 func (h *hub) unbindLocked(s *socket, a *core.Actor) {
-	if set := h.bySession[a.SessionID]; set != nil {
-		delete(set, s)
-		if len(set) == 0 {
-			delete(h.bySession, a.SessionID)
-		}
-	}
+	h.unsessionLocked(s, a.SessionID)
+	h.presentLocked(s, 0)
 	unwatchLocked(h.users, a.UserID, s)
 	for id := range s.chats {
 		h.unwatchChatLocked(id, s)
+	}
+}
+
+func (h *hub) unsessionLocked(s *socket, sessionID int64) {
+	if set := h.bySession[sessionID]; set != nil {
+		delete(set, s)
+		if len(set) == 0 {
+			delete(h.bySession, sessionID)
+		}
 	}
 }
 
@@ -277,11 +314,22 @@ func (h *hub) fanOut(n *core.Notice) {
 
 // onUser follows a person's own log: joining a chat adds the chat's
 // pushes to their sockets, leaving removes them; then the push goes to
-// each of their sockets.
+// each of their sockets. Pushes that are not of their log (user.status)
+// go to the sockets as they are.
 func (h *hub) onUser(userID int64, data []byte) {
 	var n core.Notice
 	if err := json.Unmarshal(data, &n); err != nil {
 		h.log.Warn("bad user notice", "err", err)
+		return
+	}
+	if n.Kind != core.PushUserEvent {
+		h.mu.RLock()
+		defer h.mu.RUnlock()
+		if in := h.users[userID]; in != nil {
+			for s := range in.sockets {
+				s.send(outFrame{data: n.Frame})
+			}
+		}
 		return
 	}
 	var minID int64

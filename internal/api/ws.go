@@ -69,6 +69,9 @@ type socket struct {
 	// leftDuring, while the hub loads the socket's chats, collects the
 	// chats its person leaves meanwhile.
 	leftDuring map[int64]bool
+	// present is the person the hub counts the socket for (presence);
+	// the hub owns it, under its lock.
+	present int64
 
 	out     chan outFrame
 	slots   chan struct{} // in-flight request slots

@@ -76,6 +76,8 @@ type Service struct {
 
 	touchMu sync.Mutex
 	touched map[int64]time.Time // session id → last written activity
+
+	presence *presence // who is online; never stored
 }
 
 // New checks cfg and returns a Service.
@@ -101,6 +103,7 @@ func New(cfg Config) (*Service, error) {
 		codesIP:    cfg.CodesPerIP,
 		touchEvery: cfg.TouchInterval,
 		touched:    make(map[int64]time.Time),
+		presence:   newPresence(),
 	}
 	if s.clock == nil {
 		s.clock = SystemClock{}

@@ -25,6 +25,7 @@ const (
 	PushChatEvent  = "chat.event"  // a committed chat event; data is a ChatEventView
 	PushUserEvent  = "user.event"  // a committed event of the person's own log; data is a UserEventView
 	PushTyping     = "chat.typing" // someone is typing; never stored
+	PushUserStatus = "user.status" // someone came online or went offline; data is a UserStatusView; never stored, no pts
 	PushSessionEnd = "session.ended"
 )
 

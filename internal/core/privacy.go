@@ -28,7 +28,19 @@ func (s *Service) SetPrivacy(ctx context.Context, a *Actor, key haven.PrivacyKey
 	if !value.Valid() {
 		return nil, haven.Errorf(haven.CodePrivacyValueInvalid, "a privacy setting is everybody, contacts or nobody")
 	}
-	err := s.store.Update(ctx, func(tx Tx) error { return tx.SetPrivacy(ctx, a.UserID, key, value) })
+	err := s.store.Update(ctx, func(tx Tx) error {
+		if key == haven.PrivacyLastSeen {
+			// Who may see the person online changes: tell the watchers.
+			p, err := tx.Privacy(ctx, a.UserID)
+			if err != nil {
+				return err
+			}
+			if was := p.Get(key); was != value {
+				tx.AfterCommit(func() { s.lastSeenChanged(a.UserID, was, value) })
+			}
+		}
+		return tx.SetPrivacy(ctx, a.UserID, key, value)
+	})
 	if err != nil {
 		return nil, s.internal(ctx, "privacy.set", err)
 	}

@@ -32,9 +32,12 @@ type UserView struct {
 
 // UserStatus is what the viewer may know of when the user was last seen.
 type UserStatus struct {
-	// Kind is "exact" (LastSeen is set), "recently" (within 3 days),
-	// "within_week", "within_month", or "long_ago" (also what a blocked
-	// viewer and deleted accounts get).
+	// Kind is "online" (a socket of theirs is open now), "exact"
+	// (LastSeen is set), "recently" (within 3 days), "within_week",
+	// "within_month", or "long_ago" (also what a blocked viewer and
+	// deleted accounts get). "online" and "exact" are shown only to those
+	// the last_seen setting admits; the others get the coarse kinds,
+	// online or not.
 	Kind     string `json:"kind"`
 	LastSeen int64  `json:"last_seen,omitempty"` // unix seconds
 }
@@ -111,15 +114,22 @@ func (s *Service) view(ctx context.Context, q Queries, viewer int64, u *haven.Us
 	if r.allows(p.Get(haven.PrivacyPhoneNumber)) {
 		v.Phone, v.Email = u.Phone, u.Email
 	}
-	v.Status = s.status(u.LastActiveAt, r.allows(p.Get(haven.PrivacyLastSeen)), r.blockedBy)
+	exact := r.allows(p.Get(haven.PrivacyLastSeen))
+	v.Status = s.status(u.LastActiveAt, exact, r.blockedBy, exact && s.Online(u.ID))
 	return v, nil
 }
 
-// status turns a last-activity time into what the viewer may see: the
-// exact time when allowed, otherwise a coarse bucket, and nothing at all
-// for someone the user blocks.
-func (s *Service) status(last time.Time, exact, blocked bool) UserStatus {
-	if blocked || last.IsZero() {
+// status turns a last-activity time into what the viewer may see:
+// online or the exact time when allowed, otherwise a coarse bucket, and
+// nothing at all for someone the user blocks.
+func (s *Service) status(last time.Time, exact, blocked, online bool) UserStatus {
+	if blocked {
+		return UserStatus{Kind: "long_ago"}
+	}
+	if exact && online {
+		return UserStatus{Kind: "online"}
+	}
+	if last.IsZero() {
 		return UserStatus{Kind: "long_ago"}
 	}
 	if exact {

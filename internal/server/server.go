@@ -221,7 +221,8 @@ func tlsConfig(cfg *config.Serve, acmeHTTP *http.Client) (*tls.Config, error) {
 	return nil, nil
 }
 
-// Start listens and serves in the background, and starts the janitor.
+// Start listens and serves in the background, and starts the janitor
+// and the presence loop.
 func (s *Server) Start(ctx context.Context) error {
 	ln, err := net.Listen("tcp", s.cfg.Listen)
 	if err != nil {
@@ -233,7 +234,7 @@ func (s *Server) Start(ctx context.Context) error {
 	s.ln = ln
 	bgctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s.stop = cancel
-	s.bg.Add(2)
+	s.bg.Add(3)
 	go func() {
 		defer s.bg.Done()
 		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -243,6 +244,10 @@ func (s *Server) Start(ctx context.Context) error {
 	go func() {
 		defer s.bg.Done()
 		s.core.RunJanitor(bgctx, time.Hour)
+	}()
+	go func() {
+		defer s.bg.Done()
+		s.core.RunPresence(bgctx, core.PresenceEvery)
 	}()
 	scheme := "http"
 	if s.tls != nil {
@@ -267,8 +272,9 @@ func (s *Server) URL() string {
 func (s *Server) Core() *core.Service { return s.core }
 
 // Shutdown stops accepting, lets requests in flight finish, closes the
-// sockets, stops the janitor and closes the store (which flushes every
-// pending write), all within ctx.
+// sockets, stops the janitor and the presence loop (which tells the
+// other nodes this node's people left it) and closes the store (which
+// flushes every pending write), all within ctx.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.api.StartClosing()
 	var errs []error
