@@ -29,65 +29,100 @@ func (g *gateway) SendCode(_ context.Context, to, code, _ string) error {
 	return nil
 }
 
+// benchServer is a node for benchmarks: limits out of the way, codes
+// handed over by a gateway, no logging, and a keep-alive JSON client.
+type benchServer struct {
+	srv    *server.Server
+	gw     *gateway
+	client *http.Client
+}
+
+func startBench(b *testing.B) *benchServer {
+	b.Helper()
+	cfg, err := config.LoadServe([]string{"--listen", "127.0.0.1:0", "--data-dir", b.TempDir(), "--signin-code-per-ip", "100000000", "--flood-rate", "100000000", "--flood-burst", "100000000"}, nil, io.Discard)
+	if err != nil {
+		b.Fatal(err)
+	}
+	bs := &benchServer{gw: &gateway{}, client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}}
+	bs.srv, err = server.New(context.Background(), cfg, server.Options{Codes: bs.gw, Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := bs.srv.Start(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { bs.srv.Shutdown(context.Background()) })
+	return bs
+}
+
+// call makes one API call as token ("" for none), decoding the result
+// into out when it is not nil.
+func (bs *benchServer) call(token, method string, params any, out any) error {
+	body, _ := json.Marshal(params)
+	req, _ := http.NewRequest("POST", bs.srv.URL()+"/api/"+method, bytes.NewReader(body))
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := bs.client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	var env struct {
+		OK     bool            `json:"ok"`
+		Result json.RawMessage `json:"result"`
+		Error  json.RawMessage `json:"error"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&env); err != nil {
+		return err
+	}
+	if !env.OK {
+		return fmt.Errorf("%s: %s", method, env.Error)
+	}
+	if out == nil {
+		return nil
+	}
+	return json.Unmarshal(env.Result, out)
+}
+
+// signUp walks one person through sign-up by email and returns their
+// token and id.
+func (bs *benchServer) signUp(email string) (string, int64, error) {
+	var sent struct {
+		LoginToken string `json:"login_token"`
+	}
+	if err := bs.call("", "auth.sendCode", map[string]string{"identifier": email}, &sent); err != nil {
+		return "", 0, err
+	}
+	code, _ := bs.gw.codes.Load(email)
+	var a struct {
+		Token string
+		User  struct{ ID int64 }
+	}
+	if err := bs.call("", "auth.signIn", map[string]any{"login_token": sent.LoginToken, "code": code}, &a); err != nil {
+		return "", 0, err
+	}
+	if err := bs.call("", "auth.signUp", map[string]string{"login_token": sent.LoginToken, "first_name": "Bench"}, &a); err != nil {
+		return "", 0, err
+	}
+	if a.Token == "" {
+		return "", 0, fmt.Errorf("sign-up of %s gave no token", email)
+	}
+	return a.Token, a.User.ID, nil
+}
+
 // BenchmarkSignUp measures complete sign-ups (sendCode, signIn, signUp:
 // three durable writes each) through the HTTP API, from many clients at
 // once. The figure to read is signups/s.
 func BenchmarkSignUp(b *testing.B) {
-	cfg, err := config.LoadServe(append([]string{"--listen", "127.0.0.1:0", "--data-dir", b.TempDir()}, "--signin-code-per-ip", "100000000", "--flood-rate", "100000000", "--flood-burst", "100000000"), nil, io.Discard)
-	if err != nil {
-		b.Fatal(err)
-	}
-	gw := &gateway{}
-	srv, err := server.New(context.Background(), cfg, server.Options{Codes: gw, Log: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := srv.Start(context.Background()); err != nil {
-		b.Fatal(err)
-	}
-	defer srv.Shutdown(context.Background())
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
-	call := func(method string, params any, out any) error {
-		body, _ := json.Marshal(params)
-		resp, err := client.Post(srv.URL()+"/api/"+method, "application/json", bytes.NewReader(body))
-		if err != nil {
-			return err
-		}
-		defer resp.Body.Close()
-		var env struct {
-			OK     bool            `json:"ok"`
-			Result json.RawMessage `json:"result"`
-			Error  json.RawMessage `json:"error"`
-		}
-		if err := json.NewDecoder(resp.Body).Decode(&env); err != nil {
-			return err
-		}
-		if !env.OK {
-			return fmt.Errorf("%s: %s", method, env.Error)
-		}
-		return json.Unmarshal(env.Result, out)
-	}
+	bs := startBench(b)
 	var n atomic.Int64
 	b.SetParallelism(32)
 	b.ResetTimer()
 	start := time.Now()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			email := fmt.Sprintf("u%d@bench.test", n.Add(1))
-			var sent struct {
-				LoginToken string `json:"login_token"`
-			}
-			if err := call("auth.sendCode", map[string]string{"identifier": email}, &sent); err != nil {
-				b.Error(err)
-				return
-			}
-			code, _ := gw.codes.Load(email)
-			var a struct{ Status, Token string }
-			if err := call("auth.signIn", map[string]any{"login_token": sent.LoginToken, "code": code}, &a); err != nil {
-				b.Error(err)
-				return
-			}
-			if err := call("auth.signUp", map[string]string{"login_token": sent.LoginToken, "first_name": "Bench"}, &a); err != nil || a.Token == "" {
+			if _, _, err := bs.signUp(fmt.Sprintf("u%d@bench.test", n.Add(1))); err != nil {
 				b.Error(err)
 				return
 			}
@@ -103,47 +138,8 @@ func BenchmarkSignUp(b *testing.B) {
 // on the same 2 cores, counting frames without decoding them.
 func BenchmarkGroupFanOut1000(b *testing.B) {
 	const members = 1000
-	cfg, err := config.LoadServe([]string{"--listen", "127.0.0.1:0", "--data-dir", b.TempDir(), "--signin-code-per-ip", "100000000", "--flood-rate", "100000000", "--flood-burst", "100000000"}, nil, io.Discard)
-	if err != nil {
-		b.Fatal(err)
-	}
-	gw := &gateway{}
-	srv, err := server.New(context.Background(), cfg, server.Options{Codes: gw, Log: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := srv.Start(context.Background()); err != nil {
-		b.Fatal(err)
-	}
-	defer srv.Shutdown(context.Background())
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
-	call := func(token, method string, params any, out any) error {
-		body, _ := json.Marshal(params)
-		req, _ := http.NewRequest("POST", srv.URL()+"/api/"+method, bytes.NewReader(body))
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		resp, err := client.Do(req)
-		if err != nil {
-			return err
-		}
-		defer resp.Body.Close()
-		var env struct {
-			OK     bool            `json:"ok"`
-			Result json.RawMessage `json:"result"`
-			Error  json.RawMessage `json:"error"`
-		}
-		if err := json.NewDecoder(resp.Body).Decode(&env); err != nil {
-			return err
-		}
-		if !env.OK {
-			return fmt.Errorf("%s: %s", method, env.Error)
-		}
-		if out == nil {
-			return nil
-		}
-		return json.Unmarshal(env.Result, out)
-	}
+	bs := startBench(b)
+	call := bs.call
 	// Sign the members up, 16 at a time.
 	tokens := make([]string, members)
 	ids := make([]int64, members)
@@ -155,28 +151,10 @@ func BenchmarkGroupFanOut1000(b *testing.B) {
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			email := fmt.Sprintf("m%d@fanout.test", i)
-			var sent struct {
-				LoginToken string `json:"login_token"`
-			}
-			if err := call("", "auth.sendCode", map[string]string{"identifier": email}, &sent); err != nil {
+			var err error
+			if tokens[i], ids[i], err = bs.signUp(fmt.Sprintf("m%d@fanout.test", i)); err != nil {
 				b.Error(err)
-				return
 			}
-			code, _ := gw.codes.Load(email)
-			var a struct {
-				Token string
-				User  struct{ ID int64 }
-			}
-			if err := call("", "auth.signIn", map[string]any{"login_token": sent.LoginToken, "code": code}, &a); err != nil {
-				b.Error(err)
-				return
-			}
-			if err := call("", "auth.signUp", map[string]string{"login_token": sent.LoginToken, "first_name": "M"}, &a); err != nil {
-				b.Error(err)
-				return
-			}
-			tokens[i], ids[i] = a.Token, a.User.ID
 		}()
 	}
 	wg.Wait()
@@ -194,7 +172,7 @@ func BenchmarkGroupFanOut1000(b *testing.B) {
 	}
 	// Every member online, counting the posts that reach them.
 	var delivered atomic.Int64
-	wsURL := "ws" + strings.TrimPrefix(srv.URL(), "http") + "/api/ws"
+	wsURL := "ws" + strings.TrimPrefix(bs.srv.URL(), "http") + "/api/ws"
 	marker := []byte(`"kind":"message.new"`)
 	for i := range members {
 		conn, _, err := websocket.Dial(context.Background(), wsURL, &websocket.DialOptions{HTTPHeader: http.Header{"Authorization": {"Bearer " + tokens[i]}}})
