@@ -633,7 +633,8 @@ type watcher struct {
 
 // watchers are the online people likely to be looking at a person: the
 // peers of their private chats (with peers set; the most recent chat
-// first), then their contacts, leaving out those the person blocks.
+// first), then their contacts, then those who have them in contacts,
+// leaving out those the person blocks.
 func (s *Service) watchers(ctx context.Context, userID int64, peers bool) ([]watcher, error) {
 	p := s.presence
 	p.mu.Lock()
@@ -669,6 +670,12 @@ func (s *Service) watchers(ctx context.Context, userID int64, peers bool) ([]wat
 	for _, c := range contacts {
 		cands = append(cands, c.UserID)
 	}
+	// People who keep the person in their own contacts look at them too.
+	owners, err := s.store.ContactOwners(ctx, userID, presenceFanOut)
+	if err != nil {
+		return nil, err
+	}
+	cands = append(cands, owners...)
 	skip := make(map[int64]bool, len(blocked)+1)
 	skip[userID] = true
 	for _, b := range blocked {

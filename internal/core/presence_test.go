@@ -233,7 +233,11 @@ func TestPresencePrivacy(t *testing.T) {
 	friend := c.user(t, "+442079460002", "Friend")     // in the owner's contacts
 	stranger := c.user(t, "+442079460003", "Stranger") // a private chat with the owner
 	blocked := c.user(t, "+442079460004", "Blocked")   // a private chat, blocked by the owner
+	fan := c.user(t, "+442079460005", "Fan")           // has the owner in contacts, not back
 	if _, err := svc.ImportContacts(ctx, owner, []core.ContactInput{{Phone: "+442079460002", FirstName: "F"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.ImportContacts(ctx, fan, []core.ContactInput{{Phone: "+442079460001", FirstName: "O"}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := svc.Send(ctx, stranger, core.Peer{UserID: owner.UserID}, core.SendInput{Text: "hi", RandomID: 1}); err != nil {
@@ -245,18 +249,18 @@ func TestPresencePrivacy(t *testing.T) {
 	if err := svc.Block(ctx, owner, blocked.UserID); err != nil {
 		t.Fatal(err)
 	}
-	watchers := map[string]*core.Actor{"friend": friend, "stranger": stranger, "blocked": blocked}
+	watchers := map[string]*core.Actor{"friend": friend, "stranger": stranger, "blocked": blocked, "fan": fan}
 	pushes := map[string]<-chan core.UserStatusView{}
 	for name, a := range watchers {
 		pushes[name] = watch(t, c.bus, a.UserID)
 		svc.SocketOpened(a.UserID)
 	}
-	allowedBefore := map[string]bool{"friend": true, "stranger": true} // the default: everybody
+	allowedBefore := map[string]bool{"friend": true, "stranger": true, "fan": true} // the default: everybody
 	for _, step := range []struct {
 		aud     haven.Audience
 		allowed map[string]bool
 	}{
-		{haven.Everybody, map[string]bool{"friend": true, "stranger": true}},
+		{haven.Everybody, map[string]bool{"friend": true, "stranger": true, "fan": true}},
 		{haven.Contacts, map[string]bool{"friend": true}},
 		{haven.Nobody, map[string]bool{}},
 	} {

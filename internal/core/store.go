@@ -124,6 +124,9 @@ type Queries interface {
 
 	// Contacts lists owner's contacts ordered by user id.
 	Contacts(ctx context.Context, owner int64) ([]haven.Contact, error)
+	// ContactOwners lists, by id, up to limit people who have userID in
+	// their contacts.
+	ContactOwners(ctx context.Context, userID int64, limit int) ([]int64, error)
 	// IsContact reports whether owner has userID among their contacts.
 	IsContact(ctx context.Context, owner, userID int64) (bool, error)
 	// IsBlocked reports whether owner blocks userID.

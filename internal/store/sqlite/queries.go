@@ -294,6 +294,16 @@ func (q queries) Contacts(ctx context.Context, owner int64) ([]haven.Contact, er
 	return cs, nil
 }
 
+// ContactOwners lists, by id, up to limit people who have userID in their
+// contacts (served by the contacts_user_id index).
+func (q queries) ContactOwners(ctx context.Context, userID int64, limit int) ([]int64, error) {
+	ids, err := q.ids(ctx, `SELECT owner FROM contacts WHERE user_id = ? ORDER BY owner LIMIT ?`, userID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("contact owners: %w", err)
+	}
+	return ids, nil
+}
+
 // exists runs a query that selects at most one row and reports whether it
 // found one.
 func (q queries) exists(ctx context.Context, query string, args ...any) (bool, error) {

@@ -48,6 +48,19 @@ func testContacts(t *testing.T, s core.Store) {
 	if got, err := s.Contacts(ctx, a.ID); err != nil || len(got) != 0 {
 		t.Errorf("Contacts(a) = %v, %v; want none", got, err)
 	}
+	update(t, s, func(tx core.Tx) error {
+		return tx.PutContact(ctx, c.ID, haven.Contact{UserID: a.ID, FirstName: "A"})
+	})
+	if got, err := s.ContactOwners(ctx, a.ID, 10); err != nil || !slices.Equal(got, []int64{owner.ID, c.ID}) {
+		t.Errorf("ContactOwners(a) = %v, %v; want [%d %d]", got, err, owner.ID, c.ID)
+	}
+	if got, err := s.ContactOwners(ctx, a.ID, 1); err != nil || !slices.Equal(got, []int64{owner.ID}) {
+		t.Errorf("ContactOwners(a, limit 1) = %v, %v; want [%d]", got, err, owner.ID)
+	}
+	if got, err := s.ContactOwners(ctx, owner.ID, 10); err != nil || len(got) != 0 {
+		t.Errorf("ContactOwners(owner) = %v, %v; want none", got, err)
+	}
+	update(t, s, func(tx core.Tx) error { return tx.DeleteContact(ctx, c.ID, a.ID) })
 
 	update(t, s, func(tx core.Tx) error { return tx.DeleteContact(ctx, owner.ID, a.ID) })
 	update(t, s, func(tx core.Tx) error { return tx.DeleteContact(ctx, owner.ID, a.ID) }) // missing: no error
