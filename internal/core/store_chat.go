@@ -93,8 +93,9 @@ type ChatQueries interface {
 	// Members lists a chat's rows with the given roles (all when empty),
 	// by user id after afterUserID, at most limit.
 	Members(ctx context.Context, chatID int64, roles []haven.Role, afterUserID int64, limit int) ([]*haven.Member, error)
-	// UserChatIDs lists the chats a person is an active member of, by id.
-	UserChatIDs(ctx context.Context, userID int64) ([]int64, error)
+	// Memberships returns a person's active membership rows (owner,
+	// admin or member), by chat id.
+	Memberships(ctx context.Context, userID int64) ([]*haven.Member, error)
 	// Dialogs returns a person's active memberships with their chats,
 	// most recent activity first (ties: the higher chat id first); with
 	// sinceGID > 0, only those whose

@@ -226,13 +226,13 @@ type ChatSub struct {
 
 // Subscriptions lists the chats whose pushes a person's sockets need.
 func (s *Service) Subscriptions(ctx context.Context, userID int64) ([]ChatSub, error) {
-	ds, err := s.store.Dialogs(ctx, userID, 0)
+	ms, err := s.store.Memberships(ctx, userID)
 	if err != nil {
 		return nil, s.internal(ctx, "subscriptions", err)
 	}
-	out := make([]ChatSub, len(ds))
-	for i, d := range ds {
-		out[i] = ChatSub{ChatID: d.Chat.ID, MinMessageID: d.Member.MinMessageID}
+	out := make([]ChatSub, len(ms))
+	for i, m := range ms {
+		out[i] = ChatSub{ChatID: m.ChatID, MinMessageID: m.MinMessageID}
 	}
 	return out, nil
 }

@@ -336,14 +336,26 @@ func (q queries) Members(ctx context.Context, chatID int64, roles []haven.Role, 
 	return ms, nil
 }
 
-// UserChatIDs lists the chats a person is an active member of, by id.
-func (q queries) UserChatIDs(ctx context.Context, userID int64) ([]int64, error) {
-	ids, err := q.ids(ctx, `SELECT chat_id FROM members WHERE user_id = ? AND role IN `+activeRoles+`
-		ORDER BY chat_id`, userID)
+// Memberships returns a person's active membership rows, by chat id.
+func (q queries) Memberships(ctx context.Context, userID int64) ([]*haven.Member, error) {
+	rows, err := q.db.query(ctx, `SELECT `+memberColumns+` FROM members mb
+		WHERE mb.user_id = ? AND mb.role IN `+activeRoles+` ORDER BY mb.chat_id`, userID)
 	if err != nil {
-		return nil, fmt.Errorf("chats of %d: %w", userID, err)
+		return nil, fmt.Errorf("memberships of %d: %w", userID, err)
 	}
-	return ids, nil
+	defer rows.Close()
+	var ms []*haven.Member
+	for rows.Next() {
+		var r memberRow
+		if err := rows.Scan(r.dest()...); err != nil {
+			return nil, fmt.Errorf("memberships of %d: %w", userID, err)
+		}
+		ms = append(ms, r.member())
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("memberships of %d: %w", userID, err)
+	}
+	return ms, nil
 }
 
 // The dialogs. CROSS JOIN keeps the person's memberships as the outer

@@ -451,7 +451,7 @@ func testMembers(t *testing.T, s core.Store) {
 		}
 	}
 
-	// UserChatIDs: the active memberships only, by chat id.
+	// Memberships: the active rows only, by chat id.
 	d := createChat(t, s, users[1].ID)
 	e := createChat(t, s, users[2].ID)
 	join(t, s, e.ID, users[1].ID, haven.RoleAdmin)
@@ -467,9 +467,16 @@ func testMembers(t *testing.T, s core.Store) {
 		{users[5].ID, nil},
 		{owner.ID, []int64{c.ID}},
 	} {
-		got, err := s.UserChatIDs(ctx, tc.user)
+		ms, err := s.Memberships(ctx, tc.user)
+		var got []int64
+		for _, m := range ms {
+			if m.UserID != tc.user || !m.Role.Active() {
+				t.Errorf("Memberships(%d) returned %+v", tc.user, m)
+			}
+			got = append(got, m.ChatID)
+		}
 		if err != nil || !slices.Equal(got, tc.want) {
-			t.Errorf("UserChatIDs(%d) = %v, %v; want %v", tc.user, got, err, tc.want)
+			t.Errorf("Memberships(%d) = %v, %v; want %v", tc.user, got, err, tc.want)
 		}
 	}
 }
