@@ -29,6 +29,10 @@ type Limits struct {
 	PinnedDialogs    int
 	ForwardBatch     int // messages per forward at most
 	InviteLinksAlive int // active invite links per chat at most
+
+	FilePartMax int64         // bytes in one upload part at most
+	FileMax     int64         // bytes in one file at most
+	UploadTTL   time.Duration // how long an upload may stay unfinished
 }
 
 // DefaultLimits returns the limits of DESIGN.md and the foundation issue.
@@ -58,6 +62,10 @@ func DefaultLimits() Limits {
 		PinnedDialogs:    5,
 		ForwardBatch:     100,
 		InviteLinksAlive: 100,
+
+		FilePartMax: 512 << 10,
+		FileMax:     2 << 30,
+		UploadTTL:   24 * time.Hour,
 	}
 }
 

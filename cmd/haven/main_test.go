@@ -392,7 +392,7 @@ var serveSettings = []string{
 	"acme-domain", "acme-email", "acme-cache-dir", "acme-directory-url",
 	"code-sender", "webhook-auth",
 	"smtp-host", "smtp-port", "smtp-username", "smtp-password", "smtp-from", "smtp-tls",
-	"ip-logging", "shutdown-timeout", "max-body",
+	"ip-logging", "shutdown-timeout", "max-body", "max-file-size",
 	"flood-rate", "flood-burst", "signin-code-per-identifier", "signin-code-per-ip",
 	"config", "secret-file",
 }

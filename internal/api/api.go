@@ -111,6 +111,8 @@ func New(cfg Config) (*Server, error) {
 		writeJSON(w, http.StatusMethodNotAllowed, envelope{Error: &wireError{Code: haven.CodeMethodNotFound, Message: "API methods are called with POST"}})
 	})
 	s.mux.HandleFunc("GET /api/ws", s.serveWS)
+	s.mux.HandleFunc("PUT /api/files/{upload_id}/{part}", s.servePart)
+	s.mux.HandleFunc("GET /files/{id}", s.serveFile)
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, envelope{OK: true, Result: "alive"})
 	})

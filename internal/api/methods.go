@@ -117,7 +117,9 @@ type terminated struct {
 }
 
 // allMethods is the method table: every method of the native API.
-func (s *Server) allMethods() []*method { return append(s.table(), s.chatTable()...) }
+func (s *Server) allMethods() []*method {
+	return append(append(s.table(), s.chatTable()...), s.fileTable()...)
+}
 
 // table is the accounts part of the method table.
 func (s *Server) table() []*method {

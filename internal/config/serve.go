@@ -70,6 +70,8 @@ type Serve struct {
 	ShutdownTimeout time.Duration
 	// MaxBody is the largest request body or WebSocket frame, in bytes.
 	MaxBody int64
+	// MaxFileSize is the largest file an upload may declare, in bytes.
+	MaxFileSize int64
 
 	// FloodRate is the requests per second allowed per user and method;
 	// FloodBurst how many may come at once above that rate.
@@ -238,6 +240,11 @@ var serveSettings = []setting[Serve]{
 		name: "max-body", kind: kindSize, arg: "SIZE", def: "1MiB",
 		help: "largest request body or WebSocket frame: bytes, or with a unit (512KiB, 1MiB)",
 		set:  func(c *Serve, v string) error { return keep(&c.MaxBody)(parseSize(v)) },
+	},
+	{
+		name: "max-file-size", kind: kindSize, arg: "SIZE", def: "2GiB",
+		help: "largest uploaded file: bytes, or with a unit (100MiB, 2GiB)",
+		set:  func(c *Serve, v string) error { return keep(&c.MaxFileSize)(parseSize(v)) },
 	},
 	{
 		name: "flood-rate", kind: kindFloat, arg: "PER_SECOND", def: "30",

@@ -127,7 +127,7 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 	return deleted, nil
 }
 
-// RunJanitor calls Sweep every interval and ExpireMessages every few
+// RunJanitor calls Sweep and ExpireUploads every interval and ExpireMessages every few
 // seconds until ctx ends. Sends older than two days are forgotten: a
 // client retries a send within minutes, not days.
 func (s *Service) RunJanitor(ctx context.Context, every time.Duration) {
@@ -141,6 +141,9 @@ func (s *Service) RunJanitor(ctx context.Context, every time.Duration) {
 		}
 		if err := s.store.Update(ctx, func(tx Tx) error { return tx.ForgetSendsBefore(ctx, s.now().Add(-48*time.Hour)) }); err != nil && ctx.Err() == nil {
 			s.log.WarnContext(ctx, "forgetting old sends failed", "err", err)
+		}
+		if _, err := s.ExpireUploads(ctx); err != nil && ctx.Err() == nil {
+			s.log.WarnContext(ctx, "expiring uploads failed", "err", err)
 		}
 	wait:
 		for {

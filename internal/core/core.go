@@ -53,6 +53,9 @@ type Config struct {
 	// requested. Nil means unlimited.
 	CodesPerIdentifier RateLimiter
 	CodesPerIP         RateLimiter
+	// Blobs stores file contents; nil makes the files methods answer
+	// UNAVAILABLE.
+	Blobs Blobs
 	// TouchInterval is how stale a session's last-activity time may get
 	// before a request writes it again (one minute by default).
 	TouchInterval time.Duration
@@ -73,6 +76,7 @@ type Service struct {
 	codesID    RateLimiter
 	codesIP    RateLimiter
 	touchEvery time.Duration
+	blobs      Blobs
 
 	touchMu sync.Mutex
 	touched map[int64]time.Time // session id → last written activity
@@ -102,6 +106,7 @@ func New(cfg Config) (*Service, error) {
 		codesID:    cfg.CodesPerIdentifier,
 		codesIP:    cfg.CodesPerIP,
 		touchEvery: cfg.TouchInterval,
+		blobs:      cfg.Blobs,
 		touched:    make(map[int64]time.Time),
 		presence:   newPresence(),
 	}

@@ -32,6 +32,7 @@ type Store interface {
 type Tx interface {
 	Queries
 	ChatTx
+	FileTx
 
 	// AfterCommit registers f to run once the transaction has committed
 	// durably (and never if it does not); callbacks run in commit order
@@ -95,6 +96,7 @@ type Tx interface {
 // Queries are the reads, on the Store or inside a Tx.
 type Queries interface {
 	ChatQueries
+	FileQueries
 
 	// UserByID returns a user, deleted ones included. Errors: haven.ErrNotFound.
 	UserByID(ctx context.Context, id int64) (*haven.User, error)

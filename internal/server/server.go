@@ -26,6 +26,7 @@ import (
 
 	"github.com/havenchat/haven"
 	"github.com/havenchat/haven/internal/api"
+	"github.com/havenchat/haven/internal/blob/disk"
 	"github.com/havenchat/haven/internal/bus/local"
 	"github.com/havenchat/haven/internal/codesend"
 	"github.com/havenchat/haven/internal/config"
@@ -89,6 +90,14 @@ func New(ctx context.Context, cfg *config.Serve, opt Options) (*Server, error) {
 	s := &Server{cfg: cfg, log: log, store: st}
 	limits := haven.DefaultLimits()
 	limits.MaxBodyBytes = cfg.MaxBody
+	if cfg.MaxFileSize > 0 {
+		limits.FileMax = cfg.MaxFileSize
+	}
+	blobs, err := disk.New(filepath.Join(cfg.DataDir, "blobs"))
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("opening the blob store: %w", err)
+	}
 	bus := local.New()
 	clock := opt.Clock
 	if clock == nil {
@@ -109,6 +118,7 @@ func New(ctx context.Context, cfg *config.Serve, opt Options) (*Server, error) {
 		IPLogging:          cfg.IPLogging,
 		CodesPerIdentifier: perID,
 		CodesPerIP:         perIP,
+		Blobs:              blobs,
 	})
 	if err != nil {
 		st.Close()
@@ -165,6 +175,9 @@ func floodLimits(cfg *config.Serve, now func() time.Time) *flood.Limits {
 		"auth.recoverPassword":         strict,
 		"auth.useToken":                strict,
 		"contacts.import":              strict,
+		// Parts of a file have their own bucket, four times the default,
+		// so an upload does not starve the user's other calls.
+		"files.putPart": {Rate: 4 * cfg.FloodRate, Burst: 4 * cfg.FloodBurst},
 	}, now)
 }
 

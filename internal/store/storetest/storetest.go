@@ -72,6 +72,11 @@ func Run(t *testing.T, open func(t *testing.T) core.Store) {
 		{"SearchMessages", testSearchMessages},
 		{"SearchChats", testSearchChats},
 		{"SearchUsers", testSearchUsers},
+
+		{"Uploads", testUploads},
+		{"UploadParts", testUploadParts},
+		{"ExpiredUploads", testExpiredUploads},
+		{"Files", testFiles},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,0 +1,563 @@
+package core
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/havenchat/haven"
+)
+
+// Files are uploaded in parts (StartUpload, PutPart, FinishUpload), each
+// part a blob as soon as it arrives, so that any node can take the next
+// part or finish the upload; finishing streams the parts, in order, into
+// one blob while checking the SHA-256 the client names. Downloads go
+// through OpenFile, authorized by a session that may read the file or by
+// a short-lived signed URL (FileURL).
+
+const (
+	partSizeUnit   = 1 << 10          // part sizes are multiples of 1 KiB
+	fileNameMax    = 255              // characters
+	fileURLTTL     = time.Hour        // how long a signed URL works
+	expireBatch    = 100              // uploads removed per transaction
+	missingListMax = 10               // missing parts named in an error
+	sniffLen       = 512              // bytes http.DetectContentType looks at
+	defaultName    = "file"           // a file sent without a name
+	signedURLLabel = "haven file url" // separates the URL key from other uses of the secret
+)
+
+// UploadView is an upload as the API shows it.
+type UploadView struct {
+	UploadID  int64 `json:"upload_id"`
+	Size      int64 `json:"size"`
+	PartSize  int64 `json:"part_size"`
+	Parts     int   `json:"parts"`
+	ExpiresAt int64 `json:"expires_at"` // unix seconds
+}
+
+// UploadStatusView is an upload and the parts received so far.
+type UploadStatusView struct {
+	UploadView
+	Received []int `json:"received"` // part numbers, ascending
+}
+
+// FileView is a stored file as the API shows it.
+type FileView struct {
+	ID     int64  `json:"id"`
+	Size   int64  `json:"size"`
+	Name   string `json:"name"`
+	MIME   string `json:"mime"`
+	SHA256 string `json:"sha256"`
+}
+
+// FileURLView is a signed download URL.
+type FileURLView struct {
+	URL       string `json:"url"`
+	ExpiresAt int64  `json:"expires_at"` // unix seconds
+}
+
+func fileView(f *File) *FileView {
+	return &FileView{ID: f.ID, Size: f.Size, Name: f.Name, MIME: f.MIME, SHA256: f.SHA256}
+}
+
+func uploadView(u *Upload) UploadView {
+	return UploadView{UploadID: u.ID, Size: u.Size, PartSize: u.PartSize, Parts: u.Parts, ExpiresAt: u.ExpiresAt.Unix()}
+}
+
+func errNoBlobs() error {
+	return haven.Errorf(haven.CodeUnavailable, "this server does not store files")
+}
+
+func errUploadNotFound(id int64) error {
+	return haven.Errorf(haven.CodeUploadNotFound, "there is no upload %d in progress", id)
+}
+
+func errFileNotFound(id int64) error {
+	return haven.Errorf(haven.CodeFileNotFound, "there is no file %d", id)
+}
+
+// cleanFileName keeps the last path element of name, without control
+// characters, trimmed, at most fileNameMax characters; "" becomes "file".
+func cleanFileName(name string) string {
+	name = strings.ReplaceAll(name, "\\", "/")
+	name = path.Base("/" + name)
+	name = strings.Map(func(r rune) rune {
+		if r == utf8.RuneError || unicode.IsControl(r) || r == '/' {
+			return -1
+		}
+		return r
+	}, name)
+	name = strings.TrimSpace(name)
+	if utf8.RuneCountInString(name) > fileNameMax {
+		name = string([]rune(name)[:fileNameMax])
+	}
+	if name == "" || name == "." || name == ".." {
+		return defaultName
+	}
+	return name
+}
+
+// StartUpload begins an upload of size bytes in parts of partSize bytes
+// (0 for the largest, 512 KiB).
+//
+// Errors: FILE_SIZE_INVALID (size < 1), FILE_TOO_LARGE, FILE_PART_SIZE_INVALID
+// (not a multiple of 1 KiB, or over 512 KiB), UNAVAILABLE (no blob storage).
+func (s *Service) StartUpload(ctx context.Context, a *Actor, size, partSize int64, name string) (*UploadView, error) {
+	if s.blobs == nil {
+		return nil, errNoBlobs()
+	}
+	if size < 1 {
+		return nil, haven.Errorf(haven.CodeFileSizeInvalid, "a file has at least 1 byte")
+	}
+	if size > s.limits.FileMax {
+		return nil, haven.Errorf(haven.CodeFileTooLarge, "a file has at most %d bytes", s.limits.FileMax)
+	}
+	if partSize == 0 {
+		partSize = s.limits.FilePartMax
+	}
+	if partSize < 0 || partSize%partSizeUnit != 0 || partSize > s.limits.FilePartMax {
+		return nil, haven.Errorf(haven.CodeFilePartSizeInvalid, "the part size must be a multiple of %d bytes, at most %d", partSizeUnit, s.limits.FilePartMax)
+	}
+	now := s.now()
+	u := &Upload{
+		UserID: a.UserID, Size: size, PartSize: partSize, Parts: int((size + partSize - 1) / partSize),
+		Name: cleanFileName(name), CreatedAt: now, ExpiresAt: now.Add(s.limits.UploadTTL),
+	}
+	if err := s.store.Update(ctx, func(tx Tx) error { return tx.CreateUpload(ctx, u) }); err != nil {
+		return nil, s.internal(ctx, "files.startUpload", err)
+	}
+	v := uploadView(u)
+	return &v, nil
+}
+
+// openUpload returns the actor's unfinished, unexpired upload.
+func (s *Service) openUpload(ctx context.Context, a *Actor, id int64) (*Upload, error) {
+	u, err := s.store.UploadByID(ctx, id)
+	if errors.Is(err, haven.ErrNotFound) || (err == nil && (u.UserID != a.UserID || u.FileID != 0)) {
+		return nil, errUploadNotFound(id)
+	}
+	if err != nil {
+		return nil, s.internal(ctx, "upload", err)
+	}
+	if !s.now().Before(u.ExpiresAt) {
+		return nil, haven.Errorf(haven.CodeUploadExpired, "upload %d expired: start again", id)
+	}
+	return u, nil
+}
+
+// partLen is how many bytes part must have.
+func partLen(u *Upload, part int) int64 {
+	if part == u.Parts-1 {
+		return u.Size - u.PartSize*int64(u.Parts-1)
+	}
+	return u.PartSize
+}
+
+// PutPart stores part number part (from 0) of an upload: n bytes read
+// from r, streamed into blob storage. Sending a part again replaces it.
+//
+// Errors: FILE_PART_TOO_BIG (n over 512 KiB), UPLOAD_NOT_FOUND, UPLOAD_EXPIRED,
+// FILE_PART_INVALID (part outside the upload), FILE_PART_SIZE_INVALID (n is
+// not the part's length, or r yields a different count), UNAVAILABLE.
+func (s *Service) PutPart(ctx context.Context, a *Actor, uploadID int64, part int, r io.Reader, n int64) error {
+	if s.blobs == nil {
+		return errNoBlobs()
+	}
+	if n > s.limits.FilePartMax {
+		return haven.Errorf(haven.CodeFilePartTooBig, "a part has at most %d bytes", s.limits.FilePartMax)
+	}
+	u, err := s.openUpload(ctx, a, uploadID)
+	if err != nil {
+		return err
+	}
+	if part < 0 || part >= u.Parts {
+		return haven.Errorf(haven.CodeFilePartInvalid, "upload %d has parts 0 to %d", u.ID, u.Parts-1)
+	}
+	if want := partLen(u, part); n != want {
+		return haven.Errorf(haven.CodeFilePartSizeInvalid, "part %d must have %d bytes, not %d", part, want, n)
+	}
+	key, err := s.blobs.Put(ctx, r, n)
+	if errors.Is(err, ErrBlobSize) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return haven.Errorf(haven.CodeFilePartSizeInvalid, "part %d must have %d bytes", part, n)
+	}
+	if err != nil {
+		return s.internal(ctx, "files.putPart", err)
+	}
+	err = s.store.Update(ctx, func(tx Tx) error {
+		return tx.PutUploadPart(ctx, u.ID, UploadPart{Part: part, BlobKey: key, Size: n})
+	})
+	if errors.Is(err, haven.ErrNotFound) {
+		return errUploadNotFound(uploadID)
+	}
+	return s.internal(ctx, "files.putPart", err)
+}
+
+// UploadStatus returns an upload and the parts received so far, so that a
+// client that lost its connection sends only the missing ones.
+//
+// Errors: UPLOAD_NOT_FOUND, UPLOAD_EXPIRED, UNAVAILABLE.
+func (s *Service) UploadStatus(ctx context.Context, a *Actor, uploadID int64) (*UploadStatusView, error) {
+	if s.blobs == nil {
+		return nil, errNoBlobs()
+	}
+	u, err := s.openUpload(ctx, a, uploadID)
+	if err != nil {
+		return nil, err
+	}
+	parts, err := s.store.UploadParts(ctx, u.ID)
+	if err != nil {
+		return nil, s.internal(ctx, "files.uploadStatus", err)
+	}
+	v := &UploadStatusView{UploadView: uploadView(u), Received: make([]int, 0, len(parts))}
+	for _, p := range parts {
+		v.Received = append(v.Received, p.Part)
+	}
+	return v, nil
+}
+
+// FinishUpload joins the parts of an upload into one file, checking that
+// the client counts parts parts and that the bytes have SHA-256 sha256hex.
+// On a mismatch the upload stays, so the client may re-send parts.
+//
+// Errors: UPLOAD_NOT_FOUND, UPLOAD_EXPIRED, FILE_PARTS_INVALID (parts is not
+// the upload's count), PARAM_INVALID (not a hex SHA-256), FILE_PARTS_MISSING
+// (the message names some), FILE_HASH_MISMATCH, UNAVAILABLE.
+func (s *Service) FinishUpload(ctx context.Context, a *Actor, uploadID int64, parts int, sha256hex string) (*FileView, error) {
+	if s.blobs == nil {
+		return nil, errNoBlobs()
+	}
+	u, err := s.openUpload(ctx, a, uploadID)
+	if err != nil {
+		return nil, err
+	}
+	if parts != u.Parts {
+		return nil, haven.Errorf(haven.CodeFilePartsInvalid, "upload %d has %d parts, not %d", u.ID, u.Parts, parts)
+	}
+	sha256hex = strings.ToLower(sha256hex)
+	if !ValidBlobKey(sha256hex) {
+		return nil, haven.Errorf(haven.CodeParamInvalid, "sha256 must be 64 hex digits")
+	}
+	got, err := s.store.UploadParts(ctx, u.ID)
+	if err != nil {
+		return nil, s.internal(ctx, "files.finishUpload", err)
+	}
+	byNum := make([]*UploadPart, u.Parts)
+	for i := range got {
+		if p := &got[i]; p.Part >= 0 && p.Part < u.Parts && p.Size == partLen(u, p.Part) {
+			byNum[p.Part] = p
+		}
+	}
+	var missing []string
+	count := 0
+	for i, p := range byNum {
+		if p == nil {
+			count++
+			if len(missing) < missingListMax {
+				missing = append(missing, strconv.Itoa(i))
+			}
+		}
+	}
+	if count > 0 {
+		more := ""
+		if count > len(missing) {
+			more = fmt.Sprintf(" and %d more", count-len(missing))
+		}
+		return nil, haven.Errorf(haven.CodeFilePartsMissing, "%d parts are missing: %s%s", count, strings.Join(missing, ", "), more)
+	}
+
+	sum := sha256.New()
+	head := &prefix{max: sniffLen}
+	body := io.TeeReader(&partsReader{ctx: ctx, blobs: s.blobs, parts: byNum}, io.MultiWriter(sum, head))
+	key, err := s.blobs.Put(ctx, body, u.Size)
+	if err != nil {
+		return nil, s.internal(ctx, "files.finishUpload", err)
+	}
+	if hex.EncodeToString(sum.Sum(nil)) != sha256hex {
+		// The blob is left for the collector: the same bytes may belong
+		// to another file.
+		return nil, haven.Errorf(haven.CodeFileHashMismatch, "the parts do not have the SHA-256 given: re-send them")
+	}
+	f := &File{
+		BlobKey: key, Size: u.Size, Name: u.Name, MIME: http.DetectContentType(head.b),
+		SHA256: sha256hex, UploaderID: a.UserID, CreatedAt: s.now(),
+	}
+	err = s.store.Update(ctx, func(tx Tx) error {
+		cur, err := tx.UploadByID(ctx, u.ID)
+		if err != nil {
+			return err
+		}
+		if cur.FileID != 0 {
+			return haven.ErrNotFound // finished meanwhile by another request
+		}
+		if err := tx.CreateFile(ctx, f); err != nil {
+			return err
+		}
+		return tx.FinishUpload(ctx, u.ID, f.ID)
+	})
+	if errors.Is(err, haven.ErrNotFound) {
+		return nil, errUploadNotFound(uploadID)
+	}
+	if err != nil {
+		return nil, s.internal(ctx, "files.finishUpload", err)
+	}
+	return fileView(f), nil
+}
+
+// prefix keeps the first max bytes written to it.
+type prefix struct {
+	b   []byte
+	max int
+}
+
+func (p *prefix) Write(b []byte) (int, error) {
+	if room := p.max - len(p.b); room > 0 {
+		p.b = append(p.b, b[:min(room, len(b))]...)
+	}
+	return len(b), nil
+}
+
+// partsReader reads the parts' blobs one after another, opening each only
+// when the one before is done.
+type partsReader struct {
+	ctx   context.Context
+	blobs Blobs
+	parts []*UploadPart
+	cur   io.ReadCloser
+}
+
+func (r *partsReader) Read(b []byte) (int, error) {
+	for {
+		if r.cur == nil {
+			if len(r.parts) == 0 {
+				return 0, io.EOF
+			}
+			rc, err := r.blobs.OpenRange(r.ctx, r.parts[0].BlobKey, 0, -1)
+			if err != nil {
+				return 0, fmt.Errorf("part %d: %w", r.parts[0].Part, err)
+			}
+			r.cur, r.parts = rc, r.parts[1:]
+		}
+		n, err := r.cur.Read(b)
+		if err == io.EOF {
+			r.cur.Close()
+			r.cur = nil
+			if n > 0 {
+				return n, nil
+			}
+			continue
+		}
+		return n, err
+	}
+}
+
+// ExpireUploads removes the unfinished uploads whose time is up (their
+// rows only: the parts' blobs are left to the blob collector) and
+// reports how many.
+func (s *Service) ExpireUploads(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		ids, err := s.store.ExpiredUploads(ctx, s.now(), expireBatch)
+		if err != nil {
+			return total, err
+		}
+		if len(ids) == 0 {
+			return total, nil
+		}
+		err = s.store.Update(ctx, func(tx Tx) error {
+			for _, id := range ids {
+				if err := tx.DeleteUpload(ctx, id); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return total, err
+		}
+		total += len(ids)
+		if len(ids) < expireBatch {
+			return total, nil
+		}
+	}
+}
+
+// canRead reports whether a may fetch f. Today that is its uploader;
+// media messages will add anyone who can see a message carrying it.
+func (s *Service) canRead(ctx context.Context, a *Actor, f *File) (bool, error) {
+	return a.SignedIn() && a.UserID == f.UploaderID, nil
+}
+
+// readableFile returns file id if a may read it, else FILE_NOT_FOUND
+// (which does not tell whether it exists).
+func (s *Service) readableFile(ctx context.Context, a *Actor, id int64) (*File, error) {
+	f, err := s.store.FileByID(ctx, id)
+	if errors.Is(err, haven.ErrNotFound) {
+		return nil, errFileNotFound(id)
+	}
+	if err != nil {
+		return nil, s.internal(ctx, "file", err)
+	}
+	ok, err := s.canRead(ctx, a, f)
+	if err != nil {
+		return nil, s.internal(ctx, "file", err)
+	}
+	if !ok {
+		return nil, errFileNotFound(id)
+	}
+	return f, nil
+}
+
+// GetFile returns what is known of a file a may read.
+// Errors: FILE_NOT_FOUND, UNAVAILABLE.
+func (s *Service) GetFile(ctx context.Context, a *Actor, id int64) (*FileView, error) {
+	if s.blobs == nil {
+		return nil, errNoBlobs()
+	}
+	f, err := s.readableFile(ctx, a, id)
+	if err != nil {
+		return nil, err
+	}
+	return fileView(f), nil
+}
+
+// fileURLMAC is the signature of a download URL of file id expiring at exp.
+func (s *Service) fileURLMAC(id, exp int64) []byte {
+	k := hmac.New(sha256.New, s.secret)
+	k.Write([]byte(signedURLLabel))
+	m := hmac.New(sha256.New, k.Sum(nil))
+	fmt.Fprintf(m, "file:%d:%d", id, exp)
+	return m.Sum(nil)
+}
+
+// FileURL returns a download URL of a file that works without a session
+// for an hour, for a browser's <img src>.
+// Errors: FILE_NOT_FOUND, UNAVAILABLE.
+func (s *Service) FileURL(ctx context.Context, a *Actor, id int64) (*FileURLView, error) {
+	if s.blobs == nil {
+		return nil, errNoBlobs()
+	}
+	if _, err := s.readableFile(ctx, a, id); err != nil {
+		return nil, err
+	}
+	exp := s.now().Add(fileURLTTL).Unix()
+	sig := hex.EncodeToString(s.fileURLMAC(id, exp))
+	return &FileURLView{URL: fmt.Sprintf("/files/%d?exp=%d&sig=%s", id, exp, sig), ExpiresAt: exp}, nil
+}
+
+// VerifyFileURL checks the exp and sig parameters of a signed URL of file
+// id. Errors: FILE_URL_INVALID, FILE_URL_EXPIRED.
+func (s *Service) VerifyFileURL(id int64, exp, sig string) error {
+	e, err := strconv.ParseInt(exp, 10, 64)
+	mac, herr := hex.DecodeString(sig)
+	if err != nil || herr != nil || !hmac.Equal(mac, s.fileURLMAC(id, e)) {
+		return haven.Errorf(haven.CodeFileURLInvalid, "the link is not valid")
+	}
+	if s.now().Unix() >= e {
+		return haven.Errorf(haven.CodeFileURLExpired, "the link has expired: ask for a new one")
+	}
+	return nil
+}
+
+// OpenFile opens file id for download. With signed (exp and sig of a
+// signed URL, both non-empty) the signature authorizes; otherwise a must
+// be a session that may read the file. The caller closes the reader,
+// which seeks without reading what it skips.
+//
+// Errors: FILE_URL_INVALID, FILE_URL_EXPIRED, FILE_NOT_FOUND, AUTH_REQUIRED
+// (neither a signature nor a session), UNAVAILABLE.
+func (s *Service) OpenFile(ctx context.Context, a *Actor, id int64, exp, sig string) (*File, io.ReadSeekCloser, error) {
+	if s.blobs == nil {
+		return nil, nil, errNoBlobs()
+	}
+	var f *File
+	if exp != "" || sig != "" {
+		if err := s.VerifyFileURL(id, exp, sig); err != nil {
+			return nil, nil, err
+		}
+		var err error
+		if f, err = s.store.FileByID(ctx, id); errors.Is(err, haven.ErrNotFound) {
+			return nil, nil, errFileNotFound(id)
+		} else if err != nil {
+			return nil, nil, s.internal(ctx, "file", err)
+		}
+	} else {
+		if !a.SignedIn() {
+			return nil, nil, haven.Errorf(haven.CodeAuthRequired, "a file needs a session or a signed link")
+		}
+		var err error
+		if f, err = s.readableFile(ctx, a, id); err != nil {
+			return nil, nil, err
+		}
+	}
+	return f, &blobReadSeeker{ctx: ctx, blobs: s.blobs, key: f.BlobKey, size: f.Size}, nil
+}
+
+// blobReadSeeker reads a blob from its current offset, opening a range
+// there on the first Read after a Seek.
+type blobReadSeeker struct {
+	ctx   context.Context
+	blobs Blobs
+	key   string
+	size  int64
+	off   int64
+	rc    io.ReadCloser
+}
+
+func (b *blobReadSeeker) Read(p []byte) (int, error) {
+	if b.off >= b.size {
+		return 0, io.EOF
+	}
+	if b.rc == nil {
+		rc, err := b.blobs.OpenRange(b.ctx, b.key, b.off, -1)
+		if err != nil {
+			return 0, err
+		}
+		b.rc = rc
+	}
+	n, err := b.rc.Read(p)
+	b.off += int64(n)
+	return n, err
+}
+
+func (b *blobReadSeeker) Seek(offset int64, whence int) (int64, error) {
+	var off int64
+	switch whence {
+	case io.SeekStart:
+		off = offset
+	case io.SeekCurrent:
+		off = b.off + offset
+	case io.SeekEnd:
+		off = b.size + offset
+	default:
+		return b.off, errors.New("seek: bad whence")
+	}
+	if off < 0 {
+		return b.off, errors.New("seek: negative offset")
+	}
+	if off != b.off && b.rc != nil {
+		b.rc.Close()
+		b.rc = nil
+	}
+	b.off = off
+	return off, nil
+}
+
+func (b *blobReadSeeker) Close() error {
+	if b.rc != nil {
+		err := b.rc.Close()
+		b.rc = nil
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,68 @@
+package core
+
+import (
+	"context"
+	"time"
+)
+
+// Upload is a file being uploaded in parts.
+type Upload struct {
+	ID        int64
+	UserID    int64
+	Size      int64 // of the whole file, bytes
+	PartSize  int64 // of every part but the last
+	Parts     int   // how many parts
+	Name      string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	FileID    int64 // the file it became; 0 while unfinished
+}
+
+// UploadPart is one received part of an upload: a blob.
+type UploadPart struct {
+	Part    int
+	BlobKey string
+	Size    int64
+}
+
+// File is a finished upload: one blob and what is known of it.
+type File struct {
+	ID         int64
+	BlobKey    string
+	Size       int64
+	Name       string
+	MIME       string
+	SHA256     string // lowercase hex
+	UploaderID int64
+	CreatedAt  time.Time
+}
+
+// FileTx are the writes of files and uploads.
+type FileTx interface {
+	// CreateUpload inserts u, setting u.ID.
+	CreateUpload(ctx context.Context, u *Upload) error
+	// PutUploadPart records a received part, replacing one of the same
+	// number. Errors: haven.ErrNotFound when there is no such upload.
+	PutUploadPart(ctx context.Context, uploadID int64, p UploadPart) error
+	// FinishUpload marks an upload finished as fileID.
+	// Errors: haven.ErrNotFound.
+	FinishUpload(ctx context.Context, uploadID, fileID int64) error
+	// DeleteUpload removes an upload and its part rows (not the blobs); a
+	// missing one is not an error.
+	DeleteUpload(ctx context.Context, uploadID int64) error
+	// CreateFile inserts f, setting f.ID.
+	CreateFile(ctx context.Context, f *File) error
+}
+
+// FileQueries are the reads of files and uploads.
+type FileQueries interface {
+	// UploadByID returns an upload, finished or not. Errors: haven.ErrNotFound.
+	UploadByID(ctx context.Context, id int64) (*Upload, error)
+	// UploadParts lists an upload's received parts by part number.
+	UploadParts(ctx context.Context, uploadID int64) ([]UploadPart, error)
+	// ExpiredUploads returns up to limit ids of unfinished uploads whose
+	// ExpiresAt is before now, the oldest first.
+	ExpiredUploads(ctx context.Context, now time.Time, limit int) ([]int64, error)
+	// FileByID returns a file. Errors: haven.ErrNotFound.
+	FileByID(ctx context.Context, id int64) (*File, error)
+}

@@ -1,0 +1,135 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/havenchat/haven/internal/core"
+)
+
+// CreateUpload inserts u, setting u.ID.
+func (t *txn) CreateUpload(ctx context.Context, u *core.Upload) error {
+	res, err := t.exec(ctx, `INSERT INTO uploads (user_id, size, part_size, parts, name, created_at, expires_at, file_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.UserID, u.Size, u.PartSize, u.Parts, u.Name, millis(u.CreatedAt), millis(u.ExpiresAt), nullID(u.FileID))
+	if err != nil {
+		return fmt.Errorf("create upload: %w", err)
+	}
+	if u.ID, err = res.LastInsertId(); err != nil {
+		return fmt.Errorf("create upload: %w", err)
+	}
+	return nil
+}
+
+// PutUploadPart records a part, replacing one of the same number.
+func (t *txn) PutUploadPart(ctx context.Context, uploadID int64, p core.UploadPart) error {
+	err := t.execOne(ctx, `INSERT INTO upload_parts (upload_id, part, blob_key, size)
+		SELECT id, ?, ?, ? FROM uploads WHERE id = ?
+		ON CONFLICT (upload_id, part) DO UPDATE SET blob_key = excluded.blob_key, size = excluded.size`,
+		p.Part, p.BlobKey, p.Size, uploadID)
+	if err != nil {
+		return fmt.Errorf("put part %d of upload %d: %w", p.Part, uploadID, err)
+	}
+	return nil
+}
+
+// FinishUpload marks an upload finished as fileID.
+func (t *txn) FinishUpload(ctx context.Context, uploadID, fileID int64) error {
+	if err := t.execOne(ctx, `UPDATE uploads SET file_id = ? WHERE id = ?`, fileID, uploadID); err != nil {
+		return fmt.Errorf("finish upload %d: %w", uploadID, err)
+	}
+	return nil
+}
+
+// DeleteUpload removes an upload and its part rows.
+func (t *txn) DeleteUpload(ctx context.Context, uploadID int64) error {
+	if _, err := t.exec(ctx, `DELETE FROM upload_parts WHERE upload_id = ?`, uploadID); err != nil {
+		return fmt.Errorf("delete upload %d: %w", uploadID, err)
+	}
+	if _, err := t.exec(ctx, `DELETE FROM uploads WHERE id = ?`, uploadID); err != nil {
+		return fmt.Errorf("delete upload %d: %w", uploadID, err)
+	}
+	return nil
+}
+
+// CreateFile inserts f, setting f.ID.
+func (t *txn) CreateFile(ctx context.Context, f *core.File) error {
+	res, err := t.exec(ctx, `INSERT INTO files (blob_key, size, name, mime, sha256, uploader_id, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		f.BlobKey, f.Size, f.Name, f.MIME, f.SHA256, f.UploaderID, millis(f.CreatedAt))
+	if err != nil {
+		return fmt.Errorf("create file: %w", err)
+	}
+	if f.ID, err = res.LastInsertId(); err != nil {
+		return fmt.Errorf("create file: %w", err)
+	}
+	return nil
+}
+
+// UploadByID returns an upload. Errors: haven.ErrNotFound.
+func (q queries) UploadByID(ctx context.Context, id int64) (*core.Upload, error) {
+	var (
+		u                core.Upload
+		created, expires int64
+		fileID           sql.NullInt64
+	)
+	err := q.db.queryRow(ctx, `SELECT id, user_id, size, part_size, parts, name, created_at, expires_at, file_id
+		FROM uploads WHERE id = ?`, id).Scan(&u.ID, &u.UserID, &u.Size, &u.PartSize, &u.Parts, &u.Name, &created, &expires, &fileID)
+	if err != nil {
+		return nil, fmt.Errorf("upload %d: %w", id, noRows(err))
+	}
+	u.CreatedAt, u.ExpiresAt, u.FileID = fromMillis(created), fromMillis(expires), fileID.Int64
+	return &u, nil
+}
+
+// UploadParts lists an upload's parts by part number.
+func (q queries) UploadParts(ctx context.Context, uploadID int64) ([]core.UploadPart, error) {
+	rows, err := q.db.query(ctx, `SELECT part, blob_key, size FROM upload_parts WHERE upload_id = ? ORDER BY part`, uploadID)
+	if err != nil {
+		return nil, fmt.Errorf("parts of upload %d: %w", uploadID, err)
+	}
+	defer rows.Close()
+	var ps []core.UploadPart
+	for rows.Next() {
+		var p core.UploadPart
+		if err := rows.Scan(&p.Part, &p.BlobKey, &p.Size); err != nil {
+			return nil, fmt.Errorf("parts of upload %d: %w", uploadID, err)
+		}
+		ps = append(ps, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("parts of upload %d: %w", uploadID, err)
+	}
+	return ps, nil
+}
+
+// ExpiredUploads returns up to limit ids of unfinished uploads past
+// their expiry, the oldest first.
+func (q queries) ExpiredUploads(ctx context.Context, now time.Time, limit int) ([]int64, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	ids, err := q.ids(ctx, `SELECT id FROM uploads WHERE file_id IS NULL AND expires_at < ?
+		ORDER BY expires_at, id LIMIT ?`, millis(now), limit)
+	if err != nil {
+		return nil, fmt.Errorf("expired uploads: %w", err)
+	}
+	return ids, nil
+}
+
+// FileByID returns a file. Errors: haven.ErrNotFound.
+func (q queries) FileByID(ctx context.Context, id int64) (*core.File, error) {
+	var (
+		f       core.File
+		created int64
+	)
+	err := q.db.queryRow(ctx, `SELECT id, blob_key, size, name, mime, sha256, uploader_id, created_at
+		FROM files WHERE id = ?`, id).Scan(&f.ID, &f.BlobKey, &f.Size, &f.Name, &f.MIME, &f.SHA256, &f.UploaderID, &created)
+	if err != nil {
+		return nil, fmt.Errorf("file %d: %w", id, noRows(err))
+	}
+	f.CreatedAt = fromMillis(created)
+	return &f, nil
+}
