@@ -20,6 +20,8 @@ type Message struct {
 	// Service is set on messages the system writes into the history
 	// (member joined, title changed ...); Text is then empty.
 	Service *ServiceAction
+	// Media is the file of a media message; Text is then its caption.
+	Media *Media
 }
 
 // Forward says where a forwarded message came from. FromUserID is zero

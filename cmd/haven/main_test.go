@@ -393,6 +393,7 @@ var serveSettings = []string{
 	"code-sender", "webhook-auth",
 	"smtp-host", "smtp-port", "smtp-username", "smtp-password", "smtp-from", "smtp-tls",
 	"ip-logging", "shutdown-timeout", "max-body", "max-file-size",
+	"blob-store", "s3-endpoint", "s3-bucket", "s3-access-key", "s3-secret-key", "s3-region", "s3-tls",
 	"flood-rate", "flood-burst", "signin-code-per-identifier", "signin-code-per-ip",
 	"config", "secret-file",
 }

@@ -106,6 +106,13 @@ var statusOf = map[string]int{
 	haven.CodeFileURLExpired:      http.StatusForbidden,
 	haven.CodeFileURLInvalid:      http.StatusForbidden,
 
+	haven.CodeCaptionTooLong: http.StatusBadRequest,
+	haven.CodePhotoInvalid:   http.StatusBadRequest,
+	haven.CodePhotoTooLarge:  http.StatusBadRequest,
+	haven.CodeVoiceInvalid:   http.StatusBadRequest,
+	haven.CodeMediaInvalid:   http.StatusBadRequest,
+	haven.CodeAlbumInvalid:   http.StatusBadRequest,
+
 	haven.CodeNotFound:    http.StatusNotFound,
 	haven.CodeFloodWait:   http.StatusTooManyRequests,
 	haven.CodeInternal:    http.StatusInternalServerError,

@@ -73,6 +73,22 @@ type Serve struct {
 	// MaxFileSize is the largest file an upload may declare, in bytes.
 	MaxFileSize int64
 
+	// BlobStore is where uploaded files are kept: BlobStoreDisk
+	// (DataDir/blobs) or BlobStoreS3.
+	BlobStore string
+	// S3Endpoint (host or host:port) and S3Bucket are set exactly when
+	// BlobStore is BlobStoreS3.
+	S3Endpoint string
+	S3Bucket   string
+	// S3AccessKey and S3SecretKey are both set or both empty (anonymous
+	// access). S3SecretKey is secret: do not log it.
+	S3AccessKey string
+	S3SecretKey string
+	// S3Region is the bucket's region; empty lets the client find it.
+	S3Region string
+	// S3TLS speaks HTTPS to the endpoint (the default); off, plain HTTP.
+	S3TLS bool
+
 	// FloodRate is the requests per second allowed per user and method;
 	// FloodBurst how many may come at once above that rate.
 	FloodRate  float64
@@ -247,6 +263,43 @@ var serveSettings = []setting[Serve]{
 		set:  func(c *Serve, v string) error { return keep(&c.MaxFileSize)(parseSize(v)) },
 	},
 	{
+		name: "blob-store", kind: kindString, arg: "STORE", def: BlobStoreDisk,
+		help: "where uploaded files are kept: disk (in <data-dir>/blobs) or s3 (a bucket of MinIO, SeaweedFS or any S3-compatible service; see the s3-* settings)",
+		set: func(c *Serve, v string) error {
+			return keep(&c.BlobStore)(oneOf(v, BlobStoreDisk, BlobStoreS3))
+		},
+	},
+	{
+		name: "s3-endpoint", kind: kindString, arg: "ENDPOINT",
+		help: "S3 service for blob-store s3, without a scheme, e.g. s3.eu-west-1.amazonaws.com or minio:9000",
+		set:  func(c *Serve, v string) error { return keep(&c.S3Endpoint)(optional(parseS3Endpoint)(v)) },
+	},
+	{
+		name: "s3-bucket", kind: kindString, arg: "NAME",
+		help: "bucket holding the blobs (created if missing); required with blob-store s3",
+		set:  func(c *Serve, v string) error { return keep(&c.S3Bucket)(optional(parseBucket)(v)) },
+	},
+	{
+		name: "s3-access-key", kind: kindString, arg: "KEY",
+		help: "S3 access key id; needs s3-secret-key",
+		set:  func(c *Serve, v string) error { c.S3AccessKey = v; return nil },
+	},
+	{
+		name: "s3-secret-key", kind: kindString, arg: "SECRET", secret: true,
+		help: "S3 secret access key",
+		set:  func(c *Serve, v string) error { c.S3SecretKey = v; return nil },
+	},
+	{
+		name: "s3-region", kind: kindString, arg: "REGION", defNote: "none (asked of the service)",
+		help: "region of the S3 bucket, e.g. us-east-1",
+		set:  func(c *Serve, v string) error { c.S3Region = v; return nil },
+	},
+	{
+		name: "s3-tls", kind: kindBool, def: "true",
+		help: "speak HTTPS to s3-endpoint; --s3-tls=false for plain HTTP (a service on the same machine or private network)",
+		set:  func(c *Serve, v string) error { return keep(&c.S3TLS)(parseBool(v)) },
+	},
+	{
 		name: "flood-rate", kind: kindFloat, arg: "PER_SECOND", def: "30",
 		help: "requests per second allowed per user and method",
 		set:  func(c *Serve, v string) error { return keep(&c.FloodRate)(parsePositiveFloat(v)) },
@@ -375,15 +428,29 @@ func (c *Serve) check(from map[string]string) []error {
 		unused("smtp-host", "without smtp-host",
 			"smtp-port", "smtp-username", "smtp-password", "smtp-from", "smtp-tls")
 	}
+	if c.BlobStore == BlobStoreS3 {
+		if c.S3Endpoint == "" {
+			fail("%s: needs s3-endpoint as well", at("blob-store"))
+		}
+		if c.S3Bucket == "" {
+			fail("%s: needs s3-bucket as well", at("blob-store"))
+		}
+		if (c.S3AccessKey == "") != (c.S3SecretKey == "") {
+			fail("%s and %s: give both or neither", at("s3-access-key"), at("s3-secret-key"))
+		}
+	} else {
+		unused("blob-store", "unless blob-store is s3",
+			"s3-endpoint", "s3-bucket", "s3-access-key", "s3-secret-key", "s3-region", "s3-tls")
+	}
 	return errs
 }
 
-// String describes c for logs, with WebhookAuth and SMTPPassword
-// redacted. It has a value receiver so that printing a Serve or a *Serve
+// String describes c for logs, with WebhookAuth, SMTPPassword and
+// S3SecretKey redacted. It has a value receiver so that printing a Serve or a *Serve
 // never shows a secret.
 func (c Serve) String() string {
 	type plain Serve // without this String method
-	for _, secret := range []*string{&c.WebhookAuth, &c.SMTPPassword} {
+	for _, secret := range []*string{&c.WebhookAuth, &c.SMTPPassword, &c.S3SecretKey} {
 		if *secret != "" {
 			*secret = "REDACTED"
 		}

@@ -77,6 +77,8 @@ func TestServeDefaults(t *testing.T) {
 		ShutdownTimeout:         15 * time.Second,
 		MaxBody:                 1 << 20,
 		MaxFileSize:             2 << 30,
+		BlobStore:               BlobStoreDisk,
+		S3TLS:                   true,
 		FloodRate:               30,
 		FloodBurst:              60,
 		SigninCodePerIdentifier: 5,
@@ -170,6 +172,13 @@ var serveSamples = map[string]sample{
 	"shutdown-timeout":           {value: "1m30s"},
 	"max-body":                   {value: "512KiB"},
 	"max-file-size":              {value: "100MiB"},
+	"blob-store":                 {value: "s3", with: []string{"--s3-endpoint=minio:9000", "--s3-bucket=haven"}},
+	"s3-endpoint":                {value: "s3.eu-west-1.amazonaws.com", with: []string{"--blob-store=s3", "--s3-bucket=haven"}},
+	"s3-bucket":                  {value: "haven-files.eu", with: []string{"--blob-store=s3", "--s3-endpoint=minio:9000"}},
+	"s3-access-key":              {value: "AKIAHAVEN", with: []string{"--blob-store=s3", "--s3-endpoint=minio:9000", "--s3-bucket=haven", "--s3-secret-key=sk"}},
+	"s3-secret-key":              {value: "sk", with: []string{"--blob-store=s3", "--s3-endpoint=minio:9000", "--s3-bucket=haven", "--s3-access-key=ak"}},
+	"s3-region":                  {value: "eu-west-1", with: []string{"--blob-store=s3", "--s3-endpoint=minio:9000", "--s3-bucket=haven"}},
+	"s3-tls":                     {value: "false", with: []string{"--blob-store=s3", "--s3-endpoint=minio:9000", "--s3-bucket=haven"}},
 	"flood-rate":                 {value: "2.5"},
 	"flood-burst":                {value: "10"},
 	"signin-code-per-identifier": {value: "3"},
@@ -381,6 +390,14 @@ func TestServeBadValues(t *testing.T) {
 		{"acme setting without domain", []string{"--acme-email=a@example.org"}, []string{"acme-email (flag --acme-email)", "no effect without acme-domain"}},
 		{"webhook-auth without webhook", []string{"--webhook-auth=Bearer x"}, []string{"webhook-auth (flag --webhook-auth)", "webhook=URL"}},
 		{"empty data-dir", []string{"--data-dir="}, []string{"data-dir", "empty"}},
+		{"s3 without endpoint", []string{"--blob-store=s3", "--s3-bucket=haven"}, []string{"blob-store (flag --blob-store)", "needs s3-endpoint"}},
+		{"s3 without bucket", []string{"--blob-store=s3", "--s3-endpoint=minio:9000"}, []string{"blob-store (flag --blob-store)", "needs s3-bucket"}},
+		{"s3 key without secret", []string{"--blob-store=s3", "--s3-endpoint=minio:9000", "--s3-bucket=haven", "--s3-access-key=ak"}, []string{"s3-access-key (flag --s3-access-key)", "both or neither"}},
+		{"s3 setting on disk", []string{"--s3-bucket=haven"}, []string{"s3-bucket (flag --s3-bucket)", "no effect unless blob-store is s3"}},
+		{"unknown blob store", []string{"--blob-store=ftp"}, []string{"blob-store", `"ftp"`}},
+		{"s3 endpoint with scheme", []string{"--blob-store=s3", "--s3-endpoint=https://minio:9000", "--s3-bucket=haven"}, []string{"s3-endpoint", "without a scheme"}},
+		{"s3 endpoint bad port", []string{"--blob-store=s3", "--s3-endpoint=minio:99999", "--s3-bucket=haven"}, []string{"s3-endpoint"}},
+		{"bad bucket", []string{"--blob-store=s3", "--s3-endpoint=minio:9000", "--s3-bucket=Haven_Files"}, []string{"s3-bucket", "lowercase"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -564,9 +581,10 @@ func TestServeStringRedactsSecrets(t *testing.T) {
 	c := mustLoad(t, []string{
 		"--code-sender=webhook=https://sms.example.org/", "--webhook-auth=Bearer hunter2",
 		"--smtp-host=smtp.example.org", "--smtp-from=a@example.org", "--smtp-username=u", "--smtp-password=swordfish",
+		"--blob-store=s3", "--s3-endpoint=minio:9000", "--s3-bucket=haven", "--s3-access-key=ak", "--s3-secret-key=opensesame",
 	}, nil)
 	for _, s := range []string{c.String(), (*c).String()} {
-		if strings.Contains(s, "hunter2") || strings.Contains(s, "swordfish") || !strings.Contains(s, "REDACTED") {
+		if strings.Contains(s, "hunter2") || strings.Contains(s, "swordfish") || strings.Contains(s, "opensesame") || !strings.Contains(s, "REDACTED") {
 			t.Errorf("String() = %s", s)
 		}
 	}

@@ -127,14 +127,17 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 	return deleted, nil
 }
 
-// RunJanitor calls Sweep and ExpireUploads every interval and ExpireMessages every few
-// seconds until ctx ends. Sends older than two days are forgotten: a
-// client retries a send within minutes, not days.
+// RunJanitor calls Sweep and ExpireUploads every interval, CollectBlobs
+// every hour and ExpireMessages every few seconds until ctx ends. Sends
+// older than two days are forgotten: a client retries a send within
+// minutes, not days.
 func (s *Service) RunJanitor(ctx context.Context, every time.Duration) {
 	sweep := time.NewTicker(every)
 	defer sweep.Stop()
 	expire := time.NewTicker(10 * time.Second)
 	defer expire.Stop()
+	collect := time.NewTicker(time.Hour)
+	defer collect.Stop()
 	for {
 		if _, err := s.Sweep(ctx); err != nil && ctx.Err() == nil {
 			s.log.WarnContext(ctx, "janitor sweep failed", "err", err)
@@ -153,6 +156,10 @@ func (s *Service) RunJanitor(ctx context.Context, every time.Duration) {
 			case <-expire.C:
 				if _, err := s.ExpireMessages(ctx); err != nil && ctx.Err() == nil {
 					s.log.WarnContext(ctx, "expiring messages failed", "err", err)
+				}
+			case <-collect.C:
+				if _, err := s.CollectBlobs(ctx); err != nil && ctx.Err() == nil {
+					s.log.WarnContext(ctx, "collecting blobs failed", "err", err)
 				}
 			case <-sweep.C:
 				break wait

@@ -59,6 +59,9 @@ type Config struct {
 	// TouchInterval is how stale a session's last-activity time may get
 	// before a request writes it again (one minute by default).
 	TouchInterval time.Duration
+	// BlobGrace is how long an unreferenced blob is kept, from its last
+	// Put, before CollectBlobs deletes it (one hour by default).
+	BlobGrace time.Duration
 }
 
 // Service runs the use cases. It is safe for concurrent use.
@@ -77,6 +80,7 @@ type Service struct {
 	codesIP    RateLimiter
 	touchEvery time.Duration
 	blobs      Blobs
+	blobGrace  time.Duration
 
 	touchMu sync.Mutex
 	touched map[int64]time.Time // session id → last written activity
@@ -107,6 +111,7 @@ func New(cfg Config) (*Service, error) {
 		codesIP:    cfg.CodesPerIP,
 		touchEvery: cfg.TouchInterval,
 		blobs:      cfg.Blobs,
+		blobGrace:  cfg.BlobGrace,
 		touched:    make(map[int64]time.Time),
 		presence:   newPresence(),
 	}
@@ -124,6 +129,9 @@ func New(cfg Config) (*Service, error) {
 	}
 	if s.touchEvery == 0 {
 		s.touchEvery = time.Minute
+	}
+	if s.blobGrace <= 0 {
+		s.blobGrace = time.Hour
 	}
 	return s, nil
 }

@@ -392,10 +392,16 @@ func (s *Service) ExpireUploads(ctx context.Context) (int, error) {
 	}
 }
 
-// canRead reports whether a may fetch f. Today that is its uploader;
-// media messages will add anyone who can see a message carrying it.
+// canRead reports whether a may fetch f: its uploader, and anyone who
+// can see a message carrying it (or one of its sizes or thumbnail).
 func (s *Service) canRead(ctx context.Context, a *Actor, f *File) (bool, error) {
-	return a.SignedIn() && a.UserID == f.UploaderID, nil
+	if !a.SignedIn() {
+		return false, nil
+	}
+	if a.UserID == f.UploaderID {
+		return true, nil
+	}
+	return s.store.FileVisibleTo(ctx, a.UserID, f.ID)
 }
 
 // readableFile returns file id if a may read it, else FILE_NOT_FOUND

@@ -235,6 +235,12 @@ func (s *Service) Forward(ctx context.Context, a *Actor, fromChatID int64, ids [
 				}
 			}
 			msg := &haven.Message{SenderID: a.UserID, Text: orig.Text, Entities: orig.Entities, Forward: fwd, Silent: silent}
+			if orig.Media != nil {
+				// The copy carries the same files: its readers may fetch them.
+				md := *orig.Media
+				md.AlbumID = 0
+				msg.Media = &md
+			}
 			if c.TTLSeconds > 0 {
 				msg.ExpiresAt = s.now().Add(time.Duration(c.TTLSeconds) * time.Second)
 			}

@@ -231,6 +231,11 @@ func (s *Service) post(ctx context.Context, tx Tx, c *haven.Chat, m *haven.Membe
 	if _, err := s.chatEvent(ctx, tx, c, haven.EventMessageNew, m.UserID, msg, nil); err != nil {
 		return err
 	}
+	if msg.Media != nil {
+		if err := tx.AddMessageFiles(ctx, c.ID, msg.ID, msg.Media.FileIDs()); err != nil {
+			return err
+		}
+	}
 	if randomID != 0 {
 		if err := tx.RememberSend(ctx, m.UserID, randomID, c.ID, msg.ID, msg.Date); err != nil {
 			return err
@@ -362,12 +367,16 @@ type EditInput struct {
 // CodeMessageEditExpired, CodeMessageNotModified, and the text errors of
 // Send.
 func (s *Service) Edit(ctx context.Context, a *Actor, chatID, id int64, in EditInput) (*MessageView, error) {
-	text, entities, err := s.checkText(in.Text, in.Entities, s.limits.MessageMax)
-	if err != nil {
-		return nil, err
+	// A media message's text is its caption, which may be empty and has
+	// its own limit: both checks are made here, the one that applies is
+	// chosen once the message is read.
+	text, entities, textErr := s.checkText(in.Text, in.Entities, s.limits.MessageMax)
+	caption, captionEntities, captionErr := s.checkCaption(in.Text, in.Entities)
+	if textErr != nil && captionErr != nil {
+		return nil, textErr
 	}
 	var out MessageView
-	err = s.store.Update(ctx, func(tx Tx) error {
+	err := s.store.Update(ctx, func(tx Tx) error {
 		c, m, err := s.access(ctx, tx, a, chatID, ActRead)
 		if err != nil {
 			return err
@@ -378,6 +387,15 @@ func (s *Service) Edit(ctx context.Context, a *Actor, chatID, id int64, in EditI
 		}
 		if msg.Service != nil {
 			return haven.Errorf(haven.CodeMessageEditForbidden, "service messages cannot be edited")
+		}
+		text, entities := text, entities
+		if msg.Media != nil {
+			if captionErr != nil {
+				return captionErr
+			}
+			text, entities = caption, captionEntities
+		} else if textErr != nil {
+			return textErr
 		}
 		if msg.SenderID == a.UserID {
 			if err := can(c, m, ActEditOwn, s.now()); err != nil {

@@ -33,6 +33,7 @@ type Tx interface {
 	Queries
 	ChatTx
 	FileTx
+	GCTx
 
 	// AfterCommit registers f to run once the transaction has committed
 	// durably (and never if it does not); callbacks run in commit order
@@ -97,6 +98,7 @@ type Tx interface {
 type Queries interface {
 	ChatQueries
 	FileQueries
+	GCQueries
 
 	// UserByID returns a user, deleted ones included. Errors: haven.ErrNotFound.
 	UserByID(ctx context.Context, id int64) (*haven.User, error)

@@ -52,6 +52,9 @@ type FileTx interface {
 	DeleteUpload(ctx context.Context, uploadID int64) error
 	// CreateFile inserts f, setting f.ID.
 	CreateFile(ctx context.Context, f *File) error
+	// AddMessageFiles records that message msgID of chatID carries the
+	// files; deleting the message forgets them.
+	AddMessageFiles(ctx context.Context, chatID, msgID int64, fileIDs []int64) error
 }
 
 // FileQueries are the reads of files and uploads.
@@ -65,4 +68,8 @@ type FileQueries interface {
 	ExpiredUploads(ctx context.Context, now time.Time, limit int) ([]int64, error)
 	// FileByID returns a file. Errors: haven.ErrNotFound.
 	FileByID(ctx context.Context, id int64) (*File, error)
+	// FileVisibleTo reports whether userID is an active member of a chat
+	// with a message carrying fileID that they can see (at or after
+	// their min message id, not hidden from them).
+	FileVisibleTo(ctx context.Context, userID, fileID int64) (bool, error)
 }

@@ -22,6 +22,7 @@ type MessageView struct {
 	Views     int                   `json:"views,omitempty"`
 	ExpiresAt int64                 `json:"expires_at,omitempty"`
 	Service   *haven.ServiceAction  `json:"service,omitempty"`
+	Media     *haven.Media          `json:"media,omitempty"`
 	Reactions []haven.ReactionCount `json:"reactions,omitempty"`
 }
 
@@ -58,6 +59,7 @@ func messageView(c *haven.Chat, m *haven.Message) MessageView {
 		Views:     m.Views,
 		ExpiresAt: unix(m.ExpiresAt),
 		Service:   m.Service,
+		Media:     m.Media,
 	}
 	if c != nil && c.Kind == haven.ChatChannel && m.Service == nil {
 		v.SenderID = 0

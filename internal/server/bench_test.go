@@ -37,9 +37,9 @@ type benchServer struct {
 	client *http.Client
 }
 
-func startBench(b *testing.B) *benchServer {
+func startBench(b *testing.B, args ...string) *benchServer {
 	b.Helper()
-	cfg, err := config.LoadServe([]string{"--listen", "127.0.0.1:0", "--data-dir", b.TempDir(), "--signin-code-per-ip", "100000000", "--flood-rate", "100000000", "--flood-burst", "100000000"}, nil, io.Discard)
+	cfg, err := config.LoadServe(append([]string{"--listen", "127.0.0.1:0", "--data-dir", b.TempDir(), "--signin-code-per-ip", "100000000", "--flood-rate", "100000000", "--flood-burst", "100000000"}, args...), nil, io.Discard)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -26,7 +26,6 @@ import (
 
 	"github.com/havenchat/haven"
 	"github.com/havenchat/haven/internal/api"
-	"github.com/havenchat/haven/internal/blob/disk"
 	"github.com/havenchat/haven/internal/bus/local"
 	"github.com/havenchat/haven/internal/codesend"
 	"github.com/havenchat/haven/internal/config"
@@ -93,7 +92,7 @@ func New(ctx context.Context, cfg *config.Serve, opt Options) (*Server, error) {
 	if cfg.MaxFileSize > 0 {
 		limits.FileMax = cfg.MaxFileSize
 	}
-	blobs, err := disk.New(filepath.Join(cfg.DataDir, "blobs"))
+	blobs, err := openBlobs(ctx, cfg)
 	if err != nil {
 		st.Close()
 		return nil, fmt.Errorf("opening the blob store: %w", err)

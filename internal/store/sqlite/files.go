@@ -133,3 +133,34 @@ func (q queries) FileByID(ctx context.Context, id int64) (*core.File, error) {
 	f.CreatedAt = fromMillis(created)
 	return &f, nil
 }
+
+// AddMessageFiles records the files a message carries.
+func (t *txn) AddMessageFiles(ctx context.Context, chatID, msgID int64, fileIDs []int64) error {
+	if len(fileIDs) == 0 {
+		return nil
+	}
+	_, err := t.exec(ctx, `INSERT INTO message_files (file_id, chat_id, msg_id)
+		SELECT value, ?, ? FROM json_each(?) WHERE true
+		ON CONFLICT DO NOTHING`, chatID, msgID, idList(fileIDs))
+	if err != nil {
+		return fmt.Errorf("message %d/%d files: %w", chatID, msgID, err)
+	}
+	return nil
+}
+
+// FileVisibleTo reports whether userID can see a message carrying fileID.
+func (q queries) FileVisibleTo(ctx context.Context, userID, fileID int64) (bool, error) {
+	var one int
+	err := q.db.queryRow(ctx, `SELECT 1 FROM message_files f
+		JOIN members m ON m.chat_id = f.chat_id AND m.user_id = ?
+		WHERE f.file_id = ? AND m.role IN ('owner', 'admin', 'member') AND f.msg_id >= m.min_message_id
+			AND NOT EXISTS (SELECT 1 FROM hidden h WHERE h.user_id = ? AND h.chat_id = f.chat_id AND h.msg_id = f.msg_id)
+		LIMIT 1`, userID, fileID, userID).Scan(&one)
+	if err == sql.ErrNoRows {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("file %d visible to %d: %w", fileID, userID, err)
+	}
+	return true, nil
+}

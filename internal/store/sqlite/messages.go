@@ -14,7 +14,7 @@ import (
 
 // The large columns come last, as in the table.
 const messageColumns = `m.chat_id, m.id, m.sender_id, m.date, m.reply_to_id, m.edit_date, m.silent, m.pinned,
-	m.views, m.expires_at, m.text, m.entities, m.forward, m.service`
+	m.views, m.expires_at, m.text, m.entities, m.forward, m.service, m.media`
 
 func scanMessage(sc scanner) (*haven.Message, error) {
 	var (
@@ -22,9 +22,10 @@ func scanMessage(sc scanner) (*haven.Message, error) {
 		date                       int64
 		editDate, expires          sql.NullInt64
 		entities, forward, service []byte
+		media                      []byte
 	)
 	err := sc.Scan(&m.ChatID, &m.ID, &m.SenderID, &date, &m.ReplyToID, &editDate, &m.Silent, &m.Pinned,
-		&m.Views, &expires, &m.Text, &entities, &forward, &service)
+		&m.Views, &expires, &m.Text, &entities, &forward, &service, &media)
 	if err != nil {
 		return nil, noRows(err)
 	}
@@ -44,6 +45,12 @@ func scanMessage(sc scanner) (*haven.Message, error) {
 		m.Service = new(haven.ServiceAction)
 		if err := json.Unmarshal(service, m.Service); err != nil {
 			return nil, fmt.Errorf("message %d/%d service: %w", m.ChatID, m.ID, err)
+		}
+	}
+	if media != nil {
+		m.Media = new(haven.Media)
+		if err := json.Unmarshal(media, m.Media); err != nil {
+			return nil, fmt.Errorf("message %d/%d media: %w", m.ChatID, m.ID, err)
 		}
 	}
 	return &m, nil
@@ -90,11 +97,15 @@ func (t *txn) InsertMessage(ctx context.Context, m *haven.Message) error {
 	if err != nil {
 		return fmt.Errorf("insert message: %w", err)
 	}
+	media, err := jsonOrNull(m.Media, m.Media == nil)
+	if err != nil {
+		return fmt.Errorf("insert message: %w", err)
+	}
 	_, err = t.exec(ctx, `INSERT INTO messages (chat_id, id, sender_id, date, reply_to_id, edit_date, silent, pinned,
-			views, expires_at, text, entities, forward, service)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			views, expires_at, text, entities, forward, service, media)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		m.ChatID, m.ID, m.SenderID, millis(m.Date), m.ReplyToID, optMillis(m.EditDate), m.Silent, m.Pinned,
-		m.Views, optMillis(m.ExpiresAt), m.Text, entities, forward, service)
+		m.Views, optMillis(m.ExpiresAt), m.Text, entities, forward, service, media)
 	if err != nil {
 		return fmt.Errorf("insert message %d/%d: %w", m.ChatID, m.ID, err)
 	}
@@ -139,6 +150,7 @@ func (t *txn) DeleteMessages(ctx context.Context, chatID int64, ids []int64) ([]
 		`DELETE FROM views WHERE chat_id = ? AND msg_id IN (SELECT value FROM json_each(?))`,
 		`DELETE FROM mentions WHERE chat_id = ? AND msg_id IN (SELECT value FROM json_each(?))`,
 		`DELETE FROM hidden WHERE chat_id = ? AND msg_id IN (SELECT value FROM json_each(?))`,
+		`DELETE FROM message_files WHERE chat_id = ? AND msg_id IN (SELECT value FROM json_each(?))`,
 	} {
 		if _, err := t.exec(ctx, query, chatID, list); err != nil {
 			return nil, fmt.Errorf("delete messages of chat %d: %w", chatID, err)

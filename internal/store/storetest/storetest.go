@@ -54,6 +54,7 @@ func Run(t *testing.T, open func(t *testing.T) core.Store) {
 		{"Dialogs", testDialogs},
 		{"Invites", testInvites},
 		{"InsertAndGetMessage", testInsertAndGetMessage},
+		{"MediaMessage", testMediaMessage},
 		{"UpdateMessage", testUpdateMessage},
 		{"History", testHistory},
 		{"HideMessages", testHideMessages},
@@ -77,6 +78,7 @@ func Run(t *testing.T, open func(t *testing.T) core.Store) {
 		{"UploadParts", testUploadParts},
 		{"ExpiredUploads", testExpiredUploads},
 		{"Files", testFiles},
+		{"BlobGC", testBlobGC},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

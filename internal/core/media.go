@@ -1,0 +1,527 @@
+package core
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"image"
+	"image/draw"
+	_ "image/gif" // photos may be GIF
+	"image/jpeg"
+	_ "image/png" // photos may be PNG
+	"io"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/havenchat/haven"
+)
+
+// Media messages carry a file the sender uploaded (or may read). Photos
+// are checked by decoding: the header first, so that an image bomb is
+// refused before its pixels are, then the pixels, from which the server
+// makes smaller copies (each a file) and a tiny inline preview.
+
+const (
+	photoMaxPixels   = 40_000_000 // width × height of a photo at most
+	photoMaxSide     = 10_000     // pixels on either side at most
+	previewSide      = 40         // the inline preview's longer side at most
+	previewMaxBytes  = 1536       // the inline preview's size at most
+	sizeJPEGQuality  = 85
+	mediaDurationMax = 7 * 24 * 3600 // seconds
+	albumMin         = 2
+	albumMax         = 10
+	oggTail          = 64 << 10 // bytes read from the end of a voice note for its last page
+	opusRate         = 48000
+)
+
+// photoSizes are the copies made of a photo, by longer side.
+var photoSizes = []struct {
+	typ  string
+	side int
+}{{"s", 320}, {"m", 800}, {"x", 1280}}
+
+// MediaInput is a new media message.
+type MediaInput struct {
+	Kind        string // haven.MediaPhoto ...
+	FileID      int64
+	Caption     string
+	Entities    []haven.Entity
+	Duration    int   // audio, video: seconds, as the client says
+	Width       int   // video
+	Height      int   // video
+	ThumbFileID int64 // audio, video: an image
+	RandomID    int64
+	ReplyToID   int64
+	Silent      bool
+}
+
+// pendingFile is a file made while preparing a message (a photo size),
+// created in the writer with the message; set receives its id.
+type pendingFile struct {
+	file *File
+	set  *int64
+}
+
+// prepared is a message ready for the writer.
+type prepared struct {
+	msg      *haven.Message
+	randomID int64
+	files    []pendingFile
+}
+
+// checkCaption validates a caption: empty is allowed.
+func (s *Service) checkCaption(text string, es []haven.Entity) (string, []haven.Entity, error) {
+	if strings.TrimSpace(text) == "" {
+		return "", nil, nil
+	}
+	if n := haven.UTF16Len(text); n > s.limits.CaptionMax {
+		return "", nil, haven.Errorf(haven.CodeCaptionTooLong, "the caption has %d characters; the limit is %d", n, s.limits.CaptionMax)
+	}
+	return s.checkText(text, es, s.limits.CaptionMax)
+}
+
+// SendMedia posts a media message: a photo, document, voice note, video
+// or audio file, with an optional caption. A retry with the same RandomID
+// returns the first attempt's message.
+//
+// Errors: those of Send (but an empty caption is allowed), CAPTION_TOO_LONG,
+// MEDIA_INVALID, FILE_NOT_FOUND, PHOTO_INVALID, PHOTO_TOO_LARGE,
+// VOICE_INVALID, UNAVAILABLE.
+func (s *Service) SendMedia(ctx context.Context, a *Actor, to Peer, in MediaInput) (*MessageView, error) {
+	if in.RandomID == 0 {
+		return nil, haven.Errorf(haven.CodeRandomIDInvalid, "random_id must be a non-zero number chosen by the client")
+	}
+	if s.blobs == nil {
+		return nil, errNoBlobs()
+	}
+	if v, err := s.alreadySent(ctx, a, in.RandomID); v != nil || err != nil {
+		return v, err
+	}
+	p, err := s.prepareMedia(ctx, a, in)
+	if err != nil {
+		return nil, err
+	}
+	out, err := s.sendPrepared(ctx, a, to, []*prepared{p})
+	if err != nil {
+		return nil, err
+	}
+	return &out[0], nil
+}
+
+// SendAlbum posts 2 to 10 photos and videos together, in one write, as
+// messages sharing an album id. Each item has its own RandomID; a retry
+// answers the first attempt's messages.
+//
+// Errors: ALBUM_INVALID, and those of SendMedia.
+func (s *Service) SendAlbum(ctx context.Context, a *Actor, to Peer, items []MediaInput) ([]MessageView, error) {
+	if len(items) < albumMin || len(items) > albumMax {
+		return nil, haven.Errorf(haven.CodeAlbumInvalid, "an album has %d to %d items", albumMin, albumMax)
+	}
+	seen := map[int64]bool{}
+	for _, in := range items {
+		if in.Kind != haven.MediaPhoto && in.Kind != haven.MediaVideo {
+			return nil, haven.Errorf(haven.CodeAlbumInvalid, "an album holds only photos and videos")
+		}
+		if in.RandomID == 0 {
+			return nil, haven.Errorf(haven.CodeRandomIDInvalid, "random_id must be a non-zero number chosen by the client")
+		}
+		if seen[in.RandomID] {
+			return nil, haven.Errorf(haven.CodeAlbumInvalid, "each item needs its own random_id")
+		}
+		seen[in.RandomID] = true
+	}
+	if s.blobs == nil {
+		return nil, errNoBlobs()
+	}
+	if v, err := s.alreadySent(ctx, a, items[0].RandomID); v != nil || err != nil {
+		if err != nil {
+			return nil, err
+		}
+		return s.albumSent(ctx, a, items)
+	}
+	albumID := rand.Int64N(1<<62) + 1
+	ps := make([]*prepared, len(items))
+	for i, in := range items {
+		p, err := s.prepareMedia(ctx, a, in)
+		if err != nil {
+			return nil, err
+		}
+		p.msg.Media.AlbumID = albumID
+		ps[i] = p
+	}
+	return s.sendPrepared(ctx, a, to, ps)
+}
+
+// albumSent answers a retried album with the messages the first made.
+func (s *Service) albumSent(ctx context.Context, a *Actor, items []MediaInput) ([]MessageView, error) {
+	var out []MessageView
+	for _, in := range items {
+		v, err := s.alreadySent(ctx, a, in.RandomID)
+		if err != nil {
+			return nil, err
+		}
+		if v != nil {
+			out = append(out, *v)
+		}
+	}
+	return out, nil
+}
+
+// prepareMedia checks an input and makes its message (and, for a photo,
+// its sizes), outside the writer.
+func (s *Service) prepareMedia(ctx context.Context, a *Actor, in MediaInput) (*prepared, error) {
+	caption, entities, err := s.checkCaption(in.Caption, in.Entities)
+	if err != nil {
+		return nil, err
+	}
+	f, err := s.readableFile(ctx, a, in.FileID)
+	if err != nil {
+		return nil, err
+	}
+	md := &haven.Media{Kind: in.Kind, FileID: f.ID, Name: f.Name, MIME: f.MIME, Size: f.Size}
+	p := &prepared{
+		msg:      &haven.Message{SenderID: a.UserID, Text: caption, Entities: entities, ReplyToID: in.ReplyToID, Silent: in.Silent, Media: md},
+		randomID: in.RandomID,
+	}
+	switch in.Kind {
+	case haven.MediaPhoto:
+		if err := s.preparePhoto(ctx, a, f, p); err != nil {
+			return nil, err
+		}
+	case haven.MediaDocument:
+	case haven.MediaVoice:
+		d, err := s.voiceDuration(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		md.Duration = d
+	case haven.MediaAudio, haven.MediaVideo:
+		if in.Duration < 0 || in.Duration > mediaDurationMax {
+			return nil, haven.Errorf(haven.CodeMediaInvalid, "duration must be 0 to %d seconds", mediaDurationMax)
+		}
+		md.Duration = in.Duration
+		if in.Kind == haven.MediaVideo {
+			if in.Width < 0 || in.Height < 0 || in.Width > photoMaxSide || in.Height > photoMaxSide {
+				return nil, haven.Errorf(haven.CodeMediaInvalid, "width and height must be 0 to %d", photoMaxSide)
+			}
+			md.Width, md.Height = in.Width, in.Height
+		}
+		if in.ThumbFileID != 0 {
+			tf, err := s.readableFile(ctx, a, in.ThumbFileID)
+			if err != nil {
+				return nil, err
+			}
+			cfg, err := s.imageConfig(ctx, tf)
+			if err != nil {
+				return nil, err
+			}
+			md.Thumb = &haven.PhotoSize{Type: "t", FileID: tf.ID, W: cfg.Width, H: cfg.Height}
+		}
+	default:
+		return nil, haven.Errorf(haven.CodeMediaInvalid, "kind must be photo, document, voice, video or audio")
+	}
+	return p, nil
+}
+
+// imageConfig reads an image's header and refuses what is not an image
+// or is too large, without decoding the pixels.
+func (s *Service) imageConfig(ctx context.Context, f *File) (image.Config, error) {
+	rc, err := s.blobs.OpenRange(ctx, f.BlobKey, 0, -1)
+	if err != nil {
+		return image.Config{}, s.internal(ctx, "media.image", err)
+	}
+	defer rc.Close()
+	cfg, _, err := image.DecodeConfig(bufio.NewReader(rc))
+	if err != nil {
+		return cfg, haven.Errorf(haven.CodePhotoInvalid, "file %d is not a JPEG, PNG or GIF image", f.ID)
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 {
+		return cfg, haven.Errorf(haven.CodePhotoInvalid, "file %d has no pixels", f.ID)
+	}
+	if cfg.Width > photoMaxSide || cfg.Height > photoMaxSide || int64(cfg.Width)*int64(cfg.Height) > photoMaxPixels {
+		return cfg, haven.Errorf(haven.CodePhotoTooLarge, "an image has at most %d pixels a side and %d in all", photoMaxSide, photoMaxPixels)
+	}
+	return cfg, nil
+}
+
+// preparePhoto decodes a photo and makes its sizes and inline preview.
+func (s *Service) preparePhoto(ctx context.Context, a *Actor, f *File, p *prepared) error {
+	cfg, err := s.imageConfig(ctx, f)
+	if err != nil {
+		return err
+	}
+	rc, err := s.blobs.OpenRange(ctx, f.BlobKey, 0, -1)
+	if err != nil {
+		return s.internal(ctx, "media.photo", err)
+	}
+	img, _, err := image.Decode(bufio.NewReader(rc))
+	rc.Close()
+	if err != nil {
+		return haven.Errorf(haven.CodePhotoInvalid, "file %d is not a readable image", f.ID)
+	}
+	src := toRGBA(img)
+	md := p.msg.Media
+	md.Width, md.Height = cfg.Width, cfg.Height
+	long := max(cfg.Width, cfg.Height)
+	for _, ps := range photoSizes {
+		if ps.side >= long {
+			continue
+		}
+		small := downscale(src, ps.side)
+		var buf bytes.Buffer
+		if err := jpeg.Encode(&buf, small, &jpeg.Options{Quality: sizeJPEGQuality}); err != nil {
+			return s.internal(ctx, "media.photo", err)
+		}
+		sum := sha256.Sum256(buf.Bytes())
+		key, err := s.blobs.Put(ctx, bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+		if err != nil {
+			return s.internal(ctx, "media.photo", err)
+		}
+		b := small.Bounds()
+		md.Sizes = append(md.Sizes, haven.PhotoSize{Type: ps.typ, W: b.Dx(), H: b.Dy()})
+		name := strings.TrimSuffix(f.Name, pathExt(f.Name)) + "_" + ps.typ + ".jpg"
+		p.files = append(p.files, pendingFile{file: &File{
+			BlobKey: key, Size: int64(buf.Len()), Name: cleanFileName(name), MIME: "image/jpeg",
+			SHA256: hex.EncodeToString(sum[:]), UploaderID: a.UserID, CreatedAt: s.now(),
+		}})
+	}
+	for i := range p.files {
+		p.files[i].set = &md.Sizes[i].FileID
+	}
+	prev := downscale(src, previewSide)
+	for q := 30; q >= 5; q -= 5 {
+		var buf bytes.Buffer
+		if err := jpeg.Encode(&buf, prev, &jpeg.Options{Quality: q}); err != nil {
+			return s.internal(ctx, "media.photo", err)
+		}
+		if buf.Len() <= previewMaxBytes {
+			md.Preview = buf.Bytes()
+			break
+		}
+	}
+	return nil
+}
+
+func pathExt(name string) string {
+	if i := strings.LastIndexByte(name, '.'); i > 0 {
+		return name[i:]
+	}
+	return ""
+}
+
+// toRGBA converts an image to RGBA at origin 0,0 (draw has fast paths
+// for the decoders' own types).
+func toRGBA(img image.Image) *image.RGBA {
+	b := img.Bounds()
+	dst := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
+	draw.Draw(dst, dst.Bounds(), img, b.Min, draw.Src)
+	return dst
+}
+
+// downscale shrinks src so that its longer side is at most side, by
+// averaging the source pixels each destination pixel covers. A source
+// already small enough is returned as is.
+func downscale(src *image.RGBA, side int) *image.RGBA {
+	sw, sh := src.Rect.Dx(), src.Rect.Dy()
+	if max(sw, sh) <= side {
+		return src
+	}
+	dw, dh := side, side
+	if sw >= sh {
+		dh = max(1, (sh*side+sw/2)/sw)
+	} else {
+		dw = max(1, (sw*side+sh/2)/sh)
+	}
+	dst := image.NewRGBA(image.Rect(0, 0, dw, dh))
+	for y := 0; y < dh; y++ {
+		y0, y1 := y*sh/dh, (y+1)*sh/dh
+		if y1 <= y0 {
+			y1 = y0 + 1
+		}
+		for x := 0; x < dw; x++ {
+			x0, x1 := x*sw/dw, (x+1)*sw/dw
+			if x1 <= x0 {
+				x1 = x0 + 1
+			}
+			var r, g, b, al, n uint64
+			for yy := y0; yy < y1; yy++ {
+				row := src.Pix[yy*src.Stride+x0*4 : yy*src.Stride+x1*4]
+				for i := 0; i < len(row); i += 4 {
+					r += uint64(row[i])
+					g += uint64(row[i+1])
+					b += uint64(row[i+2])
+					al += uint64(row[i+3])
+					n++
+				}
+			}
+			o := y*dst.Stride + x*4
+			dst.Pix[o], dst.Pix[o+1], dst.Pix[o+2], dst.Pix[o+3] = uint8(r/n), uint8(g/n), uint8(b/n), uint8(al/n)
+		}
+	}
+	return dst
+}
+
+// voiceDuration reads an Ogg/Opus voice note's length in whole seconds:
+// the last page's granule position, less the pre-skip, at 48 kHz.
+func (s *Service) voiceDuration(ctx context.Context, f *File) (int, error) {
+	bad := haven.Errorf(haven.CodeVoiceInvalid, "a voice note must be Ogg/Opus")
+	rc, err := s.blobs.OpenRange(ctx, f.BlobKey, 0, min(f.Size, oggTail))
+	if err != nil {
+		return 0, s.internal(ctx, "media.voice", err)
+	}
+	head, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil {
+		return 0, s.internal(ctx, "media.voice", err)
+	}
+	payload, ok := oggFirstPayload(head)
+	if !ok || len(payload) < 19 || string(payload[:8]) != "OpusHead" {
+		return 0, bad
+	}
+	preSkip := int64(binary.LittleEndian.Uint16(payload[10:12]))
+	tail := head
+	if f.Size > oggTail {
+		rc, err := s.blobs.OpenRange(ctx, f.BlobKey, f.Size-oggTail, oggTail)
+		if err != nil {
+			return 0, s.internal(ctx, "media.voice", err)
+		}
+		tail, err = io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			return 0, s.internal(ctx, "media.voice", err)
+		}
+	}
+	g, ok := oggLastGranule(tail)
+	if !ok || g < preSkip {
+		return 0, bad
+	}
+	return int((g - preSkip + opusRate/2) / opusRate), nil
+}
+
+// oggFirstPayload returns the payload of the Ogg page at the start of b.
+func oggFirstPayload(b []byte) ([]byte, bool) {
+	if len(b) < 27 || string(b[:4]) != "OggS" || b[4] != 0 {
+		return nil, false
+	}
+	nseg := int(b[26])
+	if len(b) < 27+nseg {
+		return nil, false
+	}
+	n := 0
+	for _, l := range b[27 : 27+nseg] {
+		n += int(l)
+	}
+	start := 27 + nseg
+	if len(b) < start+n {
+		return nil, false
+	}
+	return b[start : start+n], true
+}
+
+// oggLastGranule finds the granule position of the last page in b that
+// ends a packet (granule not -1).
+func oggLastGranule(b []byte) (int64, bool) {
+	for i := len(b) - 27; i >= 0; i-- {
+		if b[i] != 'O' || string(b[i:i+4]) != "OggS" || b[i+4] != 0 {
+			continue
+		}
+		g := int64(binary.LittleEndian.Uint64(b[i+6 : i+14]))
+		if g >= 0 {
+			return g, true
+		}
+	}
+	return 0, false
+}
+
+// sendPrepared posts prepared messages to a peer in one write, in order,
+// creating the files they made. It mirrors Send.
+func (s *Service) sendPrepared(ctx context.Context, a *Actor, to Peer, ps []*prepared) ([]MessageView, error) {
+	c, m, err := s.postable(ctx, s.store, a, to)
+	create := errors.Is(err, errNoChatYet)
+	if err != nil && !create {
+		return nil, s.internal(ctx, "messages.sendMedia", err)
+	}
+	mentions := make([][]int64, len(ps))
+	for i, p := range ps {
+		if p.msg.ReplyToID == 0 {
+			continue
+		}
+		if create {
+			return nil, haven.Errorf(haven.CodeMessageNotFound, "there is no message %d in this chat", p.msg.ReplyToID)
+		}
+		if _, err := s.visibleMessage(ctx, s.store, a.UserID, c, m, p.msg.ReplyToID); err != nil {
+			return nil, s.internal(ctx, "messages.sendMedia", err)
+		}
+		_ = i
+	}
+	if !create && c.Kind == haven.ChatGroup {
+		for i, p := range ps {
+			mentions[i] = s.mentioned(ctx, s.store, c, p.msg)
+		}
+	}
+	out := make([]MessageView, len(ps))
+	err = s.store.Update(ctx, func(tx Tx) error {
+		c, m := c, m
+		if create {
+			var err error
+			if c, err = s.privateChat(ctx, tx, a.UserID, to.UserID); err != nil {
+				return err
+			}
+			if m, err = s.member(ctx, tx, c.ID, a.UserID); err != nil {
+				return err
+			}
+		} else {
+			cc := *c
+			c = &cc
+			if c.Kind == haven.ChatGroup && c.SlowModeSeconds > 0 && m.Role == haven.RoleMember {
+				cur, err := s.member(ctx, tx, c.ID, a.UserID)
+				if err != nil {
+					return err
+				}
+				if err := s.slowModeWait(c, cur); err != nil {
+					return err
+				}
+			}
+		}
+		for i, p := range ps {
+			for _, pf := range p.files {
+				f := *pf.file
+				if err := tx.CreateFile(ctx, &f); err != nil {
+					return err
+				}
+				*pf.set = f.ID
+			}
+			m2 := *p.msg
+			if c.TTLSeconds > 0 {
+				m2.ExpiresAt = s.now().Add(time.Duration(c.TTLSeconds) * time.Second)
+			}
+			if err := s.post(ctx, tx, c, m, &m2, p.randomID, mentions[i]); err != nil {
+				return err
+			}
+			out[i] = messageView(c, &m2)
+		}
+		return nil
+	})
+	if haven.ErrorCode(err) == haven.CodeDuplicate {
+		var vs []MessageView
+		for _, p := range ps {
+			v, err := s.alreadySent(ctx, a, p.randomID)
+			if err != nil {
+				return nil, err
+			}
+			if v != nil {
+				vs = append(vs, *v)
+			}
+		}
+		return vs, nil
+	}
+	if err != nil {
+		return nil, s.internal(ctx, "messages.sendMedia", err)
+	}
+	return out, nil
+}
