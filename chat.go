@@ -47,6 +47,7 @@ type Chat struct {
 	TTLSeconds      int      // auto-delete timer for new messages; 0 = off
 	Reactions       []string // allowed reactions; nil = DefaultReactions
 	PinnedMessageID int64    // the latest pinned message, 0 = none
+	Photo           *Photo   // nil when none is set; written by SetChatPhoto, not UpdateChat
 
 	// Private chats only: the two people (equal for Saved Messages).
 	PeerA, PeerB int64

@@ -56,6 +56,8 @@ const (
 	ActionMessagePinned = "message_pinned"
 	ActionTTLChanged    = "ttl_changed"
 	ActionOwnerChanged  = "owner_changed"
+	ActionPhotoChanged  = "photo_changed"
+	ActionPhotoRemoved  = "photo_removed"
 )
 
 // EditWindow is how long after sending a person may edit a message.

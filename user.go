@@ -26,6 +26,9 @@ type User struct {
 	// AccountTTLDays is the inactivity period after which the account
 	// deletes itself.
 	AccountTTLDays int
+	// Photo is the profile photo, nil when none is set. It is written by
+	// SetUserPhoto, not UpdateUser.
+	Photo *Photo
 
 	Password Password
 }

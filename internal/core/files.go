@@ -393,7 +393,8 @@ func (s *Service) ExpireUploads(ctx context.Context) (int, error) {
 }
 
 // canRead reports whether a may fetch f: its uploader, and anyone who
-// can see a message carrying it (or one of its sizes or thumbnail).
+// can see a message carrying it (or one of its sizes or thumbnail), or
+// a profile or chat photo made of it (canReadPhoto).
 func (s *Service) canRead(ctx context.Context, a *Actor, f *File) (bool, error) {
 	if !a.SignedIn() {
 		return false, nil
@@ -401,7 +402,11 @@ func (s *Service) canRead(ctx context.Context, a *Actor, f *File) (bool, error) 
 	if a.UserID == f.UploaderID {
 		return true, nil
 	}
-	return s.store.FileVisibleTo(ctx, a.UserID, f.ID)
+	ok, err := s.store.FileVisibleTo(ctx, a.UserID, f.ID)
+	if err != nil || ok {
+		return ok, err
+	}
+	return s.canReadPhoto(ctx, a, f.ID)
 }
 
 // readableFile returns file id if a may read it, else FILE_NOT_FOUND

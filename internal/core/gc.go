@@ -17,7 +17,9 @@ const (
 //
 // First it clears the part rows of uploads finished more than the grace
 // period ago (their parts were concatenated into the file's blob, so the
-// part blobs become garbage unless something else refers to them). Then
+// part blobs become garbage unless something else refers to them), and
+// the file rows older than the grace period that nothing refers to
+// (collectFiles: their blobs become garbage the same way). Then
 // it lists every blob, page by page, and deletes one when
 //
 //   - its ModTime (the time of its last Put) is older than the grace
@@ -62,6 +64,9 @@ func (s *Service) CollectBlobs(ctx context.Context) (int, error) {
 			break
 		}
 	}
+	if err := s.collectFiles(ctx, before); err != nil {
+		return 0, err
+	}
 	deleted := 0
 	after := ""
 	for {
@@ -87,6 +92,38 @@ func (s *Service) CollectBlobs(ctx context.Context) (int, error) {
 		s.log.InfoContext(ctx, "deleted unreferenced blobs", "count", deleted)
 	}
 	return deleted, nil
+}
+
+// collectFiles deletes, in batches, the file rows older than the grace
+// period that nothing refers to (see Tx.DeleteUnreferencedFiles): a file
+// no message carries, whose upload has expired. Their blobs, no longer
+// referenced, are then deleted by the blob pass that follows.
+//
+// A file is kept while the upload that made it is open (24 hours by
+// default), so its uploader has that long to send it; a message sent with
+// a file in the moment its row is deleted would carry a file that is
+// gone (a download answers FILE_NOT_FOUND).
+func (s *Service) collectFiles(ctx context.Context, before time.Time) error {
+	total := 0
+	for {
+		var n int
+		err := s.store.Update(ctx, func(tx Tx) error {
+			var err error
+			n, err = tx.DeleteUnreferencedFiles(ctx, before, s.now(), gcBatch)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		total += n
+		if n < gcBatch {
+			break
+		}
+	}
+	if total > 0 {
+		s.log.InfoContext(ctx, "deleted unreferenced files", "count", total)
+	}
+	return nil
 }
 
 // collectBlob deletes b if it is old enough and unreferenced, checking

@@ -114,7 +114,11 @@ func TestCollectBlobs(t *testing.T) {
 	}
 
 	referenced := put("referenced by a file", 2*time.Hour)
-	file(referenced, clock.t.Add(-2*time.Hour))
+	carried := file(referenced, clock.t.Add(-2*time.Hour))
+	// A message carries the file, or the collector would delete its row.
+	if err := st.Update(ctx, func(tx core.Tx) error { return tx.AddMessageFiles(ctx, 1, 1, []int64{carried}) }); err != nil {
+		t.Fatal(err)
+	}
 	young := put("unreferenced, young", 30*time.Minute)
 	old := put("unreferenced, old", 2*time.Hour)
 	rePut := put("old, then Put again", 2*time.Hour)

@@ -34,6 +34,7 @@ type Tx interface {
 	ChatTx
 	FileTx
 	GCTx
+	PhotoTx
 
 	// AfterCommit registers f to run once the transaction has committed
 	// durably (and never if it does not); callbacks run in commit order
@@ -99,6 +100,7 @@ type Queries interface {
 	ChatQueries
 	FileQueries
 	GCQueries
+	PhotoQueries
 
 	// UserByID returns a user, deleted ones included. Errors: haven.ErrNotFound.
 	UserByID(ctx context.Context, id int64) (*haven.User, error)

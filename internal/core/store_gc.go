@@ -23,4 +23,13 @@ type GCTx interface {
 	// many uploads it cleared. The upload rows stay: they tell which file
 	// an upload became.
 	DeleteFinishedUploadParts(ctx context.Context, before time.Time, limit int) (int, error)
+	// DeleteUnreferencedFiles removes up to limit file rows created
+	// before before that nothing refers to — no message carries them (as
+	// its file, a size or a thumbnail: message_files), no upload still
+	// open at now became them — with the uploads that became them, and
+	// reports how many it removed. Their blobs are then left to the blob
+	// collector. A new kind of reference to files (a profile or chat
+	// photo) must be added to it, or the collector would delete files
+	// still in use.
+	DeleteUnreferencedFiles(ctx context.Context, before, now time.Time, limit int) (int, error)
 }

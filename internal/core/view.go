@@ -28,6 +28,9 @@ type UserView struct {
 	// Blocked: the viewer blocks this user.
 	Blocked bool       `json:"blocked,omitempty"`
 	Status  UserStatus `json:"status"`
+	// Photo is the profile photo, shown as the profile_photo setting
+	// allows.
+	Photo *haven.Photo `json:"photo,omitempty"`
 }
 
 // UserStatus is what the viewer may know of when the user was last seen.
@@ -113,6 +116,9 @@ func (s *Service) view(ctx context.Context, q Queries, viewer int64, u *haven.Us
 	}
 	if r.allows(p.Get(haven.PrivacyPhoneNumber)) {
 		v.Phone, v.Email = u.Phone, u.Email
+	}
+	if r.allows(p.Get(haven.PrivacyProfilePhoto)) {
+		v.Photo = u.Photo
 	}
 	exact := r.allows(p.Get(haven.PrivacyLastSeen))
 	v.Status = s.status(u.LastActiveAt, exact, r.blockedBy, exact && s.Online(u.ID))

@@ -94,21 +94,22 @@ func countReactions(rs []haven.Reaction, viewer int64) []haven.ReactionCount {
 
 // ChatView is a chat as one member (or visitor of a public chat) sees it.
 type ChatView struct {
-	ID              int64    `json:"id"`
-	Kind            string   `json:"kind"`
-	Title           string   `json:"title,omitempty"`
-	About           string   `json:"about,omitempty"`
-	Username        string   `json:"username,omitempty"`
-	MemberCount     int      `json:"member_count"`
-	Seq             int64    `json:"seq"`
-	TopMessageID    int64    `json:"top_message_id"`
-	ReadOutboxMaxID int64    `json:"read_outbox_max_id,omitempty"` // your messages up to this id were read by someone else
-	SlowModeSeconds int      `json:"slow_mode_seconds,omitempty"`
-	HistoryHidden   bool     `json:"history_hidden,omitempty"`
-	TTLSeconds      int      `json:"ttl_seconds,omitempty"`
-	Reactions       []string `json:"reactions"`
-	PinnedMessageID int64    `json:"pinned_message_id,omitempty"`
-	DefaultRights   []string `json:"member_rights,omitempty"`
+	ID              int64        `json:"id"`
+	Kind            string       `json:"kind"`
+	Title           string       `json:"title,omitempty"`
+	About           string       `json:"about,omitempty"`
+	Username        string       `json:"username,omitempty"`
+	MemberCount     int          `json:"member_count"`
+	Seq             int64        `json:"seq"`
+	TopMessageID    int64        `json:"top_message_id"`
+	ReadOutboxMaxID int64        `json:"read_outbox_max_id,omitempty"` // your messages up to this id were read by someone else
+	SlowModeSeconds int          `json:"slow_mode_seconds,omitempty"`
+	HistoryHidden   bool         `json:"history_hidden,omitempty"`
+	TTLSeconds      int          `json:"ttl_seconds,omitempty"`
+	Reactions       []string     `json:"reactions"`
+	PinnedMessageID int64        `json:"pinned_message_id,omitempty"`
+	DefaultRights   []string     `json:"member_rights,omitempty"`
+	Photo           *haven.Photo `json:"photo,omitempty"`
 	// PeerID is the other person of a private chat (yourself in Saved
 	// Messages).
 	PeerID int64 `json:"peer_id,omitempty"`
@@ -167,6 +168,7 @@ func chatView(c *haven.Chat, m *haven.Member, me int64) ChatView {
 		Title:           c.Title,
 		About:           c.About,
 		Username:        c.Username,
+		Photo:           c.Photo,
 		MemberCount:     c.MemberCount,
 		Seq:             c.Seq,
 		TopMessageID:    c.TopMessageID,

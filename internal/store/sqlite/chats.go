@@ -49,7 +49,7 @@ const activeRoles = `('owner', 'admin', 'member')`
 const chatColumns = `c.id, c.kind, c.title, c.about, c.username, c.creator_id, c.created_at, c.seq,
 	c.top_message_id, c.last_event_at, c.member_count, c.max_read_id, c.max_read_by, c.max_read_id2,
 	c.default_rights, c.slow_mode,
-	c.history_hidden, c.ttl_seconds, c.reactions, c.pinned_message_id, c.peer_a, c.peer_b`
+	c.history_hidden, c.ttl_seconds, c.reactions, c.pinned_message_id, c.peer_a, c.peer_b, c.photo`
 
 // chatRow holds the scan targets of chatColumns.
 type chatRow struct {
@@ -59,6 +59,7 @@ type chatRow struct {
 	rights             int64
 	reactions          sql.NullString
 	peerA, peerB       sql.NullInt64
+	photo              sql.NullString
 }
 
 func (r *chatRow) dest() []any {
@@ -66,7 +67,7 @@ func (r *chatRow) dest() []any {
 	return []any{&c.ID, &r.kind, &c.Title, &c.About, &c.Username, &c.CreatorID, &r.created, &c.Seq,
 		&c.TopMessageID, &r.lastEvent, &c.MemberCount, &c.MaxReadID, &c.MaxReadBy, &c.MaxReadID2,
 		&r.rights, &c.SlowModeSeconds,
-		&c.HistoryHidden, &c.TTLSeconds, &r.reactions, &c.PinnedMessageID, &r.peerA, &r.peerB}
+		&c.HistoryHidden, &c.TTLSeconds, &r.reactions, &c.PinnedMessageID, &r.peerA, &r.peerB, &r.photo}
 }
 
 func (r *chatRow) chat() (*haven.Chat, error) {
@@ -75,6 +76,10 @@ func (r *chatRow) chat() (*haven.Chat, error) {
 	c.CreatedAt, c.LastEventAt = fromMillis(r.created), fromMillis(r.lastEvent)
 	c.DefaultRights = haven.Rights(r.rights)
 	c.PeerA, c.PeerB = r.peerA.Int64, r.peerB.Int64
+	var err error
+	if c.Photo, err = photoFromJSON(r.photo); err != nil {
+		return nil, fmt.Errorf("chat %d photo: %w", c.ID, err)
+	}
 	if r.reactions.Valid {
 		c.Reactions = []string{}
 		if err := json.Unmarshal([]byte(r.reactions.String), &c.Reactions); err != nil {

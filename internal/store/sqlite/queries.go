@@ -54,18 +54,22 @@ func noRows(err error) error {
 }
 
 const userColumns = `id, first_name, last_name, username, bio, phone, email, deleted,
-	created_at, last_active_at, account_ttl_days, password_hash, password_hint, recovery_email`
+	created_at, last_active_at, account_ttl_days, password_hash, password_hint, recovery_email, photo`
 
 func scanUser(sc scanner) (*haven.User, error) {
 	var (
 		u               haven.User
 		phone, email    sql.NullString
 		created, active int64
+		photo           sql.NullString
 	)
 	err := sc.Scan(&u.ID, &u.FirstName, &u.LastName, &u.Username, &u.Bio, &phone, &email, &u.Deleted,
-		&created, &active, &u.AccountTTLDays, &u.Password.Hash, &u.Password.Hint, &u.Password.RecoveryEmail)
+		&created, &active, &u.AccountTTLDays, &u.Password.Hash, &u.Password.Hint, &u.Password.RecoveryEmail, &photo)
 	if err != nil {
 		return nil, noRows(err)
+	}
+	if u.Photo, err = photoFromJSON(photo); err != nil {
+		return nil, fmt.Errorf("user %d photo: %w", u.ID, err)
 	}
 	u.Phone, u.Email = phone.String, email.String
 	u.CreatedAt, u.LastActiveAt = fromMillis(created), fromMillis(active)

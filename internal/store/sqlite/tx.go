@@ -341,9 +341,12 @@ func (t *txn) EraseUser(ctx context.Context, userID int64) ([]int64, error) {
 	if _, err := t.exec(ctx, `DELETE FROM privacy WHERE user_id = ?`, userID); err != nil {
 		return fail(err)
 	}
+	if _, err := t.exec(ctx, `DELETE FROM photo_files WHERE user_id = ?`, userID); err != nil {
+		return fail(err)
+	}
 	if _, err := t.exec(ctx, `UPDATE users SET first_name = '', last_name = '', username = '', username_canon = NULL,
 			bio = '', phone = NULL, email = NULL, deleted = 1, last_active_at = ?, account_ttl_days = 0,
-			password_hash = '', password_hint = '', recovery_email = ''
+			password_hash = '', password_hint = '', recovery_email = '', photo = NULL
 		WHERE id = ?`, millis(time.Time{}), userID); err != nil {
 		return fail(err)
 	}

@@ -79,6 +79,8 @@ func Run(t *testing.T, open func(t *testing.T) core.Store) {
 		{"ExpiredUploads", testExpiredUploads},
 		{"Files", testFiles},
 		{"BlobGC", testBlobGC},
+		{"FileGC", testFileGC},
+		{"Photos", testPhotos},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
