@@ -1,0 +1,193 @@
+// Package client is the Go SDK of Haven's native API (see docs/api.md).
+//
+// A [Client] calls API methods over HTTP ([Client.Call] and the typed
+// methods such as [Client.Send]); [Client.Connect] opens a WebSocket
+// ([Conn]) that calls methods and receives pushes; and [Client.Updates]
+// runs a sync engine that turns the pushes into one ordered stream of
+// events per chat, with no gap and no duplicate, across reconnects.
+//
+// Errors the server answers are returned as [*Error] values carrying the
+// server's code; test them with errors.As.
+//
+// This is a first slice of the SDK: it covers signing in, sending and
+// reading messages, dialogs and the sync methods. Typed methods for the
+// rest of the API and an on-disk cache are the next steps.
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Error is an error answered by the server, built from the envelope's
+// error object. Programs should test Code, which is stable.
+type Error struct {
+	// Code is the server's error code, such as "FLOOD_WAIT".
+	Code string `json:"code"`
+	// Message explains the error to a developer; it may change.
+	Message string `json:"message"`
+	// RetryAfter is the number of seconds to wait, with FLOOD_WAIT and
+	// SLOWMODE_WAIT; 0 otherwise.
+	RetryAfter int `json:"retry_after,omitempty"`
+	// Status is the HTTP status of the answer; 0 over the WebSocket.
+	Status int `json:"-"`
+}
+
+// Error implements the error interface.
+func (e *Error) Error() string {
+	if e.RetryAfter > 0 {
+		return fmt.Sprintf("haven: %s: %s (retry after %ds)", e.Code, e.Message, e.RetryAfter)
+	}
+	return fmt.Sprintf("haven: %s: %s", e.Code, e.Message)
+}
+
+// IsCode reports whether err is (or wraps) an [*Error] with the given code.
+func IsCode(err error, code string) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Code == code
+}
+
+// envelope is the server's answer: {"ok":…,"result":…,"error":…}.
+type envelope struct {
+	OK     bool            `json:"ok"`
+	Result json.RawMessage `json:"result"`
+	Error  *Error          `json:"error"`
+}
+
+// Client is a client of one Haven server. It is safe for concurrent use.
+type Client struct {
+	base string
+	hc   *http.Client
+
+	mu    sync.Mutex
+	token string
+
+	// maxFloodWait is the longest FLOOD_WAIT the client sleeps through.
+	maxFloodWait time.Duration
+
+	updMu   sync.Mutex
+	updConn *Conn
+}
+
+// Option configures a [Client] made by [New].
+type Option func(*Client)
+
+// WithToken makes the client act as the session of token (hvn_…).
+func WithToken(token string) Option { return func(c *Client) { c.token = token } }
+
+// WithHTTPClient makes the client send its requests with hc instead of
+// http.DefaultClient.
+func WithHTTPClient(hc *http.Client) Option { return func(c *Client) { c.hc = hc } }
+
+// WithMaxFloodWait sets the longest FLOOD_WAIT that a call sleeps through
+// before retrying once (60 seconds by default); a longer wait is returned
+// as the error.
+func WithMaxFloodWait(d time.Duration) Option { return func(c *Client) { c.maxFloodWait = d } }
+
+// New returns a client of the server at baseURL (such as
+// "https://haven.example.org").
+func New(baseURL string, opts ...Option) *Client {
+	c := &Client{base: strings.TrimRight(baseURL, "/"), hc: http.DefaultClient, maxFloodWait: time.Minute}
+	for _, o := range opts {
+		o(c)
+	}
+	return c
+}
+
+// Token returns the session token the client uses ("" before sign-in).
+func (c *Client) Token() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.token
+}
+
+// SetToken makes later calls act as the session of token. The sign-in
+// methods call it when they end with "authorized".
+func (c *Client) SetToken(token string) {
+	c.mu.Lock()
+	c.token = token
+	c.mu.Unlock()
+}
+
+// Call calls method over HTTP with params (marshalled to JSON; nil for
+// none) and decodes the result into result (which may be nil). An error
+// answer is returned as an [*Error]. A FLOOD_WAIT is honoured: the call
+// sleeps retry_after seconds (or until ctx ends) and is tried once more.
+func (c *Client) Call(ctx context.Context, method string, params, result any) error {
+	var body []byte
+	if params != nil {
+		var err error
+		if body, err = json.Marshal(params); err != nil {
+			return fmt.Errorf("haven: %s: encoding params: %w", method, err)
+		}
+	}
+	err := c.call(ctx, method, body, result)
+	var e *Error
+	if errors.As(err, &e) && e.Code == "FLOOD_WAIT" {
+		wait := time.Duration(e.RetryAfter) * time.Second
+		if wait <= 0 {
+			wait = time.Second
+		}
+		if wait > c.maxFloodWait {
+			return err
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+		err = c.call(ctx, method, body, result)
+	}
+	return err
+}
+
+func (c *Client) call(ctx context.Context, method string, body []byte, result any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+"/api/"+method, bytes.NewReader(body))
+	if err != nil {
+		return fmt.Errorf("haven: %s: %w", method, err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if tok := c.Token(); tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return fmt.Errorf("haven: %s: %w", method, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return fmt.Errorf("haven: %s: reading the answer: %w", method, err)
+	}
+	return decodeEnvelope(method, data, resp.StatusCode, result)
+}
+
+func decodeEnvelope(method string, data []byte, status int, result any) error {
+	var env envelope
+	if err := json.Unmarshal(data, &env); err != nil {
+		return fmt.Errorf("haven: %s: decoding the answer (status %d): %w", method, status, err)
+	}
+	if !env.OK {
+		if env.Error == nil {
+			return &Error{Code: "INTERNAL", Message: "answer without ok nor error", Status: status}
+		}
+		env.Error.Status = status
+		return env.Error
+	}
+	if result != nil && len(env.Result) > 0 {
+		if err := json.Unmarshal(env.Result, result); err != nil {
+			return fmt.Errorf("haven: %s: decoding the result: %w", method, err)
+		}
+	}
+	return nil
+}
