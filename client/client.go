@@ -9,9 +9,11 @@
 // Errors the server answers are returned as [*Error] values carrying the
 // server's code; test them with errors.As.
 //
-// This is a first slice of the SDK: it covers signing in, sending and
-// reading messages, dialogs and the sync methods. Typed methods for the
-// rest of the API and an on-disk cache are the next steps.
+// Every method of docs/api.md has a typed method, named after it (such
+// as [Client.CreateGroup] for chats.createGroup). Files are uploaded
+// with [Client.UploadFile], which sends the parts concurrently and
+// checks the SHA-256, and fetched with [Client.Download]. An on-disk
+// cache is the next step.
 package client
 
 import (

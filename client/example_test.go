@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log"
+	"os"
 
 	"github.com/havenchat/haven/client"
 )
@@ -40,4 +41,33 @@ func Example() {
 			fmt.Printf("%d: %s\n", ev.Chat.Message.SenderID, ev.Chat.Message.Text)
 		}
 	}
+}
+
+// ExampleClient_UploadFile uploads a file and sends it as a document to
+// Saved Messages. It needs a running server, so it has no output to check.
+func ExampleClient_UploadFile() {
+	ctx := context.Background()
+	c := client.New("http://127.0.0.1:8080", client.WithToken("hvn_…"))
+	me, err := c.Me(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	f, err := os.Open("report.pdf")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		log.Fatal(err)
+	}
+	file, err := c.UploadFile(ctx, f, st.Size(), st.Name())
+	if err != nil {
+		log.Fatal(err)
+	}
+	m, err := c.SendMedia(ctx, &client.MediaParams{UserID: me.ID, Kind: "document", FileID: file.ID, Caption: "the report"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(m.Media.Name, m.Media.Size)
 }

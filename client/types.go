@@ -13,20 +13,20 @@ type Status struct {
 // User is a person as the caller may see them. Its fields mirror the
 // JSON fields of the User type of docs/api.md; what privacy hides is empty.
 type User struct {
-	ID            int64           `json:"id"`
-	FirstName     string          `json:"first_name"`
-	LastName      string          `json:"last_name,omitempty"`
-	Username      string          `json:"username,omitempty"`
-	Bio           string          `json:"bio,omitempty"`
-	Phone         string          `json:"phone,omitempty"`
-	Email         string          `json:"email,omitempty"`
-	Deleted       bool            `json:"deleted,omitempty"`
-	Self          bool            `json:"self,omitempty"`
-	Contact       bool            `json:"contact,omitempty"`
-	MutualContact bool            `json:"mutual_contact,omitempty"`
-	Blocked       bool            `json:"blocked,omitempty"`
-	Status        *Status         `json:"status,omitempty"`
-	Photo         json.RawMessage `json:"photo,omitempty"`
+	ID            int64   `json:"id"`
+	FirstName     string  `json:"first_name"`
+	LastName      string  `json:"last_name,omitempty"`
+	Username      string  `json:"username,omitempty"`
+	Bio           string  `json:"bio,omitempty"`
+	Phone         string  `json:"phone,omitempty"`
+	Email         string  `json:"email,omitempty"`
+	Deleted       bool    `json:"deleted,omitempty"`
+	Self          bool    `json:"self,omitempty"`
+	Contact       bool    `json:"contact,omitempty"`
+	MutualContact bool    `json:"mutual_contact,omitempty"`
+	Blocked       bool    `json:"blocked,omitempty"`
+	Status        *Status `json:"status,omitempty"`
+	Photo         *Photo  `json:"photo,omitempty"`
 }
 
 // SentCode is the answer of auth.sendCode: the login token that names
@@ -67,8 +67,7 @@ type Entity struct {
 }
 
 // Message is one message of a chat, keyed by ChatID and ID; its fields
-// mirror the Message type of docs/api.md. Fields this slice does not type
-// (media, forward, service, reactions) are kept as raw JSON.
+// mirror the Message type of docs/api.md.
 type Message struct {
 	ChatID    int64           `json:"chat_id"`
 	ID        int64           `json:"id"`
@@ -82,34 +81,34 @@ type Message struct {
 	Pinned    bool            `json:"pinned,omitempty"`
 	Views     int64           `json:"views,omitempty"`
 	ExpiresAt int64           `json:"expires_at,omitempty"`
-	Forward   json.RawMessage `json:"forward,omitempty"`
-	Service   json.RawMessage `json:"service,omitempty"`
-	Media     json.RawMessage `json:"media,omitempty"`
-	Reactions json.RawMessage `json:"reactions,omitempty"`
+	Forward   *Forward        `json:"forward,omitempty"`
+	Service   *ServiceAction  `json:"service,omitempty"`
+	Media     *Media          `json:"media,omitempty"`
+	Reactions []ReactionCount `json:"reactions,omitempty"`
 }
 
 // Chat is a chat as the caller sees it. Its fields mirror the Chat type
 // of docs/api.md; Seq is the seq of the chat's last event.
 type Chat struct {
-	ID              int64           `json:"id"`
-	Kind            string          `json:"kind"`
-	Title           string          `json:"title,omitempty"`
-	About           string          `json:"about,omitempty"`
-	Username        string          `json:"username,omitempty"`
-	MemberCount     int64           `json:"member_count"`
-	Seq             int64           `json:"seq"`
-	TopMessageID    int64           `json:"top_message_id"`
-	ReadOutboxMaxID int64           `json:"read_outbox_max_id,omitempty"`
-	SlowModeSeconds int             `json:"slow_mode_seconds,omitempty"`
-	HistoryHidden   bool            `json:"history_hidden,omitempty"`
-	TTLSeconds      int             `json:"ttl_seconds,omitempty"`
-	Reactions       []string        `json:"reactions,omitempty"`
-	PinnedMessageID int64           `json:"pinned_message_id,omitempty"`
-	MemberRights    []string        `json:"member_rights,omitempty"`
-	PeerID          int64           `json:"peer_id,omitempty"`
-	Role            string          `json:"role,omitempty"`
-	Rights          []string        `json:"rights,omitempty"`
-	Photo           json.RawMessage `json:"photo,omitempty"`
+	ID              int64    `json:"id"`
+	Kind            string   `json:"kind"`
+	Title           string   `json:"title,omitempty"`
+	About           string   `json:"about,omitempty"`
+	Username        string   `json:"username,omitempty"`
+	MemberCount     int64    `json:"member_count"`
+	Seq             int64    `json:"seq"`
+	TopMessageID    int64    `json:"top_message_id"`
+	ReadOutboxMaxID int64    `json:"read_outbox_max_id,omitempty"`
+	SlowModeSeconds int      `json:"slow_mode_seconds,omitempty"`
+	HistoryHidden   bool     `json:"history_hidden,omitempty"`
+	TTLSeconds      int      `json:"ttl_seconds,omitempty"`
+	Reactions       []string `json:"reactions,omitempty"`
+	PinnedMessageID int64    `json:"pinned_message_id,omitempty"`
+	MemberRights    []string `json:"member_rights,omitempty"`
+	PeerID          int64    `json:"peer_id,omitempty"`
+	Role            string   `json:"role,omitempty"`
+	Rights          []string `json:"rights,omitempty"`
+	Photo           *Photo   `json:"photo,omitempty"`
 }
 
 // Dialog is one chat in the caller's list, with their own state of it

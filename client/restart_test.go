@@ -1,0 +1,221 @@
+package client_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/havenchat/haven/client"
+	"github.com/havenchat/haven/internal/config"
+	"github.com/havenchat/haven/internal/server"
+)
+
+// freeAddr returns a local address that was free a moment ago.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("listen: %v", err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return addr
+}
+
+// runServer starts a server on addr and dataDir and returns a function
+// that shuts it down (at most once). It may run outside the test's
+// goroutine: it reports failures as errors.
+func runServer(t *testing.T, addr, dataDir string, codes *inbox) (func(), error) {
+	args := []string{"--listen", addr, "--data-dir", dataDir, "--code-sender", "webhook=" + codes.srv.URL,
+		"--signin-code-per-ip", "100000", "--signin-code-per-identifier", "1000", "--flood-rate", "1000", "--flood-burst", "1000"}
+	cfg, err := config.LoadServe(args, nil, io.Discard)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	ctx := context.Background()
+	srv, err := server.New(ctx, cfg, server.Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		return nil, fmt.Errorf("server.New: %w", err)
+	}
+	// The port was just freed; retry briefly in case it lingers.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		err = srv.Start(ctx)
+		if err == nil || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err != nil {
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		srv.Shutdown(sctx)
+		return nil, fmt.Errorf("Start: %w", err)
+	}
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if err := srv.Shutdown(ctx); err != nil {
+				t.Errorf("Shutdown: %v", err)
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return stop, nil
+}
+
+// collector gathers the message ids of a stream's message.new events.
+type collector struct {
+	mu  sync.Mutex
+	ids []int64
+}
+
+func (c *collector) run(evs <-chan client.Event, chatID int64) {
+	for ev := range evs {
+		if ev.Chat == nil || ev.Chat.ChatID != chatID || ev.Chat.Kind != "message.new" || ev.Chat.Message == nil {
+			continue
+		}
+		c.mu.Lock()
+		c.ids = append(c.ids, ev.Chat.Message.ID)
+		c.mu.Unlock()
+	}
+}
+
+func (c *collector) snapshot() []int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]int64(nil), c.ids...)
+}
+
+// sendRetrying sends p until the server acknowledges it, retrying with
+// the same params (and so the same random_id) while the server is away.
+func sendRetrying(t *testing.T, ctx context.Context, c *client.Client, p *client.SendParams, failures *int) *client.Message {
+	t.Helper()
+	for {
+		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		m, err := c.Send(cctx, p)
+		cancel()
+		if err == nil {
+			return m
+		}
+		if failures != nil {
+			*failures++
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("Send %q never acknowledged: %v", p.Text, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestServerRestart(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	addr, dataDir := freeAddr(t), t.TempDir()
+	base := "http://" + addr
+	codes := newInbox(t)
+	stop, err := runServer(t, addr, dataDir, codes)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	ann, _ := signUp(t, ctx, base, codes, "ann@example.org", "Ann")
+	bob, bobMe := signUp(t, ctx, base, codes, "bob@example.org", "Bob")
+	first := sendRetrying(t, ctx, ann, &client.SendParams{UserID: bobMe.ID, Text: "hello"}, nil)
+	chatID := first.ChatID
+
+	uctx, ucancel := context.WithCancel(ctx)
+	defer ucancel()
+	var annSeen, bobSeen collector
+	var wg sync.WaitGroup
+	// Updates takes the state before it returns: every later message is on
+	// the streams.
+	annEvs, bobEvs := ann.Updates(uctx), bob.Updates(uctx)
+	wg.Add(2)
+	go func() { defer wg.Done(); annSeen.run(annEvs, chatID) }()
+	go func() { defer wg.Done(); bobSeen.run(bobEvs, chatID) }()
+	defer func() { ucancel(); wg.Wait() }()
+
+	// waitFor waits until both streams hold want (in order, exactly).
+	waitFor := func(want []int64, within time.Duration) {
+		t.Helper()
+		deadline := time.Now().Add(within)
+		for {
+			a, b := annSeen.snapshot(), bobSeen.snapshot()
+			if len(a) >= len(want) && len(b) >= len(want) {
+				for _, got := range [][]int64{a, b} {
+					if fmt.Sprint(got) != fmt.Sprint(want) {
+						t.Fatalf("stream message ids\n got %v\nwant %v", got, want)
+					}
+				}
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("streams did not deliver %d messages within %v: ann %v, bob %v", len(want), within, a, b)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+
+	const n = 40
+	var want []int64
+	failures := 0
+	restarted := make(chan error, 1)
+	for i := 1; i <= n; i++ {
+		if i == 10 {
+			// Both streams are connected and caught up before the restart.
+			waitFor(want, 10*time.Second)
+		}
+		if i == 15 {
+			// Take the server down mid-conversation and bring it back on
+			// the same data dir and port while the messages keep coming.
+			stop()
+			go func() {
+				time.Sleep(300 * time.Millisecond)
+				_, err := runServer(t, addr, dataDir, codes)
+				restarted <- err
+			}()
+		}
+		from, text := ann, fmt.Sprintf("ann %d", i)
+		if i%2 == 0 {
+			from, text = bob, fmt.Sprintf("bob %d", i)
+		}
+		m := sendRetrying(t, ctx, from, &client.SendParams{ChatID: chatID, Text: text}, &failures)
+		if m.ChatID != chatID {
+			t.Fatalf("message %d in chat %d, want %d", i, m.ChatID, chatID)
+		}
+		want = append(want, m.ID)
+	}
+	if failures == 0 {
+		t.Fatal("no send failed while the server was down")
+	}
+	t.Logf("%d send attempts failed while the server was down", failures)
+	select {
+	case err := <-restarted:
+		if err != nil {
+			t.Fatalf("restarting the server: %v", err)
+		}
+	case <-ctx.Done():
+		t.Fatal("the server did not restart")
+	}
+	waitFor(want, 30*time.Second)
+	// Nothing more (no duplicate) arrives.
+	time.Sleep(300 * time.Millisecond)
+	waitFor(want, 0)
+
+	// History agrees after the restart.
+	hist, err := ann.History(ctx, client.HistoryParams{ChatID: chatID, Limit: 100})
+	if err != nil {
+		t.Fatalf("History: %v", err)
+	}
+	if len(hist) != n+1 {
+		t.Fatalf("History has %d messages, want %d", len(hist), n+1)
+	}
+}
