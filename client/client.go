@@ -154,11 +154,17 @@ func (c *Client) Call(ctx context.Context, method string, params, result any) er
 }
 
 func (c *Client) call(ctx context.Context, method string, body []byte, result any) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+"/api/"+method, bytes.NewReader(body))
+	return c.do(ctx, method, http.MethodPost, c.base+"/api/"+method, "application/json", body, result)
+}
+
+// do sends one request with the session token and decodes the envelope
+// of its answer into result; every HTTP call of the client goes through it.
+func (c *Client) do(ctx context.Context, method, verb, url, contentType string, body []byte, result any) error {
+	req, err := http.NewRequestWithContext(ctx, verb, url, bytes.NewReader(body))
 	if err != nil {
 		return fmt.Errorf("haven: %s: %w", method, err)
 	}
-	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Content-Type", contentType)
 	if tok := c.Token(); tok != "" {
 		req.Header.Set("Authorization", "Bearer "+tok)
 	}

@@ -33,26 +33,8 @@ func (c *Client) StartUpload(ctx context.Context, size int64, partSize int, name
 // PutPart sends part number part (from 0) of an upload:
 // PUT /api/files/UPLOAD_ID/PART. Sending a part again replaces it.
 func (c *Client) PutPart(ctx context.Context, uploadID int64, part int, data []byte) error {
-	method := "files.putPart"
 	u := c.base + "/api/files/" + strconv.FormatInt(uploadID, 10) + "/" + strconv.Itoa(part)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPut, u, bytes.NewReader(data))
-	if err != nil {
-		return fmt.Errorf("haven: %s: %w", method, err)
-	}
-	req.Header.Set("Content-Type", "application/octet-stream")
-	if tok := c.Token(); tok != "" {
-		req.Header.Set("Authorization", "Bearer "+tok)
-	}
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		return fmt.Errorf("haven: %s: %w", method, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return fmt.Errorf("haven: %s: reading the answer: %w", method, err)
-	}
-	return decodeEnvelope(method, body, resp.StatusCode, nil)
+	return c.do(ctx, "files.putPart", http.MethodPut, u, "application/octet-stream", data, nil)
 }
 
 // UploadStatus lists the parts the server has of an upload

@@ -214,8 +214,21 @@ func TestAccountContactsInvites(t *testing.T) {
 	if err != nil || len(fw) != 1 || fw[0].Forward == nil || fw[0].Forward.FromChatID != ch.ID || fw[0].Text != post.Text {
 		t.Fatalf("Forward: %+v, %v", fw, err)
 	}
-	found, err := bob.Search(ctx, client.SearchParams{Query: "granite"})
-	if err != nil || len(found) == 0 || found[len(found)-1].ChatID != ch.ID || found[len(found)-1].ID != post.ID {
+	// The search index follows the log just after the ack: poll.
+	var found []client.Message
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		found, err = bob.Search(ctx, client.SearchParams{Query: "granite"})
+		if err != nil || len(found) == 2 || time.Now().After(deadline) {
+			break
+		}
+	}
+	// Both the post and its forwarded copy, newest chat first within the
+	// grouping by chat: the channel post is among them.
+	var sawPost bool
+	for _, m := range found {
+		sawPost = sawPost || (m.ChatID == ch.ID && m.ID == post.ID)
+	}
+	if err != nil || len(found) != 2 || !sawPost {
 		t.Fatalf("Search: %+v, %v", found, err)
 	}
 	pinned := true

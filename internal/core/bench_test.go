@@ -13,7 +13,6 @@ import (
 	"github.com/havenchat/haven"
 	"github.com/havenchat/haven/internal/bus/local"
 	"github.com/havenchat/haven/internal/core"
-	"github.com/havenchat/haven/internal/password"
 	"github.com/havenchat/haven/internal/store/sqlite"
 )
 
@@ -60,7 +59,7 @@ func benchService(b *testing.B, path string) (*core.Service, *sqlite.Store) {
 		Store:     st,
 		Bus:       local.New(),
 		Codes:     &codeBox{last: map[string]string{}},
-		Passwords: password.NewHasher(password.Params{Time: 1, MemoryKiB: 8 * 1024, Threads: 1, SaltLen: 16, KeyLen: 32}, 2),
+		Passwords: fastPasswords(),
 		Secret:    make([]byte, 32),
 	})
 	if err != nil {

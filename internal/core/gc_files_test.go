@@ -12,8 +12,6 @@ import (
 	"github.com/havenchat/haven"
 	"github.com/havenchat/haven/internal/blob/disk"
 	"github.com/havenchat/haven/internal/core"
-	"github.com/havenchat/haven/internal/password"
-	"github.com/havenchat/haven/internal/store/sqlite"
 )
 
 // TestCollectFiles: a file row nothing refers to goes once it is older
@@ -23,11 +21,7 @@ import (
 func TestCollectFiles(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, t.TempDir()+"/core.db", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := openStore(t)
 	dir := t.TempDir()
 	ds, err := disk.New(dir)
 	if err != nil {
@@ -37,7 +31,7 @@ func TestCollectFiles(t *testing.T) {
 	svc, err := core.New(core.Config{
 		Store:     st,
 		Codes:     &codeBox{last: map[string]string{}},
-		Passwords: password.NewHasher(password.Params{Time: 1, MemoryKiB: 8 * 1024, Threads: 1, SaltLen: 16, KeyLen: 32}, 2),
+		Passwords: fastPasswords(),
 		Clock:     clock,
 		Secret:    make([]byte, 32),
 		Blobs:     ds,

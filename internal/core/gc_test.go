@@ -13,8 +13,6 @@ import (
 	"github.com/havenchat/haven"
 	"github.com/havenchat/haven/internal/blob/disk"
 	"github.com/havenchat/haven/internal/core"
-	"github.com/havenchat/haven/internal/password"
-	"github.com/havenchat/haven/internal/store/sqlite"
 )
 
 // rePutBlobs is a disk store that, once, Puts some bytes again right after
@@ -44,11 +42,7 @@ func (b *rePutBlobs) List(ctx context.Context, after string, limit int) ([]core.
 func TestCollectBlobs(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, t.TempDir()+"/core.db", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := openStore(t)
 	dir := t.TempDir()
 	ds, err := disk.New(dir)
 	if err != nil {
@@ -60,7 +54,7 @@ func TestCollectBlobs(t *testing.T) {
 		svc, err := core.New(core.Config{
 			Store:     st,
 			Codes:     &codeBox{last: map[string]string{}},
-			Passwords: password.NewHasher(password.Params{Time: 1, MemoryKiB: 8 * 1024, Threads: 1, SaltLen: 16, KeyLen: 32}, 2),
+			Passwords: fastPasswords(),
 			Clock:     clock,
 			Secret:    make([]byte, 32),
 			Blobs:     blobs,

@@ -10,7 +10,6 @@ import (
 	"github.com/havenchat/haven"
 	"github.com/havenchat/haven/internal/bus/local"
 	"github.com/havenchat/haven/internal/core"
-	"github.com/havenchat/haven/internal/password"
 	"github.com/havenchat/haven/internal/store/sqlite"
 )
 
@@ -63,7 +62,7 @@ func newCluster(t *testing.T, n int) *cluster {
 			Store:     st,
 			Bus:       c.bus,
 			Codes:     c.codes,
-			Passwords: password.NewHasher(password.Params{Time: 1, MemoryKiB: 8 * 1024, Threads: 1, SaltLen: 16, KeyLen: 32}, 2),
+			Passwords: fastPasswords(),
 			Clock:     c.clock,
 			Secret:    make([]byte, 32),
 		})

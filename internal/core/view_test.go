@@ -13,6 +13,23 @@ import (
 
 type fixedClock struct{ t time.Time }
 
+// fastPasswords hashes with cheap argon2id parameters: tests need the
+// real hasher, not its cost.
+func fastPasswords() core.PasswordHasher {
+	return password.NewHasher(password.Params{Time: 1, MemoryKiB: 8 * 1024, Threads: 1, SaltLen: 16, KeyLen: 32}, 2)
+}
+
+// openStore opens a fresh SQLite store for one test.
+func openStore(t *testing.T) *sqlite.Store {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), t.TempDir()+"/core.db", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
 func (c *fixedClock) Now() time.Time { return c.t }
 
 // codeBox keeps the codes a service sends, as an operator's gateway would.
@@ -33,16 +50,13 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	st, err := sqlite.Open(context.Background(), t.TempDir()+"/core.db", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := openStore(t)
+	var err error
 	f := &fixture{store: st, clock: &fixedClock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}, codes: &codeBox{last: map[string]string{}}, tokens: map[int64]string{}}
 	f.svc, err = core.New(core.Config{
 		Store:     st,
 		Codes:     f.codes,
-		Passwords: password.NewHasher(password.Params{Time: 1, MemoryKiB: 8 * 1024, Threads: 1, SaltLen: 16, KeyLen: 32}, 2),
+		Passwords: fastPasswords(),
 		Clock:     f.clock,
 		Secret:    make([]byte, 32),
 	})
