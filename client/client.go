@@ -12,8 +12,14 @@
 // Every method of docs/api.md has a typed method, named after it (such
 // as [Client.CreateGroup] for chats.createGroup). Files are uploaded
 // with [Client.UploadFile], which sends the parts concurrently and
-// checks the SHA-256, and fetched with [Client.Download]. An on-disk
-// cache is the next step.
+// checks the SHA-256, and fetched with [Client.Download].
+//
+// [Client.UpdatesWithStore] keeps the engine's state in a [Store], so
+// that a restarted program resumes where it stopped and asks only for
+// the difference. The package client/cache is such a store on disk
+// (SQLite), which also keeps the dialogs and recent messages; it is a
+// package of its own so that programs without a cache do not link
+// SQLite.
 package client
 
 import (

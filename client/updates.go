@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"maps"
 	"math/rand/v2"
 	"time"
 )
@@ -25,6 +27,9 @@ type Event struct {
 	// Push is a push outside the logs (chat.typing, user.status,
 	// session.ended, or a kind this version does not know).
 	Push *Push
+	// Err is set, alone, on the last event of a stream of
+	// [Client.UpdatesWithStore] that ends because its [Store] failed.
+	Err error
 }
 
 // Reconnect closes the WebSocket that [Client.Updates] currently uses, as
@@ -56,20 +61,63 @@ func (c *Client) Reconnect() {
 // answers that the stored state is unknown to it (restored from a
 // backup), the engine starts over from the server's current state.
 //
-// Not yet done: keeping the state across restarts (an on-disk cache),
-// and skipping the replay of a newly joined chat's whole log (it is
-// caught up from its first event, which is right for private chats and
-// small groups but slow for a large channel).
+// Updates keeps its state in memory only; [Client.UpdatesWithStore]
+// keeps it across restarts.
+//
+// Not yet done: skipping the replay of a newly joined chat's whole log
+// (it is caught up from its first event, which is right for private
+// chats and small groups but slow for a large channel).
 //
 // The caller must read the channel: the engine waits for it.
 func (c *Client) Updates(ctx context.Context) <-chan Event {
+	return c.updates(ctx, nil)
+}
+
+// UpdatesWithStore is [Client.Updates] with its state kept in s, so that
+// a restarted program resumes where it stopped. When s holds a state,
+// it starts from it without calling sync.getState nor dialogs.list: it
+// asks only for the difference (sync.getDifference), and the stream
+// holds the events after the stored state, those that happened while
+// the program was away first. When s holds none ([ErrNoState]), or the
+// server does not know the stored state, it starts over as Updates does
+// and saves the new state with [Change.Reset].
+//
+// Each step is saved in s after its event is handed out: an event the
+// program received just before it stopped may come again at the next
+// start, and nothing is missed. When s fails, the stream ends with an
+// event whose Err is set. Wait for the channel to close before closing
+// s.
+func (c *Client) UpdatesWithStore(ctx context.Context, s Store) <-chan Event {
+	return c.updates(ctx, s)
+}
+
+func (c *Client) updates(ctx context.Context, s Store) <-chan Event {
 	out := make(chan Event, 64)
-	e := &engine{c: c, out: out, seqs: make(map[int64]int64)}
-	// Take the state now, so that every event after Updates returns is
-	// delivered; on failure, the engine tries again once connected.
-	ictx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	_ = e.init(ictx)
-	cancel()
+	e := &engine{c: c, out: out, seqs: make(map[int64]int64), store: s}
+	if s != nil {
+		st, err := s.LoadState(ctx)
+		switch {
+		case err == nil:
+			e.pts, e.gid = st.Pts, st.Gid
+			for id, seq := range st.Seqs {
+				e.seqs[id] = seq
+			}
+			e.inited = true
+		case !errors.Is(err, ErrNoState):
+			go func() {
+				defer close(out)
+				e.emit(ctx, Event{Err: fmt.Errorf("haven: loading the sync state: %w", err)})
+			}()
+			return out
+		}
+	}
+	if !e.inited {
+		// Take the state now, so that every event after Updates returns is
+		// delivered; on failure, the engine tries again once connected.
+		ictx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		_ = e.init(ictx)
+		cancel()
+	}
 	go e.run(ctx)
 	return out
 }
@@ -77,6 +125,7 @@ func (c *Client) Updates(ctx context.Context) <-chan Event {
 type engine struct {
 	c      *Client
 	out    chan<- Event
+	store  Store // nil: the state lives in memory only
 	seqs   map[int64]int64
 	pts    int64
 	gid    int64
@@ -84,6 +133,12 @@ type engine struct {
 }
 
 var errStop = errors.New("stop")
+
+// storeError is a failure of the engine's Store, which ends the stream.
+type storeError struct{ err error }
+
+func (e *storeError) Error() string { return "haven: saving the sync state: " + e.err.Error() }
+func (e *storeError) Unwrap() error { return e.err }
 
 func (e *engine) run(ctx context.Context) {
 	defer close(e.out)
@@ -102,6 +157,11 @@ func (e *engine) run(ctx context.Context) {
 			if err == nil {
 				backoff = 100 * time.Millisecond
 			}
+		}
+		var serr *storeError
+		if errors.As(err, &serr) {
+			e.emit(ctx, Event{Err: serr})
+			return
 		}
 		if errors.Is(err, errStop) || IsCode(err, "AUTH_TOKEN_INVALID") || IsCode(err, "AUTH_REQUIRED") {
 			return
@@ -145,6 +205,7 @@ func (e *engine) serve(ctx context.Context, cn *Conn) error {
 	}
 }
 
+// init starts over from the server's current state.
 func (e *engine) init(ctx context.Context) error {
 	st, err := e.c.GetState(ctx)
 	if err != nil {
@@ -154,10 +215,13 @@ func (e *engine) init(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	e.pts, e.gid = st.Pts, st.Gid
-	clear(e.seqs)
+	seqs := make(map[int64]int64, len(ds))
 	for _, d := range ds {
-		e.seqs[d.Chat.ID] = d.Chat.Seq
+		seqs[d.Chat.ID] = d.Chat.Seq
+	}
+	e.pts, e.gid, e.seqs = st.Pts, st.Gid, seqs
+	if err := e.save(ctx, &Change{Dialogs: ds, State: SyncState{Seqs: maps.Clone(seqs)}, Reset: true}); err != nil {
+		return err
 	}
 	e.inited = true
 	return nil
@@ -170,6 +234,33 @@ func (e *engine) emit(ctx context.Context, ev Event) error {
 	case <-ctx.Done():
 		return errStop
 	}
+}
+
+// deliver hands ev out, then saves it with the engine's state, in which
+// the seq of chatID (when not 0) has moved.
+func (e *engine) deliver(ctx context.Context, ev Event, chatID int64) error {
+	if err := e.emit(ctx, ev); err != nil {
+		return err
+	}
+	ch := &Change{Event: ev}
+	if chatID != 0 {
+		ch.State.Seqs = map[int64]int64{chatID: e.seqs[chatID]}
+	}
+	return e.save(ctx, ch)
+}
+
+// save completes ch with the engine's pts and gid and saves it in the
+// store, if any. An event handed out is saved even when ctx has just
+// ended: the program received it.
+func (e *engine) save(ctx context.Context, ch *Change) error {
+	if e.store == nil {
+		return nil
+	}
+	ch.State.Pts, ch.State.Gid = e.pts, e.gid
+	if err := e.store.Save(context.WithoutCancel(ctx), ch); err != nil {
+		return &storeError{err}
+	}
+	return nil
 }
 
 func (e *engine) apply(ctx context.Context, p Push) error {
@@ -187,7 +278,7 @@ func (e *engine) apply(ctx context.Context, p Push) error {
 			return e.catchUpChat(ctx, ev.ChatID)
 		}
 		e.seqs[ev.ChatID] = ev.Seq
-		return e.emit(ctx, Event{Chat: &ev})
+		return e.deliver(ctx, Event{Chat: &ev}, ev.ChatID)
 	case "user.event":
 		var ev UserEvent
 		if err := json.Unmarshal(p.Data, &ev); err != nil {
@@ -200,7 +291,7 @@ func (e *engine) apply(ctx context.Context, p Push) error {
 			return e.catchUp(ctx)
 		}
 		e.pts = ev.Pts
-		return e.emit(ctx, Event{User: &ev})
+		return e.deliver(ctx, Event{User: &ev}, 0)
 	default:
 		pp := p
 		return e.emit(ctx, Event{Push: &pp})
@@ -217,7 +308,7 @@ func (e *engine) catchUpChat(ctx context.Context, chatID int64) error {
 		}
 		if d.TooLong {
 			e.seqs[chatID] = d.Seq
-			return e.emit(ctx, Event{ReloadChatID: chatID})
+			return e.deliver(ctx, Event{ReloadChatID: chatID}, chatID)
 		}
 		for i := range d.Events {
 			ev := d.Events[i]
@@ -225,12 +316,15 @@ func (e *engine) catchUpChat(ctx context.Context, chatID int64) error {
 				continue
 			}
 			e.seqs[chatID] = ev.Seq
-			if err := e.emit(ctx, Event{Chat: &ev}); err != nil {
+			if err := e.deliver(ctx, Event{Chat: &ev}, chatID); err != nil {
 				return err
 			}
 		}
 		if d.Seq > e.seqs[chatID] {
 			e.seqs[chatID] = d.Seq
+			if err := e.save(ctx, &Change{State: SyncState{Seqs: map[int64]int64{chatID: d.Seq}}}); err != nil {
+				return err
+			}
 		}
 		if !d.More || d.Seq <= last {
 			return nil
@@ -256,7 +350,7 @@ func (e *engine) catchUp(ctx context.Context) error {
 				continue
 			}
 			e.pts = ev.Pts
-			if err := e.emit(ctx, Event{User: &ev}); err != nil {
+			if err := e.deliver(ctx, Event{User: &ev}, 0); err != nil {
 				return err
 			}
 		}
@@ -271,6 +365,9 @@ func (e *engine) catchUp(ctx context.Context) error {
 			e.pts = d.State.Pts
 		}
 		e.gid = d.State.Gid
+		if err := e.save(ctx, &Change{Dialogs: d.Dialogs}); err != nil {
+			return err
+		}
 		if !d.More {
 			return nil
 		}

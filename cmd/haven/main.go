@@ -12,35 +12,64 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"slices"
+	"strings"
 	"syscall"
 
+	// Named so: the tests of this package have a variable called client.
+	havenclient "github.com/havenchat/haven/client"
+	"github.com/havenchat/haven/internal/cli"
 	"github.com/havenchat/haven/internal/config"
 	"github.com/havenchat/haven/internal/server"
+	"github.com/havenchat/haven/internal/tui"
 )
 
 const usage = `Haven: a self-hosted, privacy-first messenger.
 
 Usage:
   haven serve [flags]   run the server (haven serve --help lists the flags)
+  haven login           sign in to a server (or make an account) and keep the session
+  haven logout          end the session and forget it
+  haven chat            open the full-screen app
+  haven chats           list your chats
+  haven send CHAT TEXT  send a message (CHAT: @username, user:ID, chat:ID or me)
+  haven history CHAT    print a chat's latest messages
   haven version         print the version
   haven help            show this help
+
+"haven COMMAND --help" tells more about each command. The session is kept
+in $HAVEN_CONFIG_DIR, or else in "haven" in your config directory.
 `
 
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Environ(), os.Stdout, os.Stderr))
+	os.Exit(run(os.Args[1:], os.Environ(), os.Stdin, os.Stdout, os.Stderr))
 }
 
-func run(args, environ []string, stdout, stderr io.Writer) int {
+// terminalCommands are the commands of people and scripts (internal/cli).
+var terminalCommands = map[string]func(context.Context, []string, cli.Env) int{
+	"login":   cli.Login,
+	"logout":  cli.Logout,
+	"send":    cli.Send,
+	"history": cli.History,
+	"chats":   cli.Chats,
+	"chat": func(ctx context.Context, args []string, env cli.Env) int {
+		return cli.Chat(ctx, args, env, func(ctx context.Context, c *havenclient.Client, cacheDir string) error {
+			return tui.Run(ctx, c, tui.Options{In: os.Stdin, Out: os.Stdout, CacheDir: cacheDir})
+		})
+	},
+}
+
+func run(args, environ []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return 2
 	}
 	switch args[0] {
 	case "serve":
-		return serve(args[1:], environ, stdout, stderr)
+		return serve(args[1:], withoutClientEnv(environ), stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "haven", version)
 		return 0
@@ -48,8 +77,42 @@ func run(args, environ []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, usage)
 		return 0
 	}
+	if cmd, ok := terminalCommands[args[0]]; ok {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		return cmd(ctx, args[1:], cli.Env{Stdin: stdin, Stdout: stdout, Stderr: stderr, Getenv: getenv(environ)})
+	}
 	fmt.Fprintf(stderr, "haven: unknown command %q\n\n%s", args[0], usage)
 	return 2
+}
+
+// getenv looks a variable up in environ ("KEY=value" entries; the last
+// one wins, as with os.Getenv).
+func getenv(environ []string) func(string) string {
+	return func(key string) string {
+		v := ""
+		for _, kv := range environ {
+			if k, val, ok := strings.Cut(kv, "="); ok && k == key {
+				v = val
+			}
+		}
+		return v
+	}
+}
+
+// withoutClientEnv drops the variables of the terminal commands
+// (HAVEN_SERVER, HAVEN_CONFIG_DIR) from environ: "haven serve" rejects
+// HAVEN_* variables it does not know, and a person who set them for
+// haven login may run a server from the same shell.
+func withoutClientEnv(environ []string) []string {
+	var out []string
+	for _, kv := range environ {
+		k, _, _ := strings.Cut(kv, "=")
+		if !slices.Contains(cli.EnvNames(), k) {
+			out = append(out, kv)
+		}
+	}
+	return out
 }
 
 func serve(args, environ []string, stdout, stderr io.Writer) int {

@@ -1,0 +1,264 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/havenchat/haven/client"
+)
+
+const loginHelp = `Usage: haven login [--server URL]
+
+Signs in to a Haven server, or creates an account, and stores the
+session for the other commands.
+
+It asks, on the terminal or from standard input (one answer a line):
+  - your phone number (international form, +447400123456) or email;
+  - the 5-digit code the server sent there (asked again if wrong);
+  - your first and last name, if there is no account yet;
+  - your password, if the account has two-step verification (not shown
+    as you type it on a terminal).
+
+The session is stored in session.json (mode 0600) in $HAVEN_CONFIG_DIR,
+or else in "haven" in your config directory (~/.config/haven on Linux).
+The token in it is a password to your account: keep the file to
+yourself. Use a different HAVEN_CONFIG_DIR for each account to use
+several.
+
+Flags:
+  --server URL   the server (default $HAVEN_SERVER, else ` + DefaultServer + `)
+`
+
+// maxDeviceName is the longest device name auth.sendCode takes.
+const maxDeviceName = 64
+
+// Login is "haven login": it signs a person in interactively and stores
+// the session.
+func Login(ctx context.Context, args []string, env Env) int {
+	c := newCommand("login", loginHelp, env)
+	server := c.fs.String("server", "", "")
+	pos, code, done := c.parse(args)
+	if done {
+		return code
+	}
+	if len(pos) > 0 {
+		return c.usage(fmt.Errorf("unexpected argument %q: the answers are asked for, not given on the command line", pos[0]))
+	}
+	raw := *server
+	if raw == "" {
+		raw = env.Getenv(EnvServer)
+	}
+	if raw == "" {
+		raw = DefaultServer
+	}
+	base, err := checkServerURL(raw)
+	if err != nil {
+		return c.usage(err)
+	}
+	dir, err := ConfigDir(env.Getenv)
+	if err != nil {
+		return c.fail(err)
+	}
+	if s, err := LoadSession(dir); err == nil {
+		return c.fail(fmt.Errorf("already signed in as %s on %s: run haven logout first (or set %s to another directory for a second account)", s.Name, s.Server, EnvConfigDir))
+	}
+	l := &login{cmd: c, in: newLineReader(env.Stdin), cl: newClient(base, "")}
+	auth, err := l.run(ctx)
+	if err != nil {
+		return c.fail(err)
+	}
+	s := &Session{Server: base, Token: auth.Token, UserID: auth.User.ID, Name: fullName(auth.User)}
+	if err := SaveSession(dir, s); err != nil {
+		return c.fail(err)
+	}
+	fmt.Fprintf(env.Stdout, "Signed in as %s (user:%d) on %s.\nThe session is in %s.\n", s.Name, s.UserID, base, SessionPath(dir))
+	return 0
+}
+
+// login is one interactive sign-in.
+type login struct {
+	cmd *command
+	in  *lineReader
+	cl  *client.Client
+}
+
+// ask prints prompt on stderr (so that stdout keeps only the result)
+// and reads a non-empty answer, asking again after an empty one.
+func (l *login) ask(ctx context.Context, prompt string, secret, optional bool) (string, error) {
+	for {
+		fmt.Fprint(l.cmd.env.Stderr, prompt)
+		var s string
+		var err error
+		if secret {
+			s, err = l.in.secret(ctx, l.cmd.env.Stderr)
+		} else {
+			s, err = l.in.line(ctx)
+		}
+		if err != nil {
+			return "", err
+		}
+		if !secret {
+			s = strings.TrimSpace(s)
+		}
+		if s != "" || optional {
+			return s, nil
+		}
+	}
+}
+
+func (l *login) note(format string, a ...any) {
+	fmt.Fprintf(l.cmd.env.Stderr, format+"\n", a...)
+}
+
+func (l *login) run(ctx context.Context) (*client.Authorization, error) {
+	sent, who, err := l.sendCode(ctx)
+	if err != nil {
+		return nil, err
+	}
+	how := "by SMS"
+	if sent.Kind == "email" {
+		how = "by email"
+	}
+	l.note("A %d-digit code was sent %s to %s.", sent.CodeLength, how, who)
+	auth, err := l.signIn(ctx, sent.LoginToken)
+	if err != nil {
+		return nil, err
+	}
+	switch auth.Status {
+	case client.StatusSignUpRequired:
+		auth, err = l.signUp(ctx, sent.LoginToken, who)
+	case client.StatusPasswordRequired:
+		auth, err = l.checkPassword(ctx, sent.LoginToken, auth.PasswordHint)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if auth.Status != client.StatusAuthorized || auth.Token == "" || auth.User == nil {
+		return nil, fmt.Errorf("the server answered %q instead of signing in", auth.Status)
+	}
+	return auth, nil
+}
+
+// sendCode asks for the phone number or email until the server takes it.
+func (l *login) sendCode(ctx context.Context) (*client.SentCode, string, error) {
+	device := deviceName()
+	for {
+		who, err := l.ask(ctx, "Phone number or email: ", false, false)
+		if err != nil {
+			return nil, "", err
+		}
+		sent, err := l.cl.SendCode(ctx, who, device)
+		if client.IsCode(err, "PHONE_INVALID") || client.IsCode(err, "EMAIL_INVALID") {
+			l.note("%s: write a phone number in international form (+447400123456) or an email address.", describe(err))
+			continue
+		}
+		if err != nil {
+			return nil, "", err
+		}
+		return sent, who, nil
+	}
+}
+
+// signIn asks for the code until it is right or the attempt ends.
+func (l *login) signIn(ctx context.Context, loginToken string) (*client.Authorization, error) {
+	for {
+		code, err := l.ask(ctx, "Code: ", false, false)
+		if err != nil {
+			return nil, err
+		}
+		auth, err := l.cl.SignIn(ctx, loginToken, code)
+		if client.IsCode(err, "CODE_INVALID") {
+			l.note("Wrong code: %s", describe(err))
+			continue
+		}
+		if err != nil {
+			return nil, restart(err)
+		}
+		return auth, nil
+	}
+}
+
+// signUp asks a new person's name and makes the account.
+func (l *login) signUp(ctx context.Context, loginToken, who string) (*client.Authorization, error) {
+	l.note("There is no account for %s yet: making one.", who)
+	for {
+		first, err := l.ask(ctx, "First name: ", false, false)
+		if err != nil {
+			return nil, err
+		}
+		last, err := l.ask(ctx, "Last name (optional): ", false, true)
+		if err != nil {
+			return nil, err
+		}
+		auth, err := l.cl.SignUp(ctx, loginToken, first, last)
+		if client.IsCode(err, "FIRST_NAME_INVALID") || client.IsCode(err, "LAST_NAME_INVALID") {
+			l.note("%s", describe(err))
+			continue
+		}
+		if err != nil {
+			return nil, restart(err)
+		}
+		return auth, nil
+	}
+}
+
+// checkPassword asks for the cloud password until it is right or the
+// attempt ends.
+func (l *login) checkPassword(ctx context.Context, loginToken, hint string) (*client.Authorization, error) {
+	l.note("This account has two-step verification.")
+	if hint != "" {
+		l.note("Password hint: %s", hint)
+	}
+	for {
+		pw, err := l.ask(ctx, "Password: ", true, false)
+		if err != nil {
+			return nil, err
+		}
+		auth, err := l.cl.CheckPassword(ctx, loginToken, pw)
+		if client.IsCode(err, "PASSWORD_INVALID") {
+			l.note("Wrong password: %s", describe(err))
+			continue
+		}
+		if err != nil {
+			return nil, restart(err)
+		}
+		return auth, nil
+	}
+}
+
+// restart words the errors that end a sign-in attempt.
+func restart(err error) error {
+	for _, code := range []string{"CODE_ATTEMPTS_EXCEEDED", "CODE_EXPIRED", "LOGIN_TOKEN_INVALID", "LOGIN_STEP_INVALID"} {
+		if client.IsCode(err, code) {
+			return fmt.Errorf("%s: run haven login again", describe(err))
+		}
+	}
+	return err
+}
+
+// deviceName names this sign-in in the person's list of sessions.
+func deviceName() string {
+	name := "haven terminal"
+	if h, err := os.Hostname(); err == nil && h != "" {
+		name += " on " + h
+	}
+	for len(name) > 0 && utf8.RuneCountInString(name) > maxDeviceName {
+		_, size := utf8.DecodeLastRuneInString(name)
+		name = name[:len(name)-size]
+	}
+	return name
+}
+
+// fullName is a person's first and last name.
+func fullName(u *client.User) string {
+	if u == nil {
+		return ""
+	}
+	if u.Deleted && u.FirstName == "" {
+		return "Deleted Account"
+	}
+	return strings.TrimSpace(u.FirstName + " " + u.LastName)
+}

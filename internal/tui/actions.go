@@ -1,0 +1,460 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/havenchat/haven/client"
+)
+
+// pageSize is how many messages one history call brings.
+const pageSize = 50
+
+// callTimeout bounds every call the app makes (uploads excepted).
+const callTimeout = 30 * time.Second
+
+// call runs fn as a command with a bounded context; a failure becomes an
+// errMsg.
+func (m *model) call(fn func(ctx context.Context) (tea.Msg, error)) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(m.ctx, callTimeout)
+		defer cancel()
+		msg, err := fn(ctx)
+		if err != nil {
+			if m.ctx.Err() != nil {
+				return nil
+			}
+			return errMsg{err}
+		}
+		return msg
+	}
+}
+
+func (m *model) loadDialogs() tea.Cmd {
+	return m.call(func(ctx context.Context) (tea.Msg, error) {
+		ds, err := m.c.Dialogs(ctx)
+		return dialogsMsg(ds), err
+	})
+}
+
+// wantUsers fetches the people of ids the app does not know yet.
+func (m *model) wantUsers(ids []int64) tea.Cmd {
+	var need []int64
+	for _, id := range ids {
+		if id == 0 || m.users[id] != nil || m.asked[id] {
+			continue
+		}
+		m.asked[id] = true
+		need = append(need, id)
+	}
+	if len(need) == 0 {
+		return nil
+	}
+	return m.call(func(ctx context.Context) (tea.Msg, error) {
+		us, err := m.c.Users(ctx, need)
+		return usersMsg(us), err
+	})
+}
+
+func (m *model) refreshChat(chatID int64) tea.Cmd {
+	return m.call(func(ctx context.Context) (tea.Msg, error) {
+		ch, err := m.c.Chat(ctx, chatID)
+		if err != nil {
+			return nil, err
+		}
+		return chatMsg(*ch), nil
+	})
+}
+
+func (m *model) refetch(chatID, id int64) tea.Cmd {
+	return m.call(func(ctx context.Context) (tea.Msg, error) {
+		ms, err := m.c.Messages(ctx, chatID, []int64{id})
+		if err != nil || len(ms) == 0 {
+			return nil, err
+		}
+		return sentMsg{chatID, ms[0]}, nil
+	})
+}
+
+// loadHistory brings a page of history: the newest (before 0), one
+// before a message, or one around it.
+func (m *model) loadHistory(chatID, before, around int64) tea.Cmd {
+	return m.call(func(ctx context.Context) (tea.Msg, error) {
+		p := client.HistoryParams{ChatID: chatID, BeforeID: before, AroundID: around, Limit: pageSize}
+		ms, err := m.c.History(ctx, p)
+		return historyMsg{chatID: chatID, msgs: ms, older: before != 0, around: around}, err
+	})
+}
+
+// markRead moves the read position to id (0: the newest message).
+func (m *model) markRead(chatID, id int64) tea.Cmd {
+	if d := m.dialog(chatID); d != nil {
+		d.UnreadCount = 0
+		if id > d.ReadInboxMaxID {
+			d.ReadInboxMaxID = id
+		}
+	}
+	return m.call(func(ctx context.Context) (tea.Msg, error) {
+		return nil, m.c.Read(ctx, chatID, id)
+	})
+}
+
+// openChat shows a chat; at, when set, is a message to show and pick.
+func (m *model) openChat(chatID, at int64) tea.Cmd {
+	for i, d := range m.dialogs {
+		if d.Chat.ID == chatID {
+			m.sel = i
+		}
+	}
+	m.clampList()
+	if m.chat == nil || m.chat.id != chatID {
+		m.chat = &chatView{id: chatID, loading: true}
+		m.compose.Reset()
+	}
+	m.chat.focusID = at
+	m.setFocus(focusCompose)
+	cmds := []tea.Cmd{m.loadHistory(chatID, 0, at), m.markRead(chatID, 0)}
+	if d := m.dialog(chatID); d != nil && d.Chat.Kind == "private" {
+		cmds = append(cmds, m.wantUsers([]int64{d.Chat.PeerID}))
+	}
+	m.layout()
+	return tea.Batch(cmds...)
+}
+
+func (m *model) closeChat() {
+	m.chat = nil
+	m.compose.Reset()
+	m.setFocus(focusList)
+	m.layout()
+}
+
+func (m *model) gotHistory(h historyMsg) tea.Cmd {
+	cv := m.chat
+	if cv == nil || cv.id != h.chatID {
+		return nil
+	}
+	cv.loading = false
+	if h.around != 0 {
+		cv.msgs = nil
+	}
+	if h.older && len(h.msgs) == 0 {
+		cv.complete = true
+	}
+	if !h.older && h.around == 0 && len(h.msgs) < pageSize {
+		cv.complete = true
+	}
+	var ids []int64
+	for _, msg := range h.msgs {
+		m.gotMessage(h.chatID, msg)
+		ids = append(ids, msg.SenderID)
+		if msg.Service != nil {
+			ids = append(ids, msg.Service.UserIDs...)
+		}
+		if msg.Forward != nil {
+			ids = append(ids, msg.Forward.FromUserID)
+		}
+	}
+	if cv.focusID != 0 {
+		for i := range cv.msgs {
+			if cv.msgs[i].ID == cv.focusID {
+				cv.cursor = i
+				m.setFocus(focusHistory)
+				m.keepCursorVisible()
+			}
+		}
+		cv.focusID = 0
+	}
+	return m.wantUsers(ids)
+}
+
+// loadOlder asks for the page before the oldest message shown.
+func (m *model) loadOlder() tea.Cmd {
+	cv := m.chat
+	if cv == nil || cv.complete || cv.loading || len(cv.msgs) == 0 {
+		return nil
+	}
+	cv.loading = true
+	return m.loadHistory(cv.id, cv.msgs[0].ID, 0)
+}
+
+// sendCompose sends (or saves the edit of) what is in the compose box.
+func (m *model) sendCompose() tea.Cmd {
+	cv := m.chat
+	text := strings.TrimRight(m.compose.Value(), "\n ")
+	if cv == nil || strings.TrimSpace(text) == "" {
+		return nil
+	}
+	chatID := cv.id
+	if cv.editing != 0 {
+		id := cv.editing
+		cv.editing = 0
+		m.compose.Reset()
+		return m.call(func(ctx context.Context) (tea.Msg, error) {
+			msg, err := m.c.Edit(ctx, chatID, id, text, nil)
+			if err != nil {
+				return nil, err
+			}
+			return sentMsg{chatID, *msg}, nil
+		})
+	}
+	// A failed send of the same text is retried with the same random_id,
+	// so a send the server did take is not posted twice.
+	p := cv.failed
+	if p == nil || p.Text != text || p.ReplyToID != cv.replyTo {
+		p = &client.SendParams{ChatID: chatID, Text: text, ReplyToID: cv.replyTo}
+	}
+	cv.failed = nil
+	cv.replyTo = 0
+	cv.scroll = 0
+	m.compose.Reset()
+	m.lastTyping = time.Time{}
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(m.ctx, callTimeout)
+		defer cancel()
+		msg, err := m.c.Send(ctx, p)
+		if err != nil {
+			return sendFailedMsg{p, err}
+		}
+		return sentMsg{chatID, *msg}
+	}
+}
+
+// sendFailedMsg gives a failed send back to the compose box.
+type sendFailedMsg struct {
+	p   *client.SendParams
+	err error
+}
+
+func (m *model) sendFailed(f sendFailedMsg) {
+	m.fail(f.err)
+	if m.chat == nil || m.chat.id != f.p.ChatID {
+		return
+	}
+	m.chat.failed = f.p
+	m.chat.replyTo = f.p.ReplyToID
+	if m.compose.Value() == "" {
+		m.compose.SetValue(f.p.Text)
+	}
+}
+
+// typed tells the chat we are typing, at most every 5 seconds.
+func (m *model) typed() tea.Cmd {
+	if m.chat == nil || m.compose.Value() == "" || m.now().Sub(m.lastTyping) < 5*time.Second {
+		return nil
+	}
+	m.lastTyping = m.now()
+	chatID := m.chat.id
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(m.ctx, callTimeout)
+		defer cancel()
+		_ = m.c.SetTyping(ctx, chatID, false)
+		return nil
+	}
+}
+
+func (m *model) deleteMessage(id int64, forEveryone bool) tea.Cmd {
+	chatID := m.chat.id
+	if !forEveryone {
+		m.removeMessages(chatID, []int64{id})
+	}
+	return m.call(func(ctx context.Context) (tea.Msg, error) {
+		_, err := m.c.Delete(ctx, chatID, []int64{id}, forEveryone)
+		return noticeMsg("Deleted"), err
+	})
+}
+
+// forward forwards a message to a chat, or to a person (toUser).
+func (m *model) forward(fromChat, id, toChat, toUser int64) tea.Cmd {
+	return m.call(func(ctx context.Context) (tea.Msg, error) {
+		_, err := m.c.Forward(ctx, &client.ForwardParams{FromChatID: fromChat, IDs: []int64{id}, ChatID: toChat, UserID: toUser})
+		return noticeMsg("Forwarded"), err
+	})
+}
+
+func (m *model) react(chatID, id int64, emoji string) tea.Cmd {
+	return m.call(func(ctx context.Context) (tea.Msg, error) {
+		msg, err := m.c.React(ctx, chatID, id, emoji)
+		if err != nil {
+			return nil, err
+		}
+		return sentMsg{chatID, *msg}, nil
+	})
+}
+
+func (m *model) togglePin(chatID int64, msg client.Message) tea.Cmd {
+	return m.call(func(ctx context.Context) (tea.Msg, error) {
+		if msg.Pinned {
+			return noticeMsg("Unpinned"), m.c.Unpin(ctx, chatID, msg.ID)
+		}
+		return noticeMsg("Pinned"), m.c.Pin(ctx, chatID, msg.ID)
+	})
+}
+
+// searchResultsMsg carries the answer of a search to its picker.
+type searchResultsMsg struct {
+	query string
+	msgs  []client.Message
+}
+
+func (m *model) search(chatID int64, query string) tea.Cmd {
+	return m.call(func(ctx context.Context) (tea.Msg, error) {
+		ms, err := m.c.Search(ctx, client.SearchParams{Query: query, ChatID: chatID, Limit: 50})
+		return searchResultsMsg{query, ms}, err
+	})
+}
+
+// createChat makes a group (with the people named by @username) or a
+// channel (public when username is set), then opens it.
+func (m *model) createChat(kind, title, extra string) tea.Cmd {
+	return m.call(func(ctx context.Context) (tea.Msg, error) {
+		var ch *client.Chat
+		var err error
+		if kind == "channel" {
+			ch, err = m.c.CreateChannel(ctx, title, "", strings.TrimPrefix(strings.TrimSpace(extra), "@"))
+		} else {
+			var ids []int64
+			for _, f := range strings.FieldsFunc(extra, func(r rune) bool { return r == ',' || r == ' ' }) {
+				u, err := m.c.ResolveUsername(ctx, strings.TrimPrefix(f, "@"))
+				if err != nil {
+					return nil, fmt.Errorf("%s: %s", f, errorText(err))
+				}
+				ids = append(ids, u.ID)
+			}
+			ch, err = m.c.CreateGroup(ctx, title, ids)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return m.reopen(ctx, ch.ID)
+	})
+}
+
+// join joins a chat by invite link (any URL or text ending in its hash)
+// or by a public @username, then opens it.
+func (m *model) join(link string) tea.Cmd {
+	return m.call(func(ctx context.Context) (tea.Msg, error) {
+		link = strings.TrimSpace(link)
+		var ch *client.Chat
+		var err error
+		if name, ok := strings.CutPrefix(link, "@"); ok {
+			if ch, err = m.c.ResolveChat(ctx, name); err == nil {
+				ch, err = m.c.Join(ctx, ch.ID)
+			}
+		} else {
+			ch, err = m.c.JoinByInvite(ctx, inviteHash(link))
+		}
+		if err != nil {
+			return nil, err
+		}
+		return m.reopen(ctx, ch.ID)
+	})
+}
+
+// inviteHash takes the hash out of an invite link: the last part of its
+// path, without a leading "+".
+func inviteHash(link string) string {
+	link = strings.TrimRight(link, "/")
+	if i := strings.LastIndexAny(link, "/"); i >= 0 {
+		link = link[i+1:]
+	}
+	return strings.TrimPrefix(link, "+")
+}
+
+// reopen reloads the dialogs, then opens chatID.
+func (m *model) reopen(ctx context.Context, chatID int64) (tea.Msg, error) {
+	ds, err := m.c.Dialogs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return batchMsg{dialogsMsg(ds), openChatMsg{chatID: chatID}}, nil
+}
+
+// batchMsg is several messages to apply in order.
+type batchMsg []tea.Msg
+
+// sendFile uploads path and sends it to the open chat as a document (a
+// photo when it is an image the server can take as one).
+func (m *model) sendFile(path string) tea.Cmd {
+	if m.chat == nil {
+		return nil
+	}
+	chatID, caption := m.chat.id, strings.TrimSpace(m.compose.Value())
+	path = expandHome(path)
+	m.say("Uploading " + filepath.Base(path) + "…")
+	return func() tea.Msg {
+		f, err := os.Open(path)
+		if err != nil {
+			return errMsg{err}
+		}
+		defer f.Close()
+		st, err := f.Stat()
+		if err != nil {
+			return errMsg{err}
+		}
+		if st.IsDir() {
+			return errMsg{fmt.Errorf("%s is a directory", path)}
+		}
+		file, err := m.c.UploadFile(m.ctx, f, st.Size(), st.Name())
+		if err != nil {
+			return errMsg{err}
+		}
+		kind := "document"
+		switch strings.ToLower(filepath.Ext(path)) {
+		case ".jpg", ".jpeg", ".png":
+			kind = "photo"
+		}
+		ctx, cancel := context.WithTimeout(m.ctx, callTimeout)
+		defer cancel()
+		msg, err := m.c.SendMedia(ctx, &client.MediaParams{ChatID: chatID, Kind: kind, FileID: file.ID, Caption: caption})
+		if err != nil && kind == "photo" {
+			msg, err = m.c.SendMedia(ctx, &client.MediaParams{ChatID: chatID, Kind: "document", FileID: file.ID, Caption: caption})
+		}
+		if err != nil {
+			return errMsg{err}
+		}
+		return batchMsg{sentMsg{chatID, *msg}, noticeMsg("Sent " + st.Name()), clearComposeMsg{}}
+	}
+}
+
+// clearComposeMsg empties the compose box (its text went as a caption).
+type clearComposeMsg struct{}
+
+// download saves a message's file to path.
+func (m *model) download(md client.Media, path string) tea.Cmd {
+	path = expandHome(path)
+	m.say("Downloading " + md.Name + "…")
+	return func() tea.Msg {
+		tmp := path + ".part"
+		f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+		if err != nil {
+			return errMsg{err}
+		}
+		n, err := m.c.Download(m.ctx, md.FileID, f)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err == nil {
+			err = os.Rename(tmp, path)
+		}
+		if err != nil {
+			os.Remove(tmp)
+			return errMsg{err}
+		}
+		return noticeMsg(fmt.Sprintf("Saved %s (%s)", path, humanSize(n)))
+	}
+}
+
+func expandHome(p string) string {
+	if rest, ok := strings.CutPrefix(p, "~/"); ok {
+		if home, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(home, rest)
+		}
+	}
+	return p
+}

@@ -1,0 +1,455 @@
+// Package tui is "haven chat": Haven's full-screen terminal app, built
+// on Bubble Tea. It shows the person's chats on the left and the open
+// chat on the right, keeps itself current from the SDK's ordered update
+// stream ([client.Client.Updates]), and works on an 80×24 terminal over
+// SSH as well as on a wide one (below 70 columns it shows one pane at a
+// time).
+//
+// The model is one value, [model]; Update turns keys, mouse events,
+// answers of the API and events of the stream into a new state, and
+// View draws it. Calls to the server run as commands (actions.go), so
+// the screen never waits for the network.
+package tui
+
+import (
+	"context"
+	"errors"
+	"io"
+	"sort"
+	"time"
+
+	"charm.land/bubbles/v2/textarea"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/havenchat/haven/client"
+)
+
+// Options configures [Run].
+type Options struct {
+	// In and Out are the terminal (os.Stdin and os.Stdout in haven chat).
+	In  io.Reader
+	Out io.Writer
+	// CacheDir is where the app keeps its on-disk cache; "" for none.
+	CacheDir string
+	// DownloadDir is where downloads are offered to go; "" for the
+	// current directory.
+	DownloadDir string
+}
+
+// Run runs the app for the signed-in client c until the person quits or
+// ctx ends.
+func Run(ctx context.Context, c *client.Client, opts Options) error {
+	me, err := c.Me(ctx)
+	if err != nil {
+		return err
+	}
+	uctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	// The stream holds every event after Updates returns, so the dialogs
+	// loaded by Init below miss nothing.
+	events := c.Updates(uctx)
+	m := newModel(uctx, c, me, opts)
+	p := tea.NewProgram(m, tea.WithContext(ctx), tea.WithInput(opts.In), tea.WithOutput(opts.Out))
+	go func() {
+		for ev := range events {
+			p.Send(eventMsg(ev))
+		}
+		p.Send(streamEndedMsg{})
+	}()
+	_, err = p.Run()
+	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
+		return nil
+	}
+	return err
+}
+
+// focus says which part of the screen takes the keys.
+type focus int
+
+const (
+	focusList    focus = iota // the dialog list
+	focusCompose              // the message being written
+	focusHistory              // a message picked in the chat pane
+)
+
+// model is the whole state of the app.
+type model struct {
+	ctx  context.Context
+	c    *client.Client
+	me   *client.User
+	opts Options
+	now  func() time.Time
+
+	width, height int
+	focus         focus
+
+	dialogs []*client.Dialog // pinned first, then by latest activity
+	loaded  bool             // dialogs arrived once
+	sel     int              // index of the highlighted dialog
+	listTop int              // first dialog drawn
+
+	users  map[int64]*client.User
+	asked  map[int64]bool                // users being fetched
+	typing map[int64]map[int64]time.Time // chat → person → until
+
+	chat *chatView // the open chat, or nil
+
+	compose    textarea.Model
+	lastTyping time.Time // when we last said we are typing
+
+	overlay overlay // help, prompt or picker over the chat pane
+	notice  string  // one line: an error or what just happened
+	isError bool
+}
+
+// chatView is the open chat.
+type chatView struct {
+	id       int64
+	msgs     []client.Message // oldest first
+	complete bool             // nothing older to load
+	loading  bool
+	scroll   int   // lines scrolled up from the bottom
+	cursor   int   // index in msgs of the picked message (focusHistory)
+	replyTo  int64 // message being answered, 0 for none
+	editing  int64 // message being edited, 0 for none
+	failed   *client.SendParams
+	focusID  int64 // message to pick once loaded (search result)
+}
+
+func newModel(ctx context.Context, c *client.Client, me *client.User, opts Options) *model {
+	ta := textarea.New()
+	ta.Placeholder = "Write a message…"
+	ta.ShowLineNumbers = false
+	ta.Prompt = ""
+	ta.DynamicHeight = true
+	ta.MinHeight = 1
+	ta.MaxHeight = 5
+	ta.CharLimit = 4096
+	ta.KeyMap.InsertNewline.SetKeys("alt+enter", "ctrl+j", "shift+enter")
+	ta.KeyMap.LineNext.SetKeys("down")
+	ta.KeyMap.LinePrevious.SetKeys("up")
+	ta.KeyMap.CharacterForward.SetKeys("right")
+	ta.KeyMap.DeleteBeforeCursor.SetKeys()
+	ta.KeyMap.SelectAll.SetKeys()
+	m := &model{
+		ctx: ctx, c: c, me: me, opts: opts, now: time.Now,
+		width: 80, height: 24,
+		users:   map[int64]*client.User{me.ID: me},
+		asked:   map[int64]bool{},
+		typing:  map[int64]map[int64]time.Time{},
+		compose: ta,
+	}
+	return m
+}
+
+// Messages the app sends itself.
+type (
+	eventMsg       client.Event
+	streamEndedMsg struct{}
+	tickMsg        time.Time
+	dialogsMsg     []client.Dialog
+	usersMsg       []client.User
+	errMsg         struct{ err error }
+	noticeMsg      string
+	chatMsg        client.Chat
+	historyMsg     struct {
+		chatID int64
+		msgs   []client.Message // newest first, as the server answers
+		older  bool             // a page before what is shown
+		around int64            // loaded around this message
+	}
+	sentMsg struct {
+		chatID int64
+		msg    client.Message
+	}
+	openChatMsg struct {
+		chatID int64
+		at     int64
+	}
+)
+
+// Init loads the dialogs and starts the clock that ends typing hints.
+func (m *model) Init() tea.Cmd {
+	return tea.Batch(m.loadDialogs(), tick(), m.compose.Focus())
+}
+
+func tick() tea.Cmd {
+	return tea.Tick(time.Second, func(t time.Time) tea.Msg { return tickMsg(t) })
+}
+
+// Update applies one message to the model.
+func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = msg.Width, msg.Height
+		m.layout()
+		return m, nil
+	case tea.KeyPressMsg:
+		return m, m.key(msg)
+	case tea.PasteMsg:
+		if m.overlay != nil {
+			return m, m.overlay.paste(m, msg.Content)
+		}
+		if m.focus == focusCompose {
+			var cmd tea.Cmd
+			m.compose, cmd = m.compose.Update(msg)
+			return m, cmd
+		}
+		return m, nil
+	case tea.MouseClickMsg:
+		return m, m.click(msg.Mouse())
+	case tea.MouseWheelMsg:
+		return m, m.wheel(msg.Mouse())
+	case tickMsg:
+		m.expireTyping(time.Time(msg))
+		return m, tick()
+	case eventMsg:
+		return m, m.apply(client.Event(msg))
+	case streamEndedMsg:
+		if m.ctx.Err() == nil {
+			m.fail(errors.New("the session has ended: run haven login"))
+		}
+		return m, nil
+	case dialogsMsg:
+		m.setDialogs(msg)
+		return m, m.wantUsers(m.dialogPeople())
+	case usersMsg:
+		for i := range msg {
+			u := msg[i]
+			m.users[u.ID] = &u
+			delete(m.asked, u.ID)
+		}
+		return m, nil
+	case chatMsg:
+		if d := m.dialog(msg.ID); d != nil {
+			d.Chat = client.Chat(msg)
+		}
+		return m, nil
+	case historyMsg:
+		return m, m.gotHistory(msg)
+	case sentMsg:
+		m.gotMessage(msg.chatID, msg.msg)
+		return m, nil
+	case openChatMsg:
+		return m, m.openChat(msg.chatID, msg.at)
+	case sendFailedMsg:
+		m.sendFailed(msg)
+		return m, nil
+	case searchResultsMsg:
+		m.showResults(msg)
+		return m, nil
+	case clearComposeMsg:
+		if m.chat != nil && m.chat.editing == 0 {
+			m.compose.Reset()
+		}
+		return m, nil
+	case batchMsg:
+		var cmds []tea.Cmd
+		for _, x := range msg {
+			_, cmd := m.Update(x)
+			cmds = append(cmds, cmd)
+		}
+		return m, tea.Batch(cmds...)
+	case errMsg:
+		m.fail(msg.err)
+		return m, nil
+	case noticeMsg:
+		m.say(string(msg))
+		return m, nil
+	}
+	if m.overlay != nil {
+		return m, m.overlay.update(m, msg)
+	}
+	var cmd tea.Cmd
+	m.compose, cmd = m.compose.Update(msg)
+	return m, cmd
+}
+
+func (m *model) say(s string) { m.notice, m.isError = s, false }
+func (m *model) fail(e error) { m.notice, m.isError = errorText(e), true }
+
+// errorText is an error as one line for people: the server's code and
+// message, or the Go error.
+func errorText(err error) string {
+	var e *client.Error
+	if errors.As(err, &e) {
+		if e.RetryAfter > 0 {
+			return e.Code + ": wait " + (time.Duration(e.RetryAfter) * time.Second).String()
+		}
+		return e.Code + ": " + e.Message
+	}
+	return err.Error()
+}
+
+// dialog returns the dialog of chatID, or nil.
+func (m *model) dialog(chatID int64) *client.Dialog {
+	for _, d := range m.dialogs {
+		if d.Chat.ID == chatID {
+			return d
+		}
+	}
+	return nil
+}
+
+// setDialogs replaces the list, keeping the highlighted chat.
+func (m *model) setDialogs(ds []client.Dialog) {
+	var keep int64
+	if m.sel < len(m.dialogs) {
+		keep = m.dialogs[m.sel].Chat.ID
+	}
+	m.dialogs = m.dialogs[:0]
+	for i := range ds {
+		d := ds[i]
+		if d.Peer != nil {
+			p := *d.Peer
+			if old, ok := m.users[p.ID]; !ok || old.Status == nil || p.Status != nil {
+				m.users[p.ID] = &p
+			}
+		}
+		m.dialogs = append(m.dialogs, &d)
+	}
+	m.sortDialogs()
+	m.loaded = true
+	m.sel = 0
+	for i, d := range m.dialogs {
+		if d.Chat.ID == keep {
+			m.sel = i
+		}
+	}
+	m.clampList()
+}
+
+func (m *model) sortDialogs() {
+	sort.SliceStable(m.dialogs, func(i, j int) bool {
+		a, b := m.dialogs[i], m.dialogs[j]
+		if a.Pinned != b.Pinned {
+			return a.Pinned
+		}
+		return lastActivity(a) > lastActivity(b)
+	})
+}
+
+func lastActivity(d *client.Dialog) int64 {
+	if d.TopMessage != nil {
+		return d.TopMessage.Date
+	}
+	return 0
+}
+
+// dialogPeople lists the people the dialog list names.
+func (m *model) dialogPeople() []int64 {
+	var ids []int64
+	for _, d := range m.dialogs {
+		if d.TopMessage != nil && d.TopMessage.SenderID != 0 {
+			ids = append(ids, d.TopMessage.SenderID)
+		}
+	}
+	return ids
+}
+
+// name names a person by id, fetching them when unknown.
+func (m *model) name(id int64) string {
+	if id == m.me.ID {
+		return "You"
+	}
+	if u := m.users[id]; u != nil {
+		return fullName(u)
+	}
+	return "…"
+}
+
+// title is what the dialog list and the chat header call a chat.
+func (m *model) title(d *client.Dialog) string {
+	if d.Chat.Kind == "private" {
+		if d.Chat.PeerID == m.me.ID {
+			return "Saved Messages"
+		}
+		if u := m.users[d.Chat.PeerID]; u != nil {
+			return fullName(u)
+		}
+		if d.Peer != nil {
+			return fullName(d.Peer)
+		}
+	}
+	if d.Chat.Title != "" {
+		return d.Chat.Title
+	}
+	return "Chat"
+}
+
+// gotMessage puts a new or changed message where it belongs: the open
+// chat's history and the dialog's top message.
+func (m *model) gotMessage(chatID int64, msg client.Message) {
+	if d := m.dialog(chatID); d != nil && (d.TopMessage == nil || msg.ID >= d.TopMessage.ID) {
+		mm := msg
+		d.TopMessage = &mm
+		d.Chat.TopMessageID = msg.ID
+		m.sortDialogsKeepSel()
+	}
+	cv := m.chat
+	if cv == nil || cv.id != chatID {
+		return
+	}
+	i := sort.Search(len(cv.msgs), func(i int) bool { return cv.msgs[i].ID >= msg.ID })
+	if i < len(cv.msgs) && cv.msgs[i].ID == msg.ID {
+		if msg.Reactions == nil {
+			msg.Reactions = cv.msgs[i].Reactions
+		}
+		cv.msgs[i] = msg
+		return
+	}
+	cv.msgs = append(cv.msgs, client.Message{})
+	copy(cv.msgs[i+1:], cv.msgs[i:])
+	cv.msgs[i] = msg
+	if m.focus == focusHistory && i <= cv.cursor {
+		cv.cursor++
+	}
+}
+
+func (m *model) sortDialogsKeepSel() {
+	var keep int64
+	if m.sel < len(m.dialogs) {
+		keep = m.dialogs[m.sel].Chat.ID
+	}
+	m.sortDialogs()
+	for i, d := range m.dialogs {
+		if d.Chat.ID == keep {
+			m.sel = i
+		}
+	}
+	m.clampList()
+}
+
+func (m *model) expireTyping(now time.Time) {
+	for chat, who := range m.typing {
+		for id, until := range who {
+			if now.After(until) {
+				delete(who, id)
+			}
+		}
+		if len(who) == 0 {
+			delete(m.typing, chat)
+		}
+	}
+}
+
+// typers names who is typing in a chat, or "".
+func (m *model) typers(chatID int64) string {
+	who := m.typing[chatID]
+	if len(who) == 0 {
+		return ""
+	}
+	var ids []int64
+	for id := range who {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	d := m.dialog(chatID)
+	if d != nil && d.Chat.Kind == "private" {
+		return "typing…"
+	}
+	if len(ids) == 1 {
+		return m.name(ids[0]) + " is typing…"
+	}
+	return m.name(ids[0]) + " and others are typing…"
+}

@@ -1,0 +1,595 @@
+package tui_test
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/havenchat/haven/client"
+	"github.com/havenchat/haven/internal/cli"
+	"github.com/havenchat/haven/internal/ptytest"
+	"github.com/havenchat/haven/internal/testserver"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden screens in testdata/")
+
+// haven is the binary under test, built once by TestMain.
+var haven string
+
+func TestMain(m *testing.M) {
+	os.Exit(buildAndRun(m))
+}
+
+func buildAndRun(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "haven-tui-test")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	haven = filepath.Join(dir, "haven")
+	build := exec.Command("go", "build", "-o", haven, "github.com/havenchat/haven/cmd/haven")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building haven:", err)
+		return 1
+	}
+	return m.Run()
+}
+
+const wait = 15 * time.Second
+
+// app is "haven chat" running for one person on a pseudo-terminal.
+type app struct {
+	t    *testing.T
+	term *ptytest.Term
+}
+
+// startApp signs the haven command in as c (its session file, as haven
+// login writes it) and runs haven chat on a w×h terminal until the test
+// ends, in a working directory that downloads go to.
+func startApp(t *testing.T, srv *testserver.Server, c *client.Client, w, h int, workDir string) *app {
+	t.Helper()
+	me, err := c.Me(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := t.TempDir()
+	if err := cli.SaveSession(cfg, &cli.Session{Server: srv.URL, Token: c.Token(), UserID: me.ID, Name: me.FirstName}); err != nil {
+		t.Fatal(err)
+	}
+	return startChat(t, cfg, w, h, workDir)
+}
+
+// havenEnv is the environment of the haven command, with its config
+// (session) in cfg.
+func havenEnv(cfg string) []string {
+	// Golden screens hold times: the same zone on every machine.
+	return append(os.Environ(), "HAVEN_CONFIG_DIR="+cfg, "TERM=xterm-256color", "TZ=UTC", "HOME="+cfg)
+}
+
+// startChat runs haven chat with the session in cfg.
+func startChat(t *testing.T, cfg string, w, h int, workDir string) *app {
+	t.Helper()
+	term, err := ptytest.New(w, h)
+	if err != nil {
+		t.Fatalf("pty: %v", err)
+	}
+	cmd := exec.Command(haven, "chat")
+	cmd.Dir = workDir
+	if cmd.Dir == "" {
+		cmd.Dir = t.TempDir()
+	}
+	cmd.Env = havenEnv(cfg)
+	if err := term.Start(cmd); err != nil {
+		t.Fatalf("starting haven chat: %v", err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	a := &app{t: t, term: term}
+	t.Cleanup(func() {
+		term.Type(ptytest.CtrlC)
+		select {
+		case err := <-exited:
+			if err != nil {
+				t.Errorf("haven chat ended with %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Errorf("haven chat did not quit on Ctrl+C")
+			cmd.Process.Kill()
+			<-exited
+		}
+		term.Close()
+	})
+	return a
+}
+
+// see waits until the screen shows every text, and returns the screen.
+func (a *app) see(texts ...string) string {
+	a.t.Helper()
+	s, err := a.term.WaitText(wait, texts...)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return s
+}
+
+// seeNot waits until the screen no longer shows text.
+func (a *app) seeNot(text string) string {
+	a.t.Helper()
+	s, err := a.term.WaitFor(wait, func(s string) bool { return !strings.Contains(s, text) })
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return s
+}
+
+// seeWidth waits until the screen is drawn w cells wide (its rule
+// under the history spans the chat pane) and returns it.
+func (a *app) seeWidth(w int) string {
+	a.t.Helper()
+	s, err := a.term.WaitFor(wait, func(s string) bool {
+		widest := 0
+		for _, l := range strings.Split(s, "\n") {
+			widest = max(widest, utf8.RuneCountInString(l))
+		}
+		return widest == w && strings.Contains(s, "─────")
+	})
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	return s
+}
+
+func (a *app) typ(keys ...string) { a.term.Type(keys...) }
+
+// resize changes the terminal's size; the kernel tells the app.
+func (a *app) resize(w, h int) {
+	a.t.Helper()
+	if err := a.term.Resize(w, h); err != nil {
+		a.t.Fatal(err)
+	}
+}
+
+var (
+	clockRe = regexp.MustCompile(`\b\d{2}:\d{2}\b`)
+	dayRe   = regexp.MustCompile(`── [A-Z][a-z]+day, [A-Z][a-z]+ \d{1,2}, \d{4} ──`)
+)
+
+// golden compares the screen with testdata/name.golden, with clock
+// times and days written as HH:MM and DAY.
+func golden(t *testing.T, name, screen string) {
+	t.Helper()
+	screen = dayRe.ReplaceAllString(screen, "── DAY ──")
+	screen = clockRe.ReplaceAllString(screen, "HH:MM")
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.WriteFile(path, []byte(screen), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to write it)", err)
+	}
+	if string(want) != screen {
+		t.Errorf("screen %s differs from %s:\n--- got\n%s\n--- want\n%s", name, path, screen, want)
+	}
+}
+
+func ctx(t *testing.T) context.Context {
+	c, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	return c
+}
+
+func TestConversation(t *testing.T) {
+	srv := testserver.Start(t)
+	ann, _ := srv.SignUp(t, "ann@example.org", "Ann")
+	bob, bobU := srv.SignUp(t, "bob@example.org", "Bob")
+	first, err := bob.Send(ctx(t), &client.SendParams{UserID: 1, Text: "Hi Ann, coffee at 10?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = bobU
+	a := startApp(t, srv, ann, 80, 24, "")
+	s := a.see("Bob", "coffee at 10?")
+	golden(t, "list", s)
+	a.typ(ptytest.Enter)
+	s = a.see("│  Hi Ann, coffee at 10?", "Write a message")
+	golden(t, "chat", s)
+	_ = first
+}
+
+func TestMessaging(t *testing.T) {
+	srv := testserver.Start(t)
+	ann, annU := srv.SignUp(t, "ann@example.org", "Ann")
+	bob, _ := srv.SignUp(t, "bob@example.org", "Bob")
+	c := ctx(t)
+	first, err := bob.Send(c, &client.SendParams{UserID: annU.ID, Text: "Hi Ann, coffee at 10?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	chatID := first.ChatID
+	a := startApp(t, srv, ann, 80, 24, "")
+	a.see("Bob", "coffee at 10?")
+	a.typ(ptytest.Enter)
+	a.see("│  Hi Ann, coffee at 10?", "Write a message")
+
+	// Opening the chat read it: Bob sees ✓✓ through read_outbox_max_id.
+	waitFor(t, func() bool {
+		ch, err := bob.Chat(c, chatID)
+		return err == nil && ch.ReadOutboxMaxID >= first.ID
+	}, "Bob's message shown as read")
+
+	// Ann answers on two lines; the message reaches Bob with its line break.
+	a.typ("Sure!", ptytest.AltEnter, "See you there")
+	a.typ(ptytest.Enter)
+	a.see("You  ", "Sure!", "See you there", "✓")
+	last := lastMessage(t, bob, chatID)
+	if last.Text != "Sure!\nSee you there" || last.SenderID != annU.ID {
+		t.Fatalf("Bob got %+v", last)
+	}
+	// Bob reads it: Ann's ✓ becomes ✓✓.
+	if err := bob.Read(c, chatID, 0); err != nil {
+		t.Fatal(err)
+	}
+	a.see("✓✓")
+	// Bob types, then writes: Ann sees both.
+	if err := bob.SetTyping(c, chatID, false); err != nil {
+		t.Fatal(err)
+	}
+	a.see("typing…")
+	if _, err := bob.Send(c, &client.SendParams{ChatID: chatID, Text: "Great, the usual place"}); err != nil {
+		t.Fatal(err)
+	}
+	s := a.see("Great, the usual place")
+	a.seeNot("typing…")
+	golden(t, "conversation", a.see("Great, the usual place"))
+	_ = s
+
+	// Reply: pick Bob's last message with ↑, r, write.
+	a.typ(ptytest.Up, "r")
+	a.see("Replying to Bob: Great, the usual place")
+	a.typ("Perfect", ptytest.Enter)
+	a.see("┃ Bob: Great, the usual place", "Perfect")
+	reply := lastMessage(t, bob, chatID)
+	if reply.Text != "Perfect" || reply.ReplyToID == 0 {
+		t.Fatalf("reply: %+v", reply)
+	}
+
+	// Edit: pick it (the newest), e, change the text.
+	a.typ(ptytest.Up, "e")
+	a.see("Editing your message")
+	a.typ(" :)", ptytest.Enter)
+	a.see("Perfect :)", "edited")
+	waitFor(t, func() bool { return lastMessage(t, bob, chatID).Text == "Perfect :)" }, "the edit to reach Bob")
+
+	// React to Bob's message: ↑ twice, +, Enter takes the first reaction.
+	a.typ(ptytest.Up, ptytest.Up, "+")
+	a.see("React with:")
+	a.typ(ptytest.Enter)
+	a.see("[👍 1]")
+	waitFor(t, func() bool {
+		ms, err := bob.Messages(c, chatID, []int64{reply.ReplyToID})
+		return err == nil && len(ms) == 1 && len(ms[0].Reactions) == 1 && ms[0].Reactions[0].Emoji == "👍"
+	}, "the reaction on Bob's message")
+
+	// Forward Bob's message to Saved Messages.
+	a.typ(ptytest.Esc, ptytest.Up, ptytest.Up, "f")
+	a.see("Forward to:", "Saved Messages")
+	a.typ("saved")
+	a.typ(ptytest.Enter)
+	a.see("Forwarded", "Saved Messages")
+	waitFor(t, func() bool {
+		ds, err := ann.Dialogs(c)
+		for _, d := range ds {
+			if d.Chat.PeerID == annU.ID && d.TopMessage != nil && d.TopMessage.Forward != nil && d.TopMessage.Text == "Great, the usual place" {
+				return true
+			}
+		}
+		return err == nil && false
+	}, "the forward in Saved Messages")
+
+	// Delete Ann's reply for everyone.
+	a.typ(ptytest.Esc, ptytest.Up, "d")
+	a.see("Delete this message")
+	a.typ("e")
+	a.seeNot("Perfect :)")
+	waitFor(t, func() bool { return lastMessage(t, bob, chatID).ID != reply.ID }, "the deletion to reach Bob")
+}
+
+// waitFor waits until ok holds.
+func waitFor(t *testing.T, ok func() bool, what string) {
+	t.Helper()
+	deadline := time.Now().Add(wait)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+}
+
+// lastMessage is the newest message of a chat as c sees it.
+func lastMessage(t *testing.T, c *client.Client, chatID int64) client.Message {
+	t.Helper()
+	ms, err := c.History(context.Background(), client.HistoryParams{ChatID: chatID, Limit: 1})
+	if err != nil || len(ms) == 0 {
+		t.Fatalf("history of %d: %v, %v", chatID, ms, err)
+	}
+	return ms[0]
+}
+
+func TestGroupsChannelsFiles(t *testing.T) {
+	srv := testserver.Start(t)
+	ann, annU := srv.SignUp(t, "ann@example.org", "Ann")
+	bob, bobU := srv.SignUp(t, "bob@example.org", "Bob")
+	c := ctx(t)
+	if _, err := bob.UpdateUsername(c, "bob_lee"); err != nil {
+		t.Fatal(err)
+	}
+	downloads := t.TempDir()
+	a := startApp(t, srv, ann, 80, 24, downloads)
+	a.see("No chats yet")
+
+	// A group with Bob in it.
+	a.typ(ptytest.CtrlN)
+	a.see("Create a (g)roup or a (c)hannel?")
+	a.typ("g")
+	a.see("Group title:")
+	a.typ("Climbing", ptytest.Enter)
+	a.see("Add people")
+	a.typ("@bob_lee", ptytest.Enter)
+	a.see("Climbing", "group · 2 members", "You created Climbing")
+	group := findDialog(t, bob, "Climbing")
+	if _, err := bob.Send(c, &client.SendParams{ChatID: group.Chat.ID, Text: "Who's in for Saturday?"}); err != nil {
+		t.Fatal(err)
+	}
+	a.see("Bob: Who's in", "  Who's in for Saturday?")
+
+	// Send a file: Tab completes its name.
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "route-topo.txt"), []byte("6a, 6b+, 7a"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	a.typ(ptytest.CtrlO)
+	a.see("Send file:")
+	a.typ(dir+"/route-t", ptytest.Tab)
+	a.see("route-topo.txt")
+	a.typ(ptytest.Enter)
+	a.see("[file route-topo.txt] 11 B")
+	got := lastMessage(t, bob, group.Chat.ID)
+	if got.Media == nil || got.Media.Name != "route-topo.txt" || got.SenderID != annU.ID {
+		t.Fatalf("Bob got %+v", got)
+	}
+
+	// Download the file Bob sends.
+	guide := []byte("Fontainebleau: bring a brush.\n")
+	f, err := bob.UploadBytes(c, guide, "guide.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bob.SendMedia(c, &client.MediaParams{ChatID: group.Chat.ID, Kind: "document", FileID: f.ID}); err != nil {
+		t.Fatal(err)
+	}
+	a.see("[file guide.txt")
+	a.typ(ptytest.Up, "s")
+	a.see("Save to:", "guide.txt")
+	a.typ(ptytest.Enter)
+	a.see("Saved")
+	data, err := os.ReadFile(filepath.Join(downloads, "guide.txt"))
+	if err != nil || string(data) != string(guide) {
+		t.Fatalf("downloaded %q, %v", data, err)
+	}
+	a.typ(ptytest.Esc)
+
+	// A public channel.
+	a.typ(ptytest.CtrlN, "c")
+	a.see("Channel title:")
+	a.typ("Crag News", ptytest.Enter)
+	a.see("Public @username")
+	a.typ("crag_news", ptytest.Enter)
+	a.see("Crag News", "channel · 1 subscriber")
+	a.typ("Dry all week", ptytest.Enter)
+	a.see("  Dry all week")
+
+	// Join Bob's group by its invite link.
+	readers, err := bob.CreateGroup(c, "Readers", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv, err := bob.CreateInvite(c, readers.ID, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.typ(ptytest.Esc, ptytest.CtrlL)
+	a.see("Invite link or @username:")
+	a.typ("https://haven.example.org/join/"+inv.Hash, ptytest.Enter)
+	a.see("Readers", "group · 2 members")
+	ms, err := bob.Members(c, readers.ID, 0, 10)
+	if err != nil || len(ms) != 2 {
+		t.Fatalf("members of Readers: %+v, %v", ms, err)
+	}
+	_ = bobU
+}
+
+// findDialog waits until c has a chat titled title.
+func findDialog(t *testing.T, c *client.Client, title string) client.Dialog {
+	t.Helper()
+	var found client.Dialog
+	waitFor(t, func() bool {
+		ds, _ := c.Dialogs(context.Background())
+		for _, d := range ds {
+			if d.Chat.Title == title {
+				found = d
+				return true
+			}
+		}
+		return false
+	}, "the chat "+title)
+	return found
+}
+
+func TestSearchHelpAndLayout(t *testing.T) {
+	srv := testserver.Start(t)
+	ann, annU := srv.SignUp(t, "ann@example.org", "Ann")
+	bob, _ := srv.SignUp(t, "bob@example.org", "Bob")
+	cat, _ := srv.SignUp(t, "cat@example.org", "Cat")
+	c := ctx(t)
+	for _, text := range []string{"Are you free on Saturday?", "The crux is at the third bolt", "Bring the long slings"} {
+		if _, err := bob.Send(c, &client.SendParams{UserID: annU.ID, Text: text}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := cat.Send(c, &client.SendParams{UserID: annU.ID, Text: "Lunch tomorrow?"}); err != nil {
+		t.Fatal(err)
+	}
+	a := startApp(t, srv, ann, 80, 24, "")
+	a.see("Cat", "Lunch tomorrow?", "Bob", "Bring the long slings")
+
+	// The help screen lists the keys; any key closes it.
+	a.typ(ptytest.F1)
+	golden(t, "help", a.see("Haven — keys", "Picked message"))
+	a.typ("x")
+	a.seeNot("Haven — keys")
+
+	// Search everywhere; picking the result opens the chat at it.
+	waitFor(t, func() bool {
+		ms, err := ann.Search(c, client.SearchParams{Query: "crux"})
+		return err == nil && len(ms) == 1
+	}, "the search index")
+	a.typ(ptytest.CtrlF)
+	a.see("Search all chats:")
+	a.typ("crux", ptytest.Enter)
+	a.see(`1 found for "crux"`, "Bob · ")
+	a.typ(ptytest.Enter)
+	s := a.see("Bob", "r reply")
+	if !strings.Contains(s, "The crux is at the third bolt") {
+		t.Fatalf("the result is not shown:\n%s", s)
+	}
+
+	// A click on Cat's row (the list's first) opens that chat.
+	a.typ(ptytest.Esc)
+	a.typ("\x1b[<0;5;2M", "\x1b[<0;5;2m")
+	a.see("Lunch tomorrow?", "Write a message")
+	a.see("Cat\n")
+
+	// Wide and narrow terminals.
+	a.resize(120, 30)
+	golden(t, "wide", a.seeWidth(120))
+	a.resize(60, 20)
+	golden(t, "narrow", a.seeWidth(60))
+	a.typ(ptytest.Esc)
+	golden(t, "narrow-list", a.see("Chats", "Bring the long slings"))
+}
+
+func TestScrollback(t *testing.T) {
+	srv := testserver.Start(t)
+	ann, annU := srv.SignUp(t, "ann@example.org", "Ann")
+	bob, _ := srv.SignUp(t, "bob@example.org", "Bob")
+	c := ctx(t)
+	for i := 1; i <= 120; i++ {
+		if _, err := bob.Send(c, &client.SendParams{UserID: annU.ID, Text: "note " + pad3(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a := startApp(t, srv, ann, 80, 24, "")
+	a.see("note 120")
+	a.typ(ptytest.Enter)
+	a.see("  note 120", "Write a message")
+	// Page up until the first message: older pages load on the way.
+	deadline := time.Now().Add(wait)
+	for !strings.Contains(a.term.Screen(), "the beginning of the chat") {
+		if time.Now().After(deadline) {
+			t.Fatalf("never reached the beginning:\n%s", a.term.Screen())
+		}
+		a.typ(ptytest.PgUp)
+		time.Sleep(30 * time.Millisecond)
+	}
+	a.see("  note 001")
+	// And back down.
+	for i := 0; i < 60 && !strings.Contains(a.term.Screen(), "note 120"); i++ {
+		a.typ(ptytest.PgDown)
+	}
+	a.see("  note 120")
+}
+
+func pad3(i int) string {
+	s := "00" + strconv.Itoa(i)
+	return s[len(s)-3:]
+}
+
+// TestLoginAndChat is a person's first minutes: haven login at its
+// prompts, then haven chat, where a message from someone else arrives
+// and is answered.
+func TestLoginAndChat(t *testing.T) {
+	srv := testserver.Start(t)
+	bob, _ := srv.SignUp(t, "bob@example.org", "Bob")
+	cfg := t.TempDir()
+
+	term, err := ptytest.New(80, 24)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer term.Close()
+	login := exec.Command(haven, "login", "--server", srv.URL)
+	login.Env = havenEnv(cfg)
+	if err := term.Start(login); err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct{ prompt, answer string }{
+		{"Phone number or email:", "ann@example.org"},
+		{"Code:", ""}, // the code the server sent
+		{"First name:", "Ann"},
+		{"Last name (optional):", ""},
+	}
+	for _, st := range steps {
+		if _, err := term.WaitText(wait, st.prompt); err != nil {
+			t.Fatal(err)
+		}
+		answer := st.answer
+		if st.prompt == "Code:" {
+			answer = srv.Code(t, "ann@example.org")
+		}
+		term.Type(answer + ptytest.Enter)
+		time.Sleep(50 * time.Millisecond)
+	}
+	if _, err := term.WaitText(wait, "Signed in as Ann"); err != nil {
+		t.Fatal(err)
+	}
+	if err := login.Wait(); err != nil {
+		t.Fatalf("haven login: %v", err)
+	}
+	session, err := cli.LoadSession(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	a := startChat(t, cfg, 80, 24, "")
+	a.see("No chats yet")
+	c := ctx(t)
+	sent, err := bob.Send(c, &client.SendParams{UserID: session.UserID, Text: "Welcome to Haven, Ann!"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.see("Bob", "Welcome to Haven, Ann!")
+	a.typ(ptytest.Enter)
+	a.see("│  Welcome to Haven, Ann!", "Write a message")
+	a.typ("Thanks Bob, it works from my terminal", ptytest.Enter)
+	golden(t, "login-chat", a.see("│  Thanks Bob, it works from my terminal"))
+	got := lastMessage(t, bob, sent.ChatID)
+	if got.Text != "Thanks Bob, it works from my terminal" || got.SenderID != session.UserID {
+		t.Fatalf("Bob got %+v", got)
+	}
+}
