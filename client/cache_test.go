@@ -15,6 +15,7 @@ import (
 
 	"github.com/havenchat/haven/client"
 	"github.com/havenchat/haven/client/cache"
+	"github.com/havenchat/haven/internal/testserver"
 )
 
 // countingTransport counts the requests by path; real HTTP otherwise.
@@ -151,9 +152,9 @@ func describeDialogs(ds []client.Dialog) string {
 func TestCacheResume(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	base, codes := startServer(t)
-	ann, _ := signUp(t, ctx, base, codes, "ann@example.org", "Ann")
-	bob, bobMe := signUp(t, ctx, base, codes, "bob@example.org", "Bob")
+	srv := testserver.Start(t)
+	ann, _ := signUp(t, ctx, srv, "ann@example.org", "Ann")
+	bob, bobMe := signUp(t, ctx, srv, "bob@example.org", "Bob")
 	m0, err := ann.Send(ctx, &client.SendParams{UserID: bobMe.ID, Text: "m0"})
 	if err != nil {
 		t.Fatalf("Send: %v", err)
@@ -176,7 +177,7 @@ func TestCacheResume(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
-	bob1 := countingClient(base, bob.Token(), &ct1)
+	bob1 := countingClient(srv.URL, bob.Token(), &ct1)
 	uctx1, ucancel1 := context.WithCancel(ctx)
 	defer ucancel1()
 	evs1 := bob1.UpdatesWithStore(uctx1, c1)
@@ -241,7 +242,7 @@ func TestCacheResume(t *testing.T) {
 		t.Fatalf("Open again: %v", err)
 	}
 	defer c2.Close()
-	bob2 := countingClient(base, bob.Token(), &ct2)
+	bob2 := countingClient(srv.URL, bob.Token(), &ct2)
 	uctx2, ucancel2 := context.WithCancel(ctx)
 	defer ucancel2()
 	evs2 := bob2.UpdatesWithStore(uctx2, c2)
@@ -333,9 +334,9 @@ func TestCacheResume(t *testing.T) {
 func TestCacheUnknownState(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	base, codes := startServer(t)
-	ann, _ := signUp(t, ctx, base, codes, "ann@example.org", "Ann")
-	bob, bobMe := signUp(t, ctx, base, codes, "bob@example.org", "Bob")
+	srv := testserver.Start(t)
+	ann, _ := signUp(t, ctx, srv, "ann@example.org", "Ann")
+	bob, bobMe := signUp(t, ctx, srv, "bob@example.org", "Bob")
 
 	// A state from elsewhere, far ahead of this fresh server's.
 	c, err := cache.Open(filepath.Join(t.TempDir(), "bob.cache"))
@@ -357,7 +358,7 @@ func TestCacheUnknownState(t *testing.T) {
 	}
 
 	var ct countingTransport
-	bob2 := countingClient(base, bob.Token(), &ct)
+	bob2 := countingClient(srv.URL, bob.Token(), &ct)
 	uctx, ucancel := context.WithCancel(ctx)
 	defer ucancel()
 	evs := bob2.UpdatesWithStore(uctx, c)
@@ -433,8 +434,8 @@ func (brokenStore) Save(context.Context, *client.Change) error { return errDiskF
 func TestStoreFailureEndsStream(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	base, codes := startServer(t)
-	bob, _ := signUp(t, ctx, base, codes, "bob@example.org", "Bob")
+	srv := testserver.Start(t)
+	bob, _ := signUp(t, ctx, srv, "bob@example.org", "Bob")
 	for name, s := range map[string]brokenStore{
 		"load": {loadErr: errDiskFull},
 		"save": {loadErr: client.ErrNoState},

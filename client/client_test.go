@@ -2,11 +2,9 @@ package client_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -14,78 +12,20 @@ import (
 	"time"
 
 	"github.com/havenchat/haven/client"
-	"github.com/havenchat/haven/internal/config"
-	"github.com/havenchat/haven/internal/server"
+	"github.com/havenchat/haven/internal/testserver"
 )
 
-// inbox records the codes the webhook code sender posts.
-type inbox struct {
-	mu    sync.Mutex
-	codes map[string]string // to → newest code
-	srv   *httptest.Server
-}
-
-func newInbox(t *testing.T) *inbox {
-	b := &inbox{codes: make(map[string]string)}
-	b.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var m struct{ To, Code, Purpose string }
-		if err := json.NewDecoder(r.Body).Decode(&m); err != nil {
-			http.Error(w, err.Error(), 400)
-			return
-		}
-		b.mu.Lock()
-		b.codes[m.To] = m.Code
-		b.mu.Unlock()
-	}))
-	t.Cleanup(b.srv.Close)
-	return b
-}
-
-func (b *inbox) last(t *testing.T, to string) string {
+// signUp signs a new person up on srv through the SDK, checking each
+// step of the flow: SignIn asks for a sign-up, SignUp authorizes the
+// client (from a device named "SDK test"), and Me is that person.
+func signUp(t *testing.T, ctx context.Context, srv *testserver.Server, email, name string) (*client.Client, *client.User) {
 	t.Helper()
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.codes[to] == "" {
-		t.Fatalf("no code was sent to %s", to)
-	}
-	return b.codes[to]
-}
-
-func startServer(t *testing.T) (string, *inbox) {
-	t.Helper()
-	codes := newInbox(t)
-	args := []string{"--listen", "127.0.0.1:0", "--data-dir", t.TempDir(), "--code-sender", "webhook=" + codes.srv.URL,
-		"--signin-code-per-ip", "100000", "--signin-code-per-identifier", "1000", "--flood-rate", "1000", "--flood-burst", "1000"}
-	cfg, err := config.LoadServe(args, nil, io.Discard)
-	if err != nil {
-		t.Fatalf("config: %v", err)
-	}
-	ctx := context.Background()
-	srv, err := server.New(ctx, cfg, server.Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatalf("server.New: %v", err)
-	}
-	if err := srv.Start(ctx); err != nil {
-		t.Fatalf("Start: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(ctx); err != nil {
-			t.Errorf("Shutdown: %v", err)
-		}
-	})
-	return srv.URL(), codes
-}
-
-func signUp(t *testing.T, ctx context.Context, base string, codes *inbox, email, name string) (*client.Client, *client.User) {
-	t.Helper()
-	c := client.New(base)
+	c := client.New(srv.URL)
 	sent, err := c.SendCode(ctx, email, "SDK test")
 	if err != nil {
 		t.Fatalf("SendCode: %v", err)
 	}
-	auth, err := c.SignIn(ctx, sent.LoginToken, codes.last(t, email))
+	auth, err := c.SignIn(ctx, sent.LoginToken, srv.Code(t, email))
 	if err != nil {
 		t.Fatalf("SignIn: %v", err)
 	}
@@ -128,9 +68,9 @@ func nextMessage(t *testing.T, evs <-chan client.Event) *client.ChatEvent {
 func TestConverse(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	base, codes := startServer(t)
-	ann, annMe := signUp(t, ctx, base, codes, "ann@example.org", "Ann")
-	bob, bobMe := signUp(t, ctx, base, codes, "bob@example.org", "Bob")
+	srv := testserver.Start(t)
+	ann, annMe := signUp(t, ctx, srv, "ann@example.org", "Ann")
+	bob, bobMe := signUp(t, ctx, srv, "bob@example.org", "Bob")
 
 	// A typed error for a bad call.
 	_, err := ann.Send(ctx, &client.SendParams{UserID: annMe.ID})
@@ -138,10 +78,10 @@ func TestConverse(t *testing.T) {
 	if !errors.As(err, &herr) || herr.Code != "PARAM_MISSING" && herr.Code != "MESSAGE_EMPTY" || herr.Status != 400 {
 		t.Fatalf("Send without text: %v", err)
 	}
-	if err := client.New(base).Call(ctx, "no.such", nil, nil); !client.IsCode(err, "METHOD_NOT_FOUND") {
+	if err := client.New(srv.URL).Call(ctx, "no.such", nil, nil); !client.IsCode(err, "METHOD_NOT_FOUND") {
 		t.Fatalf("unknown method: %v", err)
 	}
-	if _, err := client.New(base, client.WithToken("hvn_nope")).Me(ctx); !client.IsCode(err, "AUTH_TOKEN_INVALID") {
+	if _, err := client.New(srv.URL, client.WithToken("hvn_nope")).Me(ctx); !client.IsCode(err, "AUTH_TOKEN_INVALID") {
 		t.Fatalf("bad token: %v", err)
 	}
 
@@ -318,8 +258,8 @@ func TestFloodWaitRetried(t *testing.T) {
 func TestConnCall(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	base, codes := startServer(t)
-	c, me := signUp(t, ctx, base, codes, "+447400123456", "Cy")
+	srv := testserver.Start(t)
+	c, me := signUp(t, ctx, srv, "+447400123456", "Cy")
 	cn, err := c.Connect(ctx)
 	if err != nil {
 		t.Fatalf("Connect: %v", err)
@@ -332,7 +272,7 @@ func TestConnCall(t *testing.T) {
 	if err := cn.Call(ctx, "users.resolveUsername", map[string]string{"username": "nobody_here"}, nil); !client.IsCode(err, "USERNAME_NOT_FOUND") {
 		t.Fatalf("resolveUsername: %v", err)
 	}
-	if _, err := client.New(base, client.WithToken("hvn_bad")).Connect(ctx); !client.IsCode(err, "AUTH_TOKEN_INVALID") {
+	if _, err := client.New(srv.URL, client.WithToken("hvn_bad")).Connect(ctx); !client.IsCode(err, "AUTH_TOKEN_INVALID") {
 		t.Fatalf("Connect with a bad token: %v", err)
 	}
 }

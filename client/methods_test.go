@@ -11,14 +11,15 @@ import (
 	"time"
 
 	"github.com/havenchat/haven/client"
+	"github.com/havenchat/haven/internal/testserver"
 )
 
 func TestGroupEditReact(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	base, codes := startServer(t)
-	ann, _ := signUp(t, ctx, base, codes, "ann@example.org", "Ann")
-	bob, bobMe := signUp(t, ctx, base, codes, "bob@example.org", "Bob")
+	srv := testserver.Start(t)
+	ann, _ := signUp(t, ctx, srv, "ann@example.org", "Ann")
+	bob, bobMe := signUp(t, ctx, srv, "bob@example.org", "Bob")
 
 	g, err := ann.CreateGroup(ctx, "Climbing", []int64{bobMe.ID})
 	if err != nil || g.Kind != "group" || g.Title != "Climbing" || g.Role != "owner" {
@@ -82,9 +83,9 @@ func TestGroupEditReact(t *testing.T) {
 func TestUploadSendDownload(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	base, codes := startServer(t)
-	ann, _ := signUp(t, ctx, base, codes, "ann@example.org", "Ann")
-	bob, bobMe := signUp(t, ctx, base, codes, "bob@example.org", "Bob")
+	srv := testserver.Start(t)
+	ann, _ := signUp(t, ctx, srv, "ann@example.org", "Ann")
+	bob, bobMe := signUp(t, ctx, srv, "bob@example.org", "Bob")
 
 	// A noisy PNG, over 512 KiB so that it takes several parts.
 	img := image.NewRGBA(image.Rect(0, 0, 500, 400))
@@ -124,7 +125,7 @@ func TestUploadSendDownload(t *testing.T) {
 		}
 	}
 	// A stranger may not read it.
-	eve, _ := signUp(t, ctx, base, codes, "eve@example.org", "Eve")
+	eve, _ := signUp(t, ctx, srv, "eve@example.org", "Eve")
 	if _, err := eve.Download(ctx, f.ID, &bytes.Buffer{}); !client.IsCode(err, "FILE_NOT_FOUND") {
 		t.Fatalf("Download by a stranger: %v", err)
 	}
@@ -137,9 +138,9 @@ func TestUploadSendDownload(t *testing.T) {
 func TestAccountContactsInvites(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	base, codes := startServer(t)
-	ann, annMe := signUp(t, ctx, base, codes, "ann@example.org", "Ann")
-	bob, bobMe := signUp(t, ctx, base, codes, "bob@example.org", "Bob")
+	srv := testserver.Start(t)
+	ann, annMe := signUp(t, ctx, srv, "ann@example.org", "Ann")
+	bob, bobMe := signUp(t, ctx, srv, "bob@example.org", "Bob")
 
 	ss, err := ann.Sessions(ctx)
 	if err != nil || len(ss) != 1 || !ss[0].Current || ss[0].Device != "SDK test" {

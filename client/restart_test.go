@@ -3,73 +3,13 @@ package client_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
-	"net"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/havenchat/haven/client"
-	"github.com/havenchat/haven/internal/config"
-	"github.com/havenchat/haven/internal/server"
+	"github.com/havenchat/haven/internal/testserver"
 )
-
-// freeAddr returns a local address that was free a moment ago.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("listen: %v", err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return addr
-}
-
-// runServer starts a server on addr and dataDir and returns a function
-// that shuts it down (at most once). It may run outside the test's
-// goroutine: it reports failures as errors.
-func runServer(t *testing.T, addr, dataDir string, codes *inbox) (func(), error) {
-	args := []string{"--listen", addr, "--data-dir", dataDir, "--code-sender", "webhook=" + codes.srv.URL,
-		"--signin-code-per-ip", "100000", "--signin-code-per-identifier", "1000", "--flood-rate", "1000", "--flood-burst", "1000"}
-	cfg, err := config.LoadServe(args, nil, io.Discard)
-	if err != nil {
-		return nil, fmt.Errorf("config: %w", err)
-	}
-	ctx := context.Background()
-	srv, err := server.New(ctx, cfg, server.Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		return nil, fmt.Errorf("server.New: %w", err)
-	}
-	// The port was just freed; retry briefly in case it lingers.
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		err = srv.Start(ctx)
-		if err == nil || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	if err != nil {
-		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		srv.Shutdown(sctx)
-		return nil, fmt.Errorf("Start: %w", err)
-	}
-	var once sync.Once
-	stop := func() {
-		once.Do(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			if err := srv.Shutdown(ctx); err != nil {
-				t.Errorf("Shutdown: %v", err)
-			}
-		})
-	}
-	t.Cleanup(stop)
-	return stop, nil
-}
 
 // collector gathers the message ids of a stream's message.new events.
 type collector struct {
@@ -118,16 +58,9 @@ func sendRetrying(t *testing.T, ctx context.Context, c *client.Client, p *client
 func TestServerRestart(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	addr, dataDir := freeAddr(t), t.TempDir()
-	base := "http://" + addr
-	codes := newInbox(t)
-	stop, err := runServer(t, addr, dataDir, codes)
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	ann, _ := signUp(t, ctx, base, codes, "ann@example.org", "Ann")
-	bob, bobMe := signUp(t, ctx, base, codes, "bob@example.org", "Bob")
+	srv := testserver.Start(t)
+	ann, _ := signUp(t, ctx, srv, "ann@example.org", "Ann")
+	bob, bobMe := signUp(t, ctx, srv, "bob@example.org", "Bob")
 	first := sendRetrying(t, ctx, ann, &client.SendParams{UserID: bobMe.ID, Text: "hello"}, nil)
 	chatID := first.ChatID
 
@@ -167,7 +100,11 @@ func TestServerRestart(t *testing.T) {
 	const n = 40
 	var want []int64
 	failures := 0
-	restarted := make(chan error, 1)
+	// The server started again, on the same address (so that the clients
+	// find it) and the same data; restarted closes when New has returned.
+	var again *testserver.Server
+	var againErr error
+	restarted := make(chan struct{})
 	for i := 1; i <= n; i++ {
 		if i == 10 {
 			// Both streams are connected and caught up before the restart.
@@ -176,12 +113,22 @@ func TestServerRestart(t *testing.T) {
 		if i == 15 {
 			// Take the server down mid-conversation and bring it back on
 			// the same data dir and port while the messages keep coming.
-			stop()
+			if err := srv.Stop(); err != nil {
+				t.Error(err)
+			}
 			go func() {
+				defer close(restarted)
 				time.Sleep(300 * time.Millisecond)
-				_, err := runServer(t, addr, dataDir, codes)
-				restarted <- err
+				again, againErr = testserver.New(testserver.Options{Addr: srv.Addr, DataDir: srv.DataDir})
 			}()
+			t.Cleanup(func() {
+				<-restarted
+				if again != nil {
+					if err := again.Stop(); err != nil {
+						t.Error(err)
+					}
+				}
+			})
 		}
 		from, text := ann, fmt.Sprintf("ann %d", i)
 		if i%2 == 0 {
@@ -198,9 +145,9 @@ func TestServerRestart(t *testing.T) {
 	}
 	t.Logf("%d send attempts failed while the server was down", failures)
 	select {
-	case err := <-restarted:
-		if err != nil {
-			t.Fatalf("restarting the server: %v", err)
+	case <-restarted:
+		if againErr != nil {
+			t.Fatalf("restarting the server: %v", againErr)
 		}
 	case <-ctx.Done():
 		t.Fatal("the server did not restart")

@@ -7,7 +7,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -44,58 +43,20 @@ func (pe *person) run(stdin string, args ...string) result {
 // runIn runs the binary to completion (at most 20 s) with env and stdin.
 func runIn(t *testing.T, env []string, stdin io.Reader, args ...string) result {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, havenBin, args...)
-	cmd.Dir = t.TempDir()
-	cmd.Env = env
-	cmd.Stdin = stdin
-	var stdout, stderr syncBuffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	var exit *exec.ExitError
-	if err != nil && !errors.As(err, &exit) {
-		t.Fatalf("haven %s: %v", strings.Join(args, " "), err)
-	}
-	if ctx.Err() != nil {
-		t.Fatalf("haven %s did not finish within 20s\nstderr:\n%s", strings.Join(args, " "), stderr.String())
-	}
-	return result{code: cmd.ProcessState.ExitCode(), stdout: stdout.String(), stderr: stderr.String()}
+	return runTalking(t, t.TempDir(), env, func(w io.Writer) { io.Copy(w, stdin) }, args...)
 }
 
 // login runs "haven login" as the person: it types phone, waits for the
 // n-th code p logs, then types what answers(code) gives, one a line.
 func (pe *person) login(p *proc, phone string, n int, answers func(code string) []string) result {
 	pe.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, havenBin, "login")
-	cmd.Dir = pe.t.TempDir()
-	cmd.Env = pe.env
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		pe.t.Fatal(err)
-	}
-	var stdout, stderr syncBuffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Start(); err != nil {
-		pe.t.Fatal(err)
-	}
-	fmt.Fprintln(stdin, phone)
-	code := p.code(phone, n)
-	for _, a := range answers(code) {
-		fmt.Fprintln(stdin, a)
-	}
-	stdin.Close()
-	err = cmd.Wait()
-	var exit *exec.ExitError
-	if err != nil && !errors.As(err, &exit) {
-		pe.t.Fatalf("haven login: %v", err)
-	}
-	if ctx.Err() != nil {
-		pe.t.Fatalf("haven login did not finish within 20s\nstderr:\n%s", stderr.String())
-	}
-	return result{code: cmd.ProcessState.ExitCode(), stdout: stdout.String(), stderr: stderr.String()}
+	return runTalking(pe.t, pe.t.TempDir(), pe.env, func(stdin io.Writer) {
+		fmt.Fprintln(stdin, phone)
+		code := p.code(phone, n)
+		for _, a := range answers(code) {
+			fmt.Fprintln(stdin, a)
+		}
+	}, "login")
 }
 
 // storedSession is the session file as the tests read it.

@@ -94,17 +94,41 @@ type result struct {
 	stdout, stderr string
 }
 
-// runHaven runs the binary to completion (at most 20 s) in dir.
+// runHaven runs the binary to completion (at most 20 s) in dir, with
+// nothing on its standard input.
 func runHaven(t *testing.T, dir string, env []string, args ...string) result {
+	t.Helper()
+	return runTalking(t, dir, env, nil, args...)
+}
+
+// runTalking runs the binary to completion (at most 20 s) in dir. While
+// it runs, talk (unless nil) writes its standard input, which is closed
+// when talk returns; talk runs on the test's goroutine, so it may wait
+// for the server and fail the test.
+func runTalking(t *testing.T, dir string, env []string, talk func(stdin io.Writer), args ...string) result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, havenBin, args...)
 	cmd.Dir = dir
 	cmd.Env = env
-	var stdout, stderr bytes.Buffer
+	var stdin io.WriteCloser
+	if talk != nil {
+		var err error
+		if stdin, err = cmd.StdinPipe(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var stdout, stderr syncBuffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
+	err := cmd.Start()
+	if err == nil {
+		if talk != nil {
+			talk(stdin)
+			stdin.Close()
+		}
+		err = cmd.Wait()
+	}
 	var exit *exec.ExitError
 	if err != nil && !errors.As(err, &exit) {
 		t.Fatalf("haven %s: %v", strings.Join(args, " "), err)

@@ -34,12 +34,8 @@ const previewLength = 50
 func Chats(ctx context.Context, args []string, env Env) int {
 	c := newCommand("chats", chatsHelp, env)
 	asJSON := c.fs.Bool("json", false, "")
-	pos, code, done := c.parse(args)
-	if done {
+	if _, code, done := c.parseArgs(args, 0, ""); done {
 		return code
-	}
-	if len(pos) > 0 {
-		return c.usage(fmt.Errorf("unexpected argument %q", pos[0]))
 	}
 	cl, s, err := c.signedIn()
 	if err != nil {
@@ -52,10 +48,7 @@ func Chats(ctx context.Context, args []string, env Env) int {
 		return c.fail(err)
 	}
 	if *asJSON {
-		if ds == nil {
-			ds = []client.Dialog{}
-		}
-		return c.printJSON(ds)
+		return printList(c, ds)
 	}
 	n := newNames(cl)
 	var ids []int64

@@ -105,6 +105,22 @@ func (c *command) parse(args []string) (pos []string, code int, done bool) {
 	}
 }
 
+// parseArgs is parse for a command that takes exactly n positional
+// arguments, what in words ("a chat and a text"): other counts are
+// usage errors. With n = 0, any positional argument is unexpected.
+func (c *command) parseArgs(args []string, n int, what string) (pos []string, code int, done bool) {
+	pos, code, done = c.parse(args)
+	switch {
+	case done:
+		return nil, code, true
+	case n == 0 && len(pos) > 0:
+		return nil, c.usage(fmt.Errorf("unexpected argument %q", pos[0])), true
+	case len(pos) != n:
+		return nil, c.usage(fmt.Errorf("want %s, got %d arguments", what, len(pos))), true
+	}
+	return pos, 0, false
+}
+
 // usage reports a usage error and returns ExitUsage.
 func (c *command) usage(err error) int {
 	fmt.Fprintf(c.env.Stderr, "haven %s: %v\nRun \"haven %s --help\" for usage.\n", c.name, err, c.name)
@@ -167,17 +183,42 @@ func newClient(server, token string) *client.Client {
 	return client.New(server, opts...)
 }
 
+// session loads the stored session; dir is the config directory that
+// holds it.
+func (c *command) session() (dir string, s *Session, err error) {
+	dir, err = ConfigDir(c.env.Getenv)
+	if err != nil {
+		return "", nil, err
+	}
+	s, err = LoadSession(dir)
+	if err != nil {
+		return "", nil, err
+	}
+	return dir, s, nil
+}
+
 // signedIn loads the stored session and returns a client acting as it.
 func (c *command) signedIn() (*client.Client, *Session, error) {
-	dir, err := ConfigDir(c.env.Getenv)
-	if err != nil {
-		return nil, nil, err
-	}
-	s, err := LoadSession(dir)
+	_, s, err := c.session()
 	if err != nil {
 		return nil, nil, err
 	}
 	return newClient(s.Server, s.Token), s, nil
+}
+
+// signedInTo loads the stored session and finds the chat that a names,
+// as the signed-in person: it returns a client acting as them and the
+// chat.
+func (c *command) signedInTo(ctx context.Context, a address) (*client.Client, target, error) {
+	cl, s, err := c.signedIn()
+	if err != nil {
+		return nil, target{}, err
+	}
+	t, err := resolve(ctx, cl, s, a)
+	if err != nil {
+		return nil, target{}, err
+	}
+	return cl, t, nil
 }
 
 // checkServerURL checks a server URL given by a person: http or https,

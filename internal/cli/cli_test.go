@@ -41,6 +41,30 @@ func TestParse(t *testing.T) {
 	}
 }
 
+// TestParseArgs checks the count of positional arguments.
+func TestParseArgs(t *testing.T) {
+	for _, c := range []struct {
+		args    []string
+		n       int
+		code    int
+		done    bool
+		wantErr string
+	}{
+		{nil, 0, 0, false, ""},
+		{[]string{"x"}, 0, ExitUsage, true, `haven test: unexpected argument "x"`},
+		{[]string{"@ann", "hi"}, 2, 0, false, ""},
+		{[]string{"@ann"}, 2, ExitUsage, true, "haven test: want a chat and a text, got 1 arguments"},
+		{[]string{"--help"}, 2, 0, true, ""},
+	} {
+		var out, errs bytes.Buffer
+		cmd := newCommand("test", "Usage: haven test\n", Env{Stdout: &out, Stderr: &errs})
+		pos, code, done := cmd.parseArgs(c.args, c.n, "a chat and a text")
+		if code != c.code || done != c.done || !done && len(pos) != c.n || !bytes.Contains(errs.Bytes(), []byte(c.wantErr)) || c.wantErr == "" && errs.Len() > 0 {
+			t.Errorf("parseArgs(%q, %d) = %q, %d, %v (stderr %q); want code %d, done %v, stderr with %q", c.args, c.n, pos, code, done, errs.String(), c.code, c.done, c.wantErr)
+		}
+	}
+}
+
 func TestCheckServerURL(t *testing.T) {
 	for in, want := range map[string]string{
 		"http://127.0.0.1:8080":       "http://127.0.0.1:8080",

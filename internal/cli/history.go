@@ -36,12 +36,9 @@ func History(ctx context.Context, args []string, env Env) int {
 	asJSON := c.fs.Bool("json", false, "")
 	limit := c.fs.Int("limit", 20, "")
 	before := c.fs.Int64("before", 0, "")
-	pos, code, done := c.parse(args)
+	pos, code, done := c.parseArgs(args, 1, "one chat")
 	if done {
 		return code
-	}
-	if len(pos) != 1 {
-		return c.usage(fmt.Errorf("want one chat, got %d arguments", len(pos)))
 	}
 	if *limit < 1 || *limit > maxHistory {
 		return c.usage(fmt.Errorf("--limit %d: must be from 1 to %d", *limit, maxHistory))
@@ -53,13 +50,9 @@ func History(ctx context.Context, args []string, env Env) int {
 	if err != nil {
 		return c.fail(err)
 	}
-	cl, s, err := c.signedIn()
-	if err != nil {
-		return c.fail(err)
-	}
 	ctx, cancel := context.WithTimeout(ctx, 4*callTimeout)
 	defer cancel()
-	t, err := resolve(ctx, cl, s, addr)
+	cl, t, err := c.signedInTo(ctx, addr)
 	if err != nil {
 		return c.fail(err)
 	}
@@ -73,10 +66,7 @@ func History(ctx context.Context, args []string, env Env) int {
 	}
 	slices.Reverse(ms) // oldest first
 	if *asJSON {
-		if ms == nil {
-			ms = []client.Message{}
-		}
-		return c.printJSON(ms)
+		return printList(c, ms)
 	}
 	n := newNames(cl)
 	var ids []int64

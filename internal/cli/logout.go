@@ -11,7 +11,8 @@ import (
 const logoutHelp = `Usage: haven logout
 
 Ends the stored session on the server (its token stops working at once)
-and removes the session file.
+and removes the session file and the cache of haven chat (the chats and
+messages it kept).
 
 The file is removed even when the server cannot be reached or the
 session had already ended. When the server cannot be reached the
@@ -22,12 +23,8 @@ status 1; end it from another device's list of sessions.
 // Logout is "haven logout": it ends the stored session and removes it.
 func Logout(ctx context.Context, args []string, env Env) int {
 	c := newCommand("logout", logoutHelp, env)
-	pos, code, done := c.parse(args)
-	if done {
+	if _, code, done := c.parseArgs(args, 0, ""); done {
 		return code
-	}
-	if len(pos) > 0 {
-		return c.usage(fmt.Errorf("unexpected argument %q", pos[0]))
 	}
 	dir, err := ConfigDir(env.Getenv)
 	if err != nil {
@@ -56,6 +53,9 @@ func Logout(ctx context.Context, args []string, env Env) int {
 		}
 	}
 	if err := RemoveSession(dir); err != nil {
+		return c.fail(err)
+	}
+	if err := RemoveCaches(dir); err != nil {
 		return c.fail(err)
 	}
 	if s != nil {

@@ -33,12 +33,9 @@ const maxStdinText = 1 << 20
 func Send(ctx context.Context, args []string, env Env) int {
 	c := newCommand("send", sendHelp, env)
 	asJSON := c.fs.Bool("json", false, "")
-	pos, code, done := c.parse(args)
+	pos, code, done := c.parseArgs(args, 2, "a chat and a text")
 	if done {
 		return code
-	}
-	if len(pos) != 2 {
-		return c.usage(fmt.Errorf("want a chat and a text, got %d arguments", len(pos)))
 	}
 	addr, err := parseAddress(pos[0])
 	if err != nil {
@@ -55,13 +52,9 @@ func Send(ctx context.Context, args []string, env Env) int {
 	if strings.TrimSpace(text) == "" {
 		return c.usage(fmt.Errorf("the message text is empty"))
 	}
-	cl, s, err := c.signedIn()
-	if err != nil {
-		return c.fail(err)
-	}
 	ctx, cancel := context.WithTimeout(ctx, 2*callTimeout)
 	defer cancel()
-	t, err := resolve(ctx, cl, s, addr)
+	cl, t, err := c.signedInTo(ctx, addr)
 	if err != nil {
 		return c.fail(err)
 	}
@@ -87,4 +80,13 @@ func (c *command) printJSON(v any) int {
 		return c.fail(err)
 	}
 	return 0
+}
+
+// printList writes list on stdout as a JSON array, [] when it is empty
+// (never null).
+func printList[T any](c *command, list []T) int {
+	if list == nil {
+		list = []T{}
+	}
+	return c.printJSON(list)
 }

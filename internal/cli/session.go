@@ -151,3 +151,24 @@ func syncDir(dir string) {
 		d.Close()
 	}
 }
+
+// CachePath is the file where haven chat keeps its cache of the
+// account userID, in the config directory dir.
+func CachePath(dir string, userID int64) string {
+	return filepath.Join(dir, fmt.Sprintf("cache-%d.db", userID))
+}
+
+// RemoveCaches removes every cache of haven chat in dir, with the
+// journal files of SQLite: what it kept goes with the session.
+func RemoveCaches(dir string) error {
+	files, err := filepath.Glob(filepath.Join(dir, "cache-*.db*"))
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		if err := os.Remove(f); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,16 +1,23 @@
 // Package testserver starts a real Haven server inside a test, with the
 // sign-in codes it sends caught by a webhook, and signs people up
-// through the SDK. Tests of the clients (the terminal app, the command
-// line) use it.
+// through the SDK. Tests of the clients (the SDK, its cache, the
+// terminal app, the command line) and runnable examples use it.
+//
+// [Start] and [StartWith] are for tests: they fail the test on error and
+// stop the server when it ends. [New] is the same without a
+// testing.TB, for TestMain and for goroutines other than the test's.
 package testserver
 
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -20,97 +27,249 @@ import (
 	"github.com/havenchat/haven/internal/server"
 )
 
+// Options choose where a server listens and keeps its data. The zero
+// value is a free loopback port and a new temporary directory.
+type Options struct {
+	// Addr is the address to listen on, such as "127.0.0.1:8080"; empty
+	// means a free loopback port. A fixed address may have been freed a
+	// moment ago (by a stopped server, to restart on it): the server
+	// retries binding it for up to 5 seconds.
+	Addr string
+	// DataDir is the server's data directory; empty means a new
+	// temporary one. Another server started later on the same DataDir
+	// finds the data of the first.
+	DataDir string
+}
+
 // Server is a running server and the codes it has sent.
 type Server struct {
+	// URL is the server's base URL, such as "http://127.0.0.1:41234".
 	URL string
+	// Addr is the address the server listens on: pass it as
+	// Options.Addr to start another server in its place.
+	Addr string
+	// DataDir is the server's data directory: pass it as
+	// Options.DataDir to start another server on the same data.
+	DataDir string
+
+	srv     *server.Server
+	hook    *httptest.Server
+	tempDir string // removed on Stop: the DataDir New made, if any
 
 	mu    sync.Mutex
 	codes map[string]string // to → newest code
+
+	stopOnce sync.Once
+	stopErr  error
 }
 
 // Start starts a server on a free loopback port with its data in a
 // temporary directory, stopped when the test ends. Rate limits are
-// raised so that tests are not slowed by them.
+// raised so that tests are not slowed by them. It is StartWith with the
+// zero Options.
 func Start(t testing.TB) *Server {
 	t.Helper()
-	s := &Server{codes: make(map[string]string)}
-	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var m struct{ To, Code string }
-		if err := json.NewDecoder(r.Body).Decode(&m); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
+	return StartWith(t, Options{})
+}
+
+// StartWith starts a server as opts say, failing the test if it cannot,
+// and stops it when the test ends (unless Stop stopped it before). An
+// empty opts.DataDir is a directory of t.TempDir. It must be called from
+// the test's goroutine; elsewhere, use New.
+func StartWith(t testing.TB, opts Options) *Server {
+	t.Helper()
+	if opts.DataDir == "" {
+		opts.DataDir = t.TempDir()
+	}
+	s, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := s.Stop(); err != nil {
+			t.Error(err)
 		}
-		s.mu.Lock()
-		s.codes[m.To] = m.Code
-		s.mu.Unlock()
-	}))
-	t.Cleanup(hook.Close)
-	args := []string{"--listen", "127.0.0.1:0", "--data-dir", t.TempDir(), "--code-sender", "webhook=" + hook.URL,
+	})
+	return s
+}
+
+// New starts a server as opts say, with the same settings as Start,
+// and returns it running; the caller stops it with Stop. It is for code
+// without a testing.TB (TestMain, runnable examples) or outside the
+// test's goroutine.
+func New(opts Options) (*Server, error) {
+	s := &Server{Addr: opts.Addr, DataDir: opts.DataDir, codes: make(map[string]string)}
+	if s.Addr == "" {
+		s.Addr = "127.0.0.1:0"
+	}
+	if s.DataDir == "" {
+		dir, err := os.MkdirTemp("", "haven-testserver-")
+		if err != nil {
+			return nil, fmt.Errorf("testserver: %w", err)
+		}
+		s.DataDir, s.tempDir = dir, dir
+	}
+	s.hook = httptest.NewServer(http.HandlerFunc(s.receiveCode))
+	if err := s.start(opts.Addr != ""); err != nil {
+		s.hook.Close()
+		if s.tempDir != "" {
+			os.RemoveAll(s.tempDir)
+		}
+		return nil, err
+	}
+	s.URL, s.Addr = s.srv.URL(), s.srv.Addr()
+	return s, nil
+}
+
+// Main is the TestMain of a package whose tests or runnable examples
+// share one server (examples have no testing.T to start their own): it
+// starts the server with New, stores it in *srv, runs the tests, stops
+// the server and exits with the tests' status. It exits with status 1
+// when the server cannot start.
+func Main(m *testing.M, srv **Server) {
+	s, err := New(Options{})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "starting the test server:", err)
+		os.Exit(1)
+	}
+	*srv = s
+	code := m.Run()
+	if err := s.Stop(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+	}
+	os.Exit(code)
+}
+
+// start makes and starts the server, retrying to bind a fixed address
+// (retry) that may linger after its last user closed it.
+func (s *Server) start(retry bool) error {
+	args := []string{"--listen", s.Addr, "--data-dir", s.DataDir, "--code-sender", "webhook=" + s.hook.URL,
 		"--signin-code-per-ip", "100000", "--signin-code-per-identifier", "1000", "--flood-rate", "1000", "--flood-burst", "1000"}
 	cfg, err := config.LoadServe(args, nil, io.Discard)
 	if err != nil {
-		t.Fatalf("testserver: config: %v", err)
+		return fmt.Errorf("testserver: config: %w", err)
 	}
 	ctx := context.Background()
 	srv, err := server.New(ctx, cfg, server.Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
-		t.Fatalf("testserver: %v", err)
+		return fmt.Errorf("testserver: %w", err)
 	}
-	if err := srv.Start(ctx); err != nil {
-		t.Fatalf("testserver: start: %v", err)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		err = srv.Start(ctx)
+		if err == nil || !retry || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
-	t.Cleanup(func() {
+	if err != nil {
+		// The store is open: close it, so that the data dir is free.
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		if err := srv.Shutdown(ctx); err != nil {
-			t.Errorf("testserver: shutdown: %v", err)
+		return errors.Join(fmt.Errorf("testserver: start: %w", err), srv.Shutdown(ctx))
+	}
+	s.srv = srv
+	return nil
+}
+
+// receiveCode is the webhook code sender's endpoint: it keeps the
+// newest code sent to each recipient.
+func (s *Server) receiveCode(w http.ResponseWriter, r *http.Request) {
+	var m struct{ To, Code string }
+	if err := json.NewDecoder(r.Body).Decode(&m); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	s.mu.Lock()
+	s.codes[m.To] = m.Code
+	s.mu.Unlock()
+}
+
+// Stop shuts the server down (within 10 seconds), closes its webhook
+// and removes the data directory if New made it. Stopping a stopped
+// server does nothing and returns the first Stop's error.
+func (s *Server) Stop() error {
+	s.stopOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := s.srv.Shutdown(ctx); err != nil {
+			s.stopErr = fmt.Errorf("testserver: shutdown: %w", err)
+		}
+		s.hook.Close()
+		if s.tempDir != "" {
+			os.RemoveAll(s.tempDir)
 		}
 	})
-	s.URL = srv.URL()
-	return s
+	return s.stopErr
 }
 
 // Code returns the newest code sent to (a normalised phone number or an
 // email), waiting up to 5 seconds for it.
 func (s *Server) Code(t testing.TB, to string) string {
 	t.Helper()
+	code, err := s.CodeSentTo(to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return code
+}
+
+// CodeSentTo is Code without a testing.TB: it returns an error when no
+// code was sent to within 5 seconds.
+func (s *Server) CodeSentTo(to string) (string, error) {
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		s.mu.Lock()
 		c := s.codes[to]
 		s.mu.Unlock()
 		if c != "" {
-			return c
+			return c, nil
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("testserver: no code was sent to %s", to)
+			return "", fmt.Errorf("testserver: no code was sent to %s", to)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
 }
 
 // SignUp makes a new account for email named first, and returns a
-// client signed in as it.
+// client signed in as it. It is SignIn within 20 seconds, failing the
+// test on error.
 func (s *Server) SignUp(t testing.TB, email, first string) (*client.Client, *client.User) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
+	c, u, err := s.SignIn(ctx, email, first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, u
+}
+
+// SignIn signs in as email through the SDK, with the code the server
+// sent, and signs up as first when email has no account yet. It returns
+// the signed-in client and its person.
+func (s *Server) SignIn(ctx context.Context, email, first string) (*client.Client, *client.User, error) {
 	c := client.New(s.URL)
 	sent, err := c.SendCode(ctx, email, "test")
 	if err != nil {
-		t.Fatalf("SendCode: %v", err)
+		return nil, nil, fmt.Errorf("SendCode: %w", err)
 	}
-	auth, err := c.SignIn(ctx, sent.LoginToken, s.Code(t, email))
+	code, err := s.CodeSentTo(email)
 	if err != nil {
-		t.Fatalf("SignIn: %v", err)
+		return nil, nil, err
+	}
+	auth, err := c.SignIn(ctx, sent.LoginToken, code)
+	if err != nil {
+		return nil, nil, fmt.Errorf("SignIn: %w", err)
 	}
 	if auth.Status == client.StatusSignUpRequired {
 		if auth, err = c.SignUp(ctx, sent.LoginToken, first, ""); err != nil {
-			t.Fatalf("SignUp: %v", err)
+			return nil, nil, fmt.Errorf("SignUp: %w", err)
 		}
 	}
 	if auth.Status != client.StatusAuthorized || auth.User == nil {
-		t.Fatalf("sign-up of %s ended with %+v", email, auth)
+		return nil, nil, fmt.Errorf("sign-up of %s ended with %+v", email, auth)
 	}
-	return c, auth.User
+	return c, auth.User, nil
 }

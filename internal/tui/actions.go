@@ -36,6 +36,75 @@ func (m *model) call(fn func(ctx context.Context) (tea.Msg, error)) tea.Cmd {
 	}
 }
 
+// cachedDialogsMsg is the dialog list as the cache kept it.
+type cachedDialogsMsg []client.Dialog
+
+// cachedDialogs shows the cached list while the server's is on its way.
+func (m *model) cachedDialogs() tea.Cmd {
+	if m.store == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		ds, err := m.store.Dialogs(m.ctx)
+		if err != nil || len(ds) == 0 {
+			return nil
+		}
+		return cachedDialogsMsg(ds)
+	}
+}
+
+// keepDialogs writes the server's dialog list into the cache.
+func (m *model) keepDialogs(ds []client.Dialog) tea.Cmd {
+	if m.store == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		if err := m.store.SaveDialogs(m.ctx, ds); err != nil && m.ctx.Err() == nil {
+			return errMsg{err}
+		}
+		return nil
+	}
+}
+
+// keepHistory writes messages the server sent into the cache.
+func (m *model) keepHistory(chatID int64, ms []client.Message) tea.Cmd {
+	if m.store == nil || len(ms) == 0 {
+		return nil
+	}
+	return func() tea.Msg {
+		if err := m.store.SaveHistory(m.ctx, chatID, ms); err != nil && m.ctx.Err() == nil {
+			return errMsg{err}
+		}
+		return nil
+	}
+}
+
+// cachedHistory shows the cached newest messages of a chat while the
+// server's page is on its way.
+func (m *model) cachedHistory(chatID int64) tea.Cmd {
+	if m.store == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		ms, err := m.store.History(m.ctx, chatID, 0, pageSize)
+		if err != nil || len(ms) == 0 {
+			return nil
+		}
+		return historyMsg{chatID: chatID, msgs: ms, cached: true}
+	}
+}
+
+// write is call for a change the person made (a send, a read, an
+// edit…): quitting waits a moment for it to reach the server.
+func (m *model) write(fn func(ctx context.Context) (tea.Msg, error)) tea.Cmd {
+	m.writes.Add(1)
+	cmd := m.call(fn)
+	return func() tea.Msg {
+		defer m.writes.Done()
+		return cmd()
+	}
+}
+
 func (m *model) loadDialogs() tea.Cmd {
 	return m.call(func(ctx context.Context) (tea.Msg, error) {
 		ds, err := m.c.Dialogs(ctx)
@@ -100,7 +169,7 @@ func (m *model) markRead(chatID, id int64) tea.Cmd {
 			d.ReadInboxMaxID = id
 		}
 	}
-	return m.call(func(ctx context.Context) (tea.Msg, error) {
+	return m.write(func(ctx context.Context) (tea.Msg, error) {
 		return nil, m.c.Read(ctx, chatID, id)
 	})
 }
@@ -120,6 +189,9 @@ func (m *model) openChat(chatID, at int64) tea.Cmd {
 	m.chat.focusID = at
 	m.setFocus(focusCompose)
 	cmds := []tea.Cmd{m.loadHistory(chatID, 0, at), m.markRead(chatID, 0)}
+	if at == 0 {
+		cmds = append(cmds, m.cachedHistory(chatID))
+	}
 	if d := m.dialog(chatID); d != nil && d.Chat.Kind == "private" {
 		cmds = append(cmds, m.wantUsers([]int64{d.Chat.PeerID}))
 	}
@@ -137,6 +209,15 @@ func (m *model) closeChat() {
 func (m *model) gotHistory(h historyMsg) tea.Cmd {
 	cv := m.chat
 	if cv == nil || cv.id != h.chatID {
+		return nil
+	}
+	if h.cached {
+		// Shown until the server's page comes; never marks the end.
+		if len(cv.msgs) == 0 {
+			for _, msg := range h.msgs {
+				m.gotMessage(h.chatID, msg)
+			}
+		}
 		return nil
 	}
 	cv.loading = false
@@ -160,6 +241,7 @@ func (m *model) gotHistory(h historyMsg) tea.Cmd {
 			ids = append(ids, msg.Forward.FromUserID)
 		}
 	}
+	cmds := []tea.Cmd{m.keepHistory(h.chatID, h.msgs)}
 	if cv.focusID != 0 {
 		for i := range cv.msgs {
 			if cv.msgs[i].ID == cv.focusID {
@@ -170,7 +252,7 @@ func (m *model) gotHistory(h historyMsg) tea.Cmd {
 		}
 		cv.focusID = 0
 	}
-	return m.wantUsers(ids)
+	return tea.Batch(append(cmds, m.wantUsers(ids))...)
 }
 
 // loadOlder asks for the page before the oldest message shown.
@@ -195,7 +277,7 @@ func (m *model) sendCompose() tea.Cmd {
 		id := cv.editing
 		cv.editing = 0
 		m.compose.Reset()
-		return m.call(func(ctx context.Context) (tea.Msg, error) {
+		return m.write(func(ctx context.Context) (tea.Msg, error) {
 			msg, err := m.c.Edit(ctx, chatID, id, text, nil)
 			if err != nil {
 				return nil, err
@@ -214,7 +296,9 @@ func (m *model) sendCompose() tea.Cmd {
 	cv.scroll = 0
 	m.compose.Reset()
 	m.lastTyping = time.Time{}
+	m.writes.Add(1)
 	return func() tea.Msg {
+		defer m.writes.Done()
 		ctx, cancel := context.WithTimeout(m.ctx, callTimeout)
 		defer cancel()
 		msg, err := m.c.Send(ctx, p)
@@ -263,7 +347,7 @@ func (m *model) deleteMessage(id int64, forEveryone bool) tea.Cmd {
 	if !forEveryone {
 		m.removeMessages(chatID, []int64{id})
 	}
-	return m.call(func(ctx context.Context) (tea.Msg, error) {
+	return m.write(func(ctx context.Context) (tea.Msg, error) {
 		_, err := m.c.Delete(ctx, chatID, []int64{id}, forEveryone)
 		return noticeMsg("Deleted"), err
 	})
@@ -271,14 +355,14 @@ func (m *model) deleteMessage(id int64, forEveryone bool) tea.Cmd {
 
 // forward forwards a message to a chat, or to a person (toUser).
 func (m *model) forward(fromChat, id, toChat, toUser int64) tea.Cmd {
-	return m.call(func(ctx context.Context) (tea.Msg, error) {
+	return m.write(func(ctx context.Context) (tea.Msg, error) {
 		_, err := m.c.Forward(ctx, &client.ForwardParams{FromChatID: fromChat, IDs: []int64{id}, ChatID: toChat, UserID: toUser})
 		return noticeMsg("Forwarded"), err
 	})
 }
 
 func (m *model) react(chatID, id int64, emoji string) tea.Cmd {
-	return m.call(func(ctx context.Context) (tea.Msg, error) {
+	return m.write(func(ctx context.Context) (tea.Msg, error) {
 		msg, err := m.c.React(ctx, chatID, id, emoji)
 		if err != nil {
 			return nil, err
@@ -288,7 +372,7 @@ func (m *model) react(chatID, id int64, emoji string) tea.Cmd {
 }
 
 func (m *model) togglePin(chatID int64, msg client.Message) tea.Cmd {
-	return m.call(func(ctx context.Context) (tea.Msg, error) {
+	return m.write(func(ctx context.Context) (tea.Msg, error) {
 		if msg.Pinned {
 			return noticeMsg("Unpinned"), m.c.Unpin(ctx, chatID, msg.ID)
 		}

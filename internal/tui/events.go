@@ -36,7 +36,11 @@ func (m *model) applyChat(ev *client.ChatEvent) tea.Cmd {
 		// come later; the list is reloaded either way.
 		return m.loadDialogs()
 	}
-	if ev.Seq > d.Chat.Seq {
+	// An event at or below the dialog's seq is already counted in it
+	// (the list was fetched after it happened): it still updates the
+	// open chat, but not the unread count.
+	fresh := ev.Seq > d.Chat.Seq
+	if fresh {
 		d.Chat.Seq = ev.Seq
 	}
 	open := m.chat != nil && m.chat.id == ev.ChatID
@@ -52,7 +56,7 @@ func (m *model) applyChat(ev *client.ChatEvent) tea.Cmd {
 		mine := msg.SenderID == m.me.ID
 		m.gotMessage(ev.ChatID, msg)
 		var cmds []tea.Cmd
-		if !mine && msg.ID > d.ReadInboxMaxID {
+		if !mine && fresh && msg.ID > d.ReadInboxMaxID {
 			if open && m.chat.scroll == 0 {
 				cmds = append(cmds, m.markRead(ev.ChatID, msg.ID))
 			} else {

@@ -14,14 +14,18 @@ package tui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"os"
 	"sort"
+	"sync"
 	"time"
 
 	"charm.land/bubbles/v2/textarea"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/havenchat/haven/client"
+	"github.com/havenchat/haven/client/cache"
 )
 
 // Options configures [Run].
@@ -29,8 +33,8 @@ type Options struct {
 	// In and Out are the terminal (os.Stdin and os.Stdout in haven chat).
 	In  io.Reader
 	Out io.Writer
-	// CacheDir is where the app keeps its on-disk cache; "" for none.
-	CacheDir string
+	// CachePath is the file of the app's on-disk cache; "" for none.
+	CachePath string
 	// DownloadDir is where downloads are offered to go; "" for the
 	// current directory.
 	DownloadDir string
@@ -45,22 +49,64 @@ func Run(ctx context.Context, c *client.Client, opts Options) error {
 	}
 	uctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	// The stream holds every event after Updates returns, so the dialogs
-	// loaded by Init below miss nothing.
-	events := c.Updates(uctx)
 	m := newModel(uctx, c, me, opts)
+	// With a cache, the app starts from what it kept and the stream asks
+	// only for what happened since. Without one (or when it cannot be
+	// opened), the stream starts from the server's state.
+	var events <-chan client.Event
+	if opts.CachePath != "" {
+		store, err := openCache(opts.CachePath)
+		if err == nil {
+			err = store.SetSelf(ctx, me.ID)
+		}
+		if err != nil {
+			m.fail(fmt.Errorf("the cache could not be opened, so it is not used: %w", err))
+		} else {
+			defer store.Close()
+			m.store = store
+			events = c.UpdatesWithStore(uctx, store)
+		}
+	}
+	if events == nil {
+		events = c.Updates(uctx)
+	}
+	// The stream holds every event after it starts, so the dialogs
+	// loaded by Init below miss nothing.
 	p := tea.NewProgram(m, tea.WithContext(ctx), tea.WithInput(opts.In), tea.WithOutput(opts.Out))
+	forwarded := make(chan struct{})
 	go func() {
+		defer close(forwarded)
 		for ev := range events {
 			p.Send(eventMsg(ev))
 		}
 		p.Send(streamEndedMsg{})
 	}()
 	_, err = p.Run()
+	// Give what the person just did (a send, a read) a moment to reach
+	// the server before the calls are cancelled.
+	waited := make(chan struct{})
+	go func() { m.writes.Wait(); close(waited) }()
+	select {
+	case <-waited:
+	case <-time.After(3 * time.Second):
+	}
+	cancel()
+	<-forwarded // the stream is done with the cache before it closes
 	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
 		return nil
 	}
 	return err
+}
+
+// openCache opens the cache at path, made readable by its owner alone
+// (SQLite gives its journal files the mode of the database file).
+func openCache(path string) (*cache.Cache, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	f.Close()
+	return cache.Open(path)
 }
 
 // focus says which part of the screen takes the keys.
@@ -74,11 +120,14 @@ const (
 
 // model is the whole state of the app.
 type model struct {
-	ctx  context.Context
-	c    *client.Client
-	me   *client.User
-	opts Options
-	now  func() time.Time
+	ctx   context.Context
+	c     *client.Client
+	me    *client.User
+	opts  Options
+	now   func() time.Time
+	store *cache.Cache // nil without a cache
+
+	writes sync.WaitGroup // changes on their way to the server
 
 	width, height int
 	focus         focus
@@ -157,6 +206,7 @@ type (
 		msgs   []client.Message // newest first, as the server answers
 		older  bool             // a page before what is shown
 		around int64            // loaded around this message
+		cached bool             // from the cache, not the server
 	}
 	sentMsg struct {
 		chatID int64
@@ -170,7 +220,7 @@ type (
 
 // Init loads the dialogs and starts the clock that ends typing hints.
 func (m *model) Init() tea.Cmd {
-	return tea.Batch(m.loadDialogs(), tick(), m.compose.Focus())
+	return tea.Batch(m.cachedDialogs(), m.loadDialogs(), tick(), m.compose.Focus())
 }
 
 func tick() tea.Cmd {
@@ -204,6 +254,10 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.expireTyping(time.Time(msg))
 		return m, tick()
 	case eventMsg:
+		if msg.Err != nil {
+			m.fail(msg.Err)
+			return m, nil
+		}
 		return m, m.apply(client.Event(msg))
 	case streamEndedMsg:
 		if m.ctx.Err() == nil {
@@ -212,6 +266,12 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case dialogsMsg:
 		m.setDialogs(msg)
+		return m, tea.Batch(m.wantUsers(m.dialogPeople()), m.keepDialogs(msg))
+	case cachedDialogsMsg:
+		if !m.loaded { // the server's answer wins
+			m.setDialogs(msg)
+			m.loaded = false
+		}
 		return m, m.wantUsers(m.dialogPeople())
 	case usersMsg:
 		for i := range msg {

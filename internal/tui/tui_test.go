@@ -10,11 +10,13 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
 
 	"github.com/havenchat/haven/client"
+	"github.com/havenchat/haven/client/cache"
 	"github.com/havenchat/haven/internal/cli"
 	"github.com/havenchat/haven/internal/ptytest"
 	"github.com/havenchat/haven/internal/testserver"
@@ -52,6 +54,7 @@ const wait = 15 * time.Second
 type app struct {
 	t    *testing.T
 	term *ptytest.Term
+	quit func() // Ctrl+C, and wait for the app to end
 }
 
 // startApp signs the haven command in as c (its session file, as haven
@@ -96,7 +99,7 @@ func startChat(t *testing.T, cfg string, w, h int, workDir string) *app {
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 	a := &app{t: t, term: term}
-	t.Cleanup(func() {
+	a.quit = sync.OnceFunc(func() {
 		term.Type(ptytest.CtrlC)
 		select {
 		case err := <-exited:
@@ -110,6 +113,7 @@ func startChat(t *testing.T, cfg string, w, h int, workDir string) *app {
 		}
 		term.Close()
 	})
+	t.Cleanup(a.quit)
 	return a
 }
 
@@ -592,4 +596,105 @@ func TestLoginAndChat(t *testing.T) {
 	if got.Text != "Thanks Bob, it works from my terminal" || got.SenderID != session.UserID {
 		t.Fatalf("Bob got %+v", got)
 	}
+}
+
+// TestCacheRestart: the app keeps its chats in a cache beside the
+// session, and a restarted app catches up with what happened while it
+// was closed.
+func TestCacheRestart(t *testing.T) {
+	srv := testserver.Start(t)
+	ann, annU := srv.SignUp(t, "ann@example.org", "Ann")
+	bob, _ := srv.SignUp(t, "bob@example.org", "Bob")
+	c := ctx(t)
+	cfg := t.TempDir()
+	if err := cli.SaveSession(cfg, &cli.Session{Server: srv.URL, Token: ann.Token(), UserID: annU.ID, Name: "Ann"}); err != nil {
+		t.Fatal(err)
+	}
+	first, err := bob.Send(c, &client.SendParams{UserID: annU.ID, Text: "Before you closed it"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := startChat(t, cfg, 80, 24, "")
+	a.see("Before you closed it")
+	a.typ(ptytest.Enter)
+	a.see("│  Before you closed it")
+	a.quit()
+	if ds, err := ann.Dialogs(c); err != nil || len(ds) != 1 || ds[0].UnreadCount != 0 {
+		t.Fatalf("opening the chat did not read it: %+v, %v", ds, err)
+	}
+
+	// What the app kept, for Ann's eyes only.
+	path := cli.CachePath(cfg, annU.ID)
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm() != 0o600 {
+		t.Fatalf("the cache file has mode %v, want 0600", st.Mode().Perm())
+	}
+	kept, err := cache.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err := kept.Dialogs(c)
+	if err != nil || len(ds) != 1 || ds[0].TopMessage == nil || ds[0].TopMessage.ID != first.ID {
+		t.Fatalf("cached dialogs: %+v, %v", ds, err)
+	}
+	ms, err := kept.History(c, first.ChatID, 0, 10)
+	if err != nil || len(ms) != 1 || ms[0].Text != "Before you closed it" {
+		t.Fatalf("cached history: %+v, %v", ms, err)
+	}
+	kept.Close()
+
+	if _, err := bob.Send(c, &client.SendParams{UserID: annU.ID, Text: "While you were away"}); err != nil {
+		t.Fatal(err)
+	}
+	a = startChat(t, cfg, 80, 24, "")
+	a.see("While you were away", " 1")
+	a.typ(ptytest.Enter)
+	a.see("│  Before you closed it", "│  While you were away")
+	a.quit()
+
+	// haven logout forgets what the app kept.
+	logout := exec.Command(haven, "logout")
+	logout.Env = havenEnv(cfg)
+	if out, err := logout.CombinedOutput(); err != nil {
+		t.Fatalf("haven logout: %v\n%s", err, out)
+	}
+	if left, _ := filepath.Glob(filepath.Join(cfg, "*")); len(left) != 0 {
+		t.Fatalf("left after logout: %v", left)
+	}
+}
+
+// TestPresence: an online dot and "online" while Bob has the app open,
+// a typing hint in the list and the header, and "last seen" after.
+func TestPresence(t *testing.T) {
+	srv := testserver.Start(t)
+	ann, annU := srv.SignUp(t, "ann@example.org", "Ann")
+	bob, _ := srv.SignUp(t, "bob@example.org", "Bob")
+	c := ctx(t)
+	sent, err := bob.Send(c, &client.SendParams{UserID: annU.ID, Text: "Ping"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := startApp(t, srv, ann, 80, 24, "")
+	a.see("Bob", "Ping")
+	a.typ(ptytest.Enter)
+	a.see("│  Ping", "last seen")
+
+	conn, err := bob.Connect(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := a.see("│online")
+	if !strings.Contains(s, "● Bob") {
+		t.Fatalf("no online dot:\n%s", s)
+	}
+	if err := bob.SetTyping(c, sent.ChatID, false); err != nil {
+		t.Fatal(err)
+	}
+	a.see("  typing…", "│typing…")
+	conn.Close()
+	a.see("│last seen")
+	a.seeNot("● Bob")
 }

@@ -92,10 +92,14 @@ func (m *model) scrollBy(n int) tea.Cmd {
 	if cv == nil {
 		return nil
 	}
-	lines, _ := m.historyLines(m.chatWidth())
-	top := max(len(lines)-m.historyRows(), 0)
-	cv.scroll = min(max(cv.scroll+n, 0), top)
-	if cv.scroll >= top {
+	rows := m.historyRows()
+	lines, _, all := m.historyTail(m.chatWidth(), cv.scroll+n+rows, -1)
+	top := len(lines) - rows // the furthest one can scroll
+	if !all {
+		top = max(top, cv.scroll+n)
+	}
+	cv.scroll = min(max(cv.scroll+n, 0), max(top, 0))
+	if all && cv.scroll >= top {
 		return m.loadOlder()
 	}
 	return nil
@@ -107,7 +111,8 @@ func (m *model) keepCursorVisible() {
 	if cv == nil || m.focus != focusHistory {
 		return
 	}
-	lines, owner := m.historyLines(m.chatWidth())
+	rows := m.historyRows()
+	lines, owner, _ := m.historyTail(m.chatWidth(), cv.scroll+rows, cv.cursor)
 	first, last := -1, -1
 	for i, o := range owner {
 		if o == cv.cursor {
@@ -120,7 +125,6 @@ func (m *model) keepCursorVisible() {
 	if first < 0 {
 		return
 	}
-	rows := m.historyRows()
 	end := len(lines) - cv.scroll // one past the last line shown
 	start := end - rows
 	switch {
@@ -129,7 +133,7 @@ func (m *model) keepCursorVisible() {
 	case last >= end:
 		cv.scroll = len(lines) - (last + 1)
 	}
-	cv.scroll = min(max(cv.scroll, 0), max(len(lines)-rows, 0))
+	cv.scroll = max(cv.scroll, 0)
 }
 
 // View draws the screen.
@@ -243,6 +247,9 @@ func (m *model) dialogRows(d *client.Dialog, w int) (string, string) {
 			n = "999+"
 		}
 		badge = " " + n
+		if d.UnreadMentions > 0 {
+			badge = " @" + n
+		}
 	}
 	marks := ""
 	if d.MutedUntil > m.now().Unix() {
@@ -303,7 +310,8 @@ func (m *model) chatLines(w, h int) []string {
 			center(dimStyle.Render("or press Ctrl+N for a new group"), w),
 			center(dimStyle.Render("F1 lists every key"), w))
 	} else {
-		lines, owner := m.historyLines(w)
+		lines, owner, _ := m.historyTail(w, cv.scroll+rows, -1)
+		cv.scroll = min(cv.scroll, max(len(lines)-rows, 0))
 		end := len(lines) - cv.scroll
 		start := max(end-rows, 0)
 		shown := lines[start:end]
@@ -402,101 +410,125 @@ func (m *model) indexOf(id int64) int {
 	return -1
 }
 
-// historyLines draws every loaded message of the open chat for width w;
-// owner[i] is the index of the message line i belongs to (-1 for day
-// separators).
-func (m *model) historyLines(w int) (lines []string, owner []int) {
+// historyTail draws the open chat's history for width w from the
+// newest message back, until it has want lines and has drawn message
+// stop (-1: any), so a frame costs what is on screen, not what is
+// loaded. owner[i] is the index of the message line i belongs to (-1
+// for separators); all says whether it reached the oldest message.
+func (m *model) historyTail(w, want, stop int) (lines []string, owner []int, all bool) {
 	cv := m.chat
 	if cv == nil {
-		return nil, nil
+		return nil, nil, true
 	}
 	d := m.dialog(cv.id)
 	now := m.now()
+	var blocks [][]string
+	var owners [][]int
+	n := 0
+	i := len(cv.msgs) - 1
+	for ; i >= 0 && (n < want || (stop >= 0 && i >= stop)); i-- {
+		l, o := m.messageBlock(i, w, d, now)
+		blocks, owners = append(blocks, l), append(owners, o)
+		n += len(l)
+	}
+	all = i < 0
+	if all {
+		switch {
+		case cv.complete && len(cv.msgs) > 0:
+			blocks = append(blocks, []string{dimStyle.Render(center("· the beginning of the chat ·", w))})
+			owners = append(owners, []int{-1})
+		case cv.loading && len(cv.msgs) > 0:
+			blocks = append(blocks, []string{dimStyle.Render(center("loading…", w))})
+			owners = append(owners, []int{-1})
+		}
+	}
+	for j := len(blocks) - 1; j >= 0; j-- {
+		lines = append(lines, blocks[j]...)
+		owner = append(owner, owners[j]...)
+	}
+	return lines, owner, all
+}
+
+// messageBlock draws message i of the open chat, under a day separator
+// when it starts a day.
+func (m *model) messageBlock(i, w int, d *client.Dialog, now time.Time) (lines []string, owner []int) {
+	cv := m.chat
 	add := func(i int, s string) {
 		lines = append(lines, s)
 		owner = append(owner, i)
 	}
-	if cv.complete && len(cv.msgs) > 0 {
-		add(-1, dimStyle.Render(center("· the beginning of the chat ·", w)))
-	} else if cv.loading && len(cv.msgs) > 0 {
-		add(-1, dimStyle.Render(center("loading…", w)))
+	msg := &cv.msgs[i]
+	t := time.Unix(msg.Date, 0)
+	if i == 0 || !sameDay(t, time.Unix(cv.msgs[i-1].Date, 0)) {
+		add(-1, dimStyle.Render(center("── "+t.Format("Monday, January 2, 2006")+" ──", w)))
 	}
-	var lastDay time.Time
-	for i := range cv.msgs {
-		msg := &cv.msgs[i]
-		t := time.Unix(msg.Date, 0)
-		if lastDay.IsZero() || !sameDay(t, lastDay) {
-			add(-1, dimStyle.Render(center("── "+t.Format("Monday, January 2, 2006")+" ──", w)))
-			lastDay = t
+	if msg.Service != nil {
+		add(i, dimStyle.Render(center("· "+serviceText(msg, m.name)+" ·", w)))
+		return lines, owner
+	}
+	// The header: name, time and marks.
+	var name string
+	switch {
+	case msg.SenderID == 0 && d != nil:
+		name = titleStyle.Render(m.title(d))
+	case msg.SenderID == m.me.ID:
+		name = mineStyle.Render("You")
+	default:
+		name = nameStyle(msg.SenderID).Render(m.name(msg.SenderID))
+	}
+	head := name + "  " + dimStyle.Render(stamp(msg.Date, now))
+	if msg.EditDate != 0 {
+		head += dimStyle.Render(" edited")
+	}
+	if msg.Pinned {
+		head += dimStyle.Render(" pinned")
+	}
+	if msg.Views > 0 {
+		head += dimStyle.Render(fmt.Sprintf(" %d views", msg.Views))
+	}
+	if msg.SenderID == m.me.ID && d != nil && d.Chat.Kind != "channel" && d.Chat.PeerID != m.me.ID {
+		if msg.ID <= d.Chat.ReadOutboxMaxID {
+			head += " " + onlineStyle.Render("✓✓")
+		} else {
+			head += " " + dimStyle.Render("✓")
 		}
-		if msg.Service != nil {
-			add(i, dimStyle.Render(center("· "+serviceText(msg, m.name)+" ·", w)))
-			continue
+	}
+	add(i, head)
+	if f := msg.Forward; f != nil {
+		from := f.FromName
+		if f.FromUserID != 0 {
+			from = m.name(f.FromUserID)
 		}
-		// The header: name, time and marks.
-		var name string
-		switch {
-		case msg.SenderID == 0 && d != nil:
-			name = titleStyle.Render(m.title(d))
-		case msg.SenderID == m.me.ID:
-			name = mineStyle.Render("You")
-		default:
-			name = nameStyle(msg.SenderID).Render(m.name(msg.SenderID))
+		if from == "" {
+			from = "a chat"
 		}
-		head := name + "  " + dimStyle.Render(stamp(msg.Date, now))
-		if msg.EditDate != 0 {
-			head += dimStyle.Render(" edited")
+		add(i, "  "+dimStyle.Render(oneLine("↪ forwarded from "+from, w-2)))
+	}
+	if msg.ReplyToID != 0 {
+		quote := "a message"
+		if j := m.indexOf(msg.ReplyToID); j >= 0 {
+			quote = m.name(cv.msgs[j].SenderID) + ": " + preview(&cv.msgs[j])
 		}
-		if msg.Pinned {
-			head += dimStyle.Render(" pinned")
+		add(i, "  "+dimStyle.Render(oneLine("┃ "+quote, w-2)))
+	}
+	if md := msg.Media; md != nil {
+		add(i, "  "+oneLine(mediaLabel(md)+" "+humanSize(md.Size), w-2))
+	}
+	if msg.Text != "" {
+		for _, l := range wrap(msg.Text, w-2) {
+			add(i, "  "+l)
 		}
-		if msg.Views > 0 {
-			head += dimStyle.Render(fmt.Sprintf(" %d views", msg.Views))
-		}
-		if msg.SenderID == m.me.ID && d != nil && d.Chat.Kind != "channel" && d.Chat.PeerID != m.me.ID {
-			if msg.ID <= d.Chat.ReadOutboxMaxID {
-				head += " " + onlineStyle.Render("✓✓")
-			} else {
-				head += " " + dimStyle.Render("✓")
+	}
+	if len(msg.Reactions) > 0 {
+		var rs []string
+		for _, r := range msg.Reactions {
+			s := fmt.Sprintf("%s %d", r.Emoji, r.Count)
+			if r.Mine {
+				s = "[" + s + "]"
 			}
+			rs = append(rs, s)
 		}
-		add(i, head)
-		if f := msg.Forward; f != nil {
-			from := f.FromName
-			if f.FromUserID != 0 {
-				from = m.name(f.FromUserID)
-			}
-			if from == "" {
-				from = "a chat"
-			}
-			add(i, "  "+dimStyle.Render(oneLine("↪ forwarded from "+from, w-2)))
-		}
-		if msg.ReplyToID != 0 {
-			quote := "a message"
-			if j := m.indexOf(msg.ReplyToID); j >= 0 {
-				quote = m.name(cv.msgs[j].SenderID) + ": " + preview(&cv.msgs[j])
-			}
-			add(i, "  "+dimStyle.Render(oneLine("┃ "+quote, w-2)))
-		}
-		if md := msg.Media; md != nil {
-			add(i, "  "+oneLine(mediaLabel(md)+" "+humanSize(md.Size), w-2))
-		}
-		if msg.Text != "" {
-			for _, l := range wrap(msg.Text, w-2) {
-				add(i, "  "+l)
-			}
-		}
-		if len(msg.Reactions) > 0 {
-			var rs []string
-			for _, r := range msg.Reactions {
-				s := fmt.Sprintf("%s %d", r.Emoji, r.Count)
-				if r.Mine {
-					s = "[" + s + "]"
-				}
-				rs = append(rs, s)
-			}
-			add(i, "  "+strings.Join(rs, "  "))
-		}
+		add(i, "  "+strings.Join(rs, "  "))
 	}
 	return lines, owner
 }
