@@ -342,6 +342,9 @@ func TestLogoutServerDown(t *testing.T) {
 	}
 	r := pe.run("", "chats")
 	wantRun(t, "haven chats with the server down", r, 1, nil, []string{"cannot reach the server at " + down})
+	// With no cache to open offline, haven chat says so too.
+	r = pe.run("", "chat")
+	wantRun(t, "haven chat with the server down", r, 1, nil, []string{"cannot reach the server at " + down})
 	r = pe.run("", "logout")
 	wantRun(t, "haven logout with the server down", r, 1, []string{"Signed out Dee"}, []string{"cannot reach the server", "may still be active"})
 	if pe.hasSession() {

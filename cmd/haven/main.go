@@ -56,8 +56,8 @@ var terminalCommands = map[string]func(context.Context, []string, cli.Env) int{
 	"history": cli.History,
 	"chats":   cli.Chats,
 	"chat": func(ctx context.Context, args []string, env cli.Env) int {
-		return cli.Chat(ctx, args, env, func(ctx context.Context, c *havenclient.Client, cachePath string) error {
-			return tui.Run(ctx, c, tui.Options{In: os.Stdin, Out: os.Stdout, CachePath: cachePath})
+		return cli.Chat(ctx, args, env, func(ctx context.Context, c *havenclient.Client, me *havenclient.User, cachePath string) error {
+			return tui.Run(ctx, c, tui.Options{In: os.Stdin, Out: os.Stdout, Me: me, CachePath: cachePath})
 		})
 	},
 }

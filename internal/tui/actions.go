@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -105,11 +106,30 @@ func (m *model) write(fn func(ctx context.Context) (tea.Msg, error)) tea.Cmd {
 	}
 }
 
+// dialogsFailedMsg says the dialog list could not be loaded; retryDialogsMsg
+// asks for it again.
+type (
+	dialogsFailedMsg struct{ err error }
+	retryDialogsMsg  struct{}
+)
+
 func (m *model) loadDialogs() tea.Cmd {
-	return m.call(func(ctx context.Context) (tea.Msg, error) {
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(m.ctx, callTimeout)
+		defer cancel()
 		ds, err := m.c.Dialogs(ctx)
-		return dialogsMsg(ds), err
-	})
+		switch {
+		case m.ctx.Err() != nil:
+			return nil
+		case err != nil:
+			var answered *client.Error
+			if errors.As(err, &answered) {
+				return errMsg{err}
+			}
+			return dialogsFailedMsg{err}
+		}
+		return dialogsMsg(ds)
+	}
 }
 
 // wantUsers fetches the people of ids the app does not know yet.

@@ -61,7 +61,7 @@ func (m *model) key(k tea.KeyPressMsg) tea.Cmd {
 	m.notice = ""
 	switch s {
 	case "f1":
-		m.overlay = helpOverlay{}
+		m.overlay = &helpOverlay{}
 		return nil
 	case "ctrl+f":
 		m.askSearch()
@@ -137,7 +137,7 @@ func (m *model) listKey(s string) tea.Cmd {
 			return m.openChat(m.dialogs[m.sel].Chat.ID, 0)
 		}
 	case "?":
-		m.overlay = helpOverlay{}
+		m.overlay = &helpOverlay{}
 	case "q":
 		return tea.Quit
 	}
@@ -217,7 +217,7 @@ func (m *model) historyKey(s string) tea.Cmd {
 		cv.scroll = 0
 		return nil
 	case "?":
-		m.overlay = helpOverlay{}
+		m.overlay = &helpOverlay{}
 	case "r":
 		if msg.Service == nil {
 			cv.replyTo, cv.editing = msg.ID, 0

@@ -22,17 +22,31 @@ type overlay interface {
 	view(m *model, w, h int) string
 }
 
-// helpOverlay is the help screen: every key, from the one table.
-type helpOverlay struct{}
+// helpOverlay is the help screen: every key, from the one table. On a
+// screen too short for it, ↑↓ scroll it; any other key closes it.
+type helpOverlay struct {
+	top int // first line shown
+}
 
-func (helpOverlay) key(m *model, k tea.KeyPressMsg) tea.Cmd {
-	m.overlay = nil
+func (o *helpOverlay) key(m *model, k tea.KeyPressMsg) tea.Cmd {
+	switch k.String() {
+	case "up", "k":
+		o.top = max(o.top-1, 0)
+	case "down", "j":
+		o.top++
+	case "pgup":
+		o.top = max(o.top-m.height/2, 0)
+	case "pgdown", "space":
+		o.top += m.height / 2
+	default:
+		m.overlay = nil
+	}
 	return nil
 }
-func (helpOverlay) update(*model, tea.Msg) tea.Cmd { return nil }
-func (helpOverlay) paste(*model, string) tea.Cmd   { return nil }
+func (*helpOverlay) update(*model, tea.Msg) tea.Cmd { return nil }
+func (*helpOverlay) paste(*model, string) tea.Cmd   { return nil }
 
-func (helpOverlay) view(m *model, w, h int) string {
+func (o *helpOverlay) view(m *model, w, h int) string {
 	// Two columns when they fit (the first two groups, then the rest),
 	// one otherwise.
 	var cols [][]string
@@ -73,7 +87,14 @@ func (helpOverlay) view(m *model, w, h int) string {
 		}
 		lines = append(lines, line)
 	}
-	lines = append(lines, dimStyle.Render("Press any key to go back"))
+	footer := "Press any key to go back"
+	if len(lines)+1 > h {
+		// Too tall: show a window of it, the footer always.
+		o.top = min(o.top, len(lines)-(h-1))
+		lines = lines[o.top : o.top+h-1]
+		footer = "↑↓ scroll, any other key goes back"
+	}
+	lines = append(lines, dimStyle.Render(footer))
 	return strings.Join(lines, "\n")
 }
 

@@ -35,6 +35,10 @@ type Options struct {
 	Out io.Writer
 	// CachePath is the file of the app's on-disk cache; "" for none.
 	CachePath string
+	// Me is the signed-in person, when the caller knows them already
+	// (it may be all a program knows while the server is unreachable);
+	// nil to ask the server.
+	Me *client.User
 	// DownloadDir is where downloads are offered to go; "" for the
 	// current directory.
 	DownloadDir string
@@ -43,9 +47,12 @@ type Options struct {
 // Run runs the app for the signed-in client c until the person quits or
 // ctx ends.
 func Run(ctx context.Context, c *client.Client, opts Options) error {
-	me, err := c.Me(ctx)
-	if err != nil {
-		return err
+	me := opts.Me
+	if me == nil {
+		var err error
+		if me, err = c.Me(ctx); err != nil {
+			return err
+		}
 	}
 	uctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -81,7 +88,7 @@ func Run(ctx context.Context, c *client.Client, opts Options) error {
 		}
 		p.Send(streamEndedMsg{})
 	}()
-	_, err = p.Run()
+	_, err := p.Run()
 	// Give what the person just did (a send, a read) a moment to reach
 	// the server before the calls are cancelled.
 	waited := make(chan struct{})
@@ -145,6 +152,8 @@ type model struct {
 
 	compose    textarea.Model
 	lastTyping time.Time // when we last said we are typing
+
+	offline bool // the dialogs could not be loaded: retrying
 
 	overlay overlay // help, prompt or picker over the chat pane
 	notice  string  // one line: an error or what just happened
@@ -264,7 +273,18 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.fail(errors.New("the session has ended: run haven login"))
 		}
 		return m, nil
+	case dialogsFailedMsg:
+		// Offline: keep what is shown (the cache's, perhaps) and try
+		// again; the update stream reconnects on its own.
+		m.offline = true
+		return m, tea.Tick(3*time.Second, func(time.Time) tea.Msg { return retryDialogsMsg{} })
+	case retryDialogsMsg:
+		return m, m.loadDialogs()
 	case dialogsMsg:
+		if m.offline {
+			m.offline = false
+			m.say("Connected")
+		}
 		m.setDialogs(msg)
 		return m, tea.Batch(m.wantUsers(m.dialogPeople()), m.keepDialogs(msg))
 	case cachedDialogsMsg:

@@ -169,25 +169,33 @@ var (
 	dayRe   = regexp.MustCompile(`── [A-Z][a-z]+day, [A-Z][a-z]+ \d{1,2}, \d{4} ──`)
 )
 
-// golden compares the screen with testdata/name.golden, with clock
-// times and days written as HH:MM and DAY.
-func golden(t *testing.T, name, screen string) {
-	t.Helper()
+// normalize writes clock times and days as HH:MM and DAY, so that
+// golden screens hold on any day.
+func normalize(screen string) string {
 	screen = dayRe.ReplaceAllString(screen, "── DAY ──")
-	screen = clockRe.ReplaceAllString(screen, "HH:MM")
+	return clockRe.ReplaceAllString(screen, "HH:MM")
+}
+
+// golden waits until the screen, normalized, is testdata/name.golden,
+// and fails with both when it never is: a frame drawn while an answer
+// is on its way is not the screen. screen is what the caller waited
+// for; with -update, it is written as the golden screen.
+func (a *app) golden(name, screen string) {
+	a.t.Helper()
 	path := filepath.Join("testdata", name+".golden")
 	if *update {
-		if err := os.WriteFile(path, []byte(screen), 0o644); err != nil {
-			t.Fatal(err)
+		if err := os.WriteFile(path, []byte(normalize(screen)), 0o644); err != nil {
+			a.t.Fatal(err)
 		}
 		return
 	}
 	want, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("%v (run go test -update to write it)", err)
+		a.t.Fatalf("%v (run go test -update to write it)", err)
 	}
-	if string(want) != screen {
-		t.Errorf("screen %s differs from %s:\n--- got\n%s\n--- want\n%s", name, path, screen, want)
+	got, err := a.term.WaitFor(5*time.Second, func(s string) bool { return normalize(s) == string(want) })
+	if err != nil {
+		a.t.Errorf("screen %s differs from %s:\n--- got\n%s\n--- want\n%s", name, path, normalize(got), want)
 	}
 }
 
@@ -208,10 +216,10 @@ func TestConversation(t *testing.T) {
 	_ = bobU
 	a := startApp(t, srv, ann, 80, 24, "")
 	s := a.see("Bob", "coffee at 10?")
-	golden(t, "list", s)
+	a.golden("list", s)
 	a.typ(ptytest.Enter)
 	s = a.see("│  Hi Ann, coffee at 10?", "Write a message")
-	golden(t, "chat", s)
+	a.golden("chat", s)
 	_ = first
 }
 
@@ -259,7 +267,7 @@ func TestMessaging(t *testing.T) {
 	}
 	s := a.see("Great, the usual place")
 	a.seeNot("typing…")
-	golden(t, "conversation", a.see("Great, the usual place"))
+	a.golden("conversation", a.see("Great, the usual place"))
 	_ = s
 
 	// Reply: pick Bob's last message with ↑, r, write.
@@ -464,7 +472,7 @@ func TestSearchHelpAndLayout(t *testing.T) {
 
 	// The help screen lists the keys; any key closes it.
 	a.typ(ptytest.F1)
-	golden(t, "help", a.see("Haven — keys", "Picked message"))
+	a.golden("help", a.see("Haven — keys", "Picked message"))
 	a.typ("x")
 	a.seeNot("Haven — keys")
 
@@ -491,11 +499,20 @@ func TestSearchHelpAndLayout(t *testing.T) {
 
 	// Wide and narrow terminals.
 	a.resize(120, 30)
-	golden(t, "wide", a.seeWidth(120))
+	a.golden("wide", a.seeWidth(120))
 	a.resize(60, 20)
-	golden(t, "narrow", a.seeWidth(60))
+	a.golden("narrow", a.seeWidth(60))
 	a.typ(ptytest.Esc)
-	golden(t, "narrow-list", a.see("Chats", "Bring the long slings"))
+	a.golden("narrow-list", a.see("Chats", "Bring the long slings"))
+	// On 60×20 the help is taller than the screen: it scrolls.
+	a.typ(ptytest.F1)
+	a.see("Haven — keys", "↑↓ scroll")
+	for i := 0; i < 30; i++ {
+		a.typ(ptytest.Down)
+	}
+	a.see("back to writing")
+	a.typ("q")
+	a.see("Bring the long slings")
 }
 
 func TestScrollback(t *testing.T) {
@@ -591,7 +608,7 @@ func TestLoginAndChat(t *testing.T) {
 	a.typ(ptytest.Enter)
 	a.see("│  Welcome to Haven, Ann!", "Write a message")
 	a.typ("Thanks Bob, it works from my terminal", ptytest.Enter)
-	golden(t, "login-chat", a.see("│  Thanks Bob, it works from my terminal"))
+	a.golden("login-chat", a.see("│  Thanks Bob, it works from my terminal"))
 	got := lastMessage(t, bob, sent.ChatID)
 	if got.Text != "Thanks Bob, it works from my terminal" || got.SenderID != session.UserID {
 		t.Fatalf("Bob got %+v", got)
@@ -697,4 +714,41 @@ func TestPresence(t *testing.T) {
 	conn.Close()
 	a.see("│last seen")
 	a.seeNot("● Bob")
+}
+
+// TestOffline: with the server down, haven chat opens with the chats its
+// cache holds and says it is offline; when the server is back, it
+// connects and what was sent meanwhile arrives.
+func TestOffline(t *testing.T) {
+	srv := testserver.Start(t)
+	ann, annU := srv.SignUp(t, "ann@example.org", "Ann")
+	bob, _ := srv.SignUp(t, "bob@example.org", "Bob")
+	c := ctx(t)
+	cfg := t.TempDir()
+	if err := cli.SaveSession(cfg, &cli.Session{Server: srv.URL, Token: ann.Token(), UserID: annU.ID, Name: "Ann"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bob.Send(c, &client.SendParams{UserID: annU.ID, Text: "Before the outage"}); err != nil {
+		t.Fatal(err)
+	}
+	a := startChat(t, cfg, 80, 24, "")
+	a.see("Before the outage")
+	a.quit()
+
+	if err := srv.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	a = startChat(t, cfg, 80, 24, "")
+	a.see("Bob", "Before the outage", "Offline: showing saved chats")
+
+	back, err := testserver.New(testserver.Options{Addr: srv.Addr, DataDir: srv.DataDir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer back.Stop()
+	if _, err := bob.Send(c, &client.SendParams{UserID: annU.ID, Text: "After the outage"}); err != nil {
+		t.Fatal(err)
+	}
+	a.see("After the outage")
+	a.seeNot("Offline")
 }

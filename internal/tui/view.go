@@ -146,7 +146,7 @@ func (m *model) View() tea.View {
 }
 
 func (m *model) render() string {
-	if _, ok := m.overlay.(helpOverlay); ok {
+	if _, ok := m.overlay.(*helpOverlay); ok {
 		return fitScreen(m.overlay.view(m, m.width, m.height), m.width, m.height)
 	}
 	h := m.height - 1
@@ -189,6 +189,9 @@ func (m *model) bottomBar() string {
 			return pad(errStyle.Render(oneLine(m.notice, m.width)), m.width)
 		}
 		return pad(oneLine(m.notice, m.width), m.width)
+	}
+	if m.offline {
+		return pad(errStyle.Render(oneLine("Offline: showing saved chats; reconnecting…", m.width)), m.width)
 	}
 	var hint string
 	switch {
