@@ -513,6 +513,11 @@ func TestSearchHelpAndLayout(t *testing.T) {
 	a.see("back to writing")
 	a.typ("q")
 	a.see("Bring the long slings")
+	// Questions show on a narrow screen too.
+	a.typ(ptytest.CtrlN)
+	a.see("Create a (g)roup or a (c)hannel?")
+	a.typ(ptytest.Esc)
+	a.see("Bring the long slings")
 }
 
 func TestScrollback(t *testing.T) {
@@ -528,7 +533,7 @@ func TestScrollback(t *testing.T) {
 	a := startApp(t, srv, ann, 80, 24, "")
 	a.see("note 120")
 	a.typ(ptytest.Enter)
-	a.see("  note 120", "Write a message")
+	a.see("│  note 120", "Write a message")
 	// Page up until the first message: older pages load on the way.
 	deadline := time.Now().Add(wait)
 	for !strings.Contains(a.term.Screen(), "the beginning of the chat") {
@@ -538,12 +543,19 @@ func TestScrollback(t *testing.T) {
 		a.typ(ptytest.PgUp)
 		time.Sleep(30 * time.Millisecond)
 	}
-	a.see("  note 001")
+	a.see("│  note 001")
 	// And back down.
-	for i := 0; i < 60 && !strings.Contains(a.term.Screen(), "note 120"); i++ {
+	for i := 0; i < 60 && !strings.Contains(a.term.Screen(), "│  note 120"); i++ {
 		a.typ(ptytest.PgDown)
 	}
-	a.see("  note 120")
+	a.see("│  note 120")
+	// The mouse wheel over the chat scrolls it too.
+	a.typ("\x1b[<64;50;10M", "\x1b[<64;50;10M")
+	a.seeNot("│  note 120")
+	for i := 0; i < 10 && !strings.Contains(a.term.Screen(), "│  note 120"); i++ {
+		a.typ("\x1b[<65;50;10M")
+	}
+	a.see("│  note 120")
 }
 
 func pad3(i int) string {

@@ -38,9 +38,17 @@ func (m *model) listWidth() int {
 	return min(max(m.width/3, 22), 34)
 }
 
-// showList says whether the dialog list is on screen.
+// showList says whether the dialog list is on screen. On a narrow
+// screen it gives way to the chat pane, which also shows questions and
+// lists to pick from.
 func (m *model) showList() bool {
-	return m.width >= narrow || m.chat == nil || m.focus == focusList
+	if m.width >= narrow {
+		return true
+	}
+	if m.overlay != nil {
+		return false
+	}
+	return m.chat == nil || m.focus == focusList
 }
 
 // chatWidth is the width of the chat pane.
