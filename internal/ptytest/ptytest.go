@@ -29,6 +29,7 @@ const (
 	Down     = "\x1b[B"
 	PgUp     = "\x1b[5~"
 	PgDown   = "\x1b[6~"
+	Home     = "\x1b[H"
 	F1       = "\x1bOP"
 	AltEnter = "\x1b\r"
 	CtrlC    = "\x03"

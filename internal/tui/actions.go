@@ -400,6 +400,38 @@ func (m *model) togglePin(chatID int64, msg client.Message) tea.Cmd {
 	})
 }
 
+// toggleDialog pins (p), mutes (m) or archives (a) a dialog, or undoes
+// it; the dialog.update event that follows reloads the list.
+func (m *model) toggleDialog(d client.Dialog, what string) tea.Cmd {
+	u := client.DialogUpdate{ChatID: d.Chat.ID}
+	title := m.title(&d)
+	var done string
+	switch what {
+	case "p":
+		v := !d.Pinned
+		u.Pinned, done = &v, map[bool]string{true: "Pinned", false: "Unpinned"}[v]
+	case "m":
+		var until int64 // unmute
+		if d.MutedUntil <= m.now().Unix() {
+			until = 1<<31 - 1 // "a far date mutes for ever"
+		}
+		u.MutedUntil, done = &until, map[bool]string{true: "Muted", false: "Unmuted"}[until != 0]
+	case "a":
+		v := !d.Archived
+		u.Archived, done = &v, map[bool]string{true: "Archived", false: "Back from the archive"}[v]
+	}
+	return m.write(func(ctx context.Context) (tea.Msg, error) {
+		nd, err := m.c.UpdateDialog(ctx, u)
+		if err != nil {
+			return nil, err
+		}
+		return batchMsg{dialogUpdatedMsg(*nd), noticeMsg(done + ": " + title)}, nil
+	})
+}
+
+// dialogUpdatedMsg is a dialog as dialogs.update left it.
+type dialogUpdatedMsg client.Dialog
+
 // searchResultsMsg carries the answer of a search to its picker.
 type searchResultsMsg struct {
 	query string

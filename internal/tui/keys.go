@@ -28,6 +28,7 @@ var keyHelp = []struct {
 		{"↑ ↓ k j", "move (or the mouse wheel)"},
 		{"Enter", "open (or click)"},
 		{"PgUp PgDn", "move a page"},
+		{"p m a", "pin ^, mute ~, archive"},
 	}},
 	{"Writing", [][2]string{
 		{"Enter", "send"},
@@ -140,6 +141,10 @@ func (m *model) listKey(s string) tea.Cmd {
 		m.overlay = &helpOverlay{}
 	case "q":
 		return tea.Quit
+	case "p", "m", "a":
+		if m.sel < len(m.dialogs) {
+			return m.toggleDialog(*m.dialogs[m.sel], s)
+		}
 	}
 	m.clampList()
 	return nil

@@ -300,6 +300,12 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			delete(m.asked, u.ID)
 		}
 		return m, nil
+	case dialogUpdatedMsg:
+		if d := m.dialog(msg.Chat.ID); d != nil {
+			d.Pinned, d.Archived, d.MutedUntil = msg.Pinned, msg.Archived, msg.MutedUntil
+			m.sortDialogsKeepSel()
+		}
+		return m, nil
 	case chatMsg:
 		if d := m.dialog(msg.ID); d != nil {
 			d.Chat = client.Chat(msg)
@@ -402,6 +408,9 @@ func (m *model) setDialogs(ds []client.Dialog) {
 func (m *model) sortDialogs() {
 	sort.SliceStable(m.dialogs, func(i, j int) bool {
 		a, b := m.dialogs[i], m.dialogs[j]
+		if a.Archived != b.Archived {
+			return b.Archived // archived chats go to the end
+		}
 		if a.Pinned != b.Pinned {
 			return a.Pinned
 		}

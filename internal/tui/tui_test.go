@@ -513,6 +513,27 @@ func TestSearchHelpAndLayout(t *testing.T) {
 	a.see("back to writing")
 	a.typ("q")
 	a.see("Bring the long slings")
+	// Pin, mute and archive Cat's chat from the list.
+	a.typ(ptytest.Home, "p")
+	a.see("Pinned: Cat", "Cat ^")
+	a.typ("m")
+	a.see("Muted: Cat", "Cat ~ ^")
+	a.typ("a")
+	s = a.see("Archived: Cat")
+	if strings.Index(s, "Bob") > strings.Index(s, "Cat") {
+		t.Fatalf("the archived chat is not last:\n%s", s)
+	}
+	waitFor(t, func() bool {
+		ds, _ := ann.Dialogs(c)
+		for _, d := range ds {
+			if d.Peer != nil && d.Peer.FirstName == "Cat" {
+				return d.Pinned && d.Archived && d.MutedUntil > time.Now().Unix()
+			}
+		}
+		return false
+	}, "Cat's chat pinned, muted and archived on the server")
+	a.typ("a")
+	a.see("Back from the archive: Cat")
 	// Questions show on a narrow screen too.
 	a.typ(ptytest.CtrlN)
 	a.see("Create a (g)roup or a (c)hannel?")

@@ -270,6 +270,9 @@ func (m *model) dialogRows(d *client.Dialog, w int) (string, string) {
 		marks += " ^"
 	}
 	name := oneLine(m.title(d), w-2-len(badge)-len(marks))
+	if d.Archived {
+		name = dimStyle.Render(name)
+	}
 	first := dot + " " + name + marks
 	first += strings.Repeat(" ", max(w-lipgloss.Width(first)-len(badge), 0))
 	if badge != "" {
