@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -212,10 +213,18 @@ func (l *login) checkPassword(ctx context.Context, loginToken, hint string) (*cl
 	if hint != "" {
 		l.note("Password hint: %s", hint)
 	}
+	l.note("Forgot it? Press Enter on an empty password for a recovery code by email.")
 	for {
-		pw, err := l.ask(ctx, "Password: ", true, false)
+		pw, err := l.ask(ctx, "Password: ", true, true)
 		if err != nil {
 			return nil, err
+		}
+		if pw == "" {
+			auth, err := l.recover(ctx, loginToken)
+			if errors.Is(err, errNoRecovery) {
+				continue
+			}
+			return auth, err
 		}
 		auth, err := l.cl.CheckPassword(ctx, loginToken, pw)
 		if client.IsCode(err, "PASSWORD_INVALID") {
@@ -225,6 +234,39 @@ func (l *login) checkPassword(ctx context.Context, loginToken, hint string) (*cl
 		if err != nil {
 			return nil, restart(err)
 		}
+		return auth, nil
+	}
+}
+
+// errNoRecovery: the account cannot recover its password by email.
+var errNoRecovery = errors.New("no recovery email")
+
+// recover signs in with a code sent to the account's recovery email,
+// which removes the password.
+func (l *login) recover(ctx context.Context, loginToken string) (*client.Authorization, error) {
+	rs, err := l.cl.RequestPasswordRecovery(ctx, loginToken)
+	if client.IsCode(err, "PASSWORD_RECOVERY_UNAVAILABLE") {
+		l.note("This account has no recovery email: only its password signs it in.")
+		return nil, errNoRecovery
+	}
+	if err != nil {
+		return nil, restart(err)
+	}
+	l.note("A recovery code was sent to %s. Signing in with it removes the password.", rs.EmailPattern)
+	for {
+		code, err := l.ask(ctx, "Recovery code: ", false, false)
+		if err != nil {
+			return nil, err
+		}
+		auth, err := l.cl.RecoverPassword(ctx, loginToken, code)
+		if client.IsCode(err, "CODE_INVALID") {
+			l.note("Wrong code: %s", describe(err))
+			continue
+		}
+		if err != nil {
+			return nil, restart(err)
+		}
+		l.note("The password is removed: set a new one from a signed-in device.")
 		return auth, nil
 	}
 }

@@ -785,3 +785,57 @@ func TestOffline(t *testing.T) {
 	a.see("After the outage")
 	a.seeNot("Offline")
 }
+
+// TestLoginPasswordRecovery: at haven login's password prompt, an empty
+// password sends a recovery code to the recovery email, which signs the
+// person in and removes the password.
+func TestLoginPasswordRecovery(t *testing.T) {
+	srv := testserver.Start(t)
+	cid, _ := srv.SignUp(t, "cid@example.org", "Cid")
+	c := ctx(t)
+	if _, err := cid.SetPassword(c, client.SetPasswordParams{NewPassword: "a long forgotten passphrase", RecoveryEmail: "cid.recovery@example.org"}); err != nil {
+		t.Fatal(err)
+	}
+	signUpCode := srv.Code(t, "cid@example.org")
+	cfg := t.TempDir()
+	term, err := ptytest.New(80, 24)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer term.Close()
+	login := exec.Command(haven, "login", "--server", srv.URL)
+	login.Env = havenEnv(cfg)
+	if err := term.Start(login); err != nil {
+		t.Fatal(err)
+	}
+	step := func(prompt, answer string) {
+		t.Helper()
+		if _, err := term.WaitText(wait, prompt); err != nil {
+			t.Fatal(err)
+		}
+		term.Type(answer + ptytest.Enter)
+	}
+	step("Phone number or email:", "cid@example.org")
+	var code string
+	waitFor(t, func() bool { code = srv.Code(t, "cid@example.org"); return code != signUpCode }, "the sign-in code")
+	step("Code:", code)
+	step("Password:", "") // forgotten
+	if _, err := term.WaitText(wait, "A recovery code was sent to"); err != nil {
+		t.Fatal(err)
+	}
+	step("Recovery code:", srv.Code(t, "cid.recovery@example.org"))
+	if _, err := term.WaitText(wait, "Signed in as Cid", "The password is removed"); err != nil {
+		t.Fatal(err)
+	}
+	if err := login.Wait(); err != nil {
+		t.Fatalf("haven login: %v", err)
+	}
+	s, err := cli.LoadSession(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps, err := client.New(srv.URL, client.WithToken(s.Token)).GetPassword(c)
+	if err != nil || ps.HasPassword {
+		t.Fatalf("after recovery: %+v, %v", ps, err)
+	}
+}
