@@ -47,7 +47,8 @@ type Term struct {
 	emu *vt.Emulator
 	raw strings.Builder // every byte written, for failure reports
 
-	started bool // a child process has the terminal side
+	started bool   // a child process has the terminal side
+	title   string // the window title the program set
 
 	done chan struct{}
 }
@@ -70,6 +71,8 @@ func New(w, h int) (*Term, error) {
 		return nil, err
 	}
 	t := &Term{ptm: ptm, pts: pts, emu: vt.NewEmulator(w, h), done: make(chan struct{})}
+	// Called from Write, under t.mu.
+	t.emu.SetCallbacks(vt.Callbacks{Title: func(s string) { t.title = s }})
 	go t.pump()
 	go t.answer()
 	return t, nil
@@ -169,6 +172,13 @@ func (t *Term) Screen() string {
 		lines[i] = strings.TrimRight(lines[i], " ")
 	}
 	return strings.Join(lines, "\n")
+}
+
+// Title is the window title the program set last.
+func (t *Term) Title() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.title
 }
 
 // ErrTimeout is returned by WaitFor when the screen never matched.

@@ -217,6 +217,8 @@ func TestConversation(t *testing.T) {
 	a := startApp(t, srv, ann, 80, 24, "")
 	s := a.see("Bob", "coffee at 10?")
 	a.golden("list", s)
+	// The window title counts what is unread.
+	waitFor(t, func() bool { return a.term.Title() == "Haven (1)" }, "the title Haven (1)")
 	a.typ(ptytest.Enter)
 	s = a.see("│  Hi Ann, coffee at 10?", "Write a message")
 	a.golden("chat", s)

@@ -150,7 +150,22 @@ func (m *model) View() tea.View {
 	v.AltScreen = true
 	v.MouseMode = tea.MouseModeCellMotion
 	v.WindowTitle = "Haven"
+	if n := m.unmutedUnread(); n > 0 {
+		v.WindowTitle = fmt.Sprintf("Haven (%d)", n)
+	}
 	return v
+}
+
+// unmutedUnread counts the unread messages of the chats not muted, for
+// the terminal's title.
+func (m *model) unmutedUnread() int {
+	now, n := m.now().Unix(), 0
+	for _, d := range m.dialogs {
+		if d.MutedUntil <= now {
+			n += d.UnreadCount
+		}
+	}
+	return n
 }
 
 func (m *model) render() string {
