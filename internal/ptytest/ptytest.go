@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"time"
 
+	uv "github.com/charmbracelet/ultraviolet"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/vt"
 	"github.com/creack/pty"
 	"golang.org/x/sys/unix"
@@ -179,6 +181,37 @@ func (t *Term) Title() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.title
+}
+
+// Style is how a cell is drawn, as far as tests look.
+type Style struct {
+	Bold, Italic, Underline, Strikethrough bool
+}
+
+// StyleAt returns the style of the first cell of the first place the
+// screen shows text, and whether it shows it.
+func (t *Term) StyleAt(text string) (Style, bool) {
+	for y, line := range strings.Split(t.Screen(), "\n") {
+		i := strings.Index(line, text)
+		if i < 0 {
+			continue
+		}
+		x := ansi.StringWidth(line[:i])
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		c := t.emu.CellAt(x, y)
+		if c == nil {
+			return Style{}, false
+		}
+		a := c.Style.Attrs
+		return Style{
+			Bold:          a&uv.AttrBold != 0,
+			Italic:        a&uv.AttrItalic != 0,
+			Underline:     c.Style.Underline != uv.UnderlineNone,
+			Strikethrough: a&uv.AttrStrikethrough != 0,
+		}, true
+	}
+	return Style{}, false
 }
 
 // ErrTimeout is returned by WaitFor when the screen never matched.

@@ -288,17 +288,18 @@ func (m *model) loadOlder() tea.Cmd {
 // sendCompose sends (or saves the edit of) what is in the compose box.
 func (m *model) sendCompose() tea.Cmd {
 	cv := m.chat
-	text := strings.TrimRight(m.compose.Value(), "\n ")
-	if cv == nil || strings.TrimSpace(text) == "" {
+	raw := strings.TrimRight(m.compose.Value(), "\n ")
+	if cv == nil || strings.TrimSpace(raw) == "" {
 		return nil
 	}
+	text, ents := markup(raw)
 	chatID := cv.id
 	if cv.editing != 0 {
 		id := cv.editing
 		cv.editing = 0
 		m.compose.Reset()
 		return m.write(func(ctx context.Context) (tea.Msg, error) {
-			msg, err := m.c.Edit(ctx, chatID, id, text, nil)
+			msg, err := m.c.Edit(ctx, chatID, id, text, ents)
 			if err != nil {
 				return nil, err
 			}
@@ -309,7 +310,7 @@ func (m *model) sendCompose() tea.Cmd {
 	// so a send the server did take is not posted twice.
 	p := cv.failed
 	if p == nil || p.Text != text || p.ReplyToID != cv.replyTo {
-		p = &client.SendParams{ChatID: chatID, Text: text, ReplyToID: cv.replyTo}
+		p = &client.SendParams{ChatID: chatID, Text: text, Entities: ents, ReplyToID: cv.replyTo}
 	}
 	cv.failed = nil
 	cv.replyTo = 0
@@ -343,7 +344,7 @@ func (m *model) sendFailed(f sendFailedMsg) {
 	m.chat.failed = f.p
 	m.chat.replyTo = f.p.ReplyToID
 	if m.compose.Value() == "" {
-		m.compose.SetValue(f.p.Text)
+		m.compose.SetValue(toMarkup(f.p.Text, f.p.Entities))
 	}
 }
 

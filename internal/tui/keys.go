@@ -33,6 +33,7 @@ var keyHelp = []struct {
 	{"Writing", [][2]string{
 		{"Enter", "send"},
 		{"Alt+Enter", "new line (or Ctrl+J)"},
+		{"**bold**", "formats; so do __ ~~ || `"},
 		{"↑", "pick a message"},
 		{"PgUp PgDn", "scroll; older ones load"},
 		{"Esc", "cancel reply or edit"},
@@ -232,7 +233,7 @@ func (m *model) historyKey(s string) tea.Cmd {
 	case "e":
 		if msg.SenderID == m.me.ID && msg.Service == nil && msg.Media == nil {
 			cv.editing, cv.replyTo = msg.ID, 0
-			m.compose.SetValue(msg.Text)
+			m.compose.SetValue(toMarkup(msg.Text, msg.Entities))
 			m.setFocus(focusCompose)
 			cv.scroll = 0
 		} else {

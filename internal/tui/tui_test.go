@@ -841,3 +841,80 @@ func TestLoginPasswordRecovery(t *testing.T) {
 		t.Fatalf("after recovery: %+v, %v", ps, err)
 	}
 }
+
+// TestRichText: entities show as styles: bold, and links (detected by
+// the server) underlined.
+func TestRichText(t *testing.T) {
+	srv := testserver.Start(t)
+	ann, annU := srv.SignUp(t, "ann@example.org", "Ann")
+	bob, _ := srv.SignUp(t, "bob@example.org", "Bob")
+	text := "Please read the whole guide, mostly this part: https://example.org/guide"
+	ents := []client.Entity{{Type: "bold", Offset: strings.Index(text, "this"), Length: 4}}
+	if _, err := bob.Send(ctx(t), &client.SendParams{UserID: annU.ID, Text: text, Entities: ents}); err != nil {
+		t.Fatal(err)
+	}
+	a := startApp(t, srv, ann, 80, 24, "")
+	a.see("Bob")
+	a.typ(ptytest.Enter)
+	a.see("mostly this part:", "https://example.org/guide")
+	if st, ok := a.term.StyleAt("this part"); !ok || !st.Bold {
+		t.Errorf("the bold entity is drawn %+v", st)
+	}
+	if st, ok := a.term.StyleAt("part:"); !ok || st.Bold {
+		t.Errorf("the text after the bold entity is drawn %+v", st)
+	}
+	if st, ok := a.term.StyleAt("https://example.org/guide"); !ok || !st.Underline {
+		t.Errorf("the link is drawn %+v", st)
+	}
+}
+
+// TestFormatting: markers typed in the compose box become entities, and
+// an edit starts from the markers of the message.
+func TestFormatting(t *testing.T) {
+	srv := testserver.Start(t)
+	ann, annU := srv.SignUp(t, "ann@example.org", "Ann")
+	bob, _ := srv.SignUp(t, "bob@example.org", "Bob")
+	sent, err := bob.Send(ctx(t), &client.SendParams{UserID: annU.ID, Text: "Ready?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := startApp(t, srv, ann, 80, 24, "")
+	a.see("Ready?")
+	a.typ(ptytest.Enter)
+	a.see("│  Ready?")
+	a.typ("Start at **nine** sharp, `gate B`", ptytest.Enter)
+	a.see("│  Start at nine sharp, gate B")
+	if st, _ := a.term.StyleAt("nine sharp"); !st.Bold {
+		t.Errorf("nine is drawn %+v", st)
+	}
+	got := lastMessage(t, bob, sent.ChatID)
+	want := []client.Entity{{Type: "bold", Offset: 9, Length: 4}, {Type: "code", Offset: 21, Length: 6}}
+	if got.Text != "Start at nine sharp, gate B" || !sameEntities(got.Entities, want) {
+		t.Fatalf("Bob got %q %+v", got.Text, got.Entities)
+	}
+	// Editing shows the markers again; the bold survives the edit.
+	a.typ(ptytest.Up, "e")
+	a.see("Start at **nine** sharp, `gate B`")
+	a.typ("!", ptytest.Enter)
+	a.see("│  Start at nine sharp, gate B!", "edited")
+	waitFor(t, func() bool {
+		m := lastMessage(t, bob, sent.ChatID)
+		return m.Text == "Start at nine sharp, gate B!" && sameEntities(m.Entities, want)
+	}, "the edit with its entities")
+}
+
+func sameEntities(got, want []client.Entity) bool {
+	if len(got) != len(want) {
+		return false
+	}
+	for _, w := range want {
+		found := false
+		for _, g := range got {
+			found = found || (g.Type == w.Type && g.Offset == w.Offset && g.Length == w.Length)
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}

@@ -354,7 +354,7 @@ func (m *model) chatLines(w, h int) []string {
 		}
 		for i, l := range shown {
 			if m.focus == focusHistory && len(owner) > start+i && owner[start+i] == cv.cursor {
-				l = selStyle.Render(pad(l, w))
+				l = selStyle.Render(pad(plain(l), w))
 			}
 			out = append(out, l)
 		}
@@ -544,7 +544,7 @@ func (m *model) messageBlock(i, w int, d *client.Dialog, now time.Time) (lines [
 		add(i, "  "+oneLine(mediaLabel(md)+" "+humanSize(md.Size), w-2))
 	}
 	if msg.Text != "" {
-		for _, l := range wrap(msg.Text, w-2) {
+		for _, l := range richWrap(msg.Text, msg.Entities, w-2) {
 			add(i, "  "+l)
 		}
 	}
