@@ -92,14 +92,16 @@ func NewRandomID() int64 {
 }
 
 // Send posts a text message (messages.send). When p.RandomID is 0 it is
-// set to a fresh random id first; call Send again with the same p to
-// retry without posting twice.
+// set to a fresh random id first. While the server cannot be reached
+// (or is shutting down), Send tries again with the same random_id until
+// ctx ends, so a message is posted once however often it is tried;
+// calling Send again with the same p after it gave up is just as safe.
 func (c *Client) Send(ctx context.Context, p *SendParams) (*Message, error) {
 	if p.RandomID == 0 {
 		p.RandomID = NewRandomID()
 	}
 	var m Message
-	if err := c.Call(ctx, "messages.send", p, &m); err != nil {
+	if err := c.callUntilAnswered(ctx, "messages.send", p, &m); err != nil {
 		return nil, err
 	}
 	return &m, nil

@@ -240,12 +240,17 @@ type MediaParams struct {
 }
 
 // SendMedia posts an uploaded file (messages.sendMedia). When p.RandomID
-// is 0 it is set first; retry with the same p.
+// is 0 it is set first; like [Client.Send], it tries again until the
+// server answers or ctx ends.
 func (c *Client) SendMedia(ctx context.Context, p *MediaParams) (*Message, error) {
 	if p.RandomID == 0 {
 		p.RandomID = NewRandomID()
 	}
-	return ptr[Message](ctx, c, "messages.sendMedia", p)
+	var m Message
+	if err := c.callUntilAnswered(ctx, "messages.sendMedia", p, &m); err != nil {
+		return nil, err
+	}
+	return &m, nil
 }
 
 // AlbumItem is one photo or video of an album.
@@ -272,14 +277,18 @@ type AlbumParams struct {
 
 // SendAlbum posts 2 to 10 photos and videos together
 // (messages.sendAlbum). Items whose RandomID is 0 get a fresh one,
-// stored in p, so that a retry with the same p does not post twice.
+// stored in p, so that a retry with the same p does not post twice;
+// like [Client.Send], it tries again until the server answers or ctx
+// ends.
 func (c *Client) SendAlbum(ctx context.Context, p *AlbumParams) ([]Message, error) {
 	for i := range p.Items {
 		if p.Items[i].RandomID == 0 {
 			p.Items[i].RandomID = NewRandomID()
 		}
 	}
-	return do[[]Message](ctx, c, "messages.sendAlbum", p)
+	var ms []Message
+	err := c.callUntilAnswered(ctx, "messages.sendAlbum", p, &ms)
+	return ms, err
 }
 
 // ForwardParams are the parameters of messages.forward.
@@ -294,7 +303,8 @@ type ForwardParams struct {
 	Silent    bool    `json:"silent,omitempty"`
 }
 
-// Forward copies messages to another chat (messages.forward).
+// Forward copies messages to another chat (messages.forward); like
+// [Client.Send], it tries again until the server answers or ctx ends.
 func (c *Client) Forward(ctx context.Context, p *ForwardParams) ([]Message, error) {
 	if len(p.RandomIDs) == 0 {
 		p.RandomIDs = make([]int64, len(p.IDs))
@@ -302,7 +312,9 @@ func (c *Client) Forward(ctx context.Context, p *ForwardParams) ([]Message, erro
 			p.RandomIDs[i] = NewRandomID()
 		}
 	}
-	return do[[]Message](ctx, c, "messages.forward", p)
+	var ms []Message
+	err := c.callUntilAnswered(ctx, "messages.forward", p, &ms)
+	return ms, err
 }
 
 // Edit changes a message's text, or a media message's caption

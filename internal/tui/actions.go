@@ -86,9 +86,17 @@ func (m *model) cachedHistory(chatID int64) tea.Cmd {
 	if m.store == nil {
 		return nil
 	}
+	// The list's top message, for a chat the cache has no messages of.
+	var top []client.Message
+	if d := m.dialog(chatID); d != nil && d.TopMessage != nil {
+		top = []client.Message{*d.TopMessage}
+	}
 	return func() tea.Msg {
 		ms, err := m.store.History(m.ctx, chatID, 0, pageSize)
 		if err != nil || len(ms) == 0 {
+			ms = top
+		}
+		if len(ms) == 0 {
 			return nil
 		}
 		return historyMsg{chatID: chatID, msgs: ms, cached: true}
@@ -167,7 +175,7 @@ func (m *model) refetch(chatID, id int64) tea.Cmd {
 		if err != nil || len(ms) == 0 {
 			return nil, err
 		}
-		return sentMsg{chatID, ms[0]}, nil
+		return sentMsg{chatID: chatID, msg: ms[0]}, nil
 	})
 }
 
@@ -303,7 +311,7 @@ func (m *model) sendCompose() tea.Cmd {
 			if err != nil {
 				return nil, err
 			}
-			return sentMsg{chatID, *msg}, nil
+			return sentMsg{chatID: chatID, msg: *msg}, nil
 		})
 	}
 	// A failed send of the same text is retried with the same random_id,
@@ -312,9 +320,13 @@ func (m *model) sendCompose() tea.Cmd {
 	if p == nil || p.Text != text || p.ReplyToID != cv.replyTo {
 		p = &client.SendParams{ChatID: chatID, Text: text, Entities: ents, ReplyToID: cv.replyTo}
 	}
+	if p.RandomID == 0 {
+		p.RandomID = client.NewRandomID() // here, not in the command: p is shown meanwhile
+	}
 	cv.failed = nil
 	cv.replyTo = 0
 	cv.scroll = 0
+	cv.pending = append(cv.pending, p)
 	m.compose.Reset()
 	m.lastTyping = time.Time{}
 	m.writes.Add(1)
@@ -322,11 +334,26 @@ func (m *model) sendCompose() tea.Cmd {
 		defer m.writes.Done()
 		ctx, cancel := context.WithTimeout(m.ctx, callTimeout)
 		defer cancel()
+		// While the server cannot be reached, Send keeps trying with the
+		// same random_id until the timeout.
 		msg, err := m.c.Send(ctx, p)
 		if err != nil {
 			return sendFailedMsg{p, err}
 		}
-		return sentMsg{chatID, *msg}
+		return sentMsg{chatID: chatID, msg: *msg, randomID: p.RandomID}
+	}
+}
+
+// settle takes a send off the open chat's list of those on their way.
+func (m *model) settle(chatID, randomID int64) {
+	if m.chat == nil || m.chat.id != chatID || randomID == 0 {
+		return
+	}
+	for i, p := range m.chat.pending {
+		if p.RandomID == randomID {
+			m.chat.pending = append(m.chat.pending[:i], m.chat.pending[i+1:]...)
+			return
+		}
 	}
 }
 
@@ -338,6 +365,7 @@ type sendFailedMsg struct {
 
 func (m *model) sendFailed(f sendFailedMsg) {
 	m.fail(f.err)
+	m.settle(f.p.ChatID, f.p.RandomID)
 	if m.chat == nil || m.chat.id != f.p.ChatID {
 		return
 	}
@@ -388,7 +416,7 @@ func (m *model) react(chatID, id int64, emoji string) tea.Cmd {
 		if err != nil {
 			return nil, err
 		}
-		return sentMsg{chatID, *msg}, nil
+		return sentMsg{chatID: chatID, msg: *msg}, nil
 	})
 }
 
@@ -555,7 +583,7 @@ func (m *model) sendFile(path string) tea.Cmd {
 		if err != nil {
 			return errMsg{err}
 		}
-		return batchMsg{sentMsg{chatID, *msg}, noticeMsg("Sent " + st.Name()), clearComposeMsg{}}
+		return batchMsg{sentMsg{chatID: chatID, msg: *msg}, noticeMsg("Sent " + st.Name()), clearComposeMsg{}}
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"sort"
 	"sync"
@@ -153,7 +154,8 @@ type model struct {
 	compose    textarea.Model
 	lastTyping time.Time // when we last said we are typing
 
-	offline bool // the dialogs could not be loaded: retrying
+	offline  bool // the server could not be reached: retrying
+	retrying bool // a retry of the dialog list is on its way
 
 	overlay overlay // help, prompt or picker over the chat pane
 	notice  string  // one line: an error or what just happened
@@ -171,7 +173,8 @@ type chatView struct {
 	replyTo  int64 // message being answered, 0 for none
 	editing  int64 // message being edited, 0 for none
 	failed   *client.SendParams
-	focusID  int64 // message to pick once loaded (search result)
+	pending  []*client.SendParams // sends on their way, shown last
+	focusID  int64                // message to pick once loaded (search result)
 }
 
 func newModel(ctx context.Context, c *client.Client, me *client.User, opts Options) *model {
@@ -218,8 +221,9 @@ type (
 		cached bool             // from the cache, not the server
 	}
 	sentMsg struct {
-		chatID int64
-		msg    client.Message
+		chatID   int64
+		msg      client.Message
+		randomID int64 // of a send from the compose box; 0 otherwise
 	}
 	openChatMsg struct {
 		chatID int64
@@ -274,18 +278,24 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case dialogsFailedMsg:
-		// Offline: keep what is shown (the cache's, perhaps) and try
-		// again; the update stream reconnects on its own.
-		m.offline = true
-		return m, tea.Tick(3*time.Second, func(time.Time) tea.Msg { return retryDialogsMsg{} })
+		return m, m.goOffline()
 	case retryDialogsMsg:
+		m.retrying = false
 		return m, m.loadDialogs()
 	case dialogsMsg:
+		var again tea.Cmd
 		if m.offline {
 			m.offline = false
 			m.say("Connected")
+			if m.chat != nil {
+				// What failed meanwhile: the open chat's page and read.
+				again = tea.Batch(m.loadHistory(m.chat.id, 0, 0), m.markRead(m.chat.id, 0))
+			}
 		}
 		m.setDialogs(msg)
+		if again != nil {
+			return m, tea.Batch(again, m.wantUsers(m.dialogPeople()), m.keepDialogs(msg))
+		}
 		return m, tea.Batch(m.wantUsers(m.dialogPeople()), m.keepDialogs(msg))
 	case cachedDialogsMsg:
 		if !m.loaded { // the server's answer wins
@@ -314,6 +324,7 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case historyMsg:
 		return m, m.gotHistory(msg)
 	case sentMsg:
+		m.settle(msg.chatID, msg.randomID)
 		m.gotMessage(msg.chatID, msg.msg)
 		return m, nil
 	case openChatMsg:
@@ -337,6 +348,11 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, tea.Batch(cmds...)
 	case errMsg:
+		if unreachable(msg.err) {
+			// The offline line says it; the list is tried again until
+			// the server answers.
+			return m, m.goOffline()
+		}
 		m.fail(msg.err)
 		return m, nil
 	case noticeMsg:
@@ -349,6 +365,26 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	var cmd tea.Cmd
 	m.compose, cmd = m.compose.Update(msg)
 	return m, cmd
+}
+
+// goOffline notes that the server cannot be reached, keeps what is
+// shown (the cache's, perhaps), and tries the dialog list again in a few
+// seconds; the update stream reconnects on its own.
+func (m *model) goOffline() tea.Cmd {
+	m.offline = true
+	if m.retrying {
+		return nil
+	}
+	m.retrying = true
+	return tea.Tick(3*time.Second, func(time.Time) tea.Msg { return retryDialogsMsg{} })
+}
+
+// unreachable reports whether err is the network failing, not the
+// server answering.
+func unreachable(err error) bool {
+	var e *client.Error
+	var ue *url.Error
+	return !errors.As(err, &e) && errors.As(err, &ue)
 }
 
 func (m *model) say(s string) { m.notice, m.isError = s, false }

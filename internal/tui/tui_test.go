@@ -763,7 +763,8 @@ func TestOffline(t *testing.T) {
 	if err := cli.SaveSession(cfg, &cli.Session{Server: srv.URL, Token: ann.Token(), UserID: annU.ID, Name: "Ann"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := bob.Send(c, &client.SendParams{UserID: annU.ID, Text: "Before the outage"}); err != nil {
+	first, err := bob.Send(c, &client.SendParams{UserID: annU.ID, Text: "Before the outage"})
+	if err != nil {
 		t.Fatal(err)
 	}
 	a := startChat(t, cfg, 80, 24, "")
@@ -775,16 +776,26 @@ func TestOffline(t *testing.T) {
 	}
 	a = startChat(t, cfg, 80, 24, "")
 	a.see("Bob", "Before the outage", "Offline: showing saved chats")
+	// The chat opens from the cache; what Ann writes waits for the server.
+	a.typ(ptytest.Enter)
+	a.see("│  Before the outage")
+	a.typ("Written while offline", ptytest.Enter)
+	s := a.see("You  sending…", "│  Written while offline")
+	if strings.Contains(s, "dial tcp") {
+		t.Errorf("network errors are shown besides the offline line:\n%s", s)
+	}
 
 	back, err := testserver.New(testserver.Options{Addr: srv.Addr, DataDir: srv.DataDir})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer back.Stop()
+	a.seeNot("sending…")
+	waitFor(t, func() bool { return lastMessage(t, bob, first.ChatID).Text == "Written while offline" }, "the message written offline")
 	if _, err := bob.Send(c, &client.SendParams{UserID: annU.ID, Text: "After the outage"}); err != nil {
 		t.Fatal(err)
 	}
-	a.see("After the outage")
+	a.see("│  After the outage")
 	a.seeNot("Offline")
 }
 

@@ -236,7 +236,7 @@ func (m *model) listLines(w, h int) []string {
 		head = titleStyle.Render("▸ Chats")
 	}
 	out = append(out, head)
-	if !m.loaded {
+	if !m.loaded && len(m.dialogs) == 0 {
 		out = append(out, dimStyle.Render(" Loading…"))
 	} else if len(m.dialogs) == 0 {
 		out = append(out, dimStyle.Render(" No chats yet."), dimStyle.Render(" Ctrl+N: new group"))
@@ -454,6 +454,20 @@ func (m *model) historyTail(w, want, stop int) (lines []string, owner []int, all
 	var blocks [][]string
 	var owners [][]int
 	n := 0
+	// Sends on their way come last, marked as such.
+	for j := len(cv.pending) - 1; j >= 0; j-- {
+		p := cv.pending[j]
+		l := []string{mineStyle.Render("You") + "  " + dimStyle.Render("sending…")}
+		for _, t := range richWrap(p.Text, p.Entities, w-2) {
+			l = append(l, "  "+t)
+		}
+		o := make([]int, len(l))
+		for k := range o {
+			o[k] = -1
+		}
+		blocks, owners = append(blocks, l), append(owners, o)
+		n += len(l)
+	}
 	i := len(cv.msgs) - 1
 	for ; i >= 0 && (n < want || (stop >= 0 && i >= stop)); i-- {
 		l, o := m.messageBlock(i, w, d, now)
