@@ -20,7 +20,8 @@ type Event struct {
 	Chat *ChatEvent
 	// User is an event of the person's own log, in pts order, each once.
 	User *UserEvent
-	// ReloadChatID names a chat the client fell too far behind in
+	// ReloadChatID names a chat first seen with a long log (joined
+	// with its history), or one the client fell too far behind in
 	// (too_long): drop what is kept of it and reload its history. Its
 	// later events follow on the stream.
 	ReloadChatID int64
@@ -56,17 +57,16 @@ func (c *Client) Reconnect() {
 // way, with sync.getDifference. When the socket ends, it reconnects with
 // exponential backoff and jitter and catches up with sync.getDifference
 // before applying the pushes held meanwhile. A chat first seen after the
-// start is caught up from its first event. The stream also ends when the
+// start is caught up from its first event when its log is short (up to
+// 200 events: a new private chat, a small group); one with a longer log
+// (a channel joined with its history) comes as a ReloadChatID event,
+// then its events from then on. The stream also ends when the
 // session is no longer valid (AUTH_TOKEN_INVALID). If the server
 // answers that the stored state is unknown to it (restored from a
 // backup), the engine starts over from the server's current state.
 //
 // Updates keeps its state in memory only; [Client.UpdatesWithStore]
 // keeps it across restarts.
-//
-// Not yet done: skipping the replay of a newly joined chat's whole log
-// (it is caught up from its first event, which is right for private
-// chats and small groups but slow for a large channel).
 //
 // The caller must read the channel: the engine waits for it.
 func (c *Client) Updates(ctx context.Context) <-chan Event {
@@ -270,6 +270,11 @@ func (e *engine) apply(ctx context.Context, p Push) error {
 		if err := json.Unmarshal(p.Data, &ev); err != nil {
 			return nil
 		}
+		if skipped, err := e.firstSeen(ctx, ev.ChatID, ev.Seq-1); skipped || err != nil {
+			if err != nil {
+				return err
+			}
+		}
 		last := e.seqs[ev.ChatID] // an unknown chat starts from 0
 		switch {
 		case ev.Seq <= last:
@@ -296,6 +301,24 @@ func (e *engine) apply(ctx context.Context, p Push) error {
 		pp := p
 		return e.emit(ctx, Event{Push: &pp})
 	}
+}
+
+// replayMax is the longest log of a chat first seen that the engine
+// replays from its first event.
+var replayMax int64 = 200
+
+// firstSeen handles a chat the engine has no seq for, whose log has
+// reached head. A short log is replayed from its first event (a private
+// chat's first message is an event the program wants); a longer one (a
+// group or channel joined with its history) is not: the program gets
+// ReloadChatID, to load what history it wants, then the events after
+// head. It reports whether it skipped the log.
+func (e *engine) firstSeen(ctx context.Context, chatID, head int64) (bool, error) {
+	if _, known := e.seqs[chatID]; known || head <= replayMax {
+		return false, nil
+	}
+	e.seqs[chatID] = head
+	return true, e.deliver(ctx, Event{ReloadChatID: chatID}, chatID)
 }
 
 // catchUpChat fetches and delivers the chat's events after its stored seq.
@@ -355,6 +378,9 @@ func (e *engine) catchUp(ctx context.Context) error {
 			}
 		}
 		for _, dl := range d.Dialogs {
+			if _, err := e.firstSeen(ctx, dl.Chat.ID, dl.Chat.Seq); err != nil {
+				return err
+			}
 			if dl.Chat.Seq > e.seqs[dl.Chat.ID] {
 				if err := e.catchUpChat(ctx, dl.Chat.ID); err != nil {
 					return err

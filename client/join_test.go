@@ -1,0 +1,65 @@
+package client_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/havenchat/haven/client"
+	"github.com/havenchat/haven/internal/testserver"
+)
+
+// TestJoinedChatIsNotReplayed: a group joined with a long history comes
+// on the stream as ReloadChatID, then its new events, not as its whole
+// log; a new private chat's first message is delivered as such.
+func TestJoinedChatIsNotReplayed(t *testing.T) {
+	defer client.SetReplayMax(10)()
+	srv := testserver.Start(t)
+	ann, annUser := srv.SignUp(t, "ann.join@example.org", "Ann")
+	bob, _ := srv.SignUp(t, "bob.join@example.org", "Bob")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	evs := ann.Updates(ctx)
+
+	group, err := bob.CreateGroup(ctx, "Long", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 20; i++ {
+		if _, err := bob.Send(ctx, &client.SendParams{ChatID: group.ID, Text: fmt.Sprint("old ", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := bob.AddMembers(ctx, group.ID, []int64{annUser.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bob.Send(ctx, &client.SendParams{ChatID: group.ID, Text: "welcome"}); err != nil {
+		t.Fatal(err)
+	}
+	// Then a private chat, short: its first message comes as an event.
+	if _, err := bob.Send(ctx, &client.SendParams{UserID: annUser.ID, Text: "psst"}); err != nil {
+		t.Fatal(err)
+	}
+
+	reloaded := false
+	for ev := range evs {
+		switch {
+		case ev.ReloadChatID == group.ID:
+			reloaded = true
+		case ev.Chat != nil && ev.Chat.ChatID == group.ID && ev.Chat.Kind == "message.new":
+			// After the reload: Ann's being added (a service message)
+			// and "welcome"; never the 20 old messages.
+			if m := ev.Chat.Message; !reloaded || strings.HasPrefix(m.Text, "old ") {
+				t.Fatalf("group message %q (reloaded first: %v): the old log was replayed", m.Text, reloaded)
+			}
+		case ev.Chat != nil && ev.Chat.Kind == "message.new" && ev.Chat.Message.Text == "psst":
+			if !reloaded {
+				t.Fatal("the private message came before the group's reload")
+			}
+			return
+		}
+	}
+	t.Fatal("the stream ended before the private message")
+}
