@@ -169,6 +169,10 @@ func TestTerminalCommands(t *testing.T) {
 	r = ann.run("", "login")
 	wantRun(t, "haven login while signed in", r, 1, nil, []string{"already signed in as Ann Lee", "haven logout"})
 
+	// The full-screen app wants a terminal, and says so to a pipe.
+	r = ann.run("", "chat")
+	wantRun(t, "haven chat without a terminal", r, 1, nil, []string{"haven chat: needs a terminal"})
+
 	r = ann.run("", "send", "@bobby", "hi")
 	wantRun(t, "haven send @bobby hi", r, 0, []string{"Sent message 1 to Bob"}, nil)
 	r = bob.run("", "history", "@ann_lee")

@@ -24,10 +24,16 @@ import (
 
 	"charm.land/bubbles/v2/textarea"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/term"
 
 	"github.com/havenchat/haven/client"
 	"github.com/havenchat/haven/client/cache"
 )
+
+// ErrNoTerminal is returned by [Run] when its input or output is not a
+// terminal (a pipe or a file): the app is for people; scripts have
+// haven chats, history and send.
+var ErrNoTerminal = errors.New("needs a terminal (its input or output is a pipe or a file); scripts have haven chats, haven history and haven send")
 
 // Options configures [Run].
 type Options struct {
@@ -48,6 +54,11 @@ type Options struct {
 // Run runs the app for the signed-in client c until the person quits or
 // ctx ends.
 func Run(ctx context.Context, c *client.Client, opts Options) error {
+	for _, f := range []any{opts.In, opts.Out} {
+		if f, ok := f.(interface{ Fd() uintptr }); ok && !term.IsTerminal(f.Fd()) {
+			return ErrNoTerminal
+		}
+	}
 	me := opts.Me
 	if me == nil {
 		var err error
