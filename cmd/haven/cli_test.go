@@ -163,7 +163,24 @@ func TestTerminalCommands(t *testing.T) {
 	if _, err := bobC.UpdateUsername(ctx, "bobby"); err != nil {
 		t.Fatal(err)
 	}
-	call(t, p.url, "account.updateUsername", annS.Token, map[string]string{"username": "ann_lee"}, nil)
+	// Ann takes her username, and a new last name, with haven profile.
+	r = ann.run("", "profile", "--username", "@ann_lee", "--last", "Lee-Park")
+	wantRun(t, "haven profile --username @ann_lee --last Lee-Park", r, 0,
+		[]string{"Name:      Ann Lee-Park", "Username:  @ann_lee", fmt.Sprintf("Id:        user:%d", annS.UserID)}, nil)
+	if s := ann.session(); s.Name != "Ann Lee-Park" {
+		t.Errorf("the session still names %q", s.Name)
+	}
+	r = ann.run("", "profile", "--last", "Lee")
+	wantRun(t, "haven profile --last Lee", r, 0, []string{"Name:      Ann Lee\n"}, nil)
+	r = bob.run("", "profile", "--username", "9lives")
+	wantRun(t, "haven profile with a bad username", r, 1, nil, []string{"haven profile: ", "USERNAME_INVALID"})
+	r = bob.run("", "profile", "--username", "ann_lee")
+	wantRun(t, "haven profile with a taken username", r, 1, nil, []string{"USERNAME_OCCUPIED"})
+	r = bob.run("", "profile", "--json")
+	var bobMe sdk.User
+	if err := json.Unmarshal([]byte(r.stdout), &bobMe); err != nil || bobMe.Username != "bobby" || bobMe.ID != bobS.UserID {
+		t.Errorf("haven profile --json: %+v, %v\n%s", bobMe, err, r.stdout)
+	}
 
 	// A second login is refused while signed in.
 	r = ann.run("", "login")
@@ -265,7 +282,7 @@ func TestTerminalCommands(t *testing.T) {
 	if nobody.hasSession() {
 		t.Errorf("a failed login left a session file")
 	}
-	for _, cmd := range []string{"login", "logout", "send", "history", "chats", "chat"} {
+	for _, cmd := range []string{"login", "logout", "send", "history", "chats", "chat", "profile"} {
 		r := nobody.run("", cmd, "--help")
 		wantRun(t, "haven "+cmd+" --help", r, 0, []string{"Usage: haven " + cmd}, nil)
 	}

@@ -34,6 +34,7 @@ Usage:
   haven chats           list your chats
   haven send CHAT TEXT  send a message (CHAT: @username, user:ID, chat:ID or me)
   haven history CHAT    print a chat's latest messages
+  haven profile         show or change your name, @username and bio
   haven version         print the version
   haven help            show this help
 
@@ -55,6 +56,7 @@ var terminalCommands = map[string]func(context.Context, []string, cli.Env) int{
 	"send":    cli.Send,
 	"history": cli.History,
 	"chats":   cli.Chats,
+	"profile": cli.Profile,
 	"chat": func(ctx context.Context, args []string, env cli.Env) int {
 		return cli.Chat(ctx, args, env, func(ctx context.Context, c *havenclient.Client, me *havenclient.User, cachePath string) error {
 			return tui.Run(ctx, c, tui.Options{In: os.Stdin, Out: os.Stdout, Me: me, CachePath: cachePath})
