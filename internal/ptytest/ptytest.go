@@ -36,6 +36,7 @@ const (
 	AltEnter = "\x1b\r"
 	CtrlC    = "\x03"
 	CtrlF    = "\x06"
+	CtrlG    = "\x07"
 	CtrlL    = "\x0c"
 	CtrlN    = "\x0e"
 	CtrlO    = "\x0f"

@@ -20,6 +20,7 @@ var keyHelp = []struct {
 		{"Tab", "chat list ⇄ open chat"},
 		{"Ctrl+F", "search messages"},
 		{"Ctrl+N", "new group or channel"},
+		{"Ctrl+G", "chat info, invite link, add"},
 		{"Ctrl+L", "join by link or @name"},
 		{"Ctrl+O", "send a file (Tab completes)"},
 		{"Ctrl+C", "quit"},
@@ -71,6 +72,8 @@ func (m *model) key(k tea.KeyPressMsg) tea.Cmd {
 	case "ctrl+n":
 		m.askNewChat()
 		return nil
+	case "ctrl+g":
+		return m.showInfo()
 	case "ctrl+l":
 		m.overlay = newPrompt("Invite link or @username:", "", func(v string) tea.Cmd {
 			if strings.TrimSpace(v) == "" {

@@ -372,6 +372,32 @@ func TestGroupsChannelsFiles(t *testing.T) {
 	}
 	a.see("Bob: Who's in", "  Who's in for Saturday?")
 
+	// The group's info: its members; an invite link that works; adding
+	// someone by @username.
+	a.typ(ptytest.CtrlG)
+	a.see("Members", "You · owner", "  Bob")
+	a.typ("i")
+	s := a.see("Invite link: ")
+	hash := regexp.MustCompile(`Invite link: (\S+)`).FindStringSubmatch(s)
+	if hash == nil {
+		t.Fatalf("no invite link on screen:\n%s", s)
+	}
+	cat, _ := srv.SignUp(t, "cat@example.org", "Cat")
+	if _, err := cat.JoinByInvite(c, hash[1]); err != nil {
+		t.Fatalf("joining by the link shown: %v", err)
+	}
+	dan, _ := srv.SignUp(t, "dan@example.org", "Dan")
+	if _, err := dan.UpdateUsername(c, "dan_k"); err != nil {
+		t.Fatal(err)
+	}
+	a.typ("a")
+	a.see("Add people")
+	a.typ("@dan_k", ptytest.Enter)
+	a.see("Added 1 person", "group · 4 members")
+	if ms, err := bob.Members(c, group.Chat.ID, 0, 10); err != nil || len(ms) != 4 {
+		t.Fatalf("members after the invite and the add: %d, %v", len(ms), err)
+	}
+
 	// Send a file: Tab completes its name.
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "route-topo.txt"), []byte("6a, 6b+, 7a"), 0o644); err != nil {

@@ -329,6 +329,9 @@ func (m *model) chatLines(w, h int) []string {
 	rows := max(h-len(out)-len(input), 1)
 	if p, ok := m.overlay.(*pickerOverlay); ok {
 		out = append(out, strings.Split(fitScreen(p.view(m, w, rows), w, rows), "\n")...)
+	} else if o, ok := m.overlay.(*infoOverlay); ok {
+		out = append(out, strings.Split(fitScreen(o.view(m, w, rows+len(input)), w, rows+len(input)), "\n")...)
+		input = nil
 	} else if cv == nil {
 		blank := (rows - 3) / 2
 		for i := 0; i < blank; i++ {

@@ -1,0 +1,202 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/havenchat/haven/client"
+)
+
+// infoOverlay is the open chat's info (Ctrl+G): who it is, its members
+// (who may see them), and what one can do with it: make an invite link,
+// add people, leave.
+type infoOverlay struct {
+	chatID  int64
+	members []client.Member
+	invite  string // the hash of the link made here
+	top     int
+}
+
+// membersMsg carries a chat's members to its info.
+type membersMsg struct {
+	chatID  int64
+	members []client.Member
+}
+
+// inviteMsg carries a new invite link to the chat's info.
+type inviteMsg struct {
+	chatID int64
+	hash   string
+}
+
+func (m *model) showInfo() tea.Cmd {
+	if m.chat == nil {
+		m.say("Open a chat first")
+		return nil
+	}
+	chatID := m.chat.id
+	m.overlay = &infoOverlay{chatID: chatID}
+	d := m.dialog(chatID)
+	if d == nil || d.Chat.Kind == "private" {
+		return nil
+	}
+	return m.call(func(ctx context.Context) (tea.Msg, error) {
+		ms, err := m.c.Members(ctx, chatID, 0, 100)
+		if client.IsCode(err, "CHAT_ADMIN_REQUIRED") {
+			return nil, nil // a channel's subscribers see no member list
+		}
+		return membersMsg{chatID, ms}, err
+	})
+}
+
+func (o *infoOverlay) update(m *model, msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case membersMsg:
+		if msg.chatID == o.chatID {
+			o.members = msg.members
+			for _, mb := range msg.members {
+				u := mb.User
+				m.users[u.ID] = &u
+			}
+		}
+	case inviteMsg:
+		if msg.chatID == o.chatID {
+			o.invite = msg.hash
+		}
+	}
+	return nil
+}
+
+func (o *infoOverlay) paste(*model, string) tea.Cmd { return nil }
+
+func (o *infoOverlay) key(m *model, k tea.KeyPressMsg) tea.Cmd {
+	d := m.dialog(o.chatID)
+	switch k.String() {
+	case "esc", "q", "ctrl+g":
+		m.overlay = nil
+	case "up", "k":
+		o.top = max(o.top-1, 0)
+	case "down", "j":
+		o.top++
+	case "i":
+		if d != nil && d.Chat.Kind != "private" {
+			chatID := o.chatID
+			return m.write(func(ctx context.Context) (tea.Msg, error) {
+				inv, err := m.c.CreateInvite(ctx, chatID, 0, 0)
+				if err != nil {
+					return nil, err
+				}
+				return inviteMsg{chatID, inv.Hash}, nil
+			})
+		}
+	case "a":
+		if d != nil && d.Chat.Kind != "private" {
+			chatID := o.chatID
+			m.overlay = newPrompt("Add people (@username, space-separated):", "", func(v string) tea.Cmd {
+				if strings.TrimSpace(v) == "" {
+					return nil
+				}
+				return m.addPeople(chatID, v)
+			})
+		}
+	case "l":
+		if d != nil && d.Chat.Kind != "private" {
+			chatID, title := o.chatID, m.title(d)
+			m.overlay = &choiceOverlay{
+				question: "Leave " + title + "? (y)es or (n)o",
+				choices: map[string]func() tea.Cmd{
+					"y": func() tea.Cmd {
+						return m.write(func(ctx context.Context) (tea.Msg, error) {
+							return noticeMsg("You left " + title), m.c.Leave(ctx, chatID)
+						})
+					},
+					"n": func() tea.Cmd { return nil },
+				},
+			}
+		}
+	}
+	return nil
+}
+
+// addPeople adds the people named by @username to a chat.
+func (m *model) addPeople(chatID int64, names string) tea.Cmd {
+	return m.write(func(ctx context.Context) (tea.Msg, error) {
+		var ids []int64
+		for _, f := range strings.Fields(strings.ReplaceAll(names, ",", " ")) {
+			u, err := m.c.ResolveUsername(ctx, strings.TrimPrefix(f, "@"))
+			if err != nil {
+				return nil, fmt.Errorf("%s: %s", f, errorText(err))
+			}
+			ids = append(ids, u.ID)
+		}
+		added, err := m.c.AddMembers(ctx, chatID, ids)
+		if err != nil {
+			return nil, err
+		}
+		return noticeMsg(fmt.Sprintf("Added %s", plural(int64(len(added)), "person"))), nil
+	})
+}
+
+func (o *infoOverlay) view(m *model, w, h int) string {
+	d := m.dialog(o.chatID)
+	if d == nil {
+		return "This chat is gone."
+	}
+	var lines []string
+	add := func(s string) { lines = append(lines, oneLine(s, w)) }
+	lines = append(lines, titleStyle.Render(oneLine(m.title(d), w)))
+	switch d.Chat.Kind {
+	case "private":
+		if u := m.users[d.Chat.PeerID]; u != nil {
+			if u.Username != "" {
+				add("@" + u.Username)
+			}
+			if st := statusText(u.Status, m.now()); st != "" {
+				add(st)
+			}
+			if u.Bio != "" {
+				add(u.Bio)
+			}
+			add(fmt.Sprintf("user:%d", u.ID))
+		}
+		lines = append(lines, "", dimStyle.Render("Esc back"))
+		return strings.Join(lines, "\n")
+	case "group":
+		add("group · " + plural(d.Chat.MemberCount, "member"))
+	case "channel":
+		add("channel · " + plural(d.Chat.MemberCount, "subscriber"))
+	}
+	if d.Chat.Username != "" {
+		add("public: @" + d.Chat.Username)
+	}
+	if d.Chat.About != "" {
+		add(d.Chat.About)
+	}
+	if d.Chat.Role != "" && d.Chat.Role != "member" {
+		add("you are the " + d.Chat.Role)
+	}
+	if o.invite != "" {
+		lines = append(lines, "", promptStyle.Render("Invite link: ")+o.invite)
+		add("(others join with Ctrl+L and this link)")
+	}
+	lines = append(lines, "", dimStyle.Render(oneLine("i invite link · a add people · l leave · Esc back", w)))
+	if len(o.members) > 0 {
+		lines = append(lines, "", sectionStyle.Render("Members"))
+		rows := max(h-len(lines), 1)
+		o.top = min(o.top, max(len(o.members)-rows, 0))
+		for _, mb := range o.members[o.top:min(o.top+rows, len(o.members))] {
+			name := fullName(&mb.User)
+			if mb.User.ID == m.me.ID {
+				name = "You"
+			}
+			if mb.Role != "member" {
+				name += dimStyle.Render(" · " + mb.Role)
+			}
+			lines = append(lines, "  "+oneLine(name, w-2))
+		}
+	}
+	return strings.Join(lines, "\n")
+}
