@@ -193,9 +193,11 @@ func (m *model) loadHistory(chatID, before, around int64) tea.Cmd {
 func (m *model) markRead(chatID, id int64) tea.Cmd {
 	if d := m.dialog(chatID); d != nil {
 		d.UnreadCount = 0
-		if id > d.ReadInboxMaxID {
-			d.ReadInboxMaxID = id
+		upTo := id
+		if upTo == 0 && d.TopMessage != nil {
+			upTo = d.TopMessage.ID // "the newest" is at least the newest known
 		}
+		d.ReadInboxMaxID = max(d.ReadInboxMaxID, upTo)
 	}
 	return m.write(func(ctx context.Context) (tea.Msg, error) {
 		return nil, m.c.Read(ctx, chatID, id)

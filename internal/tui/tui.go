@@ -424,15 +424,34 @@ func (m *model) dialog(chatID int64) *client.Dialog {
 	return nil
 }
 
-// setDialogs replaces the list, keeping the highlighted chat.
+// setDialogs replaces the list, keeping the highlighted chat. A list
+// is a snapshot that may be older than what the app has seen since it
+// was asked for (events, a read): where the app's own dialog is ahead,
+// its counts and top message stay.
 func (m *model) setDialogs(ds []client.Dialog) {
 	var keep int64
 	if m.sel < len(m.dialogs) {
 		keep = m.dialogs[m.sel].Chat.ID
 	}
-	m.dialogs = m.dialogs[:0]
+	old := make(map[int64]*client.Dialog, len(m.dialogs))
+	for _, d := range m.dialogs {
+		old[d.Chat.ID] = d
+	}
+	m.dialogs = nil
 	for i := range ds {
 		d := ds[i]
+		if o := old[d.Chat.ID]; o != nil {
+			if o.Chat.Seq > d.Chat.Seq {
+				d.Chat.Seq, d.Chat.TopMessageID, d.TopMessage, d.UnreadCount = o.Chat.Seq, o.Chat.TopMessageID, o.TopMessage, o.UnreadCount
+			}
+			d.Chat.ReadOutboxMaxID = max(d.Chat.ReadOutboxMaxID, o.Chat.ReadOutboxMaxID)
+			if o.ReadInboxMaxID > d.ReadInboxMaxID {
+				d.ReadInboxMaxID = o.ReadInboxMaxID
+				if d.TopMessage == nil || d.ReadInboxMaxID >= d.TopMessage.ID {
+					d.UnreadCount = 0
+				}
+			}
+		}
 		if d.Peer != nil {
 			p := *d.Peer
 			if old, ok := m.users[p.ID]; !ok || old.Status == nil || p.Status != nil {
