@@ -346,6 +346,19 @@ func (m *model) sendCompose() tea.Cmd {
 	}
 }
 
+// settleText takes off the first send on its way with this text.
+func (m *model) settleText(chatID int64, text string) {
+	if m.chat == nil || m.chat.id != chatID {
+		return
+	}
+	for _, p := range m.chat.pending {
+		if p.Text == text {
+			m.settle(chatID, p.RandomID)
+			return
+		}
+	}
+}
+
 // settle takes a send off the open chat's list of those on their way.
 func (m *model) settle(chatID, randomID int64) {
 	if m.chat == nil || m.chat.id != chatID || randomID == 0 {

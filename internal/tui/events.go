@@ -54,6 +54,11 @@ func (m *model) applyChat(ev *client.ChatEvent) tea.Cmd {
 			delete(who, msg.SenderID)
 		}
 		mine := msg.SenderID == m.me.ID
+		if mine {
+			// Its push may beat the send's answer: the message shown as
+			// on its way is this one (pushes carry no random_id).
+			m.settleText(ev.ChatID, msg.Text)
+		}
 		m.gotMessage(ev.ChatID, msg)
 		var cmds []tea.Cmd
 		if !mine && fresh && msg.ID > d.ReadInboxMaxID {
