@@ -7,7 +7,11 @@
 // events per chat, with no gap and no duplicate, across reconnects.
 //
 // Errors the server answers are returned as [*Error] values carrying the
-// server's code; test them with errors.As.
+// server's code; test them with errors.As. A FLOOD_WAIT is slept through
+// and the call tried once more. Sends ([Client.Send], [Client.SendMedia],
+// [Client.SendAlbum], [Client.Forward]) carry random_ids, so they are
+// tried again while the server cannot be reached, until it answers or
+// the context ends, and are posted once.
 //
 // Every method of docs/api.md has a typed method, named after it (such
 // as [Client.CreateGroup] for chats.createGroup). Files are uploaded
