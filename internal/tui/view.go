@@ -7,6 +7,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/havenchat/haven/client"
 )
@@ -176,9 +177,9 @@ func (m *model) render() string {
 	var rows []string
 	switch {
 	case m.width < narrow && m.showList():
-		rows = m.listLines(m.width, h)
+		rows = fitLines(m.listLines(m.width, h), m.width)
 	case m.width < narrow:
-		rows = m.chatLines(m.width, h)
+		rows = fitLines(m.chatLines(m.width, h), m.width)
 	default:
 		lw, cw := m.listWidth(), m.chatWidth()
 		left, right := m.listLines(lw, h), m.chatLines(cw, h)
@@ -189,6 +190,16 @@ func (m *model) render() string {
 	}
 	rows = append(rows, m.bottomBar())
 	return strings.Join(rows, "\n")
+}
+
+// fitLines cuts each line to at most w cells.
+func fitLines(lines []string, w int) []string {
+	for i, l := range lines {
+		if ansi.StringWidth(l) > w {
+			lines[i] = ansi.Truncate(l, w, "")
+		}
+	}
+	return lines
 }
 
 // fitScreen makes s exactly w×h cells.
@@ -255,7 +266,7 @@ func (m *model) listLines(w, h int) []string {
 	for len(out) < h {
 		out = append(out, "")
 	}
-	return out
+	return out[:max(h, 0)]
 }
 
 // dialogRows is a dialog as two lines: "● Name   3" and a preview.
