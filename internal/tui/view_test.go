@@ -55,3 +55,50 @@ func TestViewAnySize(t *testing.T) {
 		}
 	}
 }
+
+// TestAnyKeys presses random keys, in any order and mode, on a model
+// with a history (the commands they return, calls to the server, are not
+// run): no sequence may panic, and the screen stays within bounds.
+func TestAnyKeys(t *testing.T) {
+	keys := []tea.KeyPressMsg{
+		{Code: tea.KeyUp}, {Code: tea.KeyDown}, {Code: tea.KeyEnter}, {Code: tea.KeyEscape},
+		{Code: tea.KeyTab}, {Code: tea.KeyPgUp}, {Code: tea.KeyPgDown}, {Code: tea.KeyHome},
+		{Code: tea.KeyF1}, {Code: tea.KeyBackspace}, {Code: 'f', Mod: tea.ModCtrl},
+		{Code: 'n', Mod: tea.ModCtrl}, {Code: 'g', Mod: tea.ModCtrl}, {Code: 'l', Mod: tea.ModCtrl},
+		{Code: 'o', Mod: tea.ModCtrl}, {Code: tea.KeyEnter, Mod: tea.ModAlt},
+	}
+	for _, r := range "rdefpsmaiqgkj+yn*_x 😀" {
+		keys = append(keys, tea.KeyPressMsg{Code: r, Text: string(r)})
+	}
+	rng := uint64(1)
+	next := func(n int) int { // a fixed sequence: the same on every run
+		rng ^= rng << 13
+		rng ^= rng >> 7
+		rng ^= rng << 17
+		return int(rng % uint64(n))
+	}
+	m := benchModel(30)
+	sizes := [][2]int{{80, 24}, {60, 20}, {120, 40}, {30, 10}}
+	for i := 0; i < 20000; i++ {
+		if i%2000 == 0 {
+			sz := sizes[next(len(sizes))]
+			m.Update(tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
+		}
+		k := keys[next(len(keys))]
+		if k.Code == 'c' && k.Mod == tea.ModCtrl {
+			continue
+		}
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					t.Fatalf("key %d (%s): panic %v", i, k.String(), r)
+				}
+			}()
+			m.Update(k)
+			if m.chat == nil && len(m.dialogs) > 0 && next(10) == 0 {
+				m.chat = &chatView{id: m.dialogs[0].Chat.ID, msgs: benchModel(5).chat.msgs}
+			}
+			_ = m.View()
+		}()
+	}
+}
