@@ -270,10 +270,8 @@ func (e *engine) apply(ctx context.Context, p Push) error {
 		if err := json.Unmarshal(p.Data, &ev); err != nil {
 			return nil
 		}
-		if skipped, err := e.firstSeen(ctx, ev.ChatID, ev.Seq-1); skipped || err != nil {
-			if err != nil {
-				return err
-			}
+		if err := e.firstSeen(ctx, ev.ChatID, ev.Seq-1); err != nil {
+			return err
 		}
 		last := e.seqs[ev.ChatID] // an unknown chat starts from 0
 		switch {
@@ -312,13 +310,13 @@ var replayMax int64 = 200
 // chat's first message is an event the program wants); a longer one (a
 // group or channel joined with its history) is not: the program gets
 // ReloadChatID, to load what history it wants, then the events after
-// head. It reports whether it skipped the log.
-func (e *engine) firstSeen(ctx context.Context, chatID, head int64) (bool, error) {
+// head.
+func (e *engine) firstSeen(ctx context.Context, chatID, head int64) error {
 	if _, known := e.seqs[chatID]; known || head <= replayMax {
-		return false, nil
+		return nil
 	}
 	e.seqs[chatID] = head
-	return true, e.deliver(ctx, Event{ReloadChatID: chatID}, chatID)
+	return e.deliver(ctx, Event{ReloadChatID: chatID}, chatID)
 }
 
 // catchUpChat fetches and delivers the chat's events after its stored seq.
@@ -378,7 +376,7 @@ func (e *engine) catchUp(ctx context.Context) error {
 			}
 		}
 		for _, dl := range d.Dialogs {
-			if _, err := e.firstSeen(ctx, dl.Chat.ID, dl.Chat.Seq); err != nil {
+			if err := e.firstSeen(ctx, dl.Chat.ID, dl.Chat.Seq); err != nil {
 				return err
 			}
 			if dl.Chat.Seq > e.seqs[dl.Chat.ID] {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/havenchat/haven/client"
+	"github.com/havenchat/haven/internal/msgtext"
 )
 
 // addressHelp is the rule for naming a chat, shared by the --help texts.
@@ -87,7 +88,7 @@ func resolve(ctx context.Context, cl *client.Client, s *Session, a address) (tar
 	}
 	u, err := cl.ResolveUsername(ctx, a.username)
 	if err == nil {
-		return target{userID: u.ID, name: fullName(u)}, nil
+		return target{userID: u.ID, name: msgtext.FullName(u)}, nil
 	}
 	if client.IsCode(err, "USERNAME_INVALID") {
 		return target{}, fmt.Errorf("%s is not a valid username: %s", a.raw, describe(err))

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/havenchat/haven/client"
+	"github.com/havenchat/haven/internal/msgtext"
 )
 
 const chatsHelp = `Usage: haven chats [--json]
@@ -82,7 +83,7 @@ func Chats(ctx context.Context, args []string, env Env) int {
 		}
 		last := ""
 		if m := d.TopMessage; m != nil {
-			last = oneLine(preview(m))
+			last = msgtext.Preview(m)
 			switch {
 			case m.Service != nil:
 			case m.SenderID == s.UserID:
@@ -125,7 +126,7 @@ func dialogName(d *client.Dialog, s *Session) string {
 		if d.Chat.PeerID == s.UserID {
 			return "Saved Messages"
 		}
-		if name := fullName(d.Peer); name != "" {
+		if name := msgtext.FullName(d.Peer); name != "" {
 			return name
 		}
 		return fmt.Sprintf("user:%d", d.Chat.PeerID)

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/havenchat/haven/client"
+	"github.com/havenchat/haven/internal/msgtext"
 )
 
 const loginHelp = `Usage: haven login [--server URL]
@@ -71,7 +72,7 @@ func Login(ctx context.Context, args []string, env Env) int {
 	if err != nil {
 		return c.fail(err)
 	}
-	s := &Session{Server: base, Token: auth.Token, UserID: auth.User.ID, Name: fullName(auth.User)}
+	s := &Session{Server: base, Token: auth.Token, UserID: auth.User.ID, Name: msgtext.FullName(auth.User)}
 	if err := SaveSession(dir, s); err != nil {
 		return c.fail(err)
 	}
@@ -292,15 +293,4 @@ func deviceName() string {
 		name = name[:len(name)-size]
 	}
 	return name
-}
-
-// fullName is a person's first and last name.
-func fullName(u *client.User) string {
-	if u == nil {
-		return ""
-	}
-	if u.Deleted && u.FirstName == "" {
-		return "Deleted Account"
-	}
-	return strings.TrimSpace(u.FirstName + " " + u.LastName)
 }

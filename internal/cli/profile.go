@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/havenchat/haven/client"
+	"github.com/havenchat/haven/internal/msgtext"
 )
 
 const profileHelp = `Usage: haven profile [--json] [--username NAME] [--first NAME] [--last NAME] [--bio TEXT]
@@ -60,7 +61,7 @@ func Profile(ctx context.Context, args []string, env Env) int {
 		return c.fail(err)
 	}
 	// The session names the person in haven's messages: keep it current.
-	if name := fullName(me); name != s.Name {
+	if name := msgtext.FullName(me); name != s.Name {
 		s.Name = name
 		if err := SaveSession(dir, s); err != nil {
 			return c.fail(err)
@@ -70,7 +71,7 @@ func Profile(ctx context.Context, args []string, env Env) int {
 		return c.printJSON(me)
 	}
 	w := env.Stdout
-	fmt.Fprintf(w, "Name:      %s\n", fullName(me))
+	fmt.Fprintf(w, "Name:      %s\n", msgtext.FullName(me))
 	if me.Username != "" {
 		fmt.Fprintf(w, "Username:  @%s\n", me.Username)
 	} else {

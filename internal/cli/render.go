@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/havenchat/haven/client"
+	"github.com/havenchat/haven/internal/msgtext"
 )
 
 // maxUsersPerCall is the most ids users.get takes.
@@ -24,7 +25,7 @@ func newNames(cl *client.Client) *names { return &names{cl: cl, users: map[int64
 // add records a name already known.
 func (n *names) add(u *client.User) {
 	if u != nil && u.ID != 0 {
-		n.users[u.ID] = fullName(u)
+		n.users[u.ID] = msgtext.FullName(u)
 	}
 }
 
@@ -88,7 +89,7 @@ func messageLine(b *strings.Builder, m *client.Message, n *names, chatTitle stri
 		sender = n.user(m.SenderID)
 	}
 	if m.Service != nil {
-		b.WriteString("* " + serviceText(m, sender, n) + "\n")
+		b.WriteString("* " + msgtext.Service(m, sender, n.user) + "\n")
 		return
 	}
 	b.WriteString(sender + ":")
@@ -109,13 +110,13 @@ func messageLine(b *strings.Builder, m *client.Message, n *names, chatTitle stri
 			if r.SenderID != 0 {
 				who = n.user(r.SenderID)
 			}
-			marks = append(marks, fmt.Sprintf("[reply to %s: %q]", who, clip(oneLine(preview(r)), 30)))
+			marks = append(marks, fmt.Sprintf("[reply to %s: %q]", who, clip(msgtext.Preview(r), 30)))
 		} else {
 			marks = append(marks, fmt.Sprintf("[reply to message %d]", m.ReplyToID))
 		}
 	}
 	if m.Media != nil {
-		marks = append(marks, mediaMark(m.Media))
+		marks = append(marks, msgtext.Media(m.Media))
 	}
 	for _, s := range marks {
 		b.WriteString(" " + s)
@@ -132,70 +133,6 @@ func messageLine(b *strings.Builder, m *client.Message, n *names, chatTitle stri
 	}
 	b.WriteString("\n")
 }
-
-// mediaMark shows a media message's file: "[photo]", "[document: a.pdf]".
-func mediaMark(md *client.Media) string {
-	s := md.Kind
-	if md.Kind != "photo" && md.Name != "" {
-		s += ": " + md.Name
-	}
-	if md.Duration > 0 {
-		s += fmt.Sprintf(" %d:%02d", md.Duration/60, md.Duration%60)
-	}
-	return "[" + s + "]"
-}
-
-// serviceText words a service message for a person.
-func serviceText(m *client.Message, sender string, n *names) string {
-	a := m.Service
-	var people []string
-	for _, id := range a.UserIDs {
-		people = append(people, n.user(id))
-	}
-	who := strings.Join(people, ", ")
-	switch a.Type {
-	case "chat_created":
-		return fmt.Sprintf("%s created the chat %q", sender, a.Title)
-	case "members_added":
-		return fmt.Sprintf("%s added %s", sender, who)
-	case "member_joined":
-		return fmt.Sprintf("%s joined", who)
-	case "member_left":
-		return fmt.Sprintf("%s left", who)
-	case "member_removed":
-		return fmt.Sprintf("%s removed %s", sender, who)
-	case "title_changed":
-		return fmt.Sprintf("%s changed the title to %q", sender, a.Title)
-	case "ttl_changed":
-		if a.Seconds == 0 {
-			return sender + " turned off the auto-delete timer"
-		}
-		return fmt.Sprintf("%s set the auto-delete timer to %s", sender, time.Duration(a.Seconds)*time.Second)
-	case "owner_changed":
-		return fmt.Sprintf("%s made %s the owner", sender, who)
-	case "photo_changed":
-		return sender + " changed the chat photo"
-	case "photo_removed":
-		return sender + " removed the chat photo"
-	}
-	return fmt.Sprintf("%s: %s", sender, a.Type)
-}
-
-// preview is a message's text, or what stands for it.
-func preview(m *client.Message) string {
-	switch {
-	case m.Service != nil:
-		return "(" + strings.ReplaceAll(m.Service.Type, "_", " ") + ")"
-	case m.Media != nil && m.Text == "":
-		return mediaMark(m.Media)
-	case m.Media != nil:
-		return mediaMark(m.Media) + " " + m.Text
-	}
-	return m.Text
-}
-
-// oneLine joins the lines of s with spaces.
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // clip shortens s to at most n characters, marking the cut with "…".
 func clip(s string, n int) string {

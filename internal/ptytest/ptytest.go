@@ -1,7 +1,6 @@
 // Package ptytest runs a program in a pseudo-terminal and reads its
 // screen through a terminal emulator, the way a person would see it. The
-// tests of the terminal app use it, both on the real binary and on the
-// app run in the test's own process.
+// tests of the terminal app run the real haven binary with it.
 package ptytest
 
 import (
@@ -46,12 +45,9 @@ const (
 type Term struct {
 	ptm, pts *os.File
 
-	mu  sync.Mutex
-	emu *vt.Emulator
-	raw strings.Builder // every byte written, for failure reports
-
-	started bool   // a child process has the terminal side
-	title   string // the window title the program set
+	mu    sync.Mutex
+	emu   *vt.Emulator
+	title string // the window title the program set
 
 	done chan struct{}
 }
@@ -105,9 +101,6 @@ func (t *Term) pump() {
 		if n > 0 {
 			t.mu.Lock()
 			t.emu.Write(buf[:n])
-			if t.raw.Len() < 4<<20 {
-				t.raw.Write(buf[:n])
-			}
 			t.mu.Unlock()
 		}
 		if err != nil {
@@ -122,9 +115,6 @@ func (t *Term) answer() {
 	io.Copy(t.ptm, t.emu)
 }
 
-// TTY is the terminal side, for a program run in this process.
-func (t *Term) TTY() *os.File { return t.pts }
-
 // Start runs cmd on the terminal, as its controlling terminal.
 func (t *Term) Start(cmd *exec.Cmd) error {
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = t.pts, t.pts, t.pts
@@ -137,9 +127,6 @@ func (t *Term) Start(cmd *exec.Cmd) error {
 		return err
 	}
 	// The child has its own copy of the terminal side.
-	t.mu.Lock()
-	t.started = true
-	t.mu.Unlock()
 	return t.pts.Close()
 }
 
@@ -247,10 +234,7 @@ func (t *Term) WaitText(timeout time.Duration, texts ...string) (string, error) 
 
 // Close closes both sides of the terminal.
 func (t *Term) Close() {
-	// A program run in this process may still be reading the terminal
-	// side for a moment after it returns (Bubble Tea's input reader
-	// does): closing it under that reader is a race, so it stays open
-	// until the process ends. Closing this side ends its reads.
+	t.pts.Close() // already closed once a program was started on it
 	t.ptm.Close()
 	<-t.done
 	// End the answering goroutine by closing the emulator's reply pipe

@@ -498,13 +498,9 @@ func (m *model) createChat(kind, title, extra string) tea.Cmd {
 		if kind == "channel" {
 			ch, err = m.c.CreateChannel(ctx, title, "", strings.TrimPrefix(strings.TrimSpace(extra), "@"))
 		} else {
-			var ids []int64
-			for _, f := range strings.FieldsFunc(extra, func(r rune) bool { return r == ',' || r == ' ' }) {
-				u, err := m.c.ResolveUsername(ctx, strings.TrimPrefix(f, "@"))
-				if err != nil {
-					return nil, fmt.Errorf("%s: %s", f, errorText(err))
-				}
-				ids = append(ids, u.ID)
+			ids, err := m.people(ctx, extra)
+			if err != nil {
+				return nil, err
 			}
 			ch, err = m.c.CreateGroup(ctx, title, ids)
 		}
@@ -513,6 +509,20 @@ func (m *model) createChat(kind, title, extra string) tea.Cmd {
 		}
 		return m.reopen(ctx, ch.ID)
 	})
+}
+
+// people finds the people named by @username in names (separated by
+// spaces or commas).
+func (m *model) people(ctx context.Context, names string) ([]int64, error) {
+	var ids []int64
+	for _, f := range strings.Fields(strings.ReplaceAll(names, ",", " ")) {
+		u, err := m.c.ResolveUsername(ctx, strings.TrimPrefix(f, "@"))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %s", f, errorText(err))
+		}
+		ids = append(ids, u.ID)
+	}
+	return ids, nil
 }
 
 // join joins a chat by invite link (any URL or text ending in its hash)

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"encoding/json"
+	"slices"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -93,7 +94,7 @@ func (m *model) applyChat(ev *client.ChatEvent) tea.Cmd {
 		}
 		_ = json.Unmarshal(ev.Data, &data)
 		m.removeMessages(ev.ChatID, data.IDs)
-		if d.TopMessage != nil && containsID(data.IDs, d.TopMessage.ID) {
+		if d.TopMessage != nil && slices.Contains(data.IDs, d.TopMessage.ID) {
 			return m.loadDialogs()
 		}
 	case "chat.read":
@@ -198,7 +199,7 @@ func (m *model) removeMessages(chatID int64, ids []int64) {
 	}
 	kept := cv.msgs[:0]
 	for _, msg := range cv.msgs {
-		if !containsID(ids, msg.ID) {
+		if !slices.Contains(ids, msg.ID) {
 			kept = append(kept, msg)
 		}
 	}
@@ -209,20 +210,11 @@ func (m *model) removeMessages(chatID int64, ids []int64) {
 	if cv.cursor < 0 && m.focus == focusHistory {
 		m.setFocus(focusCompose)
 	}
-	if containsID(ids, cv.replyTo) {
+	if slices.Contains(ids, cv.replyTo) {
 		cv.replyTo = 0
 	}
-	if containsID(ids, cv.editing) {
+	if slices.Contains(ids, cv.editing) {
 		cv.editing = 0
 		m.compose.Reset()
 	}
-}
-
-func containsID(ids []int64, id int64) bool {
-	for _, x := range ids {
-		if x == id {
-			return true
-		}
-	}
-	return false
 }

@@ -8,22 +8,8 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/havenchat/haven/client"
+	"github.com/havenchat/haven/internal/msgtext"
 )
-
-// fullName is how a person is named on screen.
-func fullName(u *client.User) string {
-	if u == nil {
-		return "someone"
-	}
-	if u.Deleted {
-		return "Deleted account"
-	}
-	n := strings.TrimSpace(u.FirstName + " " + u.LastName)
-	if n == "" {
-		return "@" + u.Username
-	}
-	return n
-}
 
 // statusText says when a person was last seen, as their privacy lets us
 // know it.
@@ -86,7 +72,7 @@ func humanSize(n int64) string {
 
 // oneLine squeezes text onto one line of at most width cells.
 func oneLine(s string, width int) string {
-	s = strings.Join(strings.Fields(s), " ")
+	s = msgtext.OneLine(s)
 	if width <= 0 {
 		return ""
 	}
@@ -114,85 +100,6 @@ func pad(s string, width int) string {
 		return ansi.Truncate(s, width, "…")
 	}
 	return s + strings.Repeat(" ", width-w)
-}
-
-// preview is a message as one line of the dialog list.
-func preview(m *client.Message) string {
-	if m == nil {
-		return ""
-	}
-	if m.Service != nil {
-		return serviceText(m, nil)
-	}
-	var b strings.Builder
-	if m.Media != nil {
-		b.WriteString(mediaLabel(m.Media))
-		if m.Text != "" {
-			b.WriteString(" ")
-		}
-	}
-	b.WriteString(m.Text)
-	return b.String()
-}
-
-// mediaLabel names an attachment in brackets: [photo], [file report.pdf].
-func mediaLabel(md *client.Media) string {
-	switch md.Kind {
-	case "photo":
-		return "[photo]"
-	case "voice":
-		return fmt.Sprintf("[voice %ds]", md.Duration)
-	case "video":
-		return "[video " + md.Name + "]"
-	case "audio":
-		return "[audio " + md.Name + "]"
-	}
-	return "[file " + md.Name + "]"
-}
-
-// serviceText describes a service message; name names people by id (nil
-// for "someone").
-func serviceText(m *client.Message, name func(int64) string) string {
-	if name == nil {
-		name = func(int64) string { return "someone" }
-	}
-	who := name(m.SenderID)
-	s := m.Service
-	names := func() string {
-		var ns []string
-		for _, id := range s.UserIDs {
-			ns = append(ns, name(id))
-		}
-		return strings.Join(ns, ", ")
-	}
-	switch s.Type {
-	case "chat_created":
-		return who + " created " + s.Title
-	case "members_added":
-		return who + " added " + names()
-	case "member_joined":
-		return names() + " joined"
-	case "member_left":
-		return names() + " left"
-	case "member_removed":
-		return who + " removed " + names()
-	case "title_changed":
-		return who + " renamed the chat to " + s.Title
-	case "ttl_changed":
-		if s.Seconds == 0 {
-			return who + " turned off auto-delete"
-		}
-		return who + " set messages to auto-delete"
-	case "owner_changed":
-		return names() + " is the new owner"
-	case "photo_changed":
-		return who + " changed the chat photo"
-	case "photo_removed":
-		return who + " removed the chat photo"
-	case "message_pinned":
-		return who + " pinned a message"
-	}
-	return who + ": " + strings.ReplaceAll(s.Type, "_", " ")
 }
 
 // plural writes a count with its noun: "1 member", "3 members".

@@ -8,6 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/havenchat/haven/client"
+	"github.com/havenchat/haven/internal/msgtext"
 )
 
 // infoOverlay is the open chat's info (Ctrl+G): who it is, its members
@@ -124,13 +125,9 @@ func (o *infoOverlay) key(m *model, k tea.KeyPressMsg) tea.Cmd {
 // addPeople adds the people named by @username to a chat.
 func (m *model) addPeople(chatID int64, names string) tea.Cmd {
 	return m.write(func(ctx context.Context) (tea.Msg, error) {
-		var ids []int64
-		for _, f := range strings.Fields(strings.ReplaceAll(names, ",", " ")) {
-			u, err := m.c.ResolveUsername(ctx, strings.TrimPrefix(f, "@"))
-			if err != nil {
-				return nil, fmt.Errorf("%s: %s", f, errorText(err))
-			}
-			ids = append(ids, u.ID)
+		ids, err := m.people(ctx, names)
+		if err != nil {
+			return nil, err
 		}
 		added, err := m.c.AddMembers(ctx, chatID, ids)
 		if err != nil {
@@ -188,7 +185,7 @@ func (o *infoOverlay) view(m *model, w, h int) string {
 		rows := max(h-len(lines), 1)
 		o.top = min(o.top, max(len(o.members)-rows, 0))
 		for _, mb := range o.members[o.top:min(o.top+rows, len(o.members))] {
-			name := fullName(&mb.User)
+			name := msgtext.FullName(&mb.User)
 			if mb.User.ID == m.me.ID {
 				name = "You"
 			}

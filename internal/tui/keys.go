@@ -2,11 +2,13 @@ package tui
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/havenchat/haven/client"
+	"github.com/havenchat/haven/internal/msgtext"
 )
 
 // keyHelp is every key of the app, by where it works: the help screen
@@ -265,12 +267,7 @@ func (m *model) historyKey(s string) tea.Cmd {
 	case "s", "enter":
 		if msg.Media != nil {
 			md := *msg.Media
-			dir := m.opts.DownloadDir
-			path := md.Name
-			if dir != "" {
-				path = strings.TrimRight(dir, "/") + "/" + md.Name
-			}
-			p := newPrompt("Save to:", path, func(v string) tea.Cmd {
+			p := newPrompt("Save to:", saveName(md), func(v string) tea.Cmd {
 				if strings.TrimSpace(v) == "" {
 					return nil
 				}
@@ -284,6 +281,17 @@ func (m *model) historyKey(s string) tea.Cmd {
 	}
 	m.keepCursorVisible()
 	return nil
+}
+
+// saveName is where a file is offered to be saved: its name, in the
+// current directory. The name comes from someone else, so only its last
+// element counts: it cannot point elsewhere.
+func saveName(md client.Media) string {
+	name := filepath.Base(md.Name)
+	if name == "." || name == "/" || name == ".." {
+		return fmt.Sprintf("file-%d", md.FileID)
+	}
+	return name
 }
 
 func (m *model) askSearch() {
@@ -314,7 +322,7 @@ func (m *model) showResults(r searchResultsMsg) {
 		if d := m.dialog(msg.ChatID); d != nil && (m.chat == nil || m.chat.id != msg.ChatID) {
 			where = m.title(d) + " · "
 		}
-		label := fmt.Sprintf("%s%s  %s: %s", where, stamp(msg.Date, m.now()), m.name(msg.SenderID), preview(&msg))
+		label := fmt.Sprintf("%s%s  %s: %s", where, stamp(msg.Date, m.now()), m.name(msg.SenderID), msgtext.Preview(&msg))
 		items = append(items, pickItem{label: label, id: msg.ChatID, aux: msg.ID})
 	}
 	m.overlay = &pickerOverlay{

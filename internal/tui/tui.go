@@ -28,6 +28,7 @@ import (
 
 	"github.com/havenchat/haven/client"
 	"github.com/havenchat/haven/client/cache"
+	"github.com/havenchat/haven/internal/msgtext"
 )
 
 // ErrNoTerminal is returned by [Run] when its input or output is not a
@@ -46,9 +47,6 @@ type Options struct {
 	// (it may be all a program knows while the server is unreachable);
 	// nil to ask the server.
 	Me *client.User
-	// DownloadDir is where downloads are offered to go; "" for the
-	// current directory.
-	DownloadDir string
 }
 
 // Run runs the app for the signed-in client c until the person quits or
@@ -304,14 +302,11 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			}
 		}
 		m.setDialogs(msg)
-		if again != nil {
-			return m, tea.Batch(again, m.wantUsers(m.dialogPeople()), m.keepDialogs(msg))
-		}
-		return m, tea.Batch(m.wantUsers(m.dialogPeople()), m.keepDialogs(msg))
+		m.loaded = true
+		return m, tea.Batch(again, m.wantUsers(m.dialogPeople()), m.keepDialogs(msg))
 	case cachedDialogsMsg:
 		if !m.loaded { // the server's answer wins
 			m.setDialogs(msg)
-			m.loaded = false
 		}
 		return m, m.wantUsers(m.dialogPeople())
 	case usersMsg:
@@ -324,7 +319,7 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case dialogUpdatedMsg:
 		if d := m.dialog(msg.Chat.ID); d != nil {
 			d.Pinned, d.Archived, d.MutedUntil = msg.Pinned, msg.Archived, msg.MutedUntil
-			m.sortDialogsKeepSel()
+			m.sortDialogs(m.selected())
 		}
 		return m, nil
 	case chatMsg:
@@ -429,10 +424,7 @@ func (m *model) dialog(chatID int64) *client.Dialog {
 // was asked for (events, a read): where the app's own dialog is ahead,
 // its counts and top message stay.
 func (m *model) setDialogs(ds []client.Dialog) {
-	var keep int64
-	if m.sel < len(m.dialogs) {
-		keep = m.dialogs[m.sel].Chat.ID
-	}
+	keep := m.selected()
 	old := make(map[int64]*client.Dialog, len(m.dialogs))
 	for _, d := range m.dialogs {
 		old[d.Chat.ID] = d
@@ -454,24 +446,27 @@ func (m *model) setDialogs(ds []client.Dialog) {
 		}
 		if d.Peer != nil {
 			p := *d.Peer
-			if old, ok := m.users[p.ID]; !ok || old.Status == nil || p.Status != nil {
+			if known, ok := m.users[p.ID]; !ok || known.Status == nil || p.Status != nil {
 				m.users[p.ID] = &p
 			}
 		}
 		m.dialogs = append(m.dialogs, &d)
 	}
-	m.sortDialogs()
-	m.loaded = true
 	m.sel = 0
-	for i, d := range m.dialogs {
-		if d.Chat.ID == keep {
-			m.sel = i
-		}
-	}
-	m.clampList()
+	m.sortDialogs(keep)
 }
 
-func (m *model) sortDialogs() {
+// selected is the chat the list highlights; 0 for none.
+func (m *model) selected() int64 {
+	if m.sel < len(m.dialogs) {
+		return m.dialogs[m.sel].Chat.ID
+	}
+	return 0
+}
+
+// sortDialogs puts the list in order and the highlight back on chat
+// keep, wherever it went.
+func (m *model) sortDialogs(keep int64) {
 	sort.SliceStable(m.dialogs, func(i, j int) bool {
 		a, b := m.dialogs[i], m.dialogs[j]
 		if a.Archived != b.Archived {
@@ -482,6 +477,12 @@ func (m *model) sortDialogs() {
 		}
 		return lastActivity(a) > lastActivity(b)
 	})
+	for i, d := range m.dialogs {
+		if d.Chat.ID == keep {
+			m.sel = i
+		}
+	}
+	m.clampList()
 }
 
 func lastActivity(d *client.Dialog) int64 {
@@ -508,7 +509,7 @@ func (m *model) name(id int64) string {
 		return "You"
 	}
 	if u := m.users[id]; u != nil {
-		return fullName(u)
+		return msgtext.FullName(u)
 	}
 	return "…"
 }
@@ -520,10 +521,10 @@ func (m *model) title(d *client.Dialog) string {
 			return "Saved Messages"
 		}
 		if u := m.users[d.Chat.PeerID]; u != nil {
-			return fullName(u)
+			return msgtext.FullName(u)
 		}
 		if d.Peer != nil {
-			return fullName(d.Peer)
+			return msgtext.FullName(d.Peer)
 		}
 	}
 	if d.Chat.Title != "" {
@@ -539,7 +540,7 @@ func (m *model) gotMessage(chatID int64, msg client.Message) {
 		mm := msg
 		d.TopMessage = &mm
 		d.Chat.TopMessageID = msg.ID
-		m.sortDialogsKeepSel()
+		m.sortDialogs(m.selected())
 	}
 	cv := m.chat
 	if cv == nil || cv.id != chatID {
@@ -559,20 +560,6 @@ func (m *model) gotMessage(chatID int64, msg client.Message) {
 	if m.focus == focusHistory && i <= cv.cursor {
 		cv.cursor++
 	}
-}
-
-func (m *model) sortDialogsKeepSel() {
-	var keep int64
-	if m.sel < len(m.dialogs) {
-		keep = m.dialogs[m.sel].Chat.ID
-	}
-	m.sortDialogs()
-	for i, d := range m.dialogs {
-		if d.Chat.ID == keep {
-			m.sel = i
-		}
-	}
-	m.clampList()
 }
 
 func (m *model) expireTyping(now time.Time) {

@@ -57,20 +57,27 @@ type app struct {
 	quit func() // Ctrl+C, and wait for the app to end
 }
 
-// startApp signs the haven command in as c (its session file, as haven
-// login writes it) and runs haven chat on a w×h terminal until the test
-// ends, in a working directory that downloads go to.
+// startApp signs the haven command in as c and runs haven chat on a
+// w×h terminal until the test ends, in a working directory that
+// downloads go to.
 func startApp(t *testing.T, srv *testserver.Server, c *client.Client, w, h int, workDir string) *app {
+	t.Helper()
+	return startChat(t, signedIn(t, srv, c), w, h, workDir)
+}
+
+// signedIn writes c's session into a new config directory, as haven
+// login would, and returns the directory.
+func signedIn(t *testing.T, srv *testserver.Server, c *client.Client) (cfg string) {
 	t.Helper()
 	me, err := c.Me(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := t.TempDir()
+	cfg = t.TempDir()
 	if err := cli.SaveSession(cfg, &cli.Session{Server: srv.URL, Token: c.Token(), UserID: me.ID, Name: me.FirstName}); err != nil {
 		t.Fatal(err)
 	}
-	return startChat(t, cfg, w, h, workDir)
+	return cfg
 }
 
 // havenEnv is the environment of the haven command, with its config
@@ -205,15 +212,13 @@ func ctx(t *testing.T) context.Context {
 	return c
 }
 
+// TestConversation: the list with an unread message, and the chat it
+// opens to, as golden screens.
 func TestConversation(t *testing.T) {
 	srv := testserver.Start(t)
-	ann, _ := srv.SignUp(t, "ann@example.org", "Ann")
-	bob, bobU := srv.SignUp(t, "bob@example.org", "Bob")
-	first, err := bob.Send(ctx(t), &client.SendParams{UserID: 1, Text: "Hi Ann, coffee at 10?"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = bobU
+	ann, annU := srv.SignUp(t, "ann@example.org", "Ann")
+	bob, _ := srv.SignUp(t, "bob@example.org", "Bob")
+	send(t, bob, client.SendParams{UserID: annU.ID, Text: "Hi Ann, coffee at 10?"})
 	a := startApp(t, srv, ann, 80, 24, "")
 	s := a.see("Bob", "coffee at 10?")
 	a.golden("list", s)
@@ -222,7 +227,6 @@ func TestConversation(t *testing.T) {
 	a.typ(ptytest.Enter)
 	s = a.see("│  Hi Ann, coffee at 10?", "Write a message")
 	a.golden("chat", s)
-	_ = first
 }
 
 func TestMessaging(t *testing.T) {
@@ -230,10 +234,7 @@ func TestMessaging(t *testing.T) {
 	ann, annU := srv.SignUp(t, "ann@example.org", "Ann")
 	bob, _ := srv.SignUp(t, "bob@example.org", "Bob")
 	c := ctx(t)
-	first, err := bob.Send(c, &client.SendParams{UserID: annU.ID, Text: "Hi Ann, coffee at 10?"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	first := send(t, bob, client.SendParams{UserID: annU.ID, Text: "Hi Ann, coffee at 10?"})
 	chatID := first.ChatID
 	a := startApp(t, srv, ann, 80, 24, "")
 	a.see("Bob", "coffee at 10?")
@@ -264,13 +265,10 @@ func TestMessaging(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.see("typing…")
-	if _, err := bob.Send(c, &client.SendParams{ChatID: chatID, Text: "Great, the usual place"}); err != nil {
-		t.Fatal(err)
-	}
-	s := a.see("Great, the usual place")
+	send(t, bob, client.SendParams{ChatID: chatID, Text: "Great, the usual place"})
+	a.see("Great, the usual place")
 	a.seeNot("typing…")
 	a.golden("conversation", a.see("Great, the usual place"))
-	_ = s
 
 	// Reply: pick Bob's last message with ↑, r, write.
 	a.typ(ptytest.Up, "r")
@@ -323,6 +321,16 @@ func TestMessaging(t *testing.T) {
 	waitFor(t, func() bool { return lastMessage(t, bob, chatID).ID != reply.ID }, "the deletion to reach Bob")
 }
 
+// send posts p as c, failing the test if the server refuses it.
+func send(t *testing.T, c *client.Client, p client.SendParams) client.Message {
+	t.Helper()
+	m, err := c.Send(ctx(t), &p)
+	if err != nil {
+		t.Fatalf("send %q: %v", p.Text, err)
+	}
+	return *m
+}
+
 // waitFor waits until ok holds.
 func waitFor(t *testing.T, ok func() bool, what string) {
 	t.Helper()
@@ -348,7 +356,7 @@ func lastMessage(t *testing.T, c *client.Client, chatID int64) client.Message {
 func TestGroupsChannelsFiles(t *testing.T) {
 	srv := testserver.Start(t)
 	ann, annU := srv.SignUp(t, "ann@example.org", "Ann")
-	bob, bobU := srv.SignUp(t, "bob@example.org", "Bob")
+	bob, _ := srv.SignUp(t, "bob@example.org", "Bob")
 	c := ctx(t)
 	if _, err := bob.UpdateUsername(c, "bob_lee"); err != nil {
 		t.Fatal(err)
@@ -365,11 +373,9 @@ func TestGroupsChannelsFiles(t *testing.T) {
 	a.typ("Climbing", ptytest.Enter)
 	a.see("Add people")
 	a.typ("@bob_lee", ptytest.Enter)
-	a.see("Climbing", "group · 2 members", "You created Climbing")
+	a.see("Climbing", "group · 2 members", `You created the chat "Climbing"`)
 	group := findDialog(t, bob, "Climbing")
-	if _, err := bob.Send(c, &client.SendParams{ChatID: group.Chat.ID, Text: "Who's in for Saturday?"}); err != nil {
-		t.Fatal(err)
-	}
+	send(t, bob, client.SendParams{ChatID: group.Chat.ID, Text: "Who's in for Saturday?"})
 	a.see("Bob: Who's in", "  Who's in for Saturday?")
 
 	// The group's info: its members; an invite link that works; adding
@@ -408,7 +414,7 @@ func TestGroupsChannelsFiles(t *testing.T) {
 	a.typ(dir+"/route-t", ptytest.Tab)
 	a.see("route-topo.txt")
 	a.typ(ptytest.Enter)
-	a.see("[file route-topo.txt] 11 B")
+	a.see("[document: route-topo.txt] 11 B")
 	got := lastMessage(t, bob, group.Chat.ID)
 	if got.Media == nil || got.Media.Name != "route-topo.txt" || got.SenderID != annU.ID {
 		t.Fatalf("Bob got %+v", got)
@@ -423,7 +429,7 @@ func TestGroupsChannelsFiles(t *testing.T) {
 	if _, err := bob.SendMedia(c, &client.MediaParams{ChatID: group.Chat.ID, Kind: "document", FileID: f.ID}); err != nil {
 		t.Fatal(err)
 	}
-	a.see("[file guide.txt")
+	a.see("[document: guide.txt]")
 	a.typ(ptytest.Up, "s")
 	a.see("Save to:", "guide.txt")
 	a.typ(ptytest.Enter)
@@ -461,7 +467,6 @@ func TestGroupsChannelsFiles(t *testing.T) {
 	if err != nil || len(ms) != 2 {
 		t.Fatalf("members of Readers: %+v, %v", ms, err)
 	}
-	_ = bobU
 }
 
 // findDialog waits until c has a chat titled title.
@@ -488,13 +493,9 @@ func TestSearchHelpAndLayout(t *testing.T) {
 	cat, _ := srv.SignUp(t, "cat@example.org", "Cat")
 	c := ctx(t)
 	for _, text := range []string{"Are you free on Saturday?", "The crux is at the third bolt", "Bring the long slings"} {
-		if _, err := bob.Send(c, &client.SendParams{UserID: annU.ID, Text: text}); err != nil {
-			t.Fatal(err)
-		}
+		send(t, bob, client.SendParams{UserID: annU.ID, Text: text})
 	}
-	if _, err := cat.Send(c, &client.SendParams{UserID: annU.ID, Text: "Lunch tomorrow?"}); err != nil {
-		t.Fatal(err)
-	}
+	send(t, cat, client.SendParams{UserID: annU.ID, Text: "Lunch tomorrow?"})
 	a := startApp(t, srv, ann, 80, 24, "")
 	a.see("Cat", "Lunch tomorrow?", "Bob", "Bring the long slings")
 
@@ -573,11 +574,8 @@ func TestScrollback(t *testing.T) {
 	srv := testserver.Start(t)
 	ann, annU := srv.SignUp(t, "ann@example.org", "Ann")
 	bob, _ := srv.SignUp(t, "bob@example.org", "Bob")
-	c := ctx(t)
 	for i := 1; i <= 120; i++ {
-		if _, err := bob.Send(c, &client.SendParams{UserID: annU.ID, Text: "note " + pad3(i)}); err != nil {
-			t.Fatal(err)
-		}
+		send(t, bob, client.SendParams{UserID: annU.ID, Text: "note " + pad3(i)})
 	}
 	a := startApp(t, srv, ann, 80, 24, "")
 	a.see("note 120")
@@ -660,11 +658,7 @@ func TestLoginAndChat(t *testing.T) {
 
 	a := startChat(t, cfg, 80, 24, "")
 	a.see("No chats yet")
-	c := ctx(t)
-	sent, err := bob.Send(c, &client.SendParams{UserID: session.UserID, Text: "Welcome to Haven, Ann!"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sent := send(t, bob, client.SendParams{UserID: session.UserID, Text: "Welcome to Haven, Ann!"})
 	a.see("Bob", "Welcome to Haven, Ann!")
 	a.typ(ptytest.Enter)
 	a.see("│  Welcome to Haven, Ann!", "Write a message")
@@ -684,14 +678,8 @@ func TestCacheRestart(t *testing.T) {
 	ann, annU := srv.SignUp(t, "ann@example.org", "Ann")
 	bob, _ := srv.SignUp(t, "bob@example.org", "Bob")
 	c := ctx(t)
-	cfg := t.TempDir()
-	if err := cli.SaveSession(cfg, &cli.Session{Server: srv.URL, Token: ann.Token(), UserID: annU.ID, Name: "Ann"}); err != nil {
-		t.Fatal(err)
-	}
-	first, err := bob.Send(c, &client.SendParams{UserID: annU.ID, Text: "Before you closed it"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := signedIn(t, srv, ann)
+	first := send(t, bob, client.SendParams{UserID: annU.ID, Text: "Before you closed it"})
 	a := startChat(t, cfg, 80, 24, "")
 	a.see("Before you closed it")
 	a.typ(ptytest.Enter)
@@ -724,9 +712,7 @@ func TestCacheRestart(t *testing.T) {
 	}
 	kept.Close()
 
-	if _, err := bob.Send(c, &client.SendParams{UserID: annU.ID, Text: "While you were away"}); err != nil {
-		t.Fatal(err)
-	}
+	send(t, bob, client.SendParams{UserID: annU.ID, Text: "While you were away"})
 	a = startChat(t, cfg, 80, 24, "")
 	a.see("While you were away", " 1")
 	a.typ(ptytest.Enter)
@@ -751,10 +737,7 @@ func TestPresence(t *testing.T) {
 	ann, annU := srv.SignUp(t, "ann@example.org", "Ann")
 	bob, _ := srv.SignUp(t, "bob@example.org", "Bob")
 	c := ctx(t)
-	sent, err := bob.Send(c, &client.SendParams{UserID: annU.ID, Text: "Ping"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sent := send(t, bob, client.SendParams{UserID: annU.ID, Text: "Ping"})
 	a := startApp(t, srv, ann, 80, 24, "")
 	a.see("Bob", "Ping")
 	a.typ(ptytest.Enter)
@@ -784,15 +767,8 @@ func TestOffline(t *testing.T) {
 	srv := testserver.Start(t)
 	ann, annU := srv.SignUp(t, "ann@example.org", "Ann")
 	bob, _ := srv.SignUp(t, "bob@example.org", "Bob")
-	c := ctx(t)
-	cfg := t.TempDir()
-	if err := cli.SaveSession(cfg, &cli.Session{Server: srv.URL, Token: ann.Token(), UserID: annU.ID, Name: "Ann"}); err != nil {
-		t.Fatal(err)
-	}
-	first, err := bob.Send(c, &client.SendParams{UserID: annU.ID, Text: "Before the outage"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := signedIn(t, srv, ann)
+	first := send(t, bob, client.SendParams{UserID: annU.ID, Text: "Before the outage"})
 	a := startChat(t, cfg, 80, 24, "")
 	a.see("Before the outage")
 	a.quit()
@@ -818,9 +794,7 @@ func TestOffline(t *testing.T) {
 	defer back.Stop()
 	a.seeNot("sending…")
 	waitFor(t, func() bool { return lastMessage(t, bob, first.ChatID).Text == "Written while offline" }, "the message written offline")
-	if _, err := bob.Send(c, &client.SendParams{UserID: annU.ID, Text: "After the outage"}); err != nil {
-		t.Fatal(err)
-	}
+	send(t, bob, client.SendParams{UserID: annU.ID, Text: "After the outage"})
 	a.see("│  After the outage")
 	a.seeNot("Offline")
 }
@@ -887,9 +861,7 @@ func TestRichText(t *testing.T) {
 	bob, _ := srv.SignUp(t, "bob@example.org", "Bob")
 	text := "Please read the whole guide, mostly this part: https://example.org/guide"
 	ents := []client.Entity{{Type: "bold", Offset: strings.Index(text, "this"), Length: 4}}
-	if _, err := bob.Send(ctx(t), &client.SendParams{UserID: annU.ID, Text: text, Entities: ents}); err != nil {
-		t.Fatal(err)
-	}
+	send(t, bob, client.SendParams{UserID: annU.ID, Text: text, Entities: ents})
 	a := startApp(t, srv, ann, 80, 24, "")
 	a.see("Bob")
 	a.typ(ptytest.Enter)
@@ -911,10 +883,7 @@ func TestFormatting(t *testing.T) {
 	srv := testserver.Start(t)
 	ann, annU := srv.SignUp(t, "ann@example.org", "Ann")
 	bob, _ := srv.SignUp(t, "bob@example.org", "Bob")
-	sent, err := bob.Send(ctx(t), &client.SendParams{UserID: annU.ID, Text: "Ready?"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sent := send(t, bob, client.SendParams{UserID: annU.ID, Text: "Ready?"})
 	a := startApp(t, srv, ann, 80, 24, "")
 	a.see("Ready?")
 	a.typ(ptytest.Enter)

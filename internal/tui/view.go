@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/havenchat/haven/client"
+	"github.com/havenchat/haven/internal/msgtext"
 )
 
 var (
@@ -308,9 +309,9 @@ func (m *model) dialogRows(d *client.Dialog, w int) (string, string) {
 	if t := m.typers(d.Chat.ID); t != "" {
 		second = onlineStyle.Render("  " + oneLine(t, w-2))
 	} else if d.TopMessage != nil {
-		p := preview(d.TopMessage)
+		p := msgtext.Preview(d.TopMessage)
 		if d.TopMessage.Service != nil {
-			p = serviceText(d.TopMessage, m.name)
+			p = msgtext.Service(d.TopMessage, m.name(d.TopMessage.SenderID), m.name)
 		} else if d.Chat.Kind == "group" {
 			p = m.name(d.TopMessage.SenderID) + ": " + p
 		} else if d.TopMessage.SenderID == m.me.ID && d.Chat.PeerID != m.me.ID {
@@ -434,7 +435,7 @@ func (m *model) inputLines(w int) []string {
 	case cv.replyTo != 0:
 		who := "a message"
 		if i := m.indexOf(cv.replyTo); i >= 0 {
-			who = m.name(cv.msgs[i].SenderID) + ": " + preview(&cv.msgs[i])
+			who = m.name(cv.msgs[i].SenderID) + ": " + msgtext.Preview(&cv.msgs[i])
 		}
 		out = append(out, mineStyle.Render(oneLine("Replying to "+who, w-14))+dimStyle.Render(" · Esc cancels"))
 	}
@@ -520,7 +521,7 @@ func (m *model) messageBlock(i, w int, d *client.Dialog, now time.Time) (lines [
 		add(-1, dimStyle.Render(center("── "+t.Format("Monday, January 2, 2006")+" ──", w)))
 	}
 	if msg.Service != nil {
-		add(i, dimStyle.Render(center("· "+serviceText(msg, m.name)+" ·", w)))
+		add(i, dimStyle.Render(center("· "+msgtext.Service(msg, m.name(msg.SenderID), m.name)+" ·", w)))
 		return lines, owner
 	}
 	// The header: name, time and marks.
@@ -564,12 +565,12 @@ func (m *model) messageBlock(i, w int, d *client.Dialog, now time.Time) (lines [
 	if msg.ReplyToID != 0 {
 		quote := "a message"
 		if j := m.indexOf(msg.ReplyToID); j >= 0 {
-			quote = m.name(cv.msgs[j].SenderID) + ": " + preview(&cv.msgs[j])
+			quote = m.name(cv.msgs[j].SenderID) + ": " + msgtext.Preview(&cv.msgs[j])
 		}
 		add(i, "  "+dimStyle.Render(oneLine("┃ "+quote, w-2)))
 	}
 	if md := msg.Media; md != nil {
-		add(i, "  "+oneLine(mediaLabel(md)+" "+humanSize(md.Size), w-2))
+		add(i, "  "+oneLine(msgtext.Media(md)+" "+humanSize(md.Size), w-2))
 	}
 	if msg.Text != "" {
 		for _, l := range richWrap(msg.Text, msg.Entities, w-2) {

@@ -6,6 +6,8 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/havenchat/haven/client"
 )
 
 // TestViewAnySize draws the app at every size from 1×1 to 130×45, in
@@ -100,5 +102,23 @@ func TestAnyKeys(t *testing.T) {
 			}
 			_ = m.View()
 		}()
+	}
+}
+
+// TestSaveName: a file is offered to be saved under its own name in the
+// current directory, whatever path its sender put in the name.
+func TestSaveName(t *testing.T) {
+	for name, want := range map[string]string{
+		"guide.txt":            "guide.txt",
+		"../../.bashrc":        ".bashrc",
+		"/etc/passwd":          "passwd",
+		"":                     "file-7",
+		"..":                   "file-7",
+		"dir/sub/notes.md":     "notes.md",
+		"photo 2026-11-25.jpg": "photo 2026-11-25.jpg",
+	} {
+		if got := saveName(client.Media{FileID: 7, Name: name}); got != want {
+			t.Errorf("saveName(%q) = %q, want %q", name, got, want)
+		}
 	}
 }
