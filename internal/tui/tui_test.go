@@ -173,13 +173,15 @@ func (a *app) resize(w, h int) {
 
 var (
 	clockRe = regexp.MustCompile(`\b\d{2}:\d{2}\b`)
-	dayRe   = regexp.MustCompile(`── [A-Z][a-z]+day, [A-Z][a-z]+ \d{1,2}, \d{4} ──`)
+	// The day line, with the spaces that centre it (they vary with the
+	// length of the date).
+	dayRe = regexp.MustCompile(` *── [A-Z][a-z]+day, [A-Z][a-z]+ \d{1,2}, \d{4} ──`)
 )
 
 // normalize writes clock times and days as HH:MM and DAY, so that
 // golden screens hold on any day.
 func normalize(screen string) string {
-	screen = dayRe.ReplaceAllString(screen, "── DAY ──")
+	screen = dayRe.ReplaceAllString(screen, " ── DAY ──")
 	return clockRe.ReplaceAllString(screen, "HH:MM")
 }
 
