@@ -34,8 +34,12 @@ type hub struct {
 	// Chat pushes are fanned out by workers, one queue per shard of chat
 	// ids: the bus's publisher never waits for sockets, and each chat's
 	// pushes keep their order.
+	// The queues are never closed (a bus delivery may still be on its
+	// way when the hub stops): closing done ends the workers, each after
+	// the pushes already queued.
 	shards []chan *core.Notice
 	seed   maphash.Seed
+	done   chan struct{}
 	wg     sync.WaitGroup
 }
 
@@ -57,6 +61,7 @@ func newHub(bus core.Bus, co *core.Service, log *slog.Logger) *hub {
 		chats:     make(map[int64]*interest),
 		people:    make(map[int64]int),
 		seed:      maphash.MakeSeed(),
+		done:      make(chan struct{}),
 	}
 	n := runtime.GOMAXPROCS(0)
 	for range n {
@@ -65,8 +70,20 @@ func newHub(bus core.Bus, co *core.Service, log *slog.Logger) *hub {
 		h.wg.Add(1)
 		go func() {
 			defer h.wg.Done()
-			for n := range q {
-				h.fanOut(n)
+			for {
+				select {
+				case n := <-q:
+					h.fanOut(n)
+				case <-h.done:
+					for {
+						select {
+						case n := <-q:
+							h.fanOut(n)
+						default:
+							return
+						}
+					}
+				}
 			}
 		}()
 	}
@@ -85,11 +102,8 @@ func (h *hub) stop() {
 	clear(h.chats)
 	clear(h.users)
 	h.mu.Unlock()
-	for _, q := range h.shards {
-		close(q)
-	}
+	close(h.done)
 	h.wg.Wait()
-	h.shards = nil
 }
 
 func (h *hub) add(s *socket) {
@@ -280,19 +294,13 @@ func (h *hub) onChat(chatID int64, data []byte) {
 		return
 	}
 	n.ChatID = chatID
-	var b [8]byte
-	for i := range b {
-		b[i] = byte(chatID >> (8 * i))
-	}
-	h.mu.RLock()
-	shards := h.shards
-	h.mu.RUnlock()
-	if len(shards) == 0 {
-		return
-	}
 	// A full queue makes the publisher wait: the whole node is behind,
 	// and slowing writers is better than dropping every socket's push.
-	shards[maphash.Bytes(h.seed, b[:])%uint64(len(shards))] <- &n
+	// A stopped hub takes nothing more.
+	select {
+	case h.shards[maphash.Comparable(h.seed, chatID)%uint64(len(h.shards))] <- &n:
+	case <-h.done:
+	}
 }
 
 // fanOut hands a chat push to every local socket of the chat's members

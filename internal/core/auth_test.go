@@ -35,6 +35,13 @@ func TestSecretsStoredHashed(t *testing.T) {
 	if len(at.CodeHash) != sha256.Size {
 		t.Fatalf("code hash of %d bytes", len(at.CodeHash))
 	}
+	other, err := core.New(core.Config{Store: f.store, Codes: f.codes, Passwords: fastPasswords(), Clock: f.clock, Secret: bytes.Repeat([]byte{1}, 32)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.SignIn(ctx, a, sent.LoginToken, code); haven.ErrorCode(err) != haven.CodeCodeInvalid {
+		t.Fatalf("a server with another secret answered the right code with %v; want %s", err, haven.CodeCodeInvalid)
+	}
 	if _, err := f.svc.SignIn(ctx, a, sent.LoginToken, code); err != nil {
 		t.Fatal(err)
 	}

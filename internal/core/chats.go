@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/havenchat/haven"
@@ -485,11 +486,7 @@ type ChatSettings struct {
 func (s *Service) UpdateChat(ctx context.Context, a *Actor, chatID int64, in ChatSettings) (*ChatView, error) {
 	var out ChatView
 	err := s.store.Update(ctx, func(tx Tx) error {
-		c, err := s.chat(ctx, tx, chatID)
-		if err != nil {
-			return err
-		}
-		m, err := s.member(ctx, tx, chatID, a.UserID)
+		c, m, err := s.membership(ctx, tx, a, chatID)
 		if err != nil {
 			return err
 		}
@@ -505,7 +502,7 @@ func (s *Service) UpdateChat(ctx context.Context, a *Actor, chatID int64, in Cha
 		} else if err := can(c, m, ActChangeInfo, s.now()); err != nil {
 			return err
 		} else if (in.Username != nil || in.MemberRights != nil || in.SlowModeSeconds != nil || in.HistoryHidden != nil || in.Reactions != nil || in.TTLSeconds != nil) &&
-			m.Role != haven.RoleOwner && !(m.Role == haven.RoleAdmin && m.Rights.Has(haven.RightChangeInfo)) {
+			!adminWith(m, haven.RightChangeInfo) {
 			// Members a group lets change its info may change the title
 			// and description; the rules of the group stay with admins.
 			return haven.Errorf(haven.CodeRightForbidden, "only admins with the change_info right change a chat's settings")
@@ -540,7 +537,7 @@ func (s *Service) UpdateChat(ctx context.Context, a *Actor, chatID int64, in Cha
 			c.DefaultRights = *in.MemberRights & (haven.RightSendMessages | haven.RightPinMessages | haven.RightChangeInfo | haven.RightInviteUsers)
 		}
 		if in.SlowModeSeconds != nil {
-			if c.Kind != haven.ChatGroup || !oneOf(*in.SlowModeSeconds, haven.SlowModeValues) {
+			if c.Kind != haven.ChatGroup || !slices.Contains(haven.SlowModeValues, *in.SlowModeSeconds) {
 				return haven.Errorf(haven.CodeSlowModeInvalid, "slow mode is for groups: 0, 10, 30, 60, 300, 900 or 3600 seconds")
 			}
 			c.SlowModeSeconds = *in.SlowModeSeconds
@@ -552,7 +549,7 @@ func (s *Service) UpdateChat(ctx context.Context, a *Actor, chatID int64, in Cha
 			c.HistoryHidden = *in.HistoryHidden
 		}
 		if in.TTLSeconds != nil {
-			if !oneOf(*in.TTLSeconds, haven.ChatTTLValues) {
+			if !slices.Contains(haven.ChatTTLValues, *in.TTLSeconds) {
 				return haven.Errorf(haven.CodeTTLInvalid, "the auto-delete timer is off (0), one day, one week or one month")
 			}
 			if *in.TTLSeconds != c.TTLSeconds {
@@ -562,7 +559,7 @@ func (s *Service) UpdateChat(ctx context.Context, a *Actor, chatID int64, in Cha
 		}
 		if in.Reactions != nil {
 			for _, e := range *in.Reactions {
-				if !oneOfString(e, haven.DefaultReactions) {
+				if !slices.Contains(haven.DefaultReactions, e) {
 					return haven.Errorf(haven.CodeReactionInvalid, "%q is not a reaction Haven offers", e)
 				}
 			}
@@ -588,24 +585,6 @@ func (s *Service) UpdateChat(ctx context.Context, a *Actor, chatID int64, in Cha
 	return &out, nil
 }
 
-func oneOf(v int, set []int) bool {
-	for _, x := range set {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
-
-func oneOfString(v string, set []string) bool {
-	for _, x := range set {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
-
 // GetChat returns a chat as the actor sees it. Public chats can be seen
 // by anyone. Errors: CodeChatNotFound, CodeNotMember.
 func (s *Service) GetChat(ctx context.Context, a *Actor, chatID int64) (*ChatView, error) {
@@ -620,11 +599,7 @@ func (s *Service) GetChat(ctx context.Context, a *Actor, chatID int64) (*ChatVie
 // readable loads a chat the actor may read: as a member, or as a visitor
 // of a public channel or group. m is nil for visitors.
 func (s *Service) readable(ctx context.Context, q Queries, a *Actor, chatID int64) (*haven.Chat, *haven.Member, error) {
-	c, err := s.chat(ctx, q, chatID)
-	if err != nil {
-		return nil, nil, err
-	}
-	m, err := s.member(ctx, q, chatID, a.UserID)
+	c, m, err := s.membership(ctx, q, a, chatID)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -812,11 +787,7 @@ func (s *Service) CheckInvite(ctx context.Context, a *Actor, hash string) (*Chat
 	if err := s.usable(inv); err != nil {
 		return nil, err
 	}
-	c, err := s.chat(ctx, s.store, inv.ChatID)
-	if err != nil {
-		return nil, s.internal(ctx, "chats.checkInvite", err)
-	}
-	m, err := s.member(ctx, s.store, c.ID, a.UserID)
+	c, m, err := s.membership(ctx, s.store, a, inv.ChatID)
 	if err != nil {
 		return nil, s.internal(ctx, "chats.checkInvite", err)
 	}

@@ -28,18 +28,7 @@ func TestCollectFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	clock := &fixedClock{t: time.Now()}
-	svc, err := core.New(core.Config{
-		Store:     st,
-		Codes:     &codeBox{last: map[string]string{}},
-		Passwords: fastPasswords(),
-		Clock:     clock,
-		Secret:    make([]byte, 32),
-		Blobs:     ds,
-		BlobGrace: time.Hour,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc := blobService(t, st, clock, ds)
 	// file stores s as a blob last Put age ago, and a file row of it
 	// created age ago.
 	file := func(s string, age time.Duration) (int64, string) {

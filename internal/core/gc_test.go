@@ -39,6 +39,24 @@ func (b *rePutBlobs) List(ctx context.Context, after string, limit int) ([]core.
 	return page, err
 }
 
+// blobService is a node with blobs and a grace period of one hour.
+func blobService(t *testing.T, st core.Store, clock core.Clock, blobs core.Blobs) *core.Service {
+	t.Helper()
+	svc, err := core.New(core.Config{
+		Store:     st,
+		Codes:     &codeBox{last: map[string]string{}},
+		Passwords: fastPasswords(),
+		Clock:     clock,
+		Secret:    make([]byte, 32),
+		Blobs:     blobs,
+		BlobGrace: time.Hour,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc
+}
+
 func TestCollectBlobs(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -50,21 +68,7 @@ func TestCollectBlobs(t *testing.T) {
 	}
 	blobs := &rePutBlobs{Store: ds}
 	clock := &fixedClock{t: time.Now()}
-	newNode := func() *core.Service {
-		svc, err := core.New(core.Config{
-			Store:     st,
-			Codes:     &codeBox{last: map[string]string{}},
-			Passwords: fastPasswords(),
-			Clock:     clock,
-			Secret:    make([]byte, 32),
-			Blobs:     blobs,
-			BlobGrace: time.Hour,
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return svc
-	}
+	newNode := func() *core.Service { return blobService(t, st, clock, blobs) }
 	put := func(s string, age time.Duration) string {
 		t.Helper()
 		key, err := ds.Put(ctx, bytes.NewReader([]byte(s)), int64(len(s)))

@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/havenchat/haven"
@@ -51,14 +52,14 @@ func (s *Service) History(ctx context.Context, a *Actor, chatID int64, q History
 	switch {
 	case q.AfterID > 0:
 		msgs, err = s.store.History(ctx, chatID, a.UserID, max(minID, q.AfterID+1), top, limit, false)
-		reverse(msgs)
+		slices.Reverse(msgs)
 	case q.AroundID > 0:
 		var older, newer []*haven.Message
 		newer, err = s.store.History(ctx, chatID, a.UserID, max(minID, q.AroundID), top, limit/2, false)
 		if err == nil {
 			older, err = s.store.History(ctx, chatID, a.UserID, minID, q.AroundID-1, limit-len(newer), true)
 		}
-		reverse(newer)
+		slices.Reverse(newer)
 		msgs = append(newer, older...)
 	default:
 		hi := top
@@ -71,12 +72,6 @@ func (s *Service) History(ctx context.Context, a *Actor, chatID int64, q History
 		return nil, s.internal(ctx, "messages.history", err)
 	}
 	return s.messageViews(ctx, c, a.UserID, msgs)
-}
-
-func reverse(ms []*haven.Message) {
-	for i, j := 0, len(ms)-1; i < j; i, j = i+1, j-1 {
-		ms[i], ms[j] = ms[j], ms[i]
-	}
 }
 
 // messageViews shapes messages with their reactions for a viewer.
@@ -110,7 +105,7 @@ func (s *Service) GetMessages(ctx context.Context, a *Actor, chatID int64, ids [
 	if err != nil {
 		return nil, s.internal(ctx, "messages.get", err)
 	}
-	msgs, err := s.visible(ctx, c, m, a.UserID, ids)
+	msgs, err := s.visible(ctx, s.store, c, m, a.UserID, ids)
 	if err != nil {
 		return nil, s.internal(ctx, "messages.get", err)
 	}
@@ -118,12 +113,12 @@ func (s *Service) GetMessages(ctx context.Context, a *Actor, chatID int64, ids [
 }
 
 // visible loads the messages among ids a member (nil: a visitor) may see.
-func (s *Service) visible(ctx context.Context, c *haven.Chat, m *haven.Member, viewer int64, ids []int64) ([]*haven.Message, error) {
-	msgs, err := s.store.Messages(ctx, c.ID, ids)
+func (s *Service) visible(ctx context.Context, q Queries, c *haven.Chat, m *haven.Member, viewer int64, ids []int64) ([]*haven.Message, error) {
+	msgs, err := q.Messages(ctx, c.ID, ids)
 	if err != nil {
 		return nil, err
 	}
-	hidden, err := s.store.HiddenIDs(ctx, viewer, c.ID, ids)
+	hidden, err := q.HiddenIDs(ctx, viewer, c.ID, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -189,17 +184,7 @@ func (s *Service) Forward(ctx context.Context, a *Actor, fromChatID int64, ids [
 	}
 	if v, err := s.alreadySent(ctx, a, randomIDs[0]); v != nil || err != nil {
 		// The batch was sent before: answer with what it made.
-		var out []MessageView
-		for _, r := range randomIDs {
-			v, err := s.alreadySent(ctx, a, r)
-			if err != nil {
-				return nil, err
-			}
-			if v != nil {
-				out = append(out, *v)
-			}
-		}
-		return out, nil
+		return s.sentMessages(ctx, a, randomIDs)
 	}
 	var out []MessageView
 	err := s.store.Update(ctx, func(tx Tx) error {

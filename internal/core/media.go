@@ -7,7 +7,6 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
-	"errors"
 	"image"
 	"image/draw"
 	_ "image/gif" // photos may be GIF
@@ -16,7 +15,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"strings"
-	"time"
 
 	"github.com/havenchat/haven"
 )
@@ -67,13 +65,6 @@ type pendingFile struct {
 	set  *int64
 }
 
-// prepared is a message ready for the writer.
-type prepared struct {
-	msg      *haven.Message
-	randomID int64
-	files    []pendingFile
-}
-
 // checkCaption validates a caption: empty is allowed.
 func (s *Service) checkCaption(text string, es []haven.Entity) (string, []haven.Entity, error) {
 	if strings.TrimSpace(text) == "" {
@@ -106,11 +97,7 @@ func (s *Service) SendMedia(ctx context.Context, a *Actor, to Peer, in MediaInpu
 	if err != nil {
 		return nil, err
 	}
-	out, err := s.sendPrepared(ctx, a, to, []*prepared{p})
-	if err != nil {
-		return nil, err
-	}
-	return &out[0], nil
+	return s.sendOne(ctx, a, to, p, "messages.sendMedia")
 }
 
 // SendAlbum posts 2 to 10 photos and videos together, in one write, as
@@ -122,8 +109,9 @@ func (s *Service) SendAlbum(ctx context.Context, a *Actor, to Peer, items []Medi
 	if len(items) < albumMin || len(items) > albumMax {
 		return nil, haven.Errorf(haven.CodeAlbumInvalid, "an album has %d to %d items", albumMin, albumMax)
 	}
+	ids := make([]int64, len(items)) // the random_ids
 	seen := map[int64]bool{}
-	for _, in := range items {
+	for i, in := range items {
 		if in.Kind != haven.MediaPhoto && in.Kind != haven.MediaVideo {
 			return nil, haven.Errorf(haven.CodeAlbumInvalid, "an album holds only photos and videos")
 		}
@@ -134,6 +122,7 @@ func (s *Service) SendAlbum(ctx context.Context, a *Actor, to Peer, items []Medi
 			return nil, haven.Errorf(haven.CodeAlbumInvalid, "each item needs its own random_id")
 		}
 		seen[in.RandomID] = true
+		ids[i] = in.RandomID
 	}
 	if s.blobs == nil {
 		return nil, errNoBlobs()
@@ -142,7 +131,7 @@ func (s *Service) SendAlbum(ctx context.Context, a *Actor, to Peer, items []Medi
 		if err != nil {
 			return nil, err
 		}
-		return s.albumSent(ctx, a, items)
+		return s.sentMessages(ctx, a, ids)
 	}
 	albumID := rand.Int64N(1<<62) + 1
 	ps := make([]*prepared, len(items))
@@ -154,22 +143,7 @@ func (s *Service) SendAlbum(ctx context.Context, a *Actor, to Peer, items []Medi
 		p.msg.Media.AlbumID = albumID
 		ps[i] = p
 	}
-	return s.sendPrepared(ctx, a, to, ps)
-}
-
-// albumSent answers a retried album with the messages the first made.
-func (s *Service) albumSent(ctx context.Context, a *Actor, items []MediaInput) ([]MessageView, error) {
-	var out []MessageView
-	for _, in := range items {
-		v, err := s.alreadySent(ctx, a, in.RandomID)
-		if err != nil {
-			return nil, err
-		}
-		if v != nil {
-			out = append(out, *v)
-		}
-	}
-	return out, nil
+	return s.sendPrepared(ctx, a, to, ps, "messages.sendMedia")
 }
 
 // prepareMedia checks an input and makes its message (and, for a photo,
@@ -436,92 +410,4 @@ func oggLastGranule(b []byte) (int64, bool) {
 		}
 	}
 	return 0, false
-}
-
-// sendPrepared posts prepared messages to a peer in one write, in order,
-// creating the files they made. It mirrors Send.
-func (s *Service) sendPrepared(ctx context.Context, a *Actor, to Peer, ps []*prepared) ([]MessageView, error) {
-	c, m, err := s.postable(ctx, s.store, a, to)
-	create := errors.Is(err, errNoChatYet)
-	if err != nil && !create {
-		return nil, s.internal(ctx, "messages.sendMedia", err)
-	}
-	mentions := make([][]int64, len(ps))
-	for i, p := range ps {
-		if p.msg.ReplyToID == 0 {
-			continue
-		}
-		if create {
-			return nil, haven.Errorf(haven.CodeMessageNotFound, "there is no message %d in this chat", p.msg.ReplyToID)
-		}
-		if _, err := s.visibleMessage(ctx, s.store, a.UserID, c, m, p.msg.ReplyToID); err != nil {
-			return nil, s.internal(ctx, "messages.sendMedia", err)
-		}
-		_ = i
-	}
-	if !create && c.Kind == haven.ChatGroup {
-		for i, p := range ps {
-			mentions[i] = s.mentioned(ctx, s.store, c, p.msg)
-		}
-	}
-	out := make([]MessageView, len(ps))
-	err = s.store.Update(ctx, func(tx Tx) error {
-		c, m := c, m
-		if create {
-			var err error
-			if c, err = s.privateChat(ctx, tx, a.UserID, to.UserID); err != nil {
-				return err
-			}
-			if m, err = s.member(ctx, tx, c.ID, a.UserID); err != nil {
-				return err
-			}
-		} else {
-			cc := *c
-			c = &cc
-			if c.Kind == haven.ChatGroup && c.SlowModeSeconds > 0 && m.Role == haven.RoleMember {
-				cur, err := s.member(ctx, tx, c.ID, a.UserID)
-				if err != nil {
-					return err
-				}
-				if err := s.slowModeWait(c, cur); err != nil {
-					return err
-				}
-			}
-		}
-		for i, p := range ps {
-			for _, pf := range p.files {
-				f := *pf.file
-				if err := tx.CreateFile(ctx, &f); err != nil {
-					return err
-				}
-				*pf.set = f.ID
-			}
-			m2 := *p.msg
-			if c.TTLSeconds > 0 {
-				m2.ExpiresAt = s.now().Add(time.Duration(c.TTLSeconds) * time.Second)
-			}
-			if err := s.post(ctx, tx, c, m, &m2, p.randomID, mentions[i]); err != nil {
-				return err
-			}
-			out[i] = messageView(c, &m2)
-		}
-		return nil
-	})
-	if haven.ErrorCode(err) == haven.CodeDuplicate {
-		var vs []MessageView
-		for _, p := range ps {
-			v, err := s.alreadySent(ctx, a, p.randomID)
-			if err != nil {
-				return nil, err
-			}
-			if v != nil {
-				vs = append(vs, *v)
-			}
-		}
-		return vs, nil
-	}
-	if err != nil {
-		return nil, s.internal(ctx, "messages.sendMedia", err)
-	}
-	return out, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -68,30 +69,71 @@ func (s *Service) Send(ctx context.Context, a *Actor, to Peer, in SendInput) (*M
 	if v, err := s.alreadySent(ctx, a, in.RandomID); v != nil || err != nil {
 		return v, err
 	}
-	// Every check reads committed state outside the writer, so that the
-	// writer's time per message is only the writes: the store's single
-	// writer is what bounds messages per second. A change committed
-	// meanwhile (a ban, a block) orders after this send.
+	msg := &haven.Message{SenderID: a.UserID, Text: text, Entities: entities, ReplyToID: in.ReplyToID, Silent: in.Silent}
+	return s.sendOne(ctx, a, to, &prepared{msg: msg, randomID: in.RandomID}, "messages.send")
+}
+
+// sendOne is sendPrepared for a single message.
+func (s *Service) sendOne(ctx context.Context, a *Actor, to Peer, p *prepared, op string) (*MessageView, error) {
+	out, err := s.sendPrepared(ctx, a, to, []*prepared{p}, op)
+	if err != nil || len(out) == 0 {
+		return nil, err
+	}
+	return &out[0], nil
+}
+
+// prepared is a message ready for the writer.
+type prepared struct {
+	msg      *haven.Message
+	randomID int64
+	files    []pendingFile
+}
+
+// createFiles creates, in the writer, the files made while preparing p
+// and sets their ids where they belong.
+func (p *prepared) createFiles(ctx context.Context, tx Tx) error {
+	for _, pf := range p.files {
+		f := *pf.file
+		if err := tx.CreateFile(ctx, &f); err != nil {
+			return err
+		}
+		*pf.set = f.ID
+	}
+	return nil
+}
+
+// sendPrepared posts prepared messages to a peer in one write, in order,
+// creating the files they made: the one path of Send, SendMedia and
+// SendAlbum. op names the method in internal errors.
+//
+// Every check reads committed state outside the writer, so that the
+// writer's time per message is only the writes: the store's single
+// writer is what bounds messages per second. A change committed
+// meanwhile (a ban, a block) orders after this send.
+func (s *Service) sendPrepared(ctx context.Context, a *Actor, to Peer, ps []*prepared, op string) ([]MessageView, error) {
 	c, m, err := s.postable(ctx, s.store, a, to)
 	create := errors.Is(err, errNoChatYet)
 	if err != nil && !create {
-		return nil, s.internal(ctx, "messages.send", err)
+		return nil, s.internal(ctx, op, err)
 	}
-	msg := &haven.Message{SenderID: a.UserID, Text: text, Entities: entities, ReplyToID: in.ReplyToID, Silent: in.Silent}
-	var mentions []int64
-	if !create {
-		if in.ReplyToID != 0 {
-			if _, err := s.visibleMessage(ctx, s.store, a.UserID, c, m, in.ReplyToID); err != nil {
-				return nil, s.internal(ctx, "messages.send", err)
-			}
+	for _, p := range ps {
+		if p.msg.ReplyToID == 0 {
+			continue
 		}
-		if c.Kind == haven.ChatGroup {
-			mentions = s.mentioned(ctx, s.store, c, msg)
+		if create {
+			return nil, haven.Errorf(haven.CodeMessageNotFound, "there is no message %d in this chat", p.msg.ReplyToID)
 		}
-	} else if in.ReplyToID != 0 {
-		return nil, haven.Errorf(haven.CodeMessageNotFound, "there is no message %d in this chat", in.ReplyToID)
+		if _, err := s.visibleMessage(ctx, s.store, a.UserID, c, m, p.msg.ReplyToID); err != nil {
+			return nil, s.internal(ctx, op, err)
+		}
 	}
-	var out MessageView
+	mentions := make([][]int64, len(ps))
+	if !create && c.Kind == haven.ChatGroup {
+		for i, p := range ps {
+			mentions[i] = s.mentioned(ctx, s.store, c, p.msg)
+		}
+	}
+	out := make([]MessageView, len(ps))
 	err = s.store.Update(ctx, func(tx Tx) error {
 		c, m := c, m
 		if create {
@@ -117,24 +159,49 @@ func (s *Service) Send(ctx context.Context, a *Actor, to Peer, in SendInput) (*M
 				}
 			}
 		}
-		m2 := *msg
-		if c.TTLSeconds > 0 {
-			m2.ExpiresAt = s.now().Add(time.Duration(c.TTLSeconds) * time.Second)
+		for i, p := range ps {
+			if err := p.createFiles(ctx, tx); err != nil {
+				return err
+			}
+			m2 := *p.msg
+			if c.TTLSeconds > 0 {
+				m2.ExpiresAt = s.now().Add(time.Duration(c.TTLSeconds) * time.Second)
+			}
+			if err := s.post(ctx, tx, c, m, &m2, p.randomID, mentions[i]); err != nil {
+				return err
+			}
+			out[i] = messageView(c, &m2)
 		}
-		if err := s.post(ctx, tx, c, m, &m2, in.RandomID, mentions); err != nil {
-			return err
-		}
-		out = messageView(c, &m2)
 		return nil
 	})
 	if haven.ErrorCode(err) == haven.CodeDuplicate {
-		// A concurrent retry won the race: answer with its message.
-		return s.alreadySent(ctx, a, in.RandomID)
+		// A concurrent retry won the race: answer with its messages.
+		ids := make([]int64, len(ps))
+		for i, p := range ps {
+			ids[i] = p.randomID
+		}
+		return s.sentMessages(ctx, a, ids)
 	}
 	if err != nil {
-		return nil, s.internal(ctx, "messages.send", err)
+		return nil, s.internal(ctx, op, err)
 	}
-	return &out, nil
+	return out, nil
+}
+
+// sentMessages answers a retried batch with the messages its random_ids
+// made, skipping those that made none.
+func (s *Service) sentMessages(ctx context.Context, a *Actor, randomIDs []int64) ([]MessageView, error) {
+	var out []MessageView
+	for _, r := range randomIDs {
+		v, err := s.alreadySent(ctx, a, r)
+		if err != nil {
+			return nil, err
+		}
+		if v != nil {
+			out = append(out, *v)
+		}
+	}
+	return out, nil
 }
 
 // alreadySent returns the message a random_id made, or nil.
@@ -316,13 +383,23 @@ func (s *Service) member(ctx context.Context, q Queries, chatID, userID int64) (
 	return m, err
 }
 
-// access loads a chat and checks that the actor may do act in it.
-func (s *Service) access(ctx context.Context, q Queries, a *Actor, chatID int64, act Action) (*haven.Chat, *haven.Member, error) {
+// membership loads a chat and the actor's row in it (nil when there is
+// none, for can to judge). Errors: CodeChatNotFound.
+func (s *Service) membership(ctx context.Context, q Queries, a *Actor, chatID int64) (*haven.Chat, *haven.Member, error) {
 	c, err := s.chat(ctx, q, chatID)
 	if err != nil {
 		return nil, nil, err
 	}
 	m, err := s.member(ctx, q, chatID, a.UserID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, m, nil
+}
+
+// access loads a chat and checks that the actor may do act in it.
+func (s *Service) access(ctx context.Context, q Queries, a *Actor, chatID int64, act Action) (*haven.Chat, *haven.Member, error) {
+	c, m, err := s.membership(ctx, q, a, chatID)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -409,7 +486,7 @@ func (s *Service) Edit(ctx context.Context, a *Actor, chatID, id int64, in EditI
 		} else if err := can(c, m, ActEditAny, s.now()); err != nil {
 			return haven.Errorf(haven.CodeMessageEditForbidden, "you may not edit others' posts")
 		}
-		if msg.Text == text && entitiesEqual(msg.Entities, entities) {
+		if msg.Text == text && slices.Equal(msg.Entities, entities) {
 			return haven.Errorf(haven.CodeMessageNotModified, "the new text is the same as the old")
 		}
 		msg.Text, msg.Entities, msg.EditDate = text, entities, s.now()
@@ -428,18 +505,6 @@ func (s *Service) Edit(ctx context.Context, a *Actor, chatID, id int64, in EditI
 	return &out, nil
 }
 
-func entitiesEqual(a, b []haven.Entity) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 // Delete removes messages: for everyone (one's own; any in private chats;
 // any for admins with the right), or only for the actor. Ids that do not
 // exist are skipped. Errors: CodeMessageDeleteForbidden, CodeTooManyIDs.
@@ -453,19 +518,12 @@ func (s *Service) Delete(ctx context.Context, a *Actor, chatID int64, ids []int6
 		if err != nil {
 			return err
 		}
-		msgs, err := tx.Messages(ctx, chatID, ids)
-		if err != nil {
-			return err
-		}
-		hidden, err := tx.HiddenIDs(ctx, a.UserID, chatID, ids)
+		msgs, err := s.visible(ctx, tx, c, m, a.UserID, ids)
 		if err != nil {
 			return err
 		}
 		var del []int64
 		for _, msg := range msgs {
-			if msg.ID < m.MinMessageID || hidden[msg.ID] {
-				continue
-			}
 			if forEveryone && msg.SenderID != a.UserID {
 				if err := can(c, m, ActDeleteAny, s.now()); err != nil {
 					return haven.Errorf(haven.CodeMessageDeleteForbidden, "you may delete only your own messages for everyone")
@@ -592,12 +650,7 @@ func allowedReaction(c *haven.Chat, emoji string) bool {
 	if set == nil {
 		set = haven.DefaultReactions
 	}
-	for _, e := range set {
-		if e == emoji {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(set, emoji)
 }
 
 // Read marks a chat read up to maxID (0: up to its newest message). The

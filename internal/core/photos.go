@@ -39,12 +39,8 @@ func (s *Service) makePhoto(ctx context.Context, a *Actor, fileID int64) (*prepa
 
 // create inserts the photo's size files and returns the photo.
 func (pp *preparedPhoto) create(ctx context.Context, tx Tx) (*haven.Photo, error) {
-	for _, pf := range pp.p.files {
-		f := *pf.file
-		if err := tx.CreateFile(ctx, &f); err != nil {
-			return nil, err
-		}
-		*pf.set = f.ID
+	if err := pp.p.createFiles(ctx, tx); err != nil {
+		return nil, err
 	}
 	md := pp.p.msg.Media
 	return &haven.Photo{
@@ -138,11 +134,7 @@ func (s *Service) canChangePhoto(c *haven.Chat, m *haven.Member) error {
 func (s *Service) setChatPhoto(ctx context.Context, a *Actor, chatID int64, op string, pp *preparedPhoto) (*ChatView, error) {
 	var out ChatView
 	err := s.store.Update(ctx, func(tx Tx) error {
-		c, err := s.chat(ctx, tx, chatID)
-		if err != nil {
-			return err
-		}
-		m, err := s.member(ctx, tx, chatID, a.UserID)
+		c, m, err := s.membership(ctx, tx, a, chatID)
 		if err != nil {
 			return err
 		}

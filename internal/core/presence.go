@@ -30,7 +30,8 @@ const SubjectPresence = "haven.presence"
 const (
 	// presenceTTL is how long a node's word that a person is online on
 	// it lasts unless renewed.
-	presenceTTL = 75 * time.Second
+	presenceTTL        = 75 * time.Second
+	presenceTTLSeconds = int64(presenceTTL / time.Second) // as notices carry it
 	// PresenceEvery is how often a node re-announces its people.
 	PresenceEvery = 30 * time.Second
 	// presenceBatch bounds the people of one notice.
@@ -125,7 +126,7 @@ func (s *Service) SocketOpened(userID int64) {
 	now := s.now()
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if _, ok := p.local[userID]; ok {
+	if p.has(userID) {
 		return
 	}
 	elsewhere := p.remoteOnlineLocked(userID, now)
@@ -141,7 +142,7 @@ func (s *Service) SocketClosed(userID int64) {
 	now := s.now()
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if _, ok := p.local[userID]; !ok {
+	if !p.has(userID) {
 		return
 	}
 	delete(p.local, userID)
@@ -177,10 +178,7 @@ func (p *presence) has(userID int64) bool {
 }
 
 func (p *presence) onlineLocked(userID int64, now time.Time) bool {
-	if _, ok := p.local[userID]; ok {
-		return true
-	}
-	return p.remoteOnlineLocked(userID, now)
+	return p.has(userID) || p.remoteOnlineLocked(userID, now)
 }
 
 func (p *presence) remoteOnlineLocked(userID int64, now time.Time) bool {
@@ -198,6 +196,11 @@ func (p *presence) enqueueLocked(j presenceJob) {
 		return
 	}
 	p.queue = append(p.queue, j)
+	p.wakeUp()
+}
+
+// wakeUp tells the presence loop there is work, without waiting.
+func (p *presence) wakeUp() {
 	select {
 	case p.wake <- struct{}{}:
 	default:
@@ -248,10 +251,7 @@ func (s *Service) onPresence(data []byte) {
 	p.nodes[n.Node] = now.Add(ttl)
 	if n.Hello {
 		p.shout = true
-		select {
-		case p.wake <- struct{}{}:
-		default:
-		}
+		p.wakeUp()
 	}
 	for _, u := range n.UserIDs {
 		es := p.remote[u]
@@ -341,7 +341,7 @@ func (s *Service) RunPresence(ctx context.Context, every time.Duration) {
 		} else {
 			defer func() { _ = sub.Unsubscribe() }()
 		}
-		s.notify(ctx, PresenceNotice{Node: p.node, Hello: true, Online: true, ExpiresIn: int64(presenceTTL / time.Second)})
+		s.notify(ctx, PresenceNotice{Node: p.node, Hello: true, Online: true, ExpiresIn: presenceTTLSeconds})
 	}
 	tick := time.NewTicker(every)
 	defer tick.Stop()
@@ -406,8 +406,7 @@ func (s *Service) presenceWork(ctx context.Context) {
 			off = append(off, j.user)
 		}
 	}
-	ttl := int64(presenceTTL / time.Second)
-	s.announce(ctx, PresenceNotice{Node: p.node, Online: true, ExpiresIn: ttl}, on)
+	s.announce(ctx, PresenceNotice{Node: p.node, Online: true, ExpiresIn: presenceTTLSeconds}, on)
 	s.announce(ctx, PresenceNotice{Node: p.node, Told: true}, offTold)
 	s.announce(ctx, PresenceNotice{Node: p.node}, off)
 
@@ -496,7 +495,7 @@ func (s *Service) heartbeat(ctx context.Context) {
 		ids = append(ids, u)
 	}
 	p.mu.Unlock()
-	n := PresenceNotice{Node: p.node, Online: true, ExpiresIn: int64(presenceTTL / time.Second)}
+	n := PresenceNotice{Node: p.node, Online: true, ExpiresIn: presenceTTLSeconds}
 	if len(ids) == 0 {
 		s.notify(ctx, n)
 		return

@@ -101,6 +101,21 @@ func (c *cluster) user(t *testing.T, phone, name string) *core.Actor {
 	return &core.Actor{UserID: res.User.ID, SessionID: res.SessionID}
 }
 
+// ownerWatched makes an owner who has viewer in their contacts, and the
+// viewer with a socket open on node; pushes are the viewer's user.status
+// pushes.
+func (c *cluster) ownerWatched(t *testing.T, node *core.Service) (owner, viewer *core.Actor, pushes <-chan core.UserStatusView) {
+	t.Helper()
+	owner = c.user(t, "+442079460001", "Owner")
+	viewer = c.user(t, "+442079460002", "Viewer")
+	if _, err := node.ImportContacts(context.Background(), owner, []core.ContactInput{{Phone: "+442079460002", FirstName: "V"}}); err != nil {
+		t.Fatal(err)
+	}
+	pushes = watch(t, c.bus, viewer.UserID)
+	node.SocketOpened(viewer.UserID)
+	return owner, viewer, pushes
+}
+
 // watch collects the user.status pushes published for a person.
 func watch(t *testing.T, bus *local.Bus, userID int64) <-chan core.UserStatusView {
 	t.Helper()
@@ -177,13 +192,7 @@ func TestPresenceExpires(t *testing.T) {
 	c := newCluster(t, 1)
 	svc := c.nodes[0]
 	ctx := context.Background()
-	owner := c.user(t, "+442079460001", "Owner")
-	viewer := c.user(t, "+442079460002", "Viewer")
-	if _, err := svc.ImportContacts(ctx, owner, []core.ContactInput{{Phone: "+442079460002", FirstName: "V"}}); err != nil {
-		t.Fatal(err)
-	}
-	pushes := watch(t, c.bus, viewer.UserID)
-	svc.SocketOpened(viewer.UserID)
+	owner, viewer, pushes := c.ownerWatched(t, svc)
 
 	// Another node ("zz", which sorts after any real node id, so this one
 	// leads) says the owner is online on it.
@@ -379,14 +388,7 @@ func TestPresencePrivacyChange(t *testing.T) {
 func TestPresenceAcrossNodes(t *testing.T) {
 	c := newCluster(t, 2)
 	a, b := c.nodes[0], c.nodes[1]
-	ctx := context.Background()
-	owner := c.user(t, "+442079460001", "Owner")
-	viewer := c.user(t, "+442079460002", "Viewer")
-	if _, err := a.ImportContacts(ctx, owner, []core.ContactInput{{Phone: "+442079460002", FirstName: "V"}}); err != nil {
-		t.Fatal(err)
-	}
-	pushes := watch(t, c.bus, viewer.UserID)
-	a.SocketOpened(viewer.UserID)
+	owner, viewer, pushes := c.ownerWatched(t, a)
 	eventually(t, "node B learns the viewer is online", func() bool { return b.Online(viewer.UserID) })
 
 	// Online on B, then on A too: told once.

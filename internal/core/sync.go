@@ -137,7 +137,7 @@ func (s *Service) GetChatDifference(ctx context.Context, a *Actor, chatID, seq i
 	}
 	msgs := map[int64]*MessageView{}
 	if len(ids) > 0 {
-		ms, err := s.visible(ctx, c, m, a.UserID, dedupe(ids))
+		ms, err := s.visible(ctx, s.store, c, m, a.UserID, dedupe(ids))
 		if err != nil {
 			return nil, s.internal(ctx, "sync.getChatDifference", err)
 		}
