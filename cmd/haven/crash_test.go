@@ -238,8 +238,5 @@ func TestKillDuringBurst(t *testing.T) {
 	if news != len(hist) {
 		t.Fatalf("%d message.new events for %d messages", news, len(hist))
 	}
-	q.signal(syscall.SIGTERM)
-	if code := q.wait(15 * time.Second); code != 0 {
-		t.Errorf("exit %d after SIGTERM, want 0", code)
-	}
+	q.stop()
 }

@@ -241,6 +241,15 @@ func (p *proc) wait(timeout time.Duration) int {
 	}
 }
 
+// stop ends the process with SIGTERM and expects it to exit cleanly.
+func (p *proc) stop() {
+	p.t.Helper()
+	p.signal(syscall.SIGTERM)
+	if code := p.wait(15 * time.Second); code != 0 {
+		p.t.Errorf("exit %d after SIGTERM, want 0", code)
+	}
+}
+
 // loginCodeLine is the line the default "log" code sender writes.
 var loginCodeLine = regexp.MustCompile(`(?m)^.*msg="LOGIN CODE".*$`)
 
@@ -625,10 +634,7 @@ func TestDefaultStart(t *testing.T) {
 		}
 	}
 
-	p.signal(syscall.SIGTERM)
-	if code := p.wait(15 * time.Second); code != 0 {
-		t.Errorf("exit %d after SIGTERM, want 0", code)
-	}
+	p.stop()
 	if !strings.Contains(p.stderr.String(), "msg=stopped") {
 		t.Errorf("the log does not say the server stopped")
 	}
@@ -719,10 +725,7 @@ func TestLoginCodeInLog(t *testing.T) {
 			t.Errorf("the log contains a token")
 		}
 	}
-	p.signal(syscall.SIGTERM)
-	if code := p.wait(15 * time.Second); code != 0 {
-		t.Errorf("exit %d after SIGTERM, want 0", code)
-	}
+	p.stop()
 }
 
 // TestGracefulShutdown sends SIGTERM while a request is in flight and a
@@ -847,10 +850,7 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Errorf("users.getMe with the old session after the restart: %+v", me)
 	}
 	wantAuthorized(t, q, phone, 1, u)
-	q.signal(syscall.SIGTERM)
-	if code := q.wait(15 * time.Second); code != 0 {
-		t.Errorf("second run: exit %d after SIGTERM, want 0", code)
-	}
+	q.stop()
 }
 
 // TestCrashSafety kills the server with SIGKILL right after it has

@@ -33,6 +33,19 @@ func sendCode(t *testing.T, c caller, identifier, device string) sentCode {
 	return s
 }
 
+// codeSignIn signs in, on c, someone who has an account: it sends a code
+// to identifier for a new session named device and answers auth.signIn
+// with it. It returns the sent code's reply (whose login token a password
+// step goes on with) and auth.signIn's, whatever its status; c is given
+// no token.
+func codeSignIn(t *testing.T, n *node, c caller, identifier, device string) (sentCode, authResult) {
+	t.Helper()
+	s := sendCode(t, c, identifier, device)
+	var a authResult
+	c.call("auth.signIn", map[string]string{"login_token": s.LoginToken, "code": n.codes.last(t, identifier, "sign_in")}).into(t, &a)
+	return s, a
+}
+
 func TestSignUpByPhoneAndEmail(t *testing.T) {
 	n := startNode(t, generous...)
 	var ph phones
@@ -104,9 +117,7 @@ func TestSecondDeviceAndSessions(t *testing.T) {
 		}
 
 		second := newCaller()
-		s := sendCode(t, second, phone, "Phone")
-		var a authResult
-		second.call("auth.signIn", map[string]string{"login_token": s.LoginToken, "code": n.codes.last(t, phone, "sign_in")}).into(t, &a)
+		_, a := codeSignIn(t, n, second, phone, "Phone")
 		if a.Status != "authorized" || a.User.ID != uid {
 			t.Fatalf("sign-in on a second device: %+v (want user %d)", a, uid)
 		}
@@ -162,9 +173,9 @@ func TestSecondDeviceAndSessions(t *testing.T) {
 		}
 		// Terminate all others: sign in twice more, then end them.
 		for range 2 {
-			c := newCaller()
-			s := sendCode(t, c, phone, "Tablet")
-			c.call("auth.signIn", map[string]string{"login_token": s.LoginToken, "code": n.codes.last(t, phone, "sign_in")}).into(t, &a)
+			if _, t2 := codeSignIn(t, n, newCaller(), phone, "Tablet"); t2.Status != "authorized" {
+				t.Fatalf("sign-in on a tablet: %+v", t2)
+			}
 		}
 		var ended struct {
 			Count int `json:"count"`
@@ -177,7 +188,11 @@ func TestSecondDeviceAndSessions(t *testing.T) {
 		if len(sessions) != 1 || !sessions[0].Current {
 			t.Fatalf("after terminateOthers: %+v", sessions)
 		}
-		// Logging out ends the current session.
+		// Logging out ends the current session: its own token (a, the
+		// second device's sign-in) stops working.
+		if r := (&httpCaller{t: t, base: n.url, token: a.Token}).call("users.getMe", nil); !r.OK {
+			t.Fatalf("the current session's token before logOut: %s", r.code())
+		}
 		if r := second.call("auth.logOut", nil); !r.OK {
 			t.Fatalf("logOut: %s", r.code())
 		}
@@ -222,9 +237,7 @@ func TestTwoStepVerification(t *testing.T) {
 
 		// Sign in on a new device: code, then password.
 		d := newCaller()
-		s := sendCode(t, d, phone, "Desktop")
-		var a authResult
-		d.call("auth.signIn", map[string]string{"login_token": s.LoginToken, "code": n.codes.last(t, phone, "sign_in")}).into(t, &a)
+		s, a := codeSignIn(t, n, d, phone, "Desktop")
 		if a.Status != "password_required" || a.Hint != "stable" || a.Token != "" {
 			t.Fatalf("signIn with a password set: %+v", a)
 		}
@@ -241,8 +254,7 @@ func TestTwoStepVerification(t *testing.T) {
 
 		// Forgotten password: recovery by email signs in and removes it.
 		e := newCaller()
-		s = sendCode(t, e, phone, "Other")
-		e.call("auth.signIn", map[string]string{"login_token": s.LoginToken, "code": n.codes.last(t, phone, "sign_in")}).into(t, &a)
+		s, a = codeSignIn(t, n, e, phone, "Other")
 		var rec struct {
 			Pattern string `json:"email_pattern"`
 		}

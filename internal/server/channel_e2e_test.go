@@ -25,9 +25,9 @@ type subscriber struct {
 	conn  *websocket.Conn
 	want  []byte // the post's text as it appears in a frame
 
-	mu     sync.Mutex
-	nextID int
-	wait   map[string]chan reply
+	mu      sync.Mutex
+	nextID  int
+	answers pending
 
 	added     chan struct{} // closed on the first dialog.added
 	addedOnce sync.Once
@@ -46,7 +46,7 @@ func dialSubscriber(ctx context.Context, base, token string, id int64, want stri
 	}
 	conn.SetReadLimit(1 << 20)
 	wantJSON, _ := json.Marshal(want)
-	s := &subscriber{id: id, token: token, conn: conn, want: wantJSON[1 : len(wantJSON)-1], wait: map[string]chan reply{},
+	s := &subscriber{id: id, token: token, conn: conn, want: wantJSON[1 : len(wantJSON)-1],
 		added: make(chan struct{}), got: make(chan struct{}), dead: make(chan struct{})}
 	go s.read()
 	return s, nil
@@ -86,15 +86,7 @@ func (s *subscriber) read() {
 			if json.Unmarshal(data, &probe) != nil {
 				continue
 			}
-			var r reply
-			_ = json.Unmarshal(data, &r)
-			s.mu.Lock()
-			ch := s.wait[string(probe.ID)]
-			delete(s.wait, string(probe.ID))
-			s.mu.Unlock()
-			if ch != nil {
-				ch <- r
-			}
+			s.answers.answer(probe.ID, data)
 		}
 	}
 }
@@ -108,9 +100,8 @@ func (s *subscriber) call(method string, params any, v any) error {
 	s.mu.Lock()
 	s.nextID++
 	id := fmt.Sprint(s.nextID)
-	ch := make(chan reply, 1)
-	s.wait[id] = ch
 	s.mu.Unlock()
+	ch := s.answers.add(id)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := s.conn.Write(ctx, websocket.MessageText, []byte(fmt.Sprintf(`{"id":%s,"method":%q,"params":%s}`, id, method, p))); err != nil {

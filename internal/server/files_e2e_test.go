@@ -174,10 +174,8 @@ func TestFileUploadResumeDownload(t *testing.T) {
 	start := time.Now()
 	n := startNode(t, generous...)
 	var ph phones
-	alice := &httpCaller{t: t, base: n.url}
-	token, _ := signUp(t, n, alice, ph.next(), "Alice")
-	bob := &httpCaller{t: t, base: n.url}
-	bobToken, _ := signUp(t, n, bob, ph.next(), "Bob")
+	alice, token, _ := signUpHTTP(t, n, &ph, "Alice")
+	bob, bobToken, _ := signUpHTTP(t, n, &ph, "Bob")
 
 	g := genFile{seed: 42, size: 200<<20 + 777}
 	sum := g.sha256()
@@ -321,8 +319,7 @@ func TestFileUploadBadInput(t *testing.T) {
 	t.Parallel()
 	n := startNode(t, generous...)
 	var ph phones
-	alice := &httpCaller{t: t, base: n.url}
-	token, _ := signUp(t, n, alice, ph.next(), "Alice")
+	alice, token, _ := signUpHTTP(t, n, &ph, "Alice")
 	c := newFileClient(t, n.url, token)
 	g := genFile{seed: 7, size: 3*partMax + 1000}
 	sum := g.sha256()

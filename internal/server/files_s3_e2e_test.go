@@ -43,8 +43,7 @@ func TestFileS3Backend(t *testing.T) {
 		t.Error("the log shows the S3 secret key")
 	}
 	var ph phones
-	alice := &httpCaller{t: t, base: n.url}
-	token, _ := signUp(t, n, alice, ph.next(), "Alice")
+	alice, token, _ := signUpHTTP(t, n, &ph, "Alice")
 	alice.token = token
 
 	g := genFile{seed: 7, size: 2<<20 + 12345}

@@ -394,17 +394,6 @@ func tryInto(base, token, method string, params, v any) error {
 	return json.Unmarshal(r.Result, v)
 }
 
-// lastCode reads the newest code the gateway got, without failing.
-func lastCode(n *node, to, purpose string) (string, bool) {
-	n.codes.mu.Lock()
-	defer n.codes.mu.Unlock()
-	cs := n.codes.codes[to+"|"+purpose]
-	if len(cs) == 0 {
-		return "", false
-	}
-	return cs[len(cs)-1], true
-}
-
 // trySignUp is signUp for any goroutine.
 func trySignUp(n *node, identifier, first string) (string, int64, error) {
 	var sent struct {
@@ -413,7 +402,7 @@ func trySignUp(n *node, identifier, first string) (string, int64, error) {
 	if err := tryInto(n.url, "", "auth.sendCode", map[string]string{"identifier": identifier, "device": "Load"}, &sent); err != nil {
 		return "", 0, err
 	}
-	code, ok := lastCode(n, identifier, "sign_in")
+	code, ok := n.codes.newest(identifier, "sign_in")
 	if !ok {
 		return "", 0, fmt.Errorf("no code was sent to %s", identifier)
 	}
@@ -467,8 +456,8 @@ func cast(t *testing.T, n *node, ph *phones, names []string, withSocket int) []*
 	t.Helper()
 	out := make([]*person, len(names))
 	for i, name := range names {
-		p := &person{name: name, api: &httpCaller{t: t, base: n.url}}
-		p.token, p.id = signUp(t, n, p.api, ph.next(), name)
+		p := &person{name: name}
+		p.api, p.token, p.id = signUpHTTP(t, n, ph, name)
 		if i < withSocket {
 			p.ws = openSock(t, n, p.token, name)
 		}
@@ -483,6 +472,15 @@ func socketsOf(ps ...*person) []*liveSock {
 		if p.ws != nil {
 			out = append(out, p.ws)
 		}
+	}
+	return out
+}
+
+// idsOf lists the people's ids.
+func idsOf(ps ...*person) []int64 {
+	out := make([]int64, len(ps))
+	for i, p := range ps {
+		out[i] = p.id
 	}
 	return out
 }
@@ -504,13 +502,9 @@ func TestGroupOf50(t *testing.T) {
 	t.Logf("50+4 sign-ups and 12 sockets in %v", time.Since(start))
 
 	// The owner makes the group with the 49 others.
-	var memberIDs []int64
-	for _, p := range ps[1:] {
-		memberIDs = append(memberIDs, p.id)
-	}
 	ms := markAll(live)
 	var g chatInfo
-	owner.api.call("chats.createGroup", map[string]any{"title": "The Fifty", "user_ids": memberIDs}).into(t, &g)
+	owner.api.call("chats.createGroup", map[string]any{"title": "The Fifty", "user_ids": idsOf(ps[1:]...)}).into(t, &g)
 	if g.Kind != "group" || g.MemberCount != 50 || g.Role != "owner" || g.Title != "The Fifty" {
 		t.Fatalf("new group %+v", g)
 	}
@@ -904,14 +898,10 @@ type deletedCount struct {
 func smallGroup(t *testing.T, n *node, ph *phones, names []string, withSocket int) ([]*person, int64) {
 	t.Helper()
 	ps := cast(t, n, ph, names, withSocket)
-	var others []int64
-	for _, p := range ps[1:] {
-		others = append(others, p.id)
-	}
 	live := socketsOf(ps...)
 	ms := markAll(live)
 	var g chatInfo
-	ps[0].api.call("chats.createGroup", map[string]any{"title": "Group of " + names[0], "user_ids": others}).into(t, &g)
+	ps[0].api.call("chats.createGroup", map[string]any{"title": "Group of " + names[0], "user_ids": idsOf(ps[1:]...)}).into(t, &g)
 	allSee(t, live, ms, "members_added", isService(g.ID, "members_added"))
 	return ps, g.ID
 }
@@ -1644,14 +1634,10 @@ func TestBigGroupCreationKeepsSockets(t *testing.T) {
 		names[i] = fmt.Sprintf("M%03d", i)
 	}
 	ps := cast(t, n, &ph, names, 6)
-	var ids []int64
-	for _, p := range ps[1:] {
-		ids = append(ids, p.id)
-	}
 	live := socketsOf(ps...)
 	ms := markAll(live)
 	var g chatInfo
-	ps[0].api.call("chats.createGroup", map[string]any{"title": "Two hundred", "user_ids": ids}).into(t, &g)
+	ps[0].api.call("chats.createGroup", map[string]any{"title": "Two hundred", "user_ids": idsOf(ps[1:]...)}).into(t, &g)
 	if g.MemberCount != 201 {
 		t.Fatalf("member count %d", g.MemberCount)
 	}

@@ -66,13 +66,23 @@ func newInbox(t *testing.T) *inbox {
 // last returns the newest code sent to `to` for purpose.
 func (b *inbox) last(t *testing.T, to, purpose string) string {
 	t.Helper()
+	code, ok := b.newest(to, purpose)
+	if !ok {
+		t.Fatalf("no %s code was sent to %s", purpose, to)
+	}
+	return code
+}
+
+// newest is last without failing, for any goroutine: ok is false if no
+// code was sent.
+func (b *inbox) newest(to, purpose string) (code string, ok bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	cs := b.codes[to+"|"+purpose]
 	if len(cs) == 0 {
-		t.Fatalf("no %s code was sent to %s", purpose, to)
+		return "", false
 	}
-	return cs[len(cs)-1]
+	return cs[len(cs)-1], true
 }
 
 func (b *inbox) all() []string {
@@ -233,24 +243,57 @@ func marshal(t *testing.T, params any) []byte {
 	return b
 }
 
+// pending holds a socket's requests that wait for their answers, by id.
+type pending struct {
+	mu   sync.Mutex
+	wait map[string]chan reply
+}
+
+// add registers a request with id (as written in its frame); its answer
+// comes on the channel.
+func (p *pending) add(id string) chan reply {
+	ch := make(chan reply, 1)
+	p.mu.Lock()
+	if p.wait == nil {
+		p.wait = make(map[string]chan reply)
+	}
+	p.wait[id] = ch
+	p.mu.Unlock()
+	return ch
+}
+
+// answer hands the answer frame data, whose id is id, to the request
+// that waits for it, if any.
+func (p *pending) answer(id json.RawMessage, data []byte) {
+	var r reply
+	_ = json.Unmarshal(data, &r)
+	p.mu.Lock()
+	ch := p.wait[string(id)]
+	delete(p.wait, string(id))
+	p.mu.Unlock()
+	if ch != nil {
+		ch <- r
+	}
+}
+
 // wsCaller speaks the WebSocket transport: requests with ids, answers
 // matched by id, pushes kept aside.
 type wsCaller struct {
-	t      *testing.T
-	base   string
-	conn   *websocket.Conn
-	mu     sync.Mutex
-	nextID int
-	wait   map[string]chan reply
-	pushes chan json.RawMessage
-	closed chan websocket.StatusCode
+	t       *testing.T
+	base    string
+	conn    *websocket.Conn
+	mu      sync.Mutex
+	nextID  int
+	answers pending
+	pushes  chan json.RawMessage
+	closed  chan websocket.StatusCode
 }
 
 func (c *wsCaller) transport() string { return "ws" }
 
 func dialWS(t *testing.T, base, token string) *wsCaller {
 	t.Helper()
-	c := &wsCaller{t: t, base: base, wait: make(map[string]chan reply), pushes: make(chan json.RawMessage, 100), closed: make(chan websocket.StatusCode, 1)}
+	c := &wsCaller{t: t, base: base, pushes: make(chan json.RawMessage, 100), closed: make(chan websocket.StatusCode, 1)}
 	c.connect(token)
 	return c
 }
@@ -291,15 +334,7 @@ func (c *wsCaller) read(conn *websocket.Conn) {
 			c.pushes <- data
 			continue
 		}
-		var r reply
-		_ = json.Unmarshal(data, &r)
-		c.mu.Lock()
-		ch := c.wait[string(probe.ID)]
-		delete(c.wait, string(probe.ID))
-		c.mu.Unlock()
-		if ch != nil {
-			ch <- r
-		}
+		c.answers.answer(probe.ID, data)
 	}
 }
 
@@ -339,10 +374,7 @@ func (c *wsCaller) send(frame []byte) reply {
 	if id == "" || id[0] == '{' || id[0] == '[' {
 		id = "null" // the server cannot answer to an id it cannot read
 	}
-	ch := make(chan reply, 1)
-	c.mu.Lock()
-	c.wait[id] = ch
-	c.mu.Unlock()
+	ch := c.answers.add(id)
 	if err := c.conn.Write(context.Background(), websocket.MessageText, frame); err != nil {
 		c.t.Fatalf("write: %v", err)
 	}
@@ -395,6 +427,15 @@ func signUp(t *testing.T, n *node, c caller, identifier, first string) (string, 
 		c.setToken(auth.Token)
 	}
 	return auth.Token, auth.User.ID
+}
+
+// signUpHTTP signs a new person up over HTTP with the next of ph's
+// numbers, and returns a caller that acts as them, their token and id.
+func signUpHTTP(t *testing.T, n *node, ph *phones, first string) (*httpCaller, string, int64) {
+	t.Helper()
+	c := &httpCaller{t: t, base: n.url}
+	tok, id := signUp(t, n, c, ph.next(), first)
+	return c, tok, id
 }
 
 // phones hands out distinct valid numbers in London's drama range.

@@ -18,22 +18,25 @@ import (
 )
 
 type mediaView struct {
-	Kind     string `json:"kind"`
-	FileID   int64  `json:"file_id"`
-	Name     string `json:"name"`
-	MIME     string `json:"mime"`
-	Size     int64  `json:"size"`
-	Width    int    `json:"width"`
-	Height   int    `json:"height"`
-	Duration int    `json:"duration"`
-	Preview  []byte `json:"preview"`
-	Sizes    []struct {
-		Type   string `json:"type"`
-		FileID int64  `json:"file_id"`
-		W      int    `json:"w"`
-		H      int    `json:"h"`
-	} `json:"sizes"`
-	AlbumID int64 `json:"album_id"`
+	Kind     string          `json:"kind"`
+	FileID   int64           `json:"file_id"`
+	Name     string          `json:"name"`
+	MIME     string          `json:"mime"`
+	Size     int64           `json:"size"`
+	Width    int             `json:"width"`
+	Height   int             `json:"height"`
+	Duration int             `json:"duration"`
+	Preview  []byte          `json:"preview"`
+	Sizes    []photoSizeView `json:"sizes"`
+	AlbumID  int64           `json:"album_id"`
+}
+
+// photoSizeView is one of the sizes of a photo, as the API shows it.
+type photoSizeView struct {
+	Type   string `json:"type"`
+	FileID int64  `json:"file_id"`
+	W      int    `json:"w"`
+	H      int    `json:"h"`
 }
 
 type mediaMessage struct {
@@ -151,12 +154,9 @@ func TestMediaMessages(t *testing.T) {
 	t.Parallel()
 	n := startNode(t, generous...)
 	var ph phones
-	alice := &httpCaller{t: t, base: n.url}
-	aliceToken, _ := signUp(t, n, alice, ph.next(), "Alice")
-	bob := &httpCaller{t: t, base: n.url}
-	bobToken, bobID := signUp(t, n, bob, ph.next(), "Bob")
-	carol := &httpCaller{t: t, base: n.url}
-	carolToken, carolID := signUp(t, n, carol, ph.next(), "Carol")
+	alice, aliceToken, _ := signUpHTTP(t, n, &ph, "Alice")
+	bob, bobToken, bobID := signUpHTTP(t, n, &ph, "Bob")
+	carol, carolToken, carolID := signUpHTTP(t, n, &ph, "Carol")
 	af, bf, cf := newFileClient(t, n.url, aliceToken), newFileClient(t, n.url, bobToken), newFileClient(t, n.url, carolToken)
 
 	rid := int64(1000)

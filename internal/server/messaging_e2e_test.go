@@ -52,24 +52,35 @@ type pushFrame struct {
 	Data json.RawMessage `json:"data"`
 }
 
-// nextPush waits for the next push of a kind on a socket, skipping others.
-func nextPush(t *testing.T, ws *wsCaller, kind string, within time.Duration) json.RawMessage {
+// awaitPush waits up to within for the next push of a kind on a socket,
+// skipping others, and returns it whole and decoded; ok is false if none
+// came.
+func awaitPush(t *testing.T, ws *wsCaller, kind string, within time.Duration) (raw []byte, f pushFrame, ok bool) {
 	t.Helper()
 	deadline := time.After(within)
 	for {
 		select {
-		case raw := <-ws.pushes:
-			var f pushFrame
+		case raw = <-ws.pushes:
 			if err := json.Unmarshal(raw, &f); err != nil {
 				t.Fatalf("bad push %s", raw)
 			}
 			if f.Push == kind {
-				return f.Data
+				return raw, f, true
 			}
 		case <-deadline:
-			t.Fatalf("no %s push within %v", kind, within)
+			return nil, pushFrame{}, false
 		}
 	}
+}
+
+// nextPush waits for the next push of a kind on a socket, skipping others.
+func nextPush(t *testing.T, ws *wsCaller, kind string, within time.Duration) json.RawMessage {
+	t.Helper()
+	_, f, ok := awaitPush(t, ws, kind, within)
+	if !ok {
+		t.Fatalf("no %s push within %v", kind, within)
+	}
+	return f.Data
 }
 
 // nextEvent waits for the next chat event of a kind caused by someone

@@ -10,16 +10,11 @@ import (
 
 // photoView is a profile or chat photo as the API shows it.
 type photoView struct {
-	FileID  int64  `json:"file_id"`
-	Width   int    `json:"width"`
-	Height  int    `json:"height"`
-	Preview []byte `json:"preview"`
-	Sizes   []struct {
-		Type   string `json:"type"`
-		FileID int64  `json:"file_id"`
-		W      int    `json:"w"`
-		H      int    `json:"h"`
-	} `json:"sizes"`
+	FileID  int64           `json:"file_id"`
+	Width   int             `json:"width"`
+	Height  int             `json:"height"`
+	Preview []byte          `json:"preview"`
+	Sizes   []photoSizeView `json:"sizes"`
 }
 
 // TestProfileAndChatPhotos: a profile photo is made like a photo
@@ -29,10 +24,8 @@ func TestProfileAndChatPhotos(t *testing.T) {
 	t.Parallel()
 	n := startNode(t, generous...)
 	var ph phones
-	ann := &httpCaller{t: t, base: n.url}
-	annToken, annID := signUp(t, n, ann, ph.next(), "Ann")
-	bob := &httpCaller{t: t, base: n.url}
-	bobToken, bobID := signUp(t, n, bob, ph.next(), "Bob")
+	ann, annToken, annID := signUpHTTP(t, n, &ph, "Ann")
+	bob, bobToken, bobID := signUpHTTP(t, n, &ph, "Bob")
 	af, bf := newFileClient(t, n.url, annToken), newFileClient(t, n.url, bobToken)
 	download := func(fc *fileClient, id int64) (int, []byte) {
 		t.Helper()
@@ -134,8 +127,7 @@ func TestProfileAndChatPhotos(t *testing.T) {
 
 	// A group photo: set by the owner, refused for a member without
 	// change_info, visible to members.
-	carol := &httpCaller{t: t, base: n.url}
-	carolToken, _ := signUp(t, n, carol, ph.next(), "Carol")
+	_, carolToken, _ := signUpHTTP(t, n, &ph, "Carol")
 	cf := newFileClient(t, n.url, carolToken)
 	var g struct {
 		ID    int64      `json:"id"`

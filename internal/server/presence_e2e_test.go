@@ -36,20 +36,8 @@ func nextStatus(t *testing.T, ws *wsCaller, userID int64) statusPush {
 // noPush fails if a push of kind reaches ws within d.
 func noPush(t *testing.T, ws *wsCaller, kind string, d time.Duration) {
 	t.Helper()
-	deadline := time.After(d)
-	for {
-		select {
-		case raw := <-ws.pushes:
-			var f pushFrame
-			if err := json.Unmarshal(raw, &f); err != nil {
-				t.Fatalf("bad push %s", raw)
-			}
-			if f.Push == kind {
-				t.Fatalf("unexpected push %s", raw)
-			}
-		case <-deadline:
-			return
-		}
+	if raw, _, ok := awaitPush(t, ws, kind, d); ok {
+		t.Fatalf("unexpected push %s", raw)
 	}
 }
 
@@ -202,9 +190,7 @@ func TestRebindSamePerson(t *testing.T) {
 	nextEvent(t, ann, "message.new")
 
 	second := &httpCaller{t: t, base: n.url}
-	s := sendCode(t, second, "+442079460001", "Laptop")
-	var a authResult
-	second.call("auth.signIn", map[string]string{"login_token": s.LoginToken, "code": n.codes.last(t, "+442079460001", "sign_in")}).into(t, &a)
+	_, a := codeSignIn(t, n, second, "+442079460001", "Laptop")
 	if a.Status != "authorized" || a.User.ID != aid {
 		t.Fatalf("second sign-in: %+v", a)
 	}

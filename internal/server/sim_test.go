@@ -220,27 +220,39 @@ func (s *sim) device(p int) *syncClient {
 	return ds[s.rng.IntN(len(ds))]
 }
 
-// ownLive lists person p's messages that are not deleted, in a fixed
-// order.
-func (s *sim) ownLive(p int) []struct {
-	c *simChat
-	m *simMsg
-} {
-	var out []struct {
+// randomOwn picks a person at random and one of their messages that are
+// not deleted; ok is false if they have none.
+func (s *sim) randomOwn() (p int, c *simChat, m *simMsg, ok bool) {
+	p = s.rng.IntN(len(s.people))
+	type own struct {
 		c *simChat
 		m *simMsg
 	}
+	var live []own // in a fixed order
 	for _, c := range s.chatsOf(p) {
 		for _, m := range c.msgs {
 			if m.sender == p && !m.deleted {
-				out = append(out, struct {
-					c *simChat
-					m *simMsg
-				}{c, m})
+				live = append(live, own{c, m})
 			}
 		}
 	}
-	return out
+	if len(live) == 0 {
+		return p, nil, nil, false
+	}
+	o := live[s.rng.IntN(len(live))]
+	return p, o.c, o.m, true
+}
+
+// randomChat picks a device at random and one of its person's chats; ok
+// is false if they are in none.
+func (s *sim) randomChat() (c *syncClient, p int, ch *simChat, ok bool) {
+	c = s.clients[s.rng.IntN(len(s.clients))]
+	p = s.personOf(c)
+	chats := s.chatsOf(p)
+	if len(chats) == 0 {
+		return c, p, nil, false
+	}
+	return c, p, chats[s.rng.IntN(len(chats))], true
 }
 
 // ---------------------------------------------------------------------
@@ -324,16 +336,7 @@ func (s *sim) setUp() {
 		p.id = id
 		tokens := []string{tok}
 		if i < 3 {
-			var sent struct {
-				LoginToken string `json:"login_token"`
-			}
-			tab := &httpCaller{t: t, base: s.node.url}
-			tab.call("auth.sendCode", map[string]string{"identifier": p.phone, "device": "tablet"}).into(t, &sent)
-			var auth struct {
-				Status string `json:"status"`
-				Token  string `json:"token"`
-			}
-			tab.call("auth.signIn", map[string]string{"login_token": sent.LoginToken, "code": s.node.codes.last(t, p.phone, "sign_in")}).into(t, &auth)
+			_, auth := codeSignIn(t, s.node.asNode(), &httpCaller{t: t, base: s.node.url}, p.phone, "tablet")
 			if auth.Status != "authorized" {
 				t.Fatalf("second device of P%d: %+v", i, auth)
 			}
@@ -378,61 +381,51 @@ func (s *sim) act() {
 	case r < 40:
 		s.send()
 	case r < 52:
-		p := s.rng.IntN(len(s.people))
-		own := s.ownLive(p)
-		if len(own) == 0 {
+		p, c, m, ok := s.randomOwn()
+		if !ok {
 			s.send()
 			return
 		}
-		o := own[s.rng.IntN(len(own))]
 		text := fmt.Sprintf("edit %d by P%d", s.step, p)
-		var m syncMessage
-		s.device(p).api.must(t, "messages.edit", map[string]any{"chat_id": o.c.id, "id": o.m.id, "text": text}, &m)
-		if m.EditDate == 0 || m.Text != text {
-			t.Fatalf("edit answered %+v", m)
+		var edited syncMessage
+		s.device(p).api.must(t, "messages.edit", map[string]any{"chat_id": c.id, "id": m.id, "text": text}, &edited)
+		if edited.EditDate == 0 || edited.Text != text {
+			t.Fatalf("edit answered %+v", edited)
 		}
-		o.m.text, o.m.edited = text, true
+		m.text, m.edited = text, true
 		s.counts.edits++
-		s.tracef("P%d edited %d/%d", p, o.c.id, o.m.id)
+		s.tracef("P%d edited %d/%d", p, c.id, m.id)
 	case r < 60:
-		p := s.rng.IntN(len(s.people))
-		own := s.ownLive(p)
-		if len(own) == 0 {
+		p, c, m, ok := s.randomOwn()
+		if !ok {
 			s.send()
 			return
 		}
-		o := own[s.rng.IntN(len(own))]
 		var d struct {
 			Count int `json:"count"`
 		}
-		s.device(p).api.must(t, "messages.delete", map[string]any{"chat_id": o.c.id, "ids": []int64{o.m.id}, "for_everyone": true}, &d)
+		s.device(p).api.must(t, "messages.delete", map[string]any{"chat_id": c.id, "ids": []int64{m.id}, "for_everyone": true}, &d)
 		if d.Count != 1 {
-			t.Fatalf("deleting %d/%d: count %d", o.c.id, o.m.id, d.Count)
+			t.Fatalf("deleting %d/%d: count %d", c.id, m.id, d.Count)
 		}
-		o.m.deleted = true
+		m.deleted = true
 		s.counts.deletes++
-		s.tracef("P%d deleted %d/%d", p, o.c.id, o.m.id)
+		s.tracef("P%d deleted %d/%d", p, c.id, m.id)
 	case r < 70:
-		c := s.clients[s.rng.IntN(len(s.clients))]
-		p := s.personOf(c)
-		chats := s.chatsOf(p)
-		if len(chats) == 0 {
+		c, _, ch, ok := s.randomChat()
+		if !ok {
 			s.send()
 			return
 		}
-		ch := chats[s.rng.IntN(len(chats))]
 		c.api.must(t, "messages.read", map[string]any{"chat_id": ch.id}, nil)
 		s.counts.reads++
 		s.tracef("%s read %d", c.name, ch.id)
 	case r < 75:
-		c := s.clients[s.rng.IntN(len(s.clients))]
-		p := s.personOf(c)
-		chats := s.chatsOf(p)
-		if len(chats) == 0 {
+		c, p, ch, ok := s.randomChat()
+		if !ok {
 			s.send()
 			return
 		}
-		ch := chats[s.rng.IntN(len(chats))]
 		key := [2]int64{int64(p), ch.id}
 		pin := !s.pinned[key]
 		if pin && s.pinnedCount(p) >= 5 {

@@ -257,6 +257,14 @@ func (r *memberRow) member() *haven.Member {
 	return &m
 }
 
+func scanMember(sc scanner) (*haven.Member, error) {
+	var r memberRow
+	if err := sc.Scan(r.dest()...); err != nil {
+		return nil, err
+	}
+	return r.member(), nil
+}
+
 // PutMember inserts or replaces a membership row.
 func (t *txn) PutMember(ctx context.Context, m *haven.Member) error {
 	_, err := t.exec(ctx, `INSERT INTO members (chat_id, user_id, role, rights, inviter_id, joined_at, min_message_id,
@@ -326,16 +334,8 @@ func (q queries) Members(ctx context.Context, chatID int64, roles []haven.Role, 
 	if err != nil {
 		return nil, fmt.Errorf("members of chat %d: %w", chatID, err)
 	}
-	defer rows.Close()
-	var ms []*haven.Member
-	for rows.Next() {
-		var r memberRow
-		if err := rows.Scan(r.dest()...); err != nil {
-			return nil, fmt.Errorf("members of chat %d: %w", chatID, err)
-		}
-		ms = append(ms, r.member())
-	}
-	if err := rows.Err(); err != nil {
+	ms, err := scanAll(rows, scanMember)
+	if err != nil {
 		return nil, fmt.Errorf("members of chat %d: %w", chatID, err)
 	}
 	return ms, nil
@@ -343,21 +343,9 @@ func (q queries) Members(ctx context.Context, chatID int64, roles []haven.Role, 
 
 // Memberships returns a person's active membership rows, by chat id.
 func (q queries) Memberships(ctx context.Context, userID int64) ([]*haven.Member, error) {
-	rows, err := q.db.query(ctx, `SELECT `+memberColumns+` FROM members mb
+	ms, err := queryAll(ctx, q.db, scanMember, `SELECT `+memberColumns+` FROM members mb
 		WHERE mb.user_id = ? AND mb.role IN `+activeRoles+` ORDER BY mb.chat_id`, userID)
 	if err != nil {
-		return nil, fmt.Errorf("memberships of %d: %w", userID, err)
-	}
-	defer rows.Close()
-	var ms []*haven.Member
-	for rows.Next() {
-		var r memberRow
-		if err := rows.Scan(r.dest()...); err != nil {
-			return nil, fmt.Errorf("memberships of %d: %w", userID, err)
-		}
-		ms = append(ms, r.member())
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("memberships of %d: %w", userID, err)
 	}
 	return ms, nil
@@ -458,21 +446,9 @@ func (q queries) InviteByHash(ctx context.Context, hash string) (*haven.Invite, 
 
 // Invites lists a chat's links, newest first (ties by hash, descending).
 func (q queries) Invites(ctx context.Context, chatID int64) ([]*haven.Invite, error) {
-	rows, err := q.db.query(ctx, `SELECT `+inviteColumns+` FROM invites WHERE chat_id = ?
+	invs, err := queryAll(ctx, q.db, scanInvite, `SELECT `+inviteColumns+` FROM invites WHERE chat_id = ?
 		ORDER BY created_at DESC, hash DESC`, chatID)
 	if err != nil {
-		return nil, fmt.Errorf("invites of chat %d: %w", chatID, err)
-	}
-	defer rows.Close()
-	var invs []*haven.Invite
-	for rows.Next() {
-		inv, err := scanInvite(rows)
-		if err != nil {
-			return nil, fmt.Errorf("invites of chat %d: %w", chatID, err)
-		}
-		invs = append(invs, inv)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("invites of chat %d: %w", chatID, err)
 	}
 	return invs, nil

@@ -45,26 +45,20 @@ func (q queries) Events(ctx context.Context, chatID, afterSeq int64, limit int) 
 	if limit <= 0 {
 		return nil, nil
 	}
-	rows, err := q.db.query(ctx, `SELECT gid, chat_id, seq, kind, message_id, user_id, date, data FROM events
-		WHERE chat_id = ? AND seq > ? ORDER BY seq LIMIT ?`, chatID, afterSeq, limit)
-	if err != nil {
-		return nil, fmt.Errorf("events of chat %d: %w", chatID, err)
-	}
-	defer rows.Close()
-	var es []*haven.Event
-	for rows.Next() {
+	es, err := queryAll(ctx, q.db, func(sc scanner) (*haven.Event, error) {
 		var (
 			e    haven.Event
 			kind string
 			date int64
 		)
-		if err := rows.Scan(&e.GID, &e.ChatID, &e.Seq, &kind, &e.MessageID, &e.UserID, &date, &e.Data); err != nil {
-			return nil, fmt.Errorf("events of chat %d: %w", chatID, err)
+		if err := sc.Scan(&e.GID, &e.ChatID, &e.Seq, &kind, &e.MessageID, &e.UserID, &date, &e.Data); err != nil {
+			return nil, err
 		}
 		e.Kind, e.Date = haven.EventKind(kind), fromMillis(date)
-		es = append(es, &e)
-	}
-	if err := rows.Err(); err != nil {
+		return &e, nil
+	}, `SELECT gid, chat_id, seq, kind, message_id, user_id, date, data FROM events
+		WHERE chat_id = ? AND seq > ? ORDER BY seq LIMIT ?`, chatID, afterSeq, limit)
+	if err != nil {
 		return nil, fmt.Errorf("events of chat %d: %w", chatID, err)
 	}
 	return es, nil
@@ -76,26 +70,20 @@ func (q queries) UserEvents(ctx context.Context, userID, afterPts int64, limit i
 	if limit <= 0 {
 		return nil, nil
 	}
-	rows, err := q.db.query(ctx, `SELECT user_id, pts, kind, chat_id, date, data FROM user_events
-		WHERE user_id = ? AND pts > ? ORDER BY pts LIMIT ?`, userID, afterPts, limit)
-	if err != nil {
-		return nil, fmt.Errorf("events of user %d: %w", userID, err)
-	}
-	defer rows.Close()
-	var es []*haven.UserEvent
-	for rows.Next() {
+	es, err := queryAll(ctx, q.db, func(sc scanner) (*haven.UserEvent, error) {
 		var (
 			e    haven.UserEvent
 			kind string
 			date int64
 		)
-		if err := rows.Scan(&e.UserID, &e.Pts, &kind, &e.ChatID, &date, &e.Data); err != nil {
-			return nil, fmt.Errorf("events of user %d: %w", userID, err)
+		if err := sc.Scan(&e.UserID, &e.Pts, &kind, &e.ChatID, &date, &e.Data); err != nil {
+			return nil, err
 		}
 		e.Kind, e.Date = haven.UserEventKind(kind), fromMillis(date)
-		es = append(es, &e)
-	}
-	if err := rows.Err(); err != nil {
+		return &e, nil
+	}, `SELECT user_id, pts, kind, chat_id, date, data FROM user_events
+		WHERE user_id = ? AND pts > ? ORDER BY pts LIMIT ?`, userID, afterPts, limit)
+	if err != nil {
 		return nil, fmt.Errorf("events of user %d: %w", userID, err)
 	}
 	return es, nil

@@ -30,7 +30,7 @@ func (s *Store) WriterPragma(name string) (string, error) {
 // SearchPragma reads a pragma on the search index's write connection.
 func (s *Store) SearchPragma(name string) (string, error) {
 	var v string
-	err := s.sconn.QueryRowContext(context.Background(), "PRAGMA "+name).Scan(&v)
+	err := s.sconn.conn.QueryRowContext(context.Background(), "PRAGMA "+name).Scan(&v)
 	return v, err
 }
 

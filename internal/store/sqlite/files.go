@@ -86,20 +86,11 @@ func (q queries) UploadByID(ctx context.Context, id int64) (*core.Upload, error)
 
 // UploadParts lists an upload's parts by part number.
 func (q queries) UploadParts(ctx context.Context, uploadID int64) ([]core.UploadPart, error) {
-	rows, err := q.db.query(ctx, `SELECT part, blob_key, size FROM upload_parts WHERE upload_id = ? ORDER BY part`, uploadID)
+	ps, err := queryAll(ctx, q.db, func(sc scanner) (p core.UploadPart, err error) {
+		err = sc.Scan(&p.Part, &p.BlobKey, &p.Size)
+		return p, err
+	}, `SELECT part, blob_key, size FROM upload_parts WHERE upload_id = ? ORDER BY part`, uploadID)
 	if err != nil {
-		return nil, fmt.Errorf("parts of upload %d: %w", uploadID, err)
-	}
-	defer rows.Close()
-	var ps []core.UploadPart
-	for rows.Next() {
-		var p core.UploadPart
-		if err := rows.Scan(&p.Part, &p.BlobKey, &p.Size); err != nil {
-			return nil, fmt.Errorf("parts of upload %d: %w", uploadID, err)
-		}
-		ps = append(ps, p)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("parts of upload %d: %w", uploadID, err)
 	}
 	return ps, nil

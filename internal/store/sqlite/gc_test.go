@@ -2,7 +2,6 @@ package sqlite_test
 
 import (
 	"context"
-	"database/sql"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -20,10 +19,7 @@ func TestBlobReferencedFindsNewTables(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := rawDB(t, path)
 	defer db.Close()
 	k1, k2, k3 := strings.Repeat("d", 64), strings.Repeat("e", 64), strings.Repeat("f", 64)
 	_, err = db.Exec(`CREATE TABLE later_media (id INTEGER PRIMARY KEY, blob_key TEXT, thumb_blob_key TEXT, other_key TEXT);

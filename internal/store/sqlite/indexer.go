@@ -6,7 +6,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -55,11 +54,6 @@ type indexer struct {
 	stopOnce sync.Once
 	done     chan struct{}
 
-	// stmts caches the statements prepared on s.sconn, the search
-	// database's only connection; only the indexer's goroutine (and
-	// startIndexer, before it starts) uses them.
-	stmts map[string]*sql.Stmt
-
 	mu        sync.Mutex
 	cursor    int64         // events up to this gid are applied
 	persisted int64         // the cursor as stored
@@ -80,10 +74,9 @@ func (s *Store) startIndexer(ctx context.Context) error {
 		kickc:  make(chan struct{}, 1),
 		stopc:  make(chan struct{}),
 		done:   make(chan struct{}),
-		stmts:  make(map[string]*sql.Stmt),
 		passed: make(chan struct{}),
 	}
-	s.idx = x // from here on, Close closes its statements
+	s.idx = x
 	var (
 		uid, indexed []byte
 		cursor       int64
@@ -95,7 +88,7 @@ func (s *Store) startIndexer(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("sqlite: %w", err)
 	}
-	if err := s.sconn.QueryRowContext(ctx, `SELECT gid, instance FROM search_cursor WHERE id = 1`).Scan(&cursor, &indexed); err != nil {
+	if err := s.sconn.conn.QueryRowContext(ctx, `SELECT gid, instance FROM search_cursor WHERE id = 1`).Scan(&cursor, &indexed); err != nil {
 		return fmt.Errorf("sqlite: read search cursor: %w", err)
 	}
 	if cursor > last || !bytes.Equal(indexed, uid) {
@@ -347,18 +340,11 @@ func (x *indexer) reset(uid []byte) error {
 	})
 }
 
-// inTx runs fn in an IMMEDIATE transaction of the search database, and
-// commits it unless fn fails. Should an earlier failure have left a
-// transaction open (a ROLLBACK that failed too), it is rolled back and
-// BEGIN tried once more.
+// inTx runs fn in an IMMEDIATE transaction of the search database (see
+// connStmts.begin), and commits it unless fn fails.
 func (x *indexer) inTx(fn func() error) (err error) {
-	if err := x.exec(`BEGIN IMMEDIATE`); err != nil {
-		if x.exec(`ROLLBACK`) != nil {
-			return fmt.Errorf("begin: %w", err)
-		}
-		if err := x.exec(`BEGIN IMMEDIATE`); err != nil {
-			return fmt.Errorf("begin: %w", err)
-		}
+	if err := x.s.sconn.begin(x.log); err != nil {
+		return fmt.Errorf("begin: %w", err)
 	}
 	defer func() {
 		if err != nil {
@@ -376,30 +362,12 @@ func (x *indexer) inTx(fn func() error) (err error) {
 	return nil
 }
 
-// exec runs a statement on the search database's connection, prepared
-// once. A background context: the indexer finishes the transaction it is
-// in rather than have it interrupted (it is bounded by indexBatch).
+// exec runs a statement on the search database's connection, which only
+// the indexer's goroutine (and startIndexer, before it starts) uses. A
+// background context: the indexer finishes the transaction it is in
+// rather than have it interrupted (it is bounded by indexBatch).
 func (x *indexer) exec(query string, args ...any) error {
-	st, ok := x.stmts[query]
-	if !ok {
-		var err error
-		if st, err = x.s.sconn.PrepareContext(context.Background(), query); err != nil {
-			return err
-		}
-		x.stmts[query] = st
-	}
-	_, err := st.ExecContext(context.Background(), args...)
-	return err
-}
-
-// closeStmts closes the prepared statements, once the indexer has ended
-// (or never started).
-func (x *indexer) closeStmts() error {
-	var errs []error
-	for _, st := range x.stmts {
-		errs = append(errs, st.Close())
-	}
-	return errors.Join(errs...)
+	return x.s.sconn.exec(query, args...)
 }
 
 // WaitSearchIndexed returns once the search index has caught up with the

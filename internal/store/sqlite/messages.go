@@ -56,19 +56,6 @@ func scanMessage(sc scanner) (*haven.Message, error) {
 	return &m, nil
 }
 
-func scanMessages(rows *sql.Rows) ([]*haven.Message, error) {
-	defer rows.Close()
-	var ms []*haven.Message
-	for rows.Next() {
-		m, err := scanMessage(rows)
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, m)
-	}
-	return ms, rows.Err()
-}
-
 // jsonOrNull encodes v as JSON text, or NULL when it is nil (or empty,
 // for entities): most messages have none of these, and NULL costs a
 // byte of the row's header.
@@ -288,7 +275,7 @@ func (q queries) Messages(ctx context.Context, chatID int64, ids []int64) ([]*ha
 	if err != nil {
 		return nil, fmt.Errorf("messages of chat %d: %w", chatID, err)
 	}
-	ms, err := scanMessages(rows)
+	ms, err := scanAll(rows, scanMessage)
 	if err != nil {
 		return nil, fmt.Errorf("messages of chat %d: %w", chatID, err)
 	}
@@ -323,7 +310,7 @@ func (q queries) History(ctx context.Context, chatID, viewer, minID, maxID int64
 	if err != nil {
 		return nil, fmt.Errorf("history of chat %d: %w", chatID, err)
 	}
-	ms, err := scanMessages(rows)
+	ms, err := scanAll(rows, scanMessage)
 	if err != nil {
 		return nil, fmt.Errorf("history of chat %d: %w", chatID, err)
 	}
@@ -424,21 +411,12 @@ func (q queries) ExpiredMessages(ctx context.Context, now time.Time, limit int) 
 	if limit <= 0 {
 		return nil, nil
 	}
-	rows, err := q.db.query(ctx, `SELECT chat_id, id FROM messages WHERE expires_at < ?
+	refs, err := queryAll(ctx, q.db, func(sc scanner) (r core.MessageRef, err error) {
+		err = sc.Scan(&r.ChatID, &r.ID)
+		return r, err
+	}, `SELECT chat_id, id FROM messages WHERE expires_at < ?
 		ORDER BY expires_at, chat_id, id LIMIT ?`, millis(now), limit)
 	if err != nil {
-		return nil, fmt.Errorf("expired messages: %w", err)
-	}
-	defer rows.Close()
-	var refs []core.MessageRef
-	for rows.Next() {
-		var r core.MessageRef
-		if err := rows.Scan(&r.ChatID, &r.ID); err != nil {
-			return nil, fmt.Errorf("expired messages: %w", err)
-		}
-		refs = append(refs, r)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("expired messages: %w", err)
 	}
 	return refs, nil

@@ -2,8 +2,6 @@ package sqlite_test
 
 import (
 	"context"
-	"database/sql"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -15,10 +13,7 @@ import (
 // schemaVersions reads schema_migrations straight from the file.
 func schemaVersions(t *testing.T, path string) (versions []int, appliedAt []int64) {
 	t.Helper()
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := rawDB(t, path)
 	defer db.Close()
 	rows, err := db.Query(`SELECT version, applied_at FROM schema_migrations ORDER BY version`)
 	if err != nil {
@@ -81,10 +76,7 @@ func TestMigrations(t *testing.T) {
 	}
 
 	// The main database holds no search table any more.
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := rawDB(t, path)
 	defer db.Close()
 	var n int
 	if err := db.QueryRow(`SELECT count(*) FROM sqlite_schema WHERE name IN ('search', 'search_cursor')`).Scan(&n); err != nil || n != 0 {
@@ -106,11 +98,8 @@ func TestMigrationFromTwo(t *testing.T) {
 	}
 	// Back to version 2: the search tables in the main database, indexed
 	// up to the end of the log, and no search file.
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = db.Exec(`DROP TABLE instance;
+	db := rawDB(t, path)
+	_, err := db.Exec(`DROP TABLE instance;
 		DROP TABLE upload_parts; DROP TABLE uploads; DROP TABLE files;
 		DROP TABLE message_files; ALTER TABLE messages DROP COLUMN media;
 		DROP TABLE photo_files; ALTER TABLE users DROP COLUMN photo; ALTER TABLE chats DROP COLUMN photo;
@@ -123,11 +112,7 @@ func TestMigrationFromTwo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{"", "-wal", "-shm"} {
-		if err := os.Remove(sqlite.SearchPath(path) + f); err != nil && !os.IsNotExist(err) {
-			t.Fatal(err)
-		}
-	}
+	removeDB(t, sqlite.SearchPath(path))
 
 	s = open(t, path)
 	defer s.Close()
@@ -149,16 +134,13 @@ func TestMigrationsRefuseNewerSchema(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := rawDB(t, path)
 	if _, err := db.Exec(`INSERT INTO schema_migrations (version, applied_at) VALUES (9999, 0)`); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
 
-	s, err = sqlite.Open(context.Background(), path, nil)
+	s, err := sqlite.Open(context.Background(), path, nil)
 	if err == nil {
 		s.Close()
 		t.Fatal("Open accepted a database with a schema newer than the binary")

@@ -78,20 +78,11 @@ func (t *txn) SetChatPhoto(ctx context.Context, chatID int64, p *haven.Photo) er
 
 // PhotoOwners lists the users and chats whose photo is made of fileID.
 func (q queries) PhotoOwners(ctx context.Context, fileID int64) ([]core.PhotoOwner, error) {
-	rows, err := q.db.query(ctx, `SELECT user_id, chat_id FROM photo_files WHERE file_id = ? ORDER BY user_id, chat_id`, fileID)
+	out, err := queryAll(ctx, q.db, func(sc scanner) (o core.PhotoOwner, err error) {
+		err = sc.Scan(&o.UserID, &o.ChatID)
+		return o, err
+	}, `SELECT user_id, chat_id FROM photo_files WHERE file_id = ? ORDER BY user_id, chat_id`, fileID)
 	if err != nil {
-		return nil, fmt.Errorf("photo owners of file %d: %w", fileID, err)
-	}
-	defer rows.Close()
-	var out []core.PhotoOwner
-	for rows.Next() {
-		var o core.PhotoOwner
-		if err := rows.Scan(&o.UserID, &o.ChatID); err != nil {
-			return nil, fmt.Errorf("photo owners of file %d: %w", fileID, err)
-		}
-		out = append(out, o)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("photo owners of file %d: %w", fileID, err)
 	}
 	return out, nil

@@ -28,6 +28,29 @@ type errScanner struct{ err error }
 
 func (e errScanner) Scan(...any) error { return e.err }
 
+// scanAll reads every row of rows with scan, then closes rows.
+func scanAll[T any](rows *sql.Rows, scan func(scanner) (T, error)) ([]T, error) {
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// queryAll runs a query on db and reads every row it returns with scan.
+func queryAll[T any](ctx context.Context, db db, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := db.query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return scanAll(rows, scan)
+}
+
 // queries implements core.Queries on a db.
 type queries struct {
 	db db
@@ -179,24 +202,12 @@ func (q queries) InactiveUsers(ctx context.Context, now time.Time, limit int) ([
 
 // ids runs a query that returns one integer column.
 func (q queries) ids(ctx context.Context, query string, args ...any) ([]int64, error) {
-	rows, err := q.db.query(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	return scanIDs(rows)
+	return queryAll(ctx, q.db, scanID, query, args...)
 }
 
-func scanIDs(rows *sql.Rows) ([]int64, error) {
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+func scanID(sc scanner) (id int64, err error) {
+	err = sc.Scan(&id)
+	return id, err
 }
 
 const loginAttemptColumns = `id, token_hash, identifier, kind, code_hash, attempts, device,
@@ -256,21 +267,9 @@ func (q queries) SessionByID(ctx context.Context, id int64) (*haven.Session, err
 
 // UserSessions lists a user's sessions, newest first.
 func (q queries) UserSessions(ctx context.Context, userID int64) ([]*haven.Session, error) {
-	rows, err := q.db.query(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE user_id = ?
+	ss, err := queryAll(ctx, q.db, scanSession, `SELECT `+sessionColumns+` FROM sessions WHERE user_id = ?
 		ORDER BY created_at DESC, id DESC`, userID)
 	if err != nil {
-		return nil, fmt.Errorf("sessions: %w", err)
-	}
-	defer rows.Close()
-	var ss []*haven.Session
-	for rows.Next() {
-		s, err := scanSession(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sessions: %w", err)
-		}
-		ss = append(ss, s)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sessions: %w", err)
 	}
 	return ss, nil

@@ -142,7 +142,7 @@ func (q queries) searchChat(ctx context.Context, userID, chatID int64, match str
 	if err != nil {
 		return nil, fmt.Errorf("search chat %d: %w", chatID, err)
 	}
-	ms, err := scanMessages(rows)
+	ms, err := scanAll(rows, scanMessage)
 	if err != nil {
 		return nil, fmt.Errorf("search chat %d: %w", chatID, err)
 	}
@@ -157,7 +157,7 @@ func (q queries) searchMember(ctx context.Context, userID int64, match string, u
 	if err != nil {
 		return nil, fmt.Errorf("search chats of %d: %w", userID, err)
 	}
-	ms, err := scanMessages(rows)
+	ms, err := scanAll(rows, scanMessage)
 	if err != nil {
 		return nil, fmt.Errorf("search chats of %d: %w", userID, err)
 	}
@@ -204,24 +204,12 @@ func (q queries) SearchChats(ctx context.Context, query string, limit int) ([]*h
 	if title == "" {
 		return nil, nil
 	}
-	rows, err := q.db.query(ctx, `SELECT `+chatColumns+` FROM chats c
+	cs, err := queryAll(ctx, q.db, scanChat, `SELECT `+chatColumns+` FROM chats c
 		WHERE c.username_canon IS NOT NULL AND c.kind IN ('group', 'channel')
 			AND (c.username_canon >= ? AND c.username_canon < ?
 				OR c.title LIKE ? ESCAPE '\' OR c.title LIKE ? ESCAPE '\')
 		ORDER BY c.member_count DESC, c.id LIMIT ?`, lo, hi, likePrefix(title), "% "+likePrefix(title), limit)
 	if err != nil {
-		return nil, fmt.Errorf("search chats: %w", err)
-	}
-	defer rows.Close()
-	var cs []*haven.Chat
-	for rows.Next() {
-		c, err := scanChat(rows)
-		if err != nil {
-			return nil, fmt.Errorf("search chats: %w", err)
-		}
-		cs = append(cs, c)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("search chats: %w", err)
 	}
 	return cs, nil
@@ -234,22 +222,10 @@ func (q queries) SearchUsers(ctx context.Context, query string, limit int) ([]*h
 	if !ok || limit <= 0 {
 		return nil, nil
 	}
-	rows, err := q.db.query(ctx, `SELECT `+userColumns+` FROM users
+	us, err := queryAll(ctx, q.db, scanUser, `SELECT `+userColumns+` FROM users
 		WHERE username_canon >= ? AND username_canon < ? AND deleted = 0
 		ORDER BY username_canon LIMIT ?`, lo, hi, limit)
 	if err != nil {
-		return nil, fmt.Errorf("search users: %w", err)
-	}
-	defer rows.Close()
-	var us []*haven.User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, fmt.Errorf("search users: %w", err)
-		}
-		us = append(us, u)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("search users: %w", err)
 	}
 	return us, nil

@@ -250,26 +250,24 @@ func TestWaitSearchIndexedAfterClose(t *testing.T) {
 // its search index, or both) over those at to.
 func copyStore(t *testing.T, from, to string, main, search bool) {
 	t.Helper()
-	var names []string
+	var files [][2]string // from, to
 	if main {
-		names = append(names, "")
+		files = append(files, [2]string{from, to})
 	}
 	if search {
-		names = append(names, "-search.db")
+		files = append(files, [2]string{sqlite.SearchPath(from), sqlite.SearchPath(to)})
 	}
-	for _, name := range names {
+	for _, ft := range files {
+		removeDB(t, ft[1])
 		for _, f := range []string{"", "-wal", "-shm"} {
-			if err := os.Remove(to + name + f); err != nil && !os.IsNotExist(err) {
-				t.Fatal(err)
-			}
-			b, err := os.ReadFile(from + name + f)
+			b, err := os.ReadFile(ft[0] + f)
 			if os.IsNotExist(err) && f != "" {
 				continue
 			}
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := os.WriteFile(to+name+f, b, 0o600); err != nil {
+			if err := os.WriteFile(ft[1]+f, b, 0o600); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -296,10 +294,7 @@ func TestSearchIndexOwnFile(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	db, err := sql.Open("sqlite", sqlite.SearchPath(path))
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := rawDB(t, sqlite.SearchPath(path))
 	defer db.Close()
 	var n int
 	if err := db.QueryRow(`SELECT count(*) FROM search WHERE search MATCH 'separately'`).Scan(&n); err != nil || n != 1 {
@@ -325,11 +320,7 @@ func TestSearchIndexRebuiltWhenDeleted(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{"", "-wal", "-shm"} {
-		if err := os.Remove(sqlite.SearchPath(path) + f); err != nil && !os.IsNotExist(err) {
-			t.Fatal(err)
-		}
-	}
+	removeDB(t, sqlite.SearchPath(path))
 	s = open(t, path)
 	defer s.Close()
 	if err := s.WaitSearchIndexed(ctx); err != nil {

@@ -52,18 +52,16 @@ type Store struct {
 	log   *slog.Logger
 	path  string
 	read  *sql.DB // the pool of read-only connections, the search index attached
-	write *sql.DB // holds exactly one connection: wconn
-	wconn *sql.Conn
+	write *sql.DB // holds exactly one connection: wconn's
+	// wconn is the writer's connection, with its prepared statements; only
+	// the writer goroutine (and Open, before it starts) touches it.
+	wconn connStmts
 
 	// The search index's database (searchPath): one connection, the
 	// indexer's, which alone writes it.
 	spath  string
 	search *sql.DB
-	sconn  *sql.Conn
-
-	// wstmts caches the writer's prepared statements; only the writer
-	// goroutine (and Open, before it starts) touches it.
-	wstmts map[string]*sql.Stmt
+	sconn  connStmts
 
 	// mu guards closed; Update holds it shared while it enqueues so that
 	// Close, which takes it exclusively, knows no one is about to send on
@@ -98,7 +96,6 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 		log:        log,
 		path:       abs,
 		spath:      searchPath(abs),
-		wstmts:     make(map[string]*sql.Stmt),
 		queue:      make(chan *request, queueSize),
 		writerDone: make(chan struct{}),
 	}
@@ -121,19 +118,12 @@ func (s *Store) open(ctx context.Context) error {
 	// The writer: one connection, which also creates the file, switches it
 	// to WAL (a persistent setting) and runs the migrations before any
 	// reader connects.
-	s.write, err = sql.Open("sqlite", dsn(s.path,
-		"journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)", fmt.Sprintf("busy_timeout(%d)", busyTimeoutMS)))
+	s.write, s.wconn.conn, err = openConn(ctx, s.path,
+		"journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)", fmt.Sprintf("busy_timeout(%d)", busyTimeoutMS))
 	if err != nil {
-		return fmt.Errorf("sqlite: open %s: %w", s.path, err)
+		return err
 	}
-	s.write.SetMaxOpenConns(1)
-	s.write.SetMaxIdleConns(1)
-	s.write.SetConnMaxLifetime(0)
-	s.write.SetConnMaxIdleTime(0)
-	if s.wconn, err = s.write.Conn(ctx); err != nil {
-		return fmt.Errorf("sqlite: open %s: %w", s.path, err)
-	}
-	if err := mainSchema.migrate(ctx, s.wconn, s.log); err != nil {
+	if err := mainSchema.migrate(ctx, s.wconn.conn, s.log); err != nil {
 		return fmt.Errorf("sqlite: %s: %w", s.path, err)
 	}
 
@@ -181,19 +171,12 @@ func searchPath(path string) string { return path + "-search.db" }
 // rebuilt from the log; see startIndexer).
 func (s *Store) openSearch(ctx context.Context) error {
 	var err error
-	s.search, err = sql.Open("sqlite", dsn(s.spath,
-		"journal_mode(WAL)", "synchronous(NORMAL)", fmt.Sprintf("busy_timeout(%d)", busyTimeoutMS)))
+	s.search, s.sconn.conn, err = openConn(ctx, s.spath,
+		"journal_mode(WAL)", "synchronous(NORMAL)", fmt.Sprintf("busy_timeout(%d)", busyTimeoutMS))
 	if err != nil {
-		return fmt.Errorf("sqlite: open %s: %w", s.spath, err)
+		return err
 	}
-	s.search.SetMaxOpenConns(1)
-	s.search.SetMaxIdleConns(1)
-	s.search.SetConnMaxLifetime(0)
-	s.search.SetConnMaxIdleTime(0)
-	if s.sconn, err = s.search.Conn(ctx); err != nil {
-		return fmt.Errorf("sqlite: open %s: %w", s.spath, err)
-	}
-	if err := searchSchema.migrate(ctx, s.sconn, s.log); err != nil {
+	if err := searchSchema.migrate(ctx, s.sconn.conn, s.log); err != nil {
 		return fmt.Errorf("sqlite: %s: %w (it holds only the search index: delete it to have it rebuilt)", s.spath, err)
 	}
 	return nil
@@ -264,12 +247,6 @@ func (s *Store) Close() error {
 
 func (s *Store) closeDBs() error {
 	var errs []error
-	for _, st := range s.wstmts {
-		errs = append(errs, st.Close())
-	}
-	if s.idx != nil {
-		errs = append(errs, s.idx.closeStmts())
-	}
 	if s.queries.db != nil {
 		errs = append(errs, s.queries.db.(*readDB).close())
 	}
@@ -279,15 +256,11 @@ func (s *Store) closeDBs() error {
 	if s.read != nil {
 		errs = append(errs, s.read.Close())
 	}
-	if s.wconn != nil {
-		errs = append(errs, s.wconn.Close())
-	}
+	errs = append(errs, s.wconn.close())
 	if s.write != nil {
 		errs = append(errs, s.write.Close())
 	}
-	if s.sconn != nil {
-		errs = append(errs, s.sconn.Close())
-	}
+	errs = append(errs, s.sconn.close())
 	if s.search != nil {
 		errs = append(errs, s.search.Close())
 	}
@@ -347,30 +320,88 @@ func (r *readDB) close() error {
 	return errors.Join(errs...)
 }
 
-// writeStmt returns the writer connection's prepared statement for query.
-// Only the writer goroutine calls it.
-func (s *Store) writeStmt(query string) (*sql.Stmt, error) {
-	if st, ok := s.wstmts[query]; ok {
+// connStmts is one connection, the only one of its database handle, with
+// its prepared statements, for the one goroutine that uses it: the
+// writer's (Store.writer) and the search index's (the indexer's).
+type connStmts struct {
+	conn  *sql.Conn
+	stmts map[string]*sql.Stmt
+}
+
+// stmt returns the connection's prepared statement for query.
+func (c *connStmts) stmt(query string) (*sql.Stmt, error) {
+	if st, ok := c.stmts[query]; ok {
 		return st, nil
 	}
 	// A background context: cancelling a statement interrupts it, and an
 	// interrupted write makes SQLite roll back the whole transaction, which
-	// here is a whole batch of other people's Updates.
-	st, err := s.wconn.PrepareContext(context.Background(), query)
+	// on the writer is a whole batch of other people's Updates.
+	st, err := c.conn.PrepareContext(context.Background(), query)
 	if err != nil {
 		return nil, err
 	}
-	s.wstmts[query] = st
+	if c.stmts == nil {
+		c.stmts = make(map[string]*sql.Stmt)
+	}
+	c.stmts[query] = st
 	return st, nil
 }
 
-// wexec runs a statement on the writer connection outside any Tx: the
-// transaction control of the writer loop, prepared once like the rest.
-func (s *Store) wexec(query string) error {
-	st, err := s.writeStmt(query)
+// exec runs a statement on the connection outside any Tx (transaction
+// control, the indexer's writes), prepared once like the rest.
+func (c *connStmts) exec(query string, args ...any) error {
+	st, err := c.stmt(query)
 	if err != nil {
 		return err
 	}
-	_, err = st.ExecContext(context.Background())
+	_, err = st.ExecContext(context.Background(), args...)
 	return err
+}
+
+// begin starts an IMMEDIATE transaction. Should an earlier failure have
+// left one open on the connection (a ROLLBACK that failed too), it is
+// rolled back and BEGIN tried once more, rather than failing every
+// transaction from then on.
+func (c *connStmts) begin(log *slog.Logger) error {
+	err := c.exec(`BEGIN IMMEDIATE`)
+	if err == nil {
+		return nil
+	}
+	if rbErr := c.exec(`ROLLBACK`); rbErr != nil {
+		return err
+	}
+	log.Warn("sqlite: rolled back a transaction left open", "err", err)
+	return c.exec(`BEGIN IMMEDIATE`)
+}
+
+// close closes the prepared statements and then the connection.
+func (c *connStmts) close() error {
+	var errs []error
+	for _, st := range c.stmts {
+		errs = append(errs, st.Close())
+	}
+	if c.conn != nil {
+		errs = append(errs, c.conn.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// openConn opens the database at path with one connection, which it
+// returns; the handle holds no other. Whoever gets them closes the
+// connection, then the handle.
+func openConn(ctx context.Context, path string, pragmas ...string) (*sql.DB, *sql.Conn, error) {
+	db, err := sql.Open("sqlite", dsn(path, pragmas...))
+	if err != nil {
+		return nil, nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
+	db.SetConnMaxLifetime(0)
+	db.SetConnMaxIdleTime(0)
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		db.Close()
+		return nil, nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	return db, conn, nil
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -41,6 +42,28 @@ func openTemp(t testing.TB) *sqlite.Store {
 		}
 	})
 	return s
+}
+
+// rawDB opens the database file at path (the main one or the search
+// index) with a plain database/sql handle, beside or without the store,
+// to read or change it behind the store's back; the caller closes it.
+func rawDB(t testing.TB, path string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+// removeDB deletes the database file at path with its -wal and -shm.
+func removeDB(t testing.TB, path string) {
+	t.Helper()
+	for _, f := range []string{"", "-wal", "-shm"} {
+		if err := os.Remove(path + f); err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+	}
 }
 
 func testUser(n int) *haven.User {

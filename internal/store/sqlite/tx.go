@@ -33,7 +33,7 @@ var _ core.Tx = (*txn)(nil)
 
 // check reports why a statement may not run: the Tx is finished or the
 // caller's context has ended. Statements themselves run without the
-// caller's context, see writeStmt.
+// caller's context, see connStmts.stmt.
 func (t *txn) check(ctx context.Context) error {
 	if t.finished {
 		return errTxDone
@@ -45,7 +45,7 @@ func (t *txn) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	if err := t.check(ctx); err != nil {
 		return nil, err
 	}
-	return t.s.writeStmt(query)
+	return t.s.wconn.stmt(query)
 }
 
 func (t *txn) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {

@@ -121,7 +121,7 @@ func (s *Store) runBatch(batch []*request) {
 		return
 	}
 
-	if err := s.begin(); err != nil {
+	if err := s.wconn.begin(s.log); err != nil {
 		err = fmt.Errorf("sqlite: begin: %w", err)
 		for _, r := range live {
 			r.done <- err
@@ -131,7 +131,7 @@ func (s *Store) runBatch(batch []*request) {
 	// abort ends the transaction without committing and answers everyone:
 	// requests whose fn failed get their own error, the others err.
 	abort := func(err error) {
-		if rbErr := s.wexec(`ROLLBACK`); rbErr != nil {
+		if rbErr := s.wconn.exec(`ROLLBACK`); rbErr != nil {
 			s.log.Warn("sqlite: rollback after failed batch", "err", rbErr)
 		}
 		for _, r := range live {
@@ -142,7 +142,7 @@ func (s *Store) runBatch(batch []*request) {
 		}
 	}
 	for _, r := range live {
-		if err := s.wexec(`SAVEPOINT u`); err != nil {
+		if err := s.wconn.exec(`SAVEPOINT u`); err != nil {
 			abort(fmt.Errorf("sqlite: savepoint: %w", err))
 			return
 		}
@@ -150,17 +150,17 @@ func (s *Store) runBatch(batch []*request) {
 		if r.err != nil {
 			// If SQLite already rolled back the whole transaction (it does
 			// on some I/O errors), ROLLBACK TO fails: give up on the batch.
-			if err := s.wexec(`ROLLBACK TO u`); err != nil {
+			if err := s.wconn.exec(`ROLLBACK TO u`); err != nil {
 				abort(fmt.Errorf("sqlite: transaction lost after a failed update: %w", err))
 				return
 			}
 		}
-		if err := s.wexec(`RELEASE u`); err != nil {
+		if err := s.wconn.exec(`RELEASE u`); err != nil {
 			abort(fmt.Errorf("sqlite: release savepoint: %w", err))
 			return
 		}
 	}
-	if err := s.wexec(`COMMIT`); err != nil {
+	if err := s.wconn.exec(`COMMIT`); err != nil {
 		abort(fmt.Errorf("sqlite: commit: %w", err))
 		return
 	}
@@ -183,22 +183,6 @@ func (s *Store) runBatch(batch []*request) {
 		}
 		r.done <- r.err
 	}
-}
-
-// begin starts the batch transaction. Should an earlier failure have left
-// a transaction open on the connection (a ROLLBACK that failed too), it is
-// rolled back and BEGIN tried once more, rather than failing every batch
-// from then on.
-func (s *Store) begin() error {
-	err := s.wexec(`BEGIN IMMEDIATE`)
-	if err == nil {
-		return nil
-	}
-	if rbErr := s.wexec(`ROLLBACK`); rbErr != nil {
-		return err
-	}
-	s.log.Warn("sqlite: rolled back a transaction left open", "err", err)
-	return s.wexec(`BEGIN IMMEDIATE`)
 }
 
 // call runs r.fn on a Tx bound to the write connection, turning a panic
