@@ -55,29 +55,33 @@ func (m *model) cachedDialogs() tea.Cmd {
 }
 
 // keepDialogs writes the server's dialog list into the cache.
-func (m *model) keepDialogs(ds []client.Dialog) tea.Cmd {
-	if m.store == nil {
-		return nil
-	}
-	return func() tea.Msg {
-		if err := m.store.SaveDialogs(m.ctx, ds); err != nil && m.ctx.Err() == nil {
-			return errMsg{err}
-		}
-		return nil
-	}
+func (m *model) keepDialogs(ds []client.Dialog) {
+	m.keep(func(ctx context.Context) error { return m.store.SaveDialogs(ctx, ds) })
 }
 
 // keepHistory writes messages the server sent into the cache.
-func (m *model) keepHistory(chatID int64, ms []client.Message) tea.Cmd {
-	if m.store == nil || len(ms) == 0 {
-		return nil
+func (m *model) keepHistory(chatID int64, ms []client.Message) {
+	if len(ms) == 0 {
+		return
 	}
-	return func() tea.Msg {
-		if err := m.store.SaveHistory(m.ctx, chatID, ms); err != nil && m.ctx.Err() == nil {
-			return errMsg{err}
+	m.keep(func(ctx context.Context) error { return m.store.SaveHistory(ctx, chatID, ms) })
+}
+
+// keep runs a write to the cache at once, beside the program rather than
+// as one of its commands: a command still queued when the person quits
+// never runs, and Run waits for every write begun here before it closes
+// the cache.
+func (m *model) keep(fn func(ctx context.Context) error) {
+	if m.store == nil {
+		return
+	}
+	m.keeping.Add(1)
+	go func() {
+		defer m.keeping.Done()
+		if err := fn(context.WithoutCancel(m.ctx)); err != nil && m.ctx.Err() == nil && m.report != nil {
+			m.report(errMsg{err})
 		}
-		return nil
-	}
+	}()
 }
 
 // cachedHistory shows the cached newest messages of a chat while the
@@ -271,7 +275,8 @@ func (m *model) gotHistory(h historyMsg) tea.Cmd {
 			ids = append(ids, msg.Forward.FromUserID)
 		}
 	}
-	cmds := []tea.Cmd{m.keepHistory(h.chatID, h.msgs)}
+	m.keepHistory(h.chatID, h.msgs)
+	var cmds []tea.Cmd
 	if cv.focusID != 0 {
 		for i := range cv.msgs {
 			if cv.msgs[i].ID == cv.focusID {

@@ -90,6 +90,7 @@ func Run(ctx context.Context, c *client.Client, opts Options) error {
 	// The stream holds every event after it starts, so the dialogs
 	// loaded by Init below miss nothing.
 	p := tea.NewProgram(m, tea.WithContext(ctx), tea.WithInput(opts.In), tea.WithOutput(opts.Out))
+	m.report = p.Send
 	forwarded := make(chan struct{})
 	go func() {
 		defer close(forwarded)
@@ -107,6 +108,7 @@ func Run(ctx context.Context, c *client.Client, opts Options) error {
 	case <-waited:
 	case <-time.After(3 * time.Second):
 	}
+	m.keeping.Wait() // what the app keeps is written before the cache closes
 	cancel()
 	<-forwarded // the stream is done with the cache before it closes
 	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
@@ -144,7 +146,9 @@ type model struct {
 	now   func() time.Time
 	store *cache.Cache // nil without a cache
 
-	writes sync.WaitGroup // changes on their way to the server
+	writes  sync.WaitGroup // changes on their way to the server
+	keeping sync.WaitGroup // writes to the cache under way
+	report  func(tea.Msg)  // sends a message to the running program
 
 	width, height int
 	focus         focus
@@ -303,7 +307,8 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		m.setDialogs(msg)
 		m.loaded = true
-		return m, tea.Batch(again, m.wantUsers(m.dialogPeople()), m.keepDialogs(msg))
+		m.keepDialogs(msg)
+		return m, tea.Batch(again, m.wantUsers(m.dialogPeople()))
 	case cachedDialogsMsg:
 		if !m.loaded { // the server's answer wins
 			m.setDialogs(msg)
