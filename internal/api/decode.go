@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"reflect"
 	"strings"
@@ -75,14 +76,47 @@ func jsonKind(t reflect.Type) string {
 }
 
 // checkRequired reports the first field tagged `required:"true"` that has
-// its zero value.
+// its zero value, in the params struct or in the objects it holds (the
+// items of an album, say), named by its path: items[2].random_id.
 func checkRequired(p any) error {
-	v := reflect.ValueOf(p).Elem()
-	t := v.Type()
-	for i := range t.NumField() {
-		f := t.Field(i)
-		if f.Tag.Get("required") == "true" && v.Field(i).IsZero() {
-			return haven.Errorf(haven.CodeParamMissing, "parameter %s is required", jsonName(f))
+	return requiredIn(reflect.ValueOf(p).Elem(), "")
+}
+
+func requiredIn(v reflect.Value, path string) error {
+	switch v.Kind() {
+	case reflect.Pointer:
+		if v.IsNil() {
+			return nil
+		}
+		return requiredIn(v.Elem(), path)
+	case reflect.Slice, reflect.Array:
+		switch v.Type().Elem().Kind() {
+		case reflect.Struct, reflect.Pointer, reflect.Slice, reflect.Array:
+		default:
+			return nil // numbers, strings, raw JSON: nothing tagged inside
+		}
+		for i := range v.Len() {
+			if err := requiredIn(v.Index(i), fmt.Sprintf("%s[%d]", path, i)); err != nil {
+				return err
+			}
+		}
+	case reflect.Struct:
+		t := v.Type()
+		for i := range t.NumField() {
+			f := t.Field(i)
+			if !f.IsExported() {
+				continue
+			}
+			name := jsonName(f)
+			if path != "" {
+				name = path + "." + name
+			}
+			if f.Tag.Get("required") == "true" && v.Field(i).IsZero() {
+				return haven.Errorf(haven.CodeParamMissing, "parameter %s is required", name)
+			}
+			if err := requiredIn(v.Field(i), name); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -87,3 +87,36 @@ func FuzzDecodeParams(f *testing.F) {
 		}
 	})
 }
+
+func TestRequiredInsideItems(t *testing.T) {
+	for raw, want := range map[string]string{
+		`{"items":[{"kind":"photo","file_id":1,"random_id":5}]}`:                              "",
+		`{"items":[{"kind":"photo","file_id":1,"random_id":5},{"kind":"photo","file_id":2}]}`: "parameter items[1].random_id is required",
+		`{"items":[{"file_id":1,"random_id":5}]}`:                                             "parameter items[0].kind is required",
+		`{}`: "parameter items is required",
+		`{"items":[{"kind":"photo","file_id":1,"random_id":5}],"reply_to_id":3,"silent":true}`:        "",
+		`{"items":[{"kind":"photo","file_id":1,"random_id":5},{"kind":"video","random_id":6}],"x":1}`: "unknown parameter \"x\"",
+	} {
+		var p sendAlbumParams
+		err := decodeParams([]byte(raw), &p)
+		got := ""
+		if err != nil {
+			var he *haven.Error
+			if !errors.As(err, &he) {
+				t.Fatalf("%s: %v is not a haven error", raw, err)
+			}
+			got = he.Message
+		}
+		if got != want {
+			t.Errorf("%s: %q, want %q", raw, got, want)
+		}
+	}
+	// Nothing tagged deeper than the items: a params struct with none
+	// passes whatever its lists hold.
+	var p struct {
+		IDs [][]int64 `json:"ids"`
+	}
+	if err := decodeParams([]byte(`{"ids":[[1,2],[]]}`), &p); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -322,6 +322,10 @@ func TestMediaMessages(t *testing.T) {
 	if r := alice.call("messages.sendAlbum", map[string]any{"user_id": bobID, "items": items[:1]}); r.code() != "ALBUM_INVALID" {
 		t.Errorf("an album of one: %s, want ALBUM_INVALID", r.code())
 	}
+	noRandom := []map[string]any{items[0], {"kind": "photo", "file_id": items[1]["file_id"]}}
+	if r := alice.call("messages.sendAlbum", map[string]any{"user_id": bobID, "items": noRandom}); r.code() != "PARAM_MISSING" || !strings.Contains(r.Error.Message, "items[1].random_id") {
+		t.Errorf("an album item without random_id: %+v, want PARAM_MISSING naming items[1].random_id", r.Error)
+	}
 
 	// Deleting the message takes the recipient's access away.
 	bob.call("messages.delete", map[string]any{"chat_id": msg.ChatID, "ids": []int64{msg.ID}, "for_everyone": true}).into(t, new(any))
