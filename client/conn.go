@@ -1,6 +1,7 @@
 package client
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -42,7 +43,9 @@ type Conn struct {
 // client's token (when it has one). The connection lives until Close, a
 // network failure or the server's close; ctx bounds only the dial.
 func (c *Client) Connect(ctx context.Context) (*Conn, error) {
-	u := c.base + "/api/ws"
+	// batch=1: the server may send several frames in one message, one
+	// per line, when it has them ready at once.
+	u := c.base + "/api/ws?batch=1"
 	switch {
 	case strings.HasPrefix(u, "https://"):
 		u = "wss://" + strings.TrimPrefix(u, "https://")
@@ -109,26 +112,33 @@ func (cn *Conn) read() {
 		if err != nil {
 			return
 		}
-		var f struct {
-			ID   json.RawMessage `json:"id"`
-			Push string          `json:"push"`
-			Data json.RawMessage `json:"data"`
-			envelope
+		for line := range bytes.SplitSeq(data, []byte{'\n'}) {
+			cn.dispatch(line)
 		}
-		if json.Unmarshal(data, &f) != nil {
-			continue
-		}
-		if f.Push != "" {
-			cn.pushes <- Push{Kind: f.Push, Data: f.Data}
-			continue
-		}
-		cn.mu.Lock()
-		ch := cn.wait[string(f.ID)]
-		delete(cn.wait, string(f.ID))
-		cn.mu.Unlock()
-		if ch != nil {
-			ch <- f.envelope
-		}
+	}
+}
+
+// dispatch hands one frame to Pushes or to the call waiting for it.
+func (cn *Conn) dispatch(frame []byte) {
+	var f struct {
+		ID   json.RawMessage `json:"id"`
+		Push string          `json:"push"`
+		Data json.RawMessage `json:"data"`
+		envelope
+	}
+	if json.Unmarshal(frame, &f) != nil {
+		return
+	}
+	if f.Push != "" {
+		cn.pushes <- Push{Kind: f.Push, Data: f.Data}
+		return
+	}
+	cn.mu.Lock()
+	ch := cn.wait[string(f.ID)]
+	delete(cn.wait, string(f.ID))
+	cn.mu.Unlock()
+	if ch != nil {
+		ch <- f.envelope
 	}
 }
 

@@ -28,6 +28,12 @@ const (
 // writeTimeout bounds one frame's write; a peer that stalls longer is cut.
 const writeTimeout = 10 * time.Second
 
+// batchBytes bounds a WebSocket message of several frames (on a socket
+// opened with ?batch=1): frames queued together go out in one message,
+// one per line, until it holds this many bytes. A frame larger than
+// that goes alone.
+const batchBytes = 64 << 10
+
 // requestFrame is what a client sends: {"id","method","params"}.
 type requestFrame struct {
 	ID     json.RawMessage `json:"id"`
@@ -80,7 +86,14 @@ type socket struct {
 	refuse atomic.Pointer[haven.Error]
 	closed atomic.Bool
 	done   chan struct{}
+	// batch: the client takes several frames in one message, one per
+	// line (it opened the socket with ?batch=1).
+	batch bool
 }
+
+// batchBufs holds the buffers of batched messages, shared by all sockets
+// so that an idle socket keeps none.
+var batchBufs = sync.Pool{New: func() any { return new([]byte) }}
 
 func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	ip := clientIP(r)
@@ -98,12 +111,19 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusServiceUnavailable, envelope{Error: &wireError{Code: haven.CodeUnavailable, Message: "shutting down"}})
 		return
 	}
+	batch, err := batchParam(r)
+	if err != nil {
+		we, status := toWire(err)
+		writeJSON(w, status, envelope{Error: &we})
+		return
+	}
 	sock := &socket{
 		srv:   s,
 		ip:    ip,
 		out:   make(chan outFrame, s.wsQueue),
 		slots: make(chan struct{}, s.wsInflight),
 		done:  make(chan struct{}),
+		batch: batch,
 	}
 	// Subscribe before the handshake completes: once the client sees the
 	// socket open, every commit after that reaches it as a push. Pushes
@@ -284,6 +304,20 @@ func (k *socket) closeAfterQueue(code websocket.StatusCode, reason string) {
 	}
 }
 
+// batchParam reads the upgrade request's batch parameter: "1" when the
+// client takes several frames per message, "0" or absent when not.
+// Errors: CodeParamInvalid.
+func batchParam(r *http.Request) (bool, error) {
+	switch v := r.URL.Query().Get("batch"); v {
+	case "", "0":
+		return false, nil
+	case "1":
+		return true, nil
+	default:
+		return false, haven.Errorf(haven.CodeParamInvalid, "batch must be 0 or 1, not %q", v)
+	}
+}
+
 func (k *socket) writeLoop(ctx context.Context) {
 	defer close(k.done)
 	for {
@@ -296,20 +330,44 @@ func (k *socket) writeLoop(ctx context.Context) {
 		// One deadline covers the frames already queued: a burst costs
 		// one timer, not one per frame.
 		wctx, cancel := context.WithTimeout(ctx, writeTimeout)
-		ok := k.write(wctx, f)
-		for ok {
-			select {
-			case f = <-k.out:
-				ok = k.write(wctx, f)
-				continue
-			default:
+		ok := true
+		for more := true; ok && more; {
+			var next outFrame
+			var buf *[]byte
+			next, more, buf = k.take(&f)
+			ok = k.write(wctx, f)
+			if buf != nil {
+				batchBufs.Put(buf)
 			}
-			break
+			f = next
 		}
 		cancel()
 		if !ok {
 			return
 		}
+	}
+}
+
+// take makes f the next message to write. On a batching socket, the data
+// frames queued behind f join it, one per line, up to batchBytes; buf,
+// when not nil, then holds the message, for the pool once written. next
+// is the frame to write after f, when more says one is already queued.
+func (k *socket) take(f *outFrame) (next outFrame, more bool, buf *[]byte) {
+	for {
+		select {
+		case next = <-k.out:
+		default:
+			return outFrame{}, false, buf
+		}
+		if !k.batch || f.data == nil || next.data == nil || len(f.data)+1+len(next.data) > batchBytes {
+			return next, true, buf
+		}
+		if buf == nil {
+			buf = batchBufs.Get().(*[]byte)
+			*buf = append((*buf)[:0], f.data...)
+		}
+		*buf = append(append(*buf, '\n'), next.data...)
+		f.data = *buf
 	}
 }
 

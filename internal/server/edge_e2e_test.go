@@ -11,6 +11,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"io"
 	"math/big"
 	"net"
@@ -18,6 +19,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -240,4 +242,89 @@ func selfSigned(t *testing.T, dir string) (string, string, *x509.CertPool) {
 	pool := x509.NewCertPool()
 	pool.AddCert(cert)
 	return certFile, keyFile, pool
+}
+
+// TestWebSocketBatch: a socket opened with ?batch=1 may get several
+// frames in one message, one per line; read that way, a burst of pushes
+// arrives whole and in order. Any other batch value is refused before
+// the upgrade.
+func TestWebSocketBatch(t *testing.T) {
+	n := startNode(t, generous...)
+	wsBase := "ws" + strings.TrimPrefix(n.url, "http") + "/api/ws"
+	for _, q := range []string{"?batch=2", "?batch=yes"} {
+		_, resp, err := websocket.Dial(context.Background(), wsBase+q, nil)
+		if err == nil || resp == nil || resp.StatusCode != http.StatusBadRequest {
+			t.Fatalf("upgrade with %s: %v %v", q, err, resp)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		if !bytes.Contains(body, []byte(`"PARAM_INVALID"`)) {
+			t.Fatalf("upgrade with %s answered %s", q, body)
+		}
+	}
+
+	ann := &httpCaller{t: t, base: n.url}
+	annTok, annID := signUp(t, n, ann, "+442079460011", "Ann")
+	bob := &httpCaller{t: t, base: n.url}
+	bobTok, _ := signUp(t, n, bob, "+442079460012", "Bob")
+	bob.token = bobTok
+	conn, _, err := websocket.Dial(context.Background(), wsBase+"?batch=1", &websocket.DialOptions{HTTPHeader: http.Header{"Authorization": {"Bearer " + annTok}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.CloseNow()
+
+	// Four senders at once, so that pushes queue up behind each other.
+	const each, senders = 100, 4
+	var wg sync.WaitGroup
+	for s := range senders {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				r := bob.call("messages.send", map[string]any{"user_id": annID, "text": fmt.Sprintf("%d/%d", s, i), "random_id": s*each + i + 1})
+				if r.code() != "OK" {
+					t.Errorf("send: %s", r.code())
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+
+	var seqs []int64
+	var messages, batched int
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for len(seqs) < each*senders {
+		_, data, err := conn.Read(ctx)
+		if err != nil {
+			t.Fatalf("after %d pushes: %v", len(seqs), err)
+		}
+		messages++
+		lines := bytes.Split(data, []byte{'\n'})
+		if len(lines) > 1 {
+			batched++
+		}
+		for _, line := range lines {
+			var f struct {
+				Push string `json:"push"`
+				Data struct {
+					Seq  int64  `json:"seq"`
+					Kind string `json:"kind"`
+				} `json:"data"`
+			}
+			if err := json.Unmarshal(line, &f); err != nil {
+				t.Fatalf("a line is not a frame: %v: %q", err, line)
+			}
+			if f.Push == "chat.event" && f.Data.Kind == "message.new" {
+				seqs = append(seqs, f.Data.Seq)
+			}
+		}
+	}
+	for i := 1; i < len(seqs); i++ {
+		if seqs[i] != seqs[i-1]+1 {
+			t.Fatalf("push %d has seq %d after %d", i, seqs[i], seqs[i-1])
+		}
+	}
+	t.Logf("%d pushes in %d messages, %d of them batched", len(seqs), messages, batched)
 }
