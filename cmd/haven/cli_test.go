@@ -401,3 +401,40 @@ func TestServeIgnoresClientEnv(t *testing.T) {
 		}
 	}
 }
+
+// TestInterruptedExit: Ctrl-C at a prompt ends the command with status
+// 130, as a shell reports an interrupted program, and says so.
+func TestInterruptedExit(t *testing.T) {
+	t.Parallel()
+	pe := newPerson(t, "http://127.0.0.1:1")
+	cmd := exec.Command(havenBin, "login")
+	cmd.Env = pe.env
+	stdin, err := cmd.StdinPipe() // open, and never written: login waits at its prompt
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stdin.Close()
+	var stdout, stderr syncBuffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(stdout.String()+stderr.String(), ":") && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("haven login did not end on SIGINT")
+	}
+	if code := cmd.ProcessState.ExitCode(); code != 130 || !strings.Contains(stderr.String(), "interrupted") {
+		t.Fatalf("haven login after SIGINT: exit %d, stderr %q; want 130 and \"interrupted\"", code, stderr.String())
+	}
+}

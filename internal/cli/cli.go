@@ -3,7 +3,7 @@
 // "haven chat". Each command is a function that takes its arguments and
 // an [Env] and returns the process's exit status: 0 on success,
 // [ExitFailure] when the work failed, [ExitUsage] when the command line
-// is wrong.
+// is wrong, [ExitInterrupted] when Ctrl-C stopped it.
 //
 // The signed-in session lives in one file of the config directory (see
 // [ConfigDir], [LoadSession], [SaveSession], [RemoveSession]), which the
@@ -35,7 +35,13 @@ const (
 	// ExitUsage: the command line is wrong (an unknown flag, a missing or
 	// malformed argument).
 	ExitUsage = 2
+	// ExitInterrupted: the command was stopped by Ctrl-C or SIGTERM
+	// (128 + SIGINT, as shells report it).
+	ExitInterrupted = 130
 )
+
+// errInterrupted: a prompt was stopped by Ctrl-C.
+var errInterrupted = errors.New("interrupted")
 
 // callTimeout bounds each call to the server, so that a server that
 // does not answer does not hang a script.
@@ -128,13 +134,17 @@ func (c *command) usage(err error) int {
 }
 
 // fail reports err and returns its exit status: ExitUsage for a
-// usageError, ExitFailure otherwise.
+// usageError, ExitInterrupted when Ctrl-C stopped the work, ExitFailure
+// otherwise.
 func (c *command) fail(err error) int {
 	var u *usageError
 	if errors.As(err, &u) {
 		return c.usage(err)
 	}
 	fmt.Fprintf(c.env.Stderr, "haven %s: %s\n", c.name, describe(err))
+	if errors.Is(err, errInterrupted) || errors.Is(err, context.Canceled) {
+		return ExitInterrupted
+	}
 	return ExitFailure
 }
 
@@ -155,7 +165,7 @@ func describe(err error) string {
 		return e.Message + " (" + e.Code + ")"
 	}
 	if errors.Is(err, context.Canceled) {
-		return "interrupted"
+		return errInterrupted.Error()
 	}
 	var ue *url.Error
 	var ne net.Error
@@ -263,7 +273,7 @@ func (lr *lineReader) line(ctx context.Context) (string, error) {
 	}()
 	select {
 	case <-ctx.Done():
-		return "", errors.New("interrupted")
+		return "", errInterrupted
 	case a := <-ch:
 		if a.err != nil && !(errors.Is(a.err, io.EOF) && a.s != "") {
 			if errors.Is(a.err, io.EOF) {
