@@ -267,6 +267,24 @@ func (c *Cache) SaveHistory(ctx context.Context, chatID int64, ms []client.Messa
 	})
 }
 
+// SaveChat stores a chat the program fetched (chats.get), as a
+// "chat.update" or "member.update" event asks it to: its title,
+// description, username, photo, settings and the person's role. The
+// dialog keeps its place in the log (its seq and top message move with
+// the events only); a chat older than what the cache has applied, or one
+// it has no dialog of, is ignored.
+func (c *Cache) SaveChat(ctx context.Context, ch client.Chat) error {
+	return c.update(ctx, "saving a chat", func(t *tx) error {
+		row, err := t.dialog(ch.ID)
+		if err != nil || row == nil || ch.Seq < row.seq {
+			return err
+		}
+		ch.Seq, ch.TopMessageID = row.d.Chat.Seq, row.d.Chat.TopMessageID
+		row.d.Chat = ch
+		return t.putDialog(row)
+	})
+}
+
 // SetSelf tells the cache who the person is, so that their own messages
 // do not count as unread. The cache also learns it from private chats;
 // it is kept in the file.

@@ -305,3 +305,42 @@ func TestDialogOrder(t *testing.T) {
 		t.Fatalf("an older dialog replaced a newer one: %+v", got)
 	}
 }
+
+func TestSaveChat(t *testing.T) {
+	c, _ := openCache(t)
+	ctx := context.Background()
+	old := client.Dialog{Chat: client.Chat{ID: chat, Kind: "group", Title: "Old", Seq: 10, TopMessageID: 4}, TopMessage: msg(4, peer, "four")}
+	if err := c.SaveDialogs(ctx, []client.Dialog{old}); err != nil {
+		t.Fatal(err)
+	}
+	title := func() string {
+		t.Helper()
+		ds, err := c.Dialogs(ctx)
+		if err != nil || len(ds) != 1 {
+			t.Fatalf("dialogs: %+v, %v", ds, err)
+		}
+		if ds[0].Chat.Seq != 10 || ds[0].Chat.TopMessageID != 4 || ds[0].TopMessage == nil {
+			t.Fatalf("saving the chat moved the dialog in the log: %+v", ds[0])
+		}
+		return ds[0].Chat.Title + "|" + ds[0].Chat.About
+	}
+	// A newer chat (fetched after a chat.update) replaces what it says.
+	if err := c.SaveChat(ctx, client.Chat{ID: chat, Kind: "group", Title: "New", About: "all about it", Seq: 12, TopMessageID: 5}); err != nil {
+		t.Fatal(err)
+	}
+	if got := title(); got != "New|all about it" {
+		t.Fatalf("after SaveChat: %s", got)
+	}
+	// An older one (a fetch that crossed newer events) does not.
+	if err := c.SaveChat(ctx, client.Chat{ID: chat, Kind: "group", Title: "Stale", Seq: 9}); err != nil {
+		t.Fatal(err)
+	}
+	if got := title(); got != "New|all about it" {
+		t.Fatalf("after an older SaveChat: %s", got)
+	}
+	// A chat with no dialog makes none.
+	if err := c.SaveChat(ctx, client.Chat{ID: chat + 1, Kind: "group", Title: "Elsewhere", Seq: 1}); err != nil {
+		t.Fatal(err)
+	}
+	title()
+}

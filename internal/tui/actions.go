@@ -67,6 +67,11 @@ func (m *model) keepHistory(chatID int64, ms []client.Message) {
 	m.keep(func(ctx context.Context) error { return m.store.SaveHistory(ctx, chatID, ms) })
 }
 
+// keepChat writes a chat fetched after a chat.update into the cache.
+func (m *model) keepChat(ch client.Chat) {
+	m.keep(func(ctx context.Context) error { return m.store.SaveChat(ctx, ch) })
+}
+
 // keep runs a write to the cache at once, beside the program rather than
 // as one of its commands: a command still queued when the person quits
 // never runs, and Run waits for every write begun here before it closes

@@ -331,6 +331,7 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if d := m.dialog(msg.ID); d != nil {
 			d.Chat = client.Chat(msg)
 		}
+		m.keepChat(client.Chat(msg))
 		return m, nil
 	case historyMsg:
 		return m, m.gotHistory(msg)

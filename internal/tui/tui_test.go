@@ -928,3 +928,38 @@ func sameEntities(got, want []client.Entity) bool {
 	}
 	return true
 }
+
+// TestCacheFollowsChatUpdate: a chat's description changed while the app
+// runs (a chat.update event, which carries no data) reaches the cache
+// too, not only the screen.
+func TestCacheFollowsChatUpdate(t *testing.T) {
+	srv := testserver.Start(t)
+	ann, annU := srv.SignUp(t, "ann@example.org", "Ann")
+	bob, _ := srv.SignUp(t, "bob@example.org", "Bob")
+	c := ctx(t)
+	group, err := bob.CreateGroup(c, "Book club", []int64{annU.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := signedIn(t, srv, ann)
+	a := startChat(t, cfg, 80, 24, "")
+	a.see("Book club")
+	about := "Tuesdays at eight"
+	if _, err := bob.UpdateChat(c, client.ChatUpdate{ChatID: group.ID, About: &about}); err != nil {
+		t.Fatal(err)
+	}
+	a.typ(ptytest.Enter)
+	a.typ(ptytest.CtrlG)
+	a.see(about)
+	a.quit()
+
+	kept, err := cache.Open(cli.CachePath(cfg, annU.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer kept.Close()
+	ds, err := kept.Dialogs(c)
+	if err != nil || len(ds) != 1 || ds[0].Chat.About != about || ds[0].Chat.Title != "Book club" {
+		t.Fatalf("cached dialogs: %+v, %v", ds, err)
+	}
+}
