@@ -165,6 +165,17 @@ type envelope struct {
 	Error  *wireError `json:"error,omitempty"`
 }
 
+// writeError answers err in the envelope, with its HTTP status and, for
+// a wait, Retry-After; it returns the error's code.
+func writeError(w http.ResponseWriter, err error) string {
+	we, status := toWire(err)
+	if we.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(we.RetryAfter))
+	}
+	writeJSON(w, status, envelope{Error: &we})
+	return we.Code
+}
+
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -202,12 +213,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		res, err = s.invoke(r.Context(), name, c, body)
 	}
 	if err != nil {
-		we, status := toWire(err)
-		if we.RetryAfter > 0 {
-			w.Header().Set("Retry-After", strconv.Itoa(we.RetryAfter))
-		}
-		writeJSON(w, status, envelope{Error: &we})
-		s.metrics.observe(s.metricName(name), we.Code, time.Since(start))
+		s.writeError(w, s.metricName(name), err, start)
 		return
 	}
 	writeJSON(w, http.StatusOK, envelope{OK: true, Result: res})

@@ -101,20 +101,16 @@ func requiredIn(v reflect.Value, path string) error {
 			}
 		}
 	case reflect.Struct:
-		t := v.Type()
-		for i := range t.NumField() {
-			f := t.Field(i)
-			if !f.IsExported() {
-				continue
-			}
+		for _, f := range wireFields(v.Type()) {
 			name := jsonName(f)
 			if path != "" {
 				name = path + "." + name
 			}
-			if f.Tag.Get("required") == "true" && v.Field(i).IsZero() {
+			fv := v.FieldByIndex(f.Index)
+			if f.Tag.Get("required") == "true" && fv.IsZero() {
 				return haven.Errorf(haven.CodeParamMissing, "parameter %s is required", name)
 			}
-			if err := requiredIn(v.Field(i), name); err != nil {
+			if err := requiredIn(fv, name); err != nil {
 				return err
 			}
 		}
@@ -194,12 +190,25 @@ func hex4(b []byte, at int) (rune, bool) {
 	return r, true
 }
 
+// wireFields lists the fields of a params struct as they are on the
+// wire: those of an embedded struct (the media item that sendMedia
+// shares with an album's items) in its place.
+func wireFields(t reflect.Type) []reflect.StructField {
+	var fields []reflect.StructField
+	for _, f := range reflect.VisibleFields(t) {
+		if f.IsExported() && !f.Anonymous {
+			fields = append(fields, f)
+		}
+	}
+	return fields
+}
+
 // paramNames lists the wire names of a params struct's fields, for the
 // documentation test.
 func paramNames(t reflect.Type) []string {
 	var names []string
-	for i := range t.NumField() {
-		names = append(names, jsonName(t.Field(i)))
+	for _, f := range wireFields(t) {
+		names = append(names, jsonName(f))
 	}
 	return names
 }

@@ -111,6 +111,16 @@ func TestRequiredInsideItems(t *testing.T) {
 			t.Errorf("%s: %q, want %q", raw, got, want)
 		}
 	}
+	// sendMedia shares the item's fields: they keep their own names.
+	var m sendMediaParams
+	err := decodeParams([]byte(`{"user_id":2,"kind":"photo","file_id":1,"reply_to_id":3}`), &m)
+	if he := (*haven.Error)(nil); !errors.As(err, &he) || he.Message != "parameter random_id is required" {
+		t.Errorf("sendMedia without random_id: %v", err)
+	}
+	if err := decodeParams([]byte(`{"user_id":2,"kind":"photo","file_id":1,"random_id":9,"reply_to_id":3,"silent":true}`), &m); err != nil ||
+		m.FileID != 1 || m.RandomID != 9 || m.ReplyToID != 3 || !m.Silent {
+		t.Errorf("sendMedia decoded as %+v, %v", m, err)
+	}
 	// Nothing tagged deeper than the items: a params struct with none
 	// passes whatever its lists hold.
 	var p struct {

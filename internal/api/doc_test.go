@@ -329,8 +329,7 @@ func checkDocParams(t *testing.T, m *method, dm *docMethod) {
 		return
 	}
 	fields := make(map[string]reflect.StructField, len(names))
-	for i := range m.params.NumField() {
-		f := m.params.Field(i)
+	for _, f := range wireFields(m.params) {
 		fields[jsonName(f)] = f
 	}
 	rows := make(map[string]docParam, len(dm.params))

@@ -57,14 +57,10 @@ func (s *Server) fileTable() []*method {
 	}
 }
 
-// writeError answers err in the envelope.
+// writeError answers err in the envelope and counts it under the
+// metric name.
 func (s *Server) writeError(w http.ResponseWriter, name string, err error, start time.Time) {
-	we, status := toWire(err)
-	if we.RetryAfter > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(we.RetryAfter))
-	}
-	writeJSON(w, status, envelope{Error: &we})
-	s.metrics.observe(name, we.Code, time.Since(start))
+	s.metrics.observe(name, writeError(w, err), time.Since(start))
 }
 
 // servePart is PUT /api/files/{upload_id}/{part}: the body is the part's

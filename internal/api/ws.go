@@ -101,20 +101,18 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	if tok := bearer(r); tok != "" {
 		a, err := s.core.Authenticate(r.Context(), tok, ip)
 		if err != nil {
-			we, status := toWire(err)
-			writeJSON(w, status, envelope{Error: &we})
+			writeError(w, err)
 			return
 		}
 		actor = a
 	}
 	if s.closing.Load() {
-		writeJSON(w, http.StatusServiceUnavailable, envelope{Error: &wireError{Code: haven.CodeUnavailable, Message: "shutting down"}})
+		writeError(w, haven.Errorf(haven.CodeUnavailable, "shutting down"))
 		return
 	}
 	batch, err := batchParam(r)
 	if err != nil {
-		we, status := toWire(err)
-		writeJSON(w, status, envelope{Error: &we})
+		writeError(w, err)
 		return
 	}
 	sock := &socket{

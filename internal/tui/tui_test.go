@@ -65,6 +65,32 @@ func startApp(t *testing.T, srv *testserver.Server, c *client.Client, w, h int, 
 	return startChat(t, signedIn(t, srv, c), w, h, workDir)
 }
 
+// annAndBob starts a server with two people signed up: Ann, as whom
+// the tests run the app, and Bob, who writes to her.
+func annAndBob(t *testing.T) (srv *testserver.Server, ann *client.Client, annU *client.User, bob *client.Client) {
+	t.Helper()
+	srv = testserver.Start(t)
+	ann, annU = srv.SignUp(t, "ann@example.org", "Ann")
+	bob, _ = srv.SignUp(t, "bob@example.org", "Bob")
+	return srv, ann, annU, bob
+}
+
+// keptDialogs opens the cache the app keeps beside the session in cfg
+// and returns its dialogs.
+func keptDialogs(t *testing.T, cfg string, userID int64) (*cache.Cache, []client.Dialog) {
+	t.Helper()
+	kept, err := cache.Open(cli.CachePath(cfg, userID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { kept.Close() })
+	ds, err := kept.Dialogs(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return kept, ds
+}
+
 // signedIn writes c's session into a new config directory, as haven
 // login would, and returns the directory.
 func signedIn(t *testing.T, srv *testserver.Server, c *client.Client) (cfg string) {
@@ -217,9 +243,7 @@ func ctx(t *testing.T) context.Context {
 // TestConversation: the list with an unread message, and the chat it
 // opens to, as golden screens.
 func TestConversation(t *testing.T) {
-	srv := testserver.Start(t)
-	ann, annU := srv.SignUp(t, "ann@example.org", "Ann")
-	bob, _ := srv.SignUp(t, "bob@example.org", "Bob")
+	srv, ann, annU, bob := annAndBob(t)
 	send(t, bob, client.SendParams{UserID: annU.ID, Text: "Hi Ann, coffee at 10?"})
 	a := startApp(t, srv, ann, 80, 24, "")
 	s := a.see("Bob", "coffee at 10?")
@@ -232,9 +256,7 @@ func TestConversation(t *testing.T) {
 }
 
 func TestMessaging(t *testing.T) {
-	srv := testserver.Start(t)
-	ann, annU := srv.SignUp(t, "ann@example.org", "Ann")
-	bob, _ := srv.SignUp(t, "bob@example.org", "Bob")
+	srv, ann, annU, bob := annAndBob(t)
 	c := ctx(t)
 	first := send(t, bob, client.SendParams{UserID: annU.ID, Text: "Hi Ann, coffee at 10?"})
 	chatID := first.ChatID
@@ -356,9 +378,7 @@ func lastMessage(t *testing.T, c *client.Client, chatID int64) client.Message {
 }
 
 func TestGroupsChannelsFiles(t *testing.T) {
-	srv := testserver.Start(t)
-	ann, annU := srv.SignUp(t, "ann@example.org", "Ann")
-	bob, _ := srv.SignUp(t, "bob@example.org", "Bob")
+	srv, ann, annU, bob := annAndBob(t)
 	c := ctx(t)
 	if _, err := bob.UpdateUsername(c, "bob_lee"); err != nil {
 		t.Fatal(err)
@@ -489,9 +509,7 @@ func findDialog(t *testing.T, c *client.Client, title string) client.Dialog {
 }
 
 func TestSearchHelpAndLayout(t *testing.T) {
-	srv := testserver.Start(t)
-	ann, annU := srv.SignUp(t, "ann@example.org", "Ann")
-	bob, _ := srv.SignUp(t, "bob@example.org", "Bob")
+	srv, ann, annU, bob := annAndBob(t)
 	cat, _ := srv.SignUp(t, "cat@example.org", "Cat")
 	c := ctx(t)
 	for _, text := range []string{"Are you free on Saturday?", "The crux is at the third bolt", "Bring the long slings"} {
@@ -573,9 +591,7 @@ func TestSearchHelpAndLayout(t *testing.T) {
 }
 
 func TestScrollback(t *testing.T) {
-	srv := testserver.Start(t)
-	ann, annU := srv.SignUp(t, "ann@example.org", "Ann")
-	bob, _ := srv.SignUp(t, "bob@example.org", "Bob")
+	srv, ann, annU, bob := annAndBob(t)
 	for i := 1; i <= 120; i++ {
 		send(t, bob, client.SendParams{UserID: annU.ID, Text: "note " + pad3(i)})
 	}
@@ -676,9 +692,7 @@ func TestLoginAndChat(t *testing.T) {
 // session, and a restarted app catches up with what happened while it
 // was closed.
 func TestCacheRestart(t *testing.T) {
-	srv := testserver.Start(t)
-	ann, annU := srv.SignUp(t, "ann@example.org", "Ann")
-	bob, _ := srv.SignUp(t, "bob@example.org", "Bob")
+	srv, ann, annU, bob := annAndBob(t)
 	c := ctx(t)
 	cfg := signedIn(t, srv, ann)
 	first := send(t, bob, client.SendParams{UserID: annU.ID, Text: "Before you closed it"})
@@ -702,13 +716,9 @@ func TestCacheRestart(t *testing.T) {
 	if st.Mode().Perm() != 0o600 {
 		t.Fatalf("the cache file has mode %v, want 0600", st.Mode().Perm())
 	}
-	kept, err := cache.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ds, err := kept.Dialogs(c)
-	if err != nil || len(ds) != 1 || ds[0].TopMessage == nil || ds[0].TopMessage.ID != first.ID {
-		t.Fatalf("cached dialogs: %+v, %v", ds, err)
+	kept, ds := keptDialogs(t, cfg, annU.ID)
+	if len(ds) != 1 || ds[0].TopMessage == nil || ds[0].TopMessage.ID != first.ID {
+		t.Fatalf("cached dialogs: %+v", ds)
 	}
 	ms, err := kept.History(c, first.ChatID, 0, 10)
 	if err != nil || len(ms) != 1 || ms[0].Text != "Before you closed it" {
@@ -737,9 +747,7 @@ func TestCacheRestart(t *testing.T) {
 // TestPresence: an online dot and "online" while Bob has the app open,
 // a typing hint in the list and the header, and "last seen" after.
 func TestPresence(t *testing.T) {
-	srv := testserver.Start(t)
-	ann, annU := srv.SignUp(t, "ann@example.org", "Ann")
-	bob, _ := srv.SignUp(t, "bob@example.org", "Bob")
+	srv, ann, annU, bob := annAndBob(t)
 	c := ctx(t)
 	sent := send(t, bob, client.SendParams{UserID: annU.ID, Text: "Ping"})
 	a := startApp(t, srv, ann, 80, 24, "")
@@ -768,9 +776,7 @@ func TestPresence(t *testing.T) {
 // cache holds and says it is offline; when the server is back, it
 // connects and what was sent meanwhile arrives.
 func TestOffline(t *testing.T) {
-	srv := testserver.Start(t)
-	ann, annU := srv.SignUp(t, "ann@example.org", "Ann")
-	bob, _ := srv.SignUp(t, "bob@example.org", "Bob")
+	srv, ann, annU, bob := annAndBob(t)
 	cfg := signedIn(t, srv, ann)
 	first := send(t, bob, client.SendParams{UserID: annU.ID, Text: "Before the outage"})
 	a := startChat(t, cfg, 80, 24, "")
@@ -860,9 +866,7 @@ func TestLoginPasswordRecovery(t *testing.T) {
 // TestRichText: entities show as styles: bold, and links (detected by
 // the server) underlined.
 func TestRichText(t *testing.T) {
-	srv := testserver.Start(t)
-	ann, annU := srv.SignUp(t, "ann@example.org", "Ann")
-	bob, _ := srv.SignUp(t, "bob@example.org", "Bob")
+	srv, ann, annU, bob := annAndBob(t)
 	text := "Please read the whole guide, mostly this part: https://example.org/guide"
 	ents := []client.Entity{{Type: "bold", Offset: strings.Index(text, "this"), Length: 4}}
 	send(t, bob, client.SendParams{UserID: annU.ID, Text: text, Entities: ents})
@@ -884,9 +888,7 @@ func TestRichText(t *testing.T) {
 // TestFormatting: markers typed in the compose box become entities, and
 // an edit starts from the markers of the message.
 func TestFormatting(t *testing.T) {
-	srv := testserver.Start(t)
-	ann, annU := srv.SignUp(t, "ann@example.org", "Ann")
-	bob, _ := srv.SignUp(t, "bob@example.org", "Bob")
+	srv, ann, annU, bob := annAndBob(t)
 	sent := send(t, bob, client.SendParams{UserID: annU.ID, Text: "Ready?"})
 	a := startApp(t, srv, ann, 80, 24, "")
 	a.see("Ready?")
@@ -933,9 +935,7 @@ func sameEntities(got, want []client.Entity) bool {
 // runs (a chat.update event, which carries no data) reaches the cache
 // too, not only the screen.
 func TestCacheFollowsChatUpdate(t *testing.T) {
-	srv := testserver.Start(t)
-	ann, annU := srv.SignUp(t, "ann@example.org", "Ann")
-	bob, _ := srv.SignUp(t, "bob@example.org", "Bob")
+	srv, ann, annU, bob := annAndBob(t)
 	c := ctx(t)
 	group, err := bob.CreateGroup(c, "Book club", []int64{annU.ID})
 	if err != nil {
@@ -953,13 +953,8 @@ func TestCacheFollowsChatUpdate(t *testing.T) {
 	a.see(about)
 	a.quit()
 
-	kept, err := cache.Open(cli.CachePath(cfg, annU.ID))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer kept.Close()
-	ds, err := kept.Dialogs(c)
-	if err != nil || len(ds) != 1 || ds[0].Chat.About != about || ds[0].Chat.Title != "Book club" {
-		t.Fatalf("cached dialogs: %+v, %v", ds, err)
+	_, ds := keptDialogs(t, cfg, annU.ID)
+	if len(ds) != 1 || ds[0].Chat.About != about || ds[0].Chat.Title != "Book club" {
+		t.Fatalf("cached dialogs: %+v", ds)
 	}
 }
