@@ -51,7 +51,7 @@ type Chat struct {
 	// their author, as Telegram's signatures do; off, the channel signs
 	// them (channels only).
 	Signatures bool
-	Photo           *Photo   // nil when none is set; written by SetChatPhoto, not UpdateChat
+	Photo      *Photo // nil when none is set; written by SetChatPhoto, not UpdateChat
 
 	// Private chats only: the two people (equal for Saved Messages).
 	PeerA, PeerB int64
