@@ -342,16 +342,18 @@ func (q queries) Members(ctx context.Context, chatID int64, roles []haven.Role, 
 	return ms, nil
 }
 
+// seniorQuery walks members_seniority in joining order (the index holds
+// the user id too, which breaks ties) and stops at the first live account.
+const seniorQuery = `SELECT ` + memberColumns + ` FROM members mb
+	JOIN users u ON u.id = mb.user_id AND u.deleted = 0
+	WHERE mb.chat_id = ? AND mb.role = ? AND mb.user_id != ?
+	ORDER BY mb.joined_at, mb.user_id LIMIT 1`
+
 // SeniorMember returns the active member of a chat with role, on a live
 // account, who joined first (ties: the lower user id), leaving out
-// except. It reads the chat's rows by its primary key: it serves the
-// rare handover of a deleted owner's chats, not a hot path.
-// Errors: haven.ErrNotFound.
+// except. Errors: haven.ErrNotFound.
 func (q queries) SeniorMember(ctx context.Context, chatID int64, role haven.Role, except int64) (*haven.Member, error) {
-	m, err := scanMember(q.db.queryRow(ctx, `SELECT `+memberColumns+` FROM members mb
-		JOIN users u ON u.id = mb.user_id AND u.deleted = 0
-		WHERE mb.chat_id = ? AND mb.role = ? AND mb.user_id != ?
-		ORDER BY mb.joined_at, mb.user_id LIMIT 1`, chatID, string(role), except))
+	m, err := scanMember(q.db.queryRow(ctx, seniorQuery, chatID, string(role), except))
 	if err != nil {
 		return nil, fmt.Errorf("senior %s of chat %d: %w", role, chatID, noRows(err))
 	}
@@ -461,14 +463,15 @@ func (q queries) InviteByHash(ctx context.Context, hash string) (*haven.Invite, 
 	return inv, nil
 }
 
+const activeInvitesQuery = `SELECT count(*) FROM invites
+	WHERE chat_id = ? AND creator_id = ? AND revoked = 0
+		AND (expires_at IS NULL OR expires_at > ?) AND (usage_limit = 0 OR usage < usage_limit)`
+
 // ActiveInvites counts the links creatorID made to a chat that still
 // work at now: not revoked, not expired, not used up.
 func (q queries) ActiveInvites(ctx context.Context, chatID, creatorID int64, now time.Time) (int, error) {
 	var n int
-	err := q.db.queryRow(ctx, `SELECT count(*) FROM invites
-		WHERE chat_id = ? AND creator_id = ? AND revoked = 0
-			AND (expires_at IS NULL OR expires_at > ?) AND (usage_limit = 0 OR usage < usage_limit)`,
-		chatID, creatorID, millis(now)).Scan(&n)
+	err := q.db.queryRow(ctx, activeInvitesQuery, chatID, creatorID, millis(now)).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("active invites of %d in chat %d: %w", creatorID, chatID, err)
 	}
