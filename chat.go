@@ -47,7 +47,11 @@ type Chat struct {
 	TTLSeconds      int      // auto-delete timer for new messages; 0 = off
 	Reactions       []string // allowed reactions; nil = DefaultReactions
 	PinnedMessageID int64    // the latest pinned message, 0 = none
-	Photo           *Photo   // nil when none is set; written by SetChatPhoto, not UpdateChat
+	// Signatures makes a channel's posts and service messages carry
+	// their author, as Telegram's signatures do; off, the channel signs
+	// them (channels only).
+	Signatures bool
+	Photo      *Photo // nil when none is set; written by SetChatPhoto, not UpdateChat
 
 	// Private chats only: the two people (equal for Saved Messages).
 	PeerA, PeerB int64
@@ -160,6 +164,9 @@ type Member struct {
 	// MinMessageID is the first message the member may see: set on join
 	// when the chat hides history; 0 = all.
 	MinMessageID int64
+	// MinSeq is the chat's seq when the member joined a chat that hides
+	// its history: the member is handed only the events after it. 0 = all.
+	MinSeq int64
 	// ReadInboxMaxID: the member has read every message up to this id.
 	ReadInboxMaxID int64
 	// LastPostAt is when the member last posted (slow mode).

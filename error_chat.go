@@ -18,7 +18,8 @@ const (
 	CodeReactionInvalid        = "REACTION_INVALID"
 	CodePinnedTooMany          = "PINNED_DIALOGS_TOO_MANY"
 	CodeInviteInvalid          = "INVITE_HASH_INVALID"
-	CodeInviteExpired          = "INVITE_HASH_EXPIRED" // expired, revoked or used up
+	CodeInviteExpired          = "INVITE_HASH_EXPIRED" // expired, revoked, used up, or its maker may no longer invite
+	CodeInvitesTooMany         = "INVITE_LINKS_TOO_MANY"
 	CodeAlreadyMember          = "USER_ALREADY_PARTICIPANT"
 	CodeMembersTooMany         = "CHAT_MEMBERS_TOO_MANY"
 	CodeTitleInvalid           = "CHAT_TITLE_INVALID"

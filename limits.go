@@ -28,7 +28,7 @@ type Limits struct {
 	DifferencePage   int // events per difference page at most
 	PinnedDialogs    int
 	ForwardBatch     int // messages per forward at most
-	InviteLinksAlive int // active invite links per chat at most
+	InviteLinksAlive int // active invite links one person may have per chat at most
 
 	FilePartMax int64         // bytes in one upload part at most
 	FileMax     int64         // bytes in one file at most

@@ -63,3 +63,63 @@ func TestJoinedChatIsNotReplayed(t *testing.T) {
 	}
 	t.Fatal("the stream ended before the private message")
 }
+
+// TestHiddenHistoryJoinStartsAtJoin: a member added to a group that
+// hides its history is handed the group's events from their join on:
+// the engine, catching the short log up from its start, gets none of
+// the events before, and goes on to the next ones without asking again.
+func TestHiddenHistoryJoinStartsAtJoin(t *testing.T) {
+	srv := testserver.Start(t)
+	ann, annUser := srv.SignUp(t, "ann.hidden@example.org", "Ann")
+	bob, _ := srv.SignUp(t, "bob.hidden@example.org", "Bob")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	evs := ann.Updates(ctx)
+
+	group, err := bob.CreateGroup(ctx, "Quiet", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hidden := true
+	if _, err := bob.UpdateChat(ctx, client.ChatUpdate{ChatID: group.ID, HistoryHidden: &hidden}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		if _, err := bob.Send(ctx, &client.SendParams{ChatID: group.ID, Text: fmt.Sprint("before ", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before, err := bob.Chat(ctx, group.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bob.AddMembers(ctx, group.ID, []int64{annUser.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bob.Send(ctx, &client.SendParams{ChatID: group.ID, Text: "welcome"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bob.Send(ctx, &client.SendParams{UserID: annUser.ID, Text: "psst"}); err != nil {
+		t.Fatal(err)
+	}
+	welcomed := false
+	for ev := range evs {
+		switch {
+		case ev.ReloadChatID == group.ID:
+			t.Fatal("a short log was reloaded instead of caught up")
+		case ev.Chat != nil && ev.Chat.ChatID == group.ID:
+			if ev.Chat.Seq <= before.Seq {
+				t.Fatalf("Ann, added after seq %d, got event %d (%s)", before.Seq, ev.Chat.Seq, ev.Chat.Kind)
+			}
+			if m := ev.Chat.Message; m != nil && m.Text == "welcome" {
+				welcomed = true
+			}
+		case ev.Chat != nil && ev.Chat.Message != nil && ev.Chat.Message.Text == "psst":
+			if !welcomed {
+				t.Fatal("the private message came before the group's welcome")
+			}
+			return
+		}
+	}
+	t.Fatal("the stream ended before the private message")
+}

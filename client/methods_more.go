@@ -503,6 +503,7 @@ type ChatUpdate struct {
 	MemberRights    *[]string `json:"member_rights,omitempty"`
 	SlowModeSeconds *int      `json:"slow_mode_seconds,omitempty"`
 	HistoryHidden   *bool     `json:"history_hidden,omitempty"`
+	Signatures      *bool     `json:"signatures,omitempty"`
 	TTLSeconds      *int      `json:"ttl_seconds,omitempty"`
 	Reactions       *[]string `json:"reactions,omitempty"`
 }

@@ -101,6 +101,7 @@ type Chat struct {
 	ReadOutboxMaxID int64    `json:"read_outbox_max_id,omitempty"`
 	SlowModeSeconds int      `json:"slow_mode_seconds,omitempty"`
 	HistoryHidden   bool     `json:"history_hidden,omitempty"`
+	Signatures      bool     `json:"signatures,omitempty"`
 	TTLSeconds      int      `json:"ttl_seconds,omitempty"`
 	Reactions       []string `json:"reactions,omitempty"`
 	PinnedMessageID int64    `json:"pinned_message_id,omitempty"`

@@ -58,7 +58,9 @@ func (c *Client) Reconnect() {
 // exponential backoff and jitter and catches up with sync.getDifference
 // before applying the pushes held meanwhile. A chat first seen after the
 // start is caught up from its first event when its log is short (up to
-// 200 events: a new private chat, a small group); one with a longer log
+// 200 events: a new private chat, a small group; in a group that hides
+// its history from new members, from the first event after the person
+// joined: the server starts the difference there); one with a longer log
 // (a channel joined with its history) comes as a ReloadChatID event,
 // then its events from then on. The stream also ends when the
 // session is no longer valid (AUTH_TOKEN_INVALID). If the server

@@ -79,6 +79,7 @@ var statusOf = map[string]int{
 	haven.CodePinnedTooMany:          http.StatusBadRequest,
 	haven.CodeInviteInvalid:          http.StatusNotFound,
 	haven.CodeInviteExpired:          http.StatusGone,
+	haven.CodeInvitesTooMany:         http.StatusForbidden,
 	haven.CodeAlreadyMember:          http.StatusConflict,
 	haven.CodeMembersTooMany:         http.StatusForbidden,
 	haven.CodeTitleInvalid:           http.StatusBadRequest,

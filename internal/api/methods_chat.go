@@ -121,6 +121,7 @@ type (
 		MemberRights    *[]string `json:"member_rights"`
 		SlowModeSeconds *int      `json:"slow_mode_seconds"`
 		HistoryHidden   *bool     `json:"history_hidden"`
+		Signatures      *bool     `json:"signatures"`
 		TTLSeconds      *int      `json:"ttl_seconds"`
 		Reactions       *[]string `json:"reactions"`
 	}
@@ -269,7 +270,7 @@ func (s *Server) chatTable() []*method {
 			return true, co.TransferOwnership(ctx, c.actor, p.ChatID, p.UserID, p.Password)
 		}),
 		def("chats.update", true, func(ctx context.Context, c *call, p *updateChatParams) (any, error) {
-			in := core.ChatSettings{Title: p.Title, About: p.About, Username: p.Username, SlowModeSeconds: p.SlowModeSeconds, HistoryHidden: p.HistoryHidden, TTLSeconds: p.TTLSeconds, Reactions: p.Reactions}
+			in := core.ChatSettings{Title: p.Title, About: p.About, Username: p.Username, SlowModeSeconds: p.SlowModeSeconds, HistoryHidden: p.HistoryHidden, Signatures: p.Signatures, TTLSeconds: p.TTLSeconds, Reactions: p.Reactions}
 			if p.MemberRights != nil {
 				r, err := core.ParseRights(*p.MemberRights)
 				if err != nil {

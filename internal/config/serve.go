@@ -94,6 +94,10 @@ type Serve struct {
 	FloodRate  float64
 	FloodBurst int
 
+	// InviteLinksMax is how many working invite links one person may
+	// have to one chat.
+	InviteLinksMax int
+
 	// SigninCodePerIdentifier and SigninCodePerIP are how many sign-in
 	// codes may be requested per hour for one phone number or email, and
 	// from one client IP address.
@@ -308,6 +312,11 @@ var serveSettings = []setting[Serve]{
 		name: "flood-burst", kind: kindInt, arg: "N", def: "60",
 		help: "requests per user and method allowed at once above flood-rate",
 		set:  func(c *Serve, v string) error { return keep(&c.FloodBurst)(parseInt(v, 1)) },
+	},
+	{
+		name: "invite-links-max", kind: kindInt, arg: "N", def: "100",
+		help: "working invite links one person may have to one group or channel (revoked, expired and used-up links do not count)",
+		set:  func(c *Serve, v string) error { return keep(&c.InviteLinksMax)(parseInt(v, 1)) },
 	},
 	{
 		name: "signin-code-per-identifier", kind: kindInt, arg: "N", def: "5",

@@ -10,7 +10,8 @@ import (
 // DeleteAccount erases the actor's account for good: profile, phone,
 // email, username, password, sessions, contacts, blocks and settings go;
 // the id stays so that what the person wrote in groups shows as from a
-// deleted account. When a cloud password is set it must be given.
+// deleted account. The groups and channels they owned pass to another
+// member (see handOver). When a cloud password is set it must be given.
 // Errors: CodePasswordRequired, CodePasswordInvalid.
 func (s *Service) DeleteAccount(ctx context.Context, a *Actor, password string) error {
 	if err := s.checkCurrentPassword(ctx, a, password, false); err != nil {
@@ -33,6 +34,9 @@ func (s *Service) erase(ctx context.Context, userID int64, now time.Time) error 
 		}
 		if !now.IsZero() && !inactive(u, now) {
 			return nil
+		}
+		if err := s.handOver(ctx, tx, userID); err != nil {
+			return err
 		}
 		ids, err := tx.EraseUser(ctx, userID)
 		if err != nil {

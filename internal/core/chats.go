@@ -158,7 +158,9 @@ func (s *Service) enrol(ctx context.Context, tx Tx, c *haven.Chat, m *haven.Memb
 		return haven.Errorf(haven.CodeMembersTooMany, "the group has reached %d members", s.limits.GroupMembers)
 	}
 	if c.HistoryHidden && m.Role == haven.RoleMember {
-		m.MinMessageID = c.TopMessageID + 1
+		// Neither the messages nor the events from before the join:
+		// who came and went, reacted or read is history too.
+		m.MinMessageID, m.MinSeq = c.TopMessageID+1, c.Seq
 	}
 	if err := tx.PutMember(ctx, m); err != nil {
 		return err
@@ -443,27 +445,72 @@ func (s *Service) TransferOwnership(ctx context.Context, a *Actor, chatID, userI
 		if target == nil || !target.Role.Active() || target.UserID == a.UserID {
 			return haven.Errorf(haven.CodeUserNotFound, "user %d is not another member", userID)
 		}
-		target.Role, target.Rights = haven.RoleOwner, haven.AllAdminRights
-		m.Role, m.Rights = haven.RoleAdmin, haven.AllAdminRights
-		if err := tx.PutMember(ctx, target); err != nil {
-			return err
-		}
-		if err := tx.PutMember(ctx, m); err != nil {
-			return err
-		}
-		c.CreatorID = userID
-		if err := tx.UpdateChat(ctx, c); err != nil {
-			return err
-		}
-		for _, x := range []*haven.Member{target, m} {
-			if _, err := s.chatEvent(ctx, tx, c, haven.EventMemberUpdate, x.UserID, nil, map[string]any{"role": x.Role, "rights": RightsNames(x.Rights)}); err != nil {
-				return err
-			}
-		}
-		_, err = s.service(ctx, tx, c, a.UserID, &haven.ServiceAction{Type: haven.ActionOwnerChanged, UserIDs: []int64{userID}})
-		return err
+		return s.passOwnership(ctx, tx, c, m, target, haven.RoleAdmin, haven.AllAdminRights)
 	})
 	return s.internal(ctx, "chats.transferOwnership", err)
+}
+
+// passOwnership makes heir the owner of c in place of owner, who keeps
+// role with rights: the rows, the chat's creator, a member event for
+// each, and the owner_changed service message from the old owner.
+func (s *Service) passOwnership(ctx context.Context, tx Tx, c *haven.Chat, owner, heir *haven.Member, role haven.Role, rights haven.Rights) error {
+	heir.Role, heir.Rights = haven.RoleOwner, haven.AllAdminRights
+	owner.Role, owner.Rights = role, rights
+	if err := tx.PutMember(ctx, heir); err != nil {
+		return err
+	}
+	if err := tx.PutMember(ctx, owner); err != nil {
+		return err
+	}
+	c.CreatorID = heir.UserID
+	if err := tx.UpdateChat(ctx, c); err != nil {
+		return err
+	}
+	for _, x := range []*haven.Member{heir, owner} {
+		if _, err := s.chatEvent(ctx, tx, c, haven.EventMemberUpdate, x.UserID, nil, map[string]any{"role": x.Role, "rights": RightsNames(x.Rights)}); err != nil {
+			return err
+		}
+	}
+	_, err := s.service(ctx, tx, c, owner.UserID, &haven.ServiceAction{Type: haven.ActionOwnerChanged, UserIDs: []int64{heir.UserID}})
+	return err
+}
+
+// handOver passes the chats a deleted account owned to the longest
+// serving admin, else the longest serving member, on live accounts
+// (seniority is the time of joining the chat). The deleted account stays
+// a plain member, as it does in the chats it did not own, so that what
+// it wrote keeps its author. A chat with no one else keeps no heir.
+func (s *Service) handOver(ctx context.Context, tx Tx, userID int64) error {
+	ms, err := tx.Memberships(ctx, userID)
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		if m.Role != haven.RoleOwner {
+			continue
+		}
+		c, err := tx.ChatByID(ctx, m.ChatID)
+		if err != nil {
+			return err
+		}
+		if c.Kind == haven.ChatPrivate {
+			continue
+		}
+		heir, err := tx.SeniorMember(ctx, c.ID, haven.RoleAdmin, userID)
+		if errors.Is(err, haven.ErrNotFound) {
+			heir, err = tx.SeniorMember(ctx, c.ID, haven.RoleMember, userID)
+		}
+		if errors.Is(err, haven.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if err := s.passOwnership(ctx, tx, c, m, heir, haven.RoleMember, 0); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ChatSettings are the changes to a chat's info and settings; nil fields
@@ -475,6 +522,7 @@ type ChatSettings struct {
 	MemberRights    *haven.Rights
 	SlowModeSeconds *int
 	HistoryHidden   *bool
+	Signatures      *bool
 	TTLSeconds      *int
 	Reactions       *[]string
 }
@@ -482,7 +530,8 @@ type ChatSettings struct {
 // UpdateChat changes a chat's info and settings. Errors:
 // CodeRightForbidden, CodeTitleInvalid, CodeAboutTooLong,
 // CodeUsernameInvalid, CodeUsernameOccupied, CodeSlowModeInvalid,
-// CodeTTLInvalid, CodeReactionInvalid, CodeChatKindInvalid.
+// CodeTTLInvalid, CodeReactionInvalid, CodeChatKindInvalid, CodeUserBlocked
+// (the timer of a private chat whose other person blocks the actor).
 func (s *Service) UpdateChat(ctx context.Context, a *Actor, chatID int64, in ChatSettings) (*ChatView, error) {
 	var out ChatView
 	err := s.store.Update(ctx, func(tx Tx) error {
@@ -493,15 +542,15 @@ func (s *Service) UpdateChat(ctx context.Context, a *Actor, chatID int64, in Cha
 		// Any member of a private chat may set its auto-delete timer;
 		// everything else is the admins' (or permitted members').
 		if c.Kind == haven.ChatPrivate {
-			if in.Title != nil || in.About != nil || in.Username != nil || in.MemberRights != nil || in.SlowModeSeconds != nil || in.HistoryHidden != nil || in.Reactions != nil {
+			if in.Title != nil || in.About != nil || in.Username != nil || in.MemberRights != nil || in.SlowModeSeconds != nil || in.HistoryHidden != nil || in.Signatures != nil || in.Reactions != nil {
 				return haven.Errorf(haven.CodeChatKindInvalid, "a private chat has only an auto-delete timer to set")
 			}
-			if err := can(c, m, ActRead, s.now()); err != nil {
+			if err := s.may(ctx, tx, c, m, a.UserID, ActSetTimer); err != nil {
 				return err
 			}
 		} else if err := can(c, m, ActChangeInfo, s.now()); err != nil {
 			return err
-		} else if (in.Username != nil || in.MemberRights != nil || in.SlowModeSeconds != nil || in.HistoryHidden != nil || in.Reactions != nil || in.TTLSeconds != nil) &&
+		} else if (in.Username != nil || in.MemberRights != nil || in.SlowModeSeconds != nil || in.HistoryHidden != nil || in.Signatures != nil || in.Reactions != nil || in.TTLSeconds != nil) &&
 			!adminWith(m, haven.RightChangeInfo) {
 			// Members a group lets change its info may change the title
 			// and description; the rules of the group stay with admins.
@@ -547,6 +596,12 @@ func (s *Service) UpdateChat(ctx context.Context, a *Actor, chatID int64, in Cha
 				return haven.Errorf(haven.CodeChatKindInvalid, "hiding history from new members is for groups")
 			}
 			c.HistoryHidden = *in.HistoryHidden
+		}
+		if in.Signatures != nil {
+			if c.Kind != haven.ChatChannel {
+				return haven.Errorf(haven.CodeChatKindInvalid, "signatures are for channels: in a group every message names its sender")
+			}
+			c.Signatures = *in.Signatures
 		}
 		if in.TTLSeconds != nil {
 			if !slices.Contains(haven.ChatTTLValues, *in.TTLSeconds) {
@@ -672,8 +727,10 @@ func inviteView(i *haven.Invite) InviteView {
 }
 
 // CreateInvite makes an invite link, optionally expiring after expiresIn
-// and limited to usageLimit joins. Errors: CodeRightForbidden,
-// CodeChatKindInvalid, CodeParamInvalid.
+// and limited to usageLimit joins. One person may have at most
+// Limits.InviteLinksAlive working links to a chat. Errors:
+// CodeRightForbidden, CodeChatKindInvalid, CodeParamInvalid,
+// CodeInvitesTooMany.
 func (s *Service) CreateInvite(ctx context.Context, a *Actor, chatID int64, expiresIn time.Duration, usageLimit int) (*InviteView, error) {
 	if expiresIn < 0 || usageLimit < 0 || usageLimit > 100_000 {
 		return nil, haven.Errorf(haven.CodeParamInvalid, "expiry and usage limit must be positive (usage limit at most 100000)")
@@ -692,6 +749,15 @@ func (s *Service) CreateInvite(ctx context.Context, a *Actor, chatID int64, expi
 			return haven.Errorf(haven.CodeChatKindInvalid, "private chats have no invite links")
 		}
 		now := s.now()
+		// Each link is a way in that its maker answers for: a bounded
+		// number per person, so that they can be reviewed and revoked.
+		n, err := tx.ActiveInvites(ctx, chatID, a.UserID, now)
+		if err != nil {
+			return err
+		}
+		if n >= s.limits.InviteLinksAlive {
+			return haven.Errorf(haven.CodeInvitesTooMany, "you have %d working invite links to this chat; revoke one first", n)
+		}
 		inv := &haven.Invite{Hash: base64.RawURLEncoding.EncodeToString(b[:]), ChatID: chatID, CreatorID: a.UserID, CreatedAt: now, UsageLimit: usageLimit}
 		if expiresIn > 0 {
 			inv.ExpiresAt = now.Add(expiresIn)
@@ -777,6 +843,29 @@ func (s *Service) usable(inv *haven.Invite) error {
 	return nil
 }
 
+// makerMayInvite refuses a link whose maker may no longer invite people
+// to c: they left, were removed or banned, lost the right (an admin
+// demoted, a group that stopped letting members invite), or deleted
+// their account. A link is only as good as its maker's right, checked
+// each time it is used rather than revoked when the right goes, so that
+// the right coming back brings the links back too. Errors:
+// CodeInviteExpired.
+func (s *Service) makerMayInvite(ctx context.Context, q Queries, c *haven.Chat, inv *haven.Invite) error {
+	m, err := s.member(ctx, q, c.ID, inv.CreatorID)
+	if err != nil {
+		return err
+	}
+	if can(c, m, ActInvite, s.now()) != nil {
+		return haven.Errorf(haven.CodeInviteExpired, "the person who made this link may no longer invite people")
+	}
+	if _, err := s.liveUser(ctx, q, inv.CreatorID); haven.ErrorCode(err) == haven.CodeUserNotFound {
+		return haven.Errorf(haven.CodeInviteExpired, "the person who made this link deleted their account")
+	} else if err != nil {
+		return err
+	}
+	return nil
+}
+
 // CheckInvite shows what chat a link leads to. Errors: CodeInviteInvalid,
 // CodeInviteExpired.
 func (s *Service) CheckInvite(ctx context.Context, a *Actor, hash string) (*ChatView, error) {
@@ -789,6 +878,9 @@ func (s *Service) CheckInvite(ctx context.Context, a *Actor, hash string) (*Chat
 	}
 	c, m, err := s.membership(ctx, s.store, a, inv.ChatID)
 	if err != nil {
+		return nil, s.internal(ctx, "chats.checkInvite", err)
+	}
+	if err := s.makerMayInvite(ctx, s.store, c, inv); err != nil {
 		return nil, s.internal(ctx, "chats.checkInvite", err)
 	}
 	v := chatView(c, m, a.UserID)
@@ -810,6 +902,9 @@ func (s *Service) JoinByInvite(ctx context.Context, a *Actor, hash string) (*Cha
 		}
 		c, err := s.chat(ctx, tx, inv.ChatID)
 		if err != nil {
+			return err
+		}
+		if err := s.makerMayInvite(ctx, tx, c, inv); err != nil {
 			return err
 		}
 		m, err := s.joinChat(ctx, tx, a, c, inv.CreatorID)

@@ -76,7 +76,7 @@ func (s *Service) dialogView(ctx context.Context, a *Actor, c *haven.Chat, m *ha
 		return v, err
 	}
 	if len(top) == 1 {
-		mv := messageView(c, top[0])
+		mv := s.viewFor(c, m, top[0])
 		v.TopMessage = &mv
 	}
 	after := max(m.ReadInboxMaxID, m.MinMessageID-1)

@@ -92,11 +92,6 @@ func (s *Service) chatEvent(ctx context.Context, tx Tx, c *haven.Chat, kind have
 		return nil, err
 	}
 	c.Seq, c.TopMessageID, c.LastEventAt = seq, top, now
-	if c.Kind == haven.ChatChannel && kind != haven.EventMemberUpdate && kind != haven.EventRead {
-		// Channel posts are signed by the channel: which admin acted is
-		// not for subscribers to learn.
-		userID = 0
-	}
 	e := &haven.Event{ChatID: c.ID, Seq: seq, Kind: kind, UserID: userID, Date: now}
 	if m != nil {
 		if isNew {
@@ -120,7 +115,15 @@ func (s *Service) chatEvent(ctx context.Context, tx Tx, c *haven.Chat, kind have
 		v := messageView(c, m)
 		mv = &v
 	}
-	s.publish(ctx, tx, Notice{Kind: PushChatEvent, ChatID: c.ID, UserID: userID, MessageID: e.MessageID}, chatSubject(c.ID), eventView(e, mv))
+	ev := eventView(e, mv)
+	if c.Kind == haven.ChatChannel {
+		// One push, encoded once, goes to every socket of the chat: in
+		// a channel most are subscribers', who may not see which admin
+		// acted nor whom a change of membership is about. The log keeps
+		// it all, for the admins' differences.
+		ev.forOutsider(c)
+	}
+	s.publish(ctx, tx, Notice{Kind: PushChatEvent, ChatID: c.ID, UserID: userID, MessageID: e.MessageID}, chatSubject(c.ID), ev)
 	return e, nil
 }
 

@@ -71,11 +71,12 @@ func (s *Service) History(ctx context.Context, a *Actor, chatID int64, q History
 	if err != nil {
 		return nil, s.internal(ctx, "messages.history", err)
 	}
-	return s.messageViews(ctx, c, a.UserID, msgs)
+	return s.messageViews(ctx, c, m, a.UserID, msgs)
 }
 
-// messageViews shapes messages with their reactions for a viewer.
-func (s *Service) messageViews(ctx context.Context, c *haven.Chat, viewer int64, msgs []*haven.Message) ([]MessageView, error) {
+// messageViews shapes messages with their reactions for a viewer whose
+// row in c is m (nil: a visitor).
+func (s *Service) messageViews(ctx context.Context, c *haven.Chat, m *haven.Member, viewer int64, msgs []*haven.Message) ([]MessageView, error) {
 	out := make([]MessageView, len(msgs))
 	if len(msgs) == 0 {
 		return out, nil
@@ -88,9 +89,9 @@ func (s *Service) messageViews(ctx context.Context, c *haven.Chat, viewer int64,
 	if err != nil {
 		return nil, s.internal(ctx, "messages", err)
 	}
-	for i, m := range msgs {
-		out[i] = messageView(c, m)
-		out[i].Reactions = countReactions(rs[m.ID], viewer)
+	for i, msg := range msgs {
+		out[i] = s.viewFor(c, m, msg)
+		out[i].Reactions = countReactions(rs[msg.ID], viewer)
 	}
 	return out, nil
 }
@@ -109,7 +110,7 @@ func (s *Service) GetMessages(ctx context.Context, a *Actor, chatID int64, ids [
 	if err != nil {
 		return nil, s.internal(ctx, "messages.get", err)
 	}
-	return s.messageViews(ctx, c, a.UserID, msgs)
+	return s.messageViews(ctx, c, m, a.UserID, msgs)
 }
 
 // visible loads the messages among ids a member (nil: a visitor) may see.

@@ -403,10 +403,41 @@ func (s *Service) access(ctx context.Context, q Queries, a *Actor, chatID int64,
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := can(c, m, act, s.now()); err != nil {
+	if err := s.may(ctx, q, c, m, a.UserID, act); err != nil {
 		return nil, nil, err
 	}
 	return c, m, nil
+}
+
+// may checks that userID, whose row in c is m, may do act there now:
+// the rights of can, and in a private chat the other person's block.
+// Every action that would reach someone who blocks the actor is refused
+// here, once. Errors: those of can, CodeUserBlocked.
+func (s *Service) may(ctx context.Context, q Queries, c *haven.Chat, m *haven.Member, userID int64, act Action) error {
+	if err := can(c, m, act, s.now()); err != nil {
+		return err
+	}
+	if !reachesPeer(act) {
+		return nil
+	}
+	blocked, err := s.blockedBy(ctx, q, c, userID)
+	if err != nil {
+		return err
+	}
+	if blocked {
+		return haven.Errorf(haven.CodeUserBlocked, "this person does not accept your messages")
+	}
+	return nil
+}
+
+// blockedBy reports whether the other person of a private chat blocks
+// userID. Groups and channels know no blocks: a block is between two
+// people.
+func (s *Service) blockedBy(ctx context.Context, q Queries, c *haven.Chat, userID int64) (bool, error) {
+	if c.Kind != haven.ChatPrivate || c.Saved() {
+		return false, nil
+	}
+	return q.IsBlocked(ctx, c.Other(userID), userID)
 }
 
 // visibleMessage loads a message the member may see. Errors:
@@ -475,7 +506,7 @@ func (s *Service) Edit(ctx context.Context, a *Actor, chatID, id int64, in EditI
 			return textErr
 		}
 		if msg.SenderID == a.UserID {
-			if err := can(c, m, ActEditOwn, s.now()); err != nil {
+			if err := s.may(ctx, tx, c, m, a.UserID, ActEditOwn); err != nil {
 				return err
 			}
 			if s.now().Sub(msg.Date) > haven.EditWindow {
@@ -524,12 +555,16 @@ func (s *Service) Delete(ctx context.Context, a *Actor, chatID int64, ids []int6
 		}
 		var del []int64
 		for _, msg := range msgs {
-			if forEveryone && msg.SenderID != a.UserID {
-				if err := can(c, m, ActDeleteAny, s.now()); err != nil {
-					return haven.Errorf(haven.CodeMessageDeleteForbidden, "you may delete only your own messages for everyone")
+			if forEveryone {
+				act := ActDeleteOwn
+				if msg.SenderID != a.UserID {
+					act = ActDeleteAny
 				}
-			} else if forEveryone {
-				if err := can(c, m, ActDeleteOwn, s.now()); err != nil {
+				if err := s.may(ctx, tx, c, m, a.UserID, act); haven.ErrorCode(err) == haven.CodeUserBlocked {
+					return err
+				} else if err != nil && act == ActDeleteAny {
+					return haven.Errorf(haven.CodeMessageDeleteForbidden, "you may delete only your own messages for everyone")
+				} else if err != nil {
 					return haven.Errorf(haven.CodeMessageDeleteForbidden, "you may not delete messages here")
 				}
 			}
@@ -614,7 +649,7 @@ func (s *Service) Pin(ctx context.Context, a *Actor, chatID, id int64, pinned bo
 func (s *Service) React(ctx context.Context, a *Actor, chatID, id int64, emoji string) (*MessageView, error) {
 	var out MessageView
 	err := s.store.Update(ctx, func(tx Tx) error {
-		c, m, err := s.access(ctx, tx, a, chatID, ActRead)
+		c, m, err := s.access(ctx, tx, a, chatID, ActReact)
 		if err != nil {
 			return err
 		}
@@ -635,7 +670,7 @@ func (s *Service) React(ctx context.Context, a *Actor, chatID, id int64, emoji s
 		if _, err := s.chatEvent(ctx, tx, c, haven.EventReaction, a.UserID, msg, map[string]string{"emoji": emoji}); err != nil {
 			return err
 		}
-		out = messageView(c, msg)
+		out = s.viewFor(c, m, msg)
 		out.Reactions = countReactions(rs[id], a.UserID)
 		return nil
 	})
@@ -655,7 +690,8 @@ func allowedReaction(c *haven.Chat, emoji string) bool {
 
 // Read marks a chat read up to maxID (0: up to its newest message). The
 // person's other devices learn it from their log; the authors see read
-// receipts in private chats and groups. Reading never moves back.
+// receipts in private chats and groups, except the other person of a
+// private chat who blocks the reader. Reading never moves back.
 func (s *Service) Read(ctx context.Context, a *Actor, chatID, maxID int64) error {
 	err := s.store.Update(ctx, func(tx Tx) error {
 		c, m, err := s.access(ctx, tx, a, chatID, ActRead)
@@ -674,7 +710,15 @@ func (s *Service) Read(ctx context.Context, a *Actor, chatID, maxID int64) error
 		if err := s.userEvent(ctx, tx, a.UserID, haven.UserReadInbox, chatID, map[string]int64{"max_id": maxID}); err != nil {
 			return err
 		}
-		if c.Kind == haven.ChatChannel || !c.NoteRead(a.UserID, maxID) {
+		if c.Kind == haven.ChatChannel {
+			return nil
+		}
+		// Someone the other person blocks reads for their own devices
+		// only: no read receipt reaches the person who blocked them.
+		if blocked, err := s.blockedBy(ctx, tx, c, a.UserID); err != nil || blocked {
+			return err
+		}
+		if !c.NoteRead(a.UserID, maxID) {
 			return nil
 		}
 		if err := tx.UpdateChat(ctx, c); err != nil {

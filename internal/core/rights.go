@@ -25,13 +25,17 @@ const (
 	ActBan                       // remove and ban members
 	ActAddAdmins                 // promote and demote admins
 	ActListMembers               // see the member list
+	ActReact                     // react to a message
+	ActSetTimer                  // set the auto-delete timer
+	ActSeeActors                 // see who did what: who acted, whom a change of membership is about
 )
 
 var actionNames = map[Action]string{
 	ActRead: "read", ActSend: "send messages", ActEditOwn: "edit messages", ActEditAny: "edit others' messages",
 	ActDeleteOwn: "delete messages", ActDeleteAny: "delete others' messages", ActPin: "pin messages",
 	ActChangeInfo: "change the chat's info", ActInvite: "invite people", ActBan: "ban people",
-	ActAddAdmins: "appoint admins", ActListMembers: "see the members",
+	ActAddAdmins: "appoint admins", ActListMembers: "see the members", ActReact: "react",
+	ActSetTimer: "set the auto-delete timer", ActSeeActors: "see who did what",
 }
 
 func (a Action) String() string { return actionNames[a] }
@@ -42,6 +46,7 @@ var adminRight = map[Action]haven.Rights{
 	ActDeleteAny:  haven.RightDeleteMessages,
 	ActPin:        haven.RightPinMessages,
 	ActChangeInfo: haven.RightChangeInfo,
+	ActSetTimer:   haven.RightChangeInfo,
 	ActInvite:     haven.RightInviteUsers,
 	ActBan:        haven.RightBanUsers,
 	ActAddAdmins:  haven.RightAddAdmins,
@@ -69,13 +74,13 @@ func can(c *haven.Chat, m *haven.Member, act Action, now time.Time) error {
 	switch c.Kind {
 	case haven.ChatPrivate:
 		switch act {
-		case ActRead, ActSend, ActEditOwn, ActDeleteOwn, ActDeleteAny, ActPin, ActListMembers:
+		case ActRead, ActSend, ActEditOwn, ActDeleteOwn, ActDeleteAny, ActPin, ActListMembers, ActReact, ActSetTimer, ActSeeActors:
 			return nil
 		}
 		return haven.Errorf(haven.CodeChatKindInvalid, "a private chat has no one to %s", act)
 	case haven.ChatGroup:
 		switch {
-		case act == ActRead || act == ActEditOwn || act == ActDeleteOwn || act == ActListMembers:
+		case act == ActRead || act == ActEditOwn || act == ActDeleteOwn || act == ActListMembers || act == ActReact || act == ActSeeActors:
 			return nil
 		case act == ActEditAny:
 			return haven.Errorf(haven.CodeMessageEditForbidden, "in a group only the author edits a message")
@@ -102,7 +107,7 @@ func can(c *haven.Chat, m *haven.Member, act Action, now time.Time) error {
 		return haven.Errorf(haven.CodeRightForbidden, "you may not %s in this group", act)
 	case haven.ChatChannel:
 		switch {
-		case act == ActRead:
+		case act == ActRead || act == ActReact:
 			return nil
 		case m.Role == haven.RoleOwner:
 			return nil
@@ -113,7 +118,7 @@ func can(c *haven.Chat, m *haven.Member, act Action, now time.Time) error {
 					return nil
 				}
 				return haven.Errorf(haven.CodeChatWriteForbidden, "you may not post in this channel")
-			case ActListMembers:
+			case ActListMembers, ActSeeActors:
 				return nil
 			}
 			if r, ok := adminRight[act]; ok && m.Rights.Has(r) {
@@ -126,6 +131,19 @@ func can(c *haven.Chat, m *haven.Member, act Action, now time.Time) error {
 		return haven.Errorf(haven.CodeRightForbidden, "subscribers may not %s", act)
 	}
 	return haven.Errorf(haven.CodeChatKindInvalid, "unknown chat kind %q", c.Kind)
+}
+
+// reachesPeer reports whether act, done in a private chat, shows itself
+// to the other person (a message, a typing notice, a reaction, an edit,
+// a pin, a deletion for everyone, a new timer): what someone the other
+// person blocks may not do. Reading does not reach them; its read
+// receipt is left out instead (see Service.Read).
+func reachesPeer(act Action) bool {
+	switch act {
+	case ActRead, ActListMembers, ActSeeActors:
+		return false
+	}
+	return true
 }
 
 // outranks reports whether actor may act on target's membership (ban,

@@ -34,29 +34,29 @@ func TestPermissions(t *testing.T) {
 		kind = haven.CodeChatKindInvalid
 		edit = haven.CodeMessageEditForbidden
 	)
-	acts := []Action{ActRead, ActSend, ActEditOwn, ActEditAny, ActDeleteOwn, ActDeleteAny, ActPin, ActChangeInfo, ActInvite, ActBan, ActAddAdmins, ActListMembers}
+	acts := []Action{ActRead, ActSend, ActEditOwn, ActEditAny, ActDeleteOwn, ActDeleteAny, ActPin, ActChangeInfo, ActInvite, ActBan, ActAddAdmins, ActListMembers, ActReact, ActSetTimer, ActSeeActors}
 	table := []struct {
 		name string
 		c    *haven.Chat
 		m    *haven.Member
 		want []string // one per action, in the order of acts
 	}{
-		//                                  read send editOwn editAny delOwn delAny pin changeInfo invite ban addAdmins list
-		{"group owner", group, owner, []string{ok, ok, ok, edit, ok, ok, ok, ok, ok, ok, ok, ok}},
-		{"group pin admin", group, pinAdmin, []string{ok, ok, ok, edit, ok, rf, ok, rf, ok, rf, rf, ok}},
-		{"group ban admin", group, banAdmin, []string{ok, ok, ok, edit, ok, ok, rf, rf, ok, ok, rf, ok}},
-		{"group member", group, member, []string{ok, ok, ok, edit, ok, rf, rf, rf, ok, rf, rf, ok}},
-		{"read-only group member", readOnlyGroup, member, []string{ok, wf, ok, edit, ok, rf, rf, rf, rf, rf, rf, ok}},
-		{"group: left", group, left, []string{nm, nm, nm, nm, nm, nm, nm, nm, nm, nm, nm, nm}},
-		{"group: no row", group, nil, []string{nm, nm, nm, nm, nm, nm, nm, nm, nm, nm, nm, nm}},
-		{"group: banned", group, banned, []string{ban, ban, ban, ban, ban, ban, ban, ban, ban, ban, ban, ban}},
-		{"group: ban over", group, bannedOver, []string{nm, nm, nm, nm, nm, nm, nm, nm, nm, nm, nm, nm}},
-		{"channel owner", channel, owner, []string{ok, ok, ok, ok, ok, ok, ok, ok, ok, ok, ok, ok}},
-		{"channel poster", channel, poster, []string{ok, ok, ok, ok, ok, rf, rf, rf, rf, rf, rf, ok}},
-		{"channel ban admin", channel, banAdmin, []string{ok, wf, wf, rf, wf, ok, rf, rf, rf, ok, rf, ok}},
-		{"channel subscriber", channel, member, []string{ok, wf, wf, rf, wf, rf, rf, rf, rf, rf, rf, rf}},
-		{"channel: no row", channel, nil, []string{nm, nm, nm, nm, nm, nm, nm, nm, nm, nm, nm, nm}},
-		{"private member", private, member, []string{ok, ok, ok, kind, ok, ok, ok, kind, kind, kind, kind, ok}},
+		//                                  read send editOwn editAny delOwn delAny pin changeInfo invite ban addAdmins list react timer seeActors
+		{"group owner", group, owner, []string{ok, ok, ok, edit, ok, ok, ok, ok, ok, ok, ok, ok, ok, ok, ok}},
+		{"group pin admin", group, pinAdmin, []string{ok, ok, ok, edit, ok, rf, ok, rf, ok, rf, rf, ok, ok, rf, ok}},
+		{"group ban admin", group, banAdmin, []string{ok, ok, ok, edit, ok, ok, rf, rf, ok, ok, rf, ok, ok, rf, ok}},
+		{"group member", group, member, []string{ok, ok, ok, edit, ok, rf, rf, rf, ok, rf, rf, ok, ok, rf, ok}},
+		{"read-only group member", readOnlyGroup, member, []string{ok, wf, ok, edit, ok, rf, rf, rf, rf, rf, rf, ok, ok, rf, ok}},
+		{"group: left", group, left, []string{nm, nm, nm, nm, nm, nm, nm, nm, nm, nm, nm, nm, nm, nm, nm}},
+		{"group: no row", group, nil, []string{nm, nm, nm, nm, nm, nm, nm, nm, nm, nm, nm, nm, nm, nm, nm}},
+		{"group: banned", group, banned, []string{ban, ban, ban, ban, ban, ban, ban, ban, ban, ban, ban, ban, ban, ban, ban}},
+		{"group: ban over", group, bannedOver, []string{nm, nm, nm, nm, nm, nm, nm, nm, nm, nm, nm, nm, nm, nm, nm}},
+		{"channel owner", channel, owner, []string{ok, ok, ok, ok, ok, ok, ok, ok, ok, ok, ok, ok, ok, ok, ok}},
+		{"channel poster", channel, poster, []string{ok, ok, ok, ok, ok, rf, rf, rf, rf, rf, rf, ok, ok, rf, ok}},
+		{"channel ban admin", channel, banAdmin, []string{ok, wf, wf, rf, wf, ok, rf, rf, rf, ok, rf, ok, ok, rf, ok}},
+		{"channel subscriber", channel, member, []string{ok, wf, wf, rf, wf, rf, rf, rf, rf, rf, rf, rf, ok, rf, rf}},
+		{"channel: no row", channel, nil, []string{nm, nm, nm, nm, nm, nm, nm, nm, nm, nm, nm, nm, nm, nm, nm}},
+		{"private member", private, member, []string{ok, ok, ok, kind, ok, ok, ok, kind, kind, kind, kind, ok, ok, ok, ok}},
 	}
 	for _, row := range table {
 		for i, act := range acts {

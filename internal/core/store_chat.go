@@ -18,7 +18,7 @@ type ChatTx interface {
 	// UpdateChat writes a chat's descriptive fields and settings: Title,
 	// About, Username, DefaultRights, SlowModeSeconds, HistoryHidden,
 	// TTLSeconds, Reactions, PinnedMessageID, MemberCount, MaxReadID,
-	// MaxReadBy, MaxReadID2, CreatorID. Seq and TopMessageID are moved only by NextSeq.
+	// MaxReadBy, MaxReadID2, CreatorID, Signatures. Seq and TopMessageID are moved only by NextSeq.
 	// Errors: haven.ErrNotFound, CodeUsernameOccupied.
 	UpdateChat(ctx context.Context, c *haven.Chat) error
 	// NextSeq takes the chat's next event seq and, when newMessage is
@@ -93,6 +93,11 @@ type ChatQueries interface {
 	// Members lists a chat's rows with the given roles (all when empty),
 	// by user id after afterUserID, at most limit.
 	Members(ctx context.Context, chatID int64, roles []haven.Role, afterUserID int64, limit int) ([]*haven.Member, error)
+	// SeniorMember returns the active member of a chat with role, on a
+	// live (not deleted) account, who joined first (ties: the lower user
+	// id), leaving out except. Errors: haven.ErrNotFound when there is
+	// none.
+	SeniorMember(ctx context.Context, chatID int64, role haven.Role, except int64) (*haven.Member, error)
 	// Memberships returns a person's active membership rows (owner,
 	// admin or member), by chat id.
 	Memberships(ctx context.Context, userID int64) ([]*haven.Member, error)
@@ -142,6 +147,10 @@ type ChatQueries interface {
 
 	// InviteByHash returns an invite link. Errors: haven.ErrNotFound.
 	InviteByHash(ctx context.Context, hash string) (*haven.Invite, error)
+	// ActiveInvites counts the links creatorID made to a chat that still
+	// work at now: not revoked, not expired (ExpiresAt zero or after
+	// now), not used up (UsageLimit zero or Usage below it).
+	ActiveInvites(ctx context.Context, chatID, creatorID int64, now time.Time) (int, error)
 	// Invites lists a chat's links, newest first.
 	Invites(ctx context.Context, chatID int64) ([]*haven.Invite, error)
 

@@ -101,8 +101,8 @@ type ChatDifference struct {
 // told to reload instead.
 const tooLongAfter = 100_000
 
-// GetChatDifference returns a chat's events after seq, up to limit.
-// Errors: CodeChatNotFound, CodeNotMember, CodeParamInvalid.
+// GetChatDifference returns a chat's events after seq (or after the
+// member's MinSeq, when later), up to limit. Errors: CodeChatNotFound, CodeNotMember, CodeParamInvalid.
 func (s *Service) GetChatDifference(ctx context.Context, a *Actor, chatID, seq int64, limit int) (*ChatDifference, error) {
 	if limit <= 0 || limit > s.limits.DifferencePage {
 		limit = s.limits.DifferencePage
@@ -113,6 +113,13 @@ func (s *Service) GetChatDifference(ctx context.Context, a *Actor, chatID, seq i
 	}
 	if seq < 0 || seq > c.Seq {
 		return nil, haven.Errorf(haven.CodeParamInvalid, "seq %d is beyond the chat's %d", seq, c.Seq)
+	}
+	if m != nil && seq < m.MinSeq {
+		// A member who joined a group hiding its history gets the
+		// events from their join on: the answer starts there, and its
+		// seq moves the client past the hidden range, which it then
+		// never asks for again.
+		seq = m.MinSeq
 	}
 	if c.Seq-seq > tooLongAfter {
 		return &ChatDifference{Events: []ChatEventView{}, Seq: c.Seq, TooLong: true}, nil
@@ -141,7 +148,7 @@ func (s *Service) GetChatDifference(ctx context.Context, a *Actor, chatID, seq i
 		if err != nil {
 			return nil, s.internal(ctx, "sync.getChatDifference", err)
 		}
-		vs, err := s.messageViews(ctx, c, a.UserID, ms)
+		vs, err := s.messageViews(ctx, c, m, a.UserID, ms)
 		if err != nil {
 			return nil, err
 		}
@@ -149,12 +156,16 @@ func (s *Service) GetChatDifference(ctx context.Context, a *Actor, chatID, seq i
 			msgs[vs[i].ID] = &vs[i]
 		}
 	}
+	outsider := !s.seesActors(c, m)
 	for _, e := range evs {
 		ev := eventView(e, msgs[e.MessageID])
 		if e.MessageID != 0 && e.Kind != haven.EventMessageDelete && ev.Message == nil {
 			// Deleted since, hidden, or before the member's history:
 			// keep the seq so the client sees no gap, without content.
 			ev.MessageID = 0
+		}
+		if outsider {
+			ev.forOutsider(c)
 		}
 		d.Events = append(d.Events, ev)
 	}

@@ -10,7 +10,7 @@ import (
 type MessageView struct {
 	ChatID    int64                 `json:"chat_id"`
 	ID        int64                 `json:"id"`
-	SenderID  int64                 `json:"sender_id,omitempty"` // 0 on channel posts (signed by the channel)
+	SenderID  int64                 `json:"sender_id,omitempty"` // 0 on channel posts (signed by the channel) unless it signs them
 	Date      int64                 `json:"date"`                // unix seconds
 	Text      string                `json:"text,omitempty"`
 	Entities  []haven.Entity        `json:"entities,omitempty"`
@@ -43,7 +43,9 @@ func unix(t time.Time) int64 {
 }
 
 // messageView shapes a stored message for clients; reactions are added
-// by the caller where they matter. Channel posts show no sender.
+// by the caller where they matter. Channel posts show no sender unless
+// the channel signs them. This is the view of people who may see who did
+// what (ActSeeActors); forOutsider shapes it for the others.
 func messageView(c *haven.Chat, m *haven.Message) MessageView {
 	v := MessageView{
 		ChatID:    m.ChatID,
@@ -61,11 +63,60 @@ func messageView(c *haven.Chat, m *haven.Message) MessageView {
 		Service:   m.Service,
 		Media:     m.Media,
 	}
-	if c != nil && c.Kind == haven.ChatChannel && m.Service == nil {
+	if c != nil && c.Kind == haven.ChatChannel && m.Service == nil && !c.Signatures {
 		v.SenderID = 0
 	}
 	if f := m.Forward; f != nil {
 		v.Forward = &ForwardView{FromUserID: f.FromUserID, FromName: f.FromName, FromChatID: f.FromChatID, MessageID: f.MessageID, Date: unix(f.Date)}
+	}
+	return v
+}
+
+// forOutsider shapes v for someone who may not see who did what in c (a
+// visitor of a public chat, a channel's subscriber): a service message is
+// signed by the chat, not the admin or member who caused it (unless a
+// channel signs with authors), and never names whom a change of
+// membership is about. Posts are left as they are: in a group the sender
+// is part of the post, and a channel's posts are signed by messageView.
+func forOutsider(c *haven.Chat, v *MessageView) {
+	if v.Service == nil {
+		return
+	}
+	if !c.Signatures {
+		v.SenderID = 0
+	}
+	if len(v.Service.UserIDs) > 0 {
+		sa := *v.Service // shared with the stored message
+		sa.UserIDs = nil
+		v.Service = &sa
+	}
+}
+
+// forOutsider shapes an event for someone who may not see who did what
+// in c: no user id (who acted, or whom a change of membership is about),
+// no member data, and its message shaped by forOutsider. The event keeps
+// its seq and kind, so that the client sees no gap.
+func (e *ChatEventView) forOutsider(c *haven.Chat) {
+	e.UserID = 0
+	if e.Kind == haven.EventMemberUpdate {
+		e.Data = nil
+	}
+	if e.Message != nil {
+		forOutsider(c, e.Message)
+	}
+}
+
+// seesActors reports whether member m (nil: a visitor) may see who did
+// what in c.
+func (s *Service) seesActors(c *haven.Chat, m *haven.Member) bool {
+	return can(c, m, ActSeeActors, s.now()) == nil
+}
+
+// viewFor shapes a message for a viewer whose row in c is m.
+func (s *Service) viewFor(c *haven.Chat, m *haven.Member, msg *haven.Message) MessageView {
+	v := messageView(c, msg)
+	if !s.seesActors(c, m) {
+		forOutsider(c, &v)
 	}
 	return v
 }
@@ -105,6 +156,7 @@ type ChatView struct {
 	ReadOutboxMaxID int64        `json:"read_outbox_max_id,omitempty"` // your messages up to this id were read by someone else
 	SlowModeSeconds int          `json:"slow_mode_seconds,omitempty"`
 	HistoryHidden   bool         `json:"history_hidden,omitempty"`
+	Signatures      bool         `json:"signatures,omitempty"`
 	TTLSeconds      int          `json:"ttl_seconds,omitempty"`
 	Reactions       []string     `json:"reactions"`
 	PinnedMessageID int64        `json:"pinned_message_id,omitempty"`
@@ -174,6 +226,7 @@ func chatView(c *haven.Chat, m *haven.Member, me int64) ChatView {
 		TopMessageID:    c.TopMessageID,
 		SlowModeSeconds: c.SlowModeSeconds,
 		HistoryHidden:   c.HistoryHidden,
+		Signatures:      c.Signatures,
 		TTLSeconds:      c.TTLSeconds,
 		Reactions:       c.Reactions,
 		PinnedMessageID: c.PinnedMessageID,

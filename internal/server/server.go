@@ -89,6 +89,7 @@ func New(ctx context.Context, cfg *config.Serve, opt Options) (*Server, error) {
 	s := &Server{cfg: cfg, log: log, store: st}
 	limits := haven.DefaultLimits()
 	limits.MaxBodyBytes = cfg.MaxBody
+	limits.InviteLinksAlive = cfg.InviteLinksMax
 	if cfg.MaxFileSize > 0 {
 		limits.FileMax = cfg.MaxFileSize
 	}

@@ -49,7 +49,7 @@ const activeRoles = `('owner', 'admin', 'member')`
 const chatColumns = `c.id, c.kind, c.title, c.about, c.username, c.creator_id, c.created_at, c.seq,
 	c.top_message_id, c.last_event_at, c.member_count, c.max_read_id, c.max_read_by, c.max_read_id2,
 	c.default_rights, c.slow_mode,
-	c.history_hidden, c.ttl_seconds, c.reactions, c.pinned_message_id, c.peer_a, c.peer_b, c.photo`
+	c.history_hidden, c.ttl_seconds, c.reactions, c.pinned_message_id, c.peer_a, c.peer_b, c.photo, c.signatures`
 
 // chatRow holds the scan targets of chatColumns.
 type chatRow struct {
@@ -67,7 +67,7 @@ func (r *chatRow) dest() []any {
 	return []any{&c.ID, &r.kind, &c.Title, &c.About, &c.Username, &c.CreatorID, &r.created, &c.Seq,
 		&c.TopMessageID, &r.lastEvent, &c.MemberCount, &c.MaxReadID, &c.MaxReadBy, &c.MaxReadID2,
 		&r.rights, &c.SlowModeSeconds,
-		&c.HistoryHidden, &c.TTLSeconds, &r.reactions, &c.PinnedMessageID, &r.peerA, &r.peerB, &r.photo}
+		&c.HistoryHidden, &c.TTLSeconds, &r.reactions, &c.PinnedMessageID, &r.peerA, &r.peerB, &r.photo, &c.Signatures}
 }
 
 func (r *chatRow) chat() (*haven.Chat, error) {
@@ -142,12 +142,12 @@ func (t *txn) CreateChat(ctx context.Context, c *haven.Chat) error {
 	}
 	res, err := t.exec(ctx, `INSERT INTO chats (kind, title, about, username, username_canon, creator_id, created_at,
 			seq, top_message_id, last_event_at, member_count, max_read_id, max_read_by, max_read_id2, default_rights,
-			slow_mode, history_hidden, ttl_seconds, reactions, pinned_message_id, peer_a, peer_b)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			slow_mode, history_hidden, ttl_seconds, reactions, pinned_message_id, peer_a, peer_b, signatures)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		string(c.Kind), c.Title, c.About, c.Username, nullString(haven.CanonicalUsername(c.Username)), c.CreatorID,
 		millis(c.CreatedAt), c.Seq, c.TopMessageID, millis(c.LastEventAt), c.MemberCount, c.MaxReadID,
 		c.MaxReadBy, c.MaxReadID2, int64(c.DefaultRights), c.SlowModeSeconds, c.HistoryHidden, c.TTLSeconds, reactions, c.PinnedMessageID,
-		peerA, peerB)
+		peerA, peerB, c.Signatures)
 	if err != nil {
 		return fmt.Errorf("create chat: %w", chatError(err, c))
 	}
@@ -167,11 +167,11 @@ func (t *txn) UpdateChat(ctx context.Context, c *haven.Chat) error {
 	err = t.execOne(ctx, `UPDATE chats SET title = ?, about = ?, username = ?, username_canon = ?,
 			default_rights = ?, slow_mode = ?, history_hidden = ?, ttl_seconds = ?, reactions = ?,
 			pinned_message_id = ?, member_count = ?, max_read_id = ?, max_read_by = ?, max_read_id2 = ?,
-			creator_id = ?
+			creator_id = ?, signatures = ?
 		WHERE id = ?`,
 		c.Title, c.About, c.Username, nullString(haven.CanonicalUsername(c.Username)),
 		int64(c.DefaultRights), c.SlowModeSeconds, c.HistoryHidden, c.TTLSeconds, reactions,
-		c.PinnedMessageID, c.MemberCount, c.MaxReadID, c.MaxReadBy, c.MaxReadID2, c.CreatorID, c.ID)
+		c.PinnedMessageID, c.MemberCount, c.MaxReadID, c.MaxReadBy, c.MaxReadID2, c.CreatorID, c.Signatures, c.ID)
 	if err != nil {
 		return fmt.Errorf("update chat %d: %w", c.ID, chatError(err, c))
 	}
@@ -233,7 +233,7 @@ func (q queries) PrivateChatID(ctx context.Context, a, b int64) (int64, error) {
 }
 
 const memberColumns = `mb.chat_id, mb.user_id, mb.role, mb.rights, mb.inviter_id, mb.joined_at, mb.min_message_id,
-	mb.read_inbox_max_id, mb.last_post_at, mb.banned_until, mb.pinned_rank, mb.archived, mb.muted_until`
+	mb.read_inbox_max_id, mb.last_post_at, mb.banned_until, mb.pinned_rank, mb.archived, mb.muted_until, mb.min_seq`
 
 // memberRow holds the scan targets of memberColumns.
 type memberRow struct {
@@ -246,7 +246,7 @@ type memberRow struct {
 func (r *memberRow) dest() []any {
 	m := &r.m
 	return []any{&m.ChatID, &m.UserID, &r.role, &r.rights, &m.InviterID, &r.joined, &m.MinMessageID,
-		&m.ReadInboxMaxID, &r.lastPost, &r.bannedTo, &m.PinnedRank, &m.Archived, &r.muteTo}
+		&m.ReadInboxMaxID, &r.lastPost, &r.bannedTo, &m.PinnedRank, &m.Archived, &r.muteTo, &m.MinSeq}
 }
 
 func (r *memberRow) member() *haven.Member {
@@ -268,16 +268,17 @@ func scanMember(sc scanner) (*haven.Member, error) {
 // PutMember inserts or replaces a membership row.
 func (t *txn) PutMember(ctx context.Context, m *haven.Member) error {
 	_, err := t.exec(ctx, `INSERT INTO members (chat_id, user_id, role, rights, inviter_id, joined_at, min_message_id,
-			read_inbox_max_id, last_post_at, banned_until, pinned_rank, archived, muted_until)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			read_inbox_max_id, last_post_at, banned_until, pinned_rank, archived, muted_until, min_seq)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (chat_id, user_id) DO UPDATE SET role = excluded.role, rights = excluded.rights,
 			inviter_id = excluded.inviter_id, joined_at = excluded.joined_at,
 			min_message_id = excluded.min_message_id, read_inbox_max_id = excluded.read_inbox_max_id,
 			last_post_at = excluded.last_post_at, banned_until = excluded.banned_until,
-			pinned_rank = excluded.pinned_rank, archived = excluded.archived, muted_until = excluded.muted_until`,
+			pinned_rank = excluded.pinned_rank, archived = excluded.archived, muted_until = excluded.muted_until,
+			min_seq = excluded.min_seq`,
 		m.ChatID, m.UserID, string(m.Role), int64(m.Rights), m.InviterID, millis(m.JoinedAt), m.MinMessageID,
 		m.ReadInboxMaxID, optMillis(m.LastPostAt), optMillis(m.BannedUntil), m.PinnedRank, m.Archived,
-		optMillis(m.MutedUntil))
+		optMillis(m.MutedUntil), m.MinSeq)
 	if err != nil {
 		return fmt.Errorf("put member %d of chat %d: %w", m.UserID, m.ChatID, err)
 	}
@@ -339,6 +340,24 @@ func (q queries) Members(ctx context.Context, chatID int64, roles []haven.Role, 
 		return nil, fmt.Errorf("members of chat %d: %w", chatID, err)
 	}
 	return ms, nil
+}
+
+// seniorQuery walks members_seniority in joining order (the index holds
+// the user id too, which breaks ties) and stops at the first live account.
+const seniorQuery = `SELECT ` + memberColumns + ` FROM members mb
+	JOIN users u ON u.id = mb.user_id AND u.deleted = 0
+	WHERE mb.chat_id = ? AND mb.role = ? AND mb.user_id != ?
+	ORDER BY mb.joined_at, mb.user_id LIMIT 1`
+
+// SeniorMember returns the active member of a chat with role, on a live
+// account, who joined first (ties: the lower user id), leaving out
+// except. Errors: haven.ErrNotFound.
+func (q queries) SeniorMember(ctx context.Context, chatID int64, role haven.Role, except int64) (*haven.Member, error) {
+	m, err := scanMember(q.db.queryRow(ctx, seniorQuery, chatID, string(role), except))
+	if err != nil {
+		return nil, fmt.Errorf("senior %s of chat %d: %w", role, chatID, noRows(err))
+	}
+	return m, nil
 }
 
 // Memberships returns a person's active membership rows, by chat id.
@@ -442,6 +461,21 @@ func (q queries) InviteByHash(ctx context.Context, hash string) (*haven.Invite, 
 		return nil, fmt.Errorf("invite: %w", err)
 	}
 	return inv, nil
+}
+
+const activeInvitesQuery = `SELECT count(*) FROM invites
+	WHERE chat_id = ? AND creator_id = ? AND revoked = 0
+		AND (expires_at IS NULL OR expires_at > ?) AND (usage_limit = 0 OR usage < usage_limit)`
+
+// ActiveInvites counts the links creatorID made to a chat that still
+// work at now: not revoked, not expired, not used up.
+func (q queries) ActiveInvites(ctx context.Context, chatID, creatorID int64, now time.Time) (int, error) {
+	var n int
+	err := q.db.queryRow(ctx, activeInvitesQuery, chatID, creatorID, millis(now)).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("active invites of %d in chat %d: %w", creatorID, chatID, err)
+	}
+	return n, nil
 }
 
 // Invites lists a chat's links, newest first (ties by hash, descending).

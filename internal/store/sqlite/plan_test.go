@@ -52,6 +52,10 @@ func TestQueryPlans(t *testing.T) {
 			[]string{"sqlite_autoindex_events_1 (chat_id=? AND seq>?)"}, false},
 		{"expired", `SELECT chat_id, id FROM messages WHERE expires_at < ? ORDER BY expires_at, chat_id, id LIMIT ?`,
 			[]string{"USING COVERING INDEX messages_expires_at (expires_at<?)"}, false},
+		{"senior member", seniorQuery, []string{
+			"SEARCH mb USING INDEX members_seniority (chat_id=? AND role=?)",
+			"SEARCH u USING INTEGER PRIMARY KEY (rowid=?)"}, false},
+		{"active invites", activeInvitesQuery, []string{"SEARCH invites USING INDEX invites_creator (chat_id=? AND creator_id=?)"}, false},
 		{"delete hidden marks", `DELETE FROM hidden WHERE chat_id = ? AND msg_id IN (SELECT value FROM json_each(?))`,
 			[]string{"hidden_message (chat_id=? AND msg_id=?)"}, false},
 		{"delete mentions", `DELETE FROM mentions WHERE chat_id = ? AND msg_id IN (SELECT value FROM json_each(?))`,

@@ -240,6 +240,7 @@ func testUpdateChat(t *testing.T, s core.Store) {
 	want.Title, want.About, want.Username = "New title", "New about", "New_Name"
 	want.DefaultRights = haven.RightSendMessages
 	want.SlowModeSeconds, want.HistoryHidden, want.TTLSeconds = 60, true, 7*86400
+	want.Signatures = true
 	want.Reactions = []string{"🔥"}
 	want.PinnedMessageID, want.MemberCount, want.CreatorID = 1, 42, heir.ID
 	want.MaxReadID, want.MaxReadBy, want.MaxReadID2 = 1, heir.ID, 1
@@ -251,7 +252,7 @@ func testUpdateChat(t *testing.T, s core.Store) {
 	checkChat(t, s, &want)
 
 	// Back to the defaults.
-	want.Reactions, want.Username, want.HistoryHidden = nil, "", false
+	want.Reactions, want.Username, want.HistoryHidden, want.Signatures = nil, "", false, false
 	update(t, s, func(tx core.Tx) error { return tx.UpdateChat(ctx, &want) })
 	checkChat(t, s, &want)
 
@@ -389,7 +390,7 @@ func testMembers(t *testing.T, s core.Store) {
 		m.Rights = haven.RightBanUsers | haven.RightPinMessages
 		m.InviterID = owner.ID
 		m.JoinedAt = t0.Add(time.Second)
-		m.MinMessageID, m.ReadInboxMaxID = 10, 12
+		m.MinMessageID, m.ReadInboxMaxID, m.MinSeq = 10, 12, 7
 		m.LastPostAt = t0.Add(2 * time.Second)
 		m.PinnedRank, m.Archived = 3, true
 		m.MutedUntil = t0.Add(time.Hour)
@@ -660,5 +661,98 @@ func testInvites(t *testing.T, s core.Store) {
 	}
 	if list, err := s.Invites(ctx, owner.ID+1000); err != nil || len(list) != 0 {
 		t.Errorf("Invites(no links) = %v, %v", list, err)
+	}
+}
+
+func testSeniorMember(t *testing.T, s core.Store) {
+	ctx := context.Background()
+	owner := createUser(t, s)
+	c := createChat(t, s, owner.ID)
+	us := make([]*haven.User, 6)
+	for i := range us {
+		us[i] = createUser(t, s)
+	}
+	at := func(d time.Duration) func(*haven.Member) { return func(m *haven.Member) { m.JoinedAt = t0.Add(d) } }
+	join(t, s, c.ID, us[0].ID, haven.RoleAdmin, at(3*time.Hour))
+	join(t, s, c.ID, us[1].ID, haven.RoleAdmin, at(2*time.Hour))
+	join(t, s, c.ID, us[2].ID, haven.RoleAdmin, at(time.Hour)) // the senior admin, but deleted below
+	join(t, s, c.ID, us[3].ID, haven.RoleMember, at(2*time.Hour))
+	join(t, s, c.ID, us[4].ID, haven.RoleMember, at(2*time.Hour)) // same time: the lower id wins
+	join(t, s, c.ID, us[5].ID, haven.RoleLeft, at(0))             // not a member
+	update(t, s, func(tx core.Tx) error {
+		_, err := tx.EraseUser(ctx, us[2].ID)
+		return err
+	})
+	senior := func(role haven.Role, except int64) int64 {
+		t.Helper()
+		m, err := s.SeniorMember(ctx, c.ID, role, except)
+		if errors.Is(err, haven.ErrNotFound) {
+			return 0
+		}
+		if err != nil {
+			t.Fatalf("SeniorMember(%s): %v", role, err)
+		}
+		if m.ChatID != c.ID || m.Role != role {
+			t.Fatalf("SeniorMember(%s) = %+v", role, m)
+		}
+		return m.UserID
+	}
+	if got := senior(haven.RoleAdmin, 0); got != us[1].ID {
+		t.Errorf("senior admin = %d, want %d (the longest serving live admin)", got, us[1].ID)
+	}
+	if got := senior(haven.RoleAdmin, us[1].ID); got != us[0].ID {
+		t.Errorf("senior admin but %d = %d, want %d", us[1].ID, got, us[0].ID)
+	}
+	lower := min(us[3].ID, us[4].ID)
+	if got := senior(haven.RoleMember, 0); got != lower {
+		t.Errorf("senior member = %d, want %d (the lower id of two who joined together)", got, lower)
+	}
+	if got := senior(haven.RoleOwner, owner.ID); got != 0 {
+		t.Errorf("senior owner but the owner = %d, want none", got)
+	}
+	if got := senior(haven.RoleMember, 0); got == us[5].ID {
+		t.Error("SeniorMember returned someone who left")
+	}
+}
+
+func testActiveInvites(t *testing.T, s core.Store) {
+	ctx := context.Background()
+	owner, admin := createUser(t, s), createUser(t, s)
+	c, d := createChat(t, s, owner.ID), createChat(t, s, owner.ID)
+	now := t0.Add(time.Hour)
+	invs := []*haven.Invite{
+		{Hash: "a1", ChatID: c.ID, CreatorID: owner.ID, CreatedAt: t0},                                  // active
+		{Hash: "a2", ChatID: c.ID, CreatorID: owner.ID, CreatedAt: t0, ExpiresAt: now.Add(time.Second)}, // active
+		{Hash: "a3", ChatID: c.ID, CreatorID: owner.ID, CreatedAt: t0, UsageLimit: 5, Usage: 4},         // active
+		{Hash: "x1", ChatID: c.ID, CreatorID: owner.ID, CreatedAt: t0, Revoked: true},                   // revoked
+		{Hash: "x2", ChatID: c.ID, CreatorID: owner.ID, CreatedAt: t0, ExpiresAt: now},                  // expired at now
+		{Hash: "x3", ChatID: c.ID, CreatorID: owner.ID, CreatedAt: t0, UsageLimit: 5, Usage: 5},         // used up
+		{Hash: "b1", ChatID: c.ID, CreatorID: admin.ID, CreatedAt: t0},                                  // another creator
+		{Hash: "d1", ChatID: d.ID, CreatorID: owner.ID, CreatedAt: t0},                                  // another chat
+	}
+	update(t, s, func(tx core.Tx) error {
+		for _, inv := range invs {
+			if err := tx.PutInvite(ctx, inv); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	for _, tc := range []struct {
+		chat, creator int64
+		want          int
+	}{{c.ID, owner.ID, 3}, {c.ID, admin.ID, 1}, {d.ID, owner.ID, 1}, {d.ID, admin.ID, 0}} {
+		if n, err := s.ActiveInvites(ctx, tc.chat, tc.creator, now); err != nil || n != tc.want {
+			t.Errorf("ActiveInvites(chat %d, creator %d) = %d, %v; want %d", tc.chat, tc.creator, n, err, tc.want)
+		}
+	}
+	// Revoking one frees its place.
+	update(t, s, func(tx core.Tx) error {
+		inv := *invs[0]
+		inv.Revoked = true
+		return tx.PutInvite(ctx, &inv)
+	})
+	if n, err := s.ActiveInvites(ctx, c.ID, owner.ID, now); err != nil || n != 2 {
+		t.Errorf("after revoking one: %d, %v; want 2", n, err)
 	}
 }

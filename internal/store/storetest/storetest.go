@@ -53,6 +53,8 @@ func Run(t *testing.T, open func(t *testing.T) core.Store) {
 		{"SetReadInbox", testSetReadInbox},
 		{"Dialogs", testDialogs},
 		{"Invites", testInvites},
+		{"ActiveInvites", testActiveInvites},
+		{"SeniorMember", testSeniorMember},
 		{"InsertAndGetMessage", testInsertAndGetMessage},
 		{"MediaMessage", testMediaMessage},
 		{"UpdateMessage", testUpdateMessage},
