@@ -276,3 +276,24 @@ func TestConnCall(t *testing.T) {
 		t.Fatalf("Connect with a bad token: %v", err)
 	}
 }
+
+// TestConnectRefusedNamesTheCap: an upgrade refused for too many sockets
+// (32 per person by default) comes back as the server's error code.
+func TestConnectRefusedNamesTheCap(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	srv := testserver.Start(t)
+	c, _ := signUp(t, ctx, srv, "+447400123457", "Di")
+	for i := range 32 {
+		cn, err := c.Connect(ctx)
+		if err != nil {
+			t.Fatalf("Connect %d: %v", i+1, err)
+		}
+		defer cn.Close()
+	}
+	_, err := c.Connect(ctx)
+	var e *client.Error
+	if !errors.As(err, &e) || e.Code != "CONNECTIONS_TOO_MANY" || e.Status != 429 || e.Message == "" {
+		t.Fatalf("the 33rd Connect: %v, want CONNECTIONS_TOO_MANY (429)", err)
+	}
+}

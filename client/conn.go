@@ -58,8 +58,8 @@ func (c *Client) Connect(ctx context.Context) (*Conn, error) {
 	}
 	ws, resp, err := websocket.Dial(ctx, u, &websocket.DialOptions{HTTPHeader: h, HTTPClient: c.hc})
 	if err != nil {
-		if resp != nil && resp.StatusCode == http.StatusUnauthorized {
-			return nil, &Error{Code: "AUTH_TOKEN_INVALID", Message: "the WebSocket upgrade was refused", Status: resp.StatusCode}
+		if e := refusal(resp); e != nil {
+			return nil, e
 		}
 		return nil, fmt.Errorf("haven: connecting: %w", err)
 	}
@@ -67,6 +67,24 @@ func (c *Client) Connect(ctx context.Context) (*Conn, error) {
 	cn := &Conn{ws: ws, pushes: make(chan Push, 1024), done: make(chan struct{}), wait: make(map[string]chan envelope)}
 	go cn.read()
 	return cn, nil
+}
+
+// refusal is the server's answer to a refused upgrade, as an *Error:
+// the code of its envelope (AUTH_TOKEN_INVALID, CONNECTIONS_TOO_MANY,
+// UNAVAILABLE ...), or nil when resp is no answer of Haven's.
+func refusal(resp *http.Response) *Error {
+	if resp == nil || resp.Body == nil {
+		return nil
+	}
+	var env envelope
+	if json.NewDecoder(resp.Body).Decode(&env) != nil || env.Error == nil || env.Error.Code == "" {
+		if resp.StatusCode == http.StatusUnauthorized {
+			return &Error{Code: "AUTH_TOKEN_INVALID", Message: "the WebSocket upgrade was refused", Status: resp.StatusCode}
+		}
+		return nil
+	}
+	env.Error.Status = resp.StatusCode
+	return env.Error
 }
 
 // Pushes returns the channel of the connection's pushes, in the order the

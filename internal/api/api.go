@@ -12,8 +12,8 @@ import (
 	"io"
 	"log/slog"
 	"math"
-	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -22,6 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/havenchat/haven"
+	"github.com/havenchat/haven/internal/clientaddr"
 	"github.com/havenchat/haven/internal/core"
 )
 
@@ -48,6 +49,12 @@ type Config struct {
 	// WSInflight is how many requests one socket may have running at
 	// once (32 by default); more wait for a free slot.
 	WSInflight int
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client (see package clientaddr); none by default.
+	TrustedProxies []netip.Prefix
+	// Conns bound the sockets one client may hold and how long request
+	// bodies may take; zero fields take DefaultConnLimits' values.
+	Conns ConnLimits
 }
 
 // Server serves the native API, health checks and metrics. Create it
@@ -58,6 +65,8 @@ type Server struct {
 	flood   Limiter
 	ready   func(ctx context.Context) error
 	maxBody int64
+	addrs   *clientaddr.Resolver
+	conns   ConnLimits
 	methods map[string]*method
 	metrics *metrics
 	mux     *http.ServeMux
@@ -79,6 +88,8 @@ func New(cfg Config) (*Server, error) {
 		flood:      cfg.Flood,
 		ready:      cfg.Ready,
 		maxBody:    cfg.Core.Limits().MaxBodyBytes,
+		addrs:      clientaddr.New(cfg.TrustedProxies),
+		conns:      cfg.Conns.withDefaults(),
 		metrics:    newMetrics(cfg.Registerer),
 		wsQueue:    cfg.WSQueue,
 		wsInflight: cfg.WSInflight,
@@ -96,7 +107,7 @@ func New(cfg Config) (*Server, error) {
 	for _, m := range s.allMethods() {
 		s.methods[m.name] = m
 	}
-	s.sockets = newHub(cfg.Bus, s.core, s.log)
+	s.sockets = newHub(cfg.Bus, s.core, s.log, s.metrics, s.conns)
 	if cfg.Bus != nil {
 		sub, err := cfg.Bus.Subscribe(core.SubjectSessionsEnded, s.onSessionsEnded)
 		if err != nil {
@@ -195,18 +206,19 @@ type call struct {
 	ip    string
 	// token is the bearer token the request presented, if any.
 	token string
-	// bind, on a WebSocket, attaches the socket to a new session.
-	bind func(ctx context.Context, a *core.Actor)
+	// bind, on a WebSocket, attaches the socket to a new session;
+	// signedIn when a sign-in step made it (see hub.bind).
+	bind func(ctx context.Context, a *core.Actor, signedIn bool) error
 }
 
 // serveHTTP is POST /api/{method}.
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	name := r.PathValue("method")
-	c := &call{ip: clientIP(r), token: bearer(r)}
+	c := &call{ip: s.clientIP(r), token: bearer(r)}
 	var res any
 	var err error
-	body, rerr := readBody(w, r, s.maxBody)
+	body, rerr := readBody(w, r, s.maxBody, s.conns.BodyTimeout)
 	if rerr != nil {
 		err = rerr
 	} else {
@@ -228,15 +240,21 @@ func (s *Server) metricName(name string) string {
 	return "unknown"
 }
 
-func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+// readBody reads a JSON request body of at most limit bytes, which must
+// arrive within timeout.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64, timeout time.Duration) ([]byte, error) {
 	if r.ContentLength > limit {
 		return nil, tooLarge(limit)
 	}
-	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	clock := newBodyClock(w, r, timeout, 0)
+	b, err := io.ReadAll(http.MaxBytesReader(w, io.NopCloser(clock), limit))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return nil, tooLarge(limit)
+		}
+		if clock.late {
+			return nil, clock.err()
 		}
 		return nil, haven.Errorf(haven.CodeMalformedJSON, "the request body could not be read")
 	}
@@ -296,15 +314,29 @@ func bearer(r *http.Request) string {
 	return ""
 }
 
-// clientIP is the peer address of the connection. Haven does not trust
-// forwarding headers: a proxy in front should use PROXY-less TCP
-// passthrough or accept that flood control keys on its address.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
+// clientAddr is the address of the client that sent r: the peer, or,
+// behind a trusted proxy, the address it forwarded (package clientaddr).
+func (s *Server) clientAddr(r *http.Request) netip.Addr { return s.addrs.Client(r) }
+
+// clientIP is the client's address as every per-address decision keys
+// it (flood control, sign-in code limits, IP logging).
+func (s *Server) clientIP(r *http.Request) string { return ipString(s.clientAddr(r), r) }
+
+// ipString writes a client address; a peer that is not an IP address (a
+// Unix socket) is named as the connection names it.
+func ipString(a netip.Addr, r *http.Request) string {
+	if !a.IsValid() {
 		return r.RemoteAddr
 	}
-	return host
+	return a.String()
+}
+
+// addrGroup is the key of the per-address caps for a client address.
+func addrGroup(a netip.Addr, r *http.Request) string {
+	if !a.IsValid() {
+		return r.RemoteAddr
+	}
+	return clientaddr.Group(a)
 }
 
 // onSessionsEnded cuts the sockets of ended sessions, on every node.

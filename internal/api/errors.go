@@ -20,6 +20,12 @@ var statusOf = map[string]int{
 	haven.CodeParamMissing:   http.StatusBadRequest,
 	haven.CodeParamInvalid:   http.StatusBadRequest,
 
+	// 429, not 503: the refusal is about the caller's address or
+	// account, not the server's health, and a load balancer must not
+	// take the node out of service for it.
+	haven.CodeConnectionsTooMany: http.StatusTooManyRequests,
+	haven.CodeBodyTimeout:        http.StatusRequestTimeout,
+
 	haven.CodeAuthRequired: http.StatusUnauthorized,
 	haven.CodeTokenInvalid: http.StatusUnauthorized,
 

@@ -82,7 +82,7 @@ func (s *Server) putPart(w http.ResponseWriter, r *http.Request) error {
 	if token == "" {
 		return haven.Errorf(haven.CodeAuthRequired, "uploading a part needs a signed-in session")
 	}
-	a, err := s.core.Authenticate(ctx, token, clientIP(r))
+	a, err := s.core.Authenticate(ctx, token, s.clientIP(r))
 	if err != nil {
 		return err
 	}
@@ -100,10 +100,16 @@ func (s *Server) putPart(w http.ResponseWriter, r *http.Request) error {
 	if r.ContentLength > limit {
 		return haven.Errorf(haven.CodeFilePartTooBig, "a part has at most %d bytes", limit)
 	}
-	body, n := io.Reader(r.Body), r.ContentLength
+	// A part may take its time on a slow link, but not less than the
+	// minimum rate: a client trickling bytes to hold the connection is cut.
+	clock := newBodyClock(w, r, s.conns.BodyTimeout, s.conns.PartMinRate)
+	body, n := io.Reader(clock), r.ContentLength
 	if n < 0 {
 		// No Content-Length: read at most one byte past the limit.
-		b, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+		b, err := io.ReadAll(io.LimitReader(clock, limit+1))
+		if clock.late {
+			return clock.err()
+		}
 		if err != nil {
 			return haven.Errorf(haven.CodeFilePartSizeInvalid, "the part could not be read")
 		}
@@ -112,7 +118,12 @@ func (s *Server) putPart(w http.ResponseWriter, r *http.Request) error {
 		}
 		body, n = bytes.NewReader(b), int64(len(b))
 	}
-	return s.core.PutPart(ctx, a, uploadID, part, body, n)
+	err = s.core.PutPart(ctx, a, uploadID, part, body, n)
+	if clock.late {
+		// Whatever the blob store made of the failed read.
+		return clock.err()
+	}
+	return err
 }
 
 // serveFile is GET /files/{id}: a file's bytes, authorized by a signed
@@ -131,7 +142,7 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request) {
 	var a *core.Actor
 	if exp == "" && sig == "" {
 		if token := bearer(r); token != "" {
-			if a, err = s.core.Authenticate(ctx, token, clientIP(r)); err != nil {
+			if a, err = s.core.Authenticate(ctx, token, s.clientIP(r)); err != nil {
 				s.writeError(w, name, err, start)
 				return
 			}

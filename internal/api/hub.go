@@ -18,9 +18,11 @@ import (
 // need, and encodes nothing per socket: each push's frame was encoded
 // once by core and is handed to every socket as it is.
 type hub struct {
-	bus  core.Bus
-	core *core.Service
-	log  *slog.Logger
+	bus     core.Bus
+	core    *core.Service
+	log     *slog.Logger
+	metrics *metrics
+	limits  ConnLimits
 
 	mu        sync.RWMutex
 	all       map[*socket]struct{}
@@ -28,8 +30,12 @@ type hub struct {
 	users     map[int64]*interest
 	chats     map[int64]*interest
 	// people counts each person's bound sockets on this node: core
-	// hears when the first opens and the last closes (presence).
+	// hears when the first opens and the last closes (presence), and
+	// the per-person cap reads it.
 	people map[int64]int
+	// perIP counts the sockets of each client address group (see
+	// clientaddr.Group), for the per-address caps.
+	perIP map[string]*ipSockets
 
 	// Chat pushes are fanned out by workers, one queue per shard of chat
 	// ids: the bus's publisher never waits for sockets, and each chat's
@@ -43,6 +49,12 @@ type hub struct {
 	wg     sync.WaitGroup
 }
 
+// ipSockets are the sockets open from one client address group: all of
+// them, and those not yet bound to a session.
+type ipSockets struct {
+	all, unauthorized int
+}
+
 // interest is a bus subscription and the local sockets behind it. For a
 // chat, each socket maps to the first message id its person may see.
 type interest struct {
@@ -50,11 +62,14 @@ type interest struct {
 	sockets map[*socket]int64
 }
 
-func newHub(bus core.Bus, co *core.Service, log *slog.Logger) *hub {
+func newHub(bus core.Bus, co *core.Service, log *slog.Logger, m *metrics, limits ConnLimits) *hub {
 	h := &hub{
 		bus:       bus,
 		core:      co,
 		log:       log,
+		metrics:   m,
+		limits:    limits,
+		perIP:     make(map[string]*ipSockets),
 		all:       make(map[*socket]struct{}),
 		bySession: make(map[int64]map[*socket]struct{}),
 		users:     make(map[int64]*interest),
@@ -87,6 +102,8 @@ func newHub(bus core.Bus, co *core.Service, log *slog.Logger) *hub {
 			}
 		}()
 	}
+	h.wg.Add(1)
+	go h.keep()
 	return h
 }
 
@@ -106,24 +123,85 @@ func (h *hub) stop() {
 	h.wg.Wait()
 }
 
-func (h *hub) add(s *socket) {
+// add counts a new socket in, bound to a (nil: not yet authorized), or
+// refuses it with CONNECTIONS_TOO_MANY when its address or its person
+// already has as many as the caps allow.
+func (h *hub) add(ctx context.Context, s *socket, a *core.Actor) error {
 	h.mu.Lock()
+	n := h.perIP[s.group]
+	if n == nil {
+		n = &ipSockets{}
+	}
+	var limit string
+	var err error
+	switch {
+	case n.all >= h.limits.SocketsPerIP:
+		limit, err = "ip", tooMany("%d WebSockets are open from your address already", n.all)
+	case a == nil && n.unauthorized >= h.limits.UnauthorizedSocketsPerIP:
+		limit, err = "unauthorized", tooMany("%d WebSockets not yet signed in are open from your address already", n.unauthorized)
+	case a != nil && h.people[a.UserID] >= h.limits.SocketsPerUser:
+		limit, err = "user", tooMany("you have %d WebSockets open already", h.people[a.UserID])
+	}
+	if err != nil {
+		h.mu.Unlock()
+		h.metrics.refused.WithLabelValues(limit).Inc()
+		return err
+	}
+	h.perIP[s.group] = n
+	n.all++
 	h.all[s] = struct{}{}
+	if a == nil {
+		n.unauthorized++
+		h.mu.Unlock()
+		return nil
+	}
+	s.actor.Store(a)
+	h.sessionLocked(s, a)
 	h.mu.Unlock()
+	h.attach(ctx, s, a.UserID)
+	return nil
 }
 
-// bind moves a socket from the session it served (0 for none) to a new
-// one, and from the old person's pushes to the new person's.
-func (h *hub) bind(ctx context.Context, s *socket, old *core.Actor, a *core.Actor) {
+// bind moves a socket from the session it served (none, if it was not
+// authorized) to a new one, and from the old person's pushes to the new
+// person's. Moving to another person is refused with
+// CONNECTIONS_TOO_MANY when they have as many sockets as the cap allows,
+// unless signedIn: the session was made on this socket, by a sign-in
+// that needed a code, and the client must get its token.
+func (h *hub) bind(ctx context.Context, s *socket, a *core.Actor, signedIn bool) error {
 	h.mu.Lock()
+	if _, open := h.all[s]; !open {
+		h.mu.Unlock()
+		return nil
+	}
+	old := s.actor.Load()
+	newPerson := old == nil || old.UserID != a.UserID
+	if newPerson && !signedIn && h.people[a.UserID] >= h.limits.SocketsPerUser {
+		n := h.people[a.UserID]
+		h.mu.Unlock()
+		h.metrics.refused.WithLabelValues("user").Inc()
+		return tooMany("you have %d WebSockets open already", n)
+	}
+	s.actor.Store(a)
 	switch {
 	case old == nil:
+		h.perIP[s.group].unauthorized--
 	case old.UserID == a.UserID:
 		// Another session of the same person: keep their pushes.
 		h.unsessionLocked(s, old.SessionID)
 	default:
 		h.unbindLocked(s, old)
 	}
+	h.sessionLocked(s, a)
+	h.mu.Unlock()
+	if newPerson {
+		h.attach(ctx, s, a.UserID)
+	}
+	return nil
+}
+
+// sessionLocked files s under its session and counts it for its person.
+func (h *hub) sessionLocked(s *socket, a *core.Actor) {
 	set := h.bySession[a.SessionID]
 	if set == nil {
 		set = make(map[*socket]struct{})
@@ -131,10 +209,6 @@ func (h *hub) bind(ctx context.Context, s *socket, old *core.Actor, a *core.Acto
 	}
 	set[s] = struct{}{}
 	h.presentLocked(s, a.UserID)
-	h.mu.Unlock()
-	if old == nil || old.UserID != a.UserID {
-		h.attach(ctx, s, a.UserID)
-	}
 }
 
 // presentLocked counts s as a socket of userID (0: of nobody) for
@@ -231,11 +305,22 @@ func unwatchLocked(set map[int64]*interest, key int64, s *socket) {
 
 func (h *hub) remove(s *socket) {
 	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, open := h.all[s]; !open {
+		return
+	}
 	delete(h.all, s)
-	if a := s.actor.Load(); a != nil {
+	n := h.perIP[s.group]
+	n.all--
+	a := s.actor.Load()
+	if a == nil {
+		n.unauthorized--
+	} else {
 		h.unbindLocked(s, a)
 	}
-	h.mu.Unlock()
+	if n.all == 0 {
+		delete(h.perIP, s.group)
+	}
 }
 
 // unbindLocked forgets a socket's session, person and chats.

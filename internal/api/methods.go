@@ -130,7 +130,8 @@ func (s *Server) table() []*method {
 			return nil, err
 		}
 		if a.Status == core.StatusAuthorized && c.bind != nil {
-			c.bind(context.Background(), &core.Actor{UserID: a.User.ID, SessionID: a.SessionID})
+			// Never refused: see ConnLimits.SocketsPerUser.
+			_ = c.bind(context.Background(), &core.Actor{UserID: a.User.ID, SessionID: a.SessionID}, true)
 		}
 		return a, nil
 	}
@@ -163,7 +164,9 @@ func (s *Server) table() []*method {
 				return nil, err
 			}
 			if c.bind != nil {
-				c.bind(ctx, a)
+				if err := c.bind(ctx, a, false); err != nil {
+					return nil, err
+				}
 			}
 			return co.Me(ctx, a)
 		}),

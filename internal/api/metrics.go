@@ -12,6 +12,8 @@ type metrics struct {
 	latency  *prometheus.HistogramVec
 	sockets  prometheus.Gauge
 	cut      prometheus.Counter
+	refused  *prometheus.CounterVec
+	timedOut *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -33,9 +35,17 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "haven_websockets_cut_slow_total",
 			Help: "WebSockets closed because their outgoing queue was full.",
 		}),
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "haven_websockets_refused_total",
+			Help: "WebSockets refused, or not bound to a session, by the cap they met (ip, unauthorized, user).",
+		}, []string{"limit"}),
+		timedOut: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "haven_websockets_timed_out_total",
+			Help: "WebSockets closed for not being authorized in time (auth) or not answering a ping (ping).",
+		}, []string{"reason"}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.requests, m.latency, m.sockets, m.cut)
+		reg.MustRegister(m.requests, m.latency, m.sockets, m.cut, m.refused, m.timedOut)
 	}
 	return m
 }

@@ -67,7 +67,16 @@ type socket struct {
 	srv   *Server
 	conn  atomic.Pointer[websocket.Conn] // set once the handshake is done
 	ip    string
-	actor atomic.Pointer[core.Actor]
+	actor atomic.Pointer[core.Actor] // nil until authorized; set by the hub
+	// group is the client's address group, for the per-address caps.
+	group string
+	// opened is when the upgrade came (Unix nanoseconds): an
+	// unauthorized socket is closed AuthTimeout after it.
+	opened int64
+	// alive is when the peer was last heard from (a frame read or a
+	// pong), in Unix nanoseconds; pinging is set while a ping waits.
+	alive   atomic.Int64
+	pinging atomic.Bool
 
 	// chats are the chats whose pushes the socket receives; the hub
 	// owns it, under its lock.
@@ -96,7 +105,8 @@ type socket struct {
 var batchBufs = sync.Pool{New: func() any { return new([]byte) }}
 
 func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
-	ip := clientIP(r)
+	addr := s.clientAddr(r)
+	ip := ipString(addr, r)
 	var actor *core.Actor
 	if tok := bearer(r); tok != "" {
 		a, err := s.core.Authenticate(r.Context(), tok, ip)
@@ -104,7 +114,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 			writeError(w, err)
 			return
 		}
-		actor = a
+		actor = &core.Actor{UserID: a.UserID, SessionID: a.SessionID, IP: ip}
 	}
 	if s.closing.Load() {
 		writeError(w, haven.Errorf(haven.CodeUnavailable, "shutting down"))
@@ -115,20 +125,25 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
+	now := time.Now().UnixNano()
 	sock := &socket{
-		srv:   s,
-		ip:    ip,
-		out:   make(chan outFrame, s.wsQueue),
-		slots: make(chan struct{}, s.wsInflight),
-		done:  make(chan struct{}),
-		batch: batch,
+		srv:    s,
+		ip:     ip,
+		group:  addrGroup(addr, r),
+		opened: now,
+		out:    make(chan outFrame, s.wsQueue),
+		slots:  make(chan struct{}, s.wsInflight),
+		done:   make(chan struct{}),
+		batch:  batch,
 	}
-	// Subscribe before the handshake completes: once the client sees the
-	// socket open, every commit after that reaches it as a push. Pushes
-	// that come meanwhile wait in the queue for the writer.
-	s.sockets.add(sock)
-	if actor != nil {
-		sock.bind(r.Context(), actor)
+	sock.alive.Store(now)
+	// Count the socket in and subscribe before the handshake completes:
+	// once the client sees the socket open, every commit after that
+	// reaches it as a push. Pushes that come meanwhile wait in the queue
+	// for the writer.
+	if err := s.sockets.add(r.Context(), sock, actor); err != nil {
+		writeError(w, err)
+		return
 	}
 	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
 	if err != nil {
@@ -158,11 +173,11 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 }
 
 // bind attaches the socket to a session: its requests act as that
-// session, and ending the session closes the socket.
-func (k *socket) bind(ctx context.Context, a *core.Actor) {
-	now := &core.Actor{UserID: a.UserID, SessionID: a.SessionID, IP: k.ip}
-	old := k.actor.Swap(now)
-	k.srv.sockets.bind(ctx, k, old, now)
+// session, and ending the session closes the socket. signedIn says the
+// session was made by a sign-in on this socket (see hub.bind).
+// Errors: CONNECTIONS_TOO_MANY.
+func (k *socket) bind(ctx context.Context, a *core.Actor, signedIn bool) error {
+	return k.srv.sockets.bind(ctx, k, &core.Actor{UserID: a.UserID, SessionID: a.SessionID, IP: k.ip}, signedIn)
 }
 
 func (k *socket) readLoop(ctx context.Context) {
@@ -171,6 +186,7 @@ func (k *socket) readLoop(ctx context.Context) {
 		if err != nil {
 			return
 		}
+		k.alive.Store(time.Now().UnixNano())
 		if typ != websocket.MessageText {
 			k.reply(nil, nil, haven.Errorf(haven.CodeMalformedJSON, "frames are JSON text"))
 			continue

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"path/filepath"
 	"time"
 )
@@ -65,6 +66,35 @@ type Serve struct {
 	// IPLogging allows client IP addresses to be written to logs and
 	// stored with sessions. Off by default: privacy first.
 	IPLogging bool
+
+	// TrustedProxies are the reverse proxies (masked prefixes; one
+	// address is a /32 or /128) whose X-Forwarded-For names the client.
+	// Empty trusts none: the client is the connection's peer.
+	TrustedProxies []netip.Prefix
+	// ConnsPerIP caps the TCP connections open from one peer address (an
+	// IPv6 /64); trusted proxies are exempt.
+	ConnsPerIP int
+	// WSPerIP caps the WebSockets open from one client address (an IPv6
+	// /64), WSUnauthorizedPerIP those of them not yet authorized, and
+	// WSPerUser one person's sockets on this server.
+	WSPerIP             int
+	WSUnauthorizedPerIP int
+	WSPerUser           int
+	// WSAuthTimeout is how long a WebSocket may stay open unauthorized.
+	WSAuthTimeout time.Duration
+	// WSPingInterval is how long a WebSocket may be quiet before the
+	// server pings it; WSPingTimeout how long the pong may take before
+	// the peer is taken for dead and the socket closed.
+	WSPingInterval time.Duration
+	WSPingTimeout  time.Duration
+	// HeaderTimeout bounds reading a request's headers, IdleTimeout a
+	// keep-alive connection's wait for its next request.
+	HeaderTimeout time.Duration
+	IdleTimeout   time.Duration
+	// BodyTimeout bounds reading a request body. A file part may take
+	// BodyTimeout plus its bytes at PartMinRate bytes per second.
+	BodyTimeout time.Duration
+	PartMinRate int64
 	// ShutdownTimeout bounds how long a shutdown waits for requests in
 	// flight.
 	ShutdownTimeout time.Duration
@@ -248,6 +278,66 @@ var serveSettings = []setting[Serve]{
 		name: "ip-logging", kind: kindBool, def: "false",
 		help: "write client IP addresses to logs and store them with sessions",
 		set:  func(c *Serve, v string) error { return keep(&c.IPLogging)(parseBool(v)) },
+	},
+	{
+		name: "trusted-proxies", kind: kindList, arg: "CIDRS", defNote: "none",
+		help: "comma-separated addresses or CIDR ranges of the reverse proxies in front of Haven (e.g. 127.0.0.1,10.0.0.0/8); only a peer among them is believed about the client's address (X-Forwarded-For, right-most address not in the list)",
+		set:  func(c *Serve, v string) error { return keep(&c.TrustedProxies)(parsePrefixes(v)) },
+	},
+	{
+		name: "conns-per-ip", kind: kindInt, arg: "N", def: "1024",
+		help: "TCP connections open at once from one address (IPv6: one /64); more are closed on arrival. Trusted proxies are exempt",
+		set:  func(c *Serve, v string) error { return keep(&c.ConnsPerIP)(parseInt(v, 1)) },
+	},
+	{
+		name: "ws-per-ip", kind: kindInt, arg: "N", def: "256",
+		help: "WebSockets open at once from one client address (IPv6: one /64); more are refused with CONNECTIONS_TOO_MANY",
+		set:  func(c *Serve, v string) error { return keep(&c.WSPerIP)(parseInt(v, 1)) },
+	},
+	{
+		name: "ws-unauthorized-per-ip", kind: kindInt, arg: "N", def: "32",
+		help: "WebSockets not yet signed in open at once from one client address; at most ws-per-ip",
+		set:  func(c *Serve, v string) error { return keep(&c.WSUnauthorizedPerIP)(parseInt(v, 1)) },
+	},
+	{
+		name: "ws-per-user", kind: kindInt, arg: "N", def: "32",
+		help: "WebSockets open at once for one person (all their sessions) on this server",
+		set:  func(c *Serve, v string) error { return keep(&c.WSPerUser)(parseInt(v, 1)) },
+	},
+	{
+		name: "ws-auth-timeout", kind: kindDuration, arg: "DURATION", def: "30s",
+		help: "how long a WebSocket may stay open without being authorized",
+		set:  func(c *Serve, v string) error { return keep(&c.WSAuthTimeout)(parsePositiveDuration(v)) },
+	},
+	{
+		name: "ws-ping-interval", kind: kindDuration, arg: "DURATION", def: "30s",
+		help: "how long a WebSocket may be quiet before the server pings it",
+		set:  func(c *Serve, v string) error { return keep(&c.WSPingInterval)(parsePositiveDuration(v)) },
+	},
+	{
+		name: "ws-ping-timeout", kind: kindDuration, arg: "DURATION", def: "20s",
+		help: "how long a ping may wait for its pong before the socket is closed as dead",
+		set:  func(c *Serve, v string) error { return keep(&c.WSPingTimeout)(parsePositiveDuration(v)) },
+	},
+	{
+		name: "header-timeout", kind: kindDuration, arg: "DURATION", def: "10s",
+		help: "how long a request's headers may take to arrive",
+		set:  func(c *Serve, v string) error { return keep(&c.HeaderTimeout)(parsePositiveDuration(v)) },
+	},
+	{
+		name: "idle-timeout", kind: kindDuration, arg: "DURATION", def: "120s",
+		help: "how long a keep-alive HTTP connection may wait for its next request",
+		set:  func(c *Serve, v string) error { return keep(&c.IdleTimeout)(parsePositiveDuration(v)) },
+	},
+	{
+		name: "body-timeout", kind: kindDuration, arg: "DURATION", def: "30s",
+		help: "how long a request body may take to arrive; a file part gets this plus its size at part-min-rate",
+		set:  func(c *Serve, v string) error { return keep(&c.BodyTimeout)(parsePositiveDuration(v)) },
+	},
+	{
+		name: "part-min-rate", kind: kindSize, arg: "SIZE", def: "1KiB",
+		help: "slowest a file part may arrive, in bytes per second, after body-timeout: bytes, or with a unit (1KiB)",
+		set:  func(c *Serve, v string) error { return keep(&c.PartMinRate)(parseSize(v)) },
 	},
 	{
 		name: "shutdown-timeout", kind: kindDuration, arg: "DURATION", def: "15s",
@@ -436,6 +526,9 @@ func (c *Serve) check(from map[string]string) []error {
 	} else {
 		unused("smtp-host", "without smtp-host",
 			"smtp-port", "smtp-username", "smtp-password", "smtp-from", "smtp-tls")
+	}
+	if c.WSUnauthorizedPerIP > c.WSPerIP {
+		fail("%s: is more than %s (%d), so it would never apply", at("ws-unauthorized-per-ip"), at("ws-per-ip"), c.WSPerIP)
 	}
 	if c.BlobStore == BlobStoreS3 {
 		if c.S3Endpoint == "" {

@@ -6,6 +6,7 @@ import (
 	"math"
 	"net"
 	"net/mail"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -119,6 +120,36 @@ func parsePositiveDuration(v string) (time.Duration, error) {
 		return 0, errors.New("must be above 0")
 	}
 	return d, nil
+}
+
+// parsePrefixes parses a comma-separated list of IP addresses and CIDR
+// ranges ("10.0.0.1, 192.168.0.0/16, fd00::/8"); an address is a range
+// of one (/32, /128), and a range is masked (10.1.2.3/8 is 10.0.0.0/8).
+// Empty items are skipped, so "" is the empty list. Zones are refused:
+// a client address never carries one.
+func parsePrefixes(v string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for item := range strings.SplitSeq(v, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		if strings.Contains(item, "/") {
+			p, err := netip.ParsePrefix(item)
+			if err != nil {
+				return nil, fmt.Errorf("%q is not a CIDR range such as 10.0.0.0/8 or fd00::/8", item)
+			}
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(item)
+		if err != nil || a.Zone() != "" {
+			return nil, fmt.Errorf("%q is not an IP address or a CIDR range", item)
+		}
+		a = a.Unmap()
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
 }
 
 // sizeUnits are the suffixes parseSize accepts, lower-cased. Only binary

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 )
@@ -74,6 +75,31 @@ func TestParseDomains(t *testing.T) {
 	for _, v := range bad {
 		if got, err := parseDomains(v); err == nil {
 			t.Errorf("parseDomains(%q) = %q, want error", v, got)
+		}
+	}
+}
+
+func TestParsePrefixes(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in   string
+		want string
+	}{
+		{"", "[]"},
+		{" , ", "[]"},
+		{"127.0.0.1", "[127.0.0.1/32]"},
+		{"::1, 10.1.2.3/8", "[::1/128 10.0.0.0/8]"},
+		{"::ffff:192.0.2.1,fd00::/8", "[192.0.2.1/32 fd00::/8]"},
+	}
+	for _, tt := range tests {
+		got, err := parsePrefixes(tt.in)
+		if err != nil || fmt.Sprint(got) != tt.want {
+			t.Errorf("parsePrefixes(%q) = %v, %v; want %s", tt.in, got, err, tt.want)
+		}
+	}
+	for _, v := range []string{"localhost", "10.0.0.0/40", "fe80::1%eth0", "1.2.3", "10.0.0.1,,x"} {
+		if got, err := parsePrefixes(v); err == nil {
+			t.Errorf("parsePrefixes(%q) = %v, want error", v, got)
 		}
 	}
 }

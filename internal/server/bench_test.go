@@ -39,7 +39,7 @@ type benchServer struct {
 
 func startBench(b *testing.B, args ...string) *benchServer {
 	b.Helper()
-	cfg, err := config.LoadServe(append([]string{"--listen", "127.0.0.1:0", "--data-dir", b.TempDir(), "--signin-code-per-ip", "100000000", "--flood-rate", "100000000", "--flood-burst", "100000000"}, args...), nil, io.Discard)
+	cfg, err := config.LoadServe(append([]string{"--listen", "127.0.0.1:0", "--data-dir", b.TempDir(), "--signin-code-per-ip", "100000000", "--flood-rate", "100000000", "--flood-burst", "100000000", "--ws-per-ip", "100000000", "--conns-per-ip", "100000000"}, args...), nil, io.Discard)
 	if err != nil {
 		b.Fatal(err)
 	}

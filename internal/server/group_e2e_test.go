@@ -429,10 +429,12 @@ func trySignUp(n *node, identifier, first string) (string, int64, error) {
 }
 
 // lavish are the generous limits with flood control raised past the
-// strict rule for sign-ups (a sixth of the burst), for tests that sign
-// up hundreds of people from one address.
+// strict rule for sign-ups (a sixth of the burst), and the connection
+// caps past the thousands of sockets, for tests that sign up and
+// connect hundreds of people from one address.
 func lavish() []string {
-	return append(append([]string{}, generous...), "--flood-rate", "100000", "--flood-burst", "100000")
+	return append(append([]string{}, generous...), "--flood-rate", "100000", "--flood-burst", "100000",
+		"--ws-per-ip", "100000", "--conns-per-ip", "100000")
 }
 
 var safeRandomIDs atomic.Int64

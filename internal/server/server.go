@@ -27,8 +27,10 @@ import (
 	"github.com/havenchat/haven"
 	"github.com/havenchat/haven/internal/api"
 	"github.com/havenchat/haven/internal/bus/local"
+	"github.com/havenchat/haven/internal/clientaddr"
 	"github.com/havenchat/haven/internal/codesend"
 	"github.com/havenchat/haven/internal/config"
+	"github.com/havenchat/haven/internal/conncap"
 	"github.com/havenchat/haven/internal/core"
 	"github.com/havenchat/haven/internal/flood"
 	"github.com/havenchat/haven/internal/password"
@@ -60,6 +62,8 @@ type Server struct {
 	tls   *tls.Config
 	stop  context.CancelFunc
 	bg    sync.WaitGroup
+
+	connsRefused prometheus.Counter
 }
 
 // New opens the store and builds every part of the node; nothing listens
@@ -127,11 +131,22 @@ func New(ctx context.Context, cfg *config.Serve, opt Options) (*Server, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.api, err = api.New(api.Config{
-		Core:       s.core,
-		Bus:        bus,
-		Log:        log,
-		Flood:      floodLimits(cfg, now),
-		Registerer: reg,
+		Core:           s.core,
+		Bus:            bus,
+		Log:            log,
+		Flood:          floodLimits(cfg, now),
+		Registerer:     reg,
+		TrustedProxies: cfg.TrustedProxies,
+		Conns: api.ConnLimits{
+			SocketsPerIP:             cfg.WSPerIP,
+			UnauthorizedSocketsPerIP: cfg.WSUnauthorizedPerIP,
+			SocketsPerUser:           cfg.WSPerUser,
+			AuthTimeout:              cfg.WSAuthTimeout,
+			PingInterval:             cfg.WSPingInterval,
+			PingTimeout:              cfg.WSPingTimeout,
+			BodyTimeout:              cfg.BodyTimeout,
+			PartMinRate:              cfg.PartMinRate,
+		},
 		Ready: func(ctx context.Context) error {
 			_, err := st.UserByID(ctx, 0)
 			if errors.Is(err, haven.ErrNotFound) {
@@ -147,10 +162,18 @@ func New(ctx context.Context, cfg *config.Serve, opt Options) (*Server, error) {
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.Handle("/", s.api)
+	s.connsRefused = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "haven_tcp_refused_total",
+		Help: "TCP connections closed on arrival: their address had conns-per-ip open already.",
+	})
+	reg.MustRegister(s.connsRefused)
+	// Bodies have their own deadlines (api.ConnLimits); no ReadTimeout,
+	// which would also cut WebSockets, and no WriteTimeout, which would
+	// cut large downloads on slow links.
 	s.http = &http.Server{
 		Handler:           mux,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       120 * time.Second,
+		ReadHeaderTimeout: cfg.HeaderTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	if s.tls, err = tlsConfig(cfg, opt.ACMEHTTPClient); err != nil {
@@ -241,6 +264,10 @@ func (s *Server) Start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// The cap counts peers before TLS: a connection over it costs no
+	// handshake. Trusted proxies are exempt; the API counts their
+	// clients one by one.
+	ln = conncap.New(ln, s.cfg.ConnsPerIP, clientaddr.New(s.cfg.TrustedProxies).Trusted, s.connsRefused.Inc)
 	if s.tls != nil {
 		ln = tls.NewListener(ln, s.tls)
 	}
