@@ -14,11 +14,14 @@ var statusOf = map[string]int{
 	haven.CodeBodyTooLarge:   http.StatusRequestEntityTooLarge,
 	haven.CodeMalformedJSON:  http.StatusBadRequest,
 	haven.CodeUnknownField:   http.StatusBadRequest,
+	haven.CodeDuplicateField: http.StatusBadRequest,
 	haven.CodeWrongType:      http.StatusBadRequest,
 	haven.CodeInvalidUTF8:    http.StatusBadRequest,
 	haven.CodeMethodNotFound: http.StatusNotFound,
 	haven.CodeParamMissing:   http.StatusBadRequest,
 	haven.CodeParamInvalid:   http.StatusBadRequest,
+
+	haven.CodeUnsupportedMediaType: http.StatusUnsupportedMediaType,
 
 	haven.CodeAuthRequired: http.StatusUnauthorized,
 	haven.CodeTokenInvalid: http.StatusUnauthorized,

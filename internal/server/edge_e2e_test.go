@@ -59,6 +59,38 @@ func TestBadInput(t *testing.T) {
 				t.Errorf("%s: no message", tc.name)
 			}
 		}
+		// Names are matched exactly and once, at every depth, and every
+		// integer is one a JavaScript client holds exactly (within
+		// ±2^53); the refusal names the field.
+		for _, tc := range []struct{ name, method, params, code, field string }{
+			{"field in another case", "account.updateProfile", `{"First_Name":"Eve"}`, "UNKNOWN_FIELD", "First_Name"},
+			{"fields in upper case", "messages.send", fmt.Sprintf(`{"USER_ID":%d,"TEXT":"x","RANDOM_ID":1}`, uid), "UNKNOWN_FIELD", "USER_ID"},
+			{"duplicate field", "account.updateProfile", `{"first_name":"Eve","first_name":"Kim"}`, "DUPLICATE_FIELD", "first_name"},
+			{"nested field in another case", "contacts.import", `{"contacts":[{"phone":"+442079469999","First_Name":"Eve"}]}`, "UNKNOWN_FIELD", "contacts[0].First_Name"},
+			{"duplicate nested field", "contacts.import", `{"contacts":[{"phone":"+442079469999","first_name":"Eve","first_name":"Bo"}]}`, "DUPLICATE_FIELD", "contacts[0].first_name"},
+			{"duplicate in an album item", "messages.sendAlbum", fmt.Sprintf(`{"user_id":%d,"items":[{"kind":"photo","file_id":1,"random_id":5,"random_id":6}]}`, uid), "DUPLICATE_FIELD", "items[0].random_id"},
+			{"id beyond 2^53", "users.get", `{"ids":[9007199254740993]}`, "PARAM_INVALID", "ids[0]"},
+			{"id at 2^53", "users.get", `{"ids":[1,9007199254740992]}`, "PARAM_INVALID", "ids[1]"},
+			{"random_id beyond 2^53", "messages.send", fmt.Sprintf(`{"user_id":%d,"text":"x","random_id":9007199254740993}`, uid), "PARAM_INVALID", "random_id"},
+			{"random_id below -2^53", "messages.send", fmt.Sprintf(`{"user_id":%d,"text":"x","random_id":-9007199254740993}`, uid), "PARAM_INVALID", "random_id"},
+			{"random_ids beyond 2^53", "messages.forward", `{"from_chat_id":1,"ids":[1],"user_id":1,"random_ids":[18014398509481984]}`, "PARAM_INVALID", "random_ids[0]"},
+			{"entity user_id beyond 2^53", "messages.send", fmt.Sprintf(`{"user_id":%d,"text":"x","random_id":3,"entities":[{"type":"text_mention","offset":0,"length":1,"user_id":9007199254740993}]}`, uid), "PARAM_INVALID", "entities[0].user_id"},
+		} {
+			r := c.call(tc.method, rawJSON(tc.params))
+			if r.code() != tc.code || (r.Status != 0 && r.Status != 400) || !strings.Contains(r.Error.Message, tc.field) {
+				t.Errorf("%s: got %s (HTTP %d) %+v, want %s (400) naming %s", tc.name, r.code(), r.Status, r.Error, tc.code, tc.field)
+			}
+		}
+		var dialogs []json.RawMessage
+		c.call("dialogs.list", nil).into(t, &dialogs)
+		if len(dialogs) != 0 {
+			t.Errorf("a refused send made a chat: %d dialogs", len(dialogs))
+		}
+		var contacts []json.RawMessage
+		c.call("contacts.list", nil).into(t, &contacts)
+		if len(contacts) != 0 {
+			t.Errorf("a refused import kept %d contacts", len(contacts))
+		}
 		// Invalid UTF-8 bytes, which JSON text cannot be.
 		r := c.call("account.updateProfile", rawJSON("{\"first_name\":\"\xff\xfe\"}"))
 		if r.code() != "INVALID_UTF8" {
@@ -100,6 +132,7 @@ func TestBodyTooLarge(t *testing.T) {
 	// A chunked body with no length is cut at the limit too.
 	req, _ := http.NewRequest("POST", n.url+"/api/auth.sendCode", io.MultiReader(strings.NewReader(big)))
 	req.ContentLength = -1
+	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -138,6 +171,28 @@ func TestWebSocketFrames(t *testing.T) {
 	} {
 		if r := ws.send([]byte(frame)); r.code() != code {
 			t.Errorf("%s: %s, want %s", frame, r.code(), code)
+		}
+	}
+	// Keys are matched exactly and once, in the frame and in its params;
+	// ids are strings or whole numbers from 0 to 2^53-1. The answer
+	// carries the frame's id when one can be told, null otherwise.
+	for _, tc := range []struct{ frame, id, code string }{
+		{`{"id":9,"Method":"users.getMe"}`, "9", "UNKNOWN_FIELD"},
+		{`{"ID":10,"method":"users.getMe"}`, "null", "UNKNOWN_FIELD"},
+		{`{"id":11,"method":"users.getMe","method":"auth.sendCode"}`, "11", "DUPLICATE_FIELD"},
+		{`{"id":12,"id":13,"method":"users.getMe"}`, "null", "DUPLICATE_FIELD"},
+		{`{"id":14,"method":"auth.sendCode","params":{"Identifier":"+442079460001"}}`, "14", "UNKNOWN_FIELD"},
+		{`{"id":15,"method":"auth.sendCode","params":{"identifier":"+442079460001","identifier":"x"}}`, "15", "DUPLICATE_FIELD"},
+		{`{"id":-1,"method":"users.getMe"}`, "null", "PARAM_INVALID"},
+		{`{"id":-0,"method":"users.getMe"}`, "null", "PARAM_INVALID"},
+		{`{"id":1.5,"method":"users.getMe"}`, "null", "PARAM_INVALID"},
+		{`{"id":1e3,"method":"users.getMe"}`, "null", "PARAM_INVALID"},
+		{`{"id":9007199254740992,"method":"users.getMe"}`, "null", "PARAM_INVALID"},
+		{`{"id":9007199254740991,"method":"users.getMe"}`, "9007199254740991", "AUTH_REQUIRED"},
+		{`{"id":0,"method":"users.getMe"}`, "0", "AUTH_REQUIRED"},
+	} {
+		if r := ws.sendAs([]byte(tc.frame), tc.id); r.code() != tc.code {
+			t.Errorf("%s: %s, want %s", tc.frame, r.code(), tc.code)
 		}
 	}
 	// String ids are echoed.
@@ -327,4 +382,59 @@ func TestWebSocketBatch(t *testing.T) {
 		}
 	}
 	t.Logf("%d pushes in %d messages, %d of them batched", len(seqs), messages, batched)
+}
+
+// TestContentType: POST /api/METHOD takes only a body declared as JSON.
+// A form on another site can POST text/plain (or a form encoding)
+// without a CORS preflight; such a request must not reach the method:
+// here, auth.sendCode would send a code to anyone's phone.
+func TestContentType(t *testing.T) {
+	n := startNode(t, generous...)
+	post := func(header []string, body string) (*http.Response, reply) {
+		t.Helper()
+		req, _ := http.NewRequest("POST", n.url+"/api/auth.sendCode", strings.NewReader(body))
+		for _, h := range header {
+			req.Header.Add("Content-Type", h)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var r reply
+		if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+			t.Fatalf("%q: decoding the answer: %v", header, err)
+		}
+		return resp, r
+	}
+	body := `{"identifier":"+442079460001"}`
+	for _, h := range [][]string{
+		{"text/plain"},
+		{"text/plain; charset=utf-8"},
+		{"application/x-www-form-urlencoded"},
+		{"multipart/form-data; boundary=x"},
+		nil,
+		{""},
+		{"application/json; charset=iso-8859-1"},
+		{"application/json; foo=bar"},
+		{"application/jsonp"},
+		{"application/json, text/plain"},
+		{"application/json", "text/plain"},
+	} {
+		resp, r := post(h, body)
+		if resp.StatusCode != http.StatusUnsupportedMediaType || r.code() != "UNSUPPORTED_MEDIA_TYPE" || resp.Header.Get("Accept-Post") != "application/json" {
+			t.Errorf("Content-Type %q: %d %s (Accept-Post %q), want 415 UNSUPPORTED_MEDIA_TYPE", h, resp.StatusCode, r.code(), resp.Header.Get("Accept-Post"))
+		}
+	}
+	if codes := n.codes.all(); len(codes) != 0 {
+		t.Fatalf("a refused request sent %d codes", len(codes))
+	}
+	for _, h := range []string{"application/json", "application/json; charset=utf-8", "Application/JSON; Charset=UTF-8"} {
+		if resp, r := post([]string{h}, body); resp.StatusCode != 200 || !r.OK {
+			t.Errorf("Content-Type %q: %d %s, want 200", h, resp.StatusCode, r.code())
+		}
+	}
+	if codes := n.codes.all(); len(codes) != 3 {
+		t.Fatalf("%d codes sent for 3 accepted requests", len(codes))
+	}
 }
