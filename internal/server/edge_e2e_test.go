@@ -9,6 +9,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"database/sql"
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
@@ -214,16 +215,26 @@ func TestWebSocketFrames(t *testing.T) {
 	}
 }
 
+// get fetches url and returns its status and body.
+func get(t *testing.T, url string) (int, []byte) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, body
+}
+
 func TestHealthReadyMetrics(t *testing.T) {
-	n := startNode(t, generous...)
+	n := startNode(t, append([]string{"--metrics-listen", "127.0.0.1:0"}, generous...)...)
 	for path, want := range map[string]int{"/healthz": 200, "/readyz": 200} {
-		resp, err := http.Get(n.url + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != want {
-			t.Errorf("%s: %d", path, resp.StatusCode)
+		if status, _ := get(t, n.url+path); status != want {
+			t.Errorf("%s: %d", path, status)
 		}
 	}
 	c := &httpCaller{t: t, base: n.url}
@@ -231,12 +242,11 @@ func TestHealthReadyMetrics(t *testing.T) {
 	c.call("account.fly", nil)
 	ws := dialWS(t, n.url, "")
 	ws.call("auth.sendCode", map[string]string{"identifier": "bad"})
-	resp, err := http.Get(n.url + "/metrics")
-	if err != nil {
-		t.Fatal(err)
+	ops := "http://" + n.srv.MetricsAddr()
+	status, body := get(t, ops+"/metrics")
+	if status != 200 {
+		t.Fatalf("/metrics on the metrics listener: %d", status)
 	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
 	for _, want := range []string{
 		`haven_api_requests_total{code="OK",method="auth.signUp"} 1`,
 		`haven_api_requests_total{code="METHOD_NOT_FOUND",method="unknown"} 1`,
@@ -251,6 +261,82 @@ func TestHealthReadyMetrics(t *testing.T) {
 	if bytes.Contains(body, []byte("account.fly")) {
 		t.Error("an unknown method name became a metric label")
 	}
+	// Go's profiles are beside the metrics, but for the command line,
+	// which may hold secrets given as flags.
+	for path, want := range map[string]int{"/debug/pprof/": 200, "/debug/pprof/heap?debug=1": 200, "/debug/pprof/goroutine?debug=1": 200, "/debug/pprof/cmdline": 404} {
+		if status, _ := get(t, ops+path); status != want {
+			t.Errorf("metrics listener %s: %d, want %d", path, status, want)
+		}
+	}
+	// The API's port serves neither.
+	for _, path := range []string{"/metrics", "/debug/pprof/", "/debug/pprof/heap", "/debug/pprof/cmdline"} {
+		if status, body := get(t, n.url+path); status != 404 || bytes.Contains(body, []byte("haven_api")) {
+			t.Errorf("API port %s: %d, want 404", path, status)
+		}
+	}
+}
+
+// TestMetricsOffByDefault: without metrics-listen nothing serves
+// metrics or profiles, on any port.
+func TestMetricsOffByDefault(t *testing.T) {
+	n := startNode(t, generous...)
+	if addr := n.srv.MetricsAddr(); addr != "" {
+		t.Fatalf("metrics served on %s without metrics-listen", addr)
+	}
+	for _, path := range []string{"/metrics", "/debug/pprof/", "/debug/pprof/heap"} {
+		if status, _ := get(t, n.url+path); status != 404 {
+			t.Errorf("API port %s: %d, want 404", path, status)
+		}
+	}
+}
+
+// TestReadyNeedsWrites: /readyz answers 503 while the database cannot be
+// written, though it can still be read. Another connection holds
+// SQLite's write lock (BEGIN EXCLUSIVE), as a second process or a stuck
+// backup tool would; the node's writer then fails after its busy
+// timeout. Once the lock is let go, the node is ready again.
+func TestReadyNeedsWrites(t *testing.T) {
+	n := startNode(t, generous...)
+	ready := func() int {
+		status, _ := get(t, n.url+"/readyz")
+		return status
+	}
+	if s := ready(); s != 200 {
+		t.Fatalf("/readyz of a fresh node: %d", s)
+	}
+	db, err := sql.Open("sqlite", filepath.Join(n.dir, "haven.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	lock, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Close()
+	if _, err := lock.ExecContext(ctx, `BEGIN EXCLUSIVE`); err != nil {
+		t.Fatal(err)
+	}
+	waitStatus := func(want int) {
+		t.Helper()
+		last := 0
+		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+			if last = ready(); last == want {
+				return
+			}
+		}
+		t.Fatalf("/readyz stayed %d, want %d", last, want)
+	}
+	waitStatus(503)
+	// Reads still work meanwhile: the node is alive, only not ready.
+	if status, _ := get(t, n.url+"/healthz"); status != 200 {
+		t.Errorf("/healthz while the database is locked: %d", status)
+	}
+	if _, err := lock.ExecContext(ctx, `ROLLBACK`); err != nil {
+		t.Fatal(err)
+	}
+	waitStatus(200)
 }
 
 func TestTLS(t *testing.T) {
@@ -436,5 +522,32 @@ func TestContentType(t *testing.T) {
 	}
 	if codes := n.codes.all(); len(codes) != 3 {
 		t.Fatalf("%d codes sent for 3 accepted requests", len(codes))
+	}
+}
+
+// TestLogCodeSenderWarning: with the log code sender, a server that
+// listens beyond loopback warns at start that sign-in codes go to its
+// log; on loopback (a laptop), or with a real code sender, it does not.
+func TestLogCodeSenderWarning(t *testing.T) {
+	const warning = "SIGN-IN CODES ARE WRITTEN TO THIS LOG"
+	for _, tc := range []struct {
+		args []string
+		warn bool
+	}{
+		{[]string{"--code-sender", "log", "--listen", "0.0.0.0:0"}, true},
+		{[]string{"--code-sender", "log", "--listen", ":0"}, true},
+		{[]string{"--code-sender", "log", "--listen", "127.0.0.1:0"}, false},
+		{[]string{"--code-sender", "log", "--listen", "localhost:0"}, false},
+		{[]string{"--listen", "0.0.0.0:0"}, false}, // startNode's webhook sender
+	} {
+		n := startNode(t, tc.args...)
+		logs := n.logs.String()
+		warned := strings.Contains(logs, warning)
+		if warned != tc.warn {
+			t.Errorf("%q: warned %v, want %v; log:\n%s", tc.args, warned, tc.warn, logs)
+		}
+		if warned && !strings.Contains(logs, "level=WARN msg=\""+warning) {
+			t.Errorf("%q: the warning is not at level WARN:\n%s", tc.args, logs)
+		}
 	}
 }
