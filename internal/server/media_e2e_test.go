@@ -310,7 +310,7 @@ func TestMediaMessages(t *testing.T) {
 		t.Fatalf("album = %+v", album)
 	}
 	for i, m := range album {
-		if m.Media == nil || m.Media.AlbumID == 0 || m.Media.AlbumID != album[0].Media.AlbumID || m.ID != album[0].ID+int64(i) {
+		if m.Media == nil || m.Media.AlbumID <= 0 || m.Media.AlbumID >= 1<<53 || m.Media.AlbumID != album[0].Media.AlbumID || m.ID != album[0].ID+int64(i) {
 			t.Errorf("album message %d = %+v", i, m)
 		}
 	}
