@@ -1069,7 +1069,7 @@ func TestResyncUserLog(t *testing.T) {
 
 	send := func(chat int64, text string) int64 {
 		var m syncMessage
-		w.ann.must(t, "messages.send", map[string]any{"chat_id": chat, "text": text, "random_id": time.Now().UnixNano()}, &m)
+		w.ann.must(t, "messages.send", map[string]any{"chat_id": chat, "text": text, "random_id": rid()}, &m)
 		return m.ID
 	}
 	waitPts := func(what string) {
