@@ -15,7 +15,9 @@ const probeTimeout = 30 * time.Second
 // real write (check, the store's CheckWritable). One probe runs at a
 // time, however many /readyz requests come, and its answer is kept for
 // fresh, so that an outsider polling /readyz (it is public, for load
-// balancers) costs the writer at most one small commit per period.
+// balancers) costs the writer at most one small commit per period. It
+// keeps wall time, not the node's Clock: the question is about this
+// machine's disk, now, and tests hold their Clock still.
 type writeProbe struct {
 	check func(ctx context.Context) error
 	fresh time.Duration
