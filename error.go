@@ -59,11 +59,15 @@ const (
 	CodeBodyTooLarge   = "BODY_TOO_LARGE"
 	CodeMalformedJSON  = "MALFORMED_JSON"
 	CodeUnknownField   = "UNKNOWN_FIELD"
+	CodeDuplicateField = "DUPLICATE_FIELD"
 	CodeWrongType      = "WRONG_TYPE"
 	CodeInvalidUTF8    = "INVALID_UTF8"
 	CodeMethodNotFound = "METHOD_NOT_FOUND"
 	CodeParamMissing   = "PARAM_MISSING"
 	CodeParamInvalid   = "PARAM_INVALID"
+	// CodeUnsupportedMediaType: a POST /api/METHOD body that is not
+	// declared application/json.
+	CodeUnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE"
 
 	// Authentication.
 	CodeAuthRequired = "AUTH_REQUIRED"

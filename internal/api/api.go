@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"mime"
 	"net/http"
 	"net/netip"
 	"strconv"
@@ -218,8 +219,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	c := &call{ip: s.clientIP(r), token: bearer(r)}
 	var res any
 	var err error
-	body, rerr := readBody(w, r, s.maxBody, s.conns.BodyTimeout)
-	if rerr != nil {
+	if err = checkContentType(r); err != nil {
+		w.Header().Set("Accept-Post", "application/json")
+	} else if body, rerr := readBody(w, r, s.maxBody, s.conns.BodyTimeout); rerr != nil {
 		err = rerr
 	} else {
 		res, err = s.invoke(r.Context(), name, c, body)
@@ -238,6 +240,27 @@ func (s *Server) metricName(name string) string {
 		return name
 	}
 	return "unknown"
+}
+
+// checkContentType accepts only a body declared as JSON, which a
+// browser sends across sites only after a CORS preflight that Haven
+// never grants: a form on another site can POST text/plain,
+// multipart/form-data or application/x-www-form-urlencoded without
+// asking, and would otherwise reach methods that need no session
+// (auth.sendCode, sending codes to anyone's phone from a visitor's
+// address). Errors: CodeUnsupportedMediaType.
+func checkContentType(r *http.Request) error {
+	if v := r.Header.Values("Content-Type"); len(v) == 1 {
+		mt, params, err := mime.ParseMediaType(v[0])
+		ok := err == nil && mt == "application/json"
+		for k, p := range params {
+			ok = ok && k == "charset" && strings.EqualFold(p, "utf-8")
+		}
+		if ok {
+			return nil
+		}
+	}
+	return haven.Errorf(haven.CodeUnsupportedMediaType, "API methods take a JSON body: send Content-Type: application/json")
 }
 
 // readBody reads a JSON request body of at most limit bytes, which must

@@ -2,21 +2,31 @@ package api
 
 import (
 	"bytes"
-	"encoding/json"
+	stdjson "encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"reflect"
+	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/havenchat/haven"
 )
 
 // decodeParams fills p (a pointer to a params struct) from raw JSON with
 // every rule of the edge: valid UTF-8 (lone surrogate escapes included),
-// one JSON object, no unknown fields, right types, required fields
-// present. Empty input means no parameters.
+// one JSON object, names written exactly as documented (no other case,
+// no unknown field, none twice, at any depth), right types, integers
+// exact in JavaScript, required fields present. Empty input means no
+// parameters.
+//
+// The JSON is read by encoding/json/v2's implementation
+// (github.com/go-json-experiment/json), which matches names
+// case-sensitively and rejects duplicate names; encoding/json (v1)
+// does neither, so {"Text":"a","text":"b"} would be taken as "b".
 func decodeParams(raw []byte, p any) error {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
@@ -25,34 +35,157 @@ func decodeParams(raw []byte, p any) error {
 	if !utf8.Valid(raw) || hasLoneSurrogate(raw) {
 		return haven.Errorf(haven.CodeInvalidUTF8, "the request is not valid UTF-8")
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(p); err != nil {
-		return decodeError(err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return haven.Errorf(haven.CodeMalformedJSON, "unexpected data after the JSON object")
+	if err := json.Unmarshal(raw, p, decodeOptions); err != nil {
+		return decodeError(reflect.TypeOf(p).Elem(), err)
 	}
 	return checkRequired(p)
 }
 
-// decodeError names what went wrong in a json.Decoder.Decode.
-func decodeError(err error) error {
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syn), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
-		return haven.Errorf(haven.CodeMalformedJSON, "the request is not well-formed JSON")
-	case errors.As(err, &typ):
-		if typ.Field == "" {
-			return haven.Errorf(haven.CodeWrongType, "the parameters must be a JSON object")
-		}
-		return haven.Errorf(haven.CodeWrongType, "parameter %s must be %s, not %s", typ.Field, jsonKind(typ.Type), typ.Value)
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		// encoding/json reports unknown fields only in its message.
-		return haven.Errorf(haven.CodeUnknownField, "unknown parameter %s", strings.TrimPrefix(err.Error(), "json: unknown field "))
+// decodeOptions are the decoder's rules beyond v2's defaults (which
+// already refuse invalid UTF-8, duplicate names and names in another
+// case): unknown names are refused, and every integer goes through
+// safeInt.
+var decodeOptions = json.JoinOptions(
+	json.RejectUnknownMembers(true),
+	json.WithUnmarshalers(json.JoinUnmarshalers(
+		json.UnmarshalFromFunc(func(dec *jsontext.Decoder, v *int64) error {
+			n, err := safeInt(dec)
+			if err == nil {
+				*v = n
+			}
+			return err
+		}),
+		json.UnmarshalFromFunc(func(dec *jsontext.Decoder, v *int) error {
+			n, err := safeInt(dec)
+			if err == nil {
+				*v = int(n)
+			}
+			return err
+		}),
+	)),
+)
+
+// errUnsafeInt and notIntegerError are safeInt's refusals, turned into
+// coded errors naming the field by decodeError.
+var errUnsafeInt = errors.New("outside ±2^53")
+
+type notIntegerError struct{ value string }
+
+func (e *notIntegerError) Error() string { return "not an integer: " + e.value }
+
+// safeInt reads a JSON number that must be an integer strictly within
+// ±2^53 (haven.MaxID): a JavaScript client holds nothing larger exactly,
+// so a larger id or random_id is a client bug that would otherwise match
+// the wrong message. Anything but a number is left to the default
+// decoding (null: zero; a string: WRONG_TYPE).
+func safeInt(dec *jsontext.Decoder) (int64, error) {
+	if dec.PeekKind() != '0' {
+		return 0, errors.ErrUnsupported
 	}
-	return haven.Errorf(haven.CodeMalformedJSON, "the request could not be read")
+	val, err := dec.ReadValue()
+	if err != nil {
+		return 0, err
+	}
+	n, err := strconv.ParseInt(string(val), 10, 64)
+	switch {
+	case err == nil && n > -haven.MaxID && n < haven.MaxID:
+		return n, nil
+	case err == nil, errors.Is(err, strconv.ErrRange):
+		return 0, errUnsafeInt
+	}
+	return 0, &notIntegerError{truncate(string(val), 32)} // a fraction or an exponent: 1.5, 1e3
+}
+
+// decodeError names what went wrong in decoding into a value of type t,
+// naming the field by its path (items[1].random_id).
+func decodeError(t reflect.Type, err error) error {
+	var syn *jsontext.SyntacticError
+	var sem *json.SemanticError
+	var notInt *notIntegerError
+	switch {
+	case errors.As(err, &syn) && syn.Err == jsontext.ErrDuplicateName:
+		return haven.Errorf(haven.CodeDuplicateField, "parameter %q is given twice", fieldPath(t, syn.JSONPointer))
+	case errors.As(err, &sem):
+		name := fieldPath(t, sem.JSONPointer)
+		switch {
+		case errors.Is(sem.Err, json.ErrUnknownName):
+			return haven.Errorf(haven.CodeUnknownField, "unknown parameter %q", name)
+		case errors.Is(sem.Err, errUnsafeInt):
+			return haven.Errorf(haven.CodeParamInvalid, "parameter %s must be an integer between -(2^53-1) and 2^53-1", name)
+		case errors.As(sem.Err, &notInt):
+			return haven.Errorf(haven.CodeWrongType, "parameter %s must be an integer, not %s", name, notInt.value)
+		case sem.JSONPointer == "":
+			return haven.Errorf(haven.CodeWrongType, "the parameters must be a JSON object")
+		case sem.GoType != nil && sem.JSONKind != 0:
+			return haven.Errorf(haven.CodeWrongType, "parameter %s must be %s, not %s", name, jsonKind(sem.GoType), kindName(sem.JSONKind))
+		}
+	}
+	return haven.Errorf(haven.CodeMalformedJSON, "the request is not well-formed JSON")
+}
+
+// kindName names the kind of JSON value a client sent.
+func kindName(k jsontext.Kind) string {
+	switch k {
+	case '"':
+		return "a string"
+	case '0':
+		return "a number"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
+	case '[':
+		return "an array"
+	}
+	return "an object"
+}
+
+// fieldPath turns a JSON pointer into a params struct of type t
+// (/items/1/random_id) into the name a client knows: items[1].random_id.
+// The type says which tokens are array indexes, so a key made of digits
+// is still shown as a key; inside raw JSON (a WebSocket frame's params),
+// whose type is not known here, a token of digits is taken as an index.
+func fieldPath(t reflect.Type, ptr jsontext.Pointer) string {
+	var b strings.Builder
+	for tok := range ptr.Tokens() {
+		for t != nil && t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		if t == rawJSON {
+			t = nil
+		}
+		if (t == nil && tok != "" && strings.Trim(tok, "0123456789") == "") ||
+			(t != nil && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array)) {
+			b.WriteString("[" + tok + "]")
+			if t != nil {
+				t = t.Elem()
+			}
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(tok)
+		t = fieldType(t, tok)
+	}
+	return b.String()
+}
+
+// rawJSON is the type of JSON kept as it is (a frame's params).
+var rawJSON = reflect.TypeFor[stdjson.RawMessage]()
+
+// fieldType is the type of the field named name on the wire in struct
+// type t, or nil.
+func fieldType(t reflect.Type, name string) reflect.Type {
+	if t == nil || t.Kind() != reflect.Struct {
+		return nil
+	}
+	for _, f := range wireFields(t) {
+		if jsonName(f) == name {
+			return f.Type
+		}
+	}
+	return nil
 }
 
 // jsonKind names a Go type as a JSON client knows it.

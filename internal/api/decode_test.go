@@ -41,7 +41,9 @@ func TestDecodeParams(t *testing.T) {
 		`"str"`:                      haven.CodeWrongType,
 		`{"name":1}`:                 haven.CodeWrongType,
 		`{"name":"a","count":1.5}`:   haven.CodeWrongType,
-		`{"name":"a","count":99999999999999999999}`: haven.CodeWrongType,
+		`{"name":"a","count":99999999999999999999}`: haven.CodeParamInvalid, // an integer, out of range
+		`{"name":"a","count":1e3}`:                  haven.CodeWrongType,
+		`{"name":"a","count":1.0}`:                  haven.CodeWrongType,
 		`{"name":"a","ids":"1"}`:                    haven.CodeWrongType,
 		`{"name":"a","nick":"b"}`:                   haven.CodeUnknownField,
 		"{\"name\":\"\xff\"}":                       haven.CodeInvalidUTF8,
@@ -49,6 +51,21 @@ func TestDecodeParams(t *testing.T) {
 		`{"name":"\udc00x"}`:                        haven.CodeInvalidUTF8,
 		`{"name":"\ud800\u0041"}`:                   haven.CodeInvalidUTF8,
 		`{"name":"\\ud800"}`:                        "", // an escaped backslash, not an escape
+		// Names are matched exactly, once each.
+		`{"Name":"a"}`:                      haven.CodeUnknownField,
+		`{"NAME":"a"}`:                      haven.CodeUnknownField,
+		`{"name":"a","Count":1}`:            haven.CodeUnknownField,
+		`{"name":"a","name":"b"}`:           haven.CodeDuplicateField,
+		`{"name":"a","ids":[],"ids":[]}`:    haven.CodeDuplicateField,
+		`{"name":"a","bio":null,"bio":"x"}`: haven.CodeDuplicateField,
+		// Integers are exact in JavaScript: strictly within ±2^53.
+		`{"name":"a","ids":[9007199254740991,-9007199254740991]}`: "",
+		`{"name":"a","ids":[1,9007199254740992]}`:                 haven.CodeParamInvalid,
+		`{"name":"a","ids":[-9007199254740992]}`:                  haven.CodeParamInvalid,
+		`{"name":"a","count":9007199254740992}`:                   haven.CodeParamInvalid,
+		`{"name":"a","count":-9223372036854775808}`:               haven.CodeParamInvalid,
+		`{"name":"a","count":null}`:                               "",
+		`{"name":"a","count":"1"}`:                                haven.CodeWrongType,
 	} {
 		var p fuzzParams
 		if got := codeOf(decodeParams([]byte(in), &p)); got != want {
@@ -128,5 +145,48 @@ func TestRequiredInsideItems(t *testing.T) {
 	}
 	if err := decodeParams([]byte(`{"ids":[[1,2],[]]}`), &p); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestDecodeNamesTheField checks that every refusal names the field by
+// its path, at every depth: the items of an album, the contacts of an
+// import, the entities of a message.
+func TestDecodeNamesTheField(t *testing.T) {
+	for _, tc := range []struct {
+		p         any
+		raw, code string
+		msg       string
+	}{
+		{&sendAlbumParams{}, `{"items":[{"kind":"photo","file_id":1,"random_id":5},{"Kind":"photo","file_id":2,"random_id":6}]}`,
+			haven.CodeUnknownField, `unknown parameter "items[1].Kind"`},
+		{&sendAlbumParams{}, `{"items":[{"kind":"photo","file_id":1,"random_id":5,"random_id":6}]}`,
+			haven.CodeDuplicateField, `parameter "items[0].random_id" is given twice`},
+		{&sendAlbumParams{}, `{"items":[{"kind":"photo","file_id":1,"random_id":9007199254740993}]}`,
+			haven.CodeParamInvalid, `parameter items[0].random_id must be an integer between -(2^53-1) and 2^53-1`},
+		{&sendAlbumParams{}, `{"items":[{"kind":"photo","file_id":"1","random_id":5}]}`,
+			haven.CodeWrongType, `parameter items[0].file_id must be an integer, not a string`},
+		{&sendAlbumParams{}, `{"items":[{"kind":"photo","file_id":1.5,"random_id":5}]}`,
+			haven.CodeWrongType, `parameter items[0].file_id must be an integer, not 1.5`},
+		{&importContactsParams{}, `{"contacts":[{"phone":"+441","First_Name":"Ann"}]}`,
+			haven.CodeUnknownField, `unknown parameter "contacts[0].First_Name"`},
+		{&importContactsParams{}, `{"contacts":[{"phone":"+441","first_name":"Ann","first_name":"Bob"}]}`,
+			haven.CodeDuplicateField, `parameter "contacts[0].first_name" is given twice`},
+		{&sendParams{}, `{"chat_id":1,"text":"hi","random_id":1,"entities":[{"type":"bold","offset":0,"length":2,"Length":1}]}`,
+			haven.CodeUnknownField, `unknown parameter "entities[0].Length"`},
+		{&sendParams{}, `{"chat_id":1,"text":"hi","random_id":1,"entities":[{"type":"text_mention","offset":0,"length":2,"user_id":9007199254740992}]}`,
+			haven.CodeParamInvalid, `parameter entities[0].user_id must be an integer between -(2^53-1) and 2^53-1`},
+		{&sendParams{}, `{"Chat_ID":1,"TEXT":"hi","random_id":1}`,
+			haven.CodeUnknownField, `unknown parameter "Chat_ID"`},
+		{&updateChatParams{}, `{"chat_id":1,"slow_mode_seconds":1e2}`,
+			haven.CodeWrongType, `parameter slow_mode_seconds must be an integer, not 1e2`},
+		{&updateChatParams{}, `{"chat_id":1,"title":5}`,
+			haven.CodeWrongType, `parameter title must be a string, not a number`},
+		{&userIDsParams{}, `[1]`, haven.CodeWrongType, `the parameters must be a JSON object`},
+	} {
+		err := decodeParams([]byte(tc.raw), tc.p)
+		var he *haven.Error
+		if !errors.As(err, &he) || he.Code != tc.code || he.Message != tc.msg {
+			t.Errorf("%s: %v, want %s: %s", tc.raw, err, tc.code, tc.msg)
+		}
 	}
 }

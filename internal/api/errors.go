@@ -14,6 +14,7 @@ var statusOf = map[string]int{
 	haven.CodeBodyTooLarge:   http.StatusRequestEntityTooLarge,
 	haven.CodeMalformedJSON:  http.StatusBadRequest,
 	haven.CodeUnknownField:   http.StatusBadRequest,
+	haven.CodeDuplicateField: http.StatusBadRequest,
 	haven.CodeWrongType:      http.StatusBadRequest,
 	haven.CodeInvalidUTF8:    http.StatusBadRequest,
 	haven.CodeMethodNotFound: http.StatusNotFound,
@@ -23,8 +24,9 @@ var statusOf = map[string]int{
 	// 429, not 503: the refusal is about the caller's address or
 	// account, not the server's health, and a load balancer must not
 	// take the node out of service for it.
-	haven.CodeConnectionsTooMany: http.StatusTooManyRequests,
-	haven.CodeBodyTimeout:        http.StatusRequestTimeout,
+	haven.CodeConnectionsTooMany:   http.StatusTooManyRequests,
+	haven.CodeBodyTimeout:          http.StatusRequestTimeout,
+	haven.CodeUnsupportedMediaType: http.StatusUnsupportedMediaType,
 
 	haven.CodeAuthRequired: http.StatusUnauthorized,
 	haven.CodeTokenInvalid: http.StatusUnauthorized,

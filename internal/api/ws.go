@@ -5,11 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/coder/websocket"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/havenchat/haven"
 	"github.com/havenchat/haven/internal/core"
@@ -216,7 +219,7 @@ func decodeFrame(data []byte, f *requestFrame) error {
 		return err
 	}
 	if !validID(f.ID) {
-		return haven.Errorf(haven.CodeParamInvalid, "a request frame needs an id that is a number or a string")
+		return haven.Errorf(haven.CodeParamInvalid, "a request frame needs an id that is a string or a whole number from 0 to 2^53-1")
 	}
 	if f.Method == "" {
 		return haven.Errorf(haven.CodeParamMissing, "a request frame needs a method")
@@ -225,21 +228,52 @@ func decodeFrame(data []byte, f *requestFrame) error {
 }
 
 // frameID recovers the id of a frame that failed the strict decoding, so
-// that the error reaches the right caller; null when there is none.
+// that the error reaches the right caller; null when there is none, when
+// the frame is not well-formed JSON, or when it names two ids (whose
+// answer would it be?).
 func frameID(data []byte) json.RawMessage {
-	var probe struct {
-		ID json.RawMessage `json:"id"`
-	}
-	if json.Unmarshal(data, &probe) != nil || !validID(probe.ID) {
+	// Duplicates or bad UTF-8 elsewhere (inside params, say) do not hide
+	// the id; validID checks the id itself.
+	dec := jsontext.NewDecoder(bytes.NewReader(data), jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' {
 		return nil
 	}
-	return probe.ID
+	var id jsontext.Value
+	for dec.PeekKind() == '"' {
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return nil
+		}
+		name := tok.String() // before the next read voids tok
+		val, err := dec.ReadValue()
+		if err != nil {
+			return nil
+		}
+		if name == "id" {
+			if id != nil {
+				return nil
+			}
+			id = val.Clone()
+		}
+	}
+	if _, err := dec.ReadToken(); err != nil || !validID(id) {
+		return nil
+	}
+	return json.RawMessage(id)
 }
 
-// validID reports whether a frame id is a JSON number or string.
-func validID(id json.RawMessage) bool {
+// validID reports whether a frame id is a JSON string or a whole number
+// from 0 to 2^53-1 (exact in JavaScript, as every id of the API).
+func validID(id []byte) bool {
 	id = bytes.TrimSpace(id)
-	return len(id) > 0 && (id[0] == '"' || id[0] == '-' || (id[0] >= '0' && id[0] <= '9'))
+	if len(id) == 0 {
+		return false
+	}
+	if id[0] == '"' {
+		return utf8.Valid(id) && !hasLoneSurrogate(id)
+	}
+	n, err := strconv.ParseInt(string(id), 10, 64)
+	return err == nil && id[0] >= '0' && id[0] <= '9' && n < haven.MaxID
 }
 
 func (k *socket) handle(ctx context.Context, f requestFrame) {

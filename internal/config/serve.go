@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -16,6 +17,10 @@ type Serve struct {
 	// Listen is the host:port to serve HTTP (or HTTPS) on; port 0 picks
 	// a free port.
 	Listen string
+	// MetricsListen, when not empty, is the host:port that serves
+	// Prometheus metrics (/metrics) and Go profiles (/debug/pprof/),
+	// apart from the API; empty serves neither.
+	MetricsListen string
 	// DataDir holds the database, uploaded files and keys.
 	DataDir string
 
@@ -167,6 +172,11 @@ var serveSettings = []setting[Serve]{
 		name: "listen", kind: kindString, arg: "ADDR", def: "127.0.0.1:8080",
 		help: "host:port to serve the API and web app on (:8080 for every interface, port 0 for a free one)",
 		set:  func(c *Serve, v string) error { return keep(&c.Listen)(parseListen(v)) },
+	},
+	{
+		name: "metrics-listen", kind: kindString, arg: "ADDR", defNote: "off",
+		help: "host:port to serve Prometheus metrics (/metrics) and Go profiles (/debug/pprof/) on, apart from the API; unauthenticated, so keep it private (e.g. 127.0.0.1:9090)",
+		set:  func(c *Serve, v string) error { return keep(&c.MetricsListen)(optional(parseListen)(v)) },
 	},
 	{
 		name: "data-dir", kind: kindString, arg: "DIR", def: "./haven-data",
@@ -491,6 +501,10 @@ func (c *Serve) check(from map[string]string) []error {
 				fail("%s: has no effect %s", at(n), why)
 			}
 		}
+	}
+
+	if c.MetricsListen != "" && c.MetricsListen == c.Listen && !strings.HasSuffix(c.Listen, ":0") {
+		fail("%s: must differ from listen: metrics and profiles are not served beside the API", at("metrics-listen"))
 	}
 
 	if c.TLSCert != "" && c.TLSKey == "" {

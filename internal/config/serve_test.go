@@ -163,6 +163,7 @@ type sample struct {
 
 var serveSamples = map[string]sample{
 	"listen":                     {value: "0.0.0.0:9090"},
+	"metrics-listen":             {value: "127.0.0.1:9091"},
 	"data-dir":                   {value: "/var/lib/haven"},
 	"log-format":                 {value: "json"},
 	"log-level":                  {value: "debug"},
@@ -383,6 +384,8 @@ func TestServeBadValues(t *testing.T) {
 	}{
 		{"listen without port", []string{"--listen=localhost"}, []string{"listen (flag --listen)", `"localhost"`, "host:port"}},
 		{"listen bad port", []string{"--listen=:99999"}, []string{"listen (flag --listen)", "port"}},
+		{"metrics-listen without port", []string{"--metrics-listen=localhost"}, []string{"metrics-listen (flag --metrics-listen)", "host:port"}},
+		{"metrics-listen on the API's address", []string{"--listen=:8080", "--metrics-listen=:8080"}, []string{"metrics-listen (flag --metrics-listen)", "must differ from listen"}},
 		{"bad duration", []string{"--shutdown-timeout=15"}, []string{"shutdown-timeout (flag --shutdown-timeout)", "duration"}},
 		{"zero duration", []string{"--shutdown-timeout=0s"}, []string{"shutdown-timeout", "above 0"}},
 		{"tls-cert without key", []string{"--tls-cert=c.pem"}, []string{"tls-cert (flag --tls-cert)", "needs tls-key"}},

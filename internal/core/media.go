@@ -133,7 +133,7 @@ func (s *Service) SendAlbum(ctx context.Context, a *Actor, to Peer, items []Medi
 		}
 		return s.sentMessages(ctx, a, ids)
 	}
-	albumID := rand.Int64N(1<<62) + 1
+	albumID := rand.Int64N(haven.MaxID-1) + 1 // an id: exact in JavaScript
 	ps := make([]*prepared, len(items))
 	for i, in := range items {
 		p, err := s.prepareMedia(ctx, a, in)

@@ -323,3 +323,67 @@ func TestInactivityDeletesAccount(t *testing.T) {
 		t.Fatal("the sweep deleted an account within its period")
 	}
 }
+
+// TestNamesCleaned: names, titles and device names lose their direction
+// controls and invisible characters (so that one cannot pass for
+// another), a name of only invisible characters is refused as empty, and
+// the joiners that emoji and Persian need are kept.
+func TestNamesCleaned(t *testing.T) {
+	n := startNode(t, generous...)
+	var ph phones
+	c, _, id := signUpHTTP(t, n, &ph, "\u202eAnn\u200b")
+	if got := getUser(t, c, id).FirstName; got != "Ann" {
+		t.Errorf("signed up as %+q, want \"Ann\"", got)
+	}
+
+	var v userView
+	c.call("account.updateProfile", map[string]string{"first_name": "Ann\u00a0\u00a0\u2066Lee\u2069", "last_name": "\u202eeeL"}).into(t, &v)
+	if v.FirstName != "Ann Lee" || v.LastName != "eeL" {
+		t.Errorf("profile saved as %+q %+q, want \"Ann Lee\" \"eeL\"", v.FirstName, v.LastName)
+	}
+	const techie, persian = "👩🏽\u200d💻 Ann", "می\u200cخواهم"
+	c.call("account.updateProfile", map[string]string{"first_name": techie, "last_name": persian}).into(t, &v)
+	if v.FirstName != techie || v.LastName != persian {
+		t.Errorf("profile saved as %+q %+q, want %+q %+q", v.FirstName, v.LastName, techie, persian)
+	}
+	for _, blank := range []string{"\u3164", "\u200b\u2800", "\u202e\u202c", "\ufe0f"} {
+		if r := c.call("account.updateProfile", map[string]string{"first_name": blank}); r.code() != "FIRST_NAME_INVALID" {
+			t.Errorf("first name %+q: %s, want FIRST_NAME_INVALID", blank, r.code())
+		}
+		if r := c.call("chats.createGroup", map[string]any{"title": blank}); r.code() != "CHAT_TITLE_INVALID" {
+			t.Errorf("title %+q: %s, want CHAT_TITLE_INVALID", blank, r.code())
+		}
+	}
+	if got := getUser(t, c, id); got.FirstName != techie {
+		t.Errorf("a refused name changed the profile to %+q", got.FirstName)
+	}
+
+	var chat struct {
+		Title string `json:"title"`
+	}
+	c.call("chats.createGroup", map[string]any{"title": "\u200fTeam\u200b chat\u061c"}).into(t, &chat)
+	if chat.Title != "Team chat" {
+		t.Errorf("group titled %+q, want \"Team chat\"", chat.Title)
+	}
+
+	// A device name, given at sign-in, is shown in the sessions list.
+	var sent struct {
+		LoginToken string `json:"login_token"`
+	}
+	phone := ph.next()
+	d := &httpCaller{t: t, base: n.url}
+	d.call("auth.sendCode", map[string]string{"identifier": phone, "device": "Firefox\u202e on Linux"}).into(t, &sent)
+	var auth struct {
+		Token string `json:"token"`
+	}
+	d.call("auth.signIn", map[string]string{"login_token": sent.LoginToken, "code": n.codes.last(t, phone, "sign_in")}).into(t, &auth)
+	d.call("auth.signUp", map[string]string{"login_token": sent.LoginToken, "first_name": "Bo"}).into(t, &auth)
+	d.setToken(auth.Token)
+	var sessions []struct {
+		Device string `json:"device"`
+	}
+	d.call("sessions.list", nil).into(t, &sessions)
+	if len(sessions) != 1 || sessions[0].Device != "Firefox on Linux" {
+		t.Errorf("sessions %+v, want one \"Firefox on Linux\"", sessions)
+	}
+}

@@ -60,6 +60,7 @@ func startBench(b *testing.B, args ...string) *benchServer {
 func (bs *benchServer) call(token, method string, params any, out any) error {
 	body, _ := json.Marshal(params)
 	req, _ := http.NewRequest("POST", bs.srv.URL()+"/api/"+method, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}

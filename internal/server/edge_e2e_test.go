@@ -9,6 +9,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"database/sql"
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
@@ -59,6 +60,38 @@ func TestBadInput(t *testing.T) {
 				t.Errorf("%s: no message", tc.name)
 			}
 		}
+		// Names are matched exactly and once, at every depth, and every
+		// integer is one a JavaScript client holds exactly (within
+		// ±2^53); the refusal names the field.
+		for _, tc := range []struct{ name, method, params, code, field string }{
+			{"field in another case", "account.updateProfile", `{"First_Name":"Eve"}`, "UNKNOWN_FIELD", "First_Name"},
+			{"fields in upper case", "messages.send", fmt.Sprintf(`{"USER_ID":%d,"TEXT":"x","RANDOM_ID":1}`, uid), "UNKNOWN_FIELD", "USER_ID"},
+			{"duplicate field", "account.updateProfile", `{"first_name":"Eve","first_name":"Kim"}`, "DUPLICATE_FIELD", "first_name"},
+			{"nested field in another case", "contacts.import", `{"contacts":[{"phone":"+442079469999","First_Name":"Eve"}]}`, "UNKNOWN_FIELD", "contacts[0].First_Name"},
+			{"duplicate nested field", "contacts.import", `{"contacts":[{"phone":"+442079469999","first_name":"Eve","first_name":"Bo"}]}`, "DUPLICATE_FIELD", "contacts[0].first_name"},
+			{"duplicate in an album item", "messages.sendAlbum", fmt.Sprintf(`{"user_id":%d,"items":[{"kind":"photo","file_id":1,"random_id":5,"random_id":6}]}`, uid), "DUPLICATE_FIELD", "items[0].random_id"},
+			{"id beyond 2^53", "users.get", `{"ids":[9007199254740993]}`, "PARAM_INVALID", "ids[0]"},
+			{"id at 2^53", "users.get", `{"ids":[1,9007199254740992]}`, "PARAM_INVALID", "ids[1]"},
+			{"random_id beyond 2^53", "messages.send", fmt.Sprintf(`{"user_id":%d,"text":"x","random_id":9007199254740993}`, uid), "PARAM_INVALID", "random_id"},
+			{"random_id below -2^53", "messages.send", fmt.Sprintf(`{"user_id":%d,"text":"x","random_id":-9007199254740993}`, uid), "PARAM_INVALID", "random_id"},
+			{"random_ids beyond 2^53", "messages.forward", `{"from_chat_id":1,"ids":[1],"user_id":1,"random_ids":[18014398509481984]}`, "PARAM_INVALID", "random_ids[0]"},
+			{"entity user_id beyond 2^53", "messages.send", fmt.Sprintf(`{"user_id":%d,"text":"x","random_id":3,"entities":[{"type":"text_mention","offset":0,"length":1,"user_id":9007199254740993}]}`, uid), "PARAM_INVALID", "entities[0].user_id"},
+		} {
+			r := c.call(tc.method, rawJSON(tc.params))
+			if r.code() != tc.code || (r.Status != 0 && r.Status != 400) || !strings.Contains(r.Error.Message, tc.field) {
+				t.Errorf("%s: got %s (HTTP %d) %+v, want %s (400) naming %s", tc.name, r.code(), r.Status, r.Error, tc.code, tc.field)
+			}
+		}
+		var dialogs []json.RawMessage
+		c.call("dialogs.list", nil).into(t, &dialogs)
+		if len(dialogs) != 0 {
+			t.Errorf("a refused send made a chat: %d dialogs", len(dialogs))
+		}
+		var contacts []json.RawMessage
+		c.call("contacts.list", nil).into(t, &contacts)
+		if len(contacts) != 0 {
+			t.Errorf("a refused import kept %d contacts", len(contacts))
+		}
 		// Invalid UTF-8 bytes, which JSON text cannot be.
 		r := c.call("account.updateProfile", rawJSON("{\"first_name\":\"\xff\xfe\"}"))
 		if r.code() != "INVALID_UTF8" {
@@ -100,6 +133,7 @@ func TestBodyTooLarge(t *testing.T) {
 	// A chunked body with no length is cut at the limit too.
 	req, _ := http.NewRequest("POST", n.url+"/api/auth.sendCode", io.MultiReader(strings.NewReader(big)))
 	req.ContentLength = -1
+	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -140,6 +174,28 @@ func TestWebSocketFrames(t *testing.T) {
 			t.Errorf("%s: %s, want %s", frame, r.code(), code)
 		}
 	}
+	// Keys are matched exactly and once, in the frame and in its params;
+	// ids are strings or whole numbers from 0 to 2^53-1. The answer
+	// carries the frame's id when one can be told, null otherwise.
+	for _, tc := range []struct{ frame, id, code string }{
+		{`{"id":9,"Method":"users.getMe"}`, "9", "UNKNOWN_FIELD"},
+		{`{"ID":10,"method":"users.getMe"}`, "null", "UNKNOWN_FIELD"},
+		{`{"id":11,"method":"users.getMe","method":"auth.sendCode"}`, "11", "DUPLICATE_FIELD"},
+		{`{"id":12,"id":13,"method":"users.getMe"}`, "null", "DUPLICATE_FIELD"},
+		{`{"id":14,"method":"auth.sendCode","params":{"Identifier":"+442079460001"}}`, "14", "UNKNOWN_FIELD"},
+		{`{"id":15,"method":"auth.sendCode","params":{"identifier":"+442079460001","identifier":"x"}}`, "15", "DUPLICATE_FIELD"},
+		{`{"id":-1,"method":"users.getMe"}`, "null", "PARAM_INVALID"},
+		{`{"id":-0,"method":"users.getMe"}`, "null", "PARAM_INVALID"},
+		{`{"id":1.5,"method":"users.getMe"}`, "null", "PARAM_INVALID"},
+		{`{"id":1e3,"method":"users.getMe"}`, "null", "PARAM_INVALID"},
+		{`{"id":9007199254740992,"method":"users.getMe"}`, "null", "PARAM_INVALID"},
+		{`{"id":9007199254740991,"method":"users.getMe"}`, "9007199254740991", "AUTH_REQUIRED"},
+		{`{"id":0,"method":"users.getMe"}`, "0", "AUTH_REQUIRED"},
+	} {
+		if r := ws.sendAs([]byte(tc.frame), tc.id); r.code() != tc.code {
+			t.Errorf("%s: %s, want %s", tc.frame, r.code(), tc.code)
+		}
+	}
 	// String ids are echoed.
 	var sent sentCode
 	ws.send([]byte(`{"id":"abc","method":"auth.sendCode","params":{"identifier":"+442079460002"}}`)).into(t, &sent)
@@ -159,16 +215,26 @@ func TestWebSocketFrames(t *testing.T) {
 	}
 }
 
+// get fetches url and returns its status and body.
+func get(t *testing.T, url string) (int, []byte) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, body
+}
+
 func TestHealthReadyMetrics(t *testing.T) {
-	n := startNode(t, generous...)
+	n := startNode(t, append([]string{"--metrics-listen", "127.0.0.1:0"}, generous...)...)
 	for path, want := range map[string]int{"/healthz": 200, "/readyz": 200} {
-		resp, err := http.Get(n.url + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != want {
-			t.Errorf("%s: %d", path, resp.StatusCode)
+		if status, _ := get(t, n.url+path); status != want {
+			t.Errorf("%s: %d", path, status)
 		}
 	}
 	c := &httpCaller{t: t, base: n.url}
@@ -176,12 +242,11 @@ func TestHealthReadyMetrics(t *testing.T) {
 	c.call("account.fly", nil)
 	ws := dialWS(t, n.url, "")
 	ws.call("auth.sendCode", map[string]string{"identifier": "bad"})
-	resp, err := http.Get(n.url + "/metrics")
-	if err != nil {
-		t.Fatal(err)
+	ops := "http://" + n.srv.MetricsAddr()
+	status, body := get(t, ops+"/metrics")
+	if status != 200 {
+		t.Fatalf("/metrics on the metrics listener: %d", status)
 	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
 	for _, want := range []string{
 		`haven_api_requests_total{code="OK",method="auth.signUp"} 1`,
 		`haven_api_requests_total{code="METHOD_NOT_FOUND",method="unknown"} 1`,
@@ -196,6 +261,82 @@ func TestHealthReadyMetrics(t *testing.T) {
 	if bytes.Contains(body, []byte("account.fly")) {
 		t.Error("an unknown method name became a metric label")
 	}
+	// Go's profiles are beside the metrics, but for the command line,
+	// which may hold secrets given as flags.
+	for path, want := range map[string]int{"/debug/pprof/": 200, "/debug/pprof/heap?debug=1": 200, "/debug/pprof/goroutine?debug=1": 200, "/debug/pprof/cmdline": 404} {
+		if status, _ := get(t, ops+path); status != want {
+			t.Errorf("metrics listener %s: %d, want %d", path, status, want)
+		}
+	}
+	// The API's port serves neither.
+	for _, path := range []string{"/metrics", "/debug/pprof/", "/debug/pprof/heap", "/debug/pprof/cmdline"} {
+		if status, body := get(t, n.url+path); status != 404 || bytes.Contains(body, []byte("haven_api")) {
+			t.Errorf("API port %s: %d, want 404", path, status)
+		}
+	}
+}
+
+// TestMetricsOffByDefault: without metrics-listen nothing serves
+// metrics or profiles, on any port.
+func TestMetricsOffByDefault(t *testing.T) {
+	n := startNode(t, generous...)
+	if addr := n.srv.MetricsAddr(); addr != "" {
+		t.Fatalf("metrics served on %s without metrics-listen", addr)
+	}
+	for _, path := range []string{"/metrics", "/debug/pprof/", "/debug/pprof/heap"} {
+		if status, _ := get(t, n.url+path); status != 404 {
+			t.Errorf("API port %s: %d, want 404", path, status)
+		}
+	}
+}
+
+// TestReadyNeedsWrites: /readyz answers 503 while the database cannot be
+// written, though it can still be read. Another connection holds
+// SQLite's write lock (BEGIN EXCLUSIVE), as a second process or a stuck
+// backup tool would; the node's writer then fails after its busy
+// timeout. Once the lock is let go, the node is ready again.
+func TestReadyNeedsWrites(t *testing.T) {
+	n := startNode(t, generous...)
+	ready := func() int {
+		status, _ := get(t, n.url+"/readyz")
+		return status
+	}
+	if s := ready(); s != 200 {
+		t.Fatalf("/readyz of a fresh node: %d", s)
+	}
+	db, err := sql.Open("sqlite", filepath.Join(n.dir, "haven.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	lock, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Close()
+	if _, err := lock.ExecContext(ctx, `BEGIN EXCLUSIVE`); err != nil {
+		t.Fatal(err)
+	}
+	waitStatus := func(want int) {
+		t.Helper()
+		last := 0
+		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+			if last = ready(); last == want {
+				return
+			}
+		}
+		t.Fatalf("/readyz stayed %d, want %d", last, want)
+	}
+	waitStatus(503)
+	// Reads still work meanwhile: the node is alive, only not ready.
+	if status, _ := get(t, n.url+"/healthz"); status != 200 {
+		t.Errorf("/healthz while the database is locked: %d", status)
+	}
+	if _, err := lock.ExecContext(ctx, `ROLLBACK`); err != nil {
+		t.Fatal(err)
+	}
+	waitStatus(200)
 }
 
 func TestTLS(t *testing.T) {
@@ -327,4 +468,86 @@ func TestWebSocketBatch(t *testing.T) {
 		}
 	}
 	t.Logf("%d pushes in %d messages, %d of them batched", len(seqs), messages, batched)
+}
+
+// TestContentType: POST /api/METHOD takes only a body declared as JSON.
+// A form on another site can POST text/plain (or a form encoding)
+// without a CORS preflight; such a request must not reach the method:
+// here, auth.sendCode would send a code to anyone's phone.
+func TestContentType(t *testing.T) {
+	n := startNode(t, generous...)
+	post := func(header []string, body string) (*http.Response, reply) {
+		t.Helper()
+		req, _ := http.NewRequest("POST", n.url+"/api/auth.sendCode", strings.NewReader(body))
+		for _, h := range header {
+			req.Header.Add("Content-Type", h)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var r reply
+		if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+			t.Fatalf("%q: decoding the answer: %v", header, err)
+		}
+		return resp, r
+	}
+	body := `{"identifier":"+442079460001"}`
+	for _, h := range [][]string{
+		{"text/plain"},
+		{"text/plain; charset=utf-8"},
+		{"application/x-www-form-urlencoded"},
+		{"multipart/form-data; boundary=x"},
+		nil,
+		{""},
+		{"application/json; charset=iso-8859-1"},
+		{"application/json; foo=bar"},
+		{"application/jsonp"},
+		{"application/json, text/plain"},
+		{"application/json", "text/plain"},
+	} {
+		resp, r := post(h, body)
+		if resp.StatusCode != http.StatusUnsupportedMediaType || r.code() != "UNSUPPORTED_MEDIA_TYPE" || resp.Header.Get("Accept-Post") != "application/json" {
+			t.Errorf("Content-Type %q: %d %s (Accept-Post %q), want 415 UNSUPPORTED_MEDIA_TYPE", h, resp.StatusCode, r.code(), resp.Header.Get("Accept-Post"))
+		}
+	}
+	if codes := n.codes.all(); len(codes) != 0 {
+		t.Fatalf("a refused request sent %d codes", len(codes))
+	}
+	for _, h := range []string{"application/json", "application/json; charset=utf-8", "Application/JSON; Charset=UTF-8"} {
+		if resp, r := post([]string{h}, body); resp.StatusCode != 200 || !r.OK {
+			t.Errorf("Content-Type %q: %d %s, want 200", h, resp.StatusCode, r.code())
+		}
+	}
+	if codes := n.codes.all(); len(codes) != 3 {
+		t.Fatalf("%d codes sent for 3 accepted requests", len(codes))
+	}
+}
+
+// TestLogCodeSenderWarning: with the log code sender, a server that
+// listens beyond loopback warns at start that sign-in codes go to its
+// log; on loopback (a laptop), or with a real code sender, it does not.
+func TestLogCodeSenderWarning(t *testing.T) {
+	const warning = "SIGN-IN CODES ARE WRITTEN TO THIS LOG"
+	for _, tc := range []struct {
+		args []string
+		warn bool
+	}{
+		{[]string{"--code-sender", "log", "--listen", "0.0.0.0:0"}, true},
+		{[]string{"--code-sender", "log", "--listen", ":0"}, true},
+		{[]string{"--code-sender", "log", "--listen", "127.0.0.1:0"}, false},
+		{[]string{"--code-sender", "log", "--listen", "localhost:0"}, false},
+		{[]string{"--listen", "0.0.0.0:0"}, false}, // startNode's webhook sender
+	} {
+		n := startNode(t, tc.args...)
+		logs := n.logs.String()
+		warned := strings.Contains(logs, warning)
+		if warned != tc.warn {
+			t.Errorf("%q: warned %v, want %v; log:\n%s", tc.args, warned, tc.warn, logs)
+		}
+		if warned && !strings.Contains(logs, "level=WARN msg=\""+warning) {
+			t.Errorf("%q: the warning is not at level WARN:\n%s", tc.args, logs)
+		}
+	}
 }

@@ -374,6 +374,14 @@ func (c *wsCaller) send(frame []byte) reply {
 	if id == "" || id[0] == '{' || id[0] == '[' {
 		id = "null" // the server cannot answer to an id it cannot read
 	}
+	return c.sendAs(frame, id)
+}
+
+// sendAs writes a raw frame and waits for the answer whose id is id, as
+// written ("null" for an answer to a frame whose id the server could
+// not read).
+func (c *wsCaller) sendAs(frame []byte, id string) reply {
+	c.t.Helper()
 	ch := c.answers.add(id)
 	if err := c.conn.Write(context.Background(), websocket.MessageText, frame); err != nil {
 		c.t.Fatalf("write: %v", err)

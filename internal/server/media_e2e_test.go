@@ -310,7 +310,7 @@ func TestMediaMessages(t *testing.T) {
 		t.Fatalf("album = %+v", album)
 	}
 	for i, m := range album {
-		if m.Media == nil || m.Media.AlbumID == 0 || m.Media.AlbumID != album[0].Media.AlbumID || m.ID != album[0].ID+int64(i) {
+		if m.Media == nil || m.Media.AlbumID <= 0 || m.Media.AlbumID >= 1<<53 || m.Media.AlbumID != album[0].Media.AlbumID || m.ID != album[0].ID+int64(i) {
 			t.Errorf("album message %d = %+v", i, m)
 		}
 	}
@@ -321,6 +321,10 @@ func TestMediaMessages(t *testing.T) {
 	}
 	if r := alice.call("messages.sendAlbum", map[string]any{"user_id": bobID, "items": items[:1]}); r.code() != "ALBUM_INVALID" {
 		t.Errorf("an album of one: %s, want ALBUM_INVALID", r.code())
+	}
+	twice := []map[string]any{{"kind": "photo", "file_id": items[0]["file_id"], "random_id": 6000}, {"kind": "photo", "file_id": items[1]["file_id"], "random_id": 6000}}
+	if r := alice.call("messages.sendAlbum", map[string]any{"user_id": bobID, "items": twice}); r.code() != "ALBUM_INVALID" {
+		t.Errorf("an album with one random_id twice: %s, want ALBUM_INVALID", r.code())
 	}
 	noRandom := []map[string]any{items[0], {"kind": "photo", "file_id": items[1]["file_id"]}}
 	if r := alice.call("messages.sendAlbum", map[string]any{"user_id": bobID, "items": noRandom}); r.code() != "PARAM_MISSING" || !strings.Contains(r.Error.Message, "items[1].random_id") {

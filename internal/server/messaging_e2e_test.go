@@ -287,3 +287,49 @@ func TestIdempotentSend(t *testing.T) {
 		t.Fatalf("refused sends changed the history: %d messages", len(hist))
 	}
 }
+
+// TestRandomIDInvalid walks every case docs/api.md gives for
+// RANDOM_ID_INVALID (all of messages.forward's random_ids) and the codes
+// the other sends answer instead; a refused forward posts nothing.
+func TestRandomIDInvalid(t *testing.T) {
+	n := startNode(t, generous...)
+	var ph phones
+	a, _, _ := signUpHTTP(t, n, &ph, "Ann")
+	_, _, bid := signUpHTTP(t, n, &ph, "Bob")
+	first := rid()
+	var m messageView
+	a.call("messages.send", map[string]any{"user_id": bid, "text": "hi", "random_id": first}).into(t, &m)
+	fresh := rid()
+	for _, tc := range []struct {
+		name       string
+		ids, rands []int64
+		code       string
+	}{
+		{"a zero random id", []int64{m.ID}, []int64{0}, "RANDOM_ID_INVALID"},
+		{"a zero random id after others", []int64{m.ID, m.ID}, []int64{rid(), 0}, "RANDOM_ID_INVALID"},
+		{"one random id twice", []int64{m.ID, m.ID}, []int64{fresh, fresh}, "RANDOM_ID_INVALID"},
+		{"a used random id after a fresh one", []int64{m.ID, m.ID}, []int64{rid(), first}, "RANDOM_ID_INVALID"},
+		{"a random id beyond 2^53", []int64{m.ID}, []int64{1 << 53}, "PARAM_INVALID"},
+	} {
+		r := a.call("messages.forward", map[string]any{"from_chat_id": m.ChatID, "ids": tc.ids, "chat_id": m.ChatID, "random_ids": tc.rands})
+		if r.code() != tc.code {
+			t.Errorf("forward with %s: %s, want %s", tc.name, r.code(), tc.code)
+		}
+	}
+	// A forward whose first random id was used is a retry: it answers
+	// what that id made.
+	var again []messageView
+	a.call("messages.forward", map[string]any{"from_chat_id": m.ChatID, "ids": []int64{m.ID}, "chat_id": m.ChatID, "random_ids": []int64{first}}).into(t, &again)
+	if len(again) != 1 || again[0].ID != m.ID {
+		t.Errorf("a forward with a used first random id answered %+v, want the message it made", again)
+	}
+	// A zero random_id of the other sends is a missing parameter.
+	if r := a.call("messages.send", map[string]any{"user_id": bid, "text": "x", "random_id": 0}); r.code() != "PARAM_MISSING" {
+		t.Errorf("send with random_id 0: %s, want PARAM_MISSING", r.code())
+	}
+	var hist []messageView
+	a.call("messages.history", map[string]any{"chat_id": m.ChatID}).into(t, &hist)
+	if len(hist) != 1 {
+		t.Errorf("refused forwards posted: %d messages, want 1", len(hist))
+	}
+}

@@ -25,8 +25,10 @@ import (
 )
 
 // resyncArgs lift the flood limits: these tests send and sync a lot from
-// few accounts, on a clock that stands still.
-var resyncArgs = []string{"--signin-code-per-ip", "100000", "--signin-code-per-identifier", "1000", "--flood-rate", "100000", "--flood-burst", "100000"}
+// few accounts, on a clock that stands still. They serve metrics too,
+// which tell how many sockets were cut.
+var resyncArgs = []string{"--signin-code-per-ip", "100000", "--signin-code-per-identifier", "1000", "--flood-rate", "100000", "--flood-burst", "100000",
+	"--metrics-listen", "127.0.0.1:0"}
 
 // ---------------------------------------------------------------------
 // An HTTP client of the native API that returns errors instead of
@@ -1067,7 +1069,7 @@ func TestResyncUserLog(t *testing.T) {
 
 	send := func(chat int64, text string) int64 {
 		var m syncMessage
-		w.ann.must(t, "messages.send", map[string]any{"chat_id": chat, "text": text, "random_id": time.Now().UnixNano()}, &m)
+		w.ann.must(t, "messages.send", map[string]any{"chat_id": chat, "text": text, "random_id": rid()}, &m)
 		return m.ID
 	}
 	waitPts := func(what string) {
@@ -1214,7 +1216,7 @@ func TestResyncAfterSlowSocketCut(t *testing.T) {
 // socketsCut reads the server's count of sockets cut for being slow.
 func socketsCut(t *testing.T, n *node) int {
 	t.Helper()
-	resp, err := http.Get(n.url + "/metrics")
+	resp, err := http.Get("http://" + n.srv.MetricsAddr() + "/metrics")
 	if err != nil {
 		t.Fatalf("metrics: %v", err)
 	}

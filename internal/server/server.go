@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"path/filepath"
 	"sync"
@@ -64,6 +65,14 @@ type Server struct {
 	bg    sync.WaitGroup
 
 	connsRefused prometheus.Counter
+
+	// metrics serves /metrics and /debug/pprof/ on cfg.MetricsListen;
+	// nil when that is off.
+	metrics   *http.Server
+	metricsLn net.Listener
+	// codesToLog: sign-in codes are written to the log (the log code
+	// sender), which Start warns of on a non-loopback address.
+	codesToLog bool
 }
 
 // New opens the store and builds every part of the node; nothing listens
@@ -81,16 +90,18 @@ func New(ctx context.Context, cfg *config.Serve, opt Options) (*Server, error) {
 		return nil, err
 	}
 	codes := opt.Codes
+	codesToLog := false
 	if codes == nil {
 		if codes, err = codeSender(cfg, log); err != nil {
 			return nil, err
 		}
+		codesToLog = cfg.CodeSender == config.CodeSenderLog && cfg.WebhookURL == ""
 	}
 	st, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "haven.db"), log)
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: log, store: st}
+	s := &Server{cfg: cfg, log: log, store: st, codesToLog: codesToLog}
 	limits := haven.DefaultLimits()
 	limits.MaxBodyBytes = cfg.MaxBody
 	limits.InviteLinksAlive = cfg.InviteLinksMax
@@ -147,40 +158,61 @@ func New(ctx context.Context, cfg *config.Serve, opt Options) (*Server, error) {
 			BodyTimeout:              cfg.BodyTimeout,
 			PartMinRate:              cfg.PartMinRate,
 		},
-		Ready: func(ctx context.Context) error {
-			_, err := st.UserByID(ctx, 0)
-			if errors.Is(err, haven.ErrNotFound) {
-				return nil
-			}
-			return err
-		},
+		// Ready when a real write commits: reads alone pass on a full
+		// disk or a database another process holds locked.
+		Ready: newWriteProbe(st.CheckWritable, time.Second).ready,
 	})
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
-	mux := http.NewServeMux()
-	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	mux.Handle("/", s.api)
 	s.connsRefused = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "haven_tcp_refused_total",
 		Help: "TCP connections closed on arrival: their address had conns-per-ip open already.",
 	})
 	reg.MustRegister(s.connsRefused)
-	// Bodies have their own deadlines (api.ConnLimits); no ReadTimeout,
-	// which would also cut WebSockets, and no WriteTimeout, which would
-	// cut large downloads on slow links.
+	// The API's port serves the API only: metrics and profiles tell
+	// whoever asks how busy the node is and what it runs, so they have
+	// a listener of their own, off unless asked for. Bodies have their
+	// own deadlines (api.ConnLimits); no ReadTimeout, which would also
+	// cut WebSockets, and no WriteTimeout, which would cut large
+	// downloads on slow links.
 	s.http = &http.Server{
-		Handler:           mux,
+		Handler:           s.api,
 		ReadHeaderTimeout: cfg.HeaderTimeout,
 		IdleTimeout:       cfg.IdleTimeout,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	if cfg.MetricsListen != "" {
+		s.metrics = &http.Server{
+			Handler:           opsMux(reg),
+			ReadHeaderTimeout: 10 * time.Second,
+			IdleTimeout:       120 * time.Second,
+			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		}
 	}
 	if s.tls, err = tlsConfig(cfg, opt.ACMEHTTPClient); err != nil {
 		st.Close()
 		return nil, err
 	}
 	return s, nil
+}
+
+// opsMux serves the operator's endpoints of the metrics listener:
+// Prometheus metrics, and Go's profiles (net/http/pprof) but for
+// /debug/pprof/cmdline, which would show the command line and so any
+// secret given as a flag (--smtp-password, --s3-secret-key ...).
+func opsMux(reg *prometheus.Registry) *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	// Index serves the named profiles (heap, goroutine ...) too; it
+	// answers 404 for cmdline, which is not a runtime/pprof profile.
+	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("POST /debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	return mux
 }
 
 // floodLimits are the per-user, per-method limits: the configured rule for
@@ -272,6 +304,18 @@ func (s *Server) Start(ctx context.Context) error {
 		ln = tls.NewListener(ln, s.tls)
 	}
 	s.ln = ln
+	if s.metrics != nil {
+		if s.metricsLn, err = net.Listen("tcp", s.cfg.MetricsListen); err != nil {
+			ln.Close()
+			return fmt.Errorf("metrics-listen: %w", err)
+		}
+		s.bg.Go(func() {
+			if err := s.metrics.Serve(s.metricsLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				s.log.Error("serving metrics stopped", "err", err)
+			}
+		})
+		s.log.Info("metrics and profiles are served", "url", "http://"+s.metricsLn.Addr().String()+"/metrics")
+	}
 	bgctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s.stop = cancel
 	s.bg.Add(3)
@@ -294,11 +338,32 @@ func (s *Server) Start(ctx context.Context) error {
 		scheme = "https"
 	}
 	s.log.Info("haven is serving", "url", scheme+"://"+ln.Addr().String(), "data", s.cfg.DataDir)
+	if s.codesToLog && !loopback(ln.Addr()) {
+		s.log.Warn("SIGN-IN CODES ARE WRITTEN TO THIS LOG while the server listens beyond this machine: "+
+			"whoever reads the log can sign in as anyone. The log code sender is for trying Haven on a laptop; "+
+			"for other people use --code-sender webhook=URL (and --smtp-host for email), or --listen 127.0.0.1:PORT",
+			"listen", ln.Addr().String())
+	}
 	return nil
+}
+
+// loopback reports whether addr can be reached only from this machine.
+func loopback(addr net.Addr) bool {
+	tcp, ok := addr.(*net.TCPAddr)
+	return ok && tcp.IP.IsLoopback()
 }
 
 // Addr is the address the server listens on (useful with port 0).
 func (s *Server) Addr() string { return s.ln.Addr().String() }
+
+// MetricsAddr is the address metrics and profiles are served on, or ""
+// when metrics-listen is off.
+func (s *Server) MetricsAddr() string {
+	if s.metricsLn == nil {
+		return ""
+	}
+	return s.metricsLn.Addr().String()
+}
 
 // URL is the server's base URL.
 func (s *Server) URL() string {
@@ -320,6 +385,12 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	var errs []error
 	if err := s.http.Shutdown(ctx); err != nil {
 		errs = append(errs, err)
+	}
+	if s.metrics != nil {
+		// A profile being taken (up to its seconds) is cut, not waited for.
+		if err := s.metrics.Close(); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if err := s.api.Shutdown(ctx); err != nil {
 		errs = append(errs, err)

@@ -213,3 +213,28 @@ func (s *Store) afterCommit(f func()) {
 	}()
 	f()
 }
+
+// CheckWritable reports whether the database can be written now, which
+// a node's /readyz must know: a full disk, a file system gone read-only,
+// or another process holding the write lock past the busy timeout all
+// fail it. It goes through the writer like any Update (it waits its turn
+// and may share a commit) and rewrites the database header's
+// user_version with the value it already holds: nothing changes, but the
+// header page is appended to the WAL and synced at commit, the write
+// every Update needs. (An UPDATE that sets a row to its own value would
+// not do: SQLite skips a cell whose bytes do not change, and a
+// transaction that changes nothing writes nothing.) Haven keeps its
+// schema versions in schema_migrations, not in user_version.
+func (s *Store) CheckWritable(ctx context.Context) error {
+	return s.Update(ctx, func(tx core.Tx) error {
+		t := tx.(*txn)
+		var v int64
+		if err := t.queryRow(ctx, `PRAGMA user_version`).Scan(&v); err != nil {
+			return fmt.Errorf("sqlite: write probe: %w", err)
+		}
+		if _, err := t.exec(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, v)); err != nil {
+			return fmt.Errorf("sqlite: write probe: %w", err)
+		}
+		return nil
+	})
+}

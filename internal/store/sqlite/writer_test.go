@@ -291,3 +291,49 @@ func TestCloseDrainsQueue(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckWritable: the write probe really writes (another connection
+// sees the database change), fails while another connection holds the
+// write lock past the busy timeout, as a second process or a stuck
+// backup would, and passes again once the lock is let go.
+func TestCheckWritable(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "haven.db")
+	s := open(t, path)
+	defer s.Close()
+	db := rawDB(t, path)
+	defer db.Close()
+	other, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	version := func() int64 {
+		t.Helper()
+		var v int64
+		if err := other.QueryRowContext(ctx, `PRAGMA data_version`).Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	before := version()
+	if err := s.CheckWritable(ctx); err != nil {
+		t.Fatalf("CheckWritable on a writable database: %v", err)
+	}
+	if version() == before {
+		t.Fatal("the probe committed nothing to the database file")
+	}
+
+	if _, err := other.ExecContext(ctx, `BEGIN EXCLUSIVE`); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CheckWritable(ctx); err == nil {
+		t.Fatal("CheckWritable passed while another connection held the write lock")
+	}
+	if _, err := other.ExecContext(ctx, `ROLLBACK`); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CheckWritable(ctx); err != nil {
+		t.Fatalf("CheckWritable after the lock was let go: %v", err)
+	}
+}
