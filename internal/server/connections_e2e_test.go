@@ -435,9 +435,12 @@ func sendCodeFrom(t *testing.T, n *node, client, identifier string) reply {
 	return do(t, req)
 }
 
-// do sends req and decodes the answer.
+// do sends req, as JSON when it is an API call, and decodes the answer.
 func do(t *testing.T, req *http.Request) reply {
 	t.Helper()
+	if req.Method == http.MethodPost && req.Header.Get("Content-Type") == "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
