@@ -33,6 +33,9 @@ type Limits struct {
 	FilePartMax int64         // bytes in one upload part at most
 	FileMax     int64         // bytes in one file at most
 	UploadTTL   time.Duration // how long an upload may stay unfinished
+
+	PhotoMaxPixels int64 // width × height of an image decoded as a photo at most
+	PhotoMaxSide   int   // pixels on either side of such an image at most
 }
 
 // DefaultLimits returns the limits of DESIGN.md and the foundation issue.
@@ -66,6 +69,9 @@ func DefaultLimits() Limits {
 		FilePartMax: 512 << 10,
 		FileMax:     2 << 30,
 		UploadTTL:   24 * time.Hour,
+
+		PhotoMaxPixels: 40_000_000,
+		PhotoMaxSide:   10_000,
 	}
 }
 

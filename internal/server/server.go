@@ -92,6 +92,12 @@ func New(ctx context.Context, cfg *config.Serve, opt Options) (*Server, error) {
 	if cfg.MaxFileSize > 0 {
 		limits.FileMax = cfg.MaxFileSize
 	}
+	if cfg.PhotoMaxPixels > 0 {
+		limits.PhotoMaxPixels = int64(cfg.PhotoMaxPixels)
+	}
+	if cfg.PhotoMaxSide > 0 {
+		limits.PhotoMaxSide = cfg.PhotoMaxSide
+	}
 	blobs, err := openBlobs(ctx, cfg)
 	if err != nil {
 		st.Close()
@@ -118,6 +124,8 @@ func New(ctx context.Context, cfg *config.Serve, opt Options) (*Server, error) {
 		CodesPerIdentifier: perID,
 		CodesPerIP:         perIP,
 		Blobs:              blobs,
+		ImageMemory:        cfg.ImageMemory,
+		ImageWait:          cfg.ImageWait,
 	})
 	if err != nil {
 		st.Close()
