@@ -72,6 +72,15 @@ type Serve struct {
 	MaxBody int64
 	// MaxFileSize is the largest file an upload may declare, in bytes.
 	MaxFileSize int64
+	// StorageQuota is how many bytes of files one person may keep
+	// (their files and their unfinished uploads' declared sizes); 0 is
+	// no limit.
+	StorageQuota int64
+	// MaxOpenUploads is how many unfinished uploads one person may have.
+	MaxOpenUploads int
+	// UploadTTL is how long an upload may stay unfinished before it is
+	// discarded with its parts.
+	UploadTTL time.Duration
 	// PhotoMaxPixels and PhotoMaxSide bound the images decoded as photos:
 	// width × height, and either side.
 	PhotoMaxPixels int
@@ -269,6 +278,21 @@ var serveSettings = []setting[Serve]{
 		name: "max-file-size", kind: kindSize, arg: "SIZE", def: "2GiB",
 		help: "largest uploaded file: bytes, or with a unit (100MiB, 2GiB)",
 		set:  func(c *Serve, v string) error { return keep(&c.MaxFileSize)(parseSize(v)) },
+	},
+	{
+		name: "storage-quota", kind: kindSize, arg: "SIZE", def: "20GiB",
+		help: "bytes of files one person may keep: what they uploaded and the declared sizes of their unfinished uploads; 0 for no limit",
+		set:  func(c *Serve, v string) error { return keep(&c.StorageQuota)(parseSizeOrZero(v)) },
+	},
+	{
+		name: "max-open-uploads", kind: kindInt, arg: "N", def: "100",
+		help: "unfinished uploads one person may have at once",
+		set:  func(c *Serve, v string) error { return keep(&c.MaxOpenUploads)(parseInt(v, 1)) },
+	},
+	{
+		name: "upload-ttl", kind: kindDuration, arg: "DURATION", def: "24h",
+		help: "how long an upload may stay unfinished; then it and its parts are deleted",
+		set:  func(c *Serve, v string) error { return keep(&c.UploadTTL)(parsePositiveDuration(v)) },
 	},
 	{
 		name: "photo-max-pixels", kind: kindInt, arg: "N", def: "40000000",

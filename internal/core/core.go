@@ -162,6 +162,9 @@ func New(cfg Config) (*Service, error) {
 	if s.limits.PhotoMaxSide <= 0 {
 		s.limits.PhotoMaxSide = def.PhotoMaxSide
 	}
+	if s.limits.OpenUploadsMax <= 0 {
+		s.limits.OpenUploadsMax = def.OpenUploadsMax
+	}
 	return s, nil
 }
 

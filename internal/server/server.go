@@ -92,6 +92,13 @@ func New(ctx context.Context, cfg *config.Serve, opt Options) (*Server, error) {
 	if cfg.MaxFileSize > 0 {
 		limits.FileMax = cfg.MaxFileSize
 	}
+	limits.StorageQuota = cfg.StorageQuota
+	if cfg.MaxOpenUploads > 0 {
+		limits.OpenUploadsMax = cfg.MaxOpenUploads
+	}
+	if cfg.UploadTTL > 0 {
+		limits.UploadTTL = cfg.UploadTTL
+	}
 	if cfg.PhotoMaxPixels > 0 {
 		limits.PhotoMaxPixels = int64(cfg.PhotoMaxPixels)
 	}
