@@ -103,10 +103,10 @@ func TestImageCostBoundsAllocation(t *testing.T) {
 	ctx := context.Background()
 	svc, ann, _ := imageService(t, 0, 0)
 	files := map[string][]byte{}
-	for name, img := range gradients(1200, 900) {
+	grads := gradients(1200, 900)
+	for name, img := range grads {
 		files["png "+name] = encoded(t, "png", img)
 	}
-	grads := gradients(1200, 900)
 	files["jpeg baseline 4:2:0"] = encoded(t, "jpeg", grads["RGBA"])
 	files["jpeg gray"] = encoded(t, "jpeg", grads["Gray"])
 	files["gif"] = encoded(t, "gif", grads["Paletted"])
