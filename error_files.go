@@ -15,4 +15,6 @@ const (
 	CodeFileNotFound        = "FILE_NOT_FOUND"
 	CodeFileURLExpired      = "FILE_URL_EXPIRED"
 	CodeFileURLInvalid      = "FILE_URL_INVALID"
+	CodeQuotaExceeded       = "QUOTA_EXCEEDED"   // the upload would take the person over their storage quota
+	CodeUploadsTooMany      = "UPLOADS_TOO_MANY" // the person has too many unfinished uploads
 )

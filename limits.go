@@ -30,9 +30,14 @@ type Limits struct {
 	ForwardBatch     int // messages per forward at most
 	InviteLinksAlive int // active invite links one person may have per chat at most
 
-	FilePartMax int64         // bytes in one upload part at most
-	FileMax     int64         // bytes in one file at most
-	UploadTTL   time.Duration // how long an upload may stay unfinished
+	FilePartMax    int64         // bytes in one upload part at most
+	FileMax        int64         // bytes in one file at most
+	UploadTTL      time.Duration // how long an upload may stay unfinished
+	StorageQuota   int64         // bytes one person may store (see core.StartUpload); 0: no limit
+	OpenUploadsMax int           // unfinished uploads one person may have at once
+
+	PhotoMaxPixels int64 // width × height of an image decoded as a photo at most
+	PhotoMaxSide   int   // pixels on either side of such an image at most
 }
 
 // DefaultLimits returns the limits of DESIGN.md and the foundation issue.
@@ -63,9 +68,14 @@ func DefaultLimits() Limits {
 		ForwardBatch:     100,
 		InviteLinksAlive: 100,
 
-		FilePartMax: 512 << 10,
-		FileMax:     2 << 30,
-		UploadTTL:   24 * time.Hour,
+		FilePartMax:    512 << 10,
+		FileMax:        2 << 30,
+		UploadTTL:      24 * time.Hour,
+		StorageQuota:   20 << 30,
+		OpenUploadsMax: 100,
+
+		PhotoMaxPixels: 40_000_000,
+		PhotoMaxSide:   10_000,
 	}
 }
 

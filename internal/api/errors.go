@@ -114,6 +114,8 @@ var statusOf = map[string]int{
 	haven.CodeFileNotFound:        http.StatusNotFound,
 	haven.CodeFileURLExpired:      http.StatusForbidden,
 	haven.CodeFileURLInvalid:      http.StatusForbidden,
+	haven.CodeQuotaExceeded:       http.StatusForbidden,
+	haven.CodeUploadsTooMany:      http.StatusForbidden,
 
 	haven.CodeCaptionTooLong: http.StatusBadRequest,
 	haven.CodePhotoInvalid:   http.StatusBadRequest,

@@ -107,6 +107,23 @@ type Serve struct {
 	MaxBody int64
 	// MaxFileSize is the largest file an upload may declare, in bytes.
 	MaxFileSize int64
+	// StorageQuota is how many bytes of files one person may keep
+	// (their files and their unfinished uploads' declared sizes); 0 is
+	// no limit.
+	StorageQuota int64
+	// MaxOpenUploads is how many unfinished uploads one person may have.
+	MaxOpenUploads int
+	// UploadTTL is how long an upload may stay unfinished before it is
+	// discarded with its parts.
+	UploadTTL time.Duration
+	// PhotoMaxPixels and PhotoMaxSide bound the images decoded as photos:
+	// width × height, and either side.
+	PhotoMaxPixels int
+	PhotoMaxSide   int
+	// ImageMemory is the memory budget, in bytes, of all image decoding
+	// at once; ImageWait how long a decode waits for room in it.
+	ImageMemory int64
+	ImageWait   time.Duration
 
 	// BlobStore is where uploaded files are kept: BlobStoreDisk
 	// (DataDir/blobs) or BlobStoreS3.
@@ -365,6 +382,41 @@ var serveSettings = []setting[Serve]{
 		name: "max-file-size", kind: kindSize, arg: "SIZE", def: "2GiB",
 		help: "largest uploaded file: bytes, or with a unit (100MiB, 2GiB)",
 		set:  func(c *Serve, v string) error { return keep(&c.MaxFileSize)(parseSize(v)) },
+	},
+	{
+		name: "storage-quota", kind: kindSize, arg: "SIZE", def: "20GiB",
+		help: "bytes of files one person may keep: what they uploaded and the declared sizes of their unfinished uploads; 0 for no limit",
+		set:  func(c *Serve, v string) error { return keep(&c.StorageQuota)(parseSizeOrZero(v)) },
+	},
+	{
+		name: "max-open-uploads", kind: kindInt, arg: "N", def: "100",
+		help: "unfinished uploads one person may have at once",
+		set:  func(c *Serve, v string) error { return keep(&c.MaxOpenUploads)(parseInt(v, 1)) },
+	},
+	{
+		name: "upload-ttl", kind: kindDuration, arg: "DURATION", def: "24h",
+		help: "how long an upload may stay unfinished; then it and its parts are deleted",
+		set:  func(c *Serve, v string) error { return keep(&c.UploadTTL)(parsePositiveDuration(v)) },
+	},
+	{
+		name: "photo-max-pixels", kind: kindInt, arg: "N", def: "40000000",
+		help: "largest image decoded as a photo, in pixels (width × height)",
+		set:  func(c *Serve, v string) error { return keep(&c.PhotoMaxPixels)(parseInt(v, 1)) },
+	},
+	{
+		name: "photo-max-side", kind: kindInt, arg: "N", def: "10000",
+		help: "largest width or height of an image decoded as a photo, in pixels",
+		set:  func(c *Serve, v string) error { return keep(&c.PhotoMaxSide)(parseInt(v, 1)) },
+	},
+	{
+		name: "image-memory", kind: kindSize, arg: "SIZE", def: "256MiB",
+		help: "memory for decoding images (photos, profile and chat photos), shared by all at once; a decode waits for its share",
+		set:  func(c *Serve, v string) error { return keep(&c.ImageMemory)(parseSize(v)) },
+	},
+	{
+		name: "image-wait", kind: kindDuration, arg: "DURATION", def: "15s",
+		help: "how long a photo waits for image-memory before the call answers FLOOD_WAIT",
+		set:  func(c *Serve, v string) error { return keep(&c.ImageWait)(parsePositiveDuration(v)) },
 	},
 	{
 		name: "blob-store", kind: kindString, arg: "STORE", def: BlobStoreDisk,

@@ -192,6 +192,14 @@ func parseSize(v string) (int64, error) {
 	return n * mult, nil
 }
 
+// parseSizeOrZero is parseSize that also takes 0 (for "no limit").
+func parseSizeOrZero(v string) (int64, error) {
+	if strings.TrimSpace(v) == "0" {
+		return 0, nil
+	}
+	return parseSize(v)
+}
+
 // oneOf checks that v is one of allowed.
 func oneOf(v string, allowed ...string) (string, error) {
 	for _, a := range allowed {

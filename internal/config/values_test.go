@@ -47,6 +47,17 @@ func TestParseSize(t *testing.T) {
 			t.Errorf("parseSize(%q) = %d, want error", v, got)
 		}
 	}
+	// Where 0 means "no limit".
+	for v, want := range map[string]int64{"0": 0, " 0 ": 0, "20GiB": 20 << 30} {
+		if got, err := parseSizeOrZero(v); err != nil || got != want {
+			t.Errorf("parseSizeOrZero(%q) = %d, %v; want %d", v, got, err, want)
+		}
+	}
+	for _, v := range []string{"0MiB", "-1", ""} {
+		if got, err := parseSizeOrZero(v); err == nil {
+			t.Errorf("parseSizeOrZero(%q) = %d, want error", v, got)
+		}
+	}
 }
 
 func TestParseDomains(t *testing.T) {

@@ -15,6 +15,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/semaphore"
+
 	"github.com/havenchat/haven"
 )
 
@@ -62,6 +64,11 @@ type Config struct {
 	// BlobGrace is how long an unreferenced blob is kept, from its last
 	// Put, before CollectBlobs deletes it (one hour by default).
 	BlobGrace time.Duration
+	// ImageMemory is the budget, in bytes, of all image decoding at once
+	// (256 MiB by default); ImageWait how long a decode waits for room in
+	// it before the call answers FLOOD_WAIT (15 seconds by default).
+	ImageMemory int64
+	ImageWait   time.Duration
 }
 
 // Service runs the use cases. It is safe for concurrent use.
@@ -82,6 +89,10 @@ type Service struct {
 	blobs      Blobs
 	blobGrace  time.Duration
 
+	images      *semaphore.Weighted // of bytes, imageMemory in all
+	imageMemory int64
+	imageWait   time.Duration
+
 	touchMu sync.Mutex
 	touched map[int64]time.Time // session id → last written activity
 
@@ -97,23 +108,25 @@ func New(cfg Config) (*Service, error) {
 		return nil, errors.New("core: Secret must be at least 32 bytes")
 	}
 	s := &Service{
-		store:      cfg.Store,
-		bus:        cfg.Bus,
-		codes:      cfg.Codes,
-		passwords:  cfg.Passwords,
-		clock:      cfg.Clock,
-		log:        cfg.Log,
-		limits:     cfg.Limits,
-		secret:     cfg.Secret,
-		rand:       cfg.Rand,
-		ipLogging:  cfg.IPLogging,
-		codesID:    cfg.CodesPerIdentifier,
-		codesIP:    cfg.CodesPerIP,
-		touchEvery: cfg.TouchInterval,
-		blobs:      cfg.Blobs,
-		blobGrace:  cfg.BlobGrace,
-		touched:    make(map[int64]time.Time),
-		presence:   newPresence(),
+		store:       cfg.Store,
+		bus:         cfg.Bus,
+		codes:       cfg.Codes,
+		passwords:   cfg.Passwords,
+		clock:       cfg.Clock,
+		log:         cfg.Log,
+		limits:      cfg.Limits,
+		secret:      cfg.Secret,
+		rand:        cfg.Rand,
+		ipLogging:   cfg.IPLogging,
+		codesID:     cfg.CodesPerIdentifier,
+		codesIP:     cfg.CodesPerIP,
+		touchEvery:  cfg.TouchInterval,
+		blobs:       cfg.Blobs,
+		blobGrace:   cfg.BlobGrace,
+		imageMemory: cfg.ImageMemory,
+		imageWait:   cfg.ImageWait,
+		touched:     make(map[int64]time.Time),
+		presence:    newPresence(),
 	}
 	if s.clock == nil {
 		s.clock = SystemClock{}
@@ -132,6 +145,25 @@ func New(cfg Config) (*Service, error) {
 	}
 	if s.blobGrace <= 0 {
 		s.blobGrace = time.Hour
+	}
+	if s.imageMemory <= 0 {
+		s.imageMemory = defaultImageMemory
+	}
+	if s.imageWait <= 0 {
+		s.imageWait = defaultImageWait
+	}
+	s.images = semaphore.NewWeighted(s.imageMemory)
+	// Limits added after a caller's own Limits were written keep their
+	// defaults rather than refusing every photo.
+	def := haven.DefaultLimits()
+	if s.limits.PhotoMaxPixels <= 0 {
+		s.limits.PhotoMaxPixels = def.PhotoMaxPixels
+	}
+	if s.limits.PhotoMaxSide <= 0 {
+		s.limits.PhotoMaxSide = def.PhotoMaxSide
+	}
+	if s.limits.OpenUploadsMax <= 0 {
+		s.limits.OpenUploadsMax = def.OpenUploadsMax
 	}
 	return s, nil
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"net/http"
 	"path"
@@ -25,6 +26,12 @@ import (
 // one blob while checking the SHA-256 the client names. Downloads go
 // through OpenFile, authorized by a session that may read the file or by
 // a short-lived signed URL (FileURL).
+//
+// What one person may keep is bounded when an upload starts: a storage
+// quota (Limits.StorageQuota) on their files and the declared sizes of
+// their open uploads, and a number of open uploads (Limits.OpenUploadsMax).
+// An upload not finished in time (Limits.UploadTTL) is discarded by
+// ExpireUploads, and its parts' blobs by the collector.
 
 const (
 	partSizeUnit   = 1 << 10          // part sizes are multiples of 1 KiB
@@ -109,10 +116,16 @@ func cleanFileName(name string) string {
 }
 
 // StartUpload begins an upload of size bytes in parts of partSize bytes
-// (0 for the largest, 512 KiB).
+// (0 for the largest, 512 KiB). It counts against the actor's storage
+// quota from now: their usage is the bytes of the files they uploaded
+// (each distinct blob once, the smaller copies the server made of their
+// photos included) plus the declared sizes of their open uploads, and
+// usage plus size may not pass the quota.
 //
 // Errors: FILE_SIZE_INVALID (size < 1), FILE_TOO_LARGE, FILE_PART_SIZE_INVALID
-// (not a multiple of 1 KiB, or over 512 KiB), UNAVAILABLE (no blob storage).
+// (not a multiple of 1 KiB, or over 512 KiB), UPLOADS_TOO_MANY (as many
+// open uploads as allowed), QUOTA_EXCEEDED (the message gives the bytes
+// used, asked and allowed), UNAVAILABLE (no blob storage).
 func (s *Service) StartUpload(ctx context.Context, a *Actor, size, partSize int64, name string) (*UploadView, error) {
 	if s.blobs == nil {
 		return nil, errNoBlobs()
@@ -134,7 +147,24 @@ func (s *Service) StartUpload(ctx context.Context, a *Actor, size, partSize int6
 		UserID: a.UserID, Size: size, PartSize: partSize, Parts: int((size + partSize - 1) / partSize),
 		Name: cleanFileName(name), CreatedAt: now, ExpiresAt: now.Add(s.limits.UploadTTL),
 	}
-	if err := s.store.Update(ctx, func(tx Tx) error { return tx.CreateUpload(ctx, u) }); err != nil {
+	err := s.store.Update(ctx, func(tx Tx) error {
+		// Checked in the writer, so that uploads started at once are
+		// counted one after another.
+		use, err := tx.StorageUsage(ctx, a.UserID, now)
+		if err != nil {
+			return err
+		}
+		if use.OpenUploads >= s.limits.OpenUploadsMax {
+			return haven.Errorf(haven.CodeUploadsTooMany, "%d uploads are unfinished, the most one may have: finish them, or wait for them to expire", use.OpenUploads)
+		}
+		if q := s.limits.StorageQuota; q > 0 {
+			if used := use.FileBytes + use.OpenBytes; used+size > q {
+				return haven.Errorf(haven.CodeQuotaExceeded, "the storage quota is %d bytes: %d are used (%d in files, %d in unfinished uploads) and %d more were asked", q, used, use.FileBytes, use.OpenBytes, size)
+			}
+		}
+		return tx.CreateUpload(ctx, u)
+	})
+	if err != nil {
 		return nil, s.internal(ctx, "files.startUpload", err)
 	}
 	v := uploadView(u)
@@ -228,7 +258,10 @@ func (s *Service) UploadStatus(ctx context.Context, a *Actor, uploadID int64) (*
 
 // FinishUpload joins the parts of an upload into one file, checking that
 // the client counts parts parts and that the bytes have SHA-256 sha256hex.
-// On a mismatch the upload stays, so the client may re-send parts.
+// On a mismatch the upload stays, so the client may re-send parts, and
+// nothing is stored of the joined bytes; the upload remembers the SHA-256
+// its parts had, so that a finish repeated before any part changes
+// answers at once, without reading the parts again.
 //
 // Errors: UPLOAD_NOT_FOUND, UPLOAD_EXPIRED, FILE_PARTS_INVALID (parts is not
 // the upload's count), PARAM_INVALID (not a hex SHA-256), FILE_PARTS_MISSING
@@ -276,17 +309,31 @@ func (s *Service) FinishUpload(ctx context.Context, a *Actor, uploadID int64, pa
 		return nil, haven.Errorf(haven.CodeFilePartsMissing, "%d parts are missing: %s%s", count, strings.Join(missing, ", "), more)
 	}
 
+	mismatch := haven.Errorf(haven.CodeFileHashMismatch, "the parts do not have the SHA-256 given: re-send them")
+	digest := partsDigest(byNum)
+	if u.PartsDigest == digest && u.PartsSHA256 != sha256hex {
+		return nil, mismatch // these very parts were read, and had another hash
+	}
 	sum := sha256.New()
 	head := &prefix{max: sniffLen}
-	body := io.TeeReader(&partsReader{ctx: ctx, blobs: s.blobs, parts: byNum}, io.MultiWriter(sum, head))
+	body := &hashCheck{
+		r:    io.TeeReader(&partsReader{ctx: ctx, blobs: s.blobs, parts: byNum}, io.MultiWriter(sum, head)),
+		sum:  sum,
+		left: u.Size,
+		want: sha256hex,
+	}
 	key, err := s.blobs.Put(ctx, body, u.Size)
+	if errors.Is(err, errHashMismatch) {
+		// Put stored nothing. Remember what these parts hash to.
+		got := hex.EncodeToString(sum.Sum(nil))
+		err := s.store.Update(ctx, func(tx Tx) error { return tx.SetUploadCheck(ctx, u.ID, digest, got) })
+		if err != nil && !errors.Is(err, haven.ErrNotFound) {
+			s.log.WarnContext(ctx, "remembering an upload's hash failed", "upload", u.ID, "err", err)
+		}
+		return nil, mismatch
+	}
 	if err != nil {
 		return nil, s.internal(ctx, "files.finishUpload", err)
-	}
-	if hex.EncodeToString(sum.Sum(nil)) != sha256hex {
-		// The blob is left for the collector: the same bytes may belong
-		// to another file.
-		return nil, haven.Errorf(haven.CodeFileHashMismatch, "the parts do not have the SHA-256 given: re-send them")
 	}
 	f := &File{
 		BlobKey: key, Size: u.Size, Name: u.Name, MIME: http.DetectContentType(head.b),
@@ -312,6 +359,48 @@ func (s *Service) FinishUpload(ctx context.Context, a *Actor, uploadID int64, pa
 		return nil, s.internal(ctx, "files.finishUpload", err)
 	}
 	return fileView(f), nil
+}
+
+// partsDigest names a set of parts: their numbers, blob keys (the
+// SHA-256 of each part) and sizes, hashed. The same digest means the same
+// bytes.
+func partsDigest(parts []*UploadPart) string {
+	h := sha256.New()
+	for _, p := range parts {
+		fmt.Fprintf(h, "%d %s %d\n", p.Part, p.BlobKey, p.Size)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// errHashMismatch is hashCheck's error: the bytes do not have the hash
+// wanted.
+var errHashMismatch = errors.New("the bytes do not have the SHA-256 wanted")
+
+// hashCheck reads r, whose bytes sum hashes as they are read, and once
+// left bytes are read fails that read and every later one if their
+// SHA-256 is not want: so that Blobs.Put, which reads to the end,
+// stores nothing of bytes that will be refused.
+type hashCheck struct {
+	r    io.Reader
+	sum  hash.Hash
+	left int64
+	want string
+	err  error
+}
+
+func (c *hashCheck) Read(b []byte) (int, error) {
+	if c.err != nil {
+		return 0, c.err
+	}
+	n, err := c.r.Read(b)
+	if n > 0 && c.left > 0 {
+		c.left -= int64(n)
+		if c.left <= 0 && hex.EncodeToString(c.sum.Sum(nil)) != c.want {
+			c.err = errHashMismatch
+			return n, c.err
+		}
+	}
+	return n, err
 }
 
 // prefix keeps the first max bytes written to it.

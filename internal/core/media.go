@@ -8,7 +8,6 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"image"
-	"image/draw"
 	_ "image/gif" // photos may be GIF
 	"image/jpeg"
 	_ "image/png" // photos may be PNG
@@ -21,14 +20,13 @@ import (
 
 // Media messages carry a file the sender uploaded (or may read). Photos
 // are checked by decoding: the header first, so that an image bomb is
-// refused before its pixels are, then the pixels, from which the server
-// makes smaller copies (each a file) and a tiny inline preview.
+// refused before its pixels are, then the pixels, within the node's image
+// memory budget (imagecost.go), from which the server makes smaller
+// copies (each a file) and a tiny inline preview (imagescale.go).
 
 const (
-	photoMaxPixels   = 40_000_000 // width × height of a photo at most
-	photoMaxSide     = 10_000     // pixels on either side at most
-	previewSide      = 40         // the inline preview's longer side at most
-	previewMaxBytes  = 1536       // the inline preview's size at most
+	previewSide      = 40   // the inline preview's longer side at most
+	previewMaxBytes  = 1536 // the inline preview's size at most
 	sizeJPEGQuality  = 85
 	mediaDurationMax = 7 * 24 * 3600 // seconds
 	albumMin         = 2
@@ -180,8 +178,8 @@ func (s *Service) prepareMedia(ctx context.Context, a *Actor, in MediaInput) (*p
 		}
 		md.Duration = in.Duration
 		if in.Kind == haven.MediaVideo {
-			if in.Width < 0 || in.Height < 0 || in.Width > photoMaxSide || in.Height > photoMaxSide {
-				return nil, haven.Errorf(haven.CodeMediaInvalid, "width and height must be 0 to %d", photoMaxSide)
+			if in.Width < 0 || in.Height < 0 || in.Width > s.limits.PhotoMaxSide || in.Height > s.limits.PhotoMaxSide {
+				return nil, haven.Errorf(haven.CodeMediaInvalid, "width and height must be 0 to %d", s.limits.PhotoMaxSide)
 			}
 			md.Width, md.Height = in.Width, in.Height
 		}
@@ -190,7 +188,7 @@ func (s *Service) prepareMedia(ctx context.Context, a *Actor, in MediaInput) (*p
 			if err != nil {
 				return nil, err
 			}
-			cfg, err := s.imageConfig(ctx, tf)
+			cfg, _, err := s.imageConfig(ctx, tf)
 			if err != nil {
 				return nil, err
 			}
@@ -202,33 +200,45 @@ func (s *Service) prepareMedia(ctx context.Context, a *Actor, in MediaInput) (*p
 	return p, nil
 }
 
-// imageConfig reads an image's header and refuses what is not an image
-// or is too large, without decoding the pixels.
-func (s *Service) imageConfig(ctx context.Context, f *File) (image.Config, error) {
+// imageConfig reads an image's header and refuses what is not a JPEG,
+// PNG or GIF image or is too large, without decoding the pixels. It
+// returns the header and the format.
+func (s *Service) imageConfig(ctx context.Context, f *File) (image.Config, string, error) {
 	rc, err := s.blobs.OpenRange(ctx, f.BlobKey, 0, -1)
 	if err != nil {
-		return image.Config{}, s.internal(ctx, "media.image", err)
+		return image.Config{}, "", s.internal(ctx, "media.image", err)
 	}
 	defer rc.Close()
-	cfg, _, err := image.DecodeConfig(bufio.NewReader(rc))
-	if err != nil {
-		return cfg, haven.Errorf(haven.CodePhotoInvalid, "file %d is not a JPEG, PNG or GIF image", f.ID)
+	cfg, format, err := image.DecodeConfig(bufio.NewReader(rc))
+	if err != nil || !photoFormats[format] {
+		return cfg, "", haven.Errorf(haven.CodePhotoInvalid, "file %d is not a JPEG, PNG or GIF image", f.ID)
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 {
-		return cfg, haven.Errorf(haven.CodePhotoInvalid, "file %d has no pixels", f.ID)
+		return cfg, "", haven.Errorf(haven.CodePhotoInvalid, "file %d has no pixels", f.ID)
 	}
-	if cfg.Width > photoMaxSide || cfg.Height > photoMaxSide || int64(cfg.Width)*int64(cfg.Height) > photoMaxPixels {
-		return cfg, haven.Errorf(haven.CodePhotoTooLarge, "an image has at most %d pixels a side and %d in all", photoMaxSide, photoMaxPixels)
+	maxSide, maxPixels := s.limits.PhotoMaxSide, s.limits.PhotoMaxPixels
+	if cfg.Width > maxSide || cfg.Height > maxSide || int64(cfg.Width)*int64(cfg.Height) > maxPixels {
+		return cfg, "", haven.Errorf(haven.CodePhotoTooLarge, "an image has at most %d pixels a side and %d in all", maxSide, maxPixels)
 	}
-	return cfg, nil
+	return cfg, format, nil
 }
 
-// preparePhoto decodes a photo and makes its sizes and inline preview.
+// preparePhoto decodes a photo and makes its sizes and inline preview,
+// within the image memory budget (reserveImage).
 func (s *Service) preparePhoto(ctx context.Context, a *Actor, f *File, p *prepared) error {
-	cfg, err := s.imageConfig(ctx, f)
+	cfg, format, err := s.imageConfig(ctx, f)
 	if err != nil {
 		return err
 	}
+	cost, err := s.imageCost(ctx, f, cfg, format)
+	if err != nil {
+		return err
+	}
+	release, err := s.reserveImage(ctx, cost)
+	if err != nil {
+		return err
+	}
+	defer release()
 	rc, err := s.blobs.OpenRange(ctx, f.BlobKey, 0, -1)
 	if err != nil {
 		return s.internal(ctx, "media.photo", err)
@@ -238,27 +248,33 @@ func (s *Service) preparePhoto(ctx context.Context, a *Actor, f *File, p *prepar
 	if err != nil {
 		return haven.Errorf(haven.CodePhotoInvalid, "file %d is not a readable image", f.ID)
 	}
-	src := toRGBA(img)
 	md := p.msg.Media
 	md.Width, md.Height = cfg.Width, cfg.Height
 	long := max(cfg.Width, cfg.Height)
+	var sides []int
+	var types []string
 	for _, ps := range photoSizes {
-		if ps.side >= long {
-			continue
+		if ps.side < long {
+			sides = append(sides, ps.side)
+			types = append(types, ps.typ)
 		}
-		small := downscale(src, ps.side)
+	}
+	scaled := downscaleAll(img, append(sides, previewSide))
+	img = nil // the decoded pixels may go while the copies are encoded
+	for i, small := range scaled[:len(sides)] {
 		var buf bytes.Buffer
 		if err := jpeg.Encode(&buf, small, &jpeg.Options{Quality: sizeJPEGQuality}); err != nil {
 			return s.internal(ctx, "media.photo", err)
 		}
+		scaled[i] = nil
 		sum := sha256.Sum256(buf.Bytes())
 		key, err := s.blobs.Put(ctx, bytes.NewReader(buf.Bytes()), int64(buf.Len()))
 		if err != nil {
 			return s.internal(ctx, "media.photo", err)
 		}
 		b := small.Bounds()
-		md.Sizes = append(md.Sizes, haven.PhotoSize{Type: ps.typ, W: b.Dx(), H: b.Dy()})
-		name := strings.TrimSuffix(f.Name, pathExt(f.Name)) + "_" + ps.typ + ".jpg"
+		md.Sizes = append(md.Sizes, haven.PhotoSize{Type: types[i], W: b.Dx(), H: b.Dy()})
+		name := strings.TrimSuffix(f.Name, pathExt(f.Name)) + "_" + types[i] + ".jpg"
 		p.files = append(p.files, pendingFile{file: &File{
 			BlobKey: key, Size: int64(buf.Len()), Name: cleanFileName(name), MIME: "image/jpeg",
 			SHA256: hex.EncodeToString(sum[:]), UploaderID: a.UserID, CreatedAt: s.now(),
@@ -267,7 +283,7 @@ func (s *Service) preparePhoto(ctx context.Context, a *Actor, f *File, p *prepar
 	for i := range p.files {
 		p.files[i].set = &md.Sizes[i].FileID
 	}
-	prev := downscale(src, previewSide)
+	prev := scaled[len(sides)]
 	for q := 30; q >= 5; q -= 5 {
 		var buf bytes.Buffer
 		if err := jpeg.Encode(&buf, prev, &jpeg.Options{Quality: q}); err != nil {
@@ -286,58 +302,6 @@ func pathExt(name string) string {
 		return name[i:]
 	}
 	return ""
-}
-
-// toRGBA converts an image to RGBA at origin 0,0 (draw has fast paths
-// for the decoders' own types).
-func toRGBA(img image.Image) *image.RGBA {
-	b := img.Bounds()
-	dst := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
-	draw.Draw(dst, dst.Bounds(), img, b.Min, draw.Src)
-	return dst
-}
-
-// downscale shrinks src so that its longer side is at most side, by
-// averaging the source pixels each destination pixel covers. A source
-// already small enough is returned as is.
-func downscale(src *image.RGBA, side int) *image.RGBA {
-	sw, sh := src.Rect.Dx(), src.Rect.Dy()
-	if max(sw, sh) <= side {
-		return src
-	}
-	dw, dh := side, side
-	if sw >= sh {
-		dh = max(1, (sh*side+sw/2)/sw)
-	} else {
-		dw = max(1, (sw*side+sh/2)/sh)
-	}
-	dst := image.NewRGBA(image.Rect(0, 0, dw, dh))
-	for y := 0; y < dh; y++ {
-		y0, y1 := y*sh/dh, (y+1)*sh/dh
-		if y1 <= y0 {
-			y1 = y0 + 1
-		}
-		for x := 0; x < dw; x++ {
-			x0, x1 := x*sw/dw, (x+1)*sw/dw
-			if x1 <= x0 {
-				x1 = x0 + 1
-			}
-			var r, g, b, al, n uint64
-			for yy := y0; yy < y1; yy++ {
-				row := src.Pix[yy*src.Stride+x0*4 : yy*src.Stride+x1*4]
-				for i := 0; i < len(row); i += 4 {
-					r += uint64(row[i])
-					g += uint64(row[i+1])
-					b += uint64(row[i+2])
-					al += uint64(row[i+3])
-					n++
-				}
-			}
-			o := y*dst.Stride + x*4
-			dst.Pix[o], dst.Pix[o+1], dst.Pix[o+2], dst.Pix[o+3] = uint8(r/n), uint8(g/n), uint8(b/n), uint8(al/n)
-		}
-	}
-	return dst
 }
 
 // voiceDuration reads an Ogg/Opus voice note's length in whole seconds:

@@ -16,6 +16,18 @@ type Upload struct {
 	CreatedAt time.Time
 	ExpiresAt time.Time
 	FileID    int64 // the file it became; 0 while unfinished
+	// PartsDigest and PartsSHA256 are what the last finish that read the
+	// parts found: a digest of the parts it read (numbers, blob keys and
+	// sizes) and the SHA-256 of their bytes; empty until then.
+	PartsDigest string
+	PartsSHA256 string
+}
+
+// StorageUsage is what one person keeps on the server.
+type StorageUsage struct {
+	FileBytes   int64 // bytes of the files they uploaded, each distinct blob once
+	OpenUploads int   // their unfinished uploads that have not expired
+	OpenBytes   int64 // the sizes those uploads declared
 }
 
 // UploadPart is one received part of an upload: a blob.
@@ -47,6 +59,9 @@ type FileTx interface {
 	// FinishUpload marks an upload finished as fileID.
 	// Errors: haven.ErrNotFound.
 	FinishUpload(ctx context.Context, uploadID, fileID int64) error
+	// SetUploadCheck records an upload's PartsDigest and PartsSHA256.
+	// Errors: haven.ErrNotFound.
+	SetUploadCheck(ctx context.Context, uploadID int64, digest, sha256 string) error
 	// DeleteUpload removes an upload and its part rows (not the blobs); a
 	// missing one is not an error.
 	DeleteUpload(ctx context.Context, uploadID int64) error
@@ -66,6 +81,10 @@ type FileQueries interface {
 	// ExpiredUploads returns up to limit ids of unfinished uploads whose
 	// ExpiresAt is before now, the oldest first.
 	ExpiredUploads(ctx context.Context, now time.Time, limit int) ([]int64, error)
+	// StorageUsage sums what userID keeps: the sizes of the files whose
+	// uploader they are (files of the same blob counted once), and their
+	// unfinished uploads whose ExpiresAt is after now.
+	StorageUsage(ctx context.Context, userID int64, now time.Time) (StorageUsage, error)
 	// FileByID returns a file. Errors: haven.ErrNotFound.
 	FileByID(ctx context.Context, id int64) (*File, error)
 	// FileVisibleTo reports whether userID is an active member of a chat

@@ -108,6 +108,19 @@ func New(ctx context.Context, cfg *config.Serve, opt Options) (*Server, error) {
 	if cfg.MaxFileSize > 0 {
 		limits.FileMax = cfg.MaxFileSize
 	}
+	limits.StorageQuota = cfg.StorageQuota
+	if cfg.MaxOpenUploads > 0 {
+		limits.OpenUploadsMax = cfg.MaxOpenUploads
+	}
+	if cfg.UploadTTL > 0 {
+		limits.UploadTTL = cfg.UploadTTL
+	}
+	if cfg.PhotoMaxPixels > 0 {
+		limits.PhotoMaxPixels = int64(cfg.PhotoMaxPixels)
+	}
+	if cfg.PhotoMaxSide > 0 {
+		limits.PhotoMaxSide = cfg.PhotoMaxSide
+	}
 	blobs, err := openBlobs(ctx, cfg)
 	if err != nil {
 		st.Close()
@@ -134,6 +147,8 @@ func New(ctx context.Context, cfg *config.Serve, opt Options) (*Server, error) {
 		CodesPerIdentifier: perID,
 		CodesPerIP:         perIP,
 		Blobs:              blobs,
+		ImageMemory:        cfg.ImageMemory,
+		ImageWait:          cfg.ImageWait,
 	})
 	if err != nil {
 		st.Close()

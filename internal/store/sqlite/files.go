@@ -11,9 +11,9 @@ import (
 
 // CreateUpload inserts u, setting u.ID.
 func (t *txn) CreateUpload(ctx context.Context, u *core.Upload) error {
-	res, err := t.exec(ctx, `INSERT INTO uploads (user_id, size, part_size, parts, name, created_at, expires_at, file_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		u.UserID, u.Size, u.PartSize, u.Parts, u.Name, millis(u.CreatedAt), millis(u.ExpiresAt), nullID(u.FileID))
+	res, err := t.exec(ctx, `INSERT INTO uploads (user_id, size, part_size, parts, name, created_at, expires_at, file_id, parts_digest, parts_sha256)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.UserID, u.Size, u.PartSize, u.Parts, u.Name, millis(u.CreatedAt), millis(u.ExpiresAt), nullID(u.FileID), u.PartsDigest, u.PartsSHA256)
 	if err != nil {
 		return fmt.Errorf("create upload: %w", err)
 	}
@@ -39,6 +39,14 @@ func (t *txn) PutUploadPart(ctx context.Context, uploadID int64, p core.UploadPa
 func (t *txn) FinishUpload(ctx context.Context, uploadID, fileID int64) error {
 	if err := t.execOne(ctx, `UPDATE uploads SET file_id = ? WHERE id = ?`, fileID, uploadID); err != nil {
 		return fmt.Errorf("finish upload %d: %w", uploadID, err)
+	}
+	return nil
+}
+
+// SetUploadCheck records what the last finish found of an upload's parts.
+func (t *txn) SetUploadCheck(ctx context.Context, uploadID int64, digest, sha256 string) error {
+	if err := t.execOne(ctx, `UPDATE uploads SET parts_digest = ?, parts_sha256 = ? WHERE id = ?`, digest, sha256, uploadID); err != nil {
+		return fmt.Errorf("check of upload %d: %w", uploadID, err)
 	}
 	return nil
 }
@@ -75,8 +83,8 @@ func (q queries) UploadByID(ctx context.Context, id int64) (*core.Upload, error)
 		created, expires int64
 		fileID           sql.NullInt64
 	)
-	err := q.db.queryRow(ctx, `SELECT id, user_id, size, part_size, parts, name, created_at, expires_at, file_id
-		FROM uploads WHERE id = ?`, id).Scan(&u.ID, &u.UserID, &u.Size, &u.PartSize, &u.Parts, &u.Name, &created, &expires, &fileID)
+	err := q.db.queryRow(ctx, `SELECT id, user_id, size, part_size, parts, name, created_at, expires_at, file_id, parts_digest, parts_sha256
+		FROM uploads WHERE id = ?`, id).Scan(&u.ID, &u.UserID, &u.Size, &u.PartSize, &u.Parts, &u.Name, &created, &expires, &fileID, &u.PartsDigest, &u.PartsSHA256)
 	if err != nil {
 		return nil, fmt.Errorf("upload %d: %w", id, noRows(err))
 	}
@@ -108,6 +116,22 @@ func (q queries) ExpiredUploads(ctx context.Context, now time.Time, limit int) (
 		return nil, fmt.Errorf("expired uploads: %w", err)
 	}
 	return ids, nil
+}
+
+const storageUsageQuery = `SELECT
+	(SELECT COALESCE(SUM(size), 0) FROM (SELECT DISTINCT blob_key, size FROM files WHERE uploader_id = ?)),
+	(SELECT COUNT(*) FROM uploads WHERE user_id = ? AND file_id IS NULL AND expires_at > ?),
+	(SELECT COALESCE(SUM(size), 0) FROM uploads WHERE user_id = ? AND file_id IS NULL AND expires_at > ?)`
+
+// StorageUsage sums what userID keeps: their files, each blob once, and
+// their open uploads (files_uploader and uploads_open_user cover both).
+func (q queries) StorageUsage(ctx context.Context, userID int64, now time.Time) (core.StorageUsage, error) {
+	var u core.StorageUsage
+	err := q.db.queryRow(ctx, storageUsageQuery, userID, userID, millis(now), userID, millis(now)).Scan(&u.FileBytes, &u.OpenUploads, &u.OpenBytes)
+	if err != nil {
+		return u, fmt.Errorf("storage of user %d: %w", userID, err)
+	}
+	return u, nil
 }
 
 // FileByID returns a file. Errors: haven.ErrNotFound.

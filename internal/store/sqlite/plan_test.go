@@ -56,6 +56,9 @@ func TestQueryPlans(t *testing.T) {
 			"SEARCH mb USING INDEX members_seniority (chat_id=? AND role=?)",
 			"SEARCH u USING INTEGER PRIMARY KEY (rowid=?)"}, false},
 		{"active invites", activeInvitesQuery, []string{"SEARCH invites USING INDEX invites_creator (chat_id=? AND creator_id=?)"}, false},
+		{"storage usage", storageUsageQuery, []string{
+			"USING COVERING INDEX files_uploader (uploader_id=?)",
+			"USING INDEX uploads_open_user (user_id=? AND expires_at>?)"}, false},
 		{"delete hidden marks", `DELETE FROM hidden WHERE chat_id = ? AND msg_id IN (SELECT value FROM json_each(?))`,
 			[]string{"hidden_message (chat_id=? AND msg_id=?)"}, false},
 		{"delete mentions", `DELETE FROM mentions WHERE chat_id = ? AND msg_id IN (SELECT value FROM json_each(?))`,
@@ -90,7 +93,8 @@ func TestQueryPlans(t *testing.T) {
 		}
 		for _, line := range plan {
 			if strings.HasPrefix(line, "SCAN") && !strings.HasPrefix(line, "SCAN s VIRTUAL") &&
-				!strings.HasPrefix(line, "SCAN json_each") && !strings.HasPrefix(line, "SCAN (subquery") {
+				!strings.HasPrefix(line, "SCAN json_each") && !strings.HasPrefix(line, "SCAN (subquery") &&
+				line != "SCAN CONSTANT ROW" { // a SELECT of subqueries only
 				t.Errorf("%s: plan scans a table: %q\n%s", tc.name, line, all)
 			}
 		}

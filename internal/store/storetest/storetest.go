@@ -79,6 +79,8 @@ func Run(t *testing.T, open func(t *testing.T) core.Store) {
 		{"Uploads", testUploads},
 		{"UploadParts", testUploadParts},
 		{"ExpiredUploads", testExpiredUploads},
+		{"UploadCheck", testUploadCheck},
+		{"StorageUsage", testStorageUsage},
 		{"Files", testFiles},
 		{"BlobGC", testBlobGC},
 		{"FileGC", testFileGC},
