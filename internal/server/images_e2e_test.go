@@ -75,14 +75,14 @@ func (s *heapSampler) stop() {
 // budget the 16 decode together (over 600 MB for these images).
 //
 // Not parallel: it measures the process's heap. The largest photo is
-// configured down to 2,000×2,000 (16 MB of pixels, charged about 34 MiB)
-// to keep the test quick; BenchmarkPhotoPeakHeap in internal/core
+// configured down to 1,000×1,000 (4 MB of pixels, charged about 9 MiB)
+// to keep the test quick under the race detector; BenchmarkPhotoPeakHeap in internal/core
 // measures one 6,324×6,324 photo.
 func TestImageMemoryBounded(t *testing.T) {
 	const (
-		side   = 2000
-		budget = 72 << 20 // two of these images at once
-		margin = 40 << 20 // the rest of the server, the test's clients
+		side   = 1000
+		budget = 18 << 20 // two of these images at once
+		margin = 30 << 20 // the rest of the server, the test's clients
 		calls  = 16
 	)
 	n := startNode(t, append([]string{
