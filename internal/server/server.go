@@ -92,6 +92,9 @@ func New(ctx context.Context, cfg *config.Serve, opt Options) (*Server, error) {
 	if cfg.MaxFileSize > 0 {
 		limits.FileMax = cfg.MaxFileSize
 	}
+	if cfg.PeopleSearchScan > 0 {
+		limits.PeopleSearchScan = cfg.PeopleSearchScan
+	}
 	blobs, err := openBlobs(ctx, cfg)
 	if err != nil {
 		st.Close()
