@@ -30,3 +30,38 @@ func TestWords(t *testing.T) {
 		}
 	}
 }
+
+// TestInert: control characters from others are shown, never sent to
+// the terminal as such; line breaks, tabs and other text stay, and the
+// length in UTF-16 units does not change.
+func TestInert(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"plain text, ünïcödé ☕", "plain text, ünïcödé ☕"},
+		{"\x1b]0;pwned\x07 and \x1b[2J", "␛]0;pwned␇ and ␛[2J"},
+		{"two\nlines\tand a tab", "two\nlines\tand a tab"},
+		{"del\x7f c1\u009b31m bad\xffbyte", "del␡ c1�31m bad�byte"},
+		{"\r\x00", "␍␀"},
+	} {
+		got := Inert(c.in)
+		if got != c.want {
+			t.Errorf("Inert(%q) = %q, want %q", c.in, got, c.want)
+		}
+		if c.in == got {
+			continue
+		}
+		for _, r := range got {
+			if r < 0x20 && r != '\n' && r != '\t' || r >= 0x7f && r <= 0x9f {
+				t.Errorf("Inert(%q) kept %U", c.in, r)
+			}
+		}
+	}
+	if got := FullName(&client.User{FirstName: "Eve\x1b[2J"}); got != "Eve␛[2J" {
+		t.Errorf("FullName of a name with ESC = %q", got)
+	}
+	if got := Preview(&client.Message{Text: "hi\x1b]0;x\x07"}); got != "hi␛]0;x␇" {
+		t.Errorf("Preview = %q", got)
+	}
+	if got := Media(&client.Media{Kind: "document", Name: "a\x1b[31m.txt"}); got != "[document: a␛[31m.txt]" {
+		t.Errorf("Media = %q", got)
+	}
+}
