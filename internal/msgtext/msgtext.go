@@ -94,11 +94,44 @@ func Preview(m *client.Message) string {
 	case m.Media != nil && m.Text == "":
 		s = Media(m.Media)
 	case m.Media != nil:
-		s = Media(m.Media) + " " + m.Text
+		s = Media(m.Media) + " " + HideSpoilers(m.Text, m.Entities)
 	default:
-		s = m.Text
+		s = HideSpoilers(m.Text, m.Entities)
 	}
 	return OneLine(s)
+}
+
+// HideSpoilers blots out the text under spoiler entities (offsets in
+// UTF-16 units): a preview shows that something is hidden, not what.
+func HideSpoilers(text string, ents []client.Entity) string {
+	var spans [][2]int
+	for _, e := range ents {
+		if e.Type == "spoiler" && e.Length > 0 {
+			spans = append(spans, [2]int{e.Offset, e.Offset + e.Length})
+		}
+	}
+	if len(spans) == 0 {
+		return text
+	}
+	var b strings.Builder
+	u := 0 // UTF-16 offset of r
+	for _, r := range text {
+		hidden := false
+		for _, sp := range spans {
+			hidden = hidden || (u >= sp[0] && u < sp[1])
+		}
+		switch {
+		case hidden && r != ' ' && r != '\n':
+			b.WriteRune('░')
+		default:
+			b.WriteRune(r)
+		}
+		u++
+		if r >= 0x10000 {
+			u++
+		}
+	}
+	return b.String()
 }
 
 // OneLine joins the lines of s with single spaces; its control
