@@ -282,6 +282,9 @@ func (m *model) gotHistory(h historyMsg) tea.Cmd {
 	}
 	m.keepHistory(h.chatID, h.msgs)
 	var cmds []tea.Cmd
+	if d := m.dialog(h.chatID); d != nil && d.Chat.Kind == "channel" && len(h.msgs) > 0 {
+		cmds = append(cmds, m.viewed(h.chatID, h.msgs))
+	}
 	if cv.focusID != 0 {
 		for i := range cv.msgs {
 			if cv.msgs[i].ID == cv.focusID {
@@ -293,6 +296,23 @@ func (m *model) gotHistory(h historyMsg) tea.Cmd {
 		cv.focusID = 0
 	}
 	return tea.Batch(append(cmds, m.wantUsers(ids))...)
+}
+
+// viewed counts the channel posts shown as seen by this person
+// (messages.view); the server counts each person once.
+func (m *model) viewed(chatID int64, ms []client.Message) tea.Cmd {
+	var ids []int64
+	for _, msg := range ms {
+		if msg.Service == nil && len(ids) < 100 {
+			ids = append(ids, msg.ID)
+		}
+	}
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(m.ctx, callTimeout)
+		defer cancel()
+		_, _ = m.c.View(ctx, chatID, ids) // a count, not worth a notice
+		return nil
+	}
 }
 
 // loadOlder asks for the page before the oldest message shown.
@@ -571,12 +591,39 @@ func (m *model) join(link string) tea.Cmd {
 				ch, err = m.c.Join(ctx, ch.ID)
 			}
 		} else {
-			ch, err = m.c.JoinByInvite(ctx, inviteHash(link))
+			// What the link is for, before joining it.
+			hash := inviteHash(link)
+			ch, err := m.c.CheckInvite(ctx, hash)
+			if err != nil {
+				return nil, err
+			}
+			return inviteCheckedMsg{hash: hash, chat: *ch}, nil
 		}
 		if err != nil {
 			return nil, err
 		}
 		return m.reopen(ctx, ch.ID)
+	})
+}
+
+// inviteCheckedMsg asks whether to join the chat an invite link is for.
+type inviteCheckedMsg struct {
+	hash string
+	chat client.Chat
+}
+
+// askJoin asks whether to join the chat of a checked invite link.
+func (m *model) askJoin(r inviteCheckedMsg) tea.Cmd {
+	d := client.Dialog{Chat: r.chat}
+	what := string(r.chat.Kind) + " · " + plural(r.chat.MemberCount, map[bool]string{true: "subscriber", false: "member"}[r.chat.Kind == "channel"])
+	return m.confirm("Join "+m.title(&d)+" ("+what+")?", func() tea.Cmd {
+		return m.call(func(ctx context.Context) (tea.Msg, error) {
+			ch, err := m.c.JoinByInvite(ctx, r.hash)
+			if err != nil {
+				return nil, err
+			}
+			return m.reopen(ctx, ch.ID)
+		})
 	})
 }
 

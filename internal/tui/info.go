@@ -75,6 +75,9 @@ func (o *infoOverlay) paste(*model, string) tea.Cmd { return nil }
 
 func (o *infoOverlay) key(m *model, k tea.KeyPressMsg) tea.Cmd {
 	d := m.dialog(o.chatID)
+	if cmd, ok := m.adminKey(o, d, k.String()); ok {
+		return cmd
+	}
 	switch k.String() {
 	case "esc", "q", "ctrl+g":
 		m.overlay = nil
@@ -164,10 +167,10 @@ func (o *infoOverlay) view(m *model, w, h int) string {
 			}
 			add(fmt.Sprintf("user:%d", u.ID))
 		}
-		hint := "b block · Esc back"
+		hint := "b block · s settings · Esc back"
 		if u := m.users[d.Chat.PeerID]; u != nil && u.Blocked {
 			add("you block them")
-			hint = "b unblock · Esc back"
+			hint = "b unblock · s settings · Esc back"
 		}
 		if d.Chat.PeerID == m.me.ID {
 			hint = "Esc back"
@@ -193,6 +196,9 @@ func (o *infoOverlay) view(m *model, w, h int) string {
 		add("(others join with Ctrl+L and this link)")
 	}
 	lines = append(lines, "", dimStyle.Render(oneLine("i invite link · a add people · l leave · Esc back", w)))
+	if d.Chat.Role == "owner" || d.Chat.Role == "admin" {
+		lines = append(lines, dimStyle.Render(oneLine("e edit · s settings · P photo · m members · u unban · L links", w)))
+	}
 	if len(o.members) > 0 {
 		lines = append(lines, "", sectionStyle.Render("Members"))
 		rows := max(h-len(lines), 1)

@@ -385,3 +385,113 @@ func lineWith(s, text string) string {
 	}
 	return ""
 }
+
+// TestChatAdmin: a chat's info (Ctrl+G) lets its owner edit it, change
+// its settings, manage members and revoke invite links; an invite link
+// says what it is for before joining; opening a channel counts its
+// posts as viewed.
+func TestChatAdmin(t *testing.T) {
+	srv, ann, _, bob := annAndBob(t)
+	c := ctx(t)
+	bobU, err := bob.Me(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bob.SetPrivacy(c, "add_to_groups", "everybody"); err != nil {
+		t.Fatal(err)
+	}
+	group, err := ann.CreateGroup(c, "Climbing", []int64{bobU.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv, err := ann.CreateInvite(c, group.ID, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	news, err := bob.CreateChannel(c, "Crag News", "", "crag_news")
+	if err != nil {
+		t.Fatal(err)
+	}
+	post := send(t, bob, client.SendParams{ChatID: news.ID, Text: "Dry all week"})
+	a := startApp(t, srv, ann, 100, 30, "")
+	a.see("Climbing")
+	a.typ(ptytest.Enter, ptytest.CtrlG)
+	a.see("e edit", "m members")
+
+	// Title and description.
+	a.typ("e")
+	a.see("Title:")
+	for range 10 {
+		a.typ("\x7f")
+	}
+	a.typ("Bouldering", ptytest.Enter)
+	a.see("Description")
+	a.typ("Tuesdays", ptytest.Enter)
+	a.see("Public @username")
+	a.typ(ptytest.Enter)
+	a.see("Saved")
+	waitFor(t, func() bool {
+		ch, err := bob.Chat(c, group.ID)
+		return err == nil && ch.Title == "Bouldering" && ch.About == "Tuesdays"
+	}, "the new title and description")
+	// Slow mode.
+	a.typ(ptytest.CtrlG, "s")
+	a.see("Slow mode: off")
+	a.typ("slow", ptytest.Enter)
+	a.see("Slow mode:")
+	a.typ("1 minute", ptytest.Enter)
+	waitFor(t, func() bool { ch, err := bob.Chat(c, group.ID); return err == nil && ch.SlowModeSeconds == 60 }, "slow mode")
+	// Bob made an admin.
+	a.typ(ptytest.CtrlG)
+	a.see("Members", "  Bob")
+	a.typ("m")
+	a.see("Manage a member:", "Bob · member")
+	a.typ(ptytest.Enter)
+	a.see("make (a)dmin")
+	a.typ("a")
+	a.see("Bob is an admin")
+	waitFor(t, func() bool {
+		ms, err := ann.Members(c, group.ID, 0, 10)
+		for _, mb := range ms {
+			if mb.User.ID == bobU.ID {
+				return mb.Role == "admin"
+			}
+		}
+		return err == nil && false
+	}, "Bob an admin")
+	// The invite link, revoked.
+	a.typ(ptytest.CtrlG, "L")
+	a.see("Invite links: Enter revokes one", inv.Hash)
+	a.typ(ptytest.Enter)
+	a.see("Revoke this link?")
+	a.typ("y")
+	a.see("Link revoked")
+	if _, err := bob.CheckInvite(c, inv.Hash); err == nil {
+		t.Error("the revoked link still works")
+	}
+
+	// An invite link says what it is for before one joins.
+	readers, err := bob.CreateGroup(c, "Readers", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rinv, err := bob.CreateInvite(c, readers.ID, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.typ(ptytest.Esc, ptytest.CtrlL)
+	a.typ(rinv.Hash, ptytest.Enter)
+	a.see("Join Readers (group · 1 member)?")
+	a.typ("n")
+	if ms, err := bob.Members(c, readers.ID, 0, 10); err != nil || len(ms) != 1 {
+		t.Fatalf("declining joined: %+v, %v", ms, err)
+	}
+
+	// A public channel opened by @username counts its posts as viewed.
+	a.typ(ptytest.CtrlL, "@crag_news", ptytest.Enter)
+	a.see("Crag News", "Dry all week")
+	waitFor(t, func() bool {
+		ms, err := bob.Messages(c, news.ID, []int64{post.ID})
+		return err == nil && len(ms) == 1 && ms[0].Views >= 1
+	}, "the post's view")
+}

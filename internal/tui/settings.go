@@ -145,6 +145,13 @@ func (m *model) editUsername() tea.Cmd {
 	return m.wizard([]step{{label: "Username (5-32 of a-z, 0-9, _; empty removes it):", value: m.meNow().Username}}, func(a []string) tea.Cmd {
 		name := strings.TrimPrefix(strings.TrimSpace(a[0]), "@")
 		return m.write(func(ctx context.Context) (tea.Msg, error) {
+			if name != "" {
+				if free, err := m.c.CheckUsername(ctx, name); err != nil {
+					return nil, err
+				} else if !free {
+					return noticeMsg("@" + name + " is taken: try another"), nil
+				}
+			}
 			u, err := m.c.UpdateUsername(ctx, name)
 			if err != nil {
 				return nil, err
@@ -572,6 +579,10 @@ func (m *model) settingsUpdate(msg tea.Msg) (tea.Cmd, bool) {
 		m.contactList(msg)
 	case ttlMsg:
 		m.ttlList(client.AccountTTL(msg))
+	case invitesMsg:
+		m.inviteList(msg)
+	case inviteCheckedMsg:
+		return m.askJoin(msg), true
 	case deleteAskMsg:
 		if !msg.hasPassword {
 			return m.deleteWith(""), true

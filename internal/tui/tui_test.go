@@ -485,6 +485,8 @@ func TestGroupsChannelsFiles(t *testing.T) {
 	a.typ(ptytest.Esc, ptytest.CtrlL)
 	a.see("Invite link, or @username")
 	a.typ("https://haven.example.org/join/"+inv.Hash, ptytest.Enter)
+	a.see("Join Readers (group · 1 member)?")
+	a.typ("y")
 	a.see("Readers", "group · 2 members")
 	ms, err := bob.Members(c, readers.ID, 0, 10)
 	if err != nil || len(ms) != 2 {
