@@ -2,6 +2,7 @@ package msgtext
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/havenchat/haven/client"
@@ -63,5 +64,24 @@ func TestInert(t *testing.T) {
 	}
 	if got := Media(&client.Media{Kind: "document", Name: "a\x1b[31m.txt"}); got != "[document: a␛[31m.txt]" {
 		t.Errorf("Media = %q", got)
+	}
+}
+
+// TestCodeSent: sign-in says where the code went, in words, for each
+// way the server delivers it.
+func TestCodeSent(t *testing.T) {
+	for _, c := range []struct {
+		sent client.SentCode
+		want string
+	}{
+		{client.SentCode{Kind: "phone", Delivery: "log", CodeLength: 5}, "A 5-digit code for +447400123456 was written to the server's log"},
+		{client.SentCode{Kind: "phone", Delivery: "webhook", CodeLength: 5}, "sent to +447400123456 through the server's code gateway (usually by SMS)"},
+		{client.SentCode{Kind: "email", Delivery: "email", CodeLength: 5}, "A 5-digit code was emailed to +447400123456."},
+		{client.SentCode{Kind: "email", CodeLength: 5}, "was sent by email to"},
+		{client.SentCode{Kind: "phone", Delivery: "pigeon\x1b[2J", CodeLength: 5}, "was sent by pigeon␛[2J to"},
+	} {
+		if got := CodeSent(&c.sent, "+447400123456"); !strings.Contains(got, c.want) {
+			t.Errorf("CodeSent(%+v) = %q, want it to say %q", c.sent, got, c.want)
+		}
 	}
 }
