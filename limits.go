@@ -29,6 +29,7 @@ type Limits struct {
 	PinnedDialogs    int
 	ForwardBatch     int // messages per forward at most
 	InviteLinksAlive int // active invite links one person may have per chat at most
+	PeopleSearchScan int // group members one users.search looks through at most
 
 	FilePartMax    int64         // bytes in one upload part at most
 	FileMax        int64         // bytes in one file at most
@@ -67,6 +68,7 @@ func DefaultLimits() Limits {
 		PinnedDialogs:    5,
 		ForwardBatch:     100,
 		InviteLinksAlive: 100,
+		PeopleSearchScan: 10_000,
 
 		FilePartMax:    512 << 10,
 		FileMax:        2 << 30,

@@ -387,6 +387,23 @@ func (c *Client) Search(ctx context.Context, p SearchParams) ([]Message, error) 
 	return do[[]Message](ctx, c, "messages.search", p)
 }
 
+// SearchGlobalParams are the parameters of messages.searchGlobal. For
+// the next page, set BeforeDate, BeforeChatID and BeforeID to the date,
+// chat and id of the previous page's last message.
+type SearchGlobalParams struct {
+	Query        string `json:"query"`
+	BeforeDate   int64  `json:"before_date,omitempty"`
+	BeforeChatID int64  `json:"before_chat_id,omitempty"`
+	BeforeID     int64  `json:"before_id,omitempty"`
+	Limit        int    `json:"limit,omitempty"`
+}
+
+// SearchEverywhere finds messages across all the caller's chats, newest
+// first, with their chats (messages.searchGlobal).
+func (c *Client) SearchEverywhere(ctx context.Context, p SearchGlobalParams) (*FoundMessages, error) {
+	return ptr[FoundMessages](ctx, c, "messages.searchGlobal", p)
+}
+
 // SetTyping tells the chat the caller is typing, or stopped
 // (messages.setTyping).
 func (c *Client) SetTyping(ctx context.Context, chatID int64, cancel bool) error {
@@ -585,4 +602,15 @@ func (c *Client) SearchGlobal(ctx context.Context, query string, limit int) (*Gl
 		p["limit"] = limit
 	}
 	return ptr[GlobalResult](ctx, c, "search.global", p)
+}
+
+// SearchPeople finds people to write to by name or username: contacts
+// first, then people of shared chats, then public usernames
+// (users.search). limit 0 is the server's default (20).
+func (c *Client) SearchPeople(ctx context.Context, query string, limit int) ([]User, error) {
+	p := obj{"query": query}
+	if limit > 0 {
+		p["limit"] = limit
+	}
+	return do[[]User](ctx, c, "users.search", p)
 }

@@ -30,14 +30,28 @@ type User struct {
 }
 
 // SentCode is the answer of auth.sendCode: the login token that names
-// the attempt, where the code went ("phone" or "email"), its length and
-// the seconds until the attempt expires.
+// the attempt, where the code went ("phone" or "email"), how it travels
+// (Delivery), its length and the seconds until the attempt expires.
 type SentCode struct {
 	LoginToken string `json:"login_token"`
 	Kind       string `json:"kind"`
+	// Delivery is how the code travels: DeliveryLog, DeliveryWebhook,
+	// DeliveryEmail, or "" when the server cannot tell.
+	Delivery   string `json:"delivery"`
 	CodeLength int    `json:"code_length"`
 	ExpiresIn  int    `json:"expires_in"`
 }
+
+// How a sign-in code travels (SentCode.Delivery).
+const (
+	// DeliveryLog: the code was written to the server's log.
+	DeliveryLog = "log"
+	// DeliveryWebhook: the code went to the operator's gateway (an SMS
+	// service, say).
+	DeliveryWebhook = "webhook"
+	// DeliveryEmail: the code was emailed.
+	DeliveryEmail = "email"
+)
 
 // Authorization statuses.
 const (

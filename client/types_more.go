@@ -146,6 +146,15 @@ type GlobalResult struct {
 	Chats []Chat `json:"chats"`
 }
 
+// FoundMessages is the answer of messages.searchGlobal: the messages,
+// newest first, each chat they are in once, and the people they name
+// (senders, and both people of each private chat).
+type FoundMessages struct {
+	Messages []Message `json:"messages"`
+	Chats    []Chat    `json:"chats"`
+	Users    []User    `json:"users"`
+}
+
 // Upload is the answer of files.startUpload.
 type Upload struct {
 	UploadID  int64 `json:"upload_id"`

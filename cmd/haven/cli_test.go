@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -19,6 +20,7 @@ import (
 	"time"
 
 	sdk "github.com/havenchat/haven/client"
+	_ "modernc.org/sqlite" // to write a name the server would refuse
 )
 
 // person is someone using the terminal commands: their own config
@@ -237,6 +239,12 @@ func TestTerminalCommands(t *testing.T) {
 		t.Errorf("bob: haven chats: exit %d, stdout %q", r.code, r.stdout)
 	}
 
+	// Flags anywhere; after --, everything is the text, flags included.
+	r = bob.run("", "send", "--json", "user:"+fmt.Sprint(annS.UserID), "--", "--json")
+	var dashed sdk.Message
+	if err := json.Unmarshal([]byte(r.stdout), &dashed); err != nil || r.code != 0 || dashed.Text != "--json" {
+		t.Fatalf("haven send --json CHAT -- --json: exit %d, %v: %q %q", r.code, err, r.stdout, r.stderr)
+	}
 	// A @username that is no person's is looked up as a public chat; a
 	// channel signs its posts.
 	if _, err := annC.CreateChannel(ctx, "Ann's News", "", "ann_news"); err != nil {
@@ -436,5 +444,75 @@ func TestInterruptedExit(t *testing.T) {
 	}
 	if code := cmd.ProcessState.ExitCode(); code != 130 || !strings.Contains(stderr.String(), "interrupted") {
 		t.Fatalf("haven login after SIGINT: exit %d, stderr %q; want 130 and \"interrupted\"", code, stderr.String())
+	}
+}
+
+// TestTextFromOthersIsInert: escape sequences and control characters in
+// what others wrote (a message, a caption, a name) reach the terminal
+// as visible stand-ins from every command that prints them, never as
+// the sequences a terminal would act on.
+func TestTextFromOthersIsInert(t *testing.T) {
+	t.Parallel()
+	dataDir := t.TempDir()
+	p := startServing(t, dataDir)
+	ctx := context.Background()
+	ann, bob := newPerson(t, p.url), newPerson(t, p.url)
+	r := ann.login(p, "+442079460301", 1, func(code string) []string { return []string{code, "Ann", ""} })
+	wantRun(t, "ann: haven login", r, 0, []string{"Signed in as Ann"}, []string{"was written to the server's log", `"LOGIN CODE"`})
+	bob.login(p, "+442079460302", 2, func(code string) []string { return []string{code, "Bob", ""} })
+	bobC := sdk.New(p.url, sdk.WithToken(bob.session().Token))
+	if _, err := bobC.UpdateUsername(ctx, "bob_evil"); err != nil {
+		t.Fatal(err)
+	}
+	const evil = "\x1b]0;pwned\x07\x1b[2J"
+	const shown = "␛]0;pwned␇␛[2J"
+	annID := ann.session().UserID
+	if _, err := bobC.Send(ctx, &sdk.SendParams{UserID: annID, Text: "hello " + evil}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := bobC.UploadBytes(ctx, []byte("notes"), "notes.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bobC.SendMedia(ctx, &sdk.MediaParams{UserID: annID, Kind: "document", FileID: f.ID, Caption: "caption " + evil}); err != nil {
+		t.Fatal(err)
+	}
+	// The server refuses control characters in names; a name stored
+	// before it did (or by another program) is written to the database.
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dataDir, "haven.db")+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`UPDATE users SET first_name = ? WHERE username_canon = 'bob_evil'`, "Bob"+evil); err != nil {
+		t.Fatal(err)
+	}
+	if me, err := bobC.Me(ctx); err != nil || me.FirstName != "Bob"+evil {
+		t.Fatalf("the stored name: %+v, %v", me, err)
+	}
+	for _, c := range []struct {
+		who  *person
+		args []string
+		want []string
+	}{
+		{ann, []string{"history", "@bob_evil"}, []string{"Bob" + shown + ": hello " + shown, "caption " + shown}},
+		{ann, []string{"chats"}, []string{"Bob" + shown, "caption " + shown}},
+		{ann, []string{"send", "@bob_evil", "hi"}, []string{"to Bob" + shown}},
+		{bob, []string{"profile"}, []string{"Name:      Bob" + shown}},
+	} {
+		r := c.who.run("", c.args...)
+		if r.code != 0 || strings.ContainsAny(r.stdout+r.stderr, "\x1b\x07") {
+			t.Errorf("haven %s: exit %d, printed escapes:\nstdout %q\nstderr %q", strings.Join(c.args, " "), r.code, r.stdout, r.stderr)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(r.stdout, w) {
+				t.Errorf("haven %s: stdout %q lacks %q", strings.Join(c.args, " "), r.stdout, w)
+			}
+		}
+	}
+	// JSON stays JSON: its escapes are JSON's.
+	r = ann.run("", "history", "--json", "@bob_evil")
+	if !strings.Contains(r.stdout, `\u001b]0;pwned\u0007`) || strings.ContainsAny(r.stdout, "\x1b\x07") {
+		t.Errorf("haven history --json: %q", r.stdout)
 	}
 }

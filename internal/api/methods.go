@@ -219,6 +219,9 @@ func (s *Server) table() []*method {
 		def("users.resolveUsername", true, func(ctx context.Context, c *call, p *usernameParams) (any, error) {
 			return co.ResolveUsername(ctx, c.actor, p.Username)
 		}),
+		def("users.search", true, func(ctx context.Context, c *call, p *peopleSearchParams) (any, error) {
+			return co.SearchPeople(ctx, c.actor, core.PeopleQuery{Query: p.Query, Limit: p.Limit})
+		}),
 		def("users.checkUsername", true, func(ctx context.Context, c *call, p *usernameParams) (any, error) {
 			ok, err := co.CheckUsername(ctx, c.actor, p.Username)
 			return usernameAvailable{Available: ok}, err

@@ -69,6 +69,13 @@ type (
 		BeforeID     int64  `json:"before_id"`
 		Limit        int    `json:"limit"`
 	}
+	searchGlobalParams struct {
+		Query        string `json:"query" required:"true"`
+		BeforeDate   int64  `json:"before_date"`
+		BeforeChatID int64  `json:"before_chat_id"`
+		BeforeID     int64  `json:"before_id"`
+		Limit        int    `json:"limit"`
+	}
 	typingParams struct {
 		ChatID int64 `json:"chat_id" required:"true"`
 		Cancel bool  `json:"cancel"`
@@ -148,6 +155,10 @@ type (
 		Seq    int64 `json:"seq"`
 		Limit  int   `json:"limit"`
 	}
+	peopleSearchParams struct {
+		Query string `json:"query" required:"true"`
+		Limit int    `json:"limit"`
+	}
 	globalSearchParams struct {
 		Query string `json:"query" required:"true"`
 		Limit int    `json:"limit"`
@@ -219,6 +230,9 @@ func (s *Server) chatTable() []*method {
 		}),
 		def("messages.search", true, func(ctx context.Context, c *call, p *searchParams) (any, error) {
 			return co.SearchMessages(ctx, c.actor, core.SearchQuery{Query: p.Query, ChatID: p.ChatID, Before: core.MessageRef{ChatID: p.BeforeChatID, ID: p.BeforeID}, Limit: p.Limit})
+		}),
+		def("messages.searchGlobal", true, func(ctx context.Context, c *call, p *searchGlobalParams) (any, error) {
+			return co.SearchEverywhere(ctx, c.actor, core.EverywhereQuery{Query: p.Query, BeforeDate: p.BeforeDate, BeforeChatID: p.BeforeChatID, BeforeID: p.BeforeID, Limit: p.Limit})
 		}),
 		def("messages.setTyping", true, func(ctx context.Context, c *call, p *typingParams) (any, error) {
 			return true, co.SetTyping(ctx, c.actor, p.ChatID, p.Cancel)

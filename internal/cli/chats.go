@@ -63,11 +63,11 @@ func Chats(ctx context.Context, args []string, env Env) int {
 		return c.fail(err)
 	}
 	if len(ds) == 0 {
-		fmt.Fprintln(env.Stdout, "No chats yet: haven send starts one.")
+		fmt.Fprintln(c.env.Stdout, "No chats yet: haven send starts one.")
 		return 0
 	}
 	now := time.Now().Unix()
-	tw := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', 0)
+	tw := tabwriter.NewWriter(c.env.Stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "CHAT\tNAME\tUNREAD\tFLAGS\tLAST")
 	for i := range ds {
 		d := &ds[i]

@@ -80,7 +80,7 @@ type command struct {
 func newCommand(name, help string, env Env) *command {
 	fs := flag.NewFlagSet("haven "+name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	return &command{name: name, help: help, fs: fs, env: env}
+	return &command{name: name, help: help, fs: fs, env: inert(env)}
 }
 
 // parse parses args, allowing flags after the positional arguments

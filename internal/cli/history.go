@@ -91,7 +91,7 @@ func History(ctx context.Context, args []string, env Env) int {
 	for i := range ms {
 		messageLine(&b, &ms[i], n, title, byID)
 	}
-	fmt.Fprint(env.Stdout, b.String())
+	fmt.Fprint(c.env.Stdout, b.String())
 	return 0
 }
 

@@ -76,7 +76,7 @@ func Login(ctx context.Context, args []string, env Env) int {
 	if err := SaveSession(dir, s); err != nil {
 		return c.fail(err)
 	}
-	fmt.Fprintf(env.Stdout, "Signed in as %s (user:%d) on %s.\nThe session is in %s.\n", s.Name, s.UserID, base, SessionPath(dir))
+	fmt.Fprintf(c.env.Stdout, "Signed in as %s (user:%d) on %s.\nThe session is in %s.\n", s.Name, s.UserID, base, SessionPath(dir))
 	return 0
 }
 
@@ -120,11 +120,7 @@ func (l *login) run(ctx context.Context) (*client.Authorization, error) {
 	if err != nil {
 		return nil, err
 	}
-	how := "by SMS"
-	if sent.Kind == "email" {
-		how = "by email"
-	}
-	l.note("A %d-digit code was sent %s to %s.", sent.CodeLength, how, who)
+	l.note("%s", msgtext.CodeSent(sent, who))
 	auth, err := l.signIn(ctx, sent.LoginToken)
 	if err != nil {
 		return nil, err

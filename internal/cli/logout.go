@@ -38,7 +38,7 @@ func Logout(ctx context.Context, args []string, env Env) int {
 	switch {
 	case loadErr != nil:
 		// A damaged file: nothing to tell the server, but remove it.
-		fmt.Fprintf(env.Stderr, "haven logout: %v\n", loadErr)
+		fmt.Fprintf(c.env.Stderr, "haven logout: %v\n", loadErr)
 	default:
 		cctx, cancel := context.WithTimeout(ctx, callTimeout)
 		err := newClient(s.Server, s.Token).LogOut(cctx)
@@ -46,9 +46,9 @@ func Logout(ctx context.Context, args []string, env Env) int {
 		switch {
 		case err == nil:
 		case client.IsCode(err, "AUTH_TOKEN_INVALID"), client.IsCode(err, "SESSION_NOT_FOUND"):
-			fmt.Fprintf(env.Stderr, "haven logout: the session had already ended on the server.\n")
+			fmt.Fprintf(c.env.Stderr, "haven logout: the session had already ended on the server.\n")
 		default:
-			fmt.Fprintf(env.Stderr, "haven logout: %s\nThe session may still be active on the server: end it from another device.\n", describe(err))
+			fmt.Fprintf(c.env.Stderr, "haven logout: %s\nThe session may still be active on the server: end it from another device.\n", describe(err))
 			status = ExitFailure
 		}
 	}
@@ -59,9 +59,9 @@ func Logout(ctx context.Context, args []string, env Env) int {
 		return c.fail(err)
 	}
 	if s != nil {
-		fmt.Fprintf(env.Stdout, "Signed out %s from %s; removed %s.\n", s.Name, s.Server, SessionPath(dir))
+		fmt.Fprintf(c.env.Stdout, "Signed out %s from %s; removed %s.\n", s.Name, s.Server, SessionPath(dir))
 	} else {
-		fmt.Fprintf(env.Stdout, "Removed %s.\n", SessionPath(dir))
+		fmt.Fprintf(c.env.Stdout, "Removed %s.\n", SessionPath(dir))
 	}
 	return status
 }

@@ -70,7 +70,7 @@ func Profile(ctx context.Context, args []string, env Env) int {
 	if *asJSON {
 		return c.printJSON(me)
 	}
-	w := env.Stdout
+	w := c.env.Stdout
 	fmt.Fprintf(w, "Name:      %s\n", msgtext.FullName(me))
 	if me.Username != "" {
 		fmt.Fprintf(w, "Username:  @%s\n", me.Username)

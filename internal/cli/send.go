@@ -66,7 +66,7 @@ func Send(ctx context.Context, args []string, env Env) int {
 	if *asJSON {
 		return c.printJSON(m)
 	}
-	fmt.Fprintf(env.Stdout, "Sent message %d to %s at %s (chat:%d).\n",
+	fmt.Fprintf(c.env.Stdout, "Sent message %d to %s at %s (chat:%d).\n",
 		m.ID, t.name, time.Unix(m.Date, 0).Format("2006-01-02 15:04:05"), m.ChatID)
 	return 0
 }

@@ -26,7 +26,10 @@ type Log struct {
 	logger *slog.Logger
 }
 
-var _ core.CodeSender = (*Log)(nil)
+var (
+	_ core.CodeSender = (*Log)(nil)
+	_ core.CodeRoute  = (*Log)(nil)
+)
 
 // NewLog returns a Log that writes to logger. It panics if logger is nil:
 // that is a wiring mistake, not something to recover from.
@@ -36,6 +39,9 @@ func NewLog(logger *slog.Logger) *Log {
 	}
 	return &Log{logger: logger}
 }
+
+// Delivery says codes go to the server's log.
+func (*Log) Delivery(string) string { return core.DeliveryLog }
 
 // SendCode writes the code to the log. It fails only when ctx is already
 // done, with ctx.Err().

@@ -21,15 +21,31 @@ type Router struct {
 	Email core.CodeSender
 }
 
-var _ core.CodeSender = Router{}
+var (
+	_ core.CodeSender = Router{}
+	_ core.CodeRoute  = Router{}
+)
+
+// Delivery asks the sender that to would go through, and says "" when
+// that sender cannot tell or there is none.
+func (r Router) Delivery(to string) string {
+	if rt, ok := r.route(to).(core.CodeRoute); ok {
+		return rt.Delivery(to)
+	}
+	return ""
+}
+
+func (r Router) route(to string) core.CodeSender {
+	if strings.Contains(to, "@") {
+		return r.Email
+	}
+	return r.Phone
+}
 
 // SendCode passes the call to Phone or Email and returns its error
 // unchanged, or ErrNoSender.
 func (r Router) SendCode(ctx context.Context, to, code, purpose string) error {
-	s := r.Phone
-	if strings.Contains(to, "@") {
-		s = r.Email
-	}
+	s := r.route(to)
 	if s == nil {
 		return ErrNoSender
 	}

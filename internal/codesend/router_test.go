@@ -63,3 +63,29 @@ func TestRouterPassesErrors(t *testing.T) {
 		t.Fatalf("got %v, want the webhook's status error", err)
 	}
 }
+
+// TestRouterDelivery: the router says how a code to an address would
+// travel, by the sender it picks.
+func TestRouterDelivery(t *testing.T) {
+	hook, err := NewWebhook(WebhookConfig{URL: "https://sms.example.org/send"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mail, err := NewSMTP(SMTPConfig{Host: "smtp.example.org", Port: 587, From: "noreply@example.org", TLS: TLSStartTLS})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		r        Router
+		to, want string
+	}{
+		{Router{Phone: hook, Email: mail}, "+447700900123", "webhook"},
+		{Router{Phone: hook, Email: mail}, "alice@example.org", "email"},
+		{Router{Phone: NewLog(slog.New(slog.DiscardHandler))}, "+447700900123", "log"},
+		{Router{Phone: hook}, "alice@example.org", ""},
+	} {
+		if got := c.r.Delivery(c.to); got != c.want {
+			t.Errorf("Delivery(%q) = %q, want %q", c.to, got, c.want)
+		}
+	}
+}

@@ -205,6 +205,9 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
+// Delivery says codes are emailed.
+func (*SMTP) Delivery(string) string { return core.DeliveryEmail }
+
 // SendCode mails code to the address to. Errors: to is not a plain email
 // address (CR or LF in it included); code is empty, too long or not
 // printable ASCII; purpose is unknown; ctx's error or

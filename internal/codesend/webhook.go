@@ -117,6 +117,9 @@ func checkWebhookURL(raw string) error {
 	return nil
 }
 
+// Delivery says codes go to the operator's gateway.
+func (*Webhook) Delivery(string) string { return core.DeliveryWebhook }
+
 // SendCode posts the code to the gateway and waits for its status, for at
 // most the configured timeout. Errors: ctx's error or
 // context.DeadlineExceeded when the call did not finish in time (test with

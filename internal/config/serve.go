@@ -30,6 +30,10 @@ type Serve struct {
 	// LevelInfo, LevelWarn, LevelError.
 	LogLevel slog.Level
 
+	// PeopleSearchScan is how many members of the searcher's groups one
+	// users.search looks through at most.
+	PeopleSearchScan int
+
 	// TLSCert and TLSKey are PEM files for HTTPS; both set or neither.
 	TLSCert string
 	TLSKey  string
@@ -222,6 +226,11 @@ var serveSettings = []setting[Serve]{
 			c.LogLevel = l
 			return nil
 		},
+	},
+	{
+		name: "people-search-scan", kind: kindInt, arg: "N", def: "10000",
+		help: "most members of one's groups that one people search (users.search) looks through: it bounds the cost of a search by a member of large groups",
+		set:  func(c *Serve, v string) error { return keep(&c.PeopleSearchScan)(parseInt(v, 1)) },
 	},
 	{
 		name: "tls-cert", kind: kindString, arg: "FILE",

@@ -16,6 +16,7 @@ import (
 type SentCode struct {
 	LoginToken string `json:"login_token"`
 	Kind       string `json:"kind"`        // "phone" or "email"
+	Delivery   string `json:"delivery"`    // a Delivery* value, or "" when unknown
 	CodeLength int    `json:"code_length"` // digits
 	ExpiresIn  int    `json:"expires_in"`  // seconds
 }
@@ -81,9 +82,14 @@ func (s *Service) SendCode(ctx context.Context, a *Actor, identifier, device str
 		_ = s.store.Update(ctx, func(tx Tx) error { return tx.DeleteLoginAttempt(ctx, at.ID) })
 		return nil, haven.Errorf(haven.CodeCodeDeliveryFailed, "the code could not be delivered; try again later")
 	}
+	var delivery string
+	if rt, ok := s.codes.(CodeRoute); ok {
+		delivery = rt.Delivery(id)
+	}
 	return &SentCode{
 		LoginToken: token,
 		Kind:       string(kind),
+		Delivery:   delivery,
 		CodeLength: s.limits.CodeLength,
 		ExpiresIn:  int(s.limits.CodeTTL / time.Second),
 	}, nil

@@ -14,6 +14,26 @@ type CodeSender interface {
 	SendCode(ctx context.Context, to, code, purpose string) error
 }
 
+// CodeRoute is implemented by a CodeSender that can say how a code for
+// to would travel, so that a person signing in is told where to look.
+// Delivery returns one of the Delivery* values, or "" when it cannot
+// tell.
+type CodeRoute interface {
+	Delivery(to string) string
+}
+
+// How codes are delivered, as auth.sendCode tells the client.
+const (
+	// DeliveryLog: written to the server's log, for its operator to read
+	// out (development, or a server run for oneself).
+	DeliveryLog = "log"
+	// DeliveryWebhook: handed to the operator's gateway (an SMS service,
+	// say).
+	DeliveryWebhook = "webhook"
+	// DeliveryEmail: emailed to the address.
+	DeliveryEmail = "email"
+)
+
 // The purposes a code is sent for.
 const (
 	PurposeSignIn           = "sign_in"

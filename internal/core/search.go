@@ -1,8 +1,11 @@
 package core
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/havenchat/haven"
 )
@@ -53,6 +56,122 @@ func (s *Service) SearchMessages(ctx context.Context, a *Actor, q SearchQuery) (
 		out = append(out, messageView(c, m))
 	}
 	return out, nil
+}
+
+// EverywhereQuery is a search of messages across all of a person's
+// chats, newest first. A page after the first starts below the last
+// result of the one before: its date (unix seconds), chat and id.
+type EverywhereQuery struct {
+	Query        string
+	BeforeDate   int64
+	BeforeChatID int64
+	BeforeID     int64
+	Limit        int
+}
+
+// FoundMessages answers SearchEverywhere: the messages, newest first, and
+// what a client needs to show each with its chat (its title, or for a
+// private chat the other person) and its sender.
+type FoundMessages struct {
+	Messages []MessageView `json:"messages"`
+	Chats    []ChatView    `json:"chats"`
+	Users    []UserView    `json:"users"`
+}
+
+// SearchEverywhere finds messages by words across every chat the actor
+// is an active member of, ordered by date (then chat, then id), newest
+// first. Each chat is searched for its newest matches below the cursor;
+// chats are taken the most recently active first, and the search stops
+// at the first chat whose last activity is older than a full page's
+// oldest result, so a page costs the chats that can still contribute.
+// Errors: CodeQueryTooShort, CodeParamInvalid (a negative cursor).
+func (s *Service) SearchEverywhere(ctx context.Context, a *Actor, q EverywhereQuery) (*FoundMessages, error) {
+	query := strings.TrimSpace(q.Query)
+	if query == "" || len(query) > 256 {
+		return nil, haven.Errorf(haven.CodeQueryTooShort, "give 1 to 256 characters to search for")
+	}
+	if q.BeforeDate < 0 || q.BeforeChatID < 0 || q.BeforeID < 0 {
+		return nil, haven.Errorf(haven.CodeParamInvalid, "the cursor (before_date, before_chat_id, before_id) cannot be negative")
+	}
+	limit := q.Limit
+	if limit <= 0 || limit > s.limits.HistoryPage {
+		limit = s.limits.HistoryPage
+	}
+	ds, err := s.store.Dialogs(ctx, a.UserID, 0)
+	if err != nil {
+		return nil, s.internal(ctx, "messages.searchGlobal", err)
+	}
+	type hit struct {
+		m *haven.Message
+		d *Dialog
+	}
+	// later says whether x comes before y: newer, then higher chat, then
+	// higher id.
+	later := func(x, y hit) int {
+		if c := cmp.Compare(y.m.Date.Unix(), x.m.Date.Unix()); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(y.m.ChatID, x.m.ChatID); c != 0 {
+			return c
+		}
+		return cmp.Compare(y.m.ID, x.m.ID)
+	}
+	var hits []hit
+	for i := range ds {
+		d := &ds[i]
+		if len(hits) == limit && d.Chat.LastEventAt.Unix() < hits[limit-1].m.Date.Unix() {
+			break // this chat and the quieter ones hold nothing newer
+		}
+		var beforeID int64
+		var before time.Time
+		if q.BeforeDate > 0 {
+			switch c := d.Chat.ID; {
+			case c == q.BeforeChatID:
+				beforeID, before = q.BeforeID, time.Unix(q.BeforeDate+1, 0)
+			case c < q.BeforeChatID:
+				before = time.Unix(q.BeforeDate+1, 0)
+			default:
+				before = time.Unix(q.BeforeDate, 0)
+			}
+		}
+		ms, err := s.store.SearchChatBefore(ctx, a.UserID, d.Chat.ID, query, beforeID, before, limit)
+		if err != nil {
+			return nil, s.internal(ctx, "messages.searchGlobal", err)
+		}
+		for _, m := range ms {
+			hits = append(hits, hit{m, d})
+		}
+		slices.SortStableFunc(hits, later)
+		hits = hits[:min(len(hits), limit)]
+	}
+	res := &FoundMessages{Messages: make([]MessageView, 0, len(hits)), Chats: []ChatView{}}
+	chats := map[int64]bool{}
+	var people []int64
+	for _, h := range hits {
+		res.Messages = append(res.Messages, messageView(h.d.Chat, h.m))
+		people = append(people, h.m.SenderID)
+		if !chats[h.d.Chat.ID] {
+			chats[h.d.Chat.ID] = true
+			res.Chats = append(res.Chats, chatView(h.d.Chat, h.d.Member, a.UserID))
+			if h.d.Chat.Kind == haven.ChatPrivate {
+				people = append(people, h.d.Chat.PeerA, h.d.Chat.PeerB)
+			}
+		}
+	}
+	slices.Sort(people)
+	people = slices.Compact(people)
+	if len(people) > 0 && people[0] == 0 {
+		people = people[1:] // channel posts have no sender
+	}
+	us, err := s.store.UsersByIDs(ctx, people)
+	if err != nil {
+		return nil, s.internal(ctx, "messages.searchGlobal", err)
+	}
+	slices.SortFunc(us, func(x, y *haven.User) int { return cmp.Compare(x.ID, y.ID) })
+	if res.Users, err = s.views(ctx, a.UserID, us); err != nil {
+		return nil, err
+	}
+	return res, nil
 }
 
 // GlobalResult is what a global search finds: public users by username

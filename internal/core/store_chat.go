@@ -163,6 +163,10 @@ type ChatQueries interface {
 	// zero, only (chat, id) < (before.ChatID, before.ID). The index may
 	// follow the log a moment after the commit.
 	SearchMessages(ctx context.Context, userID int64, chatIDs []int64, query string, before MessageRef, limit int) ([]*haven.Message, error)
+	// SearchChatBefore is SearchMessages in one chat, newest first, for
+	// messages with an id below beforeID (0: any) and a date before
+	// before (zero: any).
+	SearchChatBefore(ctx context.Context, userID, chatID int64, query string, beforeID int64, before time.Time, limit int) ([]*haven.Message, error)
 	// SearchChats finds public groups and channels (those with a
 	// username) whose username starts with query in any case, or whose
 	// title has a word that does; the most members first.

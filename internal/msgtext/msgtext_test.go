@@ -2,6 +2,7 @@ package msgtext
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/havenchat/haven/client"
@@ -27,6 +28,60 @@ func TestWords(t *testing.T) {
 	} {
 		if c.got != c.want {
 			t.Errorf("got %q, want %q", c.got, c.want)
+		}
+	}
+}
+
+// TestInert: control characters from others are shown, never sent to
+// the terminal as such; line breaks, tabs and other text stay, and the
+// length in UTF-16 units does not change.
+func TestInert(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"plain text, ünïcödé ☕", "plain text, ünïcödé ☕"},
+		{"\x1b]0;pwned\x07 and \x1b[2J", "␛]0;pwned␇ and ␛[2J"},
+		{"two\nlines\tand a tab", "two\nlines\tand a tab"},
+		{"del\x7f c1\u009b31m bad\xffbyte", "del␡ c1�31m bad�byte"},
+		{"\r\x00", "␍␀"},
+	} {
+		got := Inert(c.in)
+		if got != c.want {
+			t.Errorf("Inert(%q) = %q, want %q", c.in, got, c.want)
+		}
+		if c.in == got {
+			continue
+		}
+		for _, r := range got {
+			if r < 0x20 && r != '\n' && r != '\t' || r >= 0x7f && r <= 0x9f {
+				t.Errorf("Inert(%q) kept %U", c.in, r)
+			}
+		}
+	}
+	if got := FullName(&client.User{FirstName: "Eve\x1b[2J"}); got != "Eve␛[2J" {
+		t.Errorf("FullName of a name with ESC = %q", got)
+	}
+	if got := Preview(&client.Message{Text: "hi\x1b]0;x\x07"}); got != "hi␛]0;x␇" {
+		t.Errorf("Preview = %q", got)
+	}
+	if got := Media(&client.Media{Kind: "document", Name: "a\x1b[31m.txt"}); got != "[document: a␛[31m.txt]" {
+		t.Errorf("Media = %q", got)
+	}
+}
+
+// TestCodeSent: sign-in says where the code went, in words, for each
+// way the server delivers it.
+func TestCodeSent(t *testing.T) {
+	for _, c := range []struct {
+		sent client.SentCode
+		want string
+	}{
+		{client.SentCode{Kind: "phone", Delivery: "log", CodeLength: 5}, "A 5-digit code for +447400123456 was written to the server's log"},
+		{client.SentCode{Kind: "phone", Delivery: "webhook", CodeLength: 5}, "sent to +447400123456 through the server's code gateway (usually by SMS)"},
+		{client.SentCode{Kind: "email", Delivery: "email", CodeLength: 5}, "A 5-digit code was emailed to +447400123456."},
+		{client.SentCode{Kind: "email", CodeLength: 5}, "was sent by email to"},
+		{client.SentCode{Kind: "phone", Delivery: "pigeon\x1b[2J", CodeLength: 5}, "was sent by pigeon␛[2J to"},
+	} {
+		if got := CodeSent(&c.sent, "+447400123456"); !strings.Contains(got, c.want) {
+			t.Errorf("CodeSent(%+v) = %q, want it to say %q", c.sent, got, c.want)
 		}
 	}
 }

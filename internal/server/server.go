@@ -121,6 +121,9 @@ func New(ctx context.Context, cfg *config.Serve, opt Options) (*Server, error) {
 	if cfg.PhotoMaxSide > 0 {
 		limits.PhotoMaxSide = cfg.PhotoMaxSide
 	}
+	if cfg.PeopleSearchScan > 0 {
+		limits.PeopleSearchScan = cfg.PeopleSearchScan
+	}
 	blobs, err := openBlobs(ctx, cfg)
 	if err != nil {
 		st.Close()

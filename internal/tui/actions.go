@@ -282,6 +282,9 @@ func (m *model) gotHistory(h historyMsg) tea.Cmd {
 	}
 	m.keepHistory(h.chatID, h.msgs)
 	var cmds []tea.Cmd
+	if d := m.dialog(h.chatID); d != nil && d.Chat.Kind == "channel" && len(h.msgs) > 0 {
+		cmds = append(cmds, m.viewed(h.chatID, h.msgs))
+	}
 	if cv.focusID != 0 {
 		for i := range cv.msgs {
 			if cv.msgs[i].ID == cv.focusID {
@@ -293,6 +296,23 @@ func (m *model) gotHistory(h historyMsg) tea.Cmd {
 		cv.focusID = 0
 	}
 	return tea.Batch(append(cmds, m.wantUsers(ids))...)
+}
+
+// viewed counts the channel posts shown as seen by this person
+// (messages.view); the server counts each person once.
+func (m *model) viewed(chatID int64, ms []client.Message) tea.Cmd {
+	var ids []int64
+	for _, msg := range ms {
+		if msg.Service == nil && len(ids) < 100 {
+			ids = append(ids, msg.ID)
+		}
+	}
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(m.ctx, callTimeout)
+		defer cancel()
+		_, _ = m.c.View(ctx, chatID, ids) // a count, not worth a notice
+		return nil
+	}
 }
 
 // loadOlder asks for the page before the oldest message shown.
@@ -331,6 +351,9 @@ func (m *model) sendCompose() tea.Cmd {
 	p := cv.failed
 	if p == nil || p.Text != text || p.ReplyToID != cv.replyTo {
 		p = &client.SendParams{ChatID: chatID, Text: text, Entities: ents, ReplyToID: cv.replyTo}
+		if chatID == 0 {
+			p.UserID = cv.peer // a new private chat: this message starts it
+		}
 	}
 	if p.RandomID == 0 {
 		p.RandomID = client.NewRandomID() // here, not in the command: p is shown meanwhile
@@ -403,7 +426,7 @@ func (m *model) sendFailed(f sendFailedMsg) {
 
 // typed tells the chat we are typing, at most every 5 seconds.
 func (m *model) typed() tea.Cmd {
-	if m.chat == nil || m.compose.Value() == "" || m.now().Sub(m.lastTyping) < 5*time.Second {
+	if m.chat == nil || m.chat.id == 0 || m.compose.Value() == "" || m.now().Sub(m.lastTyping) < 5*time.Second {
 		return nil
 	}
 	m.lastTyping = m.now()
@@ -488,14 +511,26 @@ type dialogUpdatedMsg client.Dialog
 
 // searchResultsMsg carries the answer of a search to its picker.
 type searchResultsMsg struct {
-	query string
-	msgs  []client.Message
+	query      string
+	everywhere bool
+	msgs       []client.Message
+	chats      []client.Chat
+	users      []client.User
 }
 
+// search searches one chat, or all of them (chatID 0): newest first,
+// with the chats and people to name them.
 func (m *model) search(chatID int64, query string) tea.Cmd {
 	return m.call(func(ctx context.Context) (tea.Msg, error) {
-		ms, err := m.c.Search(ctx, client.SearchParams{Query: query, ChatID: chatID, Limit: 50})
-		return searchResultsMsg{query, ms}, err
+		if chatID != 0 {
+			ms, err := m.c.Search(ctx, client.SearchParams{Query: query, ChatID: chatID, Limit: 50})
+			return searchResultsMsg{query: query, msgs: ms}, err
+		}
+		r, err := m.c.SearchEverywhere(ctx, client.SearchGlobalParams{Query: query, Limit: 50})
+		if err != nil {
+			return nil, err
+		}
+		return searchResultsMsg{query: query, everywhere: true, msgs: r.Messages, chats: r.Chats, users: r.Users}, nil
 	})
 }
 
@@ -543,16 +578,52 @@ func (m *model) join(link string) tea.Cmd {
 		var ch *client.Chat
 		var err error
 		if name, ok := strings.CutPrefix(link, "@"); ok {
-			if ch, err = m.c.ResolveChat(ctx, name); err == nil {
+			ch, err = m.c.ResolveChat(ctx, name)
+			if client.IsCode(err, "USERNAME_NOT_FOUND") {
+				// Not a public chat: a person, whose private chat opens.
+				u, err := m.c.ResolveUsername(ctx, name)
+				if err != nil {
+					return nil, err
+				}
+				return personMsg(*u), nil
+			}
+			if err == nil {
 				ch, err = m.c.Join(ctx, ch.ID)
 			}
 		} else {
-			ch, err = m.c.JoinByInvite(ctx, inviteHash(link))
+			// What the link is for, before joining it.
+			hash := inviteHash(link)
+			ch, err := m.c.CheckInvite(ctx, hash)
+			if err != nil {
+				return nil, err
+			}
+			return inviteCheckedMsg{hash: hash, chat: *ch}, nil
 		}
 		if err != nil {
 			return nil, err
 		}
 		return m.reopen(ctx, ch.ID)
+	})
+}
+
+// inviteCheckedMsg asks whether to join the chat an invite link is for.
+type inviteCheckedMsg struct {
+	hash string
+	chat client.Chat
+}
+
+// askJoin asks whether to join the chat of a checked invite link.
+func (m *model) askJoin(r inviteCheckedMsg) tea.Cmd {
+	d := client.Dialog{Chat: r.chat}
+	what := string(r.chat.Kind) + " · " + plural(r.chat.MemberCount, map[bool]string{true: "subscriber", false: "member"}[r.chat.Kind == "channel"])
+	return m.confirm("Join "+m.title(&d)+" ("+what+")?", func() tea.Cmd {
+		return m.call(func(ctx context.Context) (tea.Msg, error) {
+			ch, err := m.c.JoinByInvite(ctx, r.hash)
+			if err != nil {
+				return nil, err
+			}
+			return m.reopen(ctx, ch.ID)
+		})
 	})
 }
 
@@ -577,78 +648,6 @@ func (m *model) reopen(ctx context.Context, chatID int64) (tea.Msg, error) {
 
 // batchMsg is several messages to apply in order.
 type batchMsg []tea.Msg
-
-// sendFile uploads path and sends it to the open chat as a document (a
-// photo when it is an image the server can take as one).
-func (m *model) sendFile(path string) tea.Cmd {
-	if m.chat == nil {
-		return nil
-	}
-	chatID, caption := m.chat.id, strings.TrimSpace(m.compose.Value())
-	path = expandHome(path)
-	m.say("Uploading " + filepath.Base(path) + "…")
-	return func() tea.Msg {
-		f, err := os.Open(path)
-		if err != nil {
-			return errMsg{err}
-		}
-		defer f.Close()
-		st, err := f.Stat()
-		if err != nil {
-			return errMsg{err}
-		}
-		if st.IsDir() {
-			return errMsg{fmt.Errorf("%s is a directory", path)}
-		}
-		file, err := m.c.UploadFile(m.ctx, f, st.Size(), st.Name())
-		if err != nil {
-			return errMsg{err}
-		}
-		kind := "document"
-		switch strings.ToLower(filepath.Ext(path)) {
-		case ".jpg", ".jpeg", ".png":
-			kind = "photo"
-		}
-		ctx, cancel := context.WithTimeout(m.ctx, callTimeout)
-		defer cancel()
-		msg, err := m.c.SendMedia(ctx, &client.MediaParams{ChatID: chatID, Kind: kind, FileID: file.ID, Caption: caption})
-		if err != nil && kind == "photo" {
-			msg, err = m.c.SendMedia(ctx, &client.MediaParams{ChatID: chatID, Kind: "document", FileID: file.ID, Caption: caption})
-		}
-		if err != nil {
-			return errMsg{err}
-		}
-		return batchMsg{sentMsg{chatID: chatID, msg: *msg}, noticeMsg("Sent " + st.Name()), clearComposeMsg{}}
-	}
-}
-
-// clearComposeMsg empties the compose box (its text went as a caption).
-type clearComposeMsg struct{}
-
-// download saves a message's file to path.
-func (m *model) download(md client.Media, path string) tea.Cmd {
-	path = expandHome(path)
-	m.say("Downloading " + md.Name + "…")
-	return func() tea.Msg {
-		tmp := path + ".part"
-		f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
-		if err != nil {
-			return errMsg{err}
-		}
-		n, err := m.c.Download(m.ctx, md.FileID, f)
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err == nil {
-			err = os.Rename(tmp, path)
-		}
-		if err != nil {
-			os.Remove(tmp)
-			return errMsg{err}
-		}
-		return noticeMsg(fmt.Sprintf("Saved %s (%s)", path, humanSize(n)))
-	}
-}
 
 func expandHome(p string) string {
 	if rest, ok := strings.CutPrefix(p, "~/"); ok {

@@ -8,7 +8,6 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/havenchat/haven/client"
-	"github.com/havenchat/haven/internal/msgtext"
 )
 
 // statusText says when a person was last seen, as their privacy lets us
@@ -70,9 +69,11 @@ func humanSize(n int64) string {
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
 
-// oneLine squeezes text onto one line of at most width cells.
+// oneLine squeezes text onto one line of at most width cells. It keeps
+// the styles drawn in s: text from others is made inert where it enters
+// (msgtext, title), before it is styled.
 func oneLine(s string, width int) string {
-	s = msgtext.OneLine(s)
+	s = strings.Join(strings.Fields(s), " ")
 	if width <= 0 {
 		return ""
 	}

@@ -75,6 +75,9 @@ func (o *infoOverlay) paste(*model, string) tea.Cmd { return nil }
 
 func (o *infoOverlay) key(m *model, k tea.KeyPressMsg) tea.Cmd {
 	d := m.dialog(o.chatID)
+	if cmd, ok := m.adminKey(o, d, k.String()); ok {
+		return cmd
+	}
 	switch k.String() {
 	case "esc", "q", "ctrl+g":
 		m.overlay = nil
@@ -102,6 +105,11 @@ func (o *infoOverlay) key(m *model, k tea.KeyPressMsg) tea.Cmd {
 				}
 				return m.addPeople(chatID, v)
 			})
+		}
+	case "b":
+		if d != nil && d.Chat.Kind == "private" && d.Chat.PeerID != m.me.ID {
+			u := m.users[d.Chat.PeerID]
+			return m.setBlocked(d.Chat.PeerID, m.title(d), u == nil || !u.Blocked)
 		}
 	case "l":
 		if d != nil && d.Chat.Kind != "private" {
@@ -149,17 +157,25 @@ func (o *infoOverlay) view(m *model, w, h int) string {
 	case "private":
 		if u := m.users[d.Chat.PeerID]; u != nil {
 			if u.Username != "" {
-				add("@" + u.Username)
+				add("@" + msgtext.Inert(u.Username))
 			}
 			if st := statusText(u.Status, m.now()); st != "" {
 				add(st)
 			}
 			if u.Bio != "" {
-				add(u.Bio)
+				add(msgtext.OneLine(u.Bio))
 			}
 			add(fmt.Sprintf("user:%d", u.ID))
 		}
-		lines = append(lines, "", dimStyle.Render("Esc back"))
+		hint := "b block · s settings · Esc back"
+		if u := m.users[d.Chat.PeerID]; u != nil && u.Blocked {
+			add("you block them")
+			hint = "b unblock · s settings · Esc back"
+		}
+		if d.Chat.PeerID == m.me.ID {
+			hint = "Esc back"
+		}
+		lines = append(lines, "", dimStyle.Render(hint))
 		return strings.Join(lines, "\n")
 	case "group":
 		add("group · " + plural(d.Chat.MemberCount, "member"))
@@ -167,19 +183,22 @@ func (o *infoOverlay) view(m *model, w, h int) string {
 		add("channel · " + plural(d.Chat.MemberCount, "subscriber"))
 	}
 	if d.Chat.Username != "" {
-		add("public: @" + d.Chat.Username)
+		add("public: @" + msgtext.Inert(d.Chat.Username))
 	}
 	if d.Chat.About != "" {
-		add(d.Chat.About)
+		add(msgtext.OneLine(d.Chat.About))
 	}
 	if d.Chat.Role != "" && d.Chat.Role != "member" {
 		add("you are the " + d.Chat.Role)
 	}
 	if o.invite != "" {
-		lines = append(lines, "", promptStyle.Render("Invite link: ")+o.invite)
+		lines = append(lines, "", promptStyle.Render("Invite link: ")+msgtext.Inert(o.invite))
 		add("(others join with Ctrl+L and this link)")
 	}
 	lines = append(lines, "", dimStyle.Render(oneLine("i invite link · a add people · l leave · Esc back", w)))
+	if d.Chat.Role == "owner" || d.Chat.Role == "admin" {
+		lines = append(lines, dimStyle.Render(oneLine("e edit · s settings · P photo · m members · u unban · L links", w)))
+	}
 	if len(o.members) > 0 {
 		lines = append(lines, "", sectionStyle.Render("Members"))
 		rows := max(h-len(lines), 1)

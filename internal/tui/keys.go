@@ -2,7 +2,6 @@ package tui
 
 import (
 	"fmt"
-	"path/filepath"
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
@@ -20,11 +19,12 @@ var keyHelp = []struct {
 	{"Anywhere", [][2]string{
 		{"F1", "this help"},
 		{"Tab", "chat list ⇄ open chat"},
-		{"Ctrl+F", "search messages"},
-		{"Ctrl+N", "new group or channel"},
+		{"Ctrl+F", "search all chats"},
+		{"F2 Ctrl+T", "settings, profile"},
+		{"Ctrl+N", "new chat, group, channel"},
 		{"Ctrl+G", "chat info, invite link, add"},
-		{"Ctrl+L", "join by link or @name"},
-		{"Ctrl+O", "send a file (Tab completes)"},
+		{"Ctrl+L", "join by link; open @name"},
+		{"Ctrl+O", "send a file"},
 		{"Ctrl+C", "quit"},
 	}},
 	{"Chat list", [][2]string{
@@ -50,6 +50,7 @@ var keyHelp = []struct {
 		{"+", "react"},
 		{"p", "pin or unpin"},
 		{"s Enter", "save its file"},
+		{"o v b", "open file, spoiler, block"},
 		{"Esc", "back to writing"},
 	}},
 }
@@ -71,13 +72,16 @@ func (m *model) key(k tea.KeyPressMsg) tea.Cmd {
 	case "ctrl+f":
 		m.askSearch()
 		return nil
+	case "f2", "ctrl+t":
+		m.showSettings()
+		return nil
 	case "ctrl+n":
 		m.askNewChat()
 		return nil
 	case "ctrl+g":
 		return m.showInfo()
 	case "ctrl+l":
-		m.overlay = newPrompt("Invite link or @username:", "", func(v string) tea.Cmd {
+		m.overlay = newPrompt("Invite link, or @username of a chat or person:", "", func(v string) tea.Cmd {
 			if strings.TrimSpace(v) == "" {
 				return nil
 			}
@@ -93,7 +97,7 @@ func (m *model) key(k tea.KeyPressMsg) tea.Cmd {
 			if strings.TrimSpace(v) == "" {
 				return nil
 			}
-			return m.sendFile(strings.TrimSpace(v))
+			return m.askSendFile(strings.TrimSpace(v))
 		})
 		p.files = true
 		m.overlay = p
@@ -264,6 +268,19 @@ func (m *model) historyKey(s string) tea.Cmd {
 		}
 	case "p":
 		return m.togglePin(cv.id, msg)
+	case "b":
+		if msg.SenderID != 0 && msg.SenderID != m.me.ID {
+			u := m.users[msg.SenderID]
+			return m.setBlocked(msg.SenderID, m.name(msg.SenderID), u == nil || !u.Blocked)
+		}
+	case "v":
+		k := msgKey{cv.id, msg.ID}
+		m.revealed[k] = !m.revealed[k]
+	case "o":
+		if msg.Media != nil {
+			return m.openFile(*msg.Media)
+		}
+		m.say("That message has no file")
 	case "s", "enter":
 		if msg.Media != nil {
 			md := *msg.Media
@@ -283,50 +300,68 @@ func (m *model) historyKey(s string) tea.Cmd {
 	return nil
 }
 
-// saveName is where a file is offered to be saved: its name, in the
-// current directory. The name comes from someone else, so only its last
-// element counts: it cannot point elsewhere.
-func saveName(md client.Media) string {
-	name := filepath.Base(md.Name)
-	if name == "." || name == "/" || name == ".." {
-		return fmt.Sprintf("file-%d", md.FileID)
-	}
-	return name
-}
-
+// askSearch asks what to search for: in all chats (Ctrl+F), or, with
+// Tab, in the open chat only.
 func (m *model) askSearch() {
-	label := "Search all chats:"
 	var chatID int64
-	if m.chat != nil {
-		chatID = m.chat.id
-		if d := m.dialog(chatID); d != nil {
-			label = "Search in " + m.title(d) + ":"
-		}
-	}
-	m.overlay = newPrompt(label, "", func(v string) tea.Cmd {
+	all := "Search all chats:"
+	p := newPrompt(all, "", func(v string) tea.Cmd {
 		if strings.TrimSpace(v) == "" {
 			return nil
 		}
 		m.say("Searching…")
 		return m.search(chatID, strings.TrimSpace(v))
 	})
+	if m.chat != nil && m.chat.id != 0 {
+		if d := m.dialog(m.chat.id); d != nil {
+			here, id := "Search in "+m.title(d)+":", m.chat.id
+			p.hint = "Tab: only in " + m.title(d)
+			p.onTab = func(o *promptOverlay) {
+				if chatID == 0 {
+					chatID, o.label, o.hint = id, here, "Tab: all chats"
+				} else {
+					chatID, o.label, o.hint = 0, all, "Tab: only in "+m.title(d)
+				}
+			}
+		}
+	}
+	m.overlay = p
 }
 
 // showResults lists what a search found; picking one opens its chat
 // at that message.
 func (m *model) showResults(r searchResultsMsg) {
 	m.notice = ""
+	for i := range r.users {
+		u := r.users[i]
+		if known := m.users[u.ID]; known == nil {
+			m.users[u.ID] = &u
+		}
+	}
+	titles := map[int64]string{}
+	for i := range r.chats {
+		d := client.Dialog{Chat: r.chats[i]}
+		titles[d.Chat.ID] = m.title(&d)
+	}
 	var items []pickItem
 	for _, msg := range r.msgs {
 		where := ""
-		if d := m.dialog(msg.ChatID); d != nil && (m.chat == nil || m.chat.id != msg.ChatID) {
-			where = m.title(d) + " · "
+		if m.chat == nil || m.chat.id != msg.ChatID || r.everywhere {
+			if d := m.dialog(msg.ChatID); d != nil {
+				where = m.title(d) + " · "
+			} else if t := titles[msg.ChatID]; t != "" {
+				where = t + " · "
+			}
 		}
 		label := fmt.Sprintf("%s%s  %s: %s", where, stamp(msg.Date, m.now()), m.name(msg.SenderID), msgtext.Preview(&msg))
 		items = append(items, pickItem{label: label, id: msg.ChatID, aux: msg.ID})
 	}
+	title := fmt.Sprintf("%d found for %q", len(items), r.query)
+	if r.everywhere {
+		title += " in all chats"
+	}
 	m.overlay = &pickerOverlay{
-		title: fmt.Sprintf("%d found for %q", len(items), r.query),
+		title: title,
 		items: items,
 		onPick: func(it pickItem) tea.Cmd {
 			return m.openChat(it.id, it.aux)
@@ -336,8 +371,9 @@ func (m *model) showResults(r searchResultsMsg) {
 
 func (m *model) askNewChat() {
 	m.overlay = &choiceOverlay{
-		question: "Create a (g)roup or a (c)hannel?",
+		question: "New chat: a (p)erson, a (g)roup or a (c)hannel?",
 		choices: map[string]func() tea.Cmd{
+			"p": func() tea.Cmd { m.askPerson(); return nil },
 			"g": func() tea.Cmd {
 				m.overlay = newPrompt("Group title:", "", func(title string) tea.Cmd {
 					if strings.TrimSpace(title) == "" {

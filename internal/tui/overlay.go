@@ -9,6 +9,8 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+
+	"github.com/havenchat/haven/internal/msgtext"
 )
 
 // overlay is a mode that takes the keys for a while: the help screen, a
@@ -118,7 +120,15 @@ func (o *choiceOverlay) key(m *model, k tea.KeyPressMsg) tea.Cmd {
 func (o *choiceOverlay) update(*model, tea.Msg) tea.Cmd { return nil }
 func (o *choiceOverlay) paste(*model, string) tea.Cmd   { return nil }
 func (o *choiceOverlay) view(m *model, w, h int) string {
-	return promptStyle.Render(oneLine(o.question, w)) + "\n" + dimStyle.Render("Esc cancels")
+	// The question wraps: its answers come at its end.
+	lines := wrap(msgtext.OneLine(o.question), max(w, 1))
+	if len(lines) > 4 {
+		lines = append(lines[:3], oneLine(strings.Join(lines[3:], " "), w))
+	}
+	for i := range lines {
+		lines[i] = promptStyle.Render(lines[i])
+	}
+	return strings.Join(append(lines, dimStyle.Render("Esc cancels")), "\n")
 }
 
 // promptOverlay asks for a line of text. With files set, Tab completes
@@ -127,7 +137,9 @@ type promptOverlay struct {
 	label    string
 	input    textinput.Model
 	files    bool
-	matches  []string // the last completion's candidates
+	hint     string                 // shown before the keys' hint
+	onTab    func(o *promptOverlay) // what Tab does, when not completing files
+	matches  []string               // the last completion's candidates
 	onSubmit func(value string) tea.Cmd
 }
 
@@ -149,6 +161,10 @@ func (o *promptOverlay) key(m *model, k tea.KeyPressMsg) tea.Cmd {
 		m.overlay = nil
 		return o.onSubmit(o.input.Value())
 	case "tab":
+		if o.onTab != nil {
+			o.onTab(o)
+			return nil
+		}
 		if o.files {
 			v, matches := completePath(o.input.Value())
 			o.input.SetValue(v)
@@ -185,6 +201,9 @@ func (o *promptOverlay) view(m *model, w, h int) string {
 	hint := "Enter confirms, Esc cancels"
 	if o.files {
 		hint += ", Tab completes"
+	}
+	if o.hint != "" {
+		hint = o.hint + " · " + hint
 	}
 	b.WriteString("\n" + dimStyle.Render(hint))
 	return b.String()

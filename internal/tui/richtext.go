@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/havenchat/haven/client"
+	"github.com/havenchat/haven/internal/msgtext"
 )
 
 // entityCodes are the SGR parameters that show each kind of entity.
@@ -29,14 +30,17 @@ var entityCodes = map[string][]int{
 }
 
 // richWrap wraps text to width cells, showing its entities (offsets in
-// UTF-16 units, as the API gives them) with terminal styles. Every line
-// stands alone: it starts with the styles active there and ends with a
-// reset, so a line can be drawn next to anything.
-func richWrap(text string, ents []client.Entity, width int) []string {
+// UTF-16 units, as the API gives them) with terminal styles; spoilers
+// are blotted out unless reveal is set. Every line stands alone: it
+// starts with the styles active there and ends with a reset, so a line
+// can be drawn next to anything. The text comes from others: its control
+// characters are shown inert (msgtext.Inert keeps UTF-16 offsets).
+func richWrap(text string, ents []client.Entity, width int, reveal bool) []string {
+	text = msgtext.Inert(text)
 	if len(ents) == 0 {
 		return wrap(text, width)
 	}
-	styled := applyEntities(text, ents)
+	styled := applyEntities(text, ents, reveal)
 	var out []string
 	active := "" // the SGR sequence in force where a line starts
 	for _, line := range wrap(styled, width) {
@@ -53,7 +57,7 @@ func richWrap(text string, ents []client.Entity, width int) []string {
 // applyEntities puts an SGR sequence at each place where the set of
 // entities covering the text changes: a reset, then the styles of every
 // entity in force (so the last sequence before any point says it all).
-func applyEntities(text string, ents []client.Entity) string {
+func applyEntities(text string, ents []client.Entity, reveal bool) string {
 	// Byte offset of each UTF-16 offset that starts a rune.
 	at := map[int]int{}
 	u := 0
@@ -63,9 +67,10 @@ func applyEntities(text string, ents []client.Entity) string {
 	}
 	at[u] = len(text)
 	type edge struct {
-		pos   int // byte offset
-		codes []int
-		open  bool
+		pos     int // byte offset
+		codes   []int
+		open    bool
+		spoiler bool
 	}
 	var edges []edge
 	for _, e := range ents {
@@ -75,7 +80,15 @@ func applyEntities(text string, ents []client.Entity) string {
 		if !ok || !ok1 || !ok2 || end <= start {
 			continue
 		}
-		edges = append(edges, edge{start, codes, true}, edge{end, codes, false})
+		sp := e.Type == "spoiler"
+		edges = append(edges, edge{start, codes, true, sp}, edge{end, codes, false, sp})
+	}
+	hidden := 0 // spoilers open at this point
+	write := func(b *strings.Builder, seg string) {
+		if hidden > 0 && !reveal {
+			seg = blot(seg)
+		}
+		b.WriteString(seg)
 	}
 	sort.SliceStable(edges, func(i, j int) bool { return edges[i].pos < edges[j].pos })
 	var b strings.Builder
@@ -83,8 +96,15 @@ func applyEntities(text string, ents []client.Entity) string {
 	prev := 0
 	for k := 0; k < len(edges); {
 		pos := edges[k].pos
-		b.WriteString(text[prev:pos])
+		write(&b, text[prev:pos])
 		for ; k < len(edges) && edges[k].pos == pos; k++ {
+			if edges[k].spoiler {
+				if edges[k].open {
+					hidden++
+				} else {
+					hidden--
+				}
+			}
 			for _, c := range edges[k].codes {
 				if edges[k].open {
 					count[c]++
@@ -107,7 +127,22 @@ func applyEntities(text string, ents []client.Entity) string {
 		b.WriteString("m")
 		prev = pos
 	}
-	b.WriteString(text[prev:])
+	write(&b, text[prev:])
+	return b.String()
+}
+
+// blot hides text under a spoiler: each character becomes as many ░ as
+// it is wide; spaces and line breaks stay, so the text wraps alike.
+func blot(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == ' ' || r == '\n':
+			b.WriteRune(r)
+		default:
+			b.WriteString(strings.Repeat("░", max(ansi.StringWidth(string(r)), 1)))
+		}
+	}
 	return b.String()
 }
 

@@ -17,7 +17,7 @@ func TestRichWrap(t *testing.T) {
 		{Type: "url", Offset: 7, Length: 19},
 		{Type: "bold", Offset: 31, Length: 15},
 	}
-	lines := richWrap(text, ents, 20)
+	lines := richWrap(text, ents, 20, false)
 	var texts []string
 	for _, l := range lines {
 		if w := ansi.StringWidth(l); w > 20 {
@@ -46,12 +46,12 @@ func TestRichWrap(t *testing.T) {
 		}
 	}
 	// No entities: the plain wrap.
-	if got := richWrap("a b", nil, 10); len(got) != 1 || got[0] != "a b" {
+	if got := richWrap("a b", nil, 10, false); len(got) != 1 || got[0] != "a b" {
 		t.Errorf("plain text: %q", got)
 	}
 	// Entities that do not fall on rune boundaries are ignored, not
 	// misdrawn.
-	if got := plain(strings.Join(richWrap("😀x", []client.Entity{{Type: "bold", Offset: 1, Length: 1}}, 10), "")); got != "😀x" {
+	if got := plain(strings.Join(richWrap("😀x", []client.Entity{{Type: "bold", Offset: 1, Length: 1}}, 10, false), "")); got != "😀x" {
 		t.Errorf("bad offsets: %q", got)
 	}
 }

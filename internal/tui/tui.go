@@ -170,6 +170,9 @@ type model struct {
 	offline  bool // the server could not be reached: retrying
 	retrying bool // a retry of the dialog list is on its way
 
+	revealed map[msgKey]bool // spoilers shown (v on a picked message)
+	deleted  bool            // the account was deleted: the app ends
+
 	overlay overlay // help, prompt or picker over the chat pane
 	notice  string  // one line: an error or what just happened
 	isError bool
@@ -177,7 +180,8 @@ type model struct {
 
 // chatView is the open chat.
 type chatView struct {
-	id       int64
+	id       int64 // 0 for a new private chat with peer, until its first message
+	peer     int64
 	msgs     []client.Message // oldest first
 	complete bool             // nothing older to load
 	loading  bool
@@ -208,13 +212,17 @@ func newModel(ctx context.Context, c *client.Client, me *client.User, opts Optio
 	m := &model{
 		ctx: ctx, c: c, me: me, opts: opts, now: time.Now,
 		width: 80, height: 24,
-		users:   map[int64]*client.User{me.ID: me},
-		asked:   map[int64]bool{},
-		typing:  map[int64]map[int64]time.Time{},
-		compose: ta,
+		users:    map[int64]*client.User{me.ID: me},
+		asked:    map[int64]bool{},
+		typing:   map[int64]map[int64]time.Time{},
+		compose:  ta,
+		revealed: map[msgKey]bool{},
 	}
 	return m
 }
+
+// msgKey names a message: its chat and id.
+type msgKey struct{ chat, id int64 }
 
 // Messages the app sends itself.
 type (
@@ -336,9 +344,15 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case historyMsg:
 		return m, m.gotHistory(msg)
 	case sentMsg:
+		adopted := m.adopt(msg.msg)
+		if msg.chatID == 0 {
+			msg.chatID = msg.msg.ChatID
+		}
 		m.settle(msg.chatID, msg.randomID)
 		m.gotMessage(msg.chatID, msg.msg)
-		return m, nil
+		return m, adopted
+	case personMsg:
+		return m, m.openPerson(client.User(msg))
 	case openChatMsg:
 		return m, m.openChat(msg.chatID, msg.at)
 	case sendFailedMsg:
@@ -370,6 +384,9 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case noticeMsg:
 		m.say(string(msg))
 		return m, nil
+	}
+	if cmd, ok := m.settingsUpdate(msg); ok {
+		return m, cmd
 	}
 	if m.overlay != nil {
 		return m, m.overlay.update(m, msg)
@@ -408,9 +425,9 @@ func errorText(err error) string {
 	var e *client.Error
 	if errors.As(err, &e) {
 		if e.RetryAfter > 0 {
-			return e.Code + ": wait " + (time.Duration(e.RetryAfter) * time.Second).String()
+			return msgtext.OneLine(e.Code) + ": wait " + (time.Duration(e.RetryAfter) * time.Second).String()
 		}
-		return e.Code + ": " + e.Message
+		return msgtext.OneLine(e.Code + ": " + e.Message)
 	}
 	return err.Error()
 }
@@ -534,7 +551,7 @@ func (m *model) title(d *client.Dialog) string {
 		}
 	}
 	if d.Chat.Title != "" {
-		return d.Chat.Title
+		return msgtext.OneLine(d.Chat.Title)
 	}
 	return "Chat"
 }

@@ -113,8 +113,9 @@ func havenEnv(cfg string) []string {
 	return append(os.Environ(), "HAVEN_CONFIG_DIR="+cfg, "TERM=xterm-256color", "TZ=UTC", "HOME="+cfg)
 }
 
-// startChat runs haven chat with the session in cfg.
-func startChat(t *testing.T, cfg string, w, h int, workDir string) *app {
+// startChat runs haven chat with the session in cfg, and env added to
+// its environment.
+func startChat(t *testing.T, cfg string, w, h int, workDir string, env ...string) *app {
 	t.Helper()
 	term, err := ptytest.New(w, h)
 	if err != nil {
@@ -125,7 +126,7 @@ func startChat(t *testing.T, cfg string, w, h int, workDir string) *app {
 	if cmd.Dir == "" {
 		cmd.Dir = t.TempDir()
 	}
-	cmd.Env = havenEnv(cfg)
+	cmd.Env = append(havenEnv(cfg), env...)
 	if err := term.Start(cmd); err != nil {
 		t.Fatalf("starting haven chat: %v", err)
 	}
@@ -389,7 +390,7 @@ func TestGroupsChannelsFiles(t *testing.T) {
 
 	// A group with Bob in it.
 	a.typ(ptytest.CtrlN)
-	a.see("Create a (g)roup or a (c)hannel?")
+	a.see("a (g)roup or a (c)hannel?")
 	a.typ("g")
 	a.see("Group title:")
 	a.typ("Climbing", ptytest.Enter)
@@ -482,8 +483,10 @@ func TestGroupsChannelsFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.typ(ptytest.Esc, ptytest.CtrlL)
-	a.see("Invite link or @username:")
+	a.see("Invite link, or @username")
 	a.typ("https://haven.example.org/join/"+inv.Hash, ptytest.Enter)
+	a.see("Join Readers (group · 1 member)?")
+	a.typ("y")
 	a.see("Readers", "group · 2 members")
 	ms, err := bob.Members(c, readers.ID, 0, 10)
 	if err != nil || len(ms) != 2 {
@@ -585,7 +588,7 @@ func TestSearchHelpAndLayout(t *testing.T) {
 	a.see("Back from the archive: Cat")
 	// Questions show on a narrow screen too.
 	a.typ(ptytest.CtrlN)
-	a.see("Create a (g)roup or a (c)hannel?")
+	a.see("a (g)roup or a (c)hannel?")
 	a.typ(ptytest.Esc)
 	a.see("Bring the long slings")
 }

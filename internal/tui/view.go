@@ -219,6 +219,9 @@ func fitScreen(s string, w, h int) string {
 }
 
 func (m *model) bottomBar() string {
+	if m.deleted {
+		return pad(errStyle.Render(oneLine("Your account is deleted. Goodbye.", m.width)), m.width)
+	}
 	if m.notice != "" {
 		if m.isError {
 			return pad(errStyle.Render(oneLine(m.notice, m.width)), m.width)
@@ -251,7 +254,7 @@ func (m *model) listLines(w, h int) []string {
 	if !m.loaded && len(m.dialogs) == 0 {
 		out = append(out, dimStyle.Render(" Loading…"))
 	} else if len(m.dialogs) == 0 {
-		out = append(out, dimStyle.Render(" No chats yet."), dimStyle.Render(" Ctrl+N: new group"))
+		out = append(out, dimStyle.Render(" No chats yet."), dimStyle.Render(" Ctrl+N: new chat"))
 	}
 	for i := m.listTop; i < len(m.dialogs) && len(out)+2 <= h; i++ {
 		a, b := m.dialogRows(m.dialogs[i], w)
@@ -334,6 +337,8 @@ func (m *model) chatLines(w, h int) []string {
 	if d != nil {
 		title, sub := m.title(d), m.subtitle(d)
 		out = append(out, titleStyle.Render(oneLine(title, w)), dimStyle.Render(oneLine(sub, w)))
+	} else if cv != nil && cv.peer != 0 {
+		out = append(out, titleStyle.Render(oneLine(m.name(cv.peer), w)), dimStyle.Render(oneLine("new chat: your first message starts it", w)))
 	} else {
 		out = append(out, "", "")
 	}
@@ -341,6 +346,9 @@ func (m *model) chatLines(w, h int) []string {
 	rows := max(h-len(out)-len(input), 1)
 	if p, ok := m.overlay.(*pickerOverlay); ok {
 		out = append(out, strings.Split(fitScreen(p.view(m, w, rows), w, rows), "\n")...)
+	} else if p, ok := m.overlay.(*peopleOverlay); ok {
+		out = append(out, strings.Split(fitScreen(p.view(m, w, rows+len(input)), w, rows+len(input)), "\n")...)
+		input = nil
 	} else if o, ok := m.overlay.(*infoOverlay); ok {
 		out = append(out, strings.Split(fitScreen(o.view(m, w, rows+len(input)), w, rows+len(input)), "\n")...)
 		input = nil
@@ -351,7 +359,7 @@ func (m *model) chatLines(w, h int) []string {
 		}
 		out = append(out,
 			center("Select a chat to start messaging", w),
-			center(dimStyle.Render("or press Ctrl+N for a new group"), w),
+			center(dimStyle.Render("or press Ctrl+N for a new chat"), w),
 			center(dimStyle.Render("F1 lists every key"), w))
 	} else {
 		lines, owner, _ := m.historyTail(w, cv.scroll+rows, -1)
@@ -473,7 +481,7 @@ func (m *model) historyTail(w, want, stop int) (lines []string, owner []int, all
 	for j := len(cv.pending) - 1; j >= 0; j-- {
 		p := cv.pending[j]
 		l := []string{mineStyle.Render("You") + "  " + dimStyle.Render("sending…")}
-		for _, t := range richWrap(p.Text, p.Entities, w-2) {
+		for _, t := range richWrap(p.Text, p.Entities, w-2, true) {
 			l = append(l, "  "+t)
 		}
 		o := make([]int, len(l))
@@ -553,7 +561,7 @@ func (m *model) messageBlock(i, w int, d *client.Dialog, now time.Time) (lines [
 	}
 	add(i, head)
 	if f := msg.Forward; f != nil {
-		from := f.FromName
+		from := msgtext.OneLine(f.FromName)
 		if f.FromUserID != 0 {
 			from = m.name(f.FromUserID)
 		}
@@ -570,17 +578,21 @@ func (m *model) messageBlock(i, w int, d *client.Dialog, now time.Time) (lines [
 		add(i, "  "+dimStyle.Render(oneLine("┃ "+quote, w-2)))
 	}
 	if md := msg.Media; md != nil {
-		add(i, "  "+oneLine(msgtext.Media(md)+" "+humanSize(md.Size), w-2))
+		line := msgtext.Media(md) + " " + humanSize(md.Size)
+		if md.Width > 0 && md.Height > 0 {
+			line += fmt.Sprintf(" · %d×%d px", md.Width, md.Height)
+		}
+		add(i, "  "+oneLine(line, w-2))
 	}
 	if msg.Text != "" {
-		for _, l := range richWrap(msg.Text, msg.Entities, w-2) {
+		for _, l := range richWrap(msg.Text, msg.Entities, w-2, m.revealed[msgKey{cv.id, msg.ID}]) {
 			add(i, "  "+l)
 		}
 	}
 	if len(msg.Reactions) > 0 {
 		var rs []string
 		for _, r := range msg.Reactions {
-			s := fmt.Sprintf("%s %d", r.Emoji, r.Count)
+			s := fmt.Sprintf("%s %d", msgtext.OneLine(r.Emoji), r.Count)
 			if r.Mine {
 				s = "[" + s + "]"
 			}

@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/havenchat/haven"
@@ -128,6 +129,12 @@ const (
 		WHERE s.search MATCH ? AND s.rowid BETWEEN ? AND ?
 			AND m.id >= coalesce(mb.min_message_id, 0) AND ` + notHidden + `
 		ORDER BY s.rowid DESC LIMIT ?`
+	searchChatBeforeQuery = `SELECT ` + messageColumns + ` FROM ` + searchSchemaName + `.search s
+		CROSS JOIN messages m ON m.chat_id = ? AND m.id = (s.rowid & 2147483647)
+		LEFT JOIN members mb ON mb.chat_id = m.chat_id AND mb.user_id = ?
+		WHERE s.search MATCH ? AND s.rowid BETWEEN ? AND ? AND m.date < ?
+			AND m.id >= coalesce(mb.min_message_id, 0) AND ` + notHidden + `
+		ORDER BY s.rowid DESC LIMIT ?`
 	searchMemberQuery = `SELECT ` + messageColumns + ` FROM ` + searchSchemaName + `.search s
 		CROSS JOIN members mb ON mb.chat_id = (s.rowid >> 31) AND mb.user_id = ?
 		CROSS JOIN messages m ON m.chat_id = mb.chat_id AND m.id = (s.rowid & 2147483647)
@@ -135,6 +142,34 @@ const (
 			AND m.id >= mb.min_message_id AND ` + notHidden + `
 		ORDER BY s.rowid DESC LIMIT ?`
 )
+
+// SearchChatBefore searches one chat for messages with an id below
+// beforeID (0: any) and a date before before (zero: any), newest first.
+// The rowid range seeks to beforeID; the date bound is checked on each
+// match, newest first, so it costs the newer matches it skips.
+func (q queries) SearchChatBefore(ctx context.Context, userID, chatID int64, query string, beforeID int64, before time.Time, limit int) ([]*haven.Message, error) {
+	match := ftsQuery(query)
+	lo, ok := docID(chatID, 1)
+	if match == "" || limit <= 0 || !ok {
+		return nil, nil
+	}
+	hi := lo | maxDocMsg
+	if beforeID > 0 {
+		hi = min(hi, lo+min(beforeID, maxDocMsg+1)-2)
+	}
+	if hi < lo {
+		return nil, nil
+	}
+	until := int64(math.MaxInt64)
+	if !before.IsZero() {
+		until = millis(before)
+	}
+	ms, err := queryAll(ctx, q.db, scanMessage, searchChatBeforeQuery, chatID, userID, match, lo, hi, until, userID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("search chat %d: %w", chatID, err)
+	}
+	return ms, nil
+}
 
 // searchChat searches one chat, whose rowids are [lo, hi].
 func (q queries) searchChat(ctx context.Context, userID, chatID int64, match string, lo, hi int64, limit int) ([]*haven.Message, error) {

@@ -229,6 +229,48 @@ func testSearchMessages(t *testing.T, s core.Store) {
 	if got, want := search(me.ID, nil, "hel", ref(p, 1<<40), 10), all[1:]; !slices.Equal(got, want) {
 		t.Errorf("before a huge id = %v, want %v", got, want)
 	}
+
+	// One chat, newest first, below an id and before a date.
+	dated := func(chatID, beforeID int64, before time.Time, limit int) []core.MessageRef {
+		t.Helper()
+		ms, err := s.SearchChatBefore(ctx, me.ID, chatID, "hel", beforeID, before, limit)
+		if err != nil {
+			t.Fatalf("SearchChatBefore: %v", err)
+		}
+		return refs(ms)
+	}
+	g1Msgs := map[int64]*haven.Message{}
+	for _, id := range []int64{1, 6, 7} {
+		m, err := s.Message(ctx, g1.ID, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g1Msgs[id] = m
+	}
+	for _, c := range []struct {
+		name     string
+		chatID   int64
+		beforeID int64
+		before   time.Time
+		limit    int
+		want     []core.MessageRef
+	}{
+		{"no bounds", g1.ID, 0, time.Time{}, 10, []core.MessageRef{ref(g1, 7), ref(g1, 6), ref(g1, 1)}},
+		{"limit", g1.ID, 0, time.Time{}, 2, []core.MessageRef{ref(g1, 7), ref(g1, 6)}},
+		{"below an id", g1.ID, 7, time.Time{}, 10, []core.MessageRef{ref(g1, 6), ref(g1, 1)}},
+		{"below a huge id", g1.ID, 1 << 40, time.Time{}, 10, []core.MessageRef{ref(g1, 7), ref(g1, 6), ref(g1, 1)}},
+		{"before a date", g1.ID, 0, g1Msgs[7].Date, 10, []core.MessageRef{ref(g1, 6), ref(g1, 1)}},
+		{"just after a date", g1.ID, 0, g1Msgs[6].Date.Add(time.Millisecond), 10, []core.MessageRef{ref(g1, 6), ref(g1, 1)}},
+		{"both", g1.ID, 6, g1Msgs[7].Date, 10, []core.MessageRef{ref(g1, 1)}},
+		{"hidden from before", late.ID, 0, time.Time{}, 10, []core.MessageRef{ref(late, 2)}},
+		{"hidden for me", p.ID, 0, time.Time{}, 10, []core.MessageRef{ref(p, 1)}},
+		{"limit 0", g1.ID, 0, time.Time{}, 0, none},
+		{"a missing chat", g2.ID + 1000, 0, time.Time{}, 10, none},
+	} {
+		if got := dated(c.chatID, c.beforeID, c.before, c.limit); !slices.Equal(got, c.want) {
+			t.Errorf("SearchChatBefore %s = %v, want %v", c.name, got, c.want)
+		}
+	}
 }
 
 func testSearchChats(t *testing.T, s core.Store) {
