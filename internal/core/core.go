@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -62,6 +63,12 @@ type Config struct {
 	// BlobGrace is how long an unreferenced blob is kept, from its last
 	// Put, before CollectBlobs deletes it (one hour by default).
 	BlobGrace time.Duration
+	// Signup is who may make an account (anyone, by default).
+	Signup SignupPolicy
+	// PublicURL is the server's address as others reach it, such as
+	// "https://chat.example.org", without a final slash: invite and file
+	// links are full URLs on it. Empty makes them paths ("/join/…").
+	PublicURL string
 }
 
 // Service runs the use cases. It is safe for concurrent use.
@@ -81,6 +88,8 @@ type Service struct {
 	touchEvery time.Duration
 	blobs      Blobs
 	blobGrace  time.Duration
+	signup     SignupPolicy
+	publicURL  string
 
 	touchMu sync.Mutex
 	touched map[int64]time.Time // session id → last written activity
@@ -112,6 +121,8 @@ func New(cfg Config) (*Service, error) {
 		touchEvery: cfg.TouchInterval,
 		blobs:      cfg.Blobs,
 		blobGrace:  cfg.BlobGrace,
+		signup:     cfg.Signup,
+		publicURL:  strings.TrimRight(cfg.PublicURL, "/"),
 		touched:    make(map[int64]time.Time),
 		presence:   newPresence(),
 	}

@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -33,6 +34,7 @@ import (
 	"github.com/havenchat/haven/internal/flood"
 	"github.com/havenchat/haven/internal/password"
 	"github.com/havenchat/haven/internal/store/sqlite"
+	"github.com/havenchat/haven/internal/web"
 )
 
 // Options are what the caller of New may supply besides the settings.
@@ -58,17 +60,31 @@ type Server struct {
 	http  *http.Server
 	ln    net.Listener
 	tls   *tls.Config
-	stop  context.CancelFunc
-	bg    sync.WaitGroup
+	// public is the base of the links the node hands out
+	// (config.Serve.PublicBase), "" for paths.
+	public string
+	stop   context.CancelFunc
+	bg     sync.WaitGroup
 }
 
-// New opens the store and builds every part of the node; nothing listens
-// until Start.
-func New(ctx context.Context, cfg *config.Serve, opt Options) (*Server, error) {
+// New takes the listening address, then opens the store and builds every
+// part of the node; nothing is served until Start. The address comes
+// first: a port already in use fails before the data directory is made
+// or its database migrated.
+func New(ctx context.Context, cfg *config.Serve, opt Options) (s *Server, err error) {
 	log := opt.Log
 	if log == nil {
 		log = slog.Default()
 	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return nil, listenError(cfg.Listen, err)
+	}
+	defer func() {
+		if err != nil {
+			ln.Close()
+		}
+	}()
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating the data directory: %w", err)
 	}
@@ -86,7 +102,7 @@ func New(ctx context.Context, cfg *config.Serve, opt Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: log, store: st}
+	s = &Server{cfg: cfg, log: log, store: st, ln: ln, public: cfg.PublicBase(ln.Addr().String())}
 	limits := haven.DefaultLimits()
 	limits.MaxBodyBytes = cfg.MaxBody
 	if cfg.MaxFileSize > 0 {
@@ -118,6 +134,14 @@ func New(ctx context.Context, cfg *config.Serve, opt Options) (*Server, error) {
 		CodesPerIdentifier: perID,
 		CodesPerIP:         perIP,
 		Blobs:              blobs,
+		Signup: core.SignupPolicy{
+			Mode:            core.SignupMode(cfg.Signup),
+			PhonePrefixes:   cfg.SignupPhonePrefixes,
+			EmailDomains:    cfg.SignupEmailDomains,
+			MemberInvites:   cfg.SignupMemberInvites,
+			MemberInviteTTL: cfg.SignupMemberInviteTTL,
+		},
+		PublicURL: s.public,
 	})
 	if err != nil {
 		st.Close()
@@ -143,8 +167,12 @@ func New(ctx context.Context, cfg *config.Serve, opt Options) (*Server, error) {
 		st.Close()
 		return nil, err
 	}
+	// The routes of the node. /join/CODE is where every invite link
+	// leads (core.JoinPath): a page telling how to join, until the web
+	// app, served at /, answers it.
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.Handle("GET "+core.JoinPath+"{code}", web.JoinPage(s.public))
 	mux.Handle("/", s.api)
 	s.http = &http.Server{
 		Handler:           mux,
@@ -233,17 +261,23 @@ func tlsConfig(cfg *config.Serve, acmeHTTP *http.Client) (*tls.Config, error) {
 	return nil, nil
 }
 
-// Start listens and serves in the background, and starts the janitor
-// and the presence loop.
-func (s *Server) Start(ctx context.Context) error {
-	ln, err := net.Listen("tcp", s.cfg.Listen)
-	if err != nil {
-		return err
+// listenError words the failure to listen on addr, the commonest
+// mistake at start.
+func listenError(addr string, err error) error {
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("cannot listen on %s: the address is already in use (is another server running on it? choose another with --listen): %w", addr, err)
 	}
+	return fmt.Errorf("cannot listen on %s: %w", addr, err)
+}
+
+// Start serves in the background, and starts the janitor and the
+// presence loop.
+func (s *Server) Start(ctx context.Context) error {
+	ln := s.ln
 	if s.tls != nil {
 		ln = tls.NewListener(ln, s.tls)
+		s.ln = ln
 	}
-	s.ln = ln
 	bgctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s.stop = cancel
 	s.bg.Add(3)
@@ -266,6 +300,7 @@ func (s *Server) Start(ctx context.Context) error {
 		scheme = "https"
 	}
 	s.log.Info("haven is serving", "url", scheme+"://"+ln.Addr().String(), "data", s.cfg.DataDir)
+	s.log.Info("sign-up", "mode", s.cfg.Signup, "public_url", s.public)
 	return nil
 }
 
@@ -291,6 +326,10 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.api.StartClosing()
 	var errs []error
 	if err := s.http.Shutdown(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	// Shutdown closed it if Start served it; if not, it is closed here.
+	if err := s.ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
 		errs = append(errs, err)
 	}
 	if err := s.api.Shutdown(ctx); err != nil {
