@@ -162,7 +162,7 @@ var logLevels = map[string]slog.Level{
 var serveSettings = []setting[Serve]{
 	{
 		name: "listen", kind: kindString, arg: "ADDR", def: "127.0.0.1:8080",
-		help: "host:port to serve the API and web app on (:8080 for every interface, port 0 for a free one)",
+		help: "host:port to serve the API on (:8080 for every interface, port 0 for a free one)",
 		set:  func(c *Serve, v string) error { return keep(&c.Listen)(parseListen(v)) },
 	},
 	{
@@ -275,7 +275,7 @@ var serveSettings = []setting[Serve]{
 	},
 	{
 		name: "smtp-host", kind: kindString, arg: "HOST",
-		help: "mail server for emailing codes; empty turns email off",
+		help: "mail server that emails sign-in codes to email addresses; without it, those codes go to code-sender like the others",
 		set:  func(c *Serve, v string) error { return keep(&c.SMTPHost)(optional(parseHost)(v)) },
 	},
 	{
