@@ -28,8 +28,8 @@ func (c *Serve) defaultSignup() string {
 //   - https:// and the first ACMEDomains name, when set;
 //   - else the listen address (http://, or https:// with TLSCert), when
 //     Listen names a host;
-//   - else "" (Listen is every interface: no one address is right), and
-//     links are paths.
+//   - else "" (Listen is every interface: no one address is right; or
+//     addr's port is 0, not yet chosen), and links are paths.
 func (c *Serve) PublicBase(addr string) string {
 	if c.PublicURL != "" {
 		return c.PublicURL
@@ -45,7 +45,7 @@ func (c *Serve) PublicBase(addr string) string {
 		return "https://" + net.JoinHostPort(c.ACMEDomains[0], port)
 	}
 	host, _, err := net.SplitHostPort(c.Listen)
-	if err != nil || host == "" {
+	if err != nil || host == "" || port == "0" {
 		return ""
 	}
 	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
