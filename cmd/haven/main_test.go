@@ -301,7 +301,7 @@ var client = &http.Client{Timeout: 10 * time.Second}
 
 // call POSTs params to /api/method, fails the test unless the answer is
 // 200 with ok:true, and decodes the result into out (if not nil).
-func call(t *testing.T, base, method, token string, params, out any) {
+func call(t testing.TB, base, method, token string, params, out any) {
 	t.Helper()
 	body, err := json.Marshal(params)
 	if err != nil {

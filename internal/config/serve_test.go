@@ -686,3 +686,14 @@ func TestEditDistance(t *testing.T) {
 		}
 	}
 }
+
+// TestContribConfig loads the example settings of contrib/haven.toml,
+// which docs/operations.md tells operators to copy: they must stay valid.
+func TestContribConfig(t *testing.T) {
+	t.Parallel()
+	c := mustLoad(t, []string{"--config", filepath.Join("..", "..", "contrib", "haven.toml")}, nil)
+	if c.Signup != SignupInvite || c.PublicURL != "https://chat.example.org" || c.DataDir != "/var/lib/haven" ||
+		c.Listen != "127.0.0.1:8080" || !reflect.DeepEqual(c.SignupEmailDomains, []string{"example.org"}) {
+		t.Errorf("contrib/haven.toml: %v", c)
+	}
+}
