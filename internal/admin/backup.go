@@ -452,8 +452,8 @@ func restoreCmd(ctx context.Context, r *run, args []string) int {
 	if err != nil {
 		return r.fail(err)
 	}
-	fmt.Fprintf(r.stdout, "Restored the backup of %s from %s into %s (%d blobs).\nStart the server on it: haven serve --data-dir %s\n",
-		m.CreatedAt.Format(time.RFC3339), pos[0], cfg.DataDir, m.Blobs, cfg.DataDir)
+	fmt.Fprintf(r.stdout, "Restored the backup of %s from %s into %s (%d blobs).\nStart the server on it (systemctl start haven, or haven serve with the same settings as this command).\n",
+		m.CreatedAt.Format(time.RFC3339), pos[0], cfg.DataDir, m.Blobs)
 	return 0
 }
 
