@@ -61,11 +61,38 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("haven: %s: %s", e.Code, e.Message)
 }
 
+// Is reports whether target is an [*Error] with the same code, so that
+// errors.Is(err, client.ErrSignupClosed) tests an answer's code.
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	return ok && t.Code == e.Code
+}
+
 // IsCode reports whether err is (or wraps) an [*Error] with the given code.
 func IsCode(err error, code string) bool {
 	var e *Error
 	return errors.As(err, &e) && e.Code == code
 }
+
+// The refusals of sign-up, to test with errors.Is (docs/api.md, "Who may
+// sign up").
+var (
+	// ErrSignupClosed: the server makes no accounts by sign-up; its
+	// operator makes them. auth.signIn answers it to a new person.
+	ErrSignupClosed = &Error{Code: "SIGNUP_CLOSED"}
+	// ErrInviteCodeRequired: sign-up needs an invite code.
+	ErrInviteCodeRequired = &Error{Code: "INVITE_CODE_REQUIRED"}
+	// ErrInviteCodeInvalid: no invite has this code.
+	ErrInviteCodeInvalid = &Error{Code: "INVITE_CODE_INVALID"}
+	// ErrInviteCodeExpired: the invite expired or was revoked.
+	ErrInviteCodeExpired = &Error{Code: "INVITE_CODE_EXPIRED"}
+	// ErrInviteCodeUsedUp: the invite let in as many people as it may.
+	ErrInviteCodeUsedUp = &Error{Code: "INVITE_CODE_USED_UP"}
+	// ErrMemberInvitesDisabled: members may not make sign-up invites.
+	ErrMemberInvitesDisabled = &Error{Code: "MEMBER_INVITES_DISABLED"}
+	// ErrMemberInvitesTooMany: the caller made as many as each member may.
+	ErrMemberInvitesTooMany = &Error{Code: "MEMBER_INVITES_TOO_MANY"}
+)
 
 // envelope is the server's answer: {"ok":…,"result":…,"error":…}.
 type envelope struct {

@@ -38,11 +38,26 @@ func (c *Client) SignIn(ctx context.Context, loginToken, code string) (*Authoriz
 }
 
 // SignUp creates the account of a new person (auth.signUp) and keeps the
-// new token.
+// new token. A server whose sign-up needs an invite code (the sign-in
+// step's InviteRequired) answers [ErrInviteCodeRequired]: use
+// [Client.SignUpWithInvite].
 func (c *Client) SignUp(ctx context.Context, loginToken, firstName, lastName string) (*Authorization, error) {
+	return c.SignUpWithInvite(ctx, loginToken, firstName, lastName, "")
+}
+
+// SignUpWithInvite creates the account of a new person with an invite
+// code (auth.signUp with invite_code; "" for none) and keeps the new
+// token. The refusals are [ErrInviteCodeRequired], [ErrInviteCodeInvalid],
+// [ErrInviteCodeExpired], [ErrInviteCodeUsedUp] and [ErrSignupClosed];
+// after any of them but the last, the same loginToken may try another
+// code.
+func (c *Client) SignUpWithInvite(ctx context.Context, loginToken, firstName, lastName, inviteCode string) (*Authorization, error) {
 	p := map[string]string{"login_token": loginToken, "first_name": firstName}
 	if lastName != "" {
 		p["last_name"] = lastName
+	}
+	if inviteCode != "" {
+		p["invite_code"] = inviteCode
 	}
 	return c.authStep(ctx, "auth.signUp", p)
 }

@@ -37,6 +37,26 @@ func (c *Client) RecoverPassword(ctx context.Context, loginToken, code string) (
 	return c.authStep(ctx, "auth.recoverPassword", map[string]string{"login_token": loginToken, "code": code})
 }
 
+// CreateSignupInvite makes a sign-up invite for one person
+// (signup.createInvite), when the server lets members invite; its Code
+// and Link are shown this once. The refusals are
+// [ErrMemberInvitesDisabled] and [ErrMemberInvitesTooMany].
+func (c *Client) CreateSignupInvite(ctx context.Context) (*SignupInvite, error) {
+	return ptr[SignupInvite](ctx, c, "signup.createInvite", nil)
+}
+
+// SignupInvites lists the caller's sign-up invites and how many more
+// they may make (signup.invites).
+func (c *Client) SignupInvites(ctx context.Context) (*SignupInvites, error) {
+	return ptr[SignupInvites](ctx, c, "signup.invites", nil)
+}
+
+// RevokeSignupInvite makes one of the caller's sign-up invites stop
+// working (signup.revokeInvite).
+func (c *Client) RevokeSignupInvite(ctx context.Context, id int64) error {
+	return c.Call(ctx, "signup.revokeInvite", obj{"id": id}, nil)
+}
+
 // UseToken checks token (auth.useToken), makes the client use it and
 // returns its account.
 func (c *Client) UseToken(ctx context.Context, token string) (*User, error) {

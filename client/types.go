@@ -67,6 +67,10 @@ type Authorization struct {
 	Token        string `json:"token,omitempty"`
 	User         *User  `json:"user,omitempty"`
 	PasswordHint string `json:"password_hint,omitempty"`
+	// InviteRequired, with StatusSignUpRequired, says that the server
+	// takes this new person only with an invite code: ask for it with
+	// the name, and sign up with [Client.SignUpWithInvite].
+	InviteRequired bool `json:"invite_required,omitempty"`
 }
 
 // Entity is a formatted or detected span of a message's text (the Entity

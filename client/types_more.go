@@ -128,9 +128,12 @@ type Member struct {
 	JoinedAt int64    `json:"joined_at"`
 }
 
-// Invite is an invite link, as the chat's admins see it.
+// Invite is an invite link, as the chat's admins see it. Link is the
+// link to share: a full URL on the server's public address, or a path
+// ("/join/HASH") when the server does not know its address.
 type Invite struct {
 	Hash       string `json:"hash"`
+	Link       string `json:"link"`
 	ChatID     int64  `json:"chat_id"`
 	CreatorID  int64  `json:"creator_id"`
 	CreatedAt  int64  `json:"created_at"`
@@ -179,8 +182,31 @@ type File struct {
 	SHA256 string `json:"sha256"`
 }
 
-// FileURL is a signed path to fetch a file without a token.
+// FileURL is a signed URL to fetch a file without a token for an hour:
+// a full URL on the server's public address, or a path when the server
+// does not know its address.
 type FileURL struct {
 	URL       string `json:"url"`
 	ExpiresAt int64  `json:"expires_at"`
+}
+
+// SignupInvite is a sign-up invite, as the member who made it sees it.
+// Code and Link are set only when it is made: the server keeps only the
+// code's hash.
+type SignupInvite struct {
+	ID         int64  `json:"id"`
+	Code       string `json:"code,omitempty"`
+	Link       string `json:"link,omitempty"`
+	CreatedAt  int64  `json:"created_at"`
+	ExpiresAt  int64  `json:"expires_at,omitempty"`
+	UsageLimit int    `json:"usage_limit,omitempty"`
+	Usage      int    `json:"usage"`
+	Revoked    bool   `json:"revoked,omitempty"`
+}
+
+// SignupInvites is the answer of signup.invites: the caller's invites,
+// newest first, and how many more they may make.
+type SignupInvites struct {
+	Invites   []SignupInvite `json:"invites"`
+	Remaining int            `json:"remaining"`
 }

@@ -18,6 +18,7 @@ import (
 
 	// Named so: the tests of this package have a variable called client.
 	havenclient "github.com/havenchat/haven/client"
+	"github.com/havenchat/haven/internal/admin"
 	"github.com/havenchat/haven/internal/cli"
 	"github.com/havenchat/haven/internal/config"
 	"github.com/havenchat/haven/internal/server"
@@ -28,6 +29,8 @@ const usage = `Haven: a self-hosted, privacy-first messenger.
 
 Usage:
   haven serve [flags]   run the server (haven serve --help lists the flags)
+  haven admin COMMAND   the operator's commands: sign-up invites, accounts,
+                        backup and restore (haven admin --help)
   haven login           sign in to a server (or make an account) and keep the session
   haven logout          end the session and forget it
   haven chat            open the full-screen app
@@ -72,6 +75,13 @@ func run(args, environ []string, stdin io.Reader, stdout, stderr io.Writer) int 
 	switch args[0] {
 	case "serve":
 		return serve(args[1:], withoutClientEnv(environ), stdout, stderr)
+	case "admin":
+		// What admin writes (backups, a restored data directory) holds
+		// secrets: for the operator's user alone, as serve's files.
+		restrictFileModes()
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		return admin.Main(ctx, args[1:], withoutClientEnv(environ), stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "haven", version)
 		return 0

@@ -301,7 +301,7 @@ var client = &http.Client{Timeout: 10 * time.Second}
 
 // call POSTs params to /api/method, fails the test unless the answer is
 // 200 with ok:true, and decodes the result into out (if not nil).
-func call(t *testing.T, base, method, token string, params, out any) {
+func call(t testing.TB, base, method, token string, params, out any) {
 	t.Helper()
 	body, err := json.Marshal(params)
 	if err != nil {
@@ -420,7 +420,9 @@ func TestCommands(t *testing.T) {
 
 // serveSettings are all the settings of haven serve (internal/config).
 var serveSettings = []string{
-	"listen", "data-dir", "log-format", "log-level",
+	"listen", "data-dir",
+	"public-url", "signup", "signup-phone-prefixes", "signup-email-domains", "signup-member-invites", "signup-member-invite-ttl",
+	"log-format", "log-level",
 	"tls-cert", "tls-key",
 	"acme-domain", "acme-email", "acme-cache-dir", "acme-directory-url",
 	"code-sender", "webhook-auth",
@@ -590,7 +592,7 @@ func TestDefaultStart(t *testing.T) {
 
 	p := start(t, wd)
 	serving := regexp.MustCompile(`(?m)^time=\S+ level=INFO msg="haven is serving" url=http://127\.0\.0\.1:8080 data=\./haven-data$`)
-	cannotListen := regexp.MustCompile(`(?m)^time=\S+ level=ERROR msg="cannot listen" err=".*127\.0\.0\.1:8080.*address already in use"$`)
+	cannotListen := regexp.MustCompile(`(?m)^time=\S+ level=ERROR msg="cannot start" err="cannot listen on 127\.0\.0\.1:8080: the address is already in use.*"$`)
 	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(10 * time.Millisecond) {
 		log := p.stderr.String()
 		if serving.MatchString(log) {
@@ -604,17 +606,16 @@ func TestDefaultStart(t *testing.T) {
 		}
 		if exited {
 			// The port is taken: it was when checked, or it was taken
-			// since (by another run of this test, say). The store is made
-			// before listening, so its files can still be checked; the
-			// server must fail plainly, not hang.
+			// since (by another run of this test, say). The server must
+			// fail plainly, not hang, and leave nothing behind.
 			if code := p.wait(15 * time.Second); code != 1 {
 				t.Fatalf("exit %d before serving; want 1 with 127.0.0.1:8080 taken", code)
 			}
 			if log := p.stderr.String(); !cannotListen.MatchString(log) {
 				t.Fatalf("exit 1 before serving, and not for want of 127.0.0.1:8080:\n%s", log)
 			}
-			checkDataDir(t, filepath.Join(wd, "haven-data"), true)
-			t.Skip("127.0.0.1:8080 is taken on this machine: checked the data directory and the plain refusal (exit 1), skipped serving on the default port")
+			assertNoDataDir(t, wd)
+			t.Skip("127.0.0.1:8080 is taken on this machine: checked the plain refusal (exit 1, no data directory), skipped serving on the default port")
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("haven did not say it serves on 127.0.0.1:8080 within 15s:\n%s", log)
@@ -637,6 +638,41 @@ func TestDefaultStart(t *testing.T) {
 	p.stop()
 	if !strings.Contains(p.stderr.String(), "msg=stopped") {
 		t.Errorf("the log does not say the server stopped")
+	}
+}
+
+// TestPortInUse starts the binary on a port that is taken: it must say so
+// and exit 1 before making the data directory or touching its database.
+func TestPortInUse(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	wd := t.TempDir()
+	data := filepath.Join(wd, "data")
+	r := runHaven(t, wd, cleanEnv(), "serve", "--listen", ln.Addr().String(), "--data-dir", data)
+	if r.code != 1 {
+		t.Errorf("exit %d with the port taken, want 1", r.code)
+	}
+	for _, w := range []string{"cannot listen on " + ln.Addr().String(), "already in use", "--listen"} {
+		if !strings.Contains(r.stderr, w) {
+			t.Errorf("the log does not say %q:\n%s", w, r.stderr)
+		}
+	}
+	if _, err := os.Stat(data); !os.IsNotExist(err) {
+		t.Errorf("the data directory was made (%v) though the server could not listen", err)
+	}
+	// An existing, empty data directory stays empty.
+	if err := os.Mkdir(data, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if r := runHaven(t, wd, cleanEnv(), "serve", "--listen", ln.Addr().String(), "--data-dir", data); r.code != 1 {
+		t.Errorf("exit %d with the port taken, want 1", r.code)
+	}
+	if entries, err := os.ReadDir(data); err != nil || len(entries) != 0 {
+		t.Errorf("the data directory holds %v (%v) after a start that could not listen", entries, err)
 	}
 }
 

@@ -41,6 +41,15 @@ var statusOf = map[string]int{
 	haven.CodeCodeDeliveryFailed:   http.StatusBadGateway,
 	haven.CodeDeviceInvalid:        http.StatusBadRequest,
 
+	haven.CodeSignupClosed:          http.StatusForbidden,
+	haven.CodeInviteCodeRequired:    http.StatusForbidden,
+	haven.CodeInviteCodeInvalid:     http.StatusBadRequest,
+	haven.CodeInviteCodeExpired:     http.StatusGone,
+	haven.CodeInviteCodeUsedUp:      http.StatusGone,
+	haven.CodeMemberInvitesDisabled: http.StatusForbidden,
+	haven.CodeMemberInvitesTooMany:  http.StatusForbidden,
+	haven.CodeAccountExists:         http.StatusConflict,
+
 	haven.CodePasswordInvalid:     http.StatusBadRequest,
 	haven.CodePasswordRequired:    http.StatusBadRequest,
 	haven.CodePasswordTooShort:    http.StatusBadRequest,

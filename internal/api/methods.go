@@ -51,6 +51,10 @@ type (
 		LoginToken string `json:"login_token" required:"true"`
 		FirstName  string `json:"first_name" required:"true"`
 		LastName   string `json:"last_name"`
+		InviteCode string `json:"invite_code"`
+	}
+	signupInviteParams struct {
+		ID int64 `json:"id" required:"true"`
 	}
 	checkPasswordParams struct {
 		LoginToken string `json:"login_token" required:"true"`
@@ -144,7 +148,7 @@ func (s *Server) table() []*method {
 			return authorized(c, a, err)
 		}),
 		def("auth.signUp", false, func(ctx context.Context, c *call, p *signUpParams) (any, error) {
-			a, err := co.SignUp(ctx, c.actor, p.LoginToken, p.FirstName, p.LastName)
+			a, err := co.SignUp(ctx, c.actor, p.LoginToken, p.FirstName, p.LastName, p.InviteCode)
 			return authorized(c, a, err)
 		}),
 		def("auth.checkPassword", false, func(ctx context.Context, c *call, p *checkPasswordParams) (any, error) {
@@ -172,6 +176,16 @@ func (s *Server) table() []*method {
 		}),
 		def("auth.logOut", true, func(ctx context.Context, c *call, _ *none) (any, error) {
 			return true, co.LogOut(ctx, c.actor)
+		}),
+
+		def("signup.createInvite", true, func(ctx context.Context, c *call, _ *none) (any, error) {
+			return co.CreateSignupInvite(ctx, c.actor)
+		}),
+		def("signup.invites", true, func(ctx context.Context, c *call, _ *none) (any, error) {
+			return co.ListSignupInvites(ctx, c.actor)
+		}),
+		def("signup.revokeInvite", true, func(ctx context.Context, c *call, p *signupInviteParams) (any, error) {
+			return true, co.RevokeSignupInvite(ctx, c.actor, p.ID)
 		}),
 
 		def("sessions.list", true, func(ctx context.Context, c *call, _ *none) (any, error) {

@@ -24,6 +24,25 @@ type Serve struct {
 	// DataDir holds the database, uploaded files and keys.
 	DataDir string
 
+	// PublicURL is the server's address as others reach it (scheme, host,
+	// maybe a port and a path; no final slash), or empty. See PublicBase.
+	PublicURL string
+	// Signup is who may make an account: SignupOpen, SignupInvite or
+	// SignupClosed. LoadServe fills it in when not given: SignupOpen for
+	// a server only this machine can reach (a loopback listen address,
+	// no PublicURL, no ACMEDomains), SignupInvite otherwise.
+	Signup string
+	// SignupPhonePrefixes (E.164 prefixes, "+4420") and
+	// SignupEmailDomains (lower case, "example.org") let people sign up
+	// without an invite code when Signup is SignupInvite.
+	SignupPhonePrefixes []string
+	SignupEmailDomains  []string
+	// SignupMemberInvites is how many sign-up invites each member may
+	// make in all when Signup is SignupInvite; 0 lets only the operator.
+	SignupMemberInvites int
+	// SignupMemberInviteTTL is how long a member's invite stays usable.
+	SignupMemberInviteTTL time.Duration
+
 	// LogFormat is "text" or "json".
 	LogFormat string
 	// LogLevel is the least severe level logged: one of slog.LevelDebug,
@@ -167,6 +186,18 @@ type Serve struct {
 	SecretFile string
 }
 
+// The values of Serve.Signup.
+const (
+	// SignupOpen lets anyone who receives a sign-in code make an account.
+	SignupOpen = "open"
+	// SignupInvite asks for an invite code, unless the person's phone
+	// number or email is on the allowlist.
+	SignupInvite = "invite"
+	// SignupClosed makes no account by sign-up: the operator makes them
+	// (haven admin user create).
+	SignupClosed = "closed"
+)
+
 // The values of Serve.SMTPTLS.
 const (
 	// SMTPTLSStartTLS connects in plain text and upgrades with STARTTLS,
@@ -191,7 +222,7 @@ var logLevels = map[string]slog.Level{
 var serveSettings = []setting[Serve]{
 	{
 		name: "listen", kind: kindString, arg: "ADDR", def: "127.0.0.1:8080",
-		help: "host:port to serve the API and web app on (:8080 for every interface, port 0 for a free one)",
+		help: "host:port to serve the API on (:8080 for every interface, port 0 for a free one)",
 		set:  func(c *Serve, v string) error { return keep(&c.Listen)(parseListen(v)) },
 	},
 	{
@@ -208,6 +239,40 @@ var serveSettings = []setting[Serve]{
 			}
 			c.DataDir = v
 			return nil
+		},
+	},
+	{
+		name: "public-url", kind: kindString, arg: "URL", defNote: "none (links are on the listen address, or paths when it is every interface)",
+		help: "the server's address as others reach it, e.g. https://chat.example.org (behind a reverse proxy, the proxy's): invite and file links are full URLs on it",
+		set:  func(c *Serve, v string) error { return keep(&c.PublicURL)(optional(parsePublicURL)(v)) },
+	},
+	{
+		name: "signup", kind: kindString, arg: "MODE", defNote: "open on a loopback listen address without public-url or acme-domain, else invite",
+		help: "who may make an account: open (anyone who gets a sign-in code), invite (people with an invite code from haven admin invite create, or on the signup-phone-prefixes and signup-email-domains allowlist) or closed (only haven admin user create makes accounts)",
+		set: func(c *Serve, v string) error {
+			return keep(&c.Signup)(oneOf(v, SignupOpen, SignupInvite, SignupClosed))
+		},
+	},
+	{
+		name: "signup-phone-prefixes", kind: kindList, arg: "PREFIXES",
+		help: "comma-separated phone number prefixes in international form (+4420,+1555) whose owners sign up without an invite code; with signup invite",
+		set:  func(c *Serve, v string) error { return keep(&c.SignupPhonePrefixes)(parsePhonePrefixes(v)) },
+	},
+	{
+		name: "signup-email-domains", kind: kindList, arg: "DOMAINS",
+		help: "comma-separated email domains (example.org; subdomains are not included) whose addresses sign up without an invite code; with signup invite",
+		set:  func(c *Serve, v string) error { return keep(&c.SignupEmailDomains)(parseDomains(v)) },
+	},
+	{
+		name: "signup-member-invites", kind: kindInt, arg: "N", def: "0",
+		help: "sign-up invites each member may make in all (each for one person), with signup invite; 0: only the operator makes invites",
+		set:  func(c *Serve, v string) error { return keep(&c.SignupMemberInvites)(parseInt(v, 0)) },
+	},
+	{
+		name: "signup-member-invite-ttl", kind: kindDuration, arg: "DURATION", def: "168h",
+		help: "how long a member's sign-up invite stays usable (168h is a week)",
+		set: func(c *Serve, v string) error {
+			return keep(&c.SignupMemberInviteTTL)(parsePositiveDuration(v))
 		},
 	},
 	{
@@ -280,7 +345,7 @@ var serveSettings = []setting[Serve]{
 	},
 	{
 		name: "smtp-host", kind: kindString, arg: "HOST",
-		help: "mail server for emailing codes; empty turns email off",
+		help: "mail server that emails sign-in codes to email addresses; without it, those codes go to code-sender like the others",
 		set:  func(c *Serve, v string) error { return keep(&c.SMTPHost)(optional(parseHost)(v)) },
 	},
 	{
@@ -531,6 +596,9 @@ func LoadServe(args []string, environ []string, stderr io.Writer) (*Serve, error
 	if c.SecretFile == "" {
 		c.SecretFile = filepath.Join(c.DataDir, "secret.key")
 	}
+	if c.Signup == "" {
+		c.Signup = c.defaultSignup()
+	}
 	errs = append(errs, c.check(from)...)
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
@@ -582,6 +650,11 @@ func (c *Serve) check(from map[string]string) []error {
 		}
 	} else {
 		unused("acme-domain", "without acme-domain", "acme-email", "acme-cache-dir", "acme-directory-url")
+	}
+
+	if c.Signup != SignupInvite {
+		unused("signup", "unless signup is invite",
+			"signup-phone-prefixes", "signup-email-domains", "signup-member-invites", "signup-member-invite-ttl")
 	}
 
 	if c.CodeSender != CodeSenderWebhook {

@@ -104,9 +104,74 @@ func TestServeDefaults(t *testing.T) {
 		BodyTimeout:             30 * time.Second,
 		PartMinRate:             1024,
 		SecretFile:              filepath.Join("haven-data", "secret.key"),
+		Signup:                  SignupOpen,
+		SignupMemberInviteTTL:   7 * 24 * time.Hour,
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("defaults:\n got %v\nwant %v", got, want)
+	}
+}
+
+// TestServeSignupDefault checks the private default of the signup
+// setting: open only for a server no one but this machine can reach.
+func TestServeSignupDefault(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{nil, SignupOpen},
+		{[]string{"--listen=localhost:0"}, SignupOpen},
+		{[]string{"--listen=[::1]:8080"}, SignupOpen},
+		{[]string{"--listen=:8080"}, SignupInvite},
+		{[]string{"--listen=0.0.0.0:8080"}, SignupInvite},
+		{[]string{"--listen=192.0.2.7:8080"}, SignupInvite},
+		{[]string{"--listen=chat.example.org:8080"}, SignupInvite},
+		// Behind a reverse proxy on the same machine: public all the same.
+		{[]string{"--public-url=https://chat.example.org"}, SignupInvite},
+		{[]string{"--acme-domain=chat.example.org"}, SignupInvite},
+		// Given, it is kept whatever the address.
+		{[]string{"--listen=:8080", "--signup=open"}, SignupOpen},
+		{[]string{"--signup=closed"}, SignupClosed},
+	} {
+		if got := mustLoad(t, c.args, nil).Signup; got != c.want {
+			t.Errorf("%q: Signup = %q, want %q", c.args, got, c.want)
+		}
+	}
+	// An allowlist on a server whose sign-up is open by default is a
+	// mistake; with signup given as open, it is a leftover and passes.
+	lines := loadErr(t, []string{"--signup-email-domains=example.org", "--signup-member-invites=2"}, nil)
+	for _, name := range []string{"signup-email-domains", "signup-member-invites"} {
+		if !hasLine(lines, name+" (flag --"+name+")", "has no effect unless signup is invite") {
+			t.Errorf("no error for %s without signup invite: %q", name, lines)
+		}
+	}
+	mustLoad(t, []string{"--signup=open", "--signup-email-domains=example.org"}, nil)
+}
+
+func TestServePublicBase(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		args []string
+		addr string
+		want string
+	}{
+		{nil, "127.0.0.1:8080", "http://127.0.0.1:8080"},
+		{[]string{"--listen=127.0.0.1:0"}, "127.0.0.1:41234", "http://127.0.0.1:41234"},
+		{[]string{"--listen=[::1]:0"}, "[::1]:41234", "http://[::1]:41234"},
+		{[]string{"--listen=localhost:8080"}, "127.0.0.1:8080", "http://localhost:8080"},
+		{[]string{"--listen=:8080"}, "[::]:8080", ""},
+		{[]string{"--listen=0.0.0.0:8080"}, "0.0.0.0:8080", ""},
+		{[]string{"--listen=:8443", "--tls-cert=c.pem", "--tls-key=k.pem"}, "[::]:8443", ""},
+		{[]string{"--listen=chat.example.org:8443", "--tls-cert=c.pem", "--tls-key=k.pem"}, "192.0.2.7:8443", "https://chat.example.org:8443"},
+		{[]string{"--listen=:443", "--acme-domain=chat.example.org,www.example.org"}, "[::]:443", "https://chat.example.org"},
+		{[]string{"--listen=:8443", "--acme-domain=chat.example.org"}, "[::]:8443", "https://chat.example.org:8443"},
+		{[]string{"--public-url=https://chat.example.org/"}, "127.0.0.1:8080", "https://chat.example.org"},
+		{[]string{"--public-url=https://example.org/haven"}, "127.0.0.1:8080", "https://example.org/haven"},
+	} {
+		if got := mustLoad(t, c.args, nil).PublicBase(c.addr); got != c.want {
+			t.Errorf("%q on %s: PublicBase = %q, want %q", c.args, c.addr, got, c.want)
+		}
 	}
 }
 
@@ -173,6 +238,12 @@ var serveSamples = map[string]sample{
 	"listen":                     {value: "0.0.0.0:9090"},
 	"metrics-listen":             {value: "127.0.0.1:9091"},
 	"data-dir":                   {value: "/var/lib/haven"},
+	"public-url":                 {value: "https://chat.example.org"},
+	"signup":                     {value: "closed"},
+	"signup-phone-prefixes":      {value: "+4420,+1555", with: []string{"--signup=invite"}},
+	"signup-email-domains":       {value: "example.org,school.example", with: []string{"--signup=invite"}},
+	"signup-member-invites":      {value: "3", with: []string{"--signup=invite"}},
+	"signup-member-invite-ttl":   {value: "24h", with: []string{"--signup=invite"}},
 	"log-format":                 {value: "json"},
 	"log-level":                  {value: "debug"},
 	"people-search-scan":         {value: "500"},
@@ -441,6 +512,14 @@ func TestServeBadValues(t *testing.T) {
 		{"acme setting without domain", []string{"--acme-email=a@example.org"}, []string{"acme-email (flag --acme-email)", "no effect without acme-domain"}},
 		{"webhook-auth without webhook", []string{"--webhook-auth=Bearer x"}, []string{"webhook-auth (flag --webhook-auth)", "webhook=URL"}},
 		{"empty data-dir", []string{"--data-dir="}, []string{"data-dir", "empty"}},
+		{"public-url not http", []string{"--public-url=chat.example.org"}, []string{"public-url (flag --public-url)", "http"}},
+		{"public-url with query", []string{"--public-url=https://chat.example.org/?x=1"}, []string{"public-url", "query"}},
+		{"public-url with user", []string{"--public-url=https://u:p@chat.example.org"}, []string{"public-url", "user:password"}},
+		{"unknown signup", []string{"--signup=friends"}, []string{"signup (flag --signup)", `"friends"`, "open, invite, closed"}},
+		{"phone prefix without plus", []string{"--signup=invite", "--signup-phone-prefixes=44"}, []string{"signup-phone-prefixes", `"44"`, "+44"}},
+		{"phone prefix not digits", []string{"--signup=invite", "--signup-phone-prefixes=+44,+1-555"}, []string{"signup-phone-prefixes", `"+1-555"`}},
+		{"email domain bad", []string{"--signup=invite", "--signup-email-domains=@example"}, []string{"signup-email-domains"}},
+		{"negative member invites", []string{"--signup=invite", "--signup-member-invites=-1"}, []string{"signup-member-invites", "at least 0"}},
 		{"s3 without endpoint", []string{"--blob-store=s3", "--s3-bucket=haven"}, []string{"blob-store (flag --blob-store)", "needs s3-endpoint"}},
 		{"s3 without bucket", []string{"--blob-store=s3", "--s3-endpoint=minio:9000"}, []string{"blob-store (flag --blob-store)", "needs s3-bucket"}},
 		{"s3 key without secret", []string{"--blob-store=s3", "--s3-endpoint=minio:9000", "--s3-bucket=haven", "--s3-access-key=ak"}, []string{"s3-access-key (flag --s3-access-key)", "both or neither"}},
@@ -656,5 +735,16 @@ func TestEditDistance(t *testing.T) {
 		if got := editDistance(tt.a, tt.b); got != tt.want {
 			t.Errorf("editDistance(%q, %q) = %d, want %d", tt.a, tt.b, got, tt.want)
 		}
+	}
+}
+
+// TestContribConfig loads the example settings of contrib/haven.toml,
+// which docs/operations.md tells operators to copy: they must stay valid.
+func TestContribConfig(t *testing.T) {
+	t.Parallel()
+	c := mustLoad(t, []string{"--config", filepath.Join("..", "..", "contrib", "haven.toml")}, nil)
+	if c.Signup != SignupInvite || c.PublicURL != "https://chat.example.org" || c.DataDir != "/var/lib/haven" ||
+		c.Listen != "127.0.0.1:8080" || !reflect.DeepEqual(c.SignupEmailDomains, []string{"example.org"}) {
+		t.Errorf("contrib/haven.toml: %v", c)
 	}
 }

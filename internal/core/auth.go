@@ -23,13 +23,15 @@ type SentCode struct {
 
 // Authorization is the outcome of a sign-in step. Status is "authorized"
 // (Token and User set), "password_required" (Hint may be set) or
-// "sign_up_required".
+// "sign_up_required" (InviteRequired says whether SignUp needs an invite
+// code, so that a client asks for it with the name).
 type Authorization struct {
-	Status    string    `json:"status"`
-	Token     string    `json:"token,omitempty"`
-	User      *UserView `json:"user,omitempty"`
-	Hint      string    `json:"password_hint,omitempty"`
-	SessionID int64     `json:"-"`
+	Status         string    `json:"status"`
+	Token          string    `json:"token,omitempty"`
+	User           *UserView `json:"user,omitempty"`
+	Hint           string    `json:"password_hint,omitempty"`
+	InviteRequired bool      `json:"invite_required,omitempty"`
+	SessionID      int64     `json:"-"`
 }
 
 // The statuses of an Authorization.
@@ -180,9 +182,11 @@ func (s *Service) spend(ctx context.Context, tx Tx, at *haven.LoginAttempt, wron
 
 // SignIn checks the code of a login attempt. With the right code it signs
 // an existing person in, or asks for the cloud password, or asks a new
-// person to sign up. Errors: CodeLoginTokenInvalid, CodeCodeInvalid (a
-// wrong code; each counts), CodeCodeAttemptsExceeded, CodeCodeExpired,
-// CodeLoginStepInvalid.
+// person to sign up (saying whether they need an invite code), or, when
+// the server takes no sign-ups, ends the attempt with CodeSignupClosed.
+// Errors: CodeLoginTokenInvalid, CodeCodeInvalid (a wrong code; each
+// counts), CodeCodeAttemptsExceeded, CodeCodeExpired,
+// CodeLoginStepInvalid, CodeSignupClosed.
 func (s *Service) SignIn(ctx context.Context, a *Actor, loginToken, code string) (*Authorization, error) {
 	return s.signInTx(ctx, loginToken, func(tx Tx, at *haven.LoginAttempt) (*Authorization, error, error) {
 		if at.Step != haven.StepCodeSent {
@@ -194,9 +198,12 @@ func (s *Service) SignIn(ctx context.Context, a *Actor, loginToken, code string)
 		}
 		u, err := s.userByIdentifier(ctx, tx, at.Identifier, at.Kind)
 		switch {
+		case errors.Is(err, haven.ErrNotFound) && s.signup.Mode == SignupClosed:
+			return nil, signupClosed(), tx.DeleteLoginAttempt(ctx, at.ID)
 		case errors.Is(err, haven.ErrNotFound):
 			at.Step = haven.StepSignUpRequired
-			return &Authorization{Status: StatusSignUpRequired}, nil, tx.UpdateLoginAttempt(ctx, at)
+			res := &Authorization{Status: StatusSignUpRequired, InviteRequired: s.signup.needsInvite(at.Identifier, at.Kind)}
+			return res, nil, tx.UpdateLoginAttempt(ctx, at)
 		case err != nil:
 			return nil, nil, err
 		case u.Password.Set():
@@ -206,6 +213,18 @@ func (s *Service) SignIn(ctx context.Context, a *Actor, loginToken, code string)
 		res, err := s.authorize(ctx, tx, a, at, u)
 		return res, nil, err
 	})
+}
+
+// newUser is a new account of a person with a phone number or an email.
+func (s *Service) newUser(identifier string, kind haven.IdentifierKind, first, last string) *haven.User {
+	now := s.now()
+	u := &haven.User{FirstName: first, LastName: last, CreatedAt: now, LastActiveAt: now, AccountTTLDays: haven.DefaultAccountTTLDays}
+	if kind == haven.KindEmail {
+		u.Email = identifier
+	} else {
+		u.Phone = identifier
+	}
+	return u
 }
 
 func (s *Service) userByIdentifier(ctx context.Context, q Queries, id string, kind haven.IdentifierKind) (*haven.User, error) {
@@ -244,9 +263,13 @@ func (s *Service) authorize(ctx context.Context, tx Tx, a *Actor, at *haven.Logi
 }
 
 // SignUp finishes the sign-up of a new person whose code was accepted.
+// inviteCode is needed when the sign-in step said so (InviteRequired),
+// and ignored otherwise; a sign-up with it spends one of its uses.
 // Errors: CodeLoginTokenInvalid, CodeLoginStepInvalid, CodeCodeExpired,
-// CodeFirstNameInvalid, CodeLastNameInvalid.
-func (s *Service) SignUp(ctx context.Context, a *Actor, loginToken, firstName, lastName string) (*Authorization, error) {
+// CodeFirstNameInvalid, CodeLastNameInvalid, CodeSignupClosed,
+// CodeInviteCodeRequired, CodeInviteCodeInvalid, CodeInviteCodeExpired,
+// CodeInviteCodeUsedUp.
+func (s *Service) SignUp(ctx context.Context, a *Actor, loginToken, firstName, lastName, inviteCode string) (*Authorization, error) {
 	first, last, err := s.checkNames(firstName, lastName)
 	if err != nil {
 		return nil, err
@@ -255,13 +278,10 @@ func (s *Service) SignUp(ctx context.Context, a *Actor, loginToken, firstName, l
 		if at.Step != haven.StepSignUpRequired {
 			return nil, haven.Errorf(haven.CodeLoginStepInvalid, "sign-up is not the next step of this login (it is %s)", at.Step), nil
 		}
-		now := s.now()
-		u := &haven.User{FirstName: first, LastName: last, CreatedAt: now, LastActiveAt: now, AccountTTLDays: haven.DefaultAccountTTLDays}
-		if at.Kind == haven.KindEmail {
-			u.Email = at.Identifier
-		} else {
-			u.Phone = at.Identifier
+		if failed, err := s.admit(ctx, tx, at, inviteCode); failed != nil || err != nil {
+			return nil, failed, err
 		}
+		u := s.newUser(at.Identifier, at.Kind, first, last)
 		if err := tx.CreateUser(ctx, u); err != nil {
 			return nil, nil, err
 		}

@@ -45,7 +45,7 @@ func TestSecretsStoredHashed(t *testing.T) {
 	if _, err := f.svc.SignIn(ctx, a, sent.LoginToken, code); err != nil {
 		t.Fatal(err)
 	}
-	res, err := f.svc.SignUp(ctx, a, sent.LoginToken, "Ann", "")
+	res, err := f.svc.SignUp(ctx, a, sent.LoginToken, "Ann", "", "")
 	if err != nil {
 		t.Fatal(err)
 	}

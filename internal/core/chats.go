@@ -710,9 +710,12 @@ func (s *Service) ListMembers(ctx context.Context, a *Actor, chatID, afterUserID
 	return out, nil
 }
 
-// InviteView is an invite link as its chat's admins see it.
+// InviteView is an invite link as its chat's admins see it. Link is the
+// link to share: a full URL on the server's public address (a path
+// when the server does not know it).
 type InviteView struct {
 	Hash       string `json:"hash"`
+	Link       string `json:"link"`
 	ChatID     int64  `json:"chat_id"`
 	CreatorID  int64  `json:"creator_id"`
 	CreatedAt  int64  `json:"created_at"`
@@ -722,8 +725,8 @@ type InviteView struct {
 	Revoked    bool   `json:"revoked,omitempty"`
 }
 
-func inviteView(i *haven.Invite) InviteView {
-	return InviteView{Hash: i.Hash, ChatID: i.ChatID, CreatorID: i.CreatorID, CreatedAt: unix(i.CreatedAt), ExpiresAt: unix(i.ExpiresAt), UsageLimit: i.UsageLimit, Usage: i.Usage, Revoked: i.Revoked}
+func (s *Service) inviteView(i *haven.Invite) InviteView {
+	return InviteView{Hash: i.Hash, Link: s.link(JoinPath + i.Hash), ChatID: i.ChatID, CreatorID: i.CreatorID, CreatedAt: unix(i.CreatedAt), ExpiresAt: unix(i.ExpiresAt), UsageLimit: i.UsageLimit, Usage: i.Usage, Revoked: i.Revoked}
 }
 
 // CreateInvite makes an invite link, optionally expiring after expiresIn
@@ -765,7 +768,7 @@ func (s *Service) CreateInvite(ctx context.Context, a *Actor, chatID int64, expi
 		if err := tx.PutInvite(ctx, inv); err != nil {
 			return err
 		}
-		out = inviteView(inv)
+		out = s.inviteView(inv)
 		return nil
 	})
 	if err != nil {
@@ -811,7 +814,7 @@ func (s *Service) ListInvites(ctx context.Context, a *Actor, chatID int64) ([]In
 	out := make([]InviteView, 0, len(is))
 	for _, x := range is {
 		if x.CreatorID == a.UserID || adminWith(m, haven.RightInviteUsers) {
-			out = append(out, inviteView(x))
+			out = append(out, s.inviteView(x))
 		}
 	}
 	return out, nil

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -69,6 +70,12 @@ type Config struct {
 	// it before the call answers FLOOD_WAIT (15 seconds by default).
 	ImageMemory int64
 	ImageWait   time.Duration
+	// Signup is who may make an account (anyone, by default).
+	Signup SignupPolicy
+	// PublicURL is the server's address as others reach it, such as
+	// "https://chat.example.org", without a final slash: invite and file
+	// links are full URLs on it. Empty makes them paths ("/join/…").
+	PublicURL string
 }
 
 // Service runs the use cases. It is safe for concurrent use.
@@ -88,6 +95,8 @@ type Service struct {
 	touchEvery time.Duration
 	blobs      Blobs
 	blobGrace  time.Duration
+	signup     SignupPolicy
+	publicURL  string
 
 	images      *semaphore.Weighted // of bytes, imageMemory in all
 	imageMemory int64
@@ -125,6 +134,8 @@ func New(cfg Config) (*Service, error) {
 		blobGrace:   cfg.BlobGrace,
 		imageMemory: cfg.ImageMemory,
 		imageWait:   cfg.ImageWait,
+		signup:      cfg.Signup,
+		publicURL:   strings.TrimRight(cfg.PublicURL, "/"),
 		touched:     make(map[int64]time.Time),
 		presence:    newPresence(),
 	}

@@ -68,7 +68,8 @@ type FileView struct {
 	SHA256 string `json:"sha256"`
 }
 
-// FileURLView is a signed download URL.
+// FileURLView is a signed download URL: a full URL on the server's public
+// address, or a path when the server does not know it.
 type FileURLView struct {
 	URL       string `json:"url"`
 	ExpiresAt int64  `json:"expires_at"` // unix seconds
@@ -552,7 +553,7 @@ func (s *Service) FileURL(ctx context.Context, a *Actor, id int64) (*FileURLView
 	}
 	exp := s.now().Add(fileURLTTL).Unix()
 	sig := hex.EncodeToString(s.fileURLMAC(id, exp))
-	return &FileURLView{URL: fmt.Sprintf("/files/%d?exp=%d&sig=%s", id, exp, sig), ExpiresAt: exp}, nil
+	return &FileURLView{URL: s.link(fmt.Sprintf("/files/%d?exp=%d&sig=%s", id, exp, sig)), ExpiresAt: exp}, nil
 }
 
 // VerifyFileURL checks the exp and sig parameters of a signed URL of file

@@ -94,7 +94,7 @@ func (c *cluster) user(t *testing.T, phone, name string) *core.Actor {
 	if _, err := svc.SignIn(ctx, a, sent.LoginToken, c.codes.last[phone+"|sign_in"]); err != nil {
 		t.Fatal(err)
 	}
-	res, err := svc.SignUp(ctx, a, sent.LoginToken, name, "")
+	res, err := svc.SignUp(ctx, a, sent.LoginToken, name, "", "")
 	if err != nil {
 		t.Fatal(err)
 	}

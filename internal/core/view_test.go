@@ -78,7 +78,7 @@ func (f *fixture) user(t *testing.T, phone, name string) *core.Actor {
 	if _, err := f.svc.SignIn(ctx, a, sent.LoginToken, f.codes.last[phone+"|sign_in"]); err != nil {
 		t.Fatal(err)
 	}
-	res, err := f.svc.SignUp(ctx, a, sent.LoginToken, name, "")
+	res, err := f.svc.SignUp(ctx, a, sent.LoginToken, name, "", "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -36,6 +37,7 @@ import (
 	"github.com/havenchat/haven/internal/flood"
 	"github.com/havenchat/haven/internal/password"
 	"github.com/havenchat/haven/internal/store/sqlite"
+	"github.com/havenchat/haven/internal/web"
 )
 
 // Options are what the caller of New may supply besides the settings.
@@ -61,8 +63,6 @@ type Server struct {
 	http  *http.Server
 	ln    net.Listener
 	tls   *tls.Config
-	stop  context.CancelFunc
-	bg    sync.WaitGroup
 
 	connsRefused prometheus.Counter
 
@@ -73,15 +73,31 @@ type Server struct {
 	// codesToLog: sign-in codes are written to the log (the log code
 	// sender), which Start warns of on a non-loopback address.
 	codesToLog bool
+	// public is the base of the links the node hands out
+	// (config.Serve.PublicBase), "" for paths.
+	public string
+	stop   context.CancelFunc
+	bg     sync.WaitGroup
 }
 
-// New opens the store and builds every part of the node; nothing listens
-// until Start.
-func New(ctx context.Context, cfg *config.Serve, opt Options) (*Server, error) {
+// New takes the listening address, then opens the store and builds every
+// part of the node; nothing is served until Start. The address comes
+// first: a port already in use fails before the data directory is made
+// or its database migrated.
+func New(ctx context.Context, cfg *config.Serve, opt Options) (s *Server, err error) {
 	log := opt.Log
 	if log == nil {
 		log = slog.Default()
 	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return nil, listenError(cfg.Listen, err)
+	}
+	defer func() {
+		if err != nil {
+			ln.Close()
+		}
+	}()
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating the data directory: %w", err)
 	}
@@ -101,7 +117,7 @@ func New(ctx context.Context, cfg *config.Serve, opt Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: log, store: st, codesToLog: codesToLog}
+	s = &Server{cfg: cfg, log: log, store: st, ln: ln, public: cfg.PublicBase(ln.Addr().String()), codesToLog: codesToLog}
 	limits := haven.DefaultLimits()
 	limits.MaxBodyBytes = cfg.MaxBody
 	limits.InviteLinksAlive = cfg.InviteLinksMax
@@ -152,6 +168,14 @@ func New(ctx context.Context, cfg *config.Serve, opt Options) (*Server, error) {
 		Blobs:              blobs,
 		ImageMemory:        cfg.ImageMemory,
 		ImageWait:          cfg.ImageWait,
+		Signup: core.SignupPolicy{
+			Mode:            core.SignupMode(cfg.Signup),
+			PhonePrefixes:   cfg.SignupPhonePrefixes,
+			EmailDomains:    cfg.SignupEmailDomains,
+			MemberInvites:   cfg.SignupMemberInvites,
+			MemberInviteTTL: cfg.SignupMemberInviteTTL,
+		},
+		PublicURL: s.public,
 	})
 	if err != nil {
 		st.Close()
@@ -189,14 +213,19 @@ func New(ctx context.Context, cfg *config.Serve, opt Options) (*Server, error) {
 		Help: "TCP connections closed on arrival: their address had conns-per-ip open already.",
 	})
 	reg.MustRegister(s.connsRefused)
-	// The API's port serves the API only: metrics and profiles tell
-	// whoever asks how busy the node is and what it runs, so they have
-	// a listener of their own, off unless asked for. Bodies have their
-	// own deadlines (api.ConnLimits); no ReadTimeout, which would also
-	// cut WebSockets, and no WriteTimeout, which would cut large
-	// downloads on slow links.
+	// The routes of the node. /join/CODE is where every invite link
+	// leads (core.JoinPath): a page telling how to join, until the web
+	// app, served at /, answers it. The API's port serves no metrics:
+	// metrics and profiles tell whoever asks how busy the node is and
+	// what it runs, so they have a listener of their own, off unless
+	// asked for. Bodies have their own deadlines (api.ConnLimits); no
+	// ReadTimeout, which would also cut WebSockets, and no WriteTimeout,
+	// which would cut large downloads on slow links.
+	mux := http.NewServeMux()
+	mux.Handle("GET "+core.JoinPath+"{code}", web.JoinPage(s.public))
+	mux.Handle("/", s.api)
 	s.http = &http.Server{
-		Handler:           s.api,
+		Handler:           mux,
 		ReadHeaderTimeout: cfg.HeaderTimeout,
 		IdleTimeout:       cfg.IdleTimeout,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
@@ -307,26 +336,33 @@ func tlsConfig(cfg *config.Serve, acmeHTTP *http.Client) (*tls.Config, error) {
 	return nil, nil
 }
 
-// Start listens and serves in the background, and starts the janitor
-// and the presence loop.
-func (s *Server) Start(ctx context.Context) error {
-	ln, err := net.Listen("tcp", s.cfg.Listen)
-	if err != nil {
-		return err
+// listenError words the failure to listen on addr, the commonest
+// mistake at start.
+func listenError(addr string, err error) error {
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("cannot listen on %s: the address is already in use (is another server running on it? choose another with --listen): %w", addr, err)
 	}
+	return fmt.Errorf("cannot listen on %s: %w", addr, err)
+}
+
+// Start serves in the background, and starts the janitor and the
+// presence loop.
+func (s *Server) Start(ctx context.Context) error {
 	// The cap counts peers before TLS: a connection over it costs no
 	// handshake. Trusted proxies are exempt; the API counts their
 	// clients one by one.
-	ln = conncap.New(ln, s.cfg.ConnsPerIP, clientaddr.New(s.cfg.TrustedProxies).Trusted, s.connsRefused.Inc)
+	var ln net.Listener = conncap.New(s.ln, s.cfg.ConnsPerIP, clientaddr.New(s.cfg.TrustedProxies).Trusted, s.connsRefused.Inc)
 	if s.tls != nil {
 		ln = tls.NewListener(ln, s.tls)
 	}
 	s.ln = ln
 	if s.metrics != nil {
-		if s.metricsLn, err = net.Listen("tcp", s.cfg.MetricsListen); err != nil {
+		ml, err := net.Listen("tcp", s.cfg.MetricsListen)
+		if err != nil {
 			ln.Close()
 			return fmt.Errorf("metrics-listen: %w", err)
 		}
+		s.metricsLn = ml
 		s.bg.Go(func() {
 			if err := s.metrics.Serve(s.metricsLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				s.log.Error("serving metrics stopped", "err", err)
@@ -362,6 +398,7 @@ func (s *Server) Start(ctx context.Context) error {
 			"for other people use --code-sender webhook=URL (and --smtp-host for email), or --listen 127.0.0.1:PORT",
 			"listen", ln.Addr().String())
 	}
+	s.log.Info("sign-up", "mode", s.cfg.Signup, "public_url", s.public)
 	return nil
 }
 
@@ -409,6 +446,10 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		if err := s.metrics.Close(); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	// Shutdown closed it if Start served it; if not, it is closed here.
+	if err := s.ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+		errs = append(errs, err)
 	}
 	if err := s.api.Shutdown(ctx); err != nil {
 		errs = append(errs, err)

@@ -39,6 +39,9 @@ type Options struct {
 	// temporary one. Another server started later on the same DataDir
 	// finds the data of the first.
 	DataDir string
+	// Args are more settings of haven serve, as flags (such as
+	// "--signup", "invite"), after the test server's own.
+	Args []string
 }
 
 // Server is a running server and the codes it has sent.
@@ -53,6 +56,7 @@ type Server struct {
 	DataDir string
 
 	srv     *server.Server
+	args    []string // Options.Args
 	hook    *httptest.Server
 	tempDir string // removed on Stop: the DataDir New made, if any
 
@@ -98,7 +102,7 @@ func StartWith(t testing.TB, opts Options) *Server {
 // without a testing.TB (TestMain, runnable examples) or outside the
 // test's goroutine.
 func New(opts Options) (*Server, error) {
-	s := &Server{Addr: opts.Addr, DataDir: opts.DataDir, codes: make(map[string]string)}
+	s := &Server{Addr: opts.Addr, DataDir: opts.DataDir, args: opts.Args, codes: make(map[string]string)}
 	if s.Addr == "" {
 		s.Addr = "127.0.0.1:0"
 	}
@@ -145,24 +149,26 @@ func Main(m *testing.M, srv **Server) {
 func (s *Server) start(retry bool) error {
 	args := []string{"--listen", s.Addr, "--data-dir", s.DataDir, "--code-sender", "webhook=" + s.hook.URL,
 		"--signin-code-per-ip", "100000", "--signin-code-per-identifier", "1000", "--flood-rate", "1000", "--flood-burst", "1000"}
-	cfg, err := config.LoadServe(args, nil, io.Discard)
+	cfg, err := config.LoadServe(append(args, s.args...), nil, io.Discard)
 	if err != nil {
 		return fmt.Errorf("testserver: config: %w", err)
 	}
 	ctx := context.Background()
-	srv, err := server.New(ctx, cfg, server.Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		return fmt.Errorf("testserver: %w", err)
-	}
+	// New binds the address first, and fails before touching the data
+	// directory while it is taken.
+	var srv *server.Server
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		err = srv.Start(ctx)
+		srv, err = server.New(ctx, cfg, server.Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 		if err == nil || !retry || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	if err != nil {
+		return fmt.Errorf("testserver: %w", err)
+	}
+	if err = srv.Start(ctx); err != nil {
 		// The store is open: close it, so that the data dir is free.
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
@@ -170,6 +176,18 @@ func (s *Server) start(retry bool) error {
 	}
 	s.srv = srv
 	return nil
+}
+
+// InviteCode makes a sign-up invite as the operator would (haven admin
+// invite create), letting uses people in (0: any number), and returns
+// its code.
+func (s *Server) InviteCode(t testing.TB, uses int) string {
+	t.Helper()
+	inv, err := s.srv.Core().AdminCreateInvite(context.Background(), uses, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return inv.Code
 }
 
 // receiveCode is the webhook code sender's endpoint: it keeps the

@@ -17,7 +17,7 @@ import (
 type infoOverlay struct {
 	chatID  int64
 	members []client.Member
-	invite  string // the hash of the link made here
+	invite  string // the link made here (its hash when the server has no address)
 	top     int
 }
 
@@ -30,7 +30,7 @@ type membersMsg struct {
 // inviteMsg carries a new invite link to the chat's info.
 type inviteMsg struct {
 	chatID int64
-	hash   string
+	link   string // or its hash
 }
 
 func (m *model) showInfo() tea.Cmd {
@@ -65,7 +65,7 @@ func (o *infoOverlay) update(m *model, msg tea.Msg) tea.Cmd {
 		}
 	case inviteMsg:
 		if msg.chatID == o.chatID {
-			o.invite = msg.hash
+			o.invite = msg.link
 		}
 	}
 	return nil
@@ -93,7 +93,13 @@ func (o *infoOverlay) key(m *model, k tea.KeyPressMsg) tea.Cmd {
 				if err != nil {
 					return nil, err
 				}
-				return inviteMsg{chatID, inv.Hash}, nil
+				// The full link when the server knows its address; the
+				// hash alone works as well (Ctrl+L takes either).
+				link := inv.Hash
+				if strings.HasPrefix(inv.Link, "http") {
+					link = inv.Link
+				}
+				return inviteMsg{chatID, link}, nil
 			})
 		}
 	case "a":
@@ -192,7 +198,14 @@ func (o *infoOverlay) view(m *model, w, h int) string {
 		add("you are the " + d.Chat.Role)
 	}
 	if o.invite != "" {
-		lines = append(lines, "", promptStyle.Render("Invite link: ")+msgtext.Inert(o.invite))
+		// The link on lines of its own, whole (broken where the width
+		// ends), so that it can be copied.
+		lines = append(lines, "", promptStyle.Render(oneLine("Invite link:", w)))
+		for rest := msgtext.Inert(o.invite); rest != ""; {
+			n := min(len(rest), max(w, 1))
+			lines = append(lines, rest[:n])
+			rest = rest[n:]
+		}
 		add("(others join with Ctrl+L and this link)")
 	}
 	lines = append(lines, "", dimStyle.Render(oneLine("i invite link · a add people · l leave · Esc back", w)))

@@ -406,14 +406,15 @@ func TestGroupsChannelsFiles(t *testing.T) {
 	a.typ(ptytest.CtrlG)
 	a.see("Members", "You · owner", "  Bob")
 	a.typ("i")
-	s := a.see("Invite link: ")
-	hash := regexp.MustCompile(`Invite link: (\S+)`).FindStringSubmatch(s)
+	s := a.see("Invite link:", "/join/")
+	// The whole link, on the server's address.
+	hash := regexp.MustCompile(`Invite link:[\s│]+` + regexp.QuoteMeta(srv.URL) + `/join/([A-Za-z0-9_-]+)`).FindStringSubmatch(s)
 	if hash == nil {
-		t.Fatalf("no invite link on screen:\n%s", s)
+		t.Fatalf("no invite link on %s on screen:\n%s", srv.URL, s)
 	}
 	cat, _ := srv.SignUp(t, "cat@example.org", "Cat")
 	if _, err := cat.JoinByInvite(c, hash[1]); err != nil {
-		t.Fatalf("joining by the link shown: %v", err)
+		t.Fatalf("joining by the link shown (%q): %v", hash[1], err)
 	}
 	dan, _ := srv.SignUp(t, "dan@example.org", "Dan")
 	if _, err := dan.UpdateUsername(c, "dan_k"); err != nil {

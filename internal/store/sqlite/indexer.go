@@ -112,6 +112,9 @@ func (s *Store) startIndexer(ctx context.Context) error {
 
 // kick wakes the indexer without ever waiting: the writer calls it.
 func (x *indexer) kick() {
+	if x == nil {
+		return // a store of OpenExisting: the server's indexer follows the log
+	}
 	select {
 	case x.kickc <- struct{}{}:
 	default: // a wake-up is already pending

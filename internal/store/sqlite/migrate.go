@@ -112,6 +112,44 @@ func (sc schema) migrate(ctx context.Context, conn *sql.Conn, log *slog.Logger) 
 	return nil
 }
 
+// check reports whether the schema on conn is exactly this binary's:
+// every embedded migration applied, none unknown. It changes nothing.
+func (sc schema) check(ctx context.Context, conn *sql.Conn) error {
+	ms, err := sc.migrations()
+	if err != nil {
+		return err
+	}
+	rows, err := conn.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return fmt.Errorf("not a Haven %s (no schema_migrations): %w", sc.what, err)
+	}
+	applied := make(map[int]bool)
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
+			return err
+		}
+		applied[v] = true
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	known := make(map[int]bool, len(ms))
+	for _, m := range ms {
+		known[m.version] = true
+		if !applied[m.version] {
+			return fmt.Errorf("%s schema is older than this binary's (migration %s is not applied): use the haven binary the server runs, or start the server with this one, which migrates it", sc.what, m.name)
+		}
+	}
+	for v := range applied {
+		if !known[v] {
+			return fmt.Errorf("%s schema version %d is newer than this binary knows; run a newer Haven", sc.what, v)
+		}
+	}
+	return nil
+}
+
 // applyMigration applies m unless it is already recorded, and reports
 // whether it did.
 func applyMigration(ctx context.Context, conn *sql.Conn, m migration) (applied bool, err error) {

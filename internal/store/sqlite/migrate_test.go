@@ -105,6 +105,7 @@ func TestMigrationFromTwo(t *testing.T) {
 		DROP TABLE upload_parts; DROP TABLE uploads; DROP TABLE files;
 		DROP TABLE message_files; ALTER TABLE messages DROP COLUMN media;
 		DROP TABLE photo_files; ALTER TABLE users DROP COLUMN photo; ALTER TABLE chats DROP COLUMN photo;
+		DROP TABLE signup_invites;
 		CREATE VIRTUAL TABLE search USING fts5 (text, content = '', contentless_delete = 1,
 			tokenize = 'unicode61 remove_diacritics 2');
 		CREATE TABLE search_cursor (id INTEGER PRIMARY KEY CHECK (id = 1), gid INTEGER NOT NULL);

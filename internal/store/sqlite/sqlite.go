@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"os"
 	"path/filepath"
 	"runtime"
 	"sync"
@@ -99,7 +100,7 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 		queue:      make(chan *request, queueSize),
 		writerDone: make(chan struct{}),
 	}
-	if err := s.open(ctx); err != nil {
+	if err := s.open(ctx, true); err != nil {
 		s.closeDBs()
 		return nil, err
 	}
@@ -113,7 +114,44 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 	return s, nil
 }
 
-func (s *Store) open(ctx context.Context) error {
+// OpenExisting opens the database at path beside a server that may be
+// running on it, for the operator's commands (haven admin). The file
+// must exist, and its schema must be exactly this binary's: it is never
+// migrated here, as the server on it may be of another version (the
+// server migrates at its start). No indexer runs: the server's keeps the
+// search index. Writes go through a writer of their own, and wait for
+// the server's transactions (the busy timeout) rather than fail.
+func OpenExisting(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	if _, err := os.Stat(abs); err != nil {
+		return nil, fmt.Errorf("sqlite: no database: %w", err)
+	}
+	s := &Store{
+		log:        log,
+		path:       abs,
+		spath:      searchPath(abs),
+		queue:      make(chan *request, queueSize),
+		writerDone: make(chan struct{}),
+	}
+	if err := s.open(ctx, false); err != nil {
+		s.closeDBs()
+		return nil, err
+	}
+	s.queries = queries{db: &readDB{db: s.read}}
+	go s.writer()
+	return s, nil
+}
+
+// open opens the writer's connection and the read pool. With migrate,
+// it brings both schemas up to date; without, it checks that the main
+// one is this binary's and leaves the search index as it is.
+func (s *Store) open(ctx context.Context, migrate bool) error {
 	var err error
 	// The writer: one connection, which also creates the file, switches it
 	// to WAL (a persistent setting) and runs the migrations before any
@@ -122,6 +160,12 @@ func (s *Store) open(ctx context.Context) error {
 		"journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)", fmt.Sprintf("busy_timeout(%d)", busyTimeoutMS))
 	if err != nil {
 		return err
+	}
+	if !migrate {
+		if err := mainSchema.check(ctx, s.wconn.conn); err != nil {
+			return fmt.Errorf("sqlite: %s: %w", s.path, err)
+		}
+		return s.openReaders(ctx)
 	}
 	if err := mainSchema.migrate(ctx, s.wconn.conn, s.log); err != nil {
 		return fmt.Errorf("sqlite: %s: %w", s.path, err)
@@ -132,7 +176,11 @@ func (s *Store) open(ctx context.Context) error {
 	if err := s.openSearch(ctx); err != nil {
 		return err
 	}
+	return s.openReaders(ctx)
+}
 
+// openReaders opens the read pool, which attaches the search index.
+func (s *Store) openReaders(ctx context.Context) error {
 	// The readers. query_only makes a stray write through the pool fail
 	// instead of racing a writer for the lock; it covers the attached
 	// search index too.

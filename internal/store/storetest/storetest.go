@@ -85,6 +85,8 @@ func Run(t *testing.T, open func(t *testing.T) core.Store) {
 		{"BlobGC", testBlobGC},
 		{"FileGC", testFileGC},
 		{"Photos", testPhotos},
+
+		{"SignupInvites", testSignupInvites},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
