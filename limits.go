@@ -33,6 +33,7 @@ type Limits struct {
 	FilePartMax int64         // bytes in one upload part at most
 	FileMax     int64         // bytes in one file at most
 	UploadTTL   time.Duration // how long an upload may stay unfinished
+	FileURLTTL  time.Duration // how long a signed file URL works
 }
 
 // DefaultLimits returns the limits of DESIGN.md and the foundation issue.
@@ -66,6 +67,7 @@ func DefaultLimits() Limits {
 		FilePartMax: 512 << 10,
 		FileMax:     2 << 30,
 		UploadTTL:   24 * time.Hour,
+		FileURLTTL:  time.Hour,
 	}
 }
 

@@ -7,6 +7,7 @@ package core
 
 import (
 	"context"
+	"crypto/cipher"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -74,6 +75,7 @@ type Service struct {
 	log        *slog.Logger
 	limits     haven.Limits
 	secret     []byte
+	fileURLs   cipher.AEAD // seals signed file URLs (files.go)
 	rand       io.Reader
 	ipLogging  bool
 	codesID    RateLimiter
@@ -132,6 +134,13 @@ func New(cfg Config) (*Service, error) {
 	}
 	if s.blobGrace <= 0 {
 		s.blobGrace = time.Hour
+	}
+	if s.limits.FileURLTTL <= 0 {
+		s.limits.FileURLTTL = haven.DefaultLimits().FileURLTTL
+	}
+	var err error
+	if s.fileURLs, err = newFileURLAEAD(s.secret); err != nil {
+		return nil, fmt.Errorf("core: %w", err)
 	}
 	return s, nil
 }

@@ -89,6 +89,9 @@ func New(ctx context.Context, cfg *config.Serve, opt Options) (*Server, error) {
 	s := &Server{cfg: cfg, log: log, store: st}
 	limits := haven.DefaultLimits()
 	limits.MaxBodyBytes = cfg.MaxBody
+	if cfg.FileURLTTL > 0 {
+		limits.FileURLTTL = cfg.FileURLTTL
+	}
 	if cfg.MaxFileSize > 0 {
 		limits.FileMax = cfg.MaxFileSize
 	}
