@@ -36,6 +36,7 @@ type Limits struct {
 	UploadTTL      time.Duration // how long an upload may stay unfinished
 	StorageQuota   int64         // bytes one person may store (see core.StartUpload); 0: no limit
 	OpenUploadsMax int           // unfinished uploads one person may have at once
+	FileURLTTL     time.Duration // how long a signed file URL works
 
 	PhotoMaxPixels int64 // width × height of an image decoded as a photo at most
 	PhotoMaxSide   int   // pixels on either side of such an image at most
@@ -75,6 +76,7 @@ func DefaultLimits() Limits {
 		UploadTTL:      24 * time.Hour,
 		StorageQuota:   20 << 30,
 		OpenUploadsMax: 100,
+		FileURLTTL:     time.Hour,
 
 		PhotoMaxPixels: 40_000_000,
 		PhotoMaxSide:   10_000,

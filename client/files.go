@@ -49,8 +49,9 @@ func (c *Client) FinishUpload(ctx context.Context, uploadID int64, parts int, sh
 	return ptr[File](ctx, c, "files.finishUpload", obj{"upload_id": uploadID, "parts": parts, "sha256": sha256Hex})
 }
 
-// FileURL returns a signed path that fetches a file without a token for
-// an hour (files.getURL).
+// FileURL returns a signed path that fetches a file without a token
+// until ExpiresAt (an hour by default), and only while the caller may
+// still read the file (files.getURL).
 func (c *Client) FileURL(ctx context.Context, fileID int64) (*FileURL, error) {
 	return ptr[FileURL](ctx, c, "files.getURL", obj{"file_id": fileID})
 }

@@ -128,6 +128,9 @@ type Serve struct {
 	ShutdownTimeout time.Duration
 	// MaxBody is the largest request body or WebSocket frame, in bytes.
 	MaxBody int64
+	// FileURLTTL is how long a signed file URL works (files.getURL), at
+	// most maxFileURLTTL.
+	FileURLTTL time.Duration
 	// MaxFileSize is the largest file an upload may declare, in bytes.
 	MaxFileSize int64
 	// StorageQuota is how many bytes of files one person may keep
@@ -208,6 +211,10 @@ const (
 	// SMTPTLSNone never encrypts: only for a relay on the same machine.
 	SMTPTLSNone = "none"
 )
+
+// maxFileURLTTL bounds the file-url-ttl setting: a signed URL is a
+// bearer credential for whoever holds it, so its life stays short.
+const maxFileURLTTL = 24 * time.Hour
 
 // logLevels maps the log-level setting to slog levels.
 var logLevels = map[string]slog.Level{
@@ -451,6 +458,17 @@ var serveSettings = []setting[Serve]{
 		name: "max-body", kind: kindSize, arg: "SIZE", def: "1MiB",
 		help: "largest request body or WebSocket frame: bytes, or with a unit (512KiB, 1MiB)",
 		set:  func(c *Serve, v string) error { return keep(&c.MaxBody)(parseSize(v)) },
+	},
+	{
+		name: "file-url-ttl", kind: kindDuration, arg: "DURATION", def: "1h",
+		help: "how long a signed file URL (files.getURL) works, up to 24h; it also stops working as soon as the person it was made for may no longer read the file",
+		set: func(c *Serve, v string) error {
+			d, err := parsePositiveDuration(v)
+			if err == nil && (d < time.Second || d > maxFileURLTTL) {
+				err = fmt.Errorf("must be between 1s and %gh", maxFileURLTTL.Hours())
+			}
+			return keep(&c.FileURLTTL)(d, err)
+		},
 	},
 	{
 		name: "max-file-size", kind: kindSize, arg: "SIZE", def: "2GiB",

@@ -7,6 +7,7 @@ package core
 
 import (
 	"context"
+	"crypto/cipher"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -88,6 +89,7 @@ type Service struct {
 	log        *slog.Logger
 	limits     haven.Limits
 	secret     []byte
+	fileURLs   cipher.AEAD // seals signed file URLs (files.go)
 	rand       io.Reader
 	ipLogging  bool
 	codesID    RateLimiter
@@ -175,6 +177,13 @@ func New(cfg Config) (*Service, error) {
 	}
 	if s.limits.OpenUploadsMax <= 0 {
 		s.limits.OpenUploadsMax = def.OpenUploadsMax
+	}
+	if s.limits.FileURLTTL <= 0 {
+		s.limits.FileURLTTL = def.FileURLTTL
+	}
+	var err error
+	if s.fileURLs, err = newFileURLAEAD(s.secret); err != nil {
+		return nil, fmt.Errorf("core: %w", err)
 	}
 	return s, nil
 }

@@ -2,8 +2,11 @@ package core
 
 import (
 	"context"
+	"crypto/cipher"
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -13,11 +16,11 @@ import (
 	"path"
 	"strconv"
 	"strings"
-	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/havenchat/haven"
+	"golang.org/x/crypto/chacha20poly1305"
 )
 
 // Files are uploaded in parts (StartUpload, PutPart, FinishUpload), each
@@ -25,7 +28,8 @@ import (
 // part or finish the upload; finishing streams the parts, in order, into
 // one blob while checking the SHA-256 the client names. Downloads go
 // through OpenFile, authorized by a session that may read the file or by
-// a short-lived signed URL (FileURL).
+// a short-lived signed URL (FileURL) made for one person, who must still
+// be able to read the file when it is fetched.
 //
 // What one person may keep is bounded when an upload starts: a storage
 // quota (Limits.StorageQuota) on their files and the declared sizes of
@@ -36,7 +40,6 @@ import (
 const (
 	partSizeUnit   = 1 << 10          // part sizes are multiples of 1 KiB
 	fileNameMax    = 255              // characters
-	fileURLTTL     = time.Hour        // how long a signed URL works
 	expireBatch    = 100              // uploads removed per transaction
 	missingListMax = 10               // missing parts named in an error
 	sniffLen       = 512              // bytes http.DetectContentType looks at
@@ -482,26 +485,32 @@ func (s *Service) ExpireUploads(ctx context.Context) (int, error) {
 	}
 }
 
-// canRead reports whether a may fetch f: its uploader, and anyone who
-// can see a message carrying it (or one of its sizes or thumbnail), or
-// a profile or chat photo made of it (canReadPhoto).
-func (s *Service) canRead(ctx context.Context, a *Actor, f *File) (bool, error) {
-	if !a.SignedIn() {
-		return false, nil
-	}
-	if a.UserID == f.UploaderID {
+// canRead reports whether userID may fetch f: its uploader, and anyone
+// who can see a message carrying it (or one of its sizes or thumbnail),
+// or a profile or chat photo made of it (canReadPhoto).
+func (s *Service) canRead(ctx context.Context, userID int64, f *File) (bool, error) {
+	if userID == f.UploaderID {
 		return true, nil
 	}
-	ok, err := s.store.FileVisibleTo(ctx, a.UserID, f.ID)
+	ok, err := s.store.FileVisibleTo(ctx, userID, f.ID)
 	if err != nil || ok {
 		return ok, err
 	}
-	return s.canReadPhoto(ctx, a, f.ID)
+	return s.canReadPhoto(ctx, &Actor{UserID: userID}, f.ID)
 }
 
-// readableFile returns file id if a may read it, else FILE_NOT_FOUND
-// (which does not tell whether it exists).
+// readableFile returns file id if a's person may read it, else
+// FILE_NOT_FOUND (which does not tell whether it exists); without a
+// session, FILE_NOT_FOUND.
 func (s *Service) readableFile(ctx context.Context, a *Actor, id int64) (*File, error) {
+	if !a.SignedIn() {
+		return nil, errFileNotFound(id)
+	}
+	return s.readableBy(ctx, a.UserID, id)
+}
+
+// readableBy returns file id if userID may read it, else FILE_NOT_FOUND.
+func (s *Service) readableBy(ctx context.Context, userID, id int64) (*File, error) {
 	f, err := s.store.FileByID(ctx, id)
 	if errors.Is(err, haven.ErrNotFound) {
 		return nil, errFileNotFound(id)
@@ -509,7 +518,7 @@ func (s *Service) readableFile(ctx context.Context, a *Actor, id int64) (*File, 
 	if err != nil {
 		return nil, s.internal(ctx, "file", err)
 	}
-	ok, err := s.canRead(ctx, a, f)
+	ok, err := s.canRead(ctx, userID, f)
 	if err != nil {
 		return nil, s.internal(ctx, "file", err)
 	}
@@ -532,17 +541,28 @@ func (s *Service) GetFile(ctx context.Context, a *Actor, id int64) (*FileView, e
 	return fileView(f), nil
 }
 
-// fileURLMAC is the signature of a download URL of file id expiring at exp.
-func (s *Service) fileURLMAC(id, exp int64) []byte {
-	k := hmac.New(sha256.New, s.secret)
+// Signed URLs. The sig parameter seals the id of the person the URL was
+// made for (XChaCha20-Poly1305, under a key derived from the server's
+// secret, with the file id and the expiry as associated data): the
+// server learns from it whom to check, at each fetch, for the right to
+// read the file, while whoever sees the URL learns nothing of who asked
+// for it. The nonce is random; at 24 bytes, repeats are not a concern
+// however many URLs a server makes.
+
+// newFileURLAEAD returns the cipher that seals signed URLs.
+func newFileURLAEAD(secret []byte) (cipher.AEAD, error) {
+	k := hmac.New(sha256.New, secret)
 	k.Write([]byte(signedURLLabel))
-	m := hmac.New(sha256.New, k.Sum(nil))
-	fmt.Fprintf(m, "file:%d:%d", id, exp)
-	return m.Sum(nil)
+	return chacha20poly1305.NewX(k.Sum(nil))
 }
 
+// fileURLData is what a signed URL's seal binds besides the person: the
+// file and the expiry.
+func fileURLData(id, exp int64) []byte { return fmt.Appendf(nil, "file:%d:%d", id, exp) }
+
 // FileURL returns a download URL of a file that works without a session
-// for an hour, for a browser's <img src>.
+// for Limits.FileURLTTL (an hour by default), for a browser's <img src>,
+// and only while the actor's person may still read the file.
 // Errors: FILE_NOT_FOUND, UNAVAILABLE.
 func (s *Service) FileURL(ctx context.Context, a *Actor, id int64) (*FileURLView, error) {
 	if s.blobs == nil {
@@ -551,57 +571,89 @@ func (s *Service) FileURL(ctx context.Context, a *Actor, id int64) (*FileURLView
 	if _, err := s.readableFile(ctx, a, id); err != nil {
 		return nil, err
 	}
-	exp := s.now().Add(fileURLTTL).Unix()
-	sig := hex.EncodeToString(s.fileURLMAC(id, exp))
+	exp := s.now().Add(s.limits.FileURLTTL).Unix()
+	nonce := make([]byte, s.fileURLs.NonceSize(), s.fileURLs.NonceSize()+8+s.fileURLs.Overhead())
+	if _, err := io.ReadFull(s.rand, nonce); err != nil {
+		return nil, s.internal(ctx, "files.getURL", err)
+	}
+	sealed := s.fileURLs.Seal(nonce, nonce, binary.BigEndian.AppendUint64(nil, uint64(a.UserID)), fileURLData(id, exp))
+	sig := base64.RawURLEncoding.EncodeToString(sealed)
 	return &FileURLView{URL: s.link(fmt.Sprintf("/files/%d?exp=%d&sig=%s", id, exp, sig)), ExpiresAt: exp}, nil
 }
 
 // VerifyFileURL checks the exp and sig parameters of a signed URL of file
-// id. Errors: FILE_URL_INVALID, FILE_URL_EXPIRED.
-func (s *Service) VerifyFileURL(id int64, exp, sig string) error {
+// id, and returns the id of the person it was made for. Errors:
+// FILE_URL_INVALID, FILE_URL_EXPIRED.
+func (s *Service) VerifyFileURL(id int64, exp, sig string) (userID int64, err error) {
+	invalid := haven.Errorf(haven.CodeFileURLInvalid, "the link is not valid")
 	e, err := strconv.ParseInt(exp, 10, 64)
-	mac, herr := hex.DecodeString(sig)
-	if err != nil || herr != nil || !hmac.Equal(mac, s.fileURLMAC(id, e)) {
-		return haven.Errorf(haven.CodeFileURLInvalid, "the link is not valid")
+	if err != nil {
+		return 0, invalid
+	}
+	sealed, err := base64.RawURLEncoding.DecodeString(sig)
+	ns := s.fileURLs.NonceSize()
+	if err != nil || len(sealed) != ns+8+s.fileURLs.Overhead() {
+		return 0, invalid
+	}
+	uid, err := s.fileURLs.Open(nil, sealed[:ns], sealed[ns:], fileURLData(id, e))
+	if err != nil {
+		return 0, invalid
 	}
 	if s.now().Unix() >= e {
-		return haven.Errorf(haven.CodeFileURLExpired, "the link has expired: ask for a new one")
+		return 0, haven.Errorf(haven.CodeFileURLExpired, "the link has expired: ask for a new one")
 	}
-	return nil
+	return int64(binary.BigEndian.Uint64(uid)), nil
 }
 
 // OpenFile opens file id for download. With signed (exp and sig of a
-// signed URL, both non-empty) the signature authorizes; otherwise a must
-// be a session that may read the file. The caller closes the reader,
-// which seeks without reading what it skips.
+// signed URL, both non-empty) the signature names the person, who must
+// still have an account that may read the file; otherwise a must be a
+// session that may read it. The caller closes the reader, which seeks
+// without reading what it skips.
 //
-// Errors: FILE_URL_INVALID, FILE_URL_EXPIRED, FILE_NOT_FOUND, AUTH_REQUIRED
-// (neither a signature nor a session), UNAVAILABLE.
+// Errors: FILE_URL_INVALID, FILE_URL_EXPIRED, FILE_NOT_FOUND (also when
+// the URL's person may no longer read the file), AUTH_REQUIRED (neither a
+// signature nor a session), UNAVAILABLE.
 func (s *Service) OpenFile(ctx context.Context, a *Actor, id int64, exp, sig string) (*File, io.ReadSeekCloser, error) {
 	if s.blobs == nil {
 		return nil, nil, errNoBlobs()
 	}
-	var f *File
+	var (
+		f   *File
+		err error
+	)
 	if exp != "" || sig != "" {
-		if err := s.VerifyFileURL(id, exp, sig); err != nil {
+		if f, err = s.signedFile(ctx, id, exp, sig); err != nil {
 			return nil, nil, err
-		}
-		var err error
-		if f, err = s.store.FileByID(ctx, id); errors.Is(err, haven.ErrNotFound) {
-			return nil, nil, errFileNotFound(id)
-		} else if err != nil {
-			return nil, nil, s.internal(ctx, "file", err)
 		}
 	} else {
 		if !a.SignedIn() {
 			return nil, nil, haven.Errorf(haven.CodeAuthRequired, "a file needs a session or a signed link")
 		}
-		var err error
 		if f, err = s.readableFile(ctx, a, id); err != nil {
 			return nil, nil, err
 		}
 	}
 	return f, &blobReadSeeker{ctx: ctx, blobs: s.blobs, key: f.BlobKey, size: f.Size}, nil
+}
+
+// signedFile returns file id if the signed URL is good and its person
+// still has an account that may read the file: one removed from the chat,
+// or whose message carrying it was deleted, or whose account is gone,
+// gets FILE_NOT_FOUND from then on, not at the URL's expiry.
+func (s *Service) signedFile(ctx context.Context, id int64, exp, sig string) (*File, error) {
+	userID, err := s.VerifyFileURL(id, exp, sig)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.store.UserByID(ctx, userID)
+	if errors.Is(err, haven.ErrNotFound) || err == nil && u.Deleted {
+		return nil, errFileNotFound(id)
+	}
+	if err != nil {
+		return nil, s.internal(ctx, "file", err)
+	}
+	return s.readableBy(ctx, userID, id)
 }
 
 // blobReadSeeker reads a blob from its current offset, opening a range

@@ -92,7 +92,8 @@ type Tx interface {
 	// contacts (both directions), blocks (both directions), privacy
 	// settings and login attempts. The row stays, marked Deleted, so that
 	// the id still names an author. Returns the ids of the sessions it
-	// removed. Errors: haven.ErrNotFound.
+	// removed. What it removes leaves the store's files within seconds
+	// (docs/security.md, "Deleted data"). Errors: haven.ErrNotFound.
 	EraseUser(ctx context.Context, userID int64) ([]int64, error)
 }
 

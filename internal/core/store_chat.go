@@ -37,11 +37,14 @@ type ChatTx interface {
 	// InsertMessage stores a new message (ChatID and ID already set).
 	InsertMessage(ctx context.Context, m *haven.Message) error
 	// UpdateMessage writes Text, Entities, EditDate, Pinned, Views and
-	// ExpiresAt of an existing message. Errors: haven.ErrNotFound.
+	// ExpiresAt of an existing message; a replaced text or entities leave
+	// the store's files within seconds (docs/security.md, "Deleted data").
+	// Errors: haven.ErrNotFound.
 	UpdateMessage(ctx context.Context, m *haven.Message) error
 	// DeleteMessages removes messages for everyone (with their reactions,
 	// views, mentions and hidden marks) and returns the ids that existed,
-	// ascending.
+	// ascending. Their text leaves the store's files, search index
+	// included, within seconds (docs/security.md, "Deleted data").
 	DeleteMessages(ctx context.Context, chatID int64, ids []int64) ([]int64, error)
 	// HideMessages hides messages from one person only ("delete for me").
 	// Ids of missing messages are ignored; hiding again is not an error.

@@ -10,6 +10,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -469,5 +470,105 @@ func TestFileMethodsOverWebSocket(t *testing.T) {
 	ws.call("files.uploadStatus", map[string]any{"upload_id": up.UploadID}).into(t, &st)
 	if len(st.Received) != 0 || st.Parts != 5 {
 		t.Errorf("uploadStatus over the WebSocket = %+v", st)
+	}
+}
+
+// TestSignedURLFollowsAccess: a signed URL is made for one person and
+// works only while they may read the file: removed from the group, or
+// the message that carried the file deleted, or the account gone, the
+// URL answers FILE_NOT_FOUND at once, not at its expiry. Its life is the
+// file-url-ttl setting.
+func TestSignedURLFollowsAccess(t *testing.T) {
+	t.Parallel()
+	n := startNode(t, append(generous, "--file-url-ttl", "10m")...)
+	var ph phones
+	ps, chat := smallGroup(t, n, &ph, []string{"Ann", "Bob", "Cid"}, 0)
+	ann, bob, cid := ps[0], ps[1], ps[2]
+	anon := newFileClient(t, n.url, "")
+
+	// postPhoto has p post a photo to the group.
+	seed := 0
+	postPhoto := func(p *person) mediaMessage {
+		t.Helper()
+		seed++
+		id := uploadBytes(t, p.api, newFileClient(t, n.url, p.token), fmt.Sprintf("photo%d.png", seed), testPNG(t, 40+seed, 30))
+		var m mediaMessage
+		p.api.call("messages.sendMedia", map[string]any{"chat_id": chat, "kind": "photo", "file_id": id, "random_id": safeRID()}).into(t, &m)
+		return m
+	}
+	type signed struct {
+		URL       string `json:"url"`
+		ExpiresAt int64  `json:"expires_at"`
+	}
+	urlOf := func(p *person, fileID int64) signed {
+		t.Helper()
+		var u signed
+		p.api.call("files.getURL", map[string]any{"file_id": fileID}).into(t, &u)
+		return u
+	}
+	fetch := func(u signed) string {
+		t.Helper()
+		resp := anon.get(u.URL, false)
+		if resp.StatusCode == http.StatusOK {
+			resp.Body.Close()
+			return "OK"
+		}
+		return errorOf(t, resp)
+	}
+
+	// The URL works for the setting's ten minutes.
+	photo := postPhoto(ann)
+	bobs, cids := urlOf(bob, photo.Media.FileID), urlOf(cid, photo.Media.FileID)
+	if want := n.clock.Now().Add(10 * time.Minute).Unix(); bobs.ExpiresAt != want {
+		t.Errorf("expires_at %d, want %d (now + file-url-ttl)", bobs.ExpiresAt, want)
+	}
+	for _, u := range []signed{bobs, cids} {
+		if got := fetch(u); got != "OK" {
+			t.Fatalf("a member's signed URL: %s", got)
+		}
+	}
+	// The URL names no one: the person is sealed inside sig.
+	if u, err := url.Parse(bobs.URL); err != nil || len(u.Query()) != 2 || u.Query().Get("exp") == "" || u.Query().Get("sig") == "" {
+		t.Errorf("the URL %s has other parameters than exp and sig (%v)", bobs.URL, err)
+	}
+
+	// Bob is removed: his URL stops at once; Cid's, for the same file,
+	// works on.
+	ann.api.call("chats.removeMember", map[string]any{"chat_id": chat, "user_id": bob.id}).into(t, new(bool))
+	if got := fetch(bobs); got != "FILE_NOT_FOUND" {
+		t.Errorf("the signed URL of a member removed from the group: %s, want FILE_NOT_FOUND", got)
+	}
+	if got := fetch(cids); got != "OK" {
+		t.Errorf("a member's signed URL after another's removal: %s", got)
+	}
+
+	// The message is deleted: Cid's URL stops.
+	ann.api.call("messages.delete", map[string]any{"chat_id": chat, "ids": []int64{photo.ID}, "for_everyone": true}).into(t, new(deletedCount))
+	if got := fetch(cids); got != "FILE_NOT_FOUND" {
+		t.Errorf("the signed URL of a deleted message's photo: %s, want FILE_NOT_FOUND", got)
+	}
+
+	// The uploader's own URL lasts as long as the account.
+	second := postPhoto(ann)
+	anns := urlOf(ann, second.Media.FileID)
+	if got := fetch(anns); got != "OK" {
+		t.Fatalf("the uploader's signed URL: %s", got)
+	}
+	if r := ann.api.call("account.delete", nil); !r.OK {
+		t.Fatalf("account.delete: %s", r.code())
+	}
+	if got := fetch(anns); got != "FILE_NOT_FOUND" {
+		t.Errorf("the signed URL of a deleted account: %s, want FILE_NOT_FOUND", got)
+	}
+
+	// Whatever the access, the URL ends with its time.
+	third := urlOf(cid, postPhoto(cid).Media.FileID)
+	n.clock.Advance(10*time.Minute - time.Second)
+	if got := fetch(third); got != "OK" {
+		t.Errorf("a signed URL just before its expiry: %s", got)
+	}
+	n.clock.Advance(time.Second)
+	if got := fetch(third); got != "FILE_URL_EXPIRED" {
+		t.Errorf("a signed URL at its expiry: %s, want FILE_URL_EXPIRED", got)
 	}
 }

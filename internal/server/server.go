@@ -121,6 +121,9 @@ func New(ctx context.Context, cfg *config.Serve, opt Options) (s *Server, err er
 	limits := haven.DefaultLimits()
 	limits.MaxBodyBytes = cfg.MaxBody
 	limits.InviteLinksAlive = cfg.InviteLinksMax
+	if cfg.FileURLTTL > 0 {
+		limits.FileURLTTL = cfg.FileURLTTL
+	}
 	if cfg.MaxFileSize > 0 {
 		limits.FileMax = cfg.MaxFileSize
 	}

@@ -29,7 +29,10 @@ import (
 // of the main database as it is now.
 //
 // The writer wakes it after each commit that appended events; a slow
-// timer wakes it too, should a pass have failed.
+// timer wakes it too, should a pass have failed. A pass that took text
+// out of the index (a deletion, an edit) has the index's WAL
+// checkpointed a moment later, as the writer does for the main database
+// (erase.go).
 const (
 	indexBatch = 1024 // events per indexing transaction, at most: bounds the text held in memory
 	indexEvery = 10 * time.Second
@@ -53,6 +56,10 @@ type indexer struct {
 	stopc    chan struct{}
 	stopOnce sync.Once
 	done     chan struct{}
+
+	// erased is set by apply when a batch took text out of the index;
+	// only the indexer's goroutine uses it.
+	erased bool
 
 	mu        sync.Mutex
 	cursor    int64         // events up to this gid are applied
@@ -143,14 +150,23 @@ func (x *indexer) run() {
 	defer tick.Stop()
 	pause := time.NewTimer(indexPause)
 	defer pause.Stop()
+	var erase eraseTimer
+	defer erase.stop()
 	for {
 		select {
 		case <-x.stopc:
 			return
 		case <-x.kickc:
 		case <-tick.C:
+		case <-erase.C:
+			erase.erase(x.s, "search", x.s.sconn.truncateWAL)
+			continue
 		}
 		err := x.pass(ctx)
+		if x.erased {
+			x.erased = false
+			erase.arm(eraseDelay)
+		}
 		if err != nil && ctx.Err() == nil {
 			x.log.Warn("sqlite: search indexing failed; will retry", "err", err)
 		}
@@ -250,8 +266,9 @@ func (x *indexer) read(ctx context.Context, after, upto int64) ([]indexEvent, er
 type indexOp struct {
 	docID  int64
 	delete bool
-	insert bool   // a new message: a plain INSERT
 	text   string // to index (replacing what is there) unless delete
+	// erases: the op takes text out of the index (a deletion, an edit).
+	erases bool
 }
 
 // ops turns a batch of events into changes of the search table, sorted
@@ -274,10 +291,10 @@ func (x *indexer) ops(batch []indexEvent) []indexOp {
 				// Gone since, or nothing to index. After an edit, what
 				// was indexed goes.
 				if e.kind == haven.EventMessageEdit {
-					ops = append(ops, indexOp{docID: id, delete: true})
+					ops = append(ops, indexOp{docID: id, delete: true, erases: true})
 				}
 			default:
-				ops = append(ops, indexOp{docID: id, insert: e.kind == haven.EventMessageNew, text: e.text.String})
+				ops = append(ops, indexOp{docID: id, text: e.text.String, erases: e.kind == haven.EventMessageEdit})
 			}
 		case haven.EventMessageDelete:
 			var d struct {
@@ -293,7 +310,7 @@ func (x *indexer) ops(batch []indexEvent) []indexOp {
 			}
 			for _, msgID := range d.IDs {
 				if id, ok := docID(e.chatID, msgID); ok {
-					ops = append(ops, indexOp{docID: id, delete: true})
+					ops = append(ops, indexOp{docID: id, delete: true, erases: true})
 				}
 			}
 		}
@@ -305,42 +322,63 @@ func (x *indexer) ops(batch []indexEvent) []indexOp {
 // apply writes a batch into the search table and moves the stored
 // cursor to upto, in one transaction of the search database. The text was
 // read a moment before: should the message have changed since, its own
-// later event sets it right.
+// later event sets it right. REPLACE takes the words of an edited
+// message's old text out of the index (the table keeps the text it
+// indexed, see migrations/search/0002) and costs a new message one seek.
 func (x *indexer) apply(batch []indexEvent, upto int64) error {
-	return x.inTx(func() error {
+	erased := false
+	err := x.inTx(func() error {
 		for _, op := range x.ops(batch) {
 			var err error
-			switch {
-			case op.delete:
+			if op.delete {
 				err = x.exec(`DELETE FROM search WHERE rowid = ?`, op.docID)
-			case op.insert:
-				// A plain INSERT: REPLACE would leave a tombstone in the
-				// index for an entry that was never there.
-				err = x.exec(`INSERT INTO search (rowid, text) VALUES (?, ?)`, op.docID, op.text)
-			default:
+			} else {
 				err = x.exec(`INSERT OR REPLACE INTO search (rowid, text) VALUES (?, ?)`, op.docID, op.text)
 			}
 			if err != nil {
 				return fmt.Errorf("index message %d/%d: %w", op.docID>>docIDShift, op.docID&maxDocMsg, err)
 			}
+			erased = erased || op.erases
 		}
 		if err := x.exec(`UPDATE search_cursor SET gid = ? WHERE id = 1`, upto); err != nil {
 			return fmt.Errorf("move search cursor: %w", err)
 		}
 		return nil
 	})
+	if err == nil && erased {
+		x.erased = true
+	}
+	return err
 }
 
 // reset empties the index and sets its cursor to the start of the log of
-// the database named uid.
+// the database named uid. The table is dropped and made again from its
+// own definition: dropping frees its pages, which secure_delete zeroes,
+// where deleting each row would take time in proportion to the text.
 func (x *indexer) reset(uid []byte) error {
-	return x.inTx(func() error {
-		// 'delete-all' empties a contentless table at once.
-		if err := x.exec(`INSERT INTO search (search) VALUES ('delete-all')`); err != nil {
+	var ddl string
+	if err := x.s.sconn.conn.QueryRowContext(context.Background(),
+		`SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'search'`).Scan(&ddl); err != nil {
+		return fmt.Errorf("read the search table's definition: %w", err)
+	}
+	err := x.inTx(func() error {
+		if err := x.exec(`DROP TABLE search`); err != nil {
+			return err
+		}
+		if err := x.exec(ddl); err != nil {
+			return err
+		}
+		if err := x.exec(ftsSecureDelete); err != nil {
 			return err
 		}
 		return x.exec(`UPDATE search_cursor SET gid = 0, instance = ? WHERE id = 1`, uid)
 	})
+	if err != nil {
+		return err
+	}
+	// The dropped index's pages, zeroed, replace the old ones in the file.
+	x.erased = true
+	return nil
 }
 
 // inTx runs fn in an IMMEDIATE transaction of the search database (see

@@ -100,12 +100,21 @@ func (t *txn) InsertMessage(ctx context.Context, m *haven.Message) error {
 }
 
 // UpdateMessage writes Text, Entities, EditDate, Pinned, Views and
-// ExpiresAt of an existing message. Errors: haven.ErrNotFound.
+// ExpiresAt of an existing message. A new text or new entities (which may
+// hold links) erase the old ones from disk soon after (erase.go).
+// Errors: haven.ErrNotFound.
 func (t *txn) UpdateMessage(ctx context.Context, m *haven.Message) error {
 	entities, err := jsonOrNull(m.Entities, len(m.Entities) == 0)
 	if err != nil {
 		return fmt.Errorf("update message: %w", err)
 	}
+	var changed bool
+	err = t.queryRow(ctx, `SELECT text IS NOT ? OR entities IS NOT ? FROM messages WHERE chat_id = ? AND id = ?`,
+		m.Text, entities, m.ChatID, m.ID).Scan(&changed)
+	if err != nil {
+		return fmt.Errorf("update message %d/%d: %w", m.ChatID, m.ID, noRows(err))
+	}
+	t.erased = t.erased || changed
 	err = t.execOne(ctx, `UPDATE messages SET text = ?, entities = ?, edit_date = ?, pinned = ?, views = ?,
 			expires_at = ?
 		WHERE chat_id = ? AND id = ?`,
@@ -119,7 +128,8 @@ func (t *txn) UpdateMessage(ctx context.Context, m *haven.Message) error {
 // DeleteMessages removes messages for everyone, with their reactions,
 // views, mentions and hidden marks, and returns the ids that existed in
 // ascending order. Their search entries go when the indexer reads the
-// message.delete event the caller appends.
+// message.delete event the caller appends; their text leaves the disk
+// soon after (erase.go).
 func (t *txn) DeleteMessages(ctx context.Context, chatID int64, ids []int64) ([]int64, error) {
 	if len(ids) == 0 {
 		return nil, nil
@@ -144,6 +154,7 @@ func (t *txn) DeleteMessages(ctx context.Context, chatID int64, ids []int64) ([]
 		}
 	}
 	slices.Sort(deleted)
+	t.erased = t.erased || len(deleted) > 0
 	return deleted, nil
 }
 

@@ -1,6 +1,7 @@
 package sqlite_test
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
@@ -300,6 +301,12 @@ func TestSearchIndexOwnFile(t *testing.T) {
 	if err := db.QueryRow(`SELECT count(*) FROM search WHERE search MATCH 'separately'`).Scan(&n); err != nil || n != 1 {
 		t.Errorf("the search file holds %d entries for the message (%v), want 1", n, err)
 	}
+	// FTS5's secure-delete is on: a deletion takes the words out of the
+	// index's pages (erase.go).
+	var secure string
+	if err := db.QueryRow(`SELECT v FROM search_config WHERE k = 'secure-delete'`).Scan(&secure); err != nil || secure != "1" {
+		t.Errorf("the search table's secure-delete = %q, %v; want 1", secure, err)
+	}
 }
 
 // TestSearchIndexRebuiltWhenDeleted: an index file that is gone is made
@@ -381,14 +388,15 @@ func TestSearchIndexRebuiltWhenAhead(t *testing.T) {
 }
 
 // TestSearchIndexOfAnotherDatabase: an index made from another database's
-// log, even one that is behind this one's, is rebuilt from this one's.
+// log, even one that is behind this one's, is rebuilt from this one's,
+// and the other's words leave the file.
 func TestSearchIndexOfAnotherDatabase(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	path, other := filepath.Join(dir, "haven.db"), filepath.Join(dir, "other.db")
 	s := open(t, other)
 	userID, chatID := searchFixture(t, s)
-	sendTexts(t, s, userID, chatID, "foreign words")
+	sendTexts(t, s, userID, chatID, "foreign wordsofanotherdatabase")
 	if err := s.WaitSearchIndexed(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -414,5 +422,26 @@ func TestSearchIndexOfAnotherDatabase(t *testing.T) {
 	}
 	if n := searchCount(t, s, userID, "foreign"); n != 0 {
 		t.Errorf("%d messages of the other database's index found", n)
+	}
+	// Once the index's WAL is checkpointed, a moment after the rebuild.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var in []string
+		for _, f := range []string{"", "-wal", "-shm"} {
+			b, err := os.ReadFile(sqlite.SearchPath(path) + f)
+			if err != nil && !os.IsNotExist(err) {
+				t.Fatal(err)
+			}
+			if bytes.Contains(b, []byte("wordsofanotherdatabase")) {
+				in = append(in, "search"+f)
+			}
+		}
+		if len(in) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the other database's words are still in %v 30s after the rebuild", in)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

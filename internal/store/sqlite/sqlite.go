@@ -13,6 +13,9 @@
 // the indexer's own connection, so that indexing costs the single writer
 // nothing; every read connection ATTACHes it as schema "fts", so that a
 // search joins the index with the messages and memberships in one query.
+//
+// Deleted text is erased from both files, not only unlinked: see
+// erase.go.
 package sqlite
 
 import (
@@ -157,7 +160,7 @@ func (s *Store) open(ctx context.Context, migrate bool) error {
 	// to WAL (a persistent setting) and runs the migrations before any
 	// reader connects.
 	s.write, s.wconn.conn, err = openConn(ctx, s.path,
-		"journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)", fmt.Sprintf("busy_timeout(%d)", busyTimeoutMS))
+		"journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)", "secure_delete(1)", fmt.Sprintf("busy_timeout(%d)", busyTimeoutMS))
 	if err != nil {
 		return err
 	}
@@ -169,6 +172,9 @@ func (s *Store) open(ctx context.Context, migrate bool) error {
 	}
 	if err := mainSchema.migrate(ctx, s.wconn.conn, s.log); err != nil {
 		return fmt.Errorf("sqlite: %s: %w", s.path, err)
+	}
+	if err := s.cutWAL(&s.wconn, s.path); err != nil {
+		return err
 	}
 
 	// The search index, which the readers attach: it must exist, with its
@@ -220,15 +226,41 @@ func searchPath(path string) string { return path + "-search.db" }
 func (s *Store) openSearch(ctx context.Context) error {
 	var err error
 	s.search, s.sconn.conn, err = openConn(ctx, s.spath,
-		"journal_mode(WAL)", "synchronous(NORMAL)", fmt.Sprintf("busy_timeout(%d)", busyTimeoutMS))
+		"journal_mode(WAL)", "synchronous(NORMAL)", "secure_delete(1)", fmt.Sprintf("busy_timeout(%d)", busyTimeoutMS))
 	if err != nil {
 		return err
 	}
 	if err := searchSchema.migrate(ctx, s.sconn.conn, s.log); err != nil {
 		return fmt.Errorf("sqlite: %s: %w (it holds only the search index: delete it to have it rebuilt)", s.spath, err)
 	}
+	if err := s.sconn.exec(ftsSecureDelete); err != nil {
+		return fmt.Errorf("sqlite: %s: turn on secure-delete: %w", s.spath, err)
+	}
+	return s.cutWAL(&s.sconn, s.spath)
+}
+
+// cutWAL checkpoints the WAL of a database just opened (before any
+// reader) and truncates it: a process that stopped between a deletion
+// and the checkpoint that follows it (erase.go) left the deleted text's
+// old pages there.
+func (s *Store) cutWAL(c *connStmts, path string) error {
+	done, err := c.truncateWAL()
+	if err != nil {
+		return fmt.Errorf("sqlite: %s: checkpoint: %w", path, err)
+	}
+	if !done {
+		// Another process has the database open; the next deletion's
+		// checkpoint will cut it.
+		s.log.Warn("sqlite: could not truncate the write-ahead log at open: the database is in use", "db", path)
+	}
 	return nil
 }
+
+// ftsSecureDelete turns on FTS5's secure-delete option of the search
+// table (see erase.go). The option is stored in the table's own config;
+// setting it on each open keeps it on whatever made the table (a
+// migration, the indexer's reset).
+const ftsSecureDelete = `INSERT INTO search (search, rank) VALUES ('secure-delete', 1)`
 
 // searchSchemaName is the schema the read connections attach the search
 // index as: its table is fts.search.

@@ -86,6 +86,11 @@ func TestPragmas(t *testing.T) {
 			t.Errorf("writer: PRAGMA %s = %q, %v; want %q", name, got, err, v)
 		}
 	}
+	// Deleted content is overwritten with zeros, free-list pages too
+	// (1, not FAST's 2): see erase.go. Only the writers delete.
+	if got, err := s.WriterPragma("secure_delete"); err != nil || got != "1" {
+		t.Errorf("writer: PRAGMA secure_delete = %q, %v; want 1", got, err)
+	}
 
 	// Hold several read connections at once so that each is a different
 	// one, and check every one of them.
@@ -114,7 +119,7 @@ func TestPragmas(t *testing.T) {
 
 	// The search index: its own file, WAL, synchronous=NORMAL (it is
 	// rebuilt from the log), attached to every reader, read-only there.
-	for name, v := range map[string]string{"journal_mode": "wal", "synchronous": "1", "busy_timeout": "5000"} {
+	for name, v := range map[string]string{"journal_mode": "wal", "synchronous": "1", "busy_timeout": "5000", "secure_delete": "1"} {
 		got, err := s.SearchPragma(name)
 		if err != nil || got != v {
 			t.Errorf("search index writer: PRAGMA %s = %q, %v; want %q", name, got, err, v)

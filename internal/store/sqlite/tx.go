@@ -27,6 +27,7 @@ type txn struct {
 	after    []func()
 	finished bool
 	events   bool // AppendEvent was called
+	erased   bool // text was deleted or overwritten: see erase.go
 }
 
 var _ core.Tx = (*txn)(nil)
@@ -350,5 +351,6 @@ func (t *txn) EraseUser(ctx context.Context, userID int64) ([]int64, error) {
 		WHERE id = ?`, millis(time.Time{}), userID); err != nil {
 		return fail(err)
 	}
+	t.erased = true
 	return ids, nil
 }

@@ -40,6 +40,7 @@ type request struct {
 	err    error
 	after  []func()
 	events bool // fn appended chat events: the search indexer has work
+	erased bool // fn deleted or overwrote text: a checkpoint is due (erase.go)
 }
 
 // Update runs fn in a read-write transaction and commits it durably before
@@ -82,10 +83,25 @@ func (s *Store) Update(ctx context.Context, fn func(tx core.Tx) error) error {
 
 // writer is the goroutine that owns the write connection. It ends when
 // Close has closed the queue and every queued request has been answered.
+// Between batches it checkpoints the WAL when a batch that erased text
+// asked for it (see erase.go).
 func (s *Store) writer() {
 	defer close(s.writerDone)
+	var erase eraseTimer
+	defer erase.stop()
 	batch := make([]*request, 0, maxBatch)
-	for req := range s.queue {
+	for {
+		var req *request
+		select {
+		case r, ok := <-s.queue:
+			if !ok {
+				return
+			}
+			req = r
+		case <-erase.C:
+			erase.erase(s, "main", s.wconn.truncateWAL)
+			continue
+		}
 		batch = append(batch[:0], req)
 	gather:
 		for len(batch) < maxBatch {
@@ -99,13 +115,16 @@ func (s *Store) writer() {
 				break gather
 			}
 		}
-		s.runBatch(batch)
+		if s.runBatch(batch) {
+			erase.arm(eraseDelay)
+		}
 		clear(batch) // let the requests be collected
 	}
 }
 
 // runBatch runs one batch of requests in one transaction and answers each.
-func (s *Store) runBatch(batch []*request) {
+// It reports whether a committed request erased text.
+func (s *Store) runBatch(batch []*request) (erased bool) {
 	live := batch[:0]
 	for _, r := range batch {
 		if !r.state.CompareAndSwap(stateQueued, stateTaken) {
@@ -118,7 +137,7 @@ func (s *Store) runBatch(batch []*request) {
 		live = append(live, r)
 	}
 	if len(live) == 0 {
-		return
+		return false
 	}
 
 	if err := s.wconn.begin(s.log); err != nil {
@@ -126,7 +145,7 @@ func (s *Store) runBatch(batch []*request) {
 		for _, r := range live {
 			r.done <- err
 		}
-		return
+		return false
 	}
 	// abort ends the transaction without committing and answers everyone:
 	// requests whose fn failed get their own error, the others err.
@@ -144,7 +163,7 @@ func (s *Store) runBatch(batch []*request) {
 	for _, r := range live {
 		if err := s.wconn.exec(`SAVEPOINT u`); err != nil {
 			abort(fmt.Errorf("sqlite: savepoint: %w", err))
-			return
+			return false
 		}
 		r.err = s.call(r)
 		if r.err != nil {
@@ -152,24 +171,26 @@ func (s *Store) runBatch(batch []*request) {
 			// on some I/O errors), ROLLBACK TO fails: give up on the batch.
 			if err := s.wconn.exec(`ROLLBACK TO u`); err != nil {
 				abort(fmt.Errorf("sqlite: transaction lost after a failed update: %w", err))
-				return
+				return false
 			}
 		}
 		if err := s.wconn.exec(`RELEASE u`); err != nil {
 			abort(fmt.Errorf("sqlite: release savepoint: %w", err))
-			return
+			return false
 		}
 	}
 	if err := s.wconn.exec(`COMMIT`); err != nil {
 		abort(fmt.Errorf("sqlite: commit: %w", err))
-		return
+		return false
 	}
 	s.commits.Add(1)
+	kicked := false
 	for _, r := range live {
-		if r.err == nil && r.events {
+		if r.err == nil && r.events && !kicked {
 			s.idx.kick()
-			break
+			kicked = true
 		}
+		erased = erased || r.err == nil && r.erased
 	}
 
 	// Callbacks run here, in commit order, before each caller is answered:
@@ -183,6 +204,7 @@ func (s *Store) runBatch(batch []*request) {
 		}
 		r.done <- r.err
 	}
+	return erased
 }
 
 // call runs r.fn on a Tx bound to the write connection, turning a panic
@@ -197,7 +219,7 @@ func (s *Store) call(r *request) (err error) {
 			err = fmt.Errorf("sqlite: panic in Update: %v", p)
 		}
 		if err == nil {
-			r.after, r.events = tx.after, tx.events
+			r.after, r.events, r.erased = tx.after, tx.events, tx.erased
 		}
 	}()
 	return r.fn(tx)
