@@ -35,6 +35,9 @@ type Tx interface {
 	FileTx
 	GCTx
 	PhotoTx
+	LimitTx
+	PeopleTx
+	ConfirmationTx
 
 	// AfterCommit registers f to run once the transaction has committed
 	// durably (and never if it does not); callbacks run in commit order
@@ -89,7 +92,8 @@ type Tx interface {
 	// EraseUser removes the personal data of an account for good: its
 	// profile fields, phone, email, username, password, sessions,
 	// contacts (both directions), blocks (both directions), privacy
-	// settings and login attempts. The row stays, marked Deleted, so that
+	// settings, login attempts, its email confirmation, the lookups it
+	// made and whom it found or was found by. The row stays, marked Deleted, so that
 	// the id still names an author. Returns the ids of the sessions it
 	// removed. Errors: haven.ErrNotFound.
 	EraseUser(ctx context.Context, userID int64) ([]int64, error)
@@ -101,6 +105,9 @@ type Queries interface {
 	FileQueries
 	GCQueries
 	PhotoQueries
+	LimitQueries
+	PeopleQueries
+	ConfirmationQueries
 
 	// UserByID returns a user, deleted ones included. Errors: haven.ErrNotFound.
 	UserByID(ctx context.Context, id int64) (*haven.User, error)
