@@ -93,8 +93,16 @@ type SetPasswordParams struct {
 }
 
 // SetPassword sets or changes the cloud password (account.setPassword).
+// A new recovery email is not used until confirmed: a code is sent to it
+// for ConfirmRecoveryEmail, and the state shows it as pending.
 func (c *Client) SetPassword(ctx context.Context, p SetPasswordParams) (*PasswordState, error) {
 	return ptr[PasswordState](ctx, c, "account.setPassword", p)
+}
+
+// ConfirmRecoveryEmail confirms the recovery email set by SetPassword
+// with the code sent to it (account.confirmRecoveryEmail).
+func (c *Client) ConfirmRecoveryEmail(ctx context.Context, code string) (*PasswordState, error) {
+	return ptr[PasswordState](ctx, c, "account.confirmRecoveryEmail", obj{"code": code})
 }
 
 // RemovePassword removes the cloud password (account.removePassword).

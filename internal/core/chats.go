@@ -425,7 +425,7 @@ func (s *Service) SetAdmin(ctx context.Context, a *Actor, chatID, userID int64, 
 // CodeRightForbidden, CodeUserNotFound, CodePasswordRequired,
 // CodePasswordInvalid.
 func (s *Service) TransferOwnership(ctx context.Context, a *Actor, chatID, userID int64, password string) error {
-	if err := s.checkCurrentPassword(ctx, a, password, false); err != nil {
+	if _, err := s.checkCurrentPassword(ctx, a, password, false); err != nil {
 		return err
 	}
 	err := s.store.Update(ctx, func(tx Tx) error {

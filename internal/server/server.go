@@ -103,8 +103,6 @@ func New(ctx context.Context, cfg *config.Serve, opt Options) (*Server, error) {
 		clock = core.SystemClock{}
 	}
 	now := clock.Now
-	perID := flood.NewLimiter(flood.Rule{Rate: float64(cfg.SigninCodePerIdentifier) / 3600, Burst: cfg.SigninCodePerIdentifier}, now)
-	perIP := flood.NewLimiter(flood.Rule{Rate: float64(cfg.SigninCodePerIP) / 3600, Burst: cfg.SigninCodePerIP}, now)
 	s.core, err = core.New(core.Config{
 		Store:              st,
 		Bus:                bus,
@@ -115,8 +113,9 @@ func New(ctx context.Context, cfg *config.Serve, opt Options) (*Server, error) {
 		Limits:             limits,
 		Secret:             secret,
 		IPLogging:          cfg.IPLogging,
-		CodesPerIdentifier: perID,
-		CodesPerIP:         perIP,
+		CodesPerIdentifier: core.Rate{Count: cfg.SigninCodePerIdentifier, Per: time.Hour},
+		CodesPerIP:         core.Rate{Count: cfg.SigninCodePerIP, Per: time.Hour},
+		Guesses:            core.Rate{Count: cfg.SigninGuessesPerDay, Per: 24 * time.Hour},
 		Blobs:              blobs,
 	})
 	if err != nil {

@@ -819,6 +819,9 @@ func TestLoginPasswordRecovery(t *testing.T) {
 	if _, err := cid.SetPassword(c, client.SetPasswordParams{NewPassword: "a long forgotten passphrase", RecoveryEmail: "cid.recovery@example.org"}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := cid.ConfirmRecoveryEmail(c, srv.Code(t, "cid.recovery@example.org")); err != nil {
+		t.Fatal(err)
+	}
 	signUpCode := srv.Code(t, "cid@example.org")
 	cfg := t.TempDir()
 	term, err := ptytest.New(80, 24)
