@@ -84,6 +84,7 @@ func TestServeDefaults(t *testing.T) {
 		SigninCodePerIdentifier: 5,
 		SigninCodePerIP:         50,
 		SigninGuessesPerDay:     10,
+		ContactLookupsPerDay:    1000,
 		SecretFile:              filepath.Join("haven-data", "secret.key"),
 	}
 	if !reflect.DeepEqual(got, want) {
@@ -185,6 +186,7 @@ var serveSamples = map[string]sample{
 	"signin-code-per-identifier": {value: "3"},
 	"signin-code-per-ip":         {value: "20"},
 	"signin-guesses-per-day":     {value: "30"},
+	"contacts-lookups-per-day":   {value: "200"},
 	"secret-file":                {value: "/etc/haven/secret.key"},
 }
 
@@ -381,6 +383,7 @@ func TestServeBadValues(t *testing.T) {
 		{"bad burst", []string{"--flood-burst=0"}, []string{"flood-burst", "at least 1"}},
 		{"bad code limit", []string{"--signin-code-per-ip=-1"}, []string{"signin-code-per-ip", "at least 1"}},
 		{"bad guess limit", []string{"--signin-guesses-per-day=0"}, []string{"signin-guesses-per-day", "at least 1"}},
+		{"bad lookup limit", []string{"--contacts-lookups-per-day=none"}, []string{"contacts-lookups-per-day", "not an integer"}},
 		{"bad smtp port", []string{"--smtp-host=smtp.example.org", "--smtp-from=a@example.org", "--smtp-port=0"}, []string{"smtp-port", "port"}},
 		{"smtp host with port", []string{"--smtp-host=smtp.example.org:25", "--smtp-from=a@example.org"}, []string{"smtp-host", "separate"}},
 		{"smtp without from", []string{"--smtp-host=smtp.example.org"}, []string{"smtp-host (flag --smtp-host)", "smtp-from"}},

@@ -88,9 +88,9 @@ func (s *Service) SetAccountTTL(ctx context.Context, a *Actor, months int) (*Acc
 
 // Sweep does the background housekeeping once: it deletes accounts
 // inactive for longer than their period, login attempts and recovery
-// email codes that expired, and the buckets of limits that are full
-// again. It is safe to run on many nodes at once. It returns how many
-// accounts it deleted.
+// email codes that expired, the buckets of limits that are full again
+// and the contact lookups older than their day. It is safe to run on
+// many nodes at once. It returns how many accounts it deleted.
 func (s *Service) Sweep(ctx context.Context) (int, error) {
 	now := s.now()
 	if err := s.store.Update(ctx, func(tx Tx) error {
@@ -100,7 +100,10 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 		if _, err := tx.DeleteExpiredEmailConfirmations(ctx, now); err != nil {
 			return err
 		}
-		_, err := tx.DeleteFullBuckets(ctx, now)
+		if _, err := tx.DeleteFullBuckets(ctx, now); err != nil {
+			return err
+		}
+		_, err := tx.ForgetLookups(ctx, now.Add(-LookupWindow))
 		return err
 	}); err != nil {
 		return 0, err

@@ -27,6 +27,7 @@ const (
 	scopeCodeFrom     = "code-from"     // codes asked for from an IP address
 	scopeGuessCode    = "guess-code"    // wrong sign-in codes for a phone number or email
 	scopeGuessAccount = "guess-account" // wrong passwords and recovery codes of an account
+	scopeLookup       = "lookup"        // not a bucket: a number or email looked up (lookupKey)
 )
 
 // limitKey names the bucket of scope for id.

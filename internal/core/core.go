@@ -53,6 +53,10 @@ type Config struct {
 	// or email, and of passwords and recovery codes per account; past it
 	// a guess answers FLOOD_WAIT unchecked. The zero Rate means unlimited.
 	Guesses Rate
+	// LookupsPerDay caps the phone numbers and emails one account may
+	// look up for the first time in a day (contacts.import); 0 means
+	// unlimited.
+	LookupsPerDay int
 	// Blobs stores file contents; nil makes the files methods answer
 	// UNAVAILABLE.
 	Blobs Blobs
@@ -79,6 +83,7 @@ type Service struct {
 	codesID    Rate
 	codesIP    Rate
 	guesses    Rate
+	lookups    int
 	touchEvery time.Duration
 	blobs      Blobs
 	blobGrace  time.Duration
@@ -111,6 +116,7 @@ func New(cfg Config) (*Service, error) {
 		codesID:    cfg.CodesPerIdentifier,
 		codesIP:    cfg.CodesPerIP,
 		guesses:    cfg.Guesses,
+		lookups:    cfg.LookupsPerDay,
 		touchEvery: cfg.TouchInterval,
 		blobs:      cfg.Blobs,
 		blobGrace:  cfg.BlobGrace,

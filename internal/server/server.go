@@ -116,6 +116,7 @@ func New(ctx context.Context, cfg *config.Serve, opt Options) (*Server, error) {
 		CodesPerIdentifier: core.Rate{Count: cfg.SigninCodePerIdentifier, Per: time.Hour},
 		CodesPerIP:         core.Rate{Count: cfg.SigninCodePerIP, Per: time.Hour},
 		Guesses:            core.Rate{Count: cfg.SigninGuessesPerDay, Per: 24 * time.Hour},
+		LookupsPerDay:      cfg.ContactLookupsPerDay,
 		Blobs:              blobs,
 	})
 	if err != nil {
