@@ -46,11 +46,12 @@ func (k PrivacyKey) Valid() bool {
 type Privacy map[PrivacyKey]Audience
 
 // DefaultPrivacy returns the settings of a new account, each at the
-// choice that tells strangers the least while messaging still works: the
+// choice that tells others the least while messaging still works: the
 // phone number hidden from everyone; being found by phone number, seen
 // online and added to groups only by the person's contacts. The profile
-// photo and links on forwards stay open, as in Telegram: they show only
-// to people who can see the profile at all (see docs/api.md, Privacy).
+// photo and links on forwards stay open, as in Telegram: the photo shows
+// only to people who may see the profile at all, and a link only names
+// an account (docs/api.md, Privacy, gives each default and why).
 func DefaultPrivacy() Privacy {
 	return Privacy{
 		PrivacyPhoneNumber:  Nobody,

@@ -74,9 +74,9 @@ func floodWait(wait time.Duration) *haven.Error {
 	return haven.FloodWait(int(math.Ceil(wait.Seconds())))
 }
 
-// tryTake is take inside a use case's transaction whose refusals commit
-// what was written: failed is FLOOD_WAIT when key's bucket is empty, err
-// anything else. For guesses (r is s.guesses) the token is taken before
+// tryTake is take for a use case whose transaction commits what it
+// wrote even when it refuses (a spent code attempt must stick): failed
+// is FLOOD_WAIT when key's bucket is empty, err anything else. For guesses (r is s.guesses) the token is taken before
 // the guess is checked, and a refused guess is not checked at all, so its
 // answer tells nothing; a right guess gives the token back (giveBack), so
 // only wrong ones count. Taking first, in the transaction that checks,
@@ -90,8 +90,8 @@ func (s *Service) tryTake(ctx context.Context, tx Tx, r Rate, key []byte) (faile
 	return nil, err
 }
 
-// takeGuessNow is takeGuess in a transaction of its own, for a check
-// too slow to run inside one (a password hash).
+// takeGuessNow takes a guess's token (see tryTake) in a transaction of
+// its own, for a check too slow to run inside one (a password hash).
 func (s *Service) takeGuessNow(ctx context.Context, key []byte) error {
 	return s.store.Update(ctx, func(tx Tx) error { return s.take(ctx, tx, s.guesses, key) })
 }
