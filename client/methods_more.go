@@ -163,7 +163,10 @@ func (c *Client) SetAccountTTL(ctx context.Context, months int) (*AccountTTL, er
 
 // --- users, contacts, privacy ---
 
-// Users returns accounts by id, in the order asked (users.get).
+// Users returns accounts by id, in the order asked (users.get). Ids of
+// accounts that do not exist, or that the caller has no reason to see
+// (no contact, shared chat or lookup by username or number), are left
+// out alike.
 func (c *Client) Users(ctx context.Context, ids []int64) ([]User, error) {
 	if ids == nil {
 		ids = []int64{}
@@ -172,7 +175,7 @@ func (c *Client) Users(ctx context.Context, ids []int64) ([]User, error) {
 }
 
 // ResolveUsername returns the account with a username
-// (users.resolveUsername).
+// (users.resolveUsername); the caller may see it from then on, by id.
 func (c *Client) ResolveUsername(ctx context.Context, username string) (*User, error) {
 	return ptr[User](ctx, c, "users.resolveUsername", obj{"username": username})
 }
