@@ -45,15 +45,20 @@ func (k PrivacyKey) Valid() bool {
 // start from DefaultPrivacy.
 type Privacy map[PrivacyKey]Audience
 
-// DefaultPrivacy returns the settings of a new account: the phone number
-// hidden from everyone; the rest open as in Telegram.
+// DefaultPrivacy returns the settings of a new account, each at the
+// choice that tells others the least while messaging still works: the
+// phone number hidden from everyone; being found by phone number, seen
+// online and added to groups only by the person's contacts. The profile
+// photo and links on forwards stay open, as in Telegram: the photo shows
+// only to people who may see the profile at all, and a link only names
+// an account (docs/api.md, Privacy, gives each default and why).
 func DefaultPrivacy() Privacy {
 	return Privacy{
 		PrivacyPhoneNumber:  Nobody,
-		PrivacyLastSeen:     Everybody,
+		PrivacyLastSeen:     Contacts,
 		PrivacyProfilePhoto: Everybody,
-		PrivacyFindByPhone:  Everybody,
-		PrivacyAddToGroups:  Everybody,
+		PrivacyFindByPhone:  Contacts,
+		PrivacyAddToGroups:  Contacts,
 		PrivacyForwards:     Everybody,
 	}
 }

@@ -35,9 +35,21 @@ type User struct {
 
 // Password is the optional cloud password of two-step verification.
 type Password struct {
-	Hash          string // PHC-encoded argon2id; empty when no password is set
-	Hint          string
+	Hash string // PHC-encoded argon2id; empty when no password is set
+	Hint string
+	// RecoveryEmail is where a recovery code may go: an address its owner
+	// confirmed with a code sent to it (see EmailConfirmation).
 	RecoveryEmail string
+}
+
+// EmailConfirmation is a recovery email waiting to be confirmed: a code
+// went to Email, and only its HMAC is kept. A person has at most one.
+type EmailConfirmation struct {
+	UserID    int64
+	Email     string
+	CodeHash  []byte
+	Attempts  int // wrong codes so far
+	ExpiresAt time.Time
 }
 
 // Set reports whether a cloud password is set.

@@ -155,6 +155,7 @@ func TestCacheResume(t *testing.T) {
 	srv := testserver.Start(t)
 	ann, _ := signUp(t, ctx, srv, "ann@example.org", "Ann")
 	bob, bobMe := signUp(t, ctx, srv, "bob@example.org", "Bob")
+	srv.Befriend(t, ann, bob)
 	m0, err := ann.Send(ctx, &client.SendParams{UserID: bobMe.ID, Text: "m0"})
 	if err != nil {
 		t.Fatalf("Send: %v", err)
@@ -337,6 +338,7 @@ func TestCacheUnknownState(t *testing.T) {
 	srv := testserver.Start(t)
 	ann, _ := signUp(t, ctx, srv, "ann@example.org", "Ann")
 	bob, bobMe := signUp(t, ctx, srv, "bob@example.org", "Bob")
+	srv.Befriend(t, ann, bob)
 
 	// A state from elsewhere, far ahead of this fresh server's.
 	c, err := cache.Open(filepath.Join(t.TempDir(), "bob.cache"))

@@ -71,6 +71,7 @@ func TestConverse(t *testing.T) {
 	srv := testserver.Start(t)
 	ann, annMe := signUp(t, ctx, srv, "ann@example.org", "Ann")
 	bob, bobMe := signUp(t, ctx, srv, "bob@example.org", "Bob")
+	srv.Befriend(t, ann, bob)
 
 	// A typed error for a bad call.
 	_, err := ann.Send(ctx, &client.SendParams{UserID: annMe.ID})

@@ -75,13 +75,22 @@ func Example() {
 }
 
 // ExampleClient_Send sends a message to a person, which makes their
-// private chat, then answers in that chat.
+// private chat, then answers in that chat. Ann finds Bob by his
+// username first: a user id alone reaches only people one has a reason
+// to see (a contact, a shared chat, someone found by username).
 func ExampleClient_Send() {
 	ctx := context.Background()
 	ann, _ := signedInClient("ann.send@example.org", "Ann")
-	bob, bobUser := signedInClient("bob.send@example.org", "Bob")
+	bob, _ := signedInClient("bob.send@example.org", "Bob")
+	if _, err := bob.UpdateUsername(ctx, "bob_sends"); err != nil {
+		log.Fatal(err)
+	}
+	found, err := ann.ResolveUsername(ctx, "@bob_sends")
+	if err != nil {
+		log.Fatal(err)
+	}
 
-	hi, err := ann.Send(ctx, &client.SendParams{UserID: bobUser.ID, Text: "Hi Bob!"})
+	hi, err := ann.Send(ctx, &client.SendParams{UserID: found.ID, Text: "Hi Bob!"})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -112,6 +121,13 @@ func ExampleClient_Updates() {
 	defer stop()
 	ann, annUser := signedInClient("ann.updates@example.org", "Ann")
 	bob, bobUser := signedInClient("bob.updates@example.org", "Bob")
+	// Ann found Bob by his username (see ExampleClient_Send).
+	if _, err := bob.UpdateUsername(ctx, "bob_listens"); err != nil {
+		log.Fatal(err)
+	}
+	if _, err := ann.ResolveUsername(ctx, "bob_listens"); err != nil {
+		log.Fatal(err)
+	}
 
 	// Every event after Updates returns is on the stream.
 	events := bob.Updates(ctx)

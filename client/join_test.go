@@ -19,6 +19,7 @@ func TestJoinedChatIsNotReplayed(t *testing.T) {
 	srv := testserver.Start(t)
 	ann, annUser := srv.SignUp(t, "ann.join@example.org", "Ann")
 	bob, _ := srv.SignUp(t, "bob.join@example.org", "Bob")
+	srv.Befriend(t, ann, bob)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	evs := ann.Updates(ctx)

@@ -113,8 +113,16 @@ type SetPasswordParams struct {
 }
 
 // SetPassword sets or changes the cloud password (account.setPassword).
+// A new recovery email is not used until confirmed: a code is sent to it
+// for ConfirmRecoveryEmail, and the state shows it as pending.
 func (c *Client) SetPassword(ctx context.Context, p SetPasswordParams) (*PasswordState, error) {
 	return ptr[PasswordState](ctx, c, "account.setPassword", p)
+}
+
+// ConfirmRecoveryEmail confirms the recovery email set by SetPassword
+// with the code sent to it (account.confirmRecoveryEmail).
+func (c *Client) ConfirmRecoveryEmail(ctx context.Context, code string) (*PasswordState, error) {
+	return ptr[PasswordState](ctx, c, "account.confirmRecoveryEmail", obj{"code": code})
 }
 
 // RemovePassword removes the cloud password (account.removePassword).
@@ -175,7 +183,10 @@ func (c *Client) SetAccountTTL(ctx context.Context, months int) (*AccountTTL, er
 
 // --- users, contacts, privacy ---
 
-// Users returns accounts by id, in the order asked (users.get).
+// Users returns accounts by id, in the order asked (users.get). Ids of
+// accounts that do not exist, or that the caller has no reason to see
+// (no contact, shared chat or lookup by username or number), are left
+// out alike.
 func (c *Client) Users(ctx context.Context, ids []int64) ([]User, error) {
 	if ids == nil {
 		ids = []int64{}
@@ -184,7 +195,7 @@ func (c *Client) Users(ctx context.Context, ids []int64) ([]User, error) {
 }
 
 // ResolveUsername returns the account with a username
-// (users.resolveUsername).
+// (users.resolveUsername); the caller may see it from then on, by id.
 func (c *Client) ResolveUsername(ctx context.Context, username string) (*User, error) {
 	return ptr[User](ctx, c, "users.resolveUsername", obj{"username": username})
 }

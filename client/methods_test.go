@@ -20,6 +20,7 @@ func TestGroupEditReact(t *testing.T) {
 	srv := testserver.Start(t)
 	ann, _ := signUp(t, ctx, srv, "ann@example.org", "Ann")
 	bob, bobMe := signUp(t, ctx, srv, "bob@example.org", "Bob")
+	srv.Befriend(t, ann, bob)
 
 	g, err := ann.CreateGroup(ctx, "Climbing", []int64{bobMe.ID})
 	if err != nil || g.Kind != "group" || g.Title != "Climbing" || g.Role != "owner" {
@@ -86,6 +87,7 @@ func TestUploadSendDownload(t *testing.T) {
 	srv := testserver.Start(t)
 	ann, _ := signUp(t, ctx, srv, "ann@example.org", "Ann")
 	bob, bobMe := signUp(t, ctx, srv, "bob@example.org", "Bob")
+	srv.Befriend(t, ann, bob)
 
 	// A noisy PNG, over 512 KiB so that it takes several parts.
 	img := image.NewRGBA(image.Rect(0, 0, 500, 400))
@@ -171,6 +173,11 @@ func TestAccountContactsInvites(t *testing.T) {
 	}
 	if ttl, err := ann.SetAccountTTL(ctx, 6); err != nil || ttl.Months != 6 {
 		t.Fatalf("SetAccountTTL: %+v, %v", ttl, err)
+	}
+	// Bob looked Ann's address up (finding nobody: she does not have
+	// his), which lets her find him by his.
+	if ir, err := bob.ImportContacts(ctx, []client.ContactInput{{Email: "ann@example.org", FirstName: "Ann"}}); err != nil || len(ir.Imported) != 0 {
+		t.Fatalf("ImportContacts by Bob: %+v, %v", ir, err)
 	}
 	ir, err := ann.ImportContacts(ctx, []client.ContactInput{{Email: "bob@example.org", FirstName: "Bobby"}, {Email: "nobody@example.org", FirstName: "X"}})
 	if err != nil || len(ir.Imported) != 1 || ir.Imported[0].User.ID != bobMe.ID || ir.Unmatched != 1 {

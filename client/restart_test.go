@@ -52,6 +52,7 @@ func TestServerRestart(t *testing.T) {
 	srv := testserver.Start(t)
 	ann, _ := signUp(t, ctx, srv, "ann@example.org", "Ann")
 	bob, bobMe := signUp(t, ctx, srv, "bob@example.org", "Bob")
+	srv.Befriend(t, ann, bob)
 	first, _ := send(t, ctx, ann, &client.SendParams{UserID: bobMe.ID, Text: "hello"})
 	chatID := first.ChatID
 

@@ -16,6 +16,7 @@ func TestSendWaitsForTheServer(t *testing.T) {
 	srv := testserver.Start(t)
 	ann, _ := srv.SignUp(t, "ann.retry@example.org", "Ann")
 	bob, bobUser := srv.SignUp(t, "bob.retry@example.org", "Bob")
+	srv.Befriend(t, ann, bob)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	first, err := ann.Send(ctx, &client.SendParams{UserID: bobUser.ID, Text: "Before"})

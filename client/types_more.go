@@ -17,6 +17,10 @@ type PasswordState struct {
 	Hint                 string `json:"hint,omitempty"`
 	HasRecoveryEmail     bool   `json:"has_recovery_email"`
 	RecoveryEmailPattern string `json:"recovery_email_pattern,omitempty"`
+	// PendingRecoveryEmailPattern is a new recovery email waiting for the
+	// code sent to it (ConfirmRecoveryEmail), masked; until confirmed,
+	// password recovery does not use it.
+	PendingRecoveryEmailPattern string `json:"pending_recovery_email_pattern,omitempty"`
 }
 
 // RecoveryStarted is the answer of auth.requestPasswordRecovery.

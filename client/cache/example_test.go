@@ -25,6 +25,14 @@ func ExampleOpen() {
 	path := filepath.Join(dir, "ann.cache")
 	ann, annUser := signedInClient("ann@example.org", "Ann")
 	bob, _ := signedInClient("bob@example.org", "Bob")
+	// Bob finds Ann by her username: a user id alone reaches only people
+	// one has a reason to see.
+	if _, err := ann.UpdateUsername(ctx, "ann_caches"); err != nil {
+		log.Fatal(err)
+	}
+	if _, err := bob.ResolveUsername(ctx, "ann_caches"); err != nil {
+		log.Fatal(err)
+	}
 	write := func(text string) {
 		if _, err := bob.Send(ctx, &client.SendParams{UserID: annUser.ID, Text: text}); err != nil {
 			log.Fatal(err)

@@ -85,6 +85,9 @@ func TestKillDuringBurst(t *testing.T) {
 	p := startServing(t, data, flags...)
 	tokA, _ := signUp(t, p, "+442079460021", "Ann", 1)
 	tokB, bob := signUp(t, p, "+442079460022", "Bob", 2)
+	// Ann finds Bob by his username: an id alone reaches nobody.
+	call(t, p.url, "account.updateUsername", tokB, map[string]string{"username": "bob_bursts"}, nil)
+	call(t, p.url, "users.resolveUsername", tokA, map[string]string{"username": "bob_bursts"}, nil)
 	var first crashView
 	call(t, p.url, "messages.send", tokA, map[string]any{"user_id": bob.ID, "text": "before the burst", "random_id": 1}, &first)
 	chat := first.ChatID

@@ -78,6 +78,9 @@ type (
 	currentPasswordParams struct {
 		CurrentPassword string `json:"current_password"`
 	}
+	confirmEmailParams struct {
+		Code string `json:"code" required:"true"`
+	}
 	updateProfileParams struct {
 		FirstName *string `json:"first_name"`
 		LastName  *string `json:"last_name"`
@@ -204,6 +207,9 @@ func (s *Server) table() []*method {
 		}),
 		def("account.setPassword", true, func(ctx context.Context, c *call, p *setPasswordParams) (any, error) {
 			return co.SetPassword(ctx, c.actor, p.CurrentPassword, p.NewPassword, p.Hint, p.RecoveryEmail)
+		}),
+		def("account.confirmRecoveryEmail", true, func(ctx context.Context, c *call, p *confirmEmailParams) (any, error) {
+			return co.ConfirmRecoveryEmail(ctx, c.actor, p.Code)
 		}),
 		def("account.removePassword", true, func(ctx context.Context, c *call, p *currentPasswordParams) (any, error) {
 			return true, co.RemovePassword(ctx, c.actor, p.CurrentPassword)

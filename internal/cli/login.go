@@ -334,7 +334,7 @@ var errNoRecovery = errors.New("no recovery email")
 func (l *login) recover(ctx context.Context, loginToken string) (*client.Authorization, error) {
 	rs, err := l.cl.RequestPasswordRecovery(ctx, loginToken)
 	if client.IsCode(err, "PASSWORD_RECOVERY_UNAVAILABLE") {
-		l.note("This account has no recovery email: only its password signs it in.")
+		l.note("This account has no confirmed recovery email: only its password signs it in.")
 		return nil, errNoRecovery
 	}
 	if err != nil {

@@ -51,7 +51,8 @@ func checkRecipient(to string) error {
 
 // emailText returns the subject and plain-text body (CRLF line ends) of the
 // mail that carries code for purpose. Errors: purpose is not one of
-// core.PurposeSignIn and core.PurposePasswordRecovery.
+// core.PurposeSignIn, core.PurposePasswordRecovery and
+// core.PurposeRecoveryEmail.
 func emailText(code, purpose string, ttl time.Duration) (subject, body string, err error) {
 	expires := "It expires in " + formatTTL(ttl) + "."
 	var lines []string
@@ -71,6 +72,15 @@ func emailText(code, purpose string, ttl time.Duration) (subject, body string, e
 			"",
 			"If you did not ask to reset your password, ignore this message:",
 			"your password has not been changed.",
+			"Never give this code to anyone else.",
+		}
+	case core.PurposeRecoveryEmail:
+		subject = "Confirm your Haven recovery email"
+		lines = []string{
+			"Your Haven confirmation code is " + code + ". " + expires,
+			"",
+			"Someone set this address as the recovery email of a Haven account.",
+			"If it was not you, ignore this message: the address will not be used.",
 			"Never give this code to anyone else.",
 		}
 	default:

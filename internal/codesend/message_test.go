@@ -19,7 +19,7 @@ func TestMessageGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, purpose := range []string{"sign_in", "password_recovery"} {
+	for _, purpose := range []string{"sign_in", "password_recovery", "recovery_email"} {
 		subject, body, err := emailText("12345", purpose, 5*time.Minute)
 		if err != nil {
 			t.Fatal(err)

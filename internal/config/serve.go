@@ -181,6 +181,13 @@ type Serve struct {
 	// from one client IP address.
 	SigninCodePerIdentifier int
 	SigninCodePerIP         int
+	// SigninGuessesPerDay is how many wrong sign-in codes one phone
+	// number or email, and wrong passwords or recovery codes one account,
+	// may take a day.
+	SigninGuessesPerDay int
+	// ContactLookupsPerDay is how many phone numbers and emails one
+	// account may look up for the first time a day (contacts.import).
+	ContactLookupsPerDay int
 
 	// Config is the TOML file the settings were read from, or empty.
 	Config string
@@ -573,6 +580,16 @@ var serveSettings = []setting[Serve]{
 		name: "signin-code-per-ip", kind: kindInt, arg: "N", def: "50",
 		help: "sign-in codes that may be requested per hour from one client IP address",
 		set:  func(c *Serve, v string) error { return keep(&c.SigninCodePerIP)(parseInt(v, 1)) },
+	},
+	{
+		name: "signin-guesses-per-day", kind: kindInt, arg: "N", def: "10",
+		help: "wrong sign-in codes allowed per phone number or email, and wrong passwords or recovery codes per account, in a day; past it they answer FLOOD_WAIT unchecked",
+		set:  func(c *Serve, v string) error { return keep(&c.SigninGuessesPerDay)(parseInt(v, 1)) },
+	},
+	{
+		name: "contacts-lookups-per-day", kind: kindInt, arg: "N", def: "1000",
+		help: "phone numbers and emails one account may look up for the first time in a day (contacts.import)",
+		set:  func(c *Serve, v string) error { return keep(&c.ContactLookupsPerDay)(parseInt(v, 1)) },
 	},
 	{
 		name: configName, kind: kindString, arg: "FILE",

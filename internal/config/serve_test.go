@@ -104,6 +104,8 @@ func TestServeDefaults(t *testing.T) {
 		IdleTimeout:             120 * time.Second,
 		BodyTimeout:             30 * time.Second,
 		PartMinRate:             1024,
+		SigninGuessesPerDay:     10,
+		ContactLookupsPerDay:    1000,
 		SecretFile:              filepath.Join("haven-data", "secret.key"),
 		Signup:                  SignupOpen,
 		SignupMemberInviteTTL:   7 * 24 * time.Hour,
@@ -298,6 +300,8 @@ var serveSamples = map[string]sample{
 	"invite-links-max":           {value: "5"},
 	"signin-code-per-identifier": {value: "3"},
 	"signin-code-per-ip":         {value: "20"},
+	"signin-guesses-per-day":     {value: "30"},
+	"contacts-lookups-per-day":   {value: "200"},
 	"secret-file":                {value: "/etc/haven/secret.key"},
 }
 
@@ -504,6 +508,8 @@ func TestServeBadValues(t *testing.T) {
 		{"zero part rate", []string{"--part-min-rate=0"}, []string{"part-min-rate", "above 0"}},
 		{"zero ping timeout", []string{"--ws-ping-timeout=0s"}, []string{"ws-ping-timeout", "above 0"}},
 		{"bad code limit", []string{"--signin-code-per-ip=-1"}, []string{"signin-code-per-ip", "at least 1"}},
+		{"bad guess limit", []string{"--signin-guesses-per-day=0"}, []string{"signin-guesses-per-day", "at least 1"}},
+		{"bad lookup limit", []string{"--contacts-lookups-per-day=none"}, []string{"contacts-lookups-per-day", "not an integer"}},
 		{"bad smtp port", []string{"--smtp-host=smtp.example.org", "--smtp-from=a@example.org", "--smtp-port=0"}, []string{"smtp-port", "port"}},
 		{"smtp host with port", []string{"--smtp-host=smtp.example.org:25", "--smtp-from=a@example.org"}, []string{"smtp-host", "separate"}},
 		{"smtp without from", []string{"--smtp-host=smtp.example.org"}, []string{"smtp-host (flag --smtp-host)", "smtp-from"}},

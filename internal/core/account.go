@@ -14,7 +14,7 @@ import (
 // member (see handOver). When a cloud password is set it must be given.
 // Errors: CodePasswordRequired, CodePasswordInvalid.
 func (s *Service) DeleteAccount(ctx context.Context, a *Actor, password string) error {
-	if err := s.checkCurrentPassword(ctx, a, password, false); err != nil {
+	if _, err := s.checkCurrentPassword(ctx, a, password, false); err != nil {
 		return err
 	}
 	return s.internal(ctx, "account.delete", s.erase(ctx, a.UserID, time.Time{}))
@@ -91,13 +91,23 @@ func (s *Service) SetAccountTTL(ctx context.Context, a *Actor, months int) (*Acc
 }
 
 // Sweep does the background housekeeping once: it deletes accounts
-// inactive for longer than their period and login attempts that expired.
-// It is safe to run on many nodes at once. It returns how many accounts
-// it deleted.
+// inactive for longer than their period, login attempts and recovery
+// email codes that expired, the buckets of limits that are full again
+// and the contact lookups older than their day. It is safe to run on
+// many nodes at once. It returns how many accounts it deleted.
 func (s *Service) Sweep(ctx context.Context) (int, error) {
 	now := s.now()
 	if err := s.store.Update(ctx, func(tx Tx) error {
-		_, err := tx.DeleteExpiredLoginAttempts(ctx, now)
+		if _, err := tx.DeleteExpiredLoginAttempts(ctx, now); err != nil {
+			return err
+		}
+		if _, err := tx.DeleteExpiredEmailConfirmations(ctx, now); err != nil {
+			return err
+		}
+		if _, err := tx.DeleteFullBuckets(ctx, now); err != nil {
+			return err
+		}
+		_, err := tx.ForgetLookups(ctx, now.Add(-LookupWindow))
 		return err
 	}); err != nil {
 		return 0, err

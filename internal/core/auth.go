@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"time"
 
 	"github.com/havenchat/haven"
@@ -42,8 +41,9 @@ const (
 )
 
 // SendCode starts a sign-in: it normalises the phone number or email,
-// applies the per-identifier and per-IP limits, stores the attempt and
-// sends a one-time code. Errors: CodePhoneInvalid, CodeEmailInvalid,
+// applies the per-identifier and per-IP limits (kept in the store, so a
+// restart does not reset them), stores the attempt and sends a one-time
+// code. Errors: CodePhoneInvalid, CodeEmailInvalid,
 // CodeDeviceInvalid, CodeFloodWait, CodeCodeDeliveryFailed.
 func (s *Service) SendCode(ctx context.Context, a *Actor, identifier, device string) (*SentCode, error) {
 	id, kind, err := ident.Parse(identifier)
@@ -52,9 +52,6 @@ func (s *Service) SendCode(ctx context.Context, a *Actor, identifier, device str
 	}
 	device, err = s.checkDevice(device)
 	if err != nil {
-		return nil, err
-	}
-	if err := s.limitCodes(id, a.IP); err != nil {
 		return nil, err
 	}
 	token, tokenHash, err := s.newToken()
@@ -76,7 +73,13 @@ func (s *Service) SendCode(ctx context.Context, a *Actor, identifier, device str
 		ExpiresAt:  now.Add(s.limits.CodeTTL),
 		Step:       haven.StepCodeSent,
 	}
-	if err := s.store.Update(ctx, func(tx Tx) error { return tx.CreateLoginAttempt(ctx, at) }); err != nil {
+	err = s.store.Update(ctx, func(tx Tx) error {
+		if err := s.limitCodes(ctx, tx, id, a.IP); err != nil {
+			return err
+		}
+		return tx.CreateLoginAttempt(ctx, at)
+	})
+	if err != nil {
 		return nil, s.internal(ctx, "auth.sendCode", err)
 	}
 	if err := s.codes.SendCode(ctx, id, code, PurposeSignIn); err != nil {
@@ -97,19 +100,17 @@ func (s *Service) SendCode(ctx context.Context, a *Actor, identifier, device str
 	}, nil
 }
 
-func (s *Service) limitCodes(identifier, ip string) error {
-	for _, l := range []struct {
-		lim RateLimiter
-		key string
-	}{{s.codesID, identifier}, {s.codesIP, ip}} {
-		if l.lim == nil || l.key == "" {
-			continue
-		}
-		if ok, wait := l.lim.Allow(l.key); !ok {
-			return haven.FloodWait(int(math.Ceil(wait.Seconds())))
-		}
+// limitCodes takes a token from the buckets of codes sent to identifier
+// and asked for from ip (when known), or answers FLOOD_WAIT; a refusal
+// by either keeps nothing, as the caller's Update then fails.
+func (s *Service) limitCodes(ctx context.Context, tx Tx, identifier, ip string) error {
+	if err := s.take(ctx, tx, s.codesID, s.limitKey(scopeCodeTo, identifier)); err != nil {
+		return err
 	}
-	return nil
+	if ip == "" {
+		return nil
+	}
+	return s.take(ctx, tx, s.codesIP, s.limitKey(scopeCodeFrom, ip))
 }
 
 func (s *Service) checkDevice(device string) (string, error) {
@@ -185,16 +186,25 @@ func (s *Service) spend(ctx context.Context, tx Tx, at *haven.LoginAttempt, wron
 // person to sign up (saying whether they need an invite code), or, when
 // the server takes no sign-ups, ends the attempt with CodeSignupClosed.
 // Errors: CodeLoginTokenInvalid, CodeCodeInvalid (a wrong code; each
-// counts), CodeCodeAttemptsExceeded, CodeCodeExpired,
-// CodeLoginStepInvalid, CodeSignupClosed.
+// counts, against the attempt and against the phone number or email),
+// CodeCodeAttemptsExceeded, CodeCodeExpired, CodeLoginStepInvalid,
+// CodeSignupClosed, CodeFloodWait (too many wrong codes for the
+// identifier lately: the code is not checked).
 func (s *Service) SignIn(ctx context.Context, a *Actor, loginToken, code string) (*Authorization, error) {
 	return s.signInTx(ctx, loginToken, func(tx Tx, at *haven.LoginAttempt) (*Authorization, error, error) {
 		if at.Step != haven.StepCodeSent {
 			return nil, haven.Errorf(haven.CodeLoginStepInvalid, "the code was already accepted; continue with the %s step", at.Step), nil
 		}
+		key := s.limitKey(scopeGuessCode, at.Identifier)
+		if failed, err := s.tryTake(ctx, tx, s.guesses, key); failed != nil || err != nil {
+			return nil, failed, err
+		}
 		if len(code) != s.limits.CodeLength || !s.codeMatches(at.TokenHash, PurposeSignIn, code, at.CodeHash) {
 			failed, err := s.spend(ctx, tx, at, haven.Errorf(haven.CodeCodeInvalid, "the code is wrong"))
 			return nil, failed, err
+		}
+		if err := s.giveBack(ctx, tx, s.guesses, key); err != nil {
+			return nil, nil, err
 		}
 		u, err := s.userByIdentifier(ctx, tx, at.Identifier, at.Kind)
 		switch {
@@ -292,8 +302,9 @@ func (s *Service) SignUp(ctx context.Context, a *Actor, loginToken, firstName, l
 
 // CheckPassword finishes a sign-in that needs the cloud password.
 // Errors: CodeLoginTokenInvalid, CodeLoginStepInvalid, CodeCodeExpired,
-// CodePasswordInvalid (each wrong password counts like a wrong code),
-// CodeCodeAttemptsExceeded.
+// CodePasswordInvalid (each wrong password counts like a wrong code, and
+// against the account), CodeCodeAttemptsExceeded, CodeFloodWait (too
+// many wrong passwords for the account lately: it is not checked).
 func (s *Service) CheckPassword(ctx context.Context, a *Actor, loginToken, password string) (*Authorization, error) {
 	// The hash is slow by design: check it before taking the writer.
 	at, err := s.attempt(ctx, s.store, loginToken)
@@ -307,17 +318,24 @@ func (s *Service) CheckPassword(ctx context.Context, a *Actor, loginToken, passw
 	if err != nil {
 		return nil, s.internal(ctx, "auth.checkPassword", err)
 	}
+	key := s.accountKey(u.ID)
+	if err := s.takeGuessNow(ctx, key); err != nil {
+		return nil, s.internal(ctx, "auth.checkPassword", err)
+	}
 	ok, err := s.passwords.Verify(ctx, password, u.Password.Hash)
 	if err != nil {
 		return nil, s.internal(ctx, "auth.checkPassword", err)
 	}
 	return s.signInTx(ctx, loginToken, func(tx Tx, at *haven.LoginAttempt) (*Authorization, error, error) {
-		if at.Step != haven.StepPasswordRequired {
+		if at.Step != haven.StepPasswordRequired || at.UserID != u.ID {
 			return nil, haven.Errorf(haven.CodeLoginStepInvalid, "no password is expected at this step"), nil
 		}
 		if !ok {
 			failed, err := s.spend(ctx, tx, at, haven.Errorf(haven.CodePasswordInvalid, "the password is wrong"))
 			return nil, failed, err
+		}
+		if err := s.giveBack(ctx, tx, s.guesses, key); err != nil {
+			return nil, nil, err
 		}
 		u, err := tx.UserByID(ctx, at.UserID)
 		if err != nil {
@@ -335,9 +353,10 @@ type RecoveryStarted struct {
 }
 
 // RequestPasswordRecovery sends a code to the recovery email of the
-// account at the password step. Errors: CodeLoginTokenInvalid,
-// CodeLoginStepInvalid, CodeCodeExpired, CodeRecoveryUnavailable (no
-// recovery email), CodeCodeDeliveryFailed.
+// account at the password step, if it has a confirmed one. Errors:
+// CodeLoginTokenInvalid, CodeLoginStepInvalid, CodeCodeExpired,
+// CodeRecoveryUnavailable (no confirmed recovery email),
+// CodeCodeDeliveryFailed, CodeFloodWait (too many codes to the address).
 func (s *Service) RequestPasswordRecovery(ctx context.Context, a *Actor, loginToken string) (*RecoveryStarted, error) {
 	code, err := s.newCode(s.limits.CodeLength)
 	if err != nil {
@@ -353,9 +372,12 @@ func (s *Service) RequestPasswordRecovery(ctx context.Context, a *Actor, loginTo
 			return nil, nil, err
 		}
 		if u.Password.RecoveryEmail == "" {
-			return nil, haven.Errorf(haven.CodeRecoveryUnavailable, "this account has no recovery email"), nil
+			return nil, haven.Errorf(haven.CodeRecoveryUnavailable, "this account has no confirmed recovery email"), nil
 		}
 		email = u.Password.RecoveryEmail
+		if failed, err := s.tryTake(ctx, tx, s.codesID, s.limitKey(scopeCodeTo, email)); failed != nil || err != nil {
+			return nil, failed, err
+		}
 		at.RecoveryCodeHash = s.codeHash(at.TokenHash, PurposePasswordRecovery, code)
 		return nil, nil, tx.UpdateLoginAttempt(ctx, at)
 	})
@@ -371,15 +393,23 @@ func (s *Service) RequestPasswordRecovery(ctx context.Context, a *Actor, loginTo
 
 // RecoverPassword checks a recovery code, removes the cloud password and
 // signs the person in. Errors: as CheckPassword, with CodeCodeInvalid for
-// a wrong code and CodeLoginStepInvalid when no recovery was requested.
+// a wrong code (counted as a wrong password) and CodeLoginStepInvalid
+// when no recovery was requested.
 func (s *Service) RecoverPassword(ctx context.Context, a *Actor, loginToken, code string) (*Authorization, error) {
 	return s.signInTx(ctx, loginToken, func(tx Tx, at *haven.LoginAttempt) (*Authorization, error, error) {
 		if at.Step != haven.StepPasswordRequired || len(at.RecoveryCodeHash) == 0 {
 			return nil, haven.Errorf(haven.CodeLoginStepInvalid, "no password recovery was requested"), nil
 		}
+		key := s.accountKey(at.UserID)
+		if failed, err := s.tryTake(ctx, tx, s.guesses, key); failed != nil || err != nil {
+			return nil, failed, err
+		}
 		if len(code) != s.limits.CodeLength || !s.codeMatches(at.TokenHash, PurposePasswordRecovery, code, at.RecoveryCodeHash) {
 			failed, err := s.spend(ctx, tx, at, haven.Errorf(haven.CodeCodeInvalid, "the recovery code is wrong"))
 			return nil, failed, err
+		}
+		if err := s.giveBack(ctx, tx, s.guesses, key); err != nil {
+			return nil, nil, err
 		}
 		u, err := tx.UserByID(ctx, at.UserID)
 		if err != nil {
@@ -387,6 +417,9 @@ func (s *Service) RecoverPassword(ctx context.Context, a *Actor, loginToken, cod
 		}
 		u.Password = haven.Password{}
 		if err := tx.UpdateUser(ctx, u); err != nil {
+			return nil, nil, err
+		}
+		if err := tx.DeleteEmailConfirmation(ctx, u.ID); err != nil {
 			return nil, nil, err
 		}
 		res, err := s.authorize(ctx, tx, a, at, u)

@@ -22,7 +22,7 @@ func (s *Service) privateChat(ctx context.Context, tx Tx, me, other int64) (*hav
 	if !errors.Is(err, haven.ErrNotFound) {
 		return nil, err
 	}
-	if _, err := s.liveUser(ctx, tx, other); err != nil {
+	if _, err := s.knownUser(ctx, tx, me, other); err != nil {
 		return nil, err
 	}
 	now := s.now()
@@ -216,7 +216,7 @@ func (s *Service) addMembers(ctx context.Context, tx Tx, c *haven.Chat, adder *h
 		if id == adder.UserID {
 			continue
 		}
-		if _, err := s.liveUser(ctx, tx, id); err != nil {
+		if _, err := s.knownUser(ctx, tx, adder.UserID, id); err != nil {
 			return nil, err
 		}
 		old, err := s.member(ctx, tx, c.ID, id)
@@ -340,7 +340,7 @@ func (s *Service) removeMember(ctx context.Context, a *Actor, chatID, userID int
 			if role != haven.RoleBanned {
 				return haven.Errorf(haven.CodeUserNotFound, "user %d is not in this chat", userID)
 			}
-			if _, err := s.liveUser(ctx, tx, userID); err != nil {
+			if _, err := s.knownUser(ctx, tx, a.UserID, userID); err != nil {
 				return err
 			}
 			// Ban someone not (yet) in the chat: keep them out.
@@ -427,7 +427,7 @@ func (s *Service) SetAdmin(ctx context.Context, a *Actor, chatID, userID int64, 
 // CodeRightForbidden, CodeUserNotFound, CodePasswordRequired,
 // CodePasswordInvalid.
 func (s *Service) TransferOwnership(ctx context.Context, a *Actor, chatID, userID int64, password string) error {
-	if err := s.checkCurrentPassword(ctx, a, password, false); err != nil {
+	if _, err := s.checkCurrentPassword(ctx, a, password, false); err != nil {
 		return err
 	}
 	err := s.store.Update(ctx, func(tx Tx) error {

@@ -3,6 +3,8 @@ package core
 import (
 	"context"
 	"errors"
+	"fmt"
+	"time"
 
 	"github.com/havenchat/haven"
 	"github.com/havenchat/haven/internal/ident"
@@ -31,12 +33,31 @@ type ImportResult struct {
 	Unmatched int `json:"unmatched"`
 }
 
+// LookupWindow is how long a phone number or email that someone looked
+// up counts against their daily cap (Config.LookupsPerDay), and how long
+// its HMAC is kept.
+const LookupWindow = 24 * time.Hour
+
+// lookupKey is what the store keeps of a phone number or email someone
+// looked up: an HMAC under the server's secret, the same for every
+// person, so that "has Ann looked up Bob's number?" can be asked
+// without the number itself.
+func (s *Service) lookupKey(identifier string) []byte {
+	return s.limitKey(scopeLookup, identifier)
+}
+
 // ImportContacts adds to the actor's contacts the people whose phone
 // number or email is given, where their privacy lets the actor find them
-// ("find_by_phone" covers email too). Inputs that match nobody are not
-// stored. Errors: CodeContactsTooMany, CodePhoneInvalid, CodeEmailInvalid,
-// CodeParamMissing, CodeFirstNameInvalid, CodeLastNameInvalid; on any
-// error nothing is imported.
+// ("find_by_phone" covers email too), and records that the actor found
+// them (they stay visible to the actor if the contact is removed). Inputs
+// that match nobody are not stored; only an HMAC of each number or
+// address looked up is kept, for LookupWindow, so that the actor may
+// look up at most Config.LookupsPerDay new ones a day (one looked up
+// within the window again is free). Errors: CodeContactsTooMany (too
+// many entries at once, or, with a retry_after, too many new ones
+// today), CodePhoneInvalid, CodeEmailInvalid, CodeParamMissing,
+// CodeFirstNameInvalid, CodeLastNameInvalid; on any error nothing is
+// imported and nothing counts.
 func (s *Service) ImportContacts(ctx context.Context, a *Actor, in []ContactInput) (*ImportResult, error) {
 	if len(in) > s.limits.ContactsPerImport {
 		return nil, haven.Errorf(haven.CodeContactsTooMany, "at most %d contacts per import", s.limits.ContactsPerImport)
@@ -47,6 +68,7 @@ func (s *Service) ImportContacts(ctx context.Context, a *Actor, in []ContactInpu
 		first, last string
 	}
 	ns := make([]norm, len(in))
+	keys := make([][]byte, len(in))
 	for i, c := range in {
 		var n norm
 		var err error
@@ -69,10 +91,30 @@ func (s *Service) ImportContacts(ctx context.Context, a *Actor, in []ContactInpu
 			return nil, err
 		}
 		ns[i] = n
+		keys[i] = s.lookupKey(n.id)
 	}
 	res := &ImportResult{Imported: []ImportedContact{}}
 	err := s.store.Update(ctx, func(tx Tx) error {
 		res.Imported, res.Unmatched = res.Imported[:0], 0
+		if s.lookups > 0 && len(keys) > 0 {
+			ok, wait, err := tx.RecordLookups(ctx, a.UserID, keys, s.now(), LookupWindow, s.lookups)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				if wait == 0 {
+					return haven.Errorf(haven.CodeContactsTooMany, "at most %d new phone numbers and emails a day: import fewer at a time", s.lookups)
+				}
+				secs := floodWait(wait).RetryAfter
+				return &haven.Error{Code: haven.CodeContactsTooMany, RetryAfter: secs,
+					Message: fmt.Sprintf("at most %d new phone numbers and emails a day: retry in %d s", s.lookups, secs)}
+			}
+		}
+		me, err := tx.UserByID(ctx, a.UserID)
+		if err != nil {
+			return err
+		}
+		var found []*haven.User
 		for i, n := range ns {
 			u, err := s.userByIdentifier(ctx, tx, n.id, n.kind)
 			if errors.Is(err, haven.ErrNotFound) {
@@ -86,33 +128,61 @@ func (s *Service) ImportContacts(ctx context.Context, a *Actor, in []ContactInpu
 				res.Unmatched++
 				continue
 			}
-			r, err := s.relation(ctx, tx, a.UserID, u.ID)
+			ok, err := s.findable(ctx, tx, me, u)
 			if err != nil {
 				return err
 			}
-			p, err := tx.Privacy(ctx, u.ID)
-			if err != nil {
-				return err
-			}
-			if !r.allows(p.Get(haven.PrivacyFindByPhone)) {
+			if !ok {
 				res.Unmatched++
 				continue
 			}
 			if err := tx.PutContact(ctx, a.UserID, haven.Contact{UserID: u.ID, FirstName: n.first, LastName: n.last}); err != nil {
 				return err
 			}
+			found = append(found, u)
 			v, err := s.view(ctx, tx, a.UserID, u)
 			if err != nil {
 				return err
 			}
 			res.Imported = append(res.Imported, ImportedContact{Index: i, User: v})
 		}
-		return nil
+		return s.markFound(ctx, tx, a.UserID, found)
 	})
 	if err != nil {
 		return nil, s.internal(ctx, "contacts.import", err)
 	}
 	return res, nil
+}
+
+// findable reports whether target's find_by_phone setting lets seeker
+// find them by phone number or email. "contacts" admits the people the
+// target has in their contacts and, since those are added only once
+// found, also the people whose number or address the target looked up
+// within LookupWindow: so two people who have each other's numbers find
+// each other whichever imports first.
+func (s *Service) findable(ctx context.Context, q Queries, seeker, target *haven.User) (bool, error) {
+	r, err := s.relation(ctx, q, seeker.ID, target.ID)
+	if err != nil {
+		return false, err
+	}
+	p, err := q.Privacy(ctx, target.ID)
+	if err != nil {
+		return false, err
+	}
+	aud := p.Get(haven.PrivacyFindByPhone)
+	if r.allows(aud) {
+		return true, nil
+	}
+	if aud != haven.Contacts || r.blockedBy {
+		return false, nil
+	}
+	var keys [][]byte
+	for _, id := range []string{seeker.Phone, seeker.Email} {
+		if id != "" {
+			keys = append(keys, s.lookupKey(id))
+		}
+	}
+	return q.LookedUp(ctx, target.ID, keys, s.now().Add(-LookupWindow))
 }
 
 // ContactView is a contact as its owner sees it: the name they gave it
@@ -175,13 +245,14 @@ func (s *Service) DeleteContacts(ctx context.Context, a *Actor, ids []int64) err
 
 // Block stops userID from messaging the actor and from seeing the actor's
 // online status, phone and other details privacy guards. Errors:
-// CodeBlockSelf, CodeUserNotFound.
+// CodeBlockSelf, CodeUserNotFound (also for someone the actor may not
+// see).
 func (s *Service) Block(ctx context.Context, a *Actor, userID int64) error {
 	if userID == a.UserID {
 		return haven.Errorf(haven.CodeBlockSelf, "you cannot block yourself")
 	}
 	err := s.store.Update(ctx, func(tx Tx) error {
-		if _, err := s.liveUser(ctx, tx, userID); err != nil {
+		if _, err := s.knownUser(ctx, tx, a.UserID, userID); err != nil {
 			return err
 		}
 		return tx.Block(ctx, a.UserID, userID, s.now())
@@ -190,10 +261,11 @@ func (s *Service) Block(ctx context.Context, a *Actor, userID int64) error {
 }
 
 // Unblock lifts a block; unblocking someone not blocked is not an error.
-// Errors: CodeUserNotFound.
+// Errors: CodeUserNotFound (also for someone the actor may not see;
+// whom the actor blocks they may see).
 func (s *Service) Unblock(ctx context.Context, a *Actor, userID int64) error {
 	err := s.store.Update(ctx, func(tx Tx) error {
-		if _, err := s.liveUser(ctx, tx, userID); err != nil {
+		if _, err := s.knownUser(ctx, tx, a.UserID, userID); err != nil {
 			return err
 		}
 		return tx.Unblock(ctx, a.UserID, userID)
@@ -215,11 +287,11 @@ func (s *Service) ListBlocked(ctx context.Context, a *Actor) ([]UserView, error)
 }
 
 // CanContact reports whether from may start a conversation with or send
-// to `to`: the recipient must exist and must not block the sender. It is
-// the check every messaging use case calls. Errors: CodeUserNotFound,
-// CodeUserBlocked.
+// to `to`: the recipient must exist, be someone from may see, and must
+// not block the sender. It is the check every messaging use case calls.
+// Errors: CodeUserNotFound, CodeUserBlocked.
 func (s *Service) CanContact(ctx context.Context, q Queries, from, to int64) error {
-	if _, err := s.liveUser(ctx, q, to); err != nil {
+	if _, err := s.knownUser(ctx, q, from, to); err != nil {
 		return err
 	}
 	blocked, err := q.IsBlocked(ctx, to, from)
@@ -232,11 +304,12 @@ func (s *Service) CanContact(ctx context.Context, q Queries, from, to int64) err
 	return nil
 }
 
-// liveUser loads an account that exists and is not deleted.
+// liveUser loads an account that exists and is not deleted. It does not
+// ask whether anyone may see it: for an id a caller gave, use knownUser.
 func (s *Service) liveUser(ctx context.Context, q Queries, id int64) (*haven.User, error) {
 	u, err := q.UserByID(ctx, id)
 	if errors.Is(err, haven.ErrNotFound) || (err == nil && u.Deleted) {
-		return nil, haven.Errorf(haven.CodeUserNotFound, "there is no user %d", id)
+		return nil, userNotFound(id)
 	}
 	return u, err
 }

@@ -2,7 +2,7 @@
 // contacts, privacy and the account's lifetime. It enforces every business
 // rule and limit once, knows nothing of HTTP or SQL, and reaches the world
 // only through the small interfaces it declares (Store, Bus, CodeSender,
-// Clock, PasswordHasher, RateLimiter).
+// Clock, PasswordHasher).
 package core
 
 import (
@@ -30,12 +30,6 @@ type PasswordHasher interface {
 	Verify(ctx context.Context, password, encoded string) (bool, error)
 }
 
-// RateLimiter answers whether one more event for key is allowed now and,
-// when it is not, how long until it will be.
-type RateLimiter interface {
-	Allow(key string) (ok bool, retryAfter time.Duration)
-}
-
 // Config is what a Service needs. Store, Codes and Passwords are
 // required; the rest have defaults.
 type Config struct {
@@ -46,17 +40,27 @@ type Config struct {
 	Clock     Clock
 	Log       *slog.Logger
 	Limits    haven.Limits
-	// Secret keys the HMAC under which login codes are stored. It must
-	// stay the same across restarts and be shared by every node.
+	// Secret keys the HMACs under which login codes, and the phone
+	// numbers, emails and IPs that limits count, are stored. It must stay
+	// the same across restarts and be shared by every node.
 	Secret []byte
 	// Rand is the source of tokens and codes; crypto/rand by default.
 	Rand io.Reader
 	// IPLogging keeps the client address of each session's last activity.
 	IPLogging bool
-	// CodesPerIdentifier and CodesPerIP limit how often a code may be
-	// requested. Nil means unlimited.
-	CodesPerIdentifier RateLimiter
-	CodesPerIP         RateLimiter
+	// CodesPerIdentifier and CodesPerIP limit how many codes may be sent
+	// to one phone number or email and asked for from one IP address.
+	// The zero Rate means unlimited.
+	CodesPerIdentifier Rate
+	CodesPerIP         Rate
+	// Guesses limits the wrong guesses of sign-in codes per phone number
+	// or email, and of passwords and recovery codes per account; past it
+	// a guess answers FLOOD_WAIT unchecked. The zero Rate means unlimited.
+	Guesses Rate
+	// LookupsPerDay caps the phone numbers and emails one account may
+	// look up for the first time in a day (contacts.import); 0 means
+	// unlimited.
+	LookupsPerDay int
 	// Blobs stores file contents; nil makes the files methods answer
 	// UNAVAILABLE.
 	Blobs Blobs
@@ -92,8 +96,10 @@ type Service struct {
 	fileURLs   cipher.AEAD // seals signed file URLs (files.go)
 	rand       io.Reader
 	ipLogging  bool
-	codesID    RateLimiter
-	codesIP    RateLimiter
+	codesID    Rate
+	codesIP    Rate
+	guesses    Rate
+	lookups    int
 	touchEvery time.Duration
 	blobs      Blobs
 	blobGrace  time.Duration
@@ -131,6 +137,8 @@ func New(cfg Config) (*Service, error) {
 		ipLogging:   cfg.IPLogging,
 		codesID:     cfg.CodesPerIdentifier,
 		codesIP:     cfg.CodesPerIP,
+		guesses:     cfg.Guesses,
+		lookups:     cfg.LookupsPerDay,
 		touchEvery:  cfg.TouchInterval,
 		blobs:       cfg.Blobs,
 		blobGrace:   cfg.BlobGrace,

@@ -2,6 +2,8 @@ package core
 
 import (
 	"context"
+	"errors"
+	"strconv"
 
 	"github.com/havenchat/haven"
 	"github.com/havenchat/haven/internal/ident"
@@ -13,6 +15,9 @@ type PasswordState struct {
 	Hint             string `json:"hint,omitempty"`
 	HasRecoveryEmail bool   `json:"has_recovery_email"`
 	RecoveryEmail    string `json:"recovery_email_pattern,omitempty"`
+	// PendingRecoveryEmail is a new recovery email waiting for the code
+	// sent to it (account.confirmRecoveryEmail), masked.
+	PendingRecoveryEmail string `json:"pending_recovery_email_pattern,omitempty"`
 }
 
 // GetPassword reports whether the actor has a cloud password.
@@ -21,22 +26,39 @@ func (s *Service) GetPassword(ctx context.Context, a *Actor) (*PasswordState, er
 	if err != nil {
 		return nil, s.internal(ctx, "account.getPassword", err)
 	}
-	return passwordState(u.Password), nil
+	st, err := s.passwordState(ctx, s.store, u)
+	return st, s.internal(ctx, "account.getPassword", err)
 }
 
-func passwordState(p haven.Password) *PasswordState {
+// passwordState shows u's password, with the recovery email waiting for
+// confirmation if there is one still valid.
+func (s *Service) passwordState(ctx context.Context, q Queries, u *haven.User) (*PasswordState, error) {
+	p := u.Password
 	st := &PasswordState{HasPassword: p.Set(), Hint: p.Hint, HasRecoveryEmail: p.RecoveryEmail != ""}
 	if st.HasRecoveryEmail {
 		st.RecoveryEmail = maskEmail(p.RecoveryEmail)
 	}
-	return st
+	c, err := q.EmailConfirmation(ctx, u.ID)
+	switch {
+	case errors.Is(err, haven.ErrNotFound):
+	case err != nil:
+		return nil, err
+	case s.now().Before(c.ExpiresAt):
+		st.PendingRecoveryEmail = maskEmail(c.Email)
+	}
+	return st, nil
 }
 
 // SetPassword sets or changes the actor's cloud password. When one is set
-// already, current must match it. hint and recoveryEmail are optional;
-// an empty recoveryEmail removes it. Errors: CodePasswordRequired,
-// CodePasswordInvalid, CodePasswordTooShort, CodePasswordTooLong,
-// CodeHintInvalid, CodeEmailInvalid.
+// already, current must match it. hint and recoveryEmail are optional.
+// An empty recoveryEmail removes the recovery email; the confirmed one
+// keeps it; another is not used until confirmed: a code goes to it
+// (account.confirmRecoveryEmail), and the confirmed one, if any, stays
+// until then. Errors: CodePasswordRequired, CodePasswordInvalid,
+// CodePasswordTooShort, CodePasswordTooLong, CodeHintInvalid,
+// CodeEmailInvalid, CodeFloodWait (too many wrong current passwords, or
+// too many codes to the address), CodeCodeDeliveryFailed (nothing
+// changed).
 func (s *Service) SetPassword(ctx context.Context, a *Actor, current, newPassword, hint, recoveryEmail string) (*PasswordState, error) {
 	if n := len([]rune(newPassword)); n < s.limits.PasswordMin {
 		return nil, haven.Errorf(haven.CodePasswordTooShort, "the password must have at least %d characters", s.limits.PasswordMin)
@@ -54,12 +76,36 @@ func (s *Service) SetPassword(ctx context.Context, a *Actor, current, newPasswor
 		}
 		recoveryEmail = e
 	}
-	if err := s.checkCurrentPassword(ctx, a, current, false); err != nil {
+	u, err := s.checkCurrentPassword(ctx, a, current, false)
+	if err != nil {
 		return nil, err
 	}
 	hash, err := s.passwords.Hash(ctx, newPassword)
 	if err != nil {
 		return nil, s.internal(ctx, "account.setPassword", err)
+	}
+	var conf *haven.EmailConfirmation
+	var code string
+	if recoveryEmail != "" && recoveryEmail != u.Password.RecoveryEmail {
+		// The address must be its owner's: prove it with a code, sent
+		// before anything changes so that a failed delivery changes
+		// nothing. The codes to one address are limited like sign-in
+		// codes, so that this cannot flood a stranger's mailbox.
+		if code, err = s.newCode(s.limits.CodeLength); err != nil {
+			return nil, s.internal(ctx, "account.setPassword", err)
+		}
+		conf = &haven.EmailConfirmation{UserID: a.UserID, Email: recoveryEmail, ExpiresAt: s.now().Add(s.limits.CodeTTL)}
+		conf.CodeHash = s.codeHash(confirmationSalt(conf), PurposeRecoveryEmail, code)
+		err := s.store.Update(ctx, func(tx Tx) error {
+			return s.take(ctx, tx, s.codesID, s.limitKey(scopeCodeTo, recoveryEmail))
+		})
+		if err != nil {
+			return nil, s.internal(ctx, "account.setPassword", err)
+		}
+		if err := s.codes.SendCode(ctx, recoveryEmail, code, PurposeRecoveryEmail); err != nil {
+			s.log.WarnContext(ctx, "recovery email code delivery failed", "err", err)
+			return nil, haven.Errorf(haven.CodeCodeDeliveryFailed, "the code could not be sent to the recovery email; try again later")
+		}
 	}
 	var st *PasswordState
 	err = s.store.Update(ctx, func(tx Tx) error {
@@ -67,17 +113,99 @@ func (s *Service) SetPassword(ctx context.Context, a *Actor, current, newPasswor
 		if err != nil {
 			return err
 		}
-		u.Password = haven.Password{Hash: hash, Hint: h, RecoveryEmail: recoveryEmail}
-		st = passwordState(u.Password)
-		return tx.UpdateUser(ctx, u)
+		keep := u.Password.RecoveryEmail
+		if recoveryEmail == "" {
+			keep = ""
+		}
+		u.Password = haven.Password{Hash: hash, Hint: h, RecoveryEmail: keep}
+		if err := tx.UpdateUser(ctx, u); err != nil {
+			return err
+		}
+		if conf != nil {
+			err = tx.PutEmailConfirmation(ctx, conf)
+		} else {
+			err = tx.DeleteEmailConfirmation(ctx, a.UserID)
+		}
+		if err != nil {
+			return err
+		}
+		st, err = s.passwordState(ctx, tx, u)
+		return err
 	})
 	return st, s.internal(ctx, "account.setPassword", err)
 }
 
-// RemovePassword turns two-step verification off. Errors:
-// CodePasswordNotSet, CodePasswordRequired, CodePasswordInvalid.
+// confirmationSalt binds a confirmation code to the person and the
+// address, as a login code is bound to its attempt.
+func confirmationSalt(c *haven.EmailConfirmation) []byte {
+	return []byte(strconv.FormatInt(c.UserID, 10) + "\x00" + c.Email)
+}
+
+// ConfirmRecoveryEmail checks the code sent to the recovery email that
+// SetPassword set, and makes the address the one a password recovery
+// uses. A code allows as many wrong tries as a sign-in code, then the
+// address must be set again. Errors: CodeCodeExpired (no address is
+// waiting, or its code expired), CodeCodeInvalid,
+// CodeCodeAttemptsExceeded, CodePasswordNotSet.
+func (s *Service) ConfirmRecoveryEmail(ctx context.Context, a *Actor, code string) (*PasswordState, error) {
+	var st *PasswordState
+	var failed error
+	err := s.store.Update(ctx, func(tx Tx) error {
+		st, failed = nil, nil
+		c, err := tx.EmailConfirmation(ctx, a.UserID)
+		if errors.Is(err, haven.ErrNotFound) || (err == nil && !s.now().Before(c.ExpiresAt)) {
+			failed = haven.Errorf(haven.CodeCodeExpired, "no recovery email is waiting for confirmation, or its code expired; set it again")
+			if err == nil {
+				return tx.DeleteEmailConfirmation(ctx, a.UserID)
+			}
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if len(code) != s.limits.CodeLength || !s.codeMatches(confirmationSalt(c), PurposeRecoveryEmail, code, c.CodeHash) {
+			c.Attempts++
+			if c.Attempts >= s.limits.CodeAttempts {
+				failed = haven.Errorf(haven.CodeCodeAttemptsExceeded, "too many wrong codes; set the recovery email again for a new one")
+				return tx.DeleteEmailConfirmation(ctx, a.UserID)
+			}
+			failed = haven.Errorf(haven.CodeCodeInvalid, "the code is wrong; %d attempts left", s.limits.CodeAttempts-c.Attempts)
+			return tx.PutEmailConfirmation(ctx, c)
+		}
+		u, err := tx.UserByID(ctx, a.UserID)
+		if err != nil {
+			return err
+		}
+		if !u.Password.Set() {
+			// Removing the password removes its confirmation too; this
+			// is only a guard.
+			failed = haven.Errorf(haven.CodePasswordNotSet, "set a cloud password first")
+			return tx.DeleteEmailConfirmation(ctx, a.UserID)
+		}
+		u.Password.RecoveryEmail = c.Email
+		if err := tx.UpdateUser(ctx, u); err != nil {
+			return err
+		}
+		if err := tx.DeleteEmailConfirmation(ctx, a.UserID); err != nil {
+			return err
+		}
+		st, err = s.passwordState(ctx, tx, u)
+		return err
+	})
+	if err != nil {
+		return nil, s.internal(ctx, "account.confirmRecoveryEmail", err)
+	}
+	if failed != nil {
+		return nil, failed
+	}
+	return st, nil
+}
+
+// RemovePassword turns two-step verification off, with the recovery
+// email and any waiting for confirmation. Errors: CodePasswordNotSet,
+// CodePasswordRequired, CodePasswordInvalid, CodeFloodWait.
 func (s *Service) RemovePassword(ctx context.Context, a *Actor, current string) error {
-	if err := s.checkCurrentPassword(ctx, a, current, true); err != nil {
+	if _, err := s.checkCurrentPassword(ctx, a, current, true); err != nil {
 		return err
 	}
 	err := s.store.Update(ctx, func(tx Tx) error {
@@ -86,33 +214,48 @@ func (s *Service) RemovePassword(ctx context.Context, a *Actor, current string) 
 			return err
 		}
 		u.Password = haven.Password{}
-		return tx.UpdateUser(ctx, u)
+		if err := tx.UpdateUser(ctx, u); err != nil {
+			return err
+		}
+		return tx.DeleteEmailConfirmation(ctx, a.UserID)
 	})
 	return s.internal(ctx, "account.removePassword", err)
 }
 
 // checkCurrentPassword verifies current against the actor's password, if
-// one is set (mustBeSet makes a missing password an error).
-func (s *Service) checkCurrentPassword(ctx context.Context, a *Actor, current string, mustBeSet bool) error {
+// one is set (mustBeSet makes a missing password an error), and returns
+// the account. A wrong password counts against the account as a wrong
+// one at sign-in does, and past the limit the password is not checked:
+// a stolen session must not be a way to guess it. Errors:
+// CodePasswordNotSet, CodePasswordRequired, CodePasswordInvalid,
+// CodeFloodWait.
+func (s *Service) checkCurrentPassword(ctx context.Context, a *Actor, current string, mustBeSet bool) (*haven.User, error) {
 	u, err := s.store.UserByID(ctx, a.UserID)
 	if err != nil {
-		return s.internal(ctx, "password", err)
+		return nil, s.internal(ctx, "password", err)
 	}
 	if !u.Password.Set() {
 		if mustBeSet {
-			return haven.Errorf(haven.CodePasswordNotSet, "no cloud password is set")
+			return nil, haven.Errorf(haven.CodePasswordNotSet, "no cloud password is set")
 		}
-		return nil
+		return u, nil
 	}
 	if current == "" {
-		return haven.Errorf(haven.CodePasswordRequired, "give the current cloud password")
+		return nil, haven.Errorf(haven.CodePasswordRequired, "give the current cloud password")
+	}
+	key := s.accountKey(u.ID)
+	if err := s.takeGuessNow(ctx, key); err != nil {
+		return nil, s.internal(ctx, "password", err)
 	}
 	ok, err := s.passwords.Verify(ctx, current, u.Password.Hash)
 	if err != nil {
-		return s.internal(ctx, "password", err)
+		return nil, s.internal(ctx, "password", err)
 	}
 	if !ok {
-		return haven.Errorf(haven.CodePasswordInvalid, "the current password is wrong")
+		return nil, haven.Errorf(haven.CodePasswordInvalid, "the current password is wrong")
 	}
-	return nil
+	if err := s.giveBackNow(ctx, key); err != nil {
+		return nil, s.internal(ctx, "password", err)
+	}
+	return u, nil
 }

@@ -198,7 +198,9 @@ func (s *Service) canReadPhoto(ctx context.Context, a *Actor, fileID int64) (boo
 	return false, nil
 }
 
-// photoVisible reports whether viewer may see target's profile photo.
+// photoVisible reports whether viewer may see target's profile photo:
+// they must be able to see target at all, and the profile_photo setting
+// must let them in.
 func (s *Service) photoVisible(ctx context.Context, q Queries, viewer, target int64) (bool, error) {
 	r, err := s.relation(ctx, q, viewer, target)
 	if err != nil {
@@ -206,6 +208,9 @@ func (s *Service) photoVisible(ctx context.Context, q Queries, viewer, target in
 	}
 	if r.self {
 		return true, nil
+	}
+	if ok, err := s.canSee(ctx, q, viewer, target); err != nil || !ok {
+		return false, err
 	}
 	p, err := q.Privacy(ctx, target)
 	if err != nil {

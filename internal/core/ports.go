@@ -6,8 +6,8 @@ import (
 )
 
 // CodeSender delivers one-time codes. Purpose says why the code was sent
-// ("sign_in" or "password_recovery"). Implementations live in
-// internal/codesend.
+// ("sign_in", "password_recovery" or "recovery_email"). Implementations
+// live in internal/codesend.
 type CodeSender interface {
 	// SendCode delivers code to to (an E.164 phone number or an email
 	// address). An error means the person will not get the code.
@@ -38,6 +38,9 @@ const (
 const (
 	PurposeSignIn           = "sign_in"
 	PurposePasswordRecovery = "password_recovery"
+	// PurposeRecoveryEmail confirms that a new recovery email is its
+	// owner's (account.confirmRecoveryEmail).
+	PurposeRecoveryEmail = "recovery_email"
 )
 
 // Clock tells the time; tests pass a fake one.

@@ -108,6 +108,7 @@ func (c *cluster) ownerWatched(t *testing.T, node *core.Service) (owner, viewer 
 	t.Helper()
 	owner = c.user(t, "+442079460001", "Owner")
 	viewer = c.user(t, "+442079460002", "Viewer")
+	findable(t, node, viewer)
 	if _, err := node.ImportContacts(context.Background(), owner, []core.ContactInput{{Phone: "+442079460002", FirstName: "V"}}); err != nil {
 		t.Fatal(err)
 	}
@@ -242,6 +243,13 @@ func TestPresencePrivacy(t *testing.T) {
 	stranger := c.user(t, "+442079460003", "Stranger") // a private chat with the owner
 	blocked := c.user(t, "+442079460004", "Blocked")   // a private chat, blocked by the owner
 	fan := c.user(t, "+442079460005", "Fan")           // has the owner in contacts, not back
+	findable(t, svc, owner, friend)
+	meet(t, svc, stranger, owner)
+	meet(t, svc, blocked, owner)
+	// The steps below start from everybody (the default is contacts).
+	if _, err := svc.SetPrivacy(ctx, owner, haven.PrivacyLastSeen, haven.Everybody); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := svc.ImportContacts(ctx, owner, []core.ContactInput{{Phone: "+442079460002", FirstName: "F"}}); err != nil {
 		t.Fatal(err)
 	}
@@ -263,7 +271,7 @@ func TestPresencePrivacy(t *testing.T) {
 		pushes[name] = watch(t, c.bus, a.UserID)
 		svc.SocketOpened(a.UserID)
 	}
-	allowedBefore := map[string]bool{"friend": true, "stranger": true, "fan": true} // the default: everybody
+	allowedBefore := map[string]bool{"friend": true, "stranger": true, "fan": true} // everybody, set above
 	for _, step := range []struct {
 		aud     haven.Audience
 		allowed map[string]bool
@@ -349,6 +357,11 @@ func TestPresencePrivacyChange(t *testing.T) {
 	owner := c.user(t, "+442079460001", "Owner")
 	friend := c.user(t, "+442079460002", "Friend")     // in the owner's contacts
 	stranger := c.user(t, "+442079460003", "Stranger") // a private chat with the owner
+	findable(t, svc, friend)
+	meet(t, svc, stranger, owner)
+	if _, err := svc.SetPrivacy(ctx, owner, haven.PrivacyLastSeen, haven.Everybody); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := svc.ImportContacts(ctx, owner, []core.ContactInput{{Phone: "+442079460002", FirstName: "F"}}); err != nil {
 		t.Fatal(err)
 	}

@@ -120,26 +120,39 @@ func (s *Service) CheckUsername(ctx context.Context, a *Actor, username string) 
 	return u.ID == a.UserID, nil
 }
 
-// ResolveUsername finds the account with a username. Errors:
+// ResolveUsername finds the account with a username, and records that
+// the actor found it: they may see it from then on. Errors:
 // CodeUsernameInvalid, CodeUsernameNotFound.
 func (s *Service) ResolveUsername(ctx context.Context, a *Actor, username string) (*UserView, error) {
 	username = trimAt(username)
 	if !haven.ValidUsername(username) {
 		return nil, usernameInvalid()
 	}
-	u, err := s.store.UserByUsername(ctx, username)
-	if errors.Is(err, haven.ErrNotFound) {
-		return nil, haven.Errorf(haven.CodeUsernameNotFound, "nobody has the username %s", username)
-	}
+	var v UserView
+	err := s.store.Update(ctx, func(tx Tx) error {
+		u, err := tx.UserByUsername(ctx, username)
+		if errors.Is(err, haven.ErrNotFound) {
+			return haven.Errorf(haven.CodeUsernameNotFound, "nobody has the username %s", username)
+		}
+		if err != nil {
+			return err
+		}
+		if err := s.markFound(ctx, tx, a.UserID, []*haven.User{u}); err != nil {
+			return err
+		}
+		v, err = s.view(ctx, tx, a.UserID, u)
+		return err
+	})
 	if err != nil {
 		return nil, s.internal(ctx, "users.resolveUsername", err)
 	}
-	v, err := s.view(ctx, s.store, a.UserID, u)
-	return &v, s.internal(ctx, "users.resolveUsername", err)
+	return &v, nil
 }
 
-// GetUsers returns the users among ids that exist, in the order asked,
-// each as the actor may see them. Errors: CodeTooManyIDs, CodeParamInvalid.
+// GetUsers returns the users among ids that exist and that the actor may
+// see, in the order asked, each as the actor may see them: an account
+// the actor has no reason to see is left out as one that does not exist.
+// Errors: CodeTooManyIDs, CodeParamInvalid.
 func (s *Service) GetUsers(ctx context.Context, a *Actor, ids []int64) ([]UserView, error) {
 	if len(ids) > s.limits.UsersPerRequest {
 		return nil, haven.Errorf(haven.CodeTooManyIDs, "at most %d ids per request", s.limits.UsersPerRequest)
@@ -153,9 +166,15 @@ func (s *Service) GetUsers(ctx context.Context, a *Actor, ids []int64) ([]UserVi
 	if err != nil {
 		return nil, s.internal(ctx, "users.get", err)
 	}
+	vis, err := s.visibleIDs(ctx, s.store, a.UserID, ids)
+	if err != nil {
+		return nil, s.internal(ctx, "users.get", err)
+	}
 	byID := make(map[int64]*haven.User, len(us))
 	for _, u := range us {
-		byID[u.ID] = u
+		if vis[u.ID] {
+			byID[u.ID] = u
+		}
 	}
 	ordered := make([]*haven.User, 0, len(us))
 	seen := make(map[int64]bool, len(ids))

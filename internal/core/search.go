@@ -194,6 +194,13 @@ func (s *Service) SearchGlobal(ctx context.Context, a *Actor, query string, limi
 	if err != nil {
 		return nil, s.internal(ctx, "search.global", err)
 	}
+	// The people found by their username may be seen from now on, as
+	// with users.resolveUsername.
+	if len(us) > 0 {
+		if err := s.store.Update(ctx, func(tx Tx) error { return s.markFound(ctx, tx, a.UserID, us) }); err != nil {
+			return nil, s.internal(ctx, "search.global", err)
+		}
+	}
 	uv, err := s.views(ctx, a.UserID, us)
 	if err != nil {
 		return nil, err

@@ -36,6 +36,9 @@ type Tx interface {
 	GCTx
 	PhotoTx
 	SignupTx
+	LimitTx
+	PeopleTx
+	ConfirmationTx
 
 	// AfterCommit registers f to run once the transaction has committed
 	// durably (and never if it does not); callbacks run in commit order
@@ -90,7 +93,8 @@ type Tx interface {
 	// EraseUser removes the personal data of an account for good: its
 	// profile fields, phone, email, username, password, sessions,
 	// contacts (both directions), blocks (both directions), privacy
-	// settings and login attempts. The row stays, marked Deleted, so that
+	// settings, login attempts, its email confirmation, the lookups it
+	// made and whom it found or was found by. The row stays, marked Deleted, so that
 	// the id still names an author. Returns the ids of the sessions it
 	// removed. What it removes leaves the store's files within seconds
 	// (docs/security.md, "Deleted data"). Errors: haven.ErrNotFound.
@@ -104,6 +108,9 @@ type Queries interface {
 	GCQueries
 	PhotoQueries
 	SignupQueries
+	LimitQueries
+	PeopleQueries
+	ConfirmationQueries
 
 	// UserByID returns a user, deleted ones included. Errors: haven.ErrNotFound.
 	UserByID(ctx context.Context, id int64) (*haven.User, error)

@@ -2,6 +2,7 @@ package core_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -86,6 +87,31 @@ func (f *fixture) user(t *testing.T, phone, name string) *core.Actor {
 	return &core.Actor{UserID: res.User.ID, SessionID: res.SessionID}
 }
 
+// meet lets viewer see target as looking up a username does: target
+// takes a username and viewer resolves it.
+func meet(t *testing.T, svc *core.Service, viewer, target *core.Actor) {
+	t.Helper()
+	ctx := context.Background()
+	name := fmt.Sprintf("user%d", target.UserID)
+	if _, err := svc.SetUsername(ctx, target, name); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.ResolveUsername(ctx, viewer, name); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// findable opens the find_by_phone setting of each to everybody, so that
+// anyone's contacts.import finds them.
+func findable(t *testing.T, svc *core.Service, as ...*core.Actor) {
+	t.Helper()
+	for _, a := range as {
+		if _, err := svc.SetPrivacy(context.Background(), a, haven.PrivacyFindByPhone, haven.Everybody); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // TestPrivacyMatrix checks every audience against every relation between
 // viewer and owner, for the phone number and the last-seen time.
 func TestPrivacyMatrix(t *testing.T) {
@@ -96,6 +122,11 @@ func TestPrivacyMatrix(t *testing.T) {
 	hasOwner := f.user(t, "+442079460003", "Admirer")  // has the owner in their contacts, not back
 	stranger := f.user(t, "+442079460004", "Stranger") // no relation
 	blocked := f.user(t, "+442079460005", "Blocked")   // the owner blocks them, though a contact
+	findable(t, f.svc, owner, inContacts, blocked)
+	// Each viewer has a reason to see the owner: the admirer has them
+	// in contacts, the owner has the friend and the blocked one in
+	// theirs, the stranger looked up their username.
+	meet(t, f.svc, stranger, owner)
 	if _, err := f.svc.ImportContacts(ctx, owner, []core.ContactInput{{Phone: "+442079460002", FirstName: "F"}, {Phone: "+442079460005", FirstName: "B"}}); err != nil {
 		t.Fatal(err)
 	}
@@ -151,6 +182,7 @@ func TestCoarseLastSeen(t *testing.T) {
 	ctx := context.Background()
 	owner := f.user(t, "+442079460001", "Owner")
 	viewer := f.user(t, "+442079460002", "Viewer")
+	meet(t, f.svc, viewer, owner)
 	if _, err := f.svc.SetPrivacy(ctx, owner, haven.PrivacyLastSeen, haven.Nobody); err != nil {
 		t.Fatal(err)
 	}
@@ -174,8 +206,15 @@ func TestCanContact(t *testing.T) {
 	ctx := context.Background()
 	a := f.user(t, "+442079460001", "A")
 	b := f.user(t, "+442079460002", "B")
+	c := f.user(t, "+442079460003", "C")
+	meet(t, f.svc, a, b)
+	meet(t, f.svc, b, a)
 	if err := f.svc.CanContact(ctx, f.store, a.UserID, b.UserID); err != nil {
 		t.Fatalf("before blocking: %v", err)
+	}
+	// Someone a has no reason to see is answered as someone missing.
+	if code := haven.ErrorCode(f.svc.CanContact(ctx, f.store, a.UserID, c.UserID)); code != haven.CodeUserNotFound {
+		t.Fatalf("a recipient the sender may not see: %s", code)
 	}
 	if err := f.svc.Block(ctx, b, a.UserID); err != nil {
 		t.Fatal(err)

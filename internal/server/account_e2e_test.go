@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -117,11 +118,16 @@ func TestPrivacyHidesPhone(t *testing.T) {
 		_, aid := signUp(t, n, a, aPhone, "Ari")
 		_, bid := signUp(t, n, b, ph.next(), "Bo")
 		signUp(t, n, c, ph.next(), "Cy")
+		meet(t, b, a, aid)
+		meet(t, c, a, aid)
+		meet(t, a, b, bid)
 
 		var p map[string]string
 		a.call("privacy.get", nil).into(t, &p)
-		if p["phone_number"] != "nobody" || p["last_seen"] != "everybody" || len(p) != 6 {
-			t.Fatalf("default privacy: %v", p)
+		want := map[string]string{"phone_number": "nobody", "last_seen": "contacts", "profile_photo": "everybody",
+			"find_by_phone": "contacts", "add_to_groups": "contacts", "forwards": "everybody"}
+		if fmt.Sprint(p) != fmt.Sprint(want) {
+			t.Fatalf("default privacy: %v, want %v", p, want)
 		}
 		if got := getUser(t, b, aid); got.Phone != "" {
 			t.Fatalf("phone shown by default: %+v", got)
@@ -143,8 +149,10 @@ func TestPrivacyHidesPhone(t *testing.T) {
 			Unmatched int `json:"unmatched"`
 		}
 		// Bo's number is not known to Ari; import Bo by id is not a
-		// thing, so Ari learns it from Bo's profile: make it public first.
+		// thing, so Ari learns it from Bo's profile: make it public first,
+		// and let anyone find Bo by it (by default only Bo's contacts).
 		b.call("privacy.set", map[string]string{"key": "phone_number", "value": "everybody"}).into(t, &p)
+		b.call("privacy.set", map[string]string{"key": "find_by_phone", "value": "everybody"}).into(t, &p)
 		bPhone := getUser(t, a, bid).Phone
 		a.call("contacts.import", map[string]any{"contacts": []map[string]string{{"phone": bPhone, "first_name": "Bobby"}, {"phone": "+442079460999", "first_name": "Nobody"}}}).into(t, &imp)
 		if len(imp.Imported) != 1 || imp.Imported[0].User.ID != bid || imp.Unmatched != 1 || !imp.Imported[0].User.Contact {
@@ -173,14 +181,15 @@ func TestPrivacyHidesPhone(t *testing.T) {
 		if len(imp.Imported) != 0 || imp.Unmatched != 1 {
 			t.Fatalf("found by phone against privacy: %+v", imp)
 		}
-		// Last seen: nobody shows a coarse status only. Everybody shows
-		// "online" while a has a socket open, else the exact time.
+		// Last seen: nobody shows a coarse status only. Contacts (the
+		// default) shows Bo, in Ari's contacts, "online" while a has a
+		// socket open, else the exact time.
 		seen := "exact"
 		if a.transport() == "ws" {
 			seen = "online"
 		}
 		if got := getUser(t, b, aid); got.Status.Kind != seen || (seen == "exact") != (got.Status.LastSeen != 0) {
-			t.Fatalf("last seen for everybody: %+v", got.Status)
+			t.Fatalf("last seen for contacts: %+v", got.Status)
 		}
 		a.call("privacy.set", map[string]string{"key": "last_seen", "value": "nobody"}).into(t, &p)
 		if got := getUser(t, b, aid); got.Status.Kind != "recently" || got.Status.LastSeen != 0 {
@@ -213,7 +222,10 @@ func TestBlocking(t *testing.T) {
 		a, b := newCaller(), newCaller()
 		_, aid := signUp(t, n, a, ph.next(), "Ada")
 		_, bid := signUp(t, n, b, ph.next(), "Bea")
+		meet(t, a, b, bid)
+		meet(t, b, a, aid)
 		a.call("privacy.set", map[string]string{"key": "phone_number", "value": "everybody"}).into(t, new(map[string]string))
+		a.call("privacy.set", map[string]string{"key": "last_seen", "value": "everybody"}).into(t, new(map[string]string))
 		// While a has a socket open, b sees them online.
 		seen := "exact"
 		if a.transport() == "ws" {
@@ -255,7 +267,10 @@ func TestDeleteAccount(t *testing.T) {
 		a, b := newCaller(), newCaller()
 		aPhone := ph.next()
 		aTok, aid := signUp(t, n, a, aPhone, "Gil")
-		signUp(t, n, b, ph.next(), "Hal")
+		_, bid := signUp(t, n, b, ph.next(), "Hal")
+		// Hal knows Gil from their chat, so sees the account afterwards.
+		meet(t, a, b, bid)
+		send(t, a, map[string]any{"user_id": bid}, "hello Hal")
 		a.call("account.updateUsername", map[string]string{"username": "gil_" + a.transport()}).into(t, new(userView))
 		a.call("account.setPassword", map[string]string{"new_password": "long enough"}).into(t, new(map[string]any))
 		if r := a.call("account.delete", map[string]string{"password": "wrong"}); r.code() != "PASSWORD_INVALID" {
@@ -293,6 +308,8 @@ func TestInactivityDeletesAccount(t *testing.T) {
 	a, b := &httpCaller{t: t, base: n.url}, &httpCaller{t: t, base: n.url}
 	_, aid := signUp(t, n, a, ph.next(), "Ivy")
 	_, bid := signUp(t, n, b, ph.next(), "Jo")
+	meet(t, a, b, bid)
+	send(t, a, map[string]any{"user_id": bid}, "hello Jo")
 	var ttl struct {
 		Months int `json:"months"`
 	}

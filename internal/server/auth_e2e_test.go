@@ -19,6 +19,15 @@ type authResult struct {
 	} `json:"user"`
 }
 
+// passwordState is a PasswordState.
+type passwordState struct {
+	HasPassword      bool   `json:"has_password"`
+	Hint             string `json:"hint"`
+	HasRecoveryEmail bool   `json:"has_recovery_email"`
+	Pattern          string `json:"recovery_email_pattern"`
+	Pending          string `json:"pending_recovery_email_pattern"`
+}
+
 type sentCode struct {
 	LoginToken string `json:"login_token"`
 	Kind       string `json:"kind"`
@@ -216,15 +225,15 @@ func TestTwoStepVerification(t *testing.T) {
 		if r := c.call("account.setPassword", map[string]string{"new_password": "correct horse", "hint": "correct horse"}); r.code() != "PASSWORD_HINT_INVALID" {
 			t.Fatalf("hint equal to the password: %s", r.code())
 		}
-		var st struct {
-			HasPassword      bool   `json:"has_password"`
-			Hint             string `json:"hint"`
-			HasRecoveryEmail bool   `json:"has_recovery_email"`
-			Pattern          string `json:"recovery_email_pattern"`
-		}
+		var st passwordState
 		c.call("account.setPassword", map[string]string{"new_password": "correct horse", "hint": "stable", "recovery_email": "cat@example.net"}).into(t, &st)
-		if !st.HasPassword || st.Hint != "stable" || !st.HasRecoveryEmail || st.Pattern != "c***@example.net" {
+		if !st.HasPassword || st.Hint != "stable" || st.HasRecoveryEmail || st.Pending != "c***@example.net" {
 			t.Fatalf("setPassword: %+v", st)
+		}
+		st = passwordState{}
+		c.call("account.confirmRecoveryEmail", map[string]string{"code": n.codes.last(t, "cat@example.net", "recovery_email")}).into(t, &st)
+		if !st.HasRecoveryEmail || st.Pattern != "c***@example.net" || st.Pending != "" {
+			t.Fatalf("confirmRecoveryEmail: %+v", st)
 		}
 		// Changing it needs the current one.
 		if r := c.call("account.setPassword", map[string]string{"new_password": "battery staple"}); r.code() != "PASSWORD_REQUIRED" {

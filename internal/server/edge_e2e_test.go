@@ -408,6 +408,7 @@ func TestWebSocketBatch(t *testing.T) {
 	bob := &httpCaller{t: t, base: n.url}
 	bobTok, _ := signUp(t, n, bob, "+442079460012", "Bob")
 	bob.token = bobTok
+	meet(t, bob, ann, annID)
 	conn, _, err := websocket.Dial(context.Background(), wsBase+"?batch=1", &websocket.DialOptions{HTTPHeader: http.Header{"Authorization": {"Bearer " + annTok}}})
 	if err != nil {
 		t.Fatal(err)

@@ -447,6 +447,7 @@ func safeRID() int64 {
 // person is one member of a test's cast.
 type person struct {
 	name  string
+	phone string
 	id    int64
 	token string
 	api   *httpCaller
@@ -458,8 +459,9 @@ func cast(t *testing.T, n *node, ph *phones, names []string, withSocket int) []*
 	t.Helper()
 	out := make([]*person, len(names))
 	for i, name := range names {
-		p := &person{name: name}
-		p.api, p.token, p.id = signUpHTTP(t, n, ph, name)
+		p := &person{name: name, phone: ph.next()}
+		p.api = &httpCaller{t: t, base: n.url}
+		p.token, p.id = signUp(t, n, p.api, p.phone, name)
 		if i < withSocket {
 			p.ws = openSock(t, n, p.token, name)
 		}
@@ -503,7 +505,8 @@ func TestGroupOf50(t *testing.T) {
 	live := socketsOf(ps...) // the 10 group members with sockets
 	t.Logf("50+4 sign-ups and 12 sockets in %v", time.Since(start))
 
-	// The owner makes the group with the 49 others.
+	// The owner makes the group with the 49 others, who know them.
+	befriend(t, owner, ps[1:]...)
 	ms := markAll(live)
 	var g chatInfo
 	owner.api.call("chats.createGroup", map[string]any{"title": "The Fifty", "user_ids": idsOf(ps[1:]...)}).into(t, &g)
@@ -645,6 +648,7 @@ func TestGroupOf50(t *testing.T) {
 	var added struct {
 		Added []int64 `json:"added"`
 	}
+	befriend(t, ben, removed) // who may add P05 to groups
 	ben.api.call("chats.addMembers", map[string]any{"chat_id": chat, "user_ids": []int64{removed.id}}).into(t, &added)
 	if len(added.Added) != 1 || added.Added[0] != removed.id {
 		t.Fatalf("added %+v", added)
@@ -839,6 +843,8 @@ func TestGroupOf50(t *testing.T) {
 	ben.ws.waitUser(t, ms[2], "dialog.removed", chat)
 	ada.api.call("chats.unban", map[string]any{"chat_id": chat, "user_id": ben.id}).into(t, new(bool))
 	mbm := ben.ws.mark()
+	// Ben has Ada in his contacts, so she may add him back.
+	befriend(t, ada, ben)
 	ada.api.call("chats.addMembers", map[string]any{"chat_id": chat, "user_ids": []int64{ben.id}}).into(t, &added) // ...and lets Ben back
 	ben.ws.waitUser(t, mbm, "dialog.added", chat)
 
@@ -901,6 +907,7 @@ func smallGroup(t *testing.T, n *node, ph *phones, names []string, withSocket in
 	t.Helper()
 	ps := cast(t, n, ph, names, withSocket)
 	live := socketsOf(ps...)
+	befriend(t, ps[0], ps[1:]...)
 	ms := markAll(live)
 	var g chatInfo
 	ps[0].api.call("chats.createGroup", map[string]any{"title": "Group of " + names[0], "user_ids": idsOf(ps[1:]...)}).into(t, &g)
@@ -1005,6 +1012,7 @@ func TestMessageSearch(t *testing.T) {
 	fox := send(t, ann.api, map[string]any{"chat_id": chat}, "The quick brown fox jumps")
 	send(t, bob.api, map[string]any{"chat_id": chat}, "over the lazy dog")
 	gone := send(t, bob.api, map[string]any{"chat_id": chat}, "quickly deleted words")
+	meetP(t, ann, cid)
 	priv := send(t, ann.api, map[string]any{"user_id": cid.id}, "Quick thinking, Cid")
 
 	// Across chats: newest first, only the searcher's chats.
@@ -1048,6 +1056,7 @@ func TestMessageSearch(t *testing.T) {
 	// A newcomer to a group that hides its history finds nothing from
 	// before they joined.
 	ann.api.call("chats.update", map[string]any{"chat_id": chat, "history_hidden": true}).into(t, new(chatInfo))
+	befriend(t, ann, dee)
 	ann.api.call("chats.addMembers", map[string]any{"chat_id": chat, "user_ids": []int64{dee.id}}).into(t, new(struct{}))
 	send(t, bob.api, map[string]any{"chat_id": chat}, "a quick hello to Dee")
 	found = pollSearch(t, dee.api, map[string]any{"query": "quick", "chat_id": chat}, 1)
@@ -1064,6 +1073,7 @@ func TestAutoDeleteTimer(t *testing.T) {
 	var ph phones
 	ps := cast(t, n, &ph, []string{"Ann", "Bob"}, 2)
 	ann, bob := ps[0], ps[1]
+	meetP(t, ann, bob)
 	kept := send(t, ann.api, map[string]any{"user_id": bob.id}, "before the timer")
 	chat := kept.ChatID
 
@@ -1468,6 +1478,7 @@ func TestPinnedDialogsLimit(t *testing.T) {
 	ann := ps[0]
 	var chats []int64
 	for _, p := range ps[1:] {
+		meetP(t, p, ann)
 		chats = append(chats, send(t, p.api, map[string]any{"user_id": ann.id}, "hi Ann").ChatID)
 	}
 	pin := func(chatID int64, pinned bool) reply {
@@ -1527,6 +1538,7 @@ func TestMembershipPushesLive(t *testing.T) {
 
 	ann.api.call("chats.removeMember", map[string]any{"chat_id": g, "user_id": cid.id}).into(t, new(bool))
 	cid.ws.waitUser(t, ms[2], "dialog.removed", g)
+	befriend(t, ann, dee)
 	ann.api.call("chats.addMembers", map[string]any{"chat_id": g, "user_ids": []int64{dee.id}}).into(t, new(struct{}))
 	dee.ws.waitUser(t, ms[3], "dialog.added", g)
 	dee2.waitUser(t, ms[4], "dialog.added", g)
@@ -1636,6 +1648,7 @@ func TestBigGroupCreationKeepsSockets(t *testing.T) {
 		names[i] = fmt.Sprintf("M%03d", i)
 	}
 	ps := cast(t, n, &ph, names, 6)
+	befriend(t, ps[0], ps[1:]...)
 	live := socketsOf(ps...)
 	ms := markAll(live)
 	var g chatInfo

@@ -157,6 +157,8 @@ func TestMediaMessages(t *testing.T) {
 	alice, aliceToken, _ := signUpHTTP(t, n, &ph, "Alice")
 	bob, bobToken, bobID := signUpHTTP(t, n, &ph, "Bob")
 	carol, carolToken, carolID := signUpHTTP(t, n, &ph, "Carol")
+	meet(t, alice, bob, bobID)
+	meet(t, bob, carol, carolID)
 	af, bf, cf := newFileClient(t, n.url, aliceToken), newFileClient(t, n.url, bobToken), newFileClient(t, n.url, carolToken)
 
 	rid := int64(1000)

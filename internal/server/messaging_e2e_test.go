@@ -133,6 +133,7 @@ func TestPrivateConversation(t *testing.T) {
 	b := dialWS(t, n.url, "")
 	_, aid := signUp(t, n, a, "+442079460001", "Ann")
 	_, bid := signUp(t, n, b, "+442079460002", "Bob")
+	meet(t, a, b, bid)
 
 	// The first message makes the chat; Bob's socket learns of the new
 	// dialog, then gets the message pushed.
@@ -251,6 +252,7 @@ func TestIdempotentSend(t *testing.T) {
 	b := &httpCaller{t: t, base: n.url}
 	signUp(t, n, a, "+442079460001", "Ann")
 	_, bid := signUp(t, n, b, "+442079460002", "Bob")
+	meet(t, a, b, bid)
 	p := map[string]any{"user_id": bid, "text": "once", "random_id": 4242}
 	var m1, m2 messageView
 	a.call("messages.send", p).into(t, &m1)

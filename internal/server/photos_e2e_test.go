@@ -26,6 +26,9 @@ func TestProfileAndChatPhotos(t *testing.T) {
 	var ph phones
 	ann, annToken, annID := signUpHTTP(t, n, &ph, "Ann")
 	bob, bobToken, bobID := signUpHTTP(t, n, &ph, "Bob")
+	// Bob has Ann in his contacts: they see each other, and she may add
+	// him to groups.
+	knows(t, ann, ph.at(1), annID, bob, ph.at(2))
 	af, bf := newFileClient(t, n.url, annToken), newFileClient(t, n.url, bobToken)
 	download := func(fc *fileClient, id int64) (int, []byte) {
 		t.Helper()

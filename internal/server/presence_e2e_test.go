@@ -75,8 +75,11 @@ func TestOnlineStatus(t *testing.T) {
 	n := startNode(t, generous...)
 	ann := dialWS(t, n.url, "")
 	bob := &httpCaller{t: t, base: n.url}
-	signUp(t, n, ann, "+442079460001", "Ann")
+	_, aid := signUp(t, n, ann, "+442079460001", "Ann")
 	bobTok, bid := signUp(t, n, bob, "+442079460002", "Bob")
+	// Bob has Ann in his contacts: his last seen (contacts by default)
+	// shows to her.
+	knows(t, ann, "+442079460001", aid, bob, "+442079460002")
 	send(t, ann, map[string]any{"user_id": bid}, "Hi Bob")
 	if st := userStatus(t, ann, bid); st.Status.Kind != "exact" {
 		t.Fatalf("Bob without a socket: %+v", st)
@@ -134,6 +137,7 @@ func TestTypingPush(t *testing.T) {
 	bob := dialWS(t, n.url, "")
 	_, aid := signUp(t, n, ann, "+442079460001", "Ann")
 	_, bid := signUp(t, n, bob, "+442079460002", "Bob")
+	meet(t, ann, bob, bid)
 	m := send(t, ann, map[string]any{"user_id": bid}, "Hi Bob")
 	nextEvent(t, bob, "message.new")
 	type chat struct {
@@ -186,6 +190,8 @@ func TestRebindSamePerson(t *testing.T) {
 	bob := &httpCaller{t: t, base: n.url}
 	_, aid := signUp(t, n, ann, "+442079460001", "Ann")
 	_, bid := signUp(t, n, bob, "+442079460002", "Bob")
+	// Ann has Bob in her contacts, so he sees her online.
+	knows(t, bob, "+442079460002", bid, ann, "+442079460001")
 	m := send(t, bob, map[string]any{"user_id": aid}, "Hi Ann")
 	nextEvent(t, ann, "message.new")
 

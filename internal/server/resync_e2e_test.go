@@ -880,14 +880,23 @@ type resyncWorld struct {
 func newResyncWorld(t *testing.T) *resyncWorld {
 	w := &resyncWorld{n: startNode(t, resyncArgs...), hc: newHTTPClient(t)}
 	var ph phones
+	var callers []*httpCaller
+	var numbers []string
 	person := func(first string) (*apiClient, int64) {
 		c := &httpCaller{t: t, base: w.n.url}
-		tok, id := signUp(t, w.n, c, ph.next(), first)
+		phone := ph.next()
+		tok, id := signUp(t, w.n, c, phone, first)
+		callers, numbers = append(callers, c), append(numbers, phone)
 		return &apiClient{base: fixedBase(w.n.url), token: tok, hc: w.hc}, id
 	}
 	w.ann, w.annID = person("Ann")
 	w.bob, w.bobID = person("Bob")
 	w.cat, w.catID = person("Cat")
+	// Bob and Cat have Ann in their contacts: she may write to them and
+	// add them to groups.
+	for i := 1; i <= 2; i++ {
+		knows(t, callers[0], numbers[0], w.annID, callers[i], numbers[i])
+	}
 	var m syncMessage
 	w.ann.must(t, "messages.send", map[string]any{"user_id": w.bobID, "text": "hello Bob", "random_id": 1}, &m)
 	w.private = m.ChatID

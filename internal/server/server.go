@@ -154,8 +154,6 @@ func New(ctx context.Context, cfg *config.Serve, opt Options) (s *Server, err er
 		clock = core.SystemClock{}
 	}
 	now := clock.Now
-	perID := flood.NewLimiter(flood.Rule{Rate: float64(cfg.SigninCodePerIdentifier) / 3600, Burst: cfg.SigninCodePerIdentifier}, now)
-	perIP := flood.NewLimiter(flood.Rule{Rate: float64(cfg.SigninCodePerIP) / 3600, Burst: cfg.SigninCodePerIP}, now)
 	s.core, err = core.New(core.Config{
 		Store:              st,
 		Bus:                bus,
@@ -166,8 +164,10 @@ func New(ctx context.Context, cfg *config.Serve, opt Options) (s *Server, err er
 		Limits:             limits,
 		Secret:             secret,
 		IPLogging:          cfg.IPLogging,
-		CodesPerIdentifier: perID,
-		CodesPerIP:         perIP,
+		CodesPerIdentifier: core.Rate{Count: cfg.SigninCodePerIdentifier, Per: time.Hour},
+		CodesPerIP:         core.Rate{Count: cfg.SigninCodePerIP, Per: time.Hour},
+		Guesses:            core.Rate{Count: cfg.SigninGuessesPerDay, Per: 24 * time.Hour},
+		LookupsPerDay:      cfg.ContactLookupsPerDay,
 		Blobs:              blobs,
 		ImageMemory:        cfg.ImageMemory,
 		ImageWait:          cfg.ImageWait,

@@ -329,9 +329,11 @@ func (s *sim) setUp() {
 	t := s.t
 	base := func() string { return s.node.url }
 	gen := func() int { return s.node.gen }
+	var callers []*httpCaller
 	for i := range 6 {
 		p := &simPerson{idx: i, phone: fmt.Sprintf("+44207946%04d", 100+i)}
 		c := &httpCaller{t: t, base: s.node.url}
+		callers = append(callers, c)
 		tok, id := signUp(t, s.node.asNode(), c, p.phone, fmt.Sprintf("P%d", i))
 		p.id = id
 		tokens := []string{tok}
@@ -350,6 +352,20 @@ func (s *sim) setUp() {
 			s.clients = append(s.clients, c)
 		}
 		s.people = append(s.people, p)
+	}
+	// Everyone has everyone's number: each imports the others' twice
+	// (the first round finds those who looked one up before; the second
+	// all), so that anyone may write to anyone and add them to groups.
+	for range 2 {
+		for i, c := range callers {
+			var book []map[string]string
+			for j, q := range s.people {
+				if j != i {
+					book = append(book, map[string]string{"phone": q.phone, "first_name": fmt.Sprintf("P%d", j)})
+				}
+			}
+			c.call("contacts.import", map[string]any{"contacts": book}).into(t, new(importResult))
+		}
 	}
 	for _, c := range s.clients {
 		c.connect()

@@ -291,3 +291,59 @@ func (s *Server) SignIn(ctx context.Context, email, first string) (*client.Clien
 	}
 	return c, auth.User, nil
 }
+
+// Befriend makes each of a and b the other's contact, as two people who
+// have each other's numbers or addresses do when both import them: a
+// imports b's (which finds nobody yet: by default only the people one
+// has in one's contacts find one, and that lets b find a), b imports
+// a's, then a imports b's again. Afterwards each may see the other, write
+// to them and add them to groups, and sees their last seen time (the
+// privacy settings that default to "contacts"). It fails the test on
+// error.
+func (s *Server) Befriend(t testing.TB, a, b *client.Client) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := Befriend(ctx, a, b); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Befriend is Server.Befriend without a testing.TB.
+func Befriend(ctx context.Context, a, b *client.Client) error {
+	entry := func(c *client.Client) (client.ContactInput, int64, error) {
+		me, err := c.Me(ctx)
+		if err != nil {
+			return client.ContactInput{}, 0, err
+		}
+		return client.ContactInput{Phone: me.Phone, Email: me.Email, FirstName: me.FirstName}, me.ID, nil
+	}
+	ae, aid, err := entry(a)
+	if err != nil {
+		return fmt.Errorf("testserver: befriend: %w", err)
+	}
+	be, bid, err := entry(b)
+	if err != nil {
+		return fmt.Errorf("testserver: befriend: %w", err)
+	}
+	if ae.Phone != "" && ae.Email != "" {
+		ae.Email = ""
+	}
+	if be.Phone != "" && be.Email != "" {
+		be.Email = ""
+	}
+	for i, step := range []struct {
+		c    *client.Client
+		in   client.ContactInput
+		want int64
+	}{{a, be, 0}, {b, ae, aid}, {a, be, bid}} {
+		res, err := step.c.ImportContacts(ctx, []client.ContactInput{step.in})
+		if err != nil {
+			return fmt.Errorf("testserver: befriend: %w", err)
+		}
+		if step.want != 0 && (len(res.Imported) != 1 || res.Imported[0].User.ID != step.want) {
+			return fmt.Errorf("testserver: befriend: import %d found %+v, want user %d", i+1, res, step.want)
+		}
+	}
+	return nil
+}

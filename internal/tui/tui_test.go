@@ -65,13 +65,15 @@ func startApp(t *testing.T, srv *testserver.Server, c *client.Client, w, h int, 
 	return startChat(t, signedIn(t, srv, c), w, h, workDir)
 }
 
-// annAndBob starts a server with two people signed up: Ann, as whom
-// the tests run the app, and Bob, who writes to her.
+// annAndBob starts a server with two people signed up who have each
+// other in their contacts: Ann, as whom the tests run the app, and Bob,
+// who writes to her.
 func annAndBob(t *testing.T) (srv *testserver.Server, ann *client.Client, annU *client.User, bob *client.Client) {
 	t.Helper()
 	srv = testserver.Start(t)
 	ann, annU = srv.SignUp(t, "ann@example.org", "Ann")
 	bob, _ = srv.SignUp(t, "bob@example.org", "Bob")
+	srv.Befriend(t, ann, bob)
 	return srv, ann, annU, bob
 }
 
@@ -420,6 +422,10 @@ func TestGroupsChannelsFiles(t *testing.T) {
 	if _, err := dan.UpdateUsername(c, "dan_k"); err != nil {
 		t.Fatal(err)
 	}
+	// Dan lets anyone add him to groups (by default only his contacts).
+	if _, err := dan.SetPrivacy(c, "add_to_groups", "everybody"); err != nil {
+		t.Fatal(err)
+	}
 	a.typ("a")
 	a.see("Add people")
 	a.typ("@dan_k", ptytest.Enter)
@@ -515,6 +521,7 @@ func findDialog(t *testing.T, c *client.Client, title string) client.Dialog {
 func TestSearchHelpAndLayout(t *testing.T) {
 	srv, ann, annU, bob := annAndBob(t)
 	cat, _ := srv.SignUp(t, "cat@example.org", "Cat")
+	srv.Befriend(t, ann, cat)
 	c := ctx(t)
 	for _, text := range []string{"Are you free on Saturday?", "The crux is at the third bolt", "Bring the long slings"} {
 		send(t, bob, client.SendParams{UserID: annU.ID, Text: text})
@@ -678,6 +685,7 @@ func TestLoginAndChat(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	srv.Befriend(t, bob, client.New(srv.URL, client.WithToken(session.Token)))
 	a := startChat(t, cfg, 80, 24, "")
 	a.see("No chats yet")
 	sent := send(t, bob, client.SendParams{UserID: session.UserID, Text: "Welcome to Haven, Ann!"})
@@ -821,6 +829,9 @@ func TestLoginPasswordRecovery(t *testing.T) {
 	cid, _ := srv.SignUp(t, "cid@example.org", "Cid")
 	c := ctx(t)
 	if _, err := cid.SetPassword(c, client.SetPasswordParams{NewPassword: "a long forgotten passphrase", RecoveryEmail: "cid.recovery@example.org"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cid.ConfirmRecoveryEmail(c, srv.Code(t, "cid.recovery@example.org")); err != nil {
 		t.Fatal(err)
 	}
 	signUpCode := srv.Code(t, "cid@example.org")

@@ -6,7 +6,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/havenchat/haven"
+	"github.com/havenchat/haven/internal/core"
 	"github.com/havenchat/haven/internal/store/sqlite"
 )
 
@@ -106,6 +109,7 @@ func TestMigrationFromTwo(t *testing.T) {
 		DROP TABLE message_files; ALTER TABLE messages DROP COLUMN media;
 		DROP TABLE photo_files; ALTER TABLE users DROP COLUMN photo; ALTER TABLE chats DROP COLUMN photo;
 		DROP TABLE signup_invites;
+		DROP TABLE rate_limits; DROP TABLE contact_lookups; DROP TABLE found_users; DROP TABLE email_confirmations;
 		CREATE VIRTUAL TABLE search USING fts5 (text, content = '', contentless_delete = 1,
 			tokenize = 'unicode61 remove_diacritics 2');
 		CREATE TABLE search_cursor (id INTEGER PRIMARY KEY CHECK (id = 1), gid INTEGER NOT NULL);
@@ -150,5 +154,41 @@ func TestMigrationsRefuseNewerSchema(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "newer") {
 		t.Errorf("Open error = %v; want it to say the schema is newer", err)
+	}
+}
+
+// TestMigrationDropsUnconfirmedRecoveryEmails: before version 10 a
+// recovery email was used without being confirmed; the migration removes
+// those addresses (their owners set and confirm them again) and keeps
+// the rest of the password.
+func TestMigrationDropsUnconfirmedRecoveryEmails(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "haven.db")
+	s := open(t, path)
+	u := &haven.User{FirstName: "Old", Phone: "+442079460001", CreatedAt: time.Now(), LastActiveAt: time.Now(), AccountTTLDays: 365,
+		Password: haven.Password{Hash: "h", Hint: "hint", RecoveryEmail: "old@example.org"}}
+	if err := s.Update(ctx, func(tx core.Tx) error { return tx.CreateUser(ctx, u) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// Back to before version 10, with the address set as was allowed.
+	db := rawDB(t, path)
+	_, err := db.Exec(`DROP TABLE rate_limits; DROP TABLE contact_lookups; DROP TABLE found_users; DROP TABLE email_confirmations;
+		UPDATE users SET recovery_email = 'old@example.org';
+		DELETE FROM schema_migrations WHERE version = 10;`)
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s = open(t, path)
+	defer s.Close()
+	got, err := s.UserByID(ctx, u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Password != (haven.Password{Hash: "h", Hint: "hint"}) {
+		t.Fatalf("after the migration the password is %+v; want the unconfirmed address gone, the rest kept", got.Password)
 	}
 }

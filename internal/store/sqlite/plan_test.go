@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -61,6 +62,12 @@ func TestQueryPlans(t *testing.T) {
 			"USING INDEX uploads_open_user (user_id=? AND expires_at>?)"}, false},
 		{"delete hidden marks", `DELETE FROM hidden WHERE chat_id = ? AND msg_id IN (SELECT value FROM json_each(?))`,
 			[]string{"hidden_message (chat_id=? AND msg_id=?)"}, false},
+		{"visible users", fmt.Sprintf(visibleQuery, "?2, ?3"), []string{
+			"SEARCH u USING INTEGER PRIMARY KEY (rowid=?)",
+			"SEARCH contacts USING PRIMARY KEY (owner=? AND user_id=?)",
+			"SEARCH found_users USING PRIMARY KEY (viewer=? AND user_id=?)",
+			"SEARCH t USING INDEX members_user (user_id=?)",
+			"SEARCH v USING PRIMARY KEY (chat_id=? AND user_id=?)"}, false},
 		{"delete mentions", `DELETE FROM mentions WHERE chat_id = ? AND msg_id IN (SELECT value FROM json_each(?))`,
 			[]string{"mentions_message (chat_id=? AND msg_id=?)"}, false},
 	} {

@@ -345,6 +345,15 @@ func (t *txn) EraseUser(ctx context.Context, userID int64) ([]int64, error) {
 	if _, err := t.exec(ctx, `DELETE FROM photo_files WHERE user_id = ?`, userID); err != nil {
 		return fail(err)
 	}
+	if _, err := t.exec(ctx, `DELETE FROM found_users WHERE viewer = ? OR user_id = ?`, userID, userID); err != nil {
+		return fail(err)
+	}
+	if _, err := t.exec(ctx, `DELETE FROM contact_lookups WHERE owner = ?`, userID); err != nil {
+		return fail(err)
+	}
+	if err := t.DeleteEmailConfirmation(ctx, userID); err != nil {
+		return fail(err)
+	}
 	if _, err := t.exec(ctx, `UPDATE users SET first_name = '', last_name = '', username = '', username_canon = NULL,
 			bio = '', phone = NULL, email = NULL, deleted = 1, last_active_at = ?, account_ttl_days = 0,
 			password_hash = '', password_hint = '', recovery_email = '', photo = NULL
