@@ -35,6 +35,7 @@ type Tx interface {
 	FileTx
 	GCTx
 	PhotoTx
+	PushTx
 
 	// AfterCommit registers f to run once the transaction has committed
 	// durably (and never if it does not); callbacks run in commit order
@@ -101,6 +102,7 @@ type Queries interface {
 	FileQueries
 	GCQueries
 	PhotoQueries
+	PushQueries
 
 	// UserByID returns a user, deleted ones included. Errors: haven.ErrNotFound.
 	UserByID(ctx context.Context, id int64) (*haven.User, error)

@@ -83,6 +83,10 @@ func Run(t *testing.T, open func(t *testing.T) core.Store) {
 		{"BlobGC", testBlobGC},
 		{"FileGC", testFileGC},
 		{"Photos", testPhotos},
+
+		{"PushSubscriptions", testPushSubscriptions},
+		{"PushEndsWithSession", testPushEndsWithSession},
+		{"PushTargets", testPushTargets},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
