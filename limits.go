@@ -33,6 +33,9 @@ type Limits struct {
 	FilePartMax int64         // bytes in one upload part at most
 	FileMax     int64         // bytes in one file at most
 	UploadTTL   time.Duration // how long an upload may stay unfinished
+
+	PushEndpointMax int // bytes in a Web Push endpoint URL at most
+	PushPerSession  int // Web Push subscriptions one session may have
 }
 
 // DefaultLimits returns the limits of DESIGN.md and the foundation issue.
@@ -66,6 +69,9 @@ func DefaultLimits() Limits {
 		FilePartMax: 512 << 10,
 		FileMax:     2 << 30,
 		UploadTTL:   24 * time.Hour,
+
+		PushEndpointMax: 1024,
+		PushPerSession:  4,
 	}
 }
 

@@ -62,6 +62,9 @@ type Config struct {
 	// BlobGrace is how long an unreferenced blob is kept, from its last
 	// Put, before CollectBlobs deletes it (one hour by default).
 	BlobGrace time.Duration
+	// Push turns Web Push on (with a Sender) and bounds it; RunPush
+	// delivers.
+	Push PushConfig
 }
 
 // Service runs the use cases. It is safe for concurrent use.
@@ -86,6 +89,7 @@ type Service struct {
 	touched map[int64]time.Time // session id → last written activity
 
 	presence *presence // who is online; never stored
+	push     *pusher   // nil when Web Push is off
 }
 
 // New checks cfg and returns a Service.
@@ -114,6 +118,7 @@ func New(cfg Config) (*Service, error) {
 		blobGrace:  cfg.BlobGrace,
 		touched:    make(map[int64]time.Time),
 		presence:   newPresence(),
+		push:       newPusher(cfg.Push),
 	}
 	if s.clock == nil {
 		s.clock = SystemClock{}
