@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -46,6 +47,9 @@ type Options struct {
 	// ACMEHTTPClient, if set, is the HTTP client used to talk to the ACME
 	// certificate authority (tests use it to trust a test CA).
 	ACMEHTTPClient *http.Client
+	// PushRootCAs, if set, replaces the system's roots for the push
+	// services' certificates (tests trust their own push service).
+	PushRootCAs *x509.CertPool
 }
 
 // Server is one running Haven node.
@@ -98,6 +102,12 @@ func New(ctx context.Context, cfg *config.Serve, opt Options) (*Server, error) {
 		st.Close()
 		return nil, fmt.Errorf("opening the blob store: %w", err)
 	}
+	pushSender, err := pushSender(cfg, opt)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	limits.PushPerSession = cfg.PushPerSession
 	bus := local.New()
 	clock := opt.Clock
 	if clock == nil {
@@ -119,6 +129,12 @@ func New(ctx context.Context, cfg *config.Serve, opt Options) (*Server, error) {
 		CodesPerIdentifier: perID,
 		CodesPerIP:         perIP,
 		Blobs:              blobs,
+		Push: core.PushConfig{
+			Sender:  pushSender,
+			Workers: cfg.PushWorkers,
+			Queue:   cfg.PushQueue,
+			Timeout: cfg.PushTimeout,
+		},
 	})
 	if err != nil {
 		st.Close()
@@ -126,6 +142,7 @@ func New(ctx context.Context, cfg *config.Serve, opt Options) (*Server, error) {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	registerPushMetrics(reg, s.core)
 	s.api, err = api.New(api.Config{
 		Core:       s.core,
 		Bus:        bus,
@@ -234,8 +251,8 @@ func tlsConfig(cfg *config.Serve, acmeHTTP *http.Client) (*tls.Config, error) {
 	return nil, nil
 }
 
-// Start listens and serves in the background, and starts the janitor
-// and the presence loop.
+// Start listens and serves in the background, and starts the janitor,
+// the presence loop and Web Push delivery.
 func (s *Server) Start(ctx context.Context) error {
 	ln, err := net.Listen("tcp", s.cfg.Listen)
 	if err != nil {
@@ -247,7 +264,7 @@ func (s *Server) Start(ctx context.Context) error {
 	s.ln = ln
 	bgctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s.stop = cancel
-	s.bg.Add(3)
+	s.bg.Add(4)
 	go func() {
 		defer s.bg.Done()
 		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -261,6 +278,10 @@ func (s *Server) Start(ctx context.Context) error {
 	go func() {
 		defer s.bg.Done()
 		s.core.RunPresence(bgctx, core.PresenceEvery)
+	}()
+	go func() {
+		defer s.bg.Done()
+		s.core.RunPush(bgctx, s.api)
 	}()
 	scheme := "http"
 	if s.tls != nil {
