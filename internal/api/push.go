@@ -48,6 +48,8 @@ func (s *Server) pushTable() []*method {
 	}
 }
 
+var _ core.Sockets = (*Server)(nil)
+
 // Connected reports which of the sessions have a WebSocket open on this
 // node (core.Sockets): those need no push, as they see new messages live.
 func (s *Server) Connected(_ context.Context, ids []int64) (map[int64]bool, error) {
