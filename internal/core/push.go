@@ -409,8 +409,10 @@ func (s *Service) deliverPush(ctx context.Context, d pushDelivery) {
 	case errors.Is(err, ErrPushGone):
 		p.gone.Add(1)
 		err := s.store.Update(ctx, func(tx Tx) error { return tx.DeletePushSubscriptionByID(ctx, d.sub.ID) })
-		if err != nil && ctx.Err() == nil {
-			s.log.Warn("push: deleting a gone subscription failed", "session", d.sub.SessionID, "err", err)
+		if err != nil {
+			if ctx.Err() == nil {
+				s.log.Warn("push: deleting a gone subscription failed", "session", d.sub.SessionID, "err", err)
+			}
 			return
 		}
 		s.log.Debug("push: the push service no longer knows a subscription; deleted", "session", d.sub.SessionID)
