@@ -199,9 +199,11 @@ func (ps *pushService) open(r *http.Request, d *pushDevice, body []byte) (pushPa
 	if ttl, err := strconv.Atoi(r.Header.Get("TTL")); err != nil || ttl <= 0 {
 		return p, fmt.Errorf("TTL header %q, want a positive number of seconds", r.Header.Get("TTL"))
 	}
-	// RFC 8030: a push service need accept no more than 4096 bytes.
-	if len(body) > 4096 {
-		return p, fmt.Errorf("a body of %d bytes, over 4096", len(body))
+	// RFC 8030: a push service need accept no more than 4096 bytes; and
+	// every push is padded to that size, so that its length tells the
+	// push service nothing of the text (docs/security.md).
+	if len(body) != 4096 {
+		return p, fmt.Errorf("a body of %d bytes, want every push padded to 4096", len(body))
 	}
 	plain, err := d.decrypt(body)
 	if err != nil {
