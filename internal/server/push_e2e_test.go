@@ -311,9 +311,13 @@ func TestWebPushPrivateNotifications(t *testing.T) {
 	var ok bool
 	bob.api.call("push.subscribe", tablet.subscription(w.ps.srv.URL)).into(t, &ok) // "private" left out
 
+	// Each push is waited for before the choice changes: a push reads
+	// the subscription as it is when it goes.
 	m1 := send(t, ann.api, map[string]any{"user_id": bob.id}, "the code is 1234")
+	w.idle(t)
 	w.subscribe(t, bob.api, tablet, false)
 	m2 := send(t, ann.api, map[string]any{"user_id": bob.id}, "see you at 6")
+	w.idle(t)
 	w.subscribe(t, bob.api, tablet, true)
 	m3 := send(t, ann.api, map[string]any{"user_id": bob.id}, "bring the rope")
 	w.expect(t, tablet,
