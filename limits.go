@@ -40,6 +40,9 @@ type Limits struct {
 
 	PhotoMaxPixels int64 // width × height of an image decoded as a photo at most
 	PhotoMaxSide   int   // pixels on either side of such an image at most
+
+	PushEndpointMax int // bytes in a Web Push endpoint URL at most
+	PushPerSession  int // Web Push subscriptions one session may have
 }
 
 // DefaultLimits returns the limits of DESIGN.md and the foundation issue.
@@ -80,6 +83,9 @@ func DefaultLimits() Limits {
 
 		PhotoMaxPixels: 40_000_000,
 		PhotoMaxSide:   10_000,
+
+		PushEndpointMax: 1024,
+		PushPerSession:  4,
 	}
 }
 

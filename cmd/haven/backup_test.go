@@ -125,7 +125,7 @@ func TestBackupRestoreBusyServer(t *testing.T) {
 	if during == 0 {
 		t.Logf("no send was answered while the backup ran (a fast backup on a slow machine): the snapshot's consistency is still checked below")
 	}
-	for _, name := range []string{"backup.json", "haven.db", "keys/secret.key"} {
+	for _, name := range []string{"backup.json", "haven.db", "keys/secret.key", "keys/vapid.key"} {
 		fi, err := os.Stat(filepath.Join(backup, name))
 		if err != nil {
 			t.Fatalf("the backup has no %s: %v", name, err)

@@ -427,6 +427,7 @@ var serveSettings = []string{
 	"acme-domain", "acme-email", "acme-cache-dir", "acme-directory-url",
 	"code-sender", "webhook-auth",
 	"smtp-host", "smtp-port", "smtp-username", "smtp-password", "smtp-from", "smtp-tls",
+	"push-key-file", "push-contact", "push-workers", "push-queue", "push-timeout", "push-per-session", "push-allow-private",
 	"ip-logging", "shutdown-timeout", "max-body", "max-file-size",
 	"blob-store", "s3-endpoint", "s3-bucket", "s3-access-key", "s3-secret-key", "s3-region", "s3-tls",
 	"flood-rate", "flood-burst", "signin-code-per-identifier", "signin-code-per-ip",
@@ -677,7 +678,8 @@ func TestPortInUse(t *testing.T) {
 }
 
 // checkDataDir checks what a first start leaves in the data directory:
-// the database and the secret key, private to the user running Haven.
+// the database, the secret key and the VAPID keys, private to the user
+// running Haven.
 // made says whether Haven made the directory, rather than the operator.
 func checkDataDir(t *testing.T, dir string, made bool) {
 	t.Helper()
@@ -694,6 +696,14 @@ func checkDataDir(t *testing.T, dir string, made bool) {
 	}
 	if secret.Mode().Perm() != 0o600 || secret.Size() < 32 {
 		t.Errorf("secret.key: mode %v, %d bytes; want -rw------- and at least 32", secret.Mode(), secret.Size())
+	}
+	// The VAPID keys of Web Push are made on first start beside it.
+	vapid, err := os.Stat(filepath.Join(dir, "vapid.key"))
+	if err != nil {
+		t.Fatalf("no VAPID keys: %v", err)
+	}
+	if vapid.Mode().Perm() != 0o600 {
+		t.Errorf("vapid.key: mode %v, want -rw-------", vapid.Mode())
 	}
 	// The database holds phone numbers and session hashes: it must not be
 	// readable by others even in a data directory that is (one the

@@ -36,6 +36,9 @@ func serverData(t *testing.T, dataDir string) *config.Serve {
 	if err := os.WriteFile(cfg.SecretFile, []byte(strings.Repeat("k", 32)), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.WriteFile(cfg.PushKeyFile, []byte("a VAPID key"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	content := []byte("a file's bytes")
 	sum := sha256.Sum256(content)
 	key := hex.EncodeToString(sum[:])
@@ -71,8 +74,8 @@ func TestRestoreChecksAndCleansUp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.Blobs != 1 || len(m.Keys) != 1 || m.Keys[0].Name != "secret.key" {
-		t.Fatalf("manifest %+v: want 1 blob (not the temporary file) and secret.key", m)
+	if m.Blobs != 1 || len(m.Keys) != 2 || m.Keys[0].Name != "secret.key" || m.Keys[1].Name != "vapid.key" {
+		t.Fatalf("manifest %+v: want 1 blob (not the temporary file), secret.key and vapid.key", m)
 	}
 	if _, err := os.Stat(filepath.Join(backup, blobsDir, "tmp")); err == nil {
 		t.Errorf("the blob store's tmp directory was backed up")

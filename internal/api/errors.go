@@ -69,6 +69,10 @@ var statusOf = map[string]int{
 
 	haven.CodeSessionNotFound: http.StatusNotFound,
 
+	haven.CodePushEndpointInvalid: http.StatusBadRequest,
+	haven.CodePushKeyInvalid:      http.StatusBadRequest,
+	haven.CodePushTooMany:         http.StatusBadRequest,
+
 	haven.CodeContactsTooMany:     http.StatusBadRequest,
 	haven.CodeBlockSelf:           http.StatusBadRequest,
 	haven.CodeUserBlocked:         http.StatusForbidden,

@@ -352,6 +352,19 @@ func (h *hub) ofSession(id int64) []*socket {
 	return out
 }
 
+// connected returns the sessions among ids with a socket on this node.
+func (h *hub) connected(ids []int64) map[int64]bool {
+	out := make(map[int64]bool)
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	for _, id := range ids {
+		if len(h.bySession[id]) > 0 {
+			out[id] = true
+		}
+	}
+	return out
+}
+
 func (h *hub) closeAll(ctx context.Context) error {
 	h.mu.RLock()
 	all := make([]*socket, 0, len(h.all))

@@ -74,6 +74,9 @@ func (c *Serve) KeyFiles() []KeyFile {
 		// The secret keys the hashes of sign-in codes and the signatures
 		// of file links: without it pending sign-ins and links fail.
 		{Name: "secret.key", Path: c.SecretFile},
+		// The Web Push (VAPID) key signs every push: a new one would void
+		// every browser's subscription.
+		{Name: "vapid.key", Path: c.PushKeyFile},
 	}
 }
 

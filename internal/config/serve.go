@@ -91,6 +91,23 @@ type Serve struct {
 	// SMTPTLS is SMTPTLSStartTLS, SMTPTLSImplicit or SMTPTLSNone.
 	SMTPTLS string
 
+	// PushKeyFile holds the server's VAPID key pair for Web Push; defaults
+	// to DataDir/vapid.key.
+	PushKeyFile string
+	// PushContact, an email address or https URL, is given to the push
+	// services in each push's VAPID token; may be empty.
+	PushContact string
+	// PushWorkers is how many pushes may be in flight at once.
+	PushWorkers int
+	// PushQueue is how many new messages may wait for their fan-out.
+	PushQueue int
+	// PushTimeout bounds one push.
+	PushTimeout time.Duration
+	// PushPerSession is how many push subscriptions one session may have.
+	PushPerSession int
+	// PushAllowPrivate lets pushes reach loopback and private addresses.
+	PushAllowPrivate bool
+
 	// IPLogging allows client IP addresses to be written to logs and
 	// stored with sessions. Off by default: privacy first.
 	IPLogging bool
@@ -390,6 +407,41 @@ var serveSettings = []setting[Serve]{
 		},
 	},
 	{
+		name: "push-key-file", kind: kindString, arg: "FILE", defNote: "<data-dir>/vapid.key",
+		help: "file holding the server's VAPID keys for Web Push, made on first start; every node of a cluster needs the same (browsers subscribe to its public key)",
+		set:  func(c *Serve, v string) error { c.PushKeyFile = v; return nil },
+	},
+	{
+		name: "push-contact", kind: kindString, arg: "CONTACT", defNote: "none",
+		help: "email address or https URL given to the push services with every push, so that they can reach the operator",
+		set:  func(c *Serve, v string) error { return keep(&c.PushContact)(optional(parsePushContact)(v)) },
+	},
+	{
+		name: "push-workers", kind: kindInt, arg: "N", def: "16",
+		help: "Web Push requests in flight at once",
+		set:  func(c *Serve, v string) error { return keep(&c.PushWorkers)(parseInt(v, 1)) },
+	},
+	{
+		name: "push-queue", kind: kindInt, arg: "N", def: "10000",
+		help: "new messages that may wait to be pushed; past it a message notifies no one (it is still delivered)",
+		set:  func(c *Serve, v string) error { return keep(&c.PushQueue)(parseInt(v, 1)) },
+	},
+	{
+		name: "push-timeout", kind: kindDuration, arg: "DURATION", def: "10s",
+		help: "how long one Web Push request may take, connecting included",
+		set:  func(c *Serve, v string) error { return keep(&c.PushTimeout)(parsePositiveDuration(v)) },
+	},
+	{
+		name: "push-per-session", kind: kindInt, arg: "N", def: "4",
+		help: "Web Push subscriptions one signed-in device (session) may have",
+		set:  func(c *Serve, v string) error { return keep(&c.PushPerSession)(parseInt(v, 1)) },
+	},
+	{
+		name: "push-allow-private", kind: kindBool, def: "false",
+		help: "let Web Push reach endpoints on loopback, private and other non-public addresses (a push service on your own network); off, clients cannot make the server call into its network",
+		set:  func(c *Serve, v string) error { return keep(&c.PushAllowPrivate)(parseBool(v)) },
+	},
+	{
 		name: "ip-logging", kind: kindBool, def: "false",
 		help: "write client IP addresses to logs and store them with sessions",
 		set:  func(c *Serve, v string) error { return keep(&c.IPLogging)(parseBool(v)) },
@@ -633,6 +685,9 @@ func LoadServe(args []string, environ []string, stderr io.Writer) (*Serve, error
 	}
 	if c.Signup == "" {
 		c.Signup = c.defaultSignup()
+	}
+	if c.PushKeyFile == "" {
+		c.PushKeyFile = filepath.Join(c.DataDir, "vapid.key")
 	}
 	errs = append(errs, c.check(from)...)
 	if len(errs) > 0 {

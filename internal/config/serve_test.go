@@ -109,6 +109,11 @@ func TestServeDefaults(t *testing.T) {
 		SecretFile:              filepath.Join("haven-data", "secret.key"),
 		Signup:                  SignupOpen,
 		SignupMemberInviteTTL:   7 * 24 * time.Hour,
+		PushKeyFile:             filepath.Join("haven-data", "vapid.key"),
+		PushWorkers:             16,
+		PushQueue:               10000,
+		PushTimeout:             10 * time.Second,
+		PushPerSession:          4,
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("defaults:\n got %v\nwant %v", got, want)
@@ -181,8 +186,8 @@ func TestServePublicBase(t *testing.T) {
 func TestServeDerivedDefaultsFollowDataDir(t *testing.T) {
 	t.Parallel()
 	c := mustLoad(t, []string{"--data-dir=/srv/haven"}, nil)
-	if c.ACMECacheDir != "/srv/haven/acme" || c.SecretFile != "/srv/haven/secret.key" {
-		t.Errorf("ACMECacheDir, SecretFile = %q, %q", c.ACMECacheDir, c.SecretFile)
+	if c.ACMECacheDir != "/srv/haven/acme" || c.SecretFile != "/srv/haven/secret.key" || c.PushKeyFile != "/srv/haven/vapid.key" {
+		t.Errorf("ACMECacheDir, SecretFile, PushKeyFile = %q, %q, %q", c.ACMECacheDir, c.SecretFile, c.PushKeyFile)
 	}
 	c = mustLoad(t, []string{"--data-dir=/srv/haven", "--secret-file=/etc/k"}, nil)
 	if c.SecretFile != "/etc/k" {
@@ -264,6 +269,13 @@ var serveSamples = map[string]sample{
 	"smtp-password":              {value: "pw", with: []string{"--smtp-host=smtp.example.org", "--smtp-from=noreply@example.org", "--smtp-username=haven"}},
 	"smtp-from":                  {value: "Haven <noreply@example.org>", with: []string{"--smtp-host=smtp.example.org"}},
 	"smtp-tls":                   {value: "tls", with: []string{"--smtp-host=smtp.example.org", "--smtp-from=noreply@example.org"}},
+	"push-key-file":              {value: "/etc/haven/vapid.key"},
+	"push-contact":               {value: "mailto:ops@example.org"},
+	"push-workers":               {value: "4"},
+	"push-queue":                 {value: "100"},
+	"push-timeout":               {value: "3s"},
+	"push-per-session":           {value: "2"},
+	"push-allow-private":         {value: "true"},
 	"ip-logging":                 {value: "true"},
 	"trusted-proxies":            {value: "127.0.0.1,10.0.0.0/8,fd00::/8"},
 	"conns-per-ip":               {value: "4096"},
@@ -538,6 +550,10 @@ func TestServeBadValues(t *testing.T) {
 		{"s3 endpoint with scheme", []string{"--blob-store=s3", "--s3-endpoint=https://minio:9000", "--s3-bucket=haven"}, []string{"s3-endpoint", "without a scheme"}},
 		{"s3 endpoint bad port", []string{"--blob-store=s3", "--s3-endpoint=minio:99999", "--s3-bucket=haven"}, []string{"s3-endpoint"}},
 		{"bad bucket", []string{"--blob-store=s3", "--s3-endpoint=minio:9000", "--s3-bucket=Haven_Files"}, []string{"s3-bucket", "lowercase"}},
+		{"push contact not an address", []string{"--push-contact=ops"}, []string{"push-contact (flag --push-contact)", "email address", "https URL"}},
+		{"push contact over http", []string{"--push-contact=http://example.org/"}, []string{"push-contact", "email address"}},
+		{"no push workers", []string{"--push-workers=0"}, []string{"push-workers", "at least 1"}},
+		{"no push timeout", []string{"--push-timeout=0s"}, []string{"push-timeout", "above 0"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

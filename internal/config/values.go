@@ -330,6 +330,22 @@ func parseEmail(v string) (string, error) {
 	return v, nil
 }
 
+// parsePushContact checks a VAPID contact: an email address, with or
+// without "mailto:", or an https URL.
+func parsePushContact(v string) (string, error) {
+	if strings.HasPrefix(v, "https:") {
+		u, err := parseHTTPURL(v)
+		if err != nil {
+			return "", err
+		}
+		return u, nil
+	}
+	if _, err := parseEmail(strings.TrimPrefix(v, "mailto:")); err != nil {
+		return "", errors.New("want an email address such as admin@example.org, or an https URL")
+	}
+	return v, nil
+}
+
 // parseFrom checks an RFC 5322 From address: a bare address or one with a
 // display name, such as "Haven <noreply@example.org>".
 func parseFrom(v string) (string, error) {

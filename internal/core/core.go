@@ -81,6 +81,9 @@ type Config struct {
 	// "https://chat.example.org", without a final slash: invite and file
 	// links are full URLs on it. Empty makes them paths ("/join/…").
 	PublicURL string
+	// Push turns Web Push on (with a Sender) and bounds it; RunPush
+	// delivers.
+	Push PushConfig
 }
 
 // Service runs the use cases. It is safe for concurrent use.
@@ -114,6 +117,7 @@ type Service struct {
 	touched map[int64]time.Time // session id → last written activity
 
 	presence *presence // who is online; never stored
+	push     *pusher   // nil when Web Push is off
 }
 
 // New checks cfg and returns a Service.
@@ -148,6 +152,7 @@ func New(cfg Config) (*Service, error) {
 		publicURL:   strings.TrimRight(cfg.PublicURL, "/"),
 		touched:     make(map[int64]time.Time),
 		presence:    newPresence(),
+		push:        newPusher(cfg.Push),
 	}
 	if s.clock == nil {
 		s.clock = SystemClock{}

@@ -110,6 +110,9 @@ func (s *Service) chatEvent(ctx context.Context, tx Tx, c *haven.Chat, kind have
 	if err := tx.AppendEvent(ctx, e); err != nil {
 		return nil, err
 	}
+	if isNew && m != nil {
+		s.queuePush(tx, c, m)
+	}
 	var mv *MessageView
 	if m != nil && kind != haven.EventMessageDelete {
 		v := messageView(c, m)

@@ -39,6 +39,7 @@ type Tx interface {
 	LimitTx
 	PeopleTx
 	ConfirmationTx
+	PushTx
 
 	// AfterCommit registers f to run once the transaction has committed
 	// durably (and never if it does not); callbacks run in commit order
@@ -111,6 +112,7 @@ type Queries interface {
 	LimitQueries
 	PeopleQueries
 	ConfirmationQueries
+	PushQueries
 
 	// UserByID returns a user, deleted ones included. Errors: haven.ErrNotFound.
 	UserByID(ctx context.Context, id int64) (*haven.User, error)

@@ -129,6 +129,13 @@ var generous = []string{"--signin-code-per-ip", "100000", "--signin-code-per-ide
 
 func startNode(t *testing.T, args ...string) *node {
 	t.Helper()
+	return startNodeWith(t, server.Options{}, args...)
+}
+
+// startNodeWith is startNode with options beyond the settings (Log and
+// Clock are the node's own).
+func startNodeWith(t *testing.T, opt server.Options, args ...string) *node {
+	t.Helper()
 	n := &node{codes: newInbox(t), clock: &testClock{t: time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)}, logs: &syncBuffer{}, dir: t.TempDir()}
 	all := append([]string{"--listen", "127.0.0.1:0", "--data-dir", n.dir, "--code-sender", "webhook=" + n.codes.srv.URL, "--log-level", "debug"}, args...)
 	cfg, err := config.LoadServe(all, nil, io.Discard)
@@ -137,7 +144,8 @@ func startNode(t *testing.T, args ...string) *node {
 	}
 	log := slog.New(slog.NewTextHandler(n.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ctx := context.Background()
-	n.srv, err = server.New(ctx, cfg, server.Options{Log: log, Clock: n.clock})
+	opt.Log, opt.Clock = log, n.clock
+	n.srv, err = server.New(ctx, cfg, opt)
 	if err != nil {
 		t.Fatalf("server.New: %v", err)
 	}

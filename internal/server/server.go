@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -51,6 +52,9 @@ type Options struct {
 	// ACMEHTTPClient, if set, is the HTTP client used to talk to the ACME
 	// certificate authority (tests use it to trust a test CA).
 	ACMEHTTPClient *http.Client
+	// PushRootCAs, if set, replaces the system's roots for the push
+	// services' certificates (tests trust their own push service).
+	PushRootCAs *x509.CertPool
 }
 
 // Server is one running Haven node.
@@ -148,6 +152,12 @@ func New(ctx context.Context, cfg *config.Serve, opt Options) (s *Server, err er
 		st.Close()
 		return nil, fmt.Errorf("opening the blob store: %w", err)
 	}
+	pushSender, err := pushSender(cfg, opt)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	limits.PushPerSession = cfg.PushPerSession
 	bus := local.New()
 	clock := opt.Clock
 	if clock == nil {
@@ -179,6 +189,12 @@ func New(ctx context.Context, cfg *config.Serve, opt Options) (s *Server, err er
 			MemberInviteTTL: cfg.SignupMemberInviteTTL,
 		},
 		PublicURL: s.public,
+		Push: core.PushConfig{
+			Sender:  pushSender,
+			Workers: cfg.PushWorkers,
+			Queue:   cfg.PushQueue,
+			Timeout: cfg.PushTimeout,
+		},
 	})
 	if err != nil {
 		st.Close()
@@ -186,6 +202,7 @@ func New(ctx context.Context, cfg *config.Serve, opt Options) (s *Server, err er
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	registerPushMetrics(reg, s.core)
 	s.api, err = api.New(api.Config{
 		Core:           s.core,
 		Bus:            bus,
@@ -375,7 +392,7 @@ func (s *Server) Start(ctx context.Context) error {
 	}
 	bgctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s.stop = cancel
-	s.bg.Add(3)
+	s.bg.Add(4)
 	go func() {
 		defer s.bg.Done()
 		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -389,6 +406,10 @@ func (s *Server) Start(ctx context.Context) error {
 	go func() {
 		defer s.bg.Done()
 		s.core.RunPresence(bgctx, core.PresenceEvery)
+	}()
+	go func() {
+		defer s.bg.Done()
+		s.core.RunPush(bgctx, s.api)
 	}()
 	scheme := "http"
 	if s.tls != nil {

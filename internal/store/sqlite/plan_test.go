@@ -56,6 +56,12 @@ func TestQueryPlans(t *testing.T) {
 		{"senior member", seniorQuery, []string{
 			"SEARCH mb USING INDEX members_seniority (chat_id=? AND role=?)",
 			"SEARCH u USING INTEGER PRIMARY KEY (rowid=?)"}, false},
+		// A message's push fan-out walks the chat's members and seeks
+		// each one's subscriptions, in the order the page resumes from.
+		{"push targets", pushTargetsQuery, []string{
+			"SEARCH mb USING PRIMARY KEY (chat_id=? AND user_id>?)",
+			"SEARCH p USING INDEX push_subscriptions_user (user_id=?)",
+			"SEARCH b USING PRIMARY KEY (owner=? AND user_id=?)"}, false},
 		{"active invites", activeInvitesQuery, []string{"SEARCH invites USING INDEX invites_creator (chat_id=? AND creator_id=?)"}, false},
 		{"storage usage", storageUsageQuery, []string{
 			"USING COVERING INDEX files_uploader (uploader_id=?)",

@@ -92,6 +92,9 @@ func Run(t *testing.T, open func(t *testing.T) core.Store) {
 		{"Photos", testPhotos},
 
 		{"SignupInvites", testSignupInvites},
+		{"PushSubscriptions", testPushSubscriptions},
+		{"PushEndsWithSession", testPushEndsWithSession},
+		{"PushTargets", testPushTargets},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,0 +1,231 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/havenchat/haven"
+	"github.com/havenchat/haven/internal/core"
+)
+
+// putPush stores a subscription of a session to endpoint and returns it.
+func putPush(t *testing.T, s core.Store, sessionID int64, endpoint string, private bool) *haven.PushSubscription {
+	t.Helper()
+	sub := &haven.PushSubscription{SessionID: sessionID, Endpoint: endpoint, P256dh: hash("p256dh " + endpoint),
+		Auth: hash("auth " + endpoint)[:16], Private: private, CreatedAt: t0}
+	update(t, s, func(tx core.Tx) error { return tx.PutPushSubscription(context.Background(), sub) })
+	return sub
+}
+
+// pushEndpoints lists the endpoints of a session's subscriptions.
+func pushEndpoints(t *testing.T, s core.Queries, sessionID int64) []string {
+	t.Helper()
+	subs, err := s.PushSubscriptions(context.Background(), sessionID)
+	if err != nil {
+		t.Fatalf("PushSubscriptions: %v", err)
+	}
+	var out []string
+	for _, sub := range subs {
+		out = append(out, sub.Endpoint)
+	}
+	return out
+}
+
+func testPushSubscriptions(t *testing.T, s core.Store) {
+	ctx := context.Background()
+	u := createUser(t, s)
+	sess := createSession(t, s, u.ID, "push-1", t0)
+	other := createSession(t, s, u.ID, "push-2", t0)
+
+	a := putPush(t, s, sess.ID, "https://push.example/a", false)
+	if a.ID <= 0 || a.UserID != u.ID {
+		t.Fatalf("PutPushSubscription set ID %d, UserID %d; want an id and the session's user %d", a.ID, a.UserID, u.ID)
+	}
+	putPush(t, s, sess.ID, "https://push.example/b", true)
+	putPush(t, s, other.ID, "https://push.example/a", false) // the same device, another session
+	subs, err := s.PushSubscriptions(ctx, sess.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(subs) != 2 || !same(subs[0], a) {
+		t.Fatalf("PushSubscriptions:\n got %+v\nwant 2, the first %+v", subs, a)
+	}
+
+	// The same endpoint again replaces the keys and the choice of
+	// privacy, keeping the row.
+	again := &haven.PushSubscription{SessionID: sess.ID, Endpoint: a.Endpoint, P256dh: hash("new key"),
+		Auth: hash("new auth")[:16], Private: true, CreatedAt: t0.Add(time.Hour)}
+	update(t, s, func(tx core.Tx) error { return tx.PutPushSubscription(ctx, again) })
+	subs, _ = s.PushSubscriptions(ctx, sess.ID)
+	want := *a
+	want.P256dh, want.Auth, want.Private = again.P256dh, again.Auth, true
+	if len(subs) != 2 || !same(subs[0], &want) || again.ID != a.ID || !again.CreatedAt.Equal(t0) {
+		t.Errorf("after the same endpoint again:\n got %+v (put gave id %d, created %v)\nwant %+v first", subs, again.ID, again.CreatedAt, &want)
+	}
+
+	missing := &haven.PushSubscription{SessionID: sess.ID + 1000, Endpoint: "https://push.example/x", P256dh: hash("k"), Auth: hash("a")[:16], CreatedAt: t0}
+	if err := s.Update(ctx, func(tx core.Tx) error { return tx.PutPushSubscription(ctx, missing) }); !errors.Is(err, haven.ErrNotFound) {
+		t.Errorf("PutPushSubscription for no session = %v, want ErrNotFound", err)
+	}
+
+	update(t, s, func(tx core.Tx) error { return tx.DeletePushSubscription(ctx, sess.ID, "https://push.example/b") })
+	update(t, s, func(tx core.Tx) error { return tx.DeletePushSubscription(ctx, sess.ID, "https://push.example/b") }) // missing: no error
+	if got := pushEndpoints(t, s, sess.ID); !slices.Equal(got, []string{"https://push.example/a"}) {
+		t.Errorf("after DeletePushSubscription: %v", got)
+	}
+	if got := pushEndpoints(t, s, other.ID); !slices.Equal(got, []string{"https://push.example/a"}) {
+		t.Errorf("another session's subscription to the same endpoint: %v", got)
+	}
+	update(t, s, func(tx core.Tx) error { return tx.DeletePushSubscriptionByID(ctx, a.ID) })
+	update(t, s, func(tx core.Tx) error { return tx.DeletePushSubscriptionByID(ctx, a.ID) })
+	if got := pushEndpoints(t, s, sess.ID); len(got) != 0 {
+		t.Errorf("after DeletePushSubscriptionByID: %v", got)
+	}
+}
+
+// testPushEndsWithSession checks that a session's subscriptions go with
+// it, however it ends: DeleteSession, DeleteUserSessions, EraseUser.
+func testPushEndsWithSession(t *testing.T, s core.Store) {
+	ctx := context.Background()
+	u := createUser(t, s)
+	friend := createUser(t, s)
+	one := createSession(t, s, u.ID, "end-1", t0)
+	kept := createSession(t, s, u.ID, "end-2", t0)
+	others := createSession(t, s, u.ID, "end-3", t0)
+	fs := createSession(t, s, friend.ID, "end-friend", t0)
+	for _, ss := range []*haven.Session{one, kept, others, fs} {
+		putPush(t, s, ss.ID, fmt.Sprintf("https://push.example/%d", ss.ID), false)
+	}
+
+	update(t, s, func(tx core.Tx) error { return tx.DeleteSession(ctx, one.ID) })
+	if got := pushEndpoints(t, s, one.ID); len(got) != 0 {
+		t.Errorf("DeleteSession left subscriptions %v", got)
+	}
+	update(t, s, func(tx core.Tx) error {
+		_, err := tx.DeleteUserSessions(ctx, u.ID, kept.ID)
+		return err
+	})
+	if got := pushEndpoints(t, s, others.ID); len(got) != 0 {
+		t.Errorf("DeleteUserSessions left subscriptions %v", got)
+	}
+	if got := pushEndpoints(t, s, kept.ID); len(got) != 1 {
+		t.Errorf("DeleteUserSessions took the kept session's subscriptions: %v", got)
+	}
+	update(t, s, func(tx core.Tx) error {
+		_, err := tx.EraseUser(ctx, u.ID)
+		return err
+	})
+	if got := pushEndpoints(t, s, kept.ID); len(got) != 0 {
+		t.Errorf("EraseUser left subscriptions %v", got)
+	}
+	if got := pushEndpoints(t, s, fs.ID); len(got) != 1 {
+		t.Errorf("EraseUser took another person's subscriptions: %v", got)
+	}
+}
+
+func testPushTargets(t *testing.T, s core.Store) {
+	ctx := context.Background()
+	sender := createUser(t, s)
+	c := createChat(t, s, sender.ID)
+	senderSess := createSession(t, s, sender.ID, "targets-sender", t0)
+	putPush(t, s, senderSess.ID, "https://push.example/sender", false)
+
+	now := t0.Add(time.Hour)
+	type person struct {
+		name  string
+		role  haven.Role
+		mod   func(*haven.Member)
+		block bool // blocks the sender
+		subs  int  // over two sessions
+		want  bool
+	}
+	people := []*person{
+		{name: "member", role: haven.RoleMember, subs: 3, want: true},
+		{name: "admin", role: haven.RoleAdmin, subs: 1, want: true},
+		{name: "mute over", role: haven.RoleMember, subs: 1, want: true, mod: func(m *haven.Member) { m.MutedUntil = now }},
+		{name: "muted", role: haven.RoleMember, subs: 1, mod: func(m *haven.Member) { m.MutedUntil = now.Add(time.Millisecond) }},
+		{name: "left", role: haven.RoleLeft, subs: 1},
+		{name: "banned", role: haven.RoleBanned, subs: 1},
+		{name: "joined after", role: haven.RoleMember, subs: 1, mod: func(m *haven.Member) { m.MinMessageID = 6 }},
+		{name: "joined at", role: haven.RoleMember, subs: 1, want: true, mod: func(m *haven.Member) { m.MinMessageID = 5 }},
+		{name: "blocker", role: haven.RoleMember, subs: 1, block: true},
+		{name: "no subscription", role: haven.RoleMember, want: true},
+	}
+	var want []int64 // subscription ids, in (user, id) order
+	for _, p := range people {
+		u := createUser(t, s)
+		join(t, s, c.ID, u.ID, p.role, func(m *haven.Member) {
+			if p.mod != nil {
+				p.mod(m)
+			}
+		})
+		if p.block {
+			update(t, s, func(tx core.Tx) error { return tx.Block(ctx, u.ID, sender.ID, t0) })
+		}
+		sessions := []*haven.Session{createSession(t, s, u.ID, p.name+" 1", t0), createSession(t, s, u.ID, p.name+" 2", t0)}
+		for i := range p.subs {
+			sub := putPush(t, s, sessions[i%2].ID, fmt.Sprintf("https://push.example/%s/%d", p.name, i), i == 1)
+			if p.want {
+				want = append(want, sub.ID)
+			}
+		}
+	}
+	// Someone in another chat is never a target.
+	outsider := createUser(t, s)
+	putPush(t, s, createSession(t, s, outsider.ID, "outsider", t0).ID, "https://push.example/outsider", false)
+
+	q := core.PushTargetQuery{ChatID: c.ID, MessageID: 5, Except: sender.ID, Now: now, NotBlocking: sender.ID}
+	all := func(limit int) []int64 {
+		t.Helper()
+		q := q
+		q.Limit = limit
+		var ids []int64
+		for range 100 {
+			subs, err := s.PushTargets(ctx, q)
+			if err != nil {
+				t.Fatalf("PushTargets: %v", err)
+			}
+			for _, sub := range subs {
+				ids = append(ids, sub.ID)
+			}
+			if len(subs) < limit {
+				return ids
+			}
+			last := subs[len(subs)-1]
+			q.After = core.PushCursor{UserID: last.UserID, ID: last.ID}
+		}
+		t.Fatal("PushTargets never ended")
+		return nil
+	}
+	for _, limit := range []int{1, 2, 100} {
+		if got := all(limit); !slices.Equal(got, want) {
+			t.Errorf("PushTargets in pages of %d: %v, want %v", limit, got, want)
+		}
+	}
+
+	subs, err := s.PushTargets(ctx, core.PushTargetQuery{ChatID: c.ID, MessageID: 5, Except: sender.ID, Now: now, NotBlocking: sender.ID, Limit: 100})
+	if err != nil || len(subs) == 0 {
+		t.Fatalf("PushTargets: %v, %v", subs, err)
+	}
+	first := subs[0]
+	if first.Endpoint != "https://push.example/member/0" || first.Private || len(first.P256dh) == 0 || len(first.Auth) != 16 {
+		t.Errorf("a target as read: %+v", first)
+	}
+
+	// Without NotBlocking (a channel's post), blockers are targets too.
+	q.NotBlocking = 0
+	got := all(100)
+	var blocked int
+	for _, id := range got {
+		if !slices.Contains(want, id) {
+			blocked++
+		}
+	}
+	if len(got) != len(want)+1 || blocked != 1 {
+		t.Errorf("without NotBlocking: %d targets (%d new), want %d and the blocker's one", len(got), blocked, len(want)+1)
+	}
+}
