@@ -232,12 +232,15 @@ func verify(pub [PublicKeySize]byte, context string, msg []byte, sig [SignatureS
 	return nil
 }
 
-// prekeyStatement is what a prekey's signature covers: its id, then its
-// PQXDH encoding (and for KEM prekeys whether it is the last-resort one),
-// so that the server can neither swap keys between ids nor pass off a
-// last-resort key as a one-time one.
-func prekeyStatement(id uint32, extra []byte, encoded []byte) []byte {
-	b := binary.BigEndian.AppendUint32(nil, id)
+// prekeyStatement is what a prekey's signature covers: the device's id and
+// identity DH key (binding the two halves of its DeviceKey), the prekey's
+// id, then its PQXDH encoding (and for KEM prekeys whether it is
+// the last-resort one), so that the server can neither swap keys between
+// ids or devices nor pass off a last-resort key as a one-time one.
+func prekeyStatement(device DeviceID, key DeviceKey, id uint32, extra []byte, encoded []byte) []byte {
+	b := binary.BigEndian.AppendUint32(nil, uint32(device))
+	b = append(b, encodeEC(key.DH[:])...)
+	b = binary.BigEndian.AppendUint32(b, id)
 	b = append(b, extra...)
 	return append(b, encoded...)
 }

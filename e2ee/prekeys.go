@@ -49,16 +49,16 @@ type OneTimePreKey struct {
 	Signature [SignatureSize]byte
 }
 
-func (k *OneTimePreKey) statement() []byte {
-	return prekeyStatement(k.ID, nil, encodeEC(k.Public[:]))
+func (k *OneTimePreKey) statement(dev DeviceID, key DeviceKey) []byte {
+	return prekeyStatement(dev, key, k.ID, nil, encodeEC(k.Public[:]))
 }
 
-func (k *SignedPreKey) statement() []byte {
-	return prekeyStatement(k.ID, nil, encodeEC(k.Public[:]))
+func (k *SignedPreKey) statement(dev DeviceID, key DeviceKey) []byte {
+	return prekeyStatement(dev, key, k.ID, nil, encodeEC(k.Public[:]))
 }
 
-func (k *KEMPreKey) statement() []byte {
-	return prekeyStatement(k.ID, []byte{boolByte(k.LastResort)}, encodeKEM(k.Public[:]))
+func (k *KEMPreKey) statement(dev DeviceID, key DeviceKey) []byte {
+	return prekeyStatement(dev, key, k.ID, []byte{boolByte(k.LastResort)}, encodeKEM(k.Public[:]))
 }
 
 func (k *SignedPreKey) encode(w *writer) {
@@ -175,14 +175,14 @@ func (b *Bundle) Verify(list *DeviceList) (Identity, error) {
 	if id.Key != b.Key {
 		return Identity{}, fmt.Errorf("%w: bundle key of %d.%d differs from the list's", ErrUnknownDevice, b.User, b.Device)
 	}
-	if err := verify(b.Key.Sign, ctxSignedPreKey, b.Signed.statement(), b.Signed.Signature); err != nil {
+	if err := verify(b.Key.Sign, ctxSignedPreKey, b.Signed.statement(b.Device, b.Key), b.Signed.Signature); err != nil {
 		return Identity{}, err
 	}
-	if err := verify(b.Key.Sign, ctxKEMPreKey, b.KEM.statement(), b.KEM.Signature); err != nil {
+	if err := verify(b.Key.Sign, ctxKEMPreKey, b.KEM.statement(b.Device, b.Key), b.KEM.Signature); err != nil {
 		return Identity{}, err
 	}
 	if b.HasOneTime {
-		if err := verify(b.Key.Sign, ctxOneTimePreKey, b.OneTime.statement(), b.OneTime.Signature); err != nil {
+		if err := verify(b.Key.Sign, ctxOneTimePreKey, b.OneTime.statement(b.Device, b.Key), b.OneTime.Signature); err != nil {
 			return Identity{}, err
 		}
 	}
@@ -254,15 +254,15 @@ func ParseUpload(p []byte) (*Upload, error) {
 	if !u.LastResort.LastResort {
 		return nil, malformed("upload: last-resort KEM prekey marked one-time")
 	}
-	if err := verify(u.Key.Sign, ctxSignedPreKey, u.Signed.statement(), u.Signed.Signature); err != nil {
+	if err := verify(u.Key.Sign, ctxSignedPreKey, u.Signed.statement(u.Device, u.Key), u.Signed.Signature); err != nil {
 		return nil, err
 	}
-	if err := verify(u.Key.Sign, ctxKEMPreKey, u.LastResort.statement(), u.LastResort.Signature); err != nil {
+	if err := verify(u.Key.Sign, ctxKEMPreKey, u.LastResort.statement(u.Device, u.Key), u.LastResort.Signature); err != nil {
 		return nil, err
 	}
 	for i := range u.OneTime {
 		k := &u.OneTime[i]
-		if err := verify(u.Key.Sign, ctxOneTimePreKey, k.statement(), k.Signature); err != nil {
+		if err := verify(u.Key.Sign, ctxOneTimePreKey, k.statement(u.Device, u.Key), k.Signature); err != nil {
 			return nil, err
 		}
 	}
@@ -271,7 +271,7 @@ func ParseUpload(p []byte) (*Upload, error) {
 		if k.LastResort {
 			return nil, malformed("upload: one-time KEM prekey %d marked last-resort", k.ID)
 		}
-		if err := verify(u.Key.Sign, ctxKEMPreKey, k.statement(), k.Signature); err != nil {
+		if err := verify(u.Key.Sign, ctxKEMPreKey, k.statement(u.Device, u.Key), k.Signature); err != nil {
 			return nil, err
 		}
 	}
@@ -374,7 +374,7 @@ func (d *Device) RotateSignedPreKey() error {
 	}
 	k := SignedPreKey{ID: d.newID()}
 	copy(k.Public[:], priv.PublicKey().Bytes())
-	k.Signature = sign(d.identity.sign, ctxSignedPreKey, k.statement())
+	k.Signature = sign(d.identity.sign, ctxSignedPreKey, k.statement(d.id, d.Key()))
 	d.signed = append(d.signed, signedPreKeyPriv{pub: k, priv: priv})
 	if len(d.signed) > 2 {
 		d.signed = d.signed[len(d.signed)-2:]
@@ -403,7 +403,7 @@ func (d *Device) newKEMPreKey(lastResort bool) (kemPreKeyPriv, error) {
 	}
 	k := KEMPreKey{ID: d.newID(), LastResort: lastResort}
 	copy(k.Public[:], dk.EncapsulationKey().Bytes())
-	k.Signature = sign(d.identity.sign, ctxKEMPreKey, k.statement())
+	k.Signature = sign(d.identity.sign, ctxKEMPreKey, k.statement(d.id, d.Key()))
 	return kemPreKeyPriv{pub: k, priv: dk}, nil
 }
 
@@ -427,7 +427,7 @@ func (d *Device) NewPreKeys(n int) (*Upload, error) {
 		}
 		k := OneTimePreKey{ID: d.newID()}
 		copy(k.Public[:], priv.PublicKey().Bytes())
-		k.Signature = sign(d.identity.sign, ctxOneTimePreKey, k.statement())
+		k.Signature = sign(d.identity.sign, ctxOneTimePreKey, k.statement(d.id, d.Key()))
 		d.oneTime[k.ID] = priv
 		u.OneTime = append(u.OneTime, k)
 		kk, err := d.newKEMPreKey(false)
