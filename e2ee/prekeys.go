@@ -1,6 +1,7 @@
 package e2ee
 
 import (
+	"bytes"
 	"crypto/ecdh"
 	"crypto/mlkem"
 	"fmt"
@@ -541,7 +542,9 @@ func UnmarshalDevice(p []byte) (*Device, error) {
 			if k.priv, err = x25519Private(b); err != nil {
 				return nil, err
 			}
-			copy(k.pub.Public[:], k.priv.PublicKey().Bytes())
+			if !bytes.Equal(k.pub.Public[:], k.priv.PublicKey().Bytes()) {
+				return nil, malformed("device: signed prekey %d does not match its private key", k.pub.ID)
+			}
 		}
 		d.signed = append(d.signed, k)
 	}

@@ -62,15 +62,21 @@ func messageAEAD(mk key32) (aead interface {
 	Seal(dst, nonce, plaintext, ad []byte) []byte
 	Open(dst, nonce, ciphertext, ad []byte) ([]byte, error)
 }, nonce []byte) {
-	out, err := hkdf.Key(sha256.New, mk[:], make([]byte, sha256.Size), infoMessage, chacha20poly1305.KeySize+chacha20poly1305.NonceSize)
-	if err != nil {
-		panic("e2ee: HKDF: " + err.Error())
-	}
+	out := messageKeyMaterial(mk)
 	a, err := chacha20poly1305.New(out[:chacha20poly1305.KeySize])
 	if err != nil {
 		panic("e2ee: ChaCha20-Poly1305: " + err.Error())
 	}
 	return a, out[chacha20poly1305.KeySize:]
+}
+
+// messageKeyMaterial is the AEAD key then nonce derived from a message key.
+func messageKeyMaterial(mk key32) []byte {
+	out, err := hkdf.Key(sha256.New, mk[:], make([]byte, sha256.Size), infoMessage, chacha20poly1305.KeySize+chacha20poly1305.NonceSize)
+	if err != nil {
+		panic("e2ee: HKDF: " + err.Error())
+	}
+	return out
 }
 
 func seal(mk key32, plaintext, ad []byte, dst []byte) []byte {
