@@ -1,6 +1,7 @@
 package e2ee
 
 import (
+	"bytes"
 	"errors"
 	"slices"
 	"testing"
@@ -144,8 +145,9 @@ func TestFanOut(t *testing.T) {
 }
 
 // TestSessionReset: a new PQXDH session with a device replaces the old one
-// on both sides; what the old session sent late no longer opens, and a
-// forged initial message replaces nothing.
+// on both sides: the new one carries every later message; the old one is
+// kept only to open what it sent before the reset; a forged initial message
+// replaces nothing.
 func TestSessionReset(t *testing.T) {
 	alice, bob := newPerson(t, 1, 1), newPerson(t, 2, 1)
 	a, b := newClient(alice, 0), newClient(bob, 0)
@@ -172,15 +174,57 @@ func TestSessionReset(t *testing.T) {
 	}
 	b.receive(t, fresh, alice, "new session")
 	if b.ss.Get(a.addr()).base == oldBase {
-		t.Fatal("the old session was kept")
+		t.Fatal("the new session is not the current one")
 	}
-	if _, err := b.ss.Decrypt(b.dev, alice.list, late); err == nil {
-		t.Fatal("a message of the replaced session opened")
-	}
+	// Bob answers on the new session; Alice, who has only it, reads it.
 	a.receive(t, b.send(t, "answer on the new session", alice)[a.addr()], bob, "answer on the new session")
 	b.receive(t, a.send(t, "and back", bob)[b.addr()], alice, "and back")
+	// The old session's late message still opens, once.
+	b.receive(t, late, alice, "sent before the reset, delivered after")
+	if _, err := b.ss.Decrypt(b.dev, alice.list, late); err == nil {
+		t.Fatal("a late message opened twice")
+	}
+	// And the conversation goes on on the new session.
+	a.receive(t, b.send(t, "still new", alice)[a.addr()], bob, "still new")
 	if b.ss.Len() != 1 || a.ss.Len() != 1 {
-		t.Fatalf("%d and %d sessions, want one each", a.ss.Len(), b.ss.Len())
+		t.Fatalf("%d and %d devices with sessions, want one each", a.ss.Len(), b.ss.Len())
+	}
+	// Bob's sessions, previous ones included, survive serialisation.
+	raw, err := b.ss.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.ss, err = UnmarshalSessions(raw); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := b.ss.MarshalBinary(); !bytes.Equal(raw, again) {
+		t.Fatal("sessions encoding not stable")
+	}
+	for n := range len(raw) {
+		if n%13 == 0 || n > len(raw)-100 {
+			if _, err := UnmarshalSessions(raw[:n]); err == nil {
+				t.Fatalf("sessions cut to %d of %d bytes: restored", n, len(raw))
+			}
+		}
+	}
+	b.receive(t, a.send(t, "after restoring", bob)[b.addr()], alice, "after restoring")
+}
+
+// TestSimultaneousInitiation: two devices that start sessions with each
+// other at the same moment converge on one and talk on.
+func TestSimultaneousInitiation(t *testing.T) {
+	alice, bob := newPerson(t, 1, 1), newPerson(t, 2, 1)
+	a, b := newClient(alice, 0), newClient(bob, 0)
+	fromA := a.send(t, "hi Bob", bob)[b.addr()]
+	fromB := b.send(t, "hi Alice", alice)[a.addr()]
+	b.receive(t, fromA, alice, "hi Bob")
+	a.receive(t, fromB, bob, "hi Alice")
+	if a.ss.Get(b.addr()).base != b.ss.Get(a.addr()).base {
+		t.Fatal("the two devices kept different sessions as current")
+	}
+	for i := range 4 {
+		b.receive(t, a.send(t, msg(i), bob)[b.addr()], alice, msg(i))
+		a.receive(t, b.send(t, msg(10+i), alice)[a.addr()], bob, msg(10+i))
 	}
 }
 

@@ -17,6 +17,8 @@ const (
 	maxCiphertext = MaxPlaintext + padBlock + aeadOverhead
 	// MaxMessageSize bounds any message a session makes or reads.
 	MaxMessageSize = preKeyHeaderSize + messageHdrSz + maxCiphertext
+	// MaxSessionSize bounds a session's encoding (MaxSkip kept keys).
+	MaxSessionSize = 2*identitySize + 64 + preKeyHeaderSize + 4*PublicKeySize + 20 + MaxSkip*(PublicKeySize+4+32)
 )
 
 // Session is a Double Ratchet session with one device of another person,

@@ -57,6 +57,7 @@ const (
 	tagPreKeyMessage  byte = 'P'
 	tagEnvelope       byte = 'E'
 	tagSession        byte = 'Z'
+	tagSessions       byte = 'R'
 	tagDevice         byte = 'D'
 	tagFingerprint    byte = 'F'
 	tagAttachment     byte = 'A'
