@@ -145,6 +145,23 @@ func FuzzUnmarshalSession(f *testing.F) {
 	})
 }
 
+func FuzzUnmarshalSessions(f *testing.F) {
+	p := newPair(f)
+	ss := NewSessions(p.bob.devs[0].Identity())
+	ss.Put(p.b)
+	b, _ := ss.MarshalBinary()
+	f.Add(b)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		ss, err := UnmarshalSessions(b)
+		if err != nil {
+			return
+		}
+		if again, _ := ss.MarshalBinary(); !bytes.Equal(again, b) {
+			t.Fatal("re-encoded differently")
+		}
+	})
+}
+
 func FuzzUnmarshalDevice(f *testing.F) {
 	bob := newPerson(f, 2, 1)
 	bob.devs[0].NewPreKeys(1)
