@@ -248,3 +248,32 @@ func TestInitialMessageChecks(t *testing.T) {
 	}
 	b.receive(t, e, alice, "hi")
 }
+
+// TestSyncDropsFormerKeys: when a device is reinstalled (same id, new key)
+// and has already started a new session, Sync keeps that one and drops the
+// superseded session with the former key.
+func TestSyncDropsFormerKeys(t *testing.T) {
+	alice, bob := newPerson(t, 1, 1), newPerson(t, 2, 1)
+	a, b := newClient(alice, 0), newClient(bob, 0)
+	b.receive(t, a.send(t, "before", bob)[b.addr()], alice, "before")
+
+	// Bob reinstalls device 1: new key, new list, new session to Alice.
+	d, err := NewDevice(2, bob.acct.Public(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob.devs = []*Device{d}
+	bob.resign(t)
+	b = newClient(bob, 0)
+	a.receive(t, b.send(t, "reinstalled", alice)[a.addr()], bob, "reinstalled")
+	if n := len(a.ss.recs[b.addr()].prev); n != 1 {
+		t.Fatalf("%d previous sessions, want the one with the former key", n)
+	}
+	if dropped := a.ss.Sync(bob.list); len(dropped) != 0 {
+		t.Fatalf("Sync dropped the current session: %v", dropped)
+	}
+	if n := len(a.ss.recs[b.addr()].prev); n != 0 {
+		t.Fatalf("%d previous sessions with the former key kept", n)
+	}
+	b.receive(t, a.send(t, "after", bob)[b.addr()], alice, "after")
+}

@@ -26,10 +26,9 @@ const (
 // are, so that an X25519 key and an ML-KEM key can never be taken one for
 // the other.
 const (
-	ecTypeX25519     byte = 0x05
-	kemTypeMLKEM768  byte = 0x07
-	signTypeEd25519  byte = 0x06
-	accountKeyPrefix      = "Haven E2EE account key"
+	ecTypeX25519    byte = 0x05
+	kemTypeMLKEM768 byte = 0x07
+	signTypeEd25519 byte = 0x06
 )
 
 // Signature contexts (Ed25519ctx, RFC 8032 §5.1): each kind of statement

@@ -1,6 +1,7 @@
 package e2ee
 
 import (
+	"crypto/cipher"
 	"crypto/ecdh"
 	"crypto/hkdf"
 	"crypto/hmac"
@@ -58,10 +59,7 @@ func kdfCK(ck key32) (next, mk key32) {
 // docs/e2ee.md): HKDF-SHA-256 of the message key with a zero salt gives a
 // ChaCha20-Poly1305 key and nonce. Each message key is used once, so a
 // nonce derived from it never repeats under its key.
-func messageAEAD(mk key32) (aead interface {
-	Seal(dst, nonce, plaintext, ad []byte) []byte
-	Open(dst, nonce, ciphertext, ad []byte) ([]byte, error)
-}, nonce []byte) {
+func messageAEAD(mk key32) (aead cipher.AEAD, nonce []byte) {
 	out := messageKeyMaterial(mk)
 	a, err := chacha20poly1305.New(out[:chacha20poly1305.KeySize])
 	if err != nil {
@@ -171,7 +169,7 @@ func initBob(sk key32, spk *ecdh.PrivateKey) *ratchet {
 	return &ratchet{dhs: spk, rk: sk}
 }
 
-// encrypt is RatchetEncrypt (§3.4). It appends the message to dst.
+// encrypt is RatchetEncrypt (§3.4): it returns the ratchet message.
 func (r *ratchet) encrypt(plaintext, ad []byte) ([]byte, error) {
 	if !r.hasCKs {
 		return nil, fmt.Errorf("%w: no sending chain yet", ErrNoSession)

@@ -104,11 +104,15 @@ func (ss *Sessions) Sync(list *DeviceList) []Address {
 		if a.User != list.User {
 			continue
 		}
+		r := ss.recs[a]
 		id, err := list.Identity(a.Device)
-		if err != nil || id != ss.recs[a].cur.peer {
+		if err != nil || id != r.cur.peer {
 			delete(ss.recs, a)
 			dropped = append(dropped, a)
+			continue
 		}
+		// Previous sessions with the device's former key go too.
+		r.prev = slices.DeleteFunc(r.prev, func(s *Session) bool { return s.peer != id })
 	}
 	return dropped
 }
@@ -145,8 +149,8 @@ func (ss *Sessions) Encrypt(to []Address, plaintext []byte) ([]Envelope, error) 
 // dev.Accept, which becomes current once the message authenticates (a
 // session reset: the sender lost its state, or started over). One case
 // differs: if the current session is one this device started and the peer
-// has not answered yet, both devices started a session with each other at
-// once; then both keep as current the session whose base key (Alice's
+// has not answered yet, and the new one comes from the same device key,
+// both devices started a session with each other at once; then both keep as current the session whose base key (Alice's
 // ephemeral key) is lower, and the other stays as a previous one, so that
 // both end on the same session. senderList is the sender's signed device
 // list, needed only for initial messages (nil otherwise). The caller then
@@ -190,7 +194,7 @@ func (ss *Sessions) Decrypt(dev *Device, senderList *DeviceList, e *Envelope) ([
 	if err != nil {
 		return nil, err
 	}
-	if r != nil && r.cur.pending != nil && bytes.Compare(r.cur.base[:], ns.base[:]) < 0 {
+	if r != nil && r.cur.pending != nil && r.cur.peer == ns.peer && bytes.Compare(r.cur.base[:], ns.base[:]) < 0 {
 		r.prev = append([]*Session{ns}, r.prev...)
 		if len(r.prev) > MaxPreviousSessions {
 			r.prev = r.prev[:MaxPreviousSessions]

@@ -47,22 +47,18 @@ var (
 // Tag bytes: the first byte of every encoding says what follows, so that
 // one kind of object can never be parsed as another.
 const (
-	tagDeviceList     byte = 'L'
-	tagSignedPreKey   byte = 'S'
-	tagKEMPreKey      byte = 'K'
-	tagOneTimePreKey  byte = 'O'
-	tagBundle         byte = 'B'
-	tagUpload         byte = 'U'
-	tagMessage        byte = 'M'
-	tagPreKeyMessage  byte = 'P'
-	tagEnvelope       byte = 'E'
-	tagSession        byte = 'Z'
-	tagSessions       byte = 'R'
-	tagDevice         byte = 'D'
-	tagFingerprint    byte = 'F'
-	tagAttachment     byte = 'A'
-	tagIdentity       byte = 'I'
-	tagSignedListBody byte = 'l'
+	tagDeviceList    byte = 'L'
+	tagBundle        byte = 'B'
+	tagUpload        byte = 'U'
+	tagMessage       byte = 'M'
+	tagPreKeyMessage byte = 'P'
+	tagEnvelope      byte = 'E'
+	tagSession       byte = 'Z'
+	tagSessions      byte = 'R'
+	tagDevice        byte = 'D'
+	tagFingerprint   byte = 'F'
+	tagAttachment    byte = 'A'
+	tagIdentity      byte = 'I'
 )
 
 // version is the one version of every format this package writes and reads.
