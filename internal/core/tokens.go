@@ -1,3 +1,6 @@
+// Session tokens, login codes and their hashes: the server-side secrets that
+// authenticate people. (Secret chats, end to end, live in package e2ee.)
+
 package core
 
 import (
