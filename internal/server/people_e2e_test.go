@@ -56,6 +56,8 @@ func TestPeopleSearch(t *testing.T) {
 	if len(imported.Imported) != 1 || imported.Imported[0].User.ID != dee.id {
 		t.Fatalf("importing Dee: %+v", imported)
 	}
+	meetP(t, ann, bob) // by usernames that "jos" does not start
+	meetP(t, ann, cid)
 	ann.api.call("chats.createGroup", map[string]any{"title": "Climbing", "user_ids": []int64{bob.id}}).into(t, new(chatInfo))
 	send(t, ann.api, map[string]any{"user_id": cid.id}, "Hi Cid")
 
@@ -116,6 +118,7 @@ func TestSearchEverywhere(t *testing.T) {
 	ps, group := smallGroup(t, n, &ph, []string{"Ann", "Bob"}, 0)
 	ann, bob := ps[0], ps[1]
 	cid := cast(t, n, &ph, []string{"Cid"}, 0)[0]
+	meetP(t, ann, cid)
 
 	// The private chat is newer (a higher id) than the group, but the
 	// messages alternate between them in time.

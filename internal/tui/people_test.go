@@ -86,6 +86,7 @@ func TestNewChatWithPerson(t *testing.T) {
 func TestSearchEverywhereKey(t *testing.T) {
 	srv, ann, annU, bob := annAndBob(t)
 	cat, _ := srv.SignUp(t, "cat@example.org", "Cat")
+	srv.Befriend(t, cat, ann)
 	c := ctx(t)
 	send(t, bob, client.SendParams{UserID: annU.ID, Text: "The crux is at the third bolt"})
 	for i := 0; i < 60; i++ {
