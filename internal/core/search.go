@@ -190,16 +190,10 @@ func (s *Service) SearchGlobal(ctx context.Context, a *Actor, query string, limi
 	if limit <= 0 || limit > 50 {
 		limit = 50
 	}
-	us, err := s.store.SearchUsers(ctx, query, limit)
+	// The people found by their username may be seen from now on.
+	us, err := s.byUsername(ctx, a.UserID, query, limit, nil)
 	if err != nil {
 		return nil, s.internal(ctx, "search.global", err)
-	}
-	// The people found by their username may be seen from now on, as
-	// with users.resolveUsername.
-	if len(us) > 0 {
-		if err := s.store.Update(ctx, func(tx Tx) error { return s.markFound(ctx, tx, a.UserID, us) }); err != nil {
-			return nil, s.internal(ctx, "search.global", err)
-		}
 	}
 	uv, err := s.views(ctx, a.UserID, us)
 	if err != nil {
