@@ -293,3 +293,58 @@ func TestPeopleSearchFollowsWhoSeesWhom(t *testing.T) {
 		t.Fatalf("a member of a group Ann left: search %+v, users.get sees them %v", got, visible(ann, lea.id))
 	}
 }
+
+// TestSearchEverywhereNamesOnlyShownSenders: the people that come with
+// messages.searchGlobal's results are the senders the messages show and
+// no one else: an unsigned channel post does not give away the admin
+// who wrote it, and a signed post's author who is no longer an admin
+// (whom a subscriber may not see) is left out, as users.get leaves them
+// out.
+func TestSearchEverywhereNamesOnlyShownSenders(t *testing.T) {
+	n := startNode(t, generous...)
+	var ph phones
+	ps := cast(t, n, &ph, []string{"Olga", "Pete", "Sam"}, 0)
+	olga, pete, sam := ps[0], ps[1], ps[2]
+	var ch chatInfo
+	olga.api.call("chats.createChannel", map[string]string{"title": "Quick News", "username": "quick_news"}).into(t, &ch)
+	for _, p := range []*person{pete, sam} {
+		p.api.call("chats.join", map[string]int64{"chat_id": ch.ID}).into(t, new(chatInfo))
+	}
+	olga.api.call("chats.setAdmin", map[string]any{"chat_id": ch.ID, "user_id": pete.id, "rights": []string{"post_messages"}}).into(t, new(bool))
+	unsigned := send(t, pete.api, map[string]any{"chat_id": ch.ID}, "quick unsigned post")
+	if unsigned.SenderID != 0 {
+		t.Fatalf("an unsigned post carries its author: %+v", unsigned)
+	}
+	search := func(want int) foundInfo {
+		t.Helper()
+		var found foundInfo
+		deadline := time.Now().Add(10 * time.Second)
+		for len(found.Messages) < want && time.Now().Before(deadline) {
+			sam.api.call("messages.searchGlobal", map[string]any{"query": "quick"}).into(t, &found)
+			time.Sleep(20 * time.Millisecond)
+		}
+		if len(found.Messages) != want {
+			t.Fatalf("the subscriber's search found %d messages, want %d", len(found.Messages), want)
+		}
+		return found
+	}
+	if found := search(1); found.Messages[0].SenderID != 0 || len(found.Users) != 0 {
+		t.Fatalf("a subscriber's search shows who wrote an unsigned post: %+v", found)
+	}
+
+	olga.api.call("chats.update", map[string]any{"chat_id": ch.ID, "signatures": true}).into(t, new(chatInfo))
+	signed := send(t, pete.api, map[string]any{"chat_id": ch.ID}, "quick signed post")
+	if found := search(2); found.Messages[0].ID != signed.ID || !slices.Equal(userIDs(found.Users), []int64{pete.id}) {
+		t.Fatalf("a signed post's author, an admin: %+v", found)
+	}
+	// Pete is an admin no more: a subscriber may not see him.
+	olga.api.call("chats.setAdmin", map[string]any{"chat_id": ch.ID, "user_id": pete.id, "rights": []string{}}).into(t, new(bool))
+	var us []userView
+	sam.api.call("users.get", map[string][]int64{"ids": {pete.id}}).into(t, &us)
+	if len(us) != 0 {
+		t.Fatalf("a subscriber sees a former admin: %+v", us)
+	}
+	if found := search(2); found.Messages[0].SenderID != pete.id || len(found.Users) != 0 {
+		t.Fatalf("a subscriber's search shows a former admin whom users.get leaves out: %+v", found.Users)
+	}
+}
