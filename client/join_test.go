@@ -73,6 +73,7 @@ func TestHiddenHistoryJoinStartsAtJoin(t *testing.T) {
 	srv := testserver.Start(t)
 	ann, annUser := srv.SignUp(t, "ann.hidden@example.org", "Ann")
 	bob, _ := srv.SignUp(t, "bob.hidden@example.org", "Bob")
+	srv.Befriend(t, ann, bob)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	evs := ann.Updates(ctx)

@@ -637,7 +637,8 @@ func (c *Client) SearchGlobal(ctx context.Context, query string, limit int) (*Gl
 
 // SearchPeople finds people to write to by name or username: contacts
 // first, then people of shared chats, then public usernames
-// (users.search). limit 0 is the server's default (20).
+// (users.search). limit 0 is the server's default (20). The people
+// found by username may be seen, and written to, by id from then on.
 func (c *Client) SearchPeople(ctx context.Context, query string, limit int) ([]User, error) {
 	p := obj{"query": query}
 	if limit > 0 {

@@ -36,6 +36,9 @@ func TestBackupRestoreBusyServer(t *testing.T) {
 	p := startServing(t, data, flags...)
 	tokA, ann := signUp(t, p, "+442079460031", "Ann", 1)
 	tokB, bob := signUp(t, p, "+442079460032", "Bob", 2)
+	// Ann finds Bob by his username: an id alone reaches nobody.
+	call(t, p.url, "account.updateUsername", tokB, map[string]string{"username": "bob_backs_up"}, nil)
+	call(t, p.url, "users.resolveUsername", tokA, map[string]string{"username": "bob_backs_up"}, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 

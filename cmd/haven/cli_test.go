@@ -467,6 +467,14 @@ func TestTextFromOthersIsInert(t *testing.T) {
 	const evil = "\x1b]0;pwned\x07\x1b[2J"
 	const shown = "␛]0;pwned␇␛[2J"
 	annID := ann.session().UserID
+	// Bob finds Ann by her username: an id alone reaches nobody.
+	annC := sdk.New(p.url, sdk.WithToken(ann.session().Token))
+	if _, err := annC.UpdateUsername(ctx, "ann_inert"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bobC.ResolveUsername(ctx, "ann_inert"); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := bobC.Send(ctx, &sdk.SendParams{UserID: annID, Text: "hello " + evil}); err != nil {
 		t.Fatal(err)
 	}

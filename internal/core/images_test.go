@@ -221,6 +221,11 @@ func TestPhotoWaitsForImageBudget(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	svc, ann, bob := imageService(t, 64<<20, 20*time.Millisecond)
+	// Ann finds Bob by his username, and he lets anyone add him to groups.
+	meet(t, svc, ann, bob)
+	if _, err := svc.SetPrivacy(ctx, bob, haven.PrivacyAddToGroups, haven.Everybody); err != nil {
+		t.Fatal(err)
+	}
 	id := uploadFile(t, svc, ann, "p.png", encoded(t, "png", gradients(400, 300)["RGBA"]))
 	group, err := svc.CreateGroup(ctx, ann, "Family", []int64{bob.UserID})
 	if err != nil {

@@ -34,7 +34,9 @@ const (
 // (the most recently active chats first), then people whose public
 // username starts with the query. A name matches when every word of the
 // query starts a word of it, in any case and ignoring accents; a
-// username when it starts with the query. Each person comes once, as the
+// username when it starts with the query. Only people the actor may see
+// are matched by name; strangers come only by username, and are then
+// found (byUsername), as by SearchGlobal. Each person comes once, as the
 // actor may see them; the actor is left out. In groups, at most
 // limits.PeopleSearchScan members are looked at per search, so a search
 // costs the same in a group of 200,000. Errors: CodeQueryTooShort.
@@ -108,18 +110,15 @@ func (s *Service) SearchPeople(ctx context.Context, a *Actor, q PeopleQuery) ([]
 		}
 	}
 
-	// Public usernames.
+	// Public usernames: the one way to strangers, who are then found
+	// (may be seen by id), as by search.global, so that the chat a
+	// result starts reaches them.
 	if len(found) < limit && uname != "" {
-		us, err := s.store.SearchUsers(ctx, uname, limit+1)
+		us, err := s.byUsername(ctx, a.UserID, uname, limit-len(found), seen)
 		if err != nil {
 			return nil, s.internal(ctx, "users.search", err)
 		}
-		for _, u := range us {
-			if !seen[u.ID] && len(found) < limit {
-				seen[u.ID] = true
-				found = append(found, u)
-			}
-		}
+		found = append(found, us...)
 	}
 	return s.views(ctx, a.UserID, found)
 }

@@ -148,8 +148,11 @@ func (s *Service) SearchEverywhere(ctx context.Context, a *Actor, q EverywhereQu
 	chats := map[int64]bool{}
 	var people []int64
 	for _, h := range hits {
-		res.Messages = append(res.Messages, messageView(h.d.Chat, h.m))
-		people = append(people, h.m.SenderID)
+		v := messageView(h.d.Chat, h.m)
+		res.Messages = append(res.Messages, v)
+		// The sender the message shows: an unsigned channel post's
+		// author is not given away by the people that come with it.
+		people = append(people, v.SenderID)
 		if !chats[h.d.Chat.ID] {
 			chats[h.d.Chat.ID] = true
 			res.Chats = append(res.Chats, chatView(h.d.Chat, h.d.Member, a.UserID))
@@ -161,8 +164,15 @@ func (s *Service) SearchEverywhere(ctx context.Context, a *Actor, q EverywhereQu
 	slices.Sort(people)
 	people = slices.Compact(people)
 	if len(people) > 0 && people[0] == 0 {
-		people = people[1:] // channel posts have no sender
+		people = people[1:] // unsigned channel posts have no sender
 	}
+	// Only people the actor may see, as users.get gives them: a signed
+	// post's author who is no longer a channel's admin is not.
+	vis, err := s.visibleIDs(ctx, s.store, a.UserID, people)
+	if err != nil {
+		return nil, s.internal(ctx, "messages.searchGlobal", err)
+	}
+	people = slices.DeleteFunc(people, func(id int64) bool { return !vis[id] })
 	us, err := s.store.UsersByIDs(ctx, people)
 	if err != nil {
 		return nil, s.internal(ctx, "messages.searchGlobal", err)
@@ -190,16 +200,10 @@ func (s *Service) SearchGlobal(ctx context.Context, a *Actor, query string, limi
 	if limit <= 0 || limit > 50 {
 		limit = 50
 	}
-	us, err := s.store.SearchUsers(ctx, query, limit)
+	// The people found by their username may be seen from now on.
+	us, err := s.byUsername(ctx, a.UserID, query, limit, nil)
 	if err != nil {
 		return nil, s.internal(ctx, "search.global", err)
-	}
-	// The people found by their username may be seen from now on, as
-	// with users.resolveUsername.
-	if len(us) > 0 {
-		if err := s.store.Update(ctx, func(tx Tx) error { return s.markFound(ctx, tx, a.UserID, us) }); err != nil {
-			return nil, s.internal(ctx, "search.global", err)
-		}
 	}
 	uv, err := s.views(ctx, a.UserID, us)
 	if err != nil {

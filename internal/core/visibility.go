@@ -59,6 +59,36 @@ func userNotFound(id int64) error {
 	return haven.Errorf(haven.CodeUserNotFound, "there is no user %d", id)
 }
 
+// byUsername returns up to limit live people whose username starts with
+// prefix, leaving out those in skip, and records that viewer found them.
+// It is the one rule for searches by username (search.global and
+// users.search's strangers): whoever such a search shows may be reached
+// by id afterwards, as after users.resolveUsername, so that a person
+// found in a "new chat" search can be written to.
+func (s *Service) byUsername(ctx context.Context, viewer int64, prefix string, limit int, skip map[int64]bool) ([]*haven.User, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	// Those skipped may be among the first; asking for as many more
+	// leaves limit others if there are.
+	us, err := s.store.SearchUsers(ctx, prefix, limit+len(skip))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*haven.User, 0, min(len(us), limit))
+	for _, u := range us {
+		if !skip[u.ID] && len(out) < limit {
+			out = append(out, u)
+		}
+	}
+	if len(out) > 0 {
+		if err := s.store.Update(ctx, func(tx Tx) error { return s.markFound(ctx, tx, viewer, out) }); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
 // markFound records that viewer found the people us (by username, phone
 // number, email or search): from then on viewer may see them.
 func (s *Service) markFound(ctx context.Context, tx Tx, viewer int64, us []*haven.User) error {

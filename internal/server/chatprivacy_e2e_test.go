@@ -40,6 +40,7 @@ func TestBlockedPersonReachesNothing(t *testing.T) {
 	var ph phones
 	ps := cast(t, n, &ph, []string{"Ann", "Bob"}, 2)
 	ann, bob := ps[0], ps[1]
+	meetP(t, bob, ann) // Bob finds Ann by her username
 	m1 := send(t, bob.api, map[string]any{"user_id": ann.id}, "one")
 	chat := m1.ChatID
 	m2 := send(t, ann.api, map[string]any{"chat_id": chat}, "two")
@@ -180,6 +181,7 @@ func TestChannelSignedByChannel(t *testing.T) {
 	olga.api.call("chats.setAdmin", map[string]any{"chat_id": ch.ID, "user_id": pete.id,
 		"rights": []string{"post_messages", "change_info", "invite_users", "ban_users", "pin_messages"}}).into(t, new(bool))
 	kim.api.call("privacy.set", map[string]string{"key": "add_to_groups", "value": "everybody"}).into(t, new(map[string]string))
+	meetP(t, pete, kim) // Pete finds Kim by her username
 
 	// Pete acts: a title, a member added, a post pinned, a ban.
 	mark := sam.ws.mark()
@@ -275,6 +277,7 @@ func TestPublicGroupOutsiders(t *testing.T) {
 	gus.api.call("chats.update", map[string]any{"chat_id": g.ID, "username": "open_group"}).into(t, new(chatInfo))
 	mia.api.call("chats.join", map[string]int64{"chat_id": g.ID}).into(t, new(chatInfo))
 	kim.api.call("privacy.set", map[string]string{"key": "add_to_groups", "value": "everybody"}).into(t, new(map[string]string))
+	meetP(t, gus, kim) // Gus finds Kim by her username
 	gus.api.call("chats.addMembers", map[string]any{"chat_id": g.ID, "user_ids": []int64{kim.id}}).into(t, new(map[string][]int64))
 	send(t, kim.api, map[string]any{"chat_id": g.ID}, "hello from Kim")
 	gus.api.call("chats.ban", map[string]any{"chat_id": g.ID, "user_id": mia.id}).into(t, new(bool))
@@ -319,6 +322,8 @@ func TestHiddenHistoryHidesEarlierEvents(t *testing.T) {
 	hal.api.call("chats.update", map[string]any{"chat_id": g.ID, "history_hidden": true}).into(t, new(chatInfo))
 	ivy.api.call("privacy.set", map[string]string{"key": "add_to_groups", "value": "everybody"}).into(t, new(map[string]string))
 	zed.api.call("privacy.set", map[string]string{"key": "add_to_groups", "value": "everybody"}).into(t, new(map[string]string))
+	meetP(t, hal, ivy) // Hal finds both by their usernames
+	meetP(t, hal, zed)
 	hal.api.call("chats.addMembers", map[string]any{"chat_id": g.ID, "user_ids": []int64{ivy.id}}).into(t, new(map[string][]int64))
 	early := send(t, ivy.api, map[string]any{"chat_id": g.ID}, "before Zed")
 	hal.api.call("messages.react", map[string]any{"chat_id": g.ID, "id": early.ID, "emoji": "🔥"}).into(t, new(messageView))
@@ -426,6 +431,7 @@ func TestDeletedOwnerHandsOver(t *testing.T) {
 	olga, ben, ada, mo := ps[0], ps[1], ps[2], ps[3]
 	for _, p := range ps[1:] {
 		p.api.call("privacy.set", map[string]string{"key": "add_to_groups", "value": "everybody"}).into(t, new(map[string]string))
+		meetP(t, olga, p) // Olga finds each by their username
 	}
 	var g chatInfo
 	olga.api.call("chats.createGroup", map[string]any{"title": "Heirs"}).into(t, &g)

@@ -111,6 +111,7 @@ func TestDeletedTextLeavesDisk(t *testing.T) {
 	var ph phones
 	ann, _, _ := signUpHTTP(t, n, &ph, "Ann")
 	bob, _, bobID := signUpHTTP(t, n, &ph, "Bob")
+	meet(t, ann, bob, bobID)
 	chat := send(t, ann, map[string]any{"user_id": bobID}, "hello").ChatID
 
 	// sendIndexed sends text and waits until a search finds it.

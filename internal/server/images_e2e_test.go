@@ -90,8 +90,10 @@ func TestImageMemoryBounded(t *testing.T) {
 		"--image-memory", strconv.Itoa(budget), "--image-wait", "10m",
 	}, generous...)...)
 	var ph phones
-	ann, annToken, _ := signUpHTTP(t, n, &ph, "Ann")
-	_, _, bobID := signUpHTTP(t, n, &ph, "Bob")
+	ann, annToken, annID := signUpHTTP(t, n, &ph, "Ann")
+	bob, _, bobID := signUpHTTP(t, n, &ph, "Bob")
+	// Bob has Ann in his contacts: she sees him and may add him to groups.
+	knows(t, ann, ph.at(1), annID, bob, ph.at(2))
 	var group struct {
 		ID int64 `json:"id"`
 	}
@@ -148,7 +150,8 @@ func TestImageBudgetFloodWait(t *testing.T) {
 	n := startNode(t, append([]string{"--image-memory", "1MiB", "--image-wait", "1ms"}, generous...)...)
 	var ph phones
 	ann, annToken, _ := signUpHTTP(t, n, &ph, "Ann")
-	_, _, bobID := signUpHTTP(t, n, &ph, "Bob")
+	bob, _, bobID := signUpHTTP(t, n, &ph, "Bob")
+	meet(t, ann, bob, bobID)
 	// Every photo costs more than the budget, so each takes all of it
 	// and they are decoded one at a time.
 	fileID := uploadBytes(t, ann, newFileClient(t, n.url, annToken), "p.png", testPNG(t, 1500, 1000))

@@ -297,7 +297,8 @@ func TestRandomIDInvalid(t *testing.T) {
 	n := startNode(t, generous...)
 	var ph phones
 	a, _, _ := signUpHTTP(t, n, &ph, "Ann")
-	_, _, bid := signUpHTTP(t, n, &ph, "Bob")
+	b, _, bid := signUpHTTP(t, n, &ph, "Bob")
+	meet(t, a, b, bid)
 	first := rid()
 	var m messageView
 	a.call("messages.send", map[string]any{"user_id": bid, "text": "hi", "random_id": first}).into(t, &m)

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -56,6 +57,8 @@ func TestPeopleSearch(t *testing.T) {
 	if len(imported.Imported) != 1 || imported.Imported[0].User.ID != dee.id {
 		t.Fatalf("importing Dee: %+v", imported)
 	}
+	meetP(t, ann, bob) // by usernames that "jos" does not start
+	meetP(t, ann, cid)
 	ann.api.call("chats.createGroup", map[string]any{"title": "Climbing", "user_ids": []int64{bob.id}}).into(t, new(chatInfo))
 	send(t, ann.api, map[string]any{"user_id": cid.id}, "Hi Cid")
 
@@ -116,6 +119,7 @@ func TestSearchEverywhere(t *testing.T) {
 	ps, group := smallGroup(t, n, &ph, []string{"Ann", "Bob"}, 0)
 	ann, bob := ps[0], ps[1]
 	cid := cast(t, n, &ph, []string{"Cid"}, 0)[0]
+	meetP(t, ann, cid)
 
 	// The private chat is newer (a higher id) than the group, but the
 	// messages alternate between them in time.
@@ -192,5 +196,155 @@ func TestSendCodeDelivery(t *testing.T) {
 		if sent.Kind != "phone" || sent.Delivery != c.want {
 			t.Errorf("auth.sendCode with %v: %+v, want delivery %q", c.args, sent, c.want)
 		}
+	}
+}
+
+// TestPeopleSearchFollowsWhoSeesWhom: users.search shows only people the
+// caller may see (docs/api.md, Who sees whom), save strangers found by
+// their public username, whom it records as found, as search.global
+// does: the "new chat" a result starts then reaches them by id. Each
+// person is shown as users.get shows them, blocks included.
+func TestPeopleSearchFollowsWhoSeesWhom(t *testing.T) {
+	n := startNode(t, generous...)
+	var ph phones
+	ps := cast(t, n, &ph, []string{"Ann", "Gilbert", "Olga", "Leandra", "Bodil", "Dinah", "Samwise", "Hugo"}, 0)
+	ann, gil, olga, lea, bo, di, sam, hugo := ps[0], ps[1], ps[2], ps[3], ps[4], ps[5], ps[6], ps[7]
+	search := func(p *person, q string) []userView {
+		t.Helper()
+		us := []userView{}
+		p.api.call("users.search", map[string]any{"query": q}).into(t, &us)
+		return us
+	}
+	visible := func(p *person, id int64) bool {
+		t.Helper()
+		var us []userView
+		p.api.call("users.get", map[string][]int64{"ids": {id}}).into(t, &us)
+		return len(us) == 1
+	}
+
+	// A stranger with a public username: an id alone does not reach
+	// him; found by his username he may be written to by id.
+	gil.api.call("account.updateUsername", map[string]string{"username": "gil_public"}).into(t, new(userView))
+	hugo.api.call("account.updateUsername", map[string]string{"username": "gil_zz"}).into(t, new(userView))
+	wantCode(t, ann.api.call("messages.send", map[string]any{"user_id": gil.id, "text": "hi", "random_id": rid()}), "USER_NOT_FOUND", "a message to an id never found")
+	if got := search(ann, "gil_p"); len(got) != 1 || got[0].ID != gil.id {
+		t.Fatalf("users.search by username: %+v, want Gilbert", got)
+	}
+	if !visible(ann, gil.id) {
+		t.Fatal("users.get leaves out the person users.search just found by username")
+	}
+	send(t, ann.api, map[string]any{"user_id": gil.id}, "Hi Gil, found you")
+	// Only those shown are found: a limit of one leaves Hugo (gil_zz)
+	// out, and unreachable.
+	var one []userView
+	ann.api.call("users.search", map[string]any{"query": "gil_", "limit": 1}).into(t, &one)
+	if len(one) != 1 || one[0].ID != gil.id || visible(ann, hugo.id) {
+		t.Fatalf("users.search gil_ with limit 1: %+v; Hugo, not shown, visible: %v", one, visible(ann, hugo.id))
+	}
+	// By his name, a stranger finds nothing.
+	if got := search(di, "gilbert"); len(got) != 0 {
+		t.Fatalf("a stranger's search by name: %+v", got)
+	}
+
+	// Olga's group of Ann, Leandra, Bodil and Dinah, and her channel with
+	// Ann and Samwise as subscribers.
+	befriend(t, olga, ann, lea, bo, di)
+	var g chatInfo
+	olga.api.call("chats.createGroup", map[string]any{"title": "Crag", "user_ids": idsOf(ann, lea, bo, di)}).into(t, &g)
+	var ch chatInfo
+	olga.api.call("chats.createChannel", map[string]string{"title": "Crag News", "username": "crag_news"}).into(t, &ch)
+	for _, p := range []*person{ann, sam} {
+		p.api.call("chats.join", map[string]int64{"chat_id": ch.ID}).into(t, new(chatInfo))
+	}
+	if got := search(ann, "leand"); len(got) != 1 || got[0].ID != lea.id {
+		t.Fatalf("a member of a shared group: %+v", got)
+	}
+	// Subscribers of a channel do not see each other.
+	if got := search(ann, "samw"); len(got) != 0 || visible(ann, sam.id) {
+		t.Fatalf("a fellow subscriber: search %+v, users.get sees them %v", got, visible(ann, sam.id))
+	}
+
+	// Blocks: someone who blocks Ann shows her no more than users.get
+	// does (no phone, no last seen), and someone Ann blocks is marked so.
+	for _, key := range []string{"phone_number", "last_seen"} {
+		bo.api.call("privacy.set", map[string]string{"key": key, "value": "everybody"}).into(t, new(map[string]string))
+	}
+	if got := search(ann, "bodil"); len(got) != 1 || got[0].Phone != bo.phone || got[0].Status.Kind == "long_ago" {
+		t.Fatalf("Bodil, open to everybody: %+v", got)
+	}
+	bo.api.call("contacts.block", map[string]int64{"user_id": ann.id}).into(t, new(bool))
+	ann.api.call("contacts.block", map[string]int64{"user_id": di.id}).into(t, new(bool))
+	for _, p := range []*person{bo, di} {
+		got := search(ann, strings.ToLower(p.name))
+		if len(got) != 1 || got[0] != getUser(t, ann.api, p.id) {
+			t.Fatalf("users.search shows %s as %+v, users.get as %+v", p.name, got, getUser(t, ann.api, p.id))
+		}
+	}
+	if got := search(ann, "bodil")[0]; got.Phone != "" || got.Status.Kind != "long_ago" {
+		t.Fatalf("Bodil, who blocks Ann: %+v", got)
+	}
+	if got := search(ann, "dinah")[0]; !got.Blocked {
+		t.Fatalf("Dinah, whom Ann blocks: %+v", got)
+	}
+
+	// Once Ann has left the group, its members are strangers again.
+	ann.api.call("chats.leave", map[string]int64{"chat_id": g.ID}).into(t, new(bool))
+	if got := search(ann, "leand"); len(got) != 0 || visible(ann, lea.id) {
+		t.Fatalf("a member of a group Ann left: search %+v, users.get sees them %v", got, visible(ann, lea.id))
+	}
+}
+
+// TestSearchEverywhereNamesOnlyShownSenders: the people that come with
+// messages.searchGlobal's results are the senders the messages show and
+// no one else: an unsigned channel post does not give away the admin
+// who wrote it, and a signed post's author who is no longer an admin
+// (whom a subscriber may not see) is left out, as users.get leaves them
+// out.
+func TestSearchEverywhereNamesOnlyShownSenders(t *testing.T) {
+	n := startNode(t, generous...)
+	var ph phones
+	ps := cast(t, n, &ph, []string{"Olga", "Pete", "Sam"}, 0)
+	olga, pete, sam := ps[0], ps[1], ps[2]
+	var ch chatInfo
+	olga.api.call("chats.createChannel", map[string]string{"title": "Quick News", "username": "quick_news"}).into(t, &ch)
+	for _, p := range []*person{pete, sam} {
+		p.api.call("chats.join", map[string]int64{"chat_id": ch.ID}).into(t, new(chatInfo))
+	}
+	olga.api.call("chats.setAdmin", map[string]any{"chat_id": ch.ID, "user_id": pete.id, "rights": []string{"post_messages"}}).into(t, new(bool))
+	unsigned := send(t, pete.api, map[string]any{"chat_id": ch.ID}, "quick unsigned post")
+	if unsigned.SenderID != 0 {
+		t.Fatalf("an unsigned post carries its author: %+v", unsigned)
+	}
+	search := func(want int) foundInfo {
+		t.Helper()
+		var found foundInfo
+		deadline := time.Now().Add(10 * time.Second)
+		for len(found.Messages) < want && time.Now().Before(deadline) {
+			sam.api.call("messages.searchGlobal", map[string]any{"query": "quick"}).into(t, &found)
+			time.Sleep(20 * time.Millisecond)
+		}
+		if len(found.Messages) != want {
+			t.Fatalf("the subscriber's search found %d messages, want %d", len(found.Messages), want)
+		}
+		return found
+	}
+	if found := search(1); found.Messages[0].SenderID != 0 || len(found.Users) != 0 {
+		t.Fatalf("a subscriber's search shows who wrote an unsigned post: %+v", found)
+	}
+
+	olga.api.call("chats.update", map[string]any{"chat_id": ch.ID, "signatures": true}).into(t, new(chatInfo))
+	signed := send(t, pete.api, map[string]any{"chat_id": ch.ID}, "quick signed post")
+	if found := search(2); found.Messages[0].ID != signed.ID || !slices.Equal(userIDs(found.Users), []int64{pete.id}) {
+		t.Fatalf("a signed post's author, an admin: %+v", found)
+	}
+	// Pete is an admin no more: a subscriber may not see him.
+	olga.api.call("chats.setAdmin", map[string]any{"chat_id": ch.ID, "user_id": pete.id, "rights": []string{}}).into(t, new(bool))
+	var us []userView
+	sam.api.call("users.get", map[string][]int64{"ids": {pete.id}}).into(t, &us)
+	if len(us) != 0 {
+		t.Fatalf("a subscriber sees a former admin: %+v", us)
+	}
+	if found := search(2); found.Messages[0].SenderID != pete.id || len(found.Users) != 0 {
+		t.Fatalf("a subscriber's search shows a former admin whom users.get leaves out: %+v", found.Users)
 	}
 }

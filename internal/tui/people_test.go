@@ -79,6 +79,22 @@ func TestNewChatWithPerson(t *testing.T) {
 		ds, err := dan.Dialogs(c)
 		return err == nil && len(ds) == 1 && ds[0].TopMessage != nil && ds[0].TopMessage.Text == "Hi Dan"
 	}, "Dan's new chat")
+
+	// A stranger found by username in the people search can be written
+	// to: the search found him.
+	eli, _ := srv.SignUp(t, "eli@example.org", "Eli")
+	if _, err := eli.UpdateUsername(c, "eli_stranger"); err != nil {
+		t.Fatal(err)
+	}
+	a.typ(ptytest.CtrlN, "p", "@eli_s")
+	a.see("Eli · @eli_stranger")
+	a.typ(ptytest.Enter)
+	a.see("new chat: your first message starts it")
+	a.typ("Hi Eli", ptytest.Enter)
+	waitFor(t, func() bool {
+		ds, err := eli.Dialogs(c)
+		return err == nil && len(ds) == 1 && ds[0].TopMessage != nil && ds[0].TopMessage.Text == "Hi Eli"
+	}, "Eli's new chat")
 }
 
 // TestSearchEverywhereKey: Ctrl+F searches all chats even with one open
@@ -86,6 +102,7 @@ func TestNewChatWithPerson(t *testing.T) {
 func TestSearchEverywhereKey(t *testing.T) {
 	srv, ann, annU, bob := annAndBob(t)
 	cat, _ := srv.SignUp(t, "cat@example.org", "Cat")
+	srv.Befriend(t, cat, ann)
 	c := ctx(t)
 	send(t, bob, client.SendParams{UserID: annU.ID, Text: "The crux is at the third bolt"})
 	for i := 0; i < 60; i++ {
