@@ -41,10 +41,12 @@ type pushUser struct {
 func newPushWorld(t *testing.T, args ...string) *pushWorld {
 	t.Helper()
 	ps := newPushService(t)
-	all := append(append([]string{"--push-allow-private"}, generous...), args...)
+	all := append(append([]string{"--push-allow-private", "--metrics-listen", "127.0.0.1:0"}, generous...), args...)
 	w := &pushWorld{n: startNodeWith(t, server.Options{PushRootCAs: ps.roots()}, all...), ps: ps, ph: &phones{}}
 	w.ann = w.signUp(t, "Ann", "Lee")
 	w.bob = w.signUp(t, "Bob", "")
+	// Ann finds Bob by his username: an id alone reaches nobody.
+	meet(t, w.ann.api, w.bob.api, w.bob.id)
 	w.ps.setVAPID(vapidKey(t, w.bob.api))
 	w.phone = ps.device(t)
 	w.subscribe(t, w.bob.api, w.phone, false)
@@ -141,14 +143,23 @@ func note(m messageView, title, body string) pushPayload {
 	return pushPayload{ChatID: m.ChatID, MessageID: m.ID, Title: title, Body: body}
 }
 
-// metricValue reads one series of the node's /metrics (0 when absent).
+// metricValue reads one series of the node's /metrics, served on its
+// metrics listener (the node must be started with --metrics-listen): 0
+// when the series is absent, as a counter is before its first count.
 func metricValue(t *testing.T, n *node, series string) float64 {
 	t.Helper()
-	resp, err := http.Get(n.url + "/metrics")
+	addr := n.srv.MetricsAddr()
+	if addr == "" {
+		t.Fatal("metrics: the node has no metrics listener (start it with --metrics-listen)")
+	}
+	resp, err := http.Get("http://" + addr + "/metrics")
 	if err != nil {
 		t.Fatalf("metrics: %v", err)
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("metrics: %s", resp.Status)
+	}
 	var buf bytes.Buffer
 	_, _ = buf.ReadFrom(resp.Body)
 	for _, line := range strings.Split(buf.String(), "\n") {
@@ -197,7 +208,7 @@ func TestWebPush(t *testing.T) {
 	w.expect(t, w.phone, want...)
 
 	// A group: Bob lets Ann add him (she is his contact).
-	bob.api.call("contacts.import", map[string]any{"contacts": []map[string]string{{"phone": ann.phone, "first_name": "Ann"}}}).into(t, new(any))
+	knows(t, ann.api, ann.phone, ann.id, bob.api, bob.phone)
 	var g chatInfo
 	ann.api.call("chats.createGroup", map[string]any{"title": "Climbers", "user_ids": []int64{bob.id}}).into(t, &g)
 	m = send(t, ann.api, map[string]any{"chat_id": g.ID}, "Hi")
@@ -240,10 +251,10 @@ func TestWebPushMutedAndBlocked(t *testing.T) {
 	w := newPushWorld(t)
 	ann, bob := w.ann, w.bob
 	carol := w.signUp(t, "Carol", "")
-	bob.api.call("contacts.import", map[string]any{"contacts": []map[string]string{{"phone": ann.phone, "first_name": "Ann"}}}).into(t, new(any))
+	knows(t, ann.api, ann.phone, ann.id, bob.api, bob.phone)
 	var g chatInfo
 	ann.api.call("chats.createGroup", map[string]any{"title": "Climbers", "user_ids": []int64{bob.id}}).into(t, &g)
-	carol.api.call("contacts.import", map[string]any{"contacts": []map[string]string{{"phone": ann.phone, "first_name": "Ann"}}}).into(t, new(any))
+	knows(t, ann.api, ann.phone, ann.id, carol.api, carol.phone)
 	ann.api.call("chats.addMembers", map[string]any{"chat_id": g.ID, "user_ids": []int64{carol.id}}).into(t, new(any))
 
 	mute := func(until int64) {
@@ -440,10 +451,11 @@ func TestWebPushSubscribeRefused(t *testing.T) {
 // gets nothing, and the log does not show it.
 func TestWebPushRefusesPrivateAddresses(t *testing.T) {
 	ps := newPushService(t)
-	n := startNodeWith(t, server.Options{PushRootCAs: ps.roots()}, generous...)
+	n := startNodeWith(t, server.Options{PushRootCAs: ps.roots()}, append([]string{"--metrics-listen", "127.0.0.1:0"}, generous...)...)
 	ph := &phones{}
 	annAPI, _, _ := signUpHTTP(t, n, ph, "Ann")
 	bobAPI, _, bobID := signUpHTTP(t, n, ph, "Bob")
+	meet(t, annAPI, bobAPI, bobID)
 	ps.setVAPID(vapidKey(t, bobAPI))
 	byAddr, byName := ps.device(t), ps.device(t)
 	port := ps.srv.URL[strings.LastIndex(ps.srv.URL, ":"):]
@@ -474,7 +486,7 @@ func TestWebPushRefusesPrivateAddresses(t *testing.T) {
 func TestWebPushFanOutBounded(t *testing.T) {
 	ps := newPushService(t)
 	ps.delay = 5 * time.Millisecond
-	n := startNodeWith(t, server.Options{PushRootCAs: ps.roots()}, append(lavish(), "--push-allow-private", "--push-workers", "3")...)
+	n := startNodeWith(t, server.Options{PushRootCAs: ps.roots()}, append(lavish(), "--push-allow-private", "--push-workers", "3", "--metrics-listen", "127.0.0.1:0")...)
 	ph := &phones{}
 	annAPI, _, _ := signUpHTTP(t, n, ph, "Ann")
 	var ch chatInfo
