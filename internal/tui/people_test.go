@@ -343,10 +343,24 @@ func TestSettings(t *testing.T) {
 	// Sessions: end the other device's.
 	pick("Active sessions")
 	a.see("2 sessions", "this app")
-	a.typ(ptytest.Down, ptytest.Down)
+	// Move down to the other device's session, one key at a time, each
+	// time waiting for the screen the key made (a screen read before the
+	// app drew the key would pick the wrong line on a slow machine).
 	s := a.see("> ")
-	if strings.Contains(lineWith(s, "> "), "this app") {
-		a.typ(ptytest.Up)
+	for i := 0; ; i++ {
+		l := lineWith(s, "> ")
+		if strings.Contains(l, "· active") && !strings.Contains(l, "this app") {
+			break
+		}
+		if i == 4 {
+			t.Fatalf("no other session to pick:\n%s", s)
+		}
+		before := s
+		a.typ(ptytest.Down)
+		var err error
+		if s, err = a.term.WaitFor(wait, func(s string) bool { return s != before }); err != nil {
+			t.Fatal(err)
+		}
 	}
 	a.typ(ptytest.Enter)
 	a.see("End the session of")
