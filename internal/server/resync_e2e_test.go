@@ -1194,12 +1194,22 @@ func TestResyncAfterSlowSocketCut(t *testing.T) {
 	// socket buffers soon.
 	burst := startBurstN(w.ann, []int64{w.private, w.group}, 1000, 0, " "+strings.Repeat("€", 4000), 4)
 	// Wait for the cut: the server closes the TCP connection, which the
-	// reader sees once let go. Pushes are small, so it takes a while.
-	deadline := time.Now().Add(30 * time.Second)
+	// reader sees once let go. It comes once the kernel's buffers and the
+	// socket's queue are full, which on a slow machine may be late in the
+	// burst (12 MB in all): wait for the burst to end, and a little more.
+	hardStop := time.Now().Add(3 * time.Minute)
 	var cut bool
-	for !cut && time.Now().Before(deadline) {
+	var ended time.Time
+	for !cut && time.Now().Before(hardStop) && (ended.IsZero() || time.Since(ended) < 10*time.Second) {
 		time.Sleep(50 * time.Millisecond)
 		cut = socketsCut(t, w.n) > 0
+		select {
+		case <-burst.done:
+			if ended.IsZero() {
+				ended = time.Now()
+			}
+		default:
+		}
 	}
 	held.gate.Unlock()
 	if !cut {
