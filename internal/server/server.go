@@ -33,6 +33,7 @@ import (
 	"github.com/havenchat/haven/internal/flood"
 	"github.com/havenchat/haven/internal/password"
 	"github.com/havenchat/haven/internal/store/sqlite"
+	"github.com/havenchat/haven/internal/web"
 )
 
 // Options are what the caller of New may supply besides the settings.
@@ -144,9 +145,19 @@ func New(ctx context.Context, cfg *config.Serve, opt Options) (*Server, error) {
 		st.Close()
 		return nil, err
 	}
+	app, err := web.New()
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	mux.Handle("/", s.api)
+	// The API keeps its paths; every other path is the web app's, which
+	// answers its page, its files, and 404 for the rest.
+	for _, p := range []string{"/api/", "/files/", "/healthz", "/readyz"} {
+		mux.Handle(p, s.api)
+	}
+	mux.Handle("/", app)
 	s.http = &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
