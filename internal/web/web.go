@@ -41,7 +41,7 @@ const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 's
 
 // PermissionsPolicy lets the app use the microphone (voice notes), from
 // its own origin only, and nothing else that needs a permission.
-const PermissionsPolicy = "microphone=(self), camera=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), midi=(), display-capture=()"
+const PermissionsPolicy = "microphone=(self), camera=(), geolocation=(), payment=(), usb=(), serial=(), midi=(), display-capture=()"
 
 // App is the web app, an http.Handler.
 type App struct {

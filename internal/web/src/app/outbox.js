@@ -7,7 +7,7 @@
 import { api, isNetwork } from './api.js';
 import { S, emit, chatKey, toast } from './state.js';
 import { outboxAll, outboxPut, outboxDel } from './db.js';
-import { messageSent } from './sync.js';
+import { messageSent, openMessages } from './sync.js';
 import { sha256 } from './sha256.js';
 
 let order = 0;
@@ -237,6 +237,7 @@ function adopt(userId, chatId) {
   if (S.ui.chat && S.ui.chat.userId === userId) {
     S.ui.chat = { id: chatId };
     history.replaceState(null, '', '#/c/' + chatId);
+    openMessages(chatId).catch(() => {});
   }
   emit();
 }

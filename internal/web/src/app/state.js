@@ -121,7 +121,7 @@ export function sortedDialogs(archived) {
 }
 
 export function isMuted(d) {
-  return d && d.muted_until && d.muted_until * 1000 > Date.now();
+  return !!(d && d.muted_until && d.muted_until * 1000 > Date.now());
 }
 
 export function totalUnread() {

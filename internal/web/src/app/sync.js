@@ -518,6 +518,7 @@ export function readUpTo(id, max, fromServer) {
     }
   }
   emit();
+  persistSoon();
   return true;
 }
 
@@ -598,6 +599,7 @@ export function messageSent(msg) {
     refreshDialogs();
   }
   emit();
+  persistSoon();
 }
 
 const PAGE = 50;
@@ -633,6 +635,7 @@ export async function openMessages(id, around) {
   } finally {
     m.loading = false;
     emit();
+    persistSoon();
   }
   return m;
 }

@@ -454,12 +454,9 @@ function Message({ m, album, chat, first, last }) {
     user: (uid) => openChat({ userId: uid }),
     hashtag: (t) => {
       S.ui.search = t;
+      S.ui.panel = null;
+      if (matchMedia('(max-width: 720px)').matches) closeChat();
       emit();
-      const el = document.getElementById('search');
-      if (el) {
-        el.value = t;
-        el.dispatchEvent(new Event('input', { bubbles: true }));
-      }
     },
   };
   return (

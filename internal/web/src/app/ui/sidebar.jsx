@@ -40,7 +40,12 @@ function ConnBar() {
 }
 
 function Main() {
-  const [q, setQ] = useState(S.ui.search || '');
+  // The query lives in S.ui.search, so that opening a result clears it.
+  const q = S.ui.search || '';
+  const setQ = (v) => {
+    S.ui.search = v;
+    emit();
+  };
   const input = useRef(null);
   const mainMenu = (e) => {
     const r = e.currentTarget.getBoundingClientRect();
@@ -69,14 +74,10 @@ function Main() {
         <div class="search-box">
           <Icon name="search" size={18} />
           <input ref={input} id="search" type="search" placeholder="Search" aria-label="Search people, chats and messages" value={q}
-            onInput={(e) => {
-              setQ(e.currentTarget.value);
-              S.ui.search = e.currentTarget.value;
-            }}
+            onInput={(e) => setQ(e.currentTarget.value)}
             onKeyDown={(e) => {
               if (e.key === 'Escape') {
                 setQ('');
-                S.ui.search = '';
               } else if (e.key === 'ArrowDown') {
                 const first = document.querySelector('.sidebar .list-item');
                 if (first) {
@@ -85,7 +86,7 @@ function Main() {
                 }
               }
             }} />
-          {q && <button class="icon-btn small" aria-label="Clear search" onClick={() => { setQ(''); S.ui.search = ''; }}><Icon name="close" size={18} /></button>}
+          {q && <button class="icon-btn small" aria-label="Clear search" onClick={() => setQ('')}><Icon name="close" size={18} /></button>}
         </div>
       </div>
       <ConnBar />
@@ -167,7 +168,7 @@ function DialogItem({ d }) {
   }
   let ticks = null;
   if (last) ticks = <Icon name="clock" size={16} class="tick" />;
-  else if (top && S.me && top.sender_id === S.me.id && chat.kind !== 'channel' && !saved) {
+  else if (top && !top.service && S.me && top.sender_id === S.me.id && chat.kind !== 'channel' && !saved) {
     ticks = <Icon name={top.id <= (chat.read_outbox_max_id || 0) ? 'checks' : 'check'} size={16} class="tick read-state" />;
   }
   const menu = (x, y) => openMenu(x, y, dialogMenu(d, chat));
@@ -246,6 +247,7 @@ function SearchResults({ q }) {
   const none = !res.chats.length && !res.people.length && !res.publicChats.length && !res.messages.length;
   const done = () => {
     S.ui.search = '';
+    emit();
   };
   return (
     <nav class="dialog-list search-results" aria-label="Search results" onKeyDown={arrows}>

@@ -100,8 +100,10 @@ export function SignIn({ onDone }) {
           aria-label="Code" placeholder={'•'.repeat(sent.code_length || 5)} value={value} autoFocus
           onInput={(e) => {
             const v = e.currentTarget.value.replace(/\D/g, '');
+            const form = e.currentTarget.form;
             setValue(v);
-            if (v.length === (sent.code_length || 5)) setTimeout(() => e.currentTarget.form && e.currentTarget.form.requestSubmit(), 0);
+            // The last digit submits: once the new value has rendered.
+            if (v.length === (sent.code_length || 5)) setTimeout(() => form.requestSubmit(), 0);
           }} />
       );
       break;
