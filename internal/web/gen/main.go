@@ -47,9 +47,16 @@ func main() {
 // Build builds the app from the sources in src and returns the files of
 // dist by their slash-separated path.
 func Build(src string) (map[string][]byte, error) {
+	src, err := filepath.Abs(src)
+	if err != nil {
+		return nil, err
+	}
 	files := make(map[string][]byte)
+	// Paths are relative to src, wherever the build runs from: they go
+	// into the hashes that name the files.
 	res := api.Build(api.BuildOptions{
-		EntryPoints:       []string{filepath.Join(src, "app", "main.jsx"), filepath.Join(src, "app.css")},
+		AbsWorkingDir:     src,
+		EntryPoints:       []string{"app/main.jsx", "app.css"},
 		Bundle:            true,
 		Write:             false,
 		Outdir:            "/out/assets",
@@ -133,7 +140,8 @@ func Build(src string) (map[string][]byte, error) {
 	}
 	list, _ := json.Marshal(shell)
 	sw := api.Build(api.BuildOptions{
-		EntryPoints:       []string{filepath.Join(src, "sw.js")},
+		AbsWorkingDir:     src,
+		EntryPoints:       []string{"sw.js"},
 		Bundle:            true,
 		Write:             false,
 		Outfile:           "/out/sw.js",

@@ -66,7 +66,7 @@ export function Modal({ title, onClose, children, wide }) {
     addEventListener('keydown', key, true);
     return () => {
       removeEventListener('keydown', key, true);
-      if (prev && prev.focus) prev.focus();
+      if (prev && prev.focus) prev.focus({ preventScroll: true });
     };
   }, []);
   return (

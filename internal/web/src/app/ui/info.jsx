@@ -156,9 +156,9 @@ function ChatInfo({ chat }) {
         {chat.username && <Row icon="link" value={'@' + chat.username} label="Public username" onClick={() => navigator.clipboard.writeText(link).then(() => toast('Link copied'))} />}
         <MuteRow chat={chat} />
       </div>
-      {canChangeSettings(chat) && <ChatSettings chat={chat} />}
-      {canInvite(chat) && <Invites chat={chat} />}
       {canSeeMembers(chat) && isMember(chat) && <Members chat={chat} />}
+      {canInvite(chat) && <Invites chat={chat} />}
+      {canChangeSettings(chat) && <ChatSettings chat={chat} />}
       {isMember(chat) && chat.role !== 'owner' && (
         <div class="info-section">
           <Row icon="logout" danger value={chat.kind === 'channel' ? 'Leave channel' : 'Leave group'} id="leave-chat" onClick={async () => {
@@ -221,8 +221,16 @@ const SLOW = [0, 10, 30, 60, 300, 900, 3600];
 const MEMBER_RIGHTS = [['send_messages', 'Send messages'], ['pin_messages', 'Pin messages'], ['change_info', 'Change group info'], ['invite_users', 'Add people and make links']];
 
 function ChatSettings({ chat }) {
+  const [open, setOpen] = useState(false);
   const fail = (e) => toast(chatErr(e), 'error');
   const rights = chat.member_rights || [];
+  if (!open) {
+    return (
+      <div class="info-section">
+        <Row icon="settings" value={chat.kind === 'channel' ? 'Channel settings' : 'Group settings'} label="Auto-delete, slow mode, permissions" id="chat-settings" onClick={() => setOpen(true)} />
+      </div>
+    );
+  }
   return (
     <div class="info-section">
       <h4 class="section">Settings</h4>
