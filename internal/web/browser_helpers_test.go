@@ -19,6 +19,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
+	"github.com/havenchat/haven/client"
 	"github.com/havenchat/haven/internal/testserver"
 )
 
@@ -145,6 +146,7 @@ func (p *page) fail(what string, err error) {
 	if dir == "" {
 		dir = p.t.TempDir()
 	}
+	_ = os.MkdirAll(dir, 0o755)
 	ctx, cancel := context.WithTimeout(p.ctx, 10*time.Second)
 	defer cancel()
 	if buf, e := chromedp.Run(ctx, chromedp.CaptureScreenshot()); e == nil {
@@ -364,4 +366,45 @@ func testPhoto(t *testing.T, w, h int) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// signedIn opens a tab signed in as a new account made through the Go
+// SDK: the app finds the session's token where it keeps it, as after a
+// sign-in of its own. It is quicker than the sign-in screen, which
+// TestMessengerInTheBrowser goes through.
+func (b *browser) signedIn(name, email, first, last string) (*page, *client.Client, *client.User) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	c, u, err := b.srv.SignIn(ctx, email, first)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	if last != "" {
+		if u, err = c.UpdateProfile(ctx, client.ProfileParams{LastName: &last}); err != nil {
+			b.t.Fatal(err)
+		}
+	}
+	p := b.open(name, false)
+	p.email = email
+	p.userID = u.ID
+	p.do("opening the app", chromedp.Navigate(b.srv.URL), chromedp.WaitVisible(chromedp.CSS("#signin-id")),
+		chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`localStorage.setItem('haven.token', %s)`, js(c.Token()))),
+		chromedp.Reload())
+	p.waitOnline()
+	return p, c, u
+}
+
+// menuOn opens the context menu of the message whose text is text (a
+// right click) and clicks the item named item.
+func (p *page) menuOn(text, item string) {
+	p.t.Helper()
+	find := fmt.Sprintf(`[...document.querySelectorAll('.msg')].find(m => m.querySelector('.text') && m.querySelector('.text').textContent.trim() === %s)`, js(text))
+	p.wait(fmt.Sprintf("the message %q shows", text), "!!"+find)
+	p.do("right-clicking "+text, chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => { const b = %s.querySelector('.bubble'); b.scrollIntoView({block: 'center'}); const r = b.getBoundingClientRect(); b.dispatchEvent(new MouseEvent('contextmenu', {bubbles: true, clientX: r.left + 10, clientY: r.top + 10})); })()`, find)))
+	if strings.HasPrefix(item, "react:") {
+		p.click(fmt.Sprintf(`.menu .reaction-pick[aria-label="React %s"]`, strings.TrimPrefix(item, "react:")))
+		return
+	}
+	p.clickText(".menu .menu-item", item)
 }

@@ -361,7 +361,6 @@ function applyChatEvent(e, diff) {
           d.unread_count = (d.unread_count || 0) + 1;
           if (chat.kind === 'group' && mentionsMe(m)) d.unread_mentions = (d.unread_mentions || 0) + 1;
         }
-        if (mine) d.read_inbox_max_id = Math.max(d.read_inbox_max_id, m.id);
       }
       if (m.service) refreshChat(id);
       break;
@@ -592,7 +591,11 @@ export function messageSent(msg) {
   if (d && msg.id > d.counted) {
     d.counted = msg.id;
     d.top_message = msg;
-    d.read_inbox_max_id = Math.max(d.read_inbox_max_id, msg.id);
+  }
+  // Writing in a chat reads it, as in other messengers.
+  if (d && d.unread_count > 0 && S.ui.chat && S.ui.chat.id === msg.chat_id) {
+    readUpTo(msg.chat_id, msg.id);
+    api.call('messages.read', { chat_id: msg.chat_id, max_id: msg.id }).catch(() => {});
   }
   if (!S.chats.has(msg.chat_id)) {
     fetchChat(msg.chat_id);
