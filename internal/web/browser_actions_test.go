@@ -3,6 +3,8 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -58,6 +60,19 @@ func TestMessageActions(t *testing.T) {
 	for _, p := range []*page{ann, bob} {
 		p.wait("the pinned bar shows", `(document.querySelector('#pinned-bar')||{}).textContent?.includes('Dinner at half past eight?')`)
 	}
+
+	// An album of three photos, and a file with its size.
+	photos := []string{testPhoto(t, 400, 300), testPhoto(t, 300, 400), testPhoto(t, 500, 500)}
+	ann.do("attaching photos", chromedp.SetUploadFiles(chromedp.CSS("#attach-input"), photos))
+	ann.click("#attach-send")
+	bob.wait("the album shows as a grid of three", `[...document.querySelectorAll('.msg .album')].some(a => a.querySelectorAll('img.full').length === 3 && [...a.querySelectorAll('img.full')].every(i => i.complete && i.naturalWidth > 0))`)
+	notes := filepath.Join(t.TempDir(), "notes.txt")
+	if err := os.WriteFile(notes, []byte(strings.Repeat("packing list\n", 300)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ann.do("attaching a file", chromedp.SetUploadFiles(chromedp.CSS("#attach-input"), []string{notes}))
+	ann.click("#attach-send")
+	bob.wait("the file shows with its name and size", `[...document.querySelectorAll('.msg .file-row')].some(f => f.textContent.includes('notes.txt') && f.textContent.includes('3.8 KB') && f.querySelector('a.file-icon[href^="/files/"]'))`)
 
 	// Delete for everyone.
 	if _, err := annC.Send(ctx, &client.SendParams{ChatID: chatID, Text: "Oops, wrong chat"}); err != nil {

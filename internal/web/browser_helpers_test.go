@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -52,6 +53,9 @@ type browser struct {
 func startBrowser(t *testing.T, srv *testserver.Server) *browser {
 	t.Helper()
 	path := chromiumPath()
+	if path == "" && os.Getenv("CI") != "" {
+		t.Fatal("no Chromium found, and CI must run the browser tests: .ci/run installs Debian's chromium package")
+	}
 	if path == "" {
 		t.Skip("no Chromium found: install Debian's chromium package (apt-get install chromium) or set HAVEN_CHROMIUM to run the browser tests")
 	}
@@ -93,13 +97,35 @@ func startBrowser(t *testing.T, srv *testserver.Server) *browser {
 
 // page is one person's tab, in a browser context of its own.
 type page struct {
-	t      *testing.T
-	b      *browser
-	ctx    context.Context
-	name   string
-	phone  bool
-	email  string
-	userID int64
+	t       *testing.T
+	b       *browser
+	ctx     context.Context
+	name    string
+	phone   bool
+	email   string
+	userID  int64
+	console *lines // what the page logged, shown when a step fails
+}
+
+// lines keeps the last lines a page logged.
+type lines struct {
+	mu sync.Mutex
+	l  []string
+}
+
+func (l *lines) add(s string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.l = append(l.l, s)
+	if len(l.l) > 40 {
+		l.l = l.l[len(l.l)-40:]
+	}
+}
+
+func (l *lines) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return strings.Join(l.l, "\n")
 }
 
 // viewport sizes: a phone (360×740, touch) and a laptop.
@@ -117,7 +143,15 @@ func (b *browser) open(name string, phone bool) *page {
 	if err := chromedp.Do(ctx); err != nil {
 		b.t.Fatalf("%s: opening a tab: %v", name, err)
 	}
-	p := &page{t: b.t, b: b, ctx: ctx, name: name, phone: phone}
+	p := &page{t: b.t, b: b, ctx: ctx, name: name, phone: phone, console: &lines{}}
+	go func() {
+		for m, err := range chromedp.Console(ctx) {
+			if err != nil {
+				return
+			}
+			p.console.add(m.String())
+		}
+	}()
 	if phone {
 		p.do("phone viewport", chromedp.EmulateViewport(phoneW, phoneH, chromedp.EmulateScale(2), chromedp.EmulateMobile))
 	} else {
@@ -142,11 +176,16 @@ func (p *page) do(what string, actions ...chromedp.Action[chromedp.Void]) {
 
 func (p *page) fail(what string, err error) {
 	p.t.Helper()
+	// The picture outlives the test (a TempDir would not): it is what
+	// tells why a step timed out.
 	dir := os.Getenv("HAVEN_SCREENSHOTS")
 	if dir == "" {
-		dir = p.t.TempDir()
+		dir = filepath.Join(os.TempDir(), "haven-browser-failures")
 	}
 	_ = os.MkdirAll(dir, 0o755)
+	if c := p.console.String(); c != "" {
+		p.t.Logf("%s's console:\n%s", p.name, c)
+	}
 	ctx, cancel := context.WithTimeout(p.ctx, 10*time.Second)
 	defer cancel()
 	if buf, e := chromedp.Run(ctx, chromedp.CaptureScreenshot()); e == nil {

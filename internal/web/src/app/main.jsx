@@ -101,6 +101,7 @@ export async function signOut(callServer) {
   if (callServer) await api.call('auth.logOut', {}).catch(() => {});
   api.stop();
   api.setToken('');
+  localStorage.removeItem('haven.drafts');
   await wipe();
   S.me = null;
   S.users.clear();

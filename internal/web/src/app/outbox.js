@@ -63,9 +63,10 @@ export async function queue(chat, fields) {
     ...fields,
   };
   for (const it of e.items || []) it.random_id = randomId();
+  // Kept first, shown after: what shows as waiting survives a restart.
+  await save(e);
   show(e);
   emit();
-  await save(e);
   kick();
   return e;
 }

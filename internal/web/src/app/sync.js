@@ -23,6 +23,9 @@ export function onSynced(f) {
 
 api.on('state', (s) => {
   if (s === 'connecting' || s === 'offline') {
+    // Losing the connection is when a restart may follow: keep the
+    // state now.
+    if (S.conn === 'online') persist();
     S.conn = 'connecting';
     emit();
   }
@@ -90,9 +93,13 @@ export async function restore() {
 }
 
 let persistTimer = 0;
+// A page being closed or hidden writes its snapshot at once.
+addEventListener('pagehide', () => persist());
+document.addEventListener('visibilitychange', () => document.visibilityState === 'hidden' && persist());
+
 export function persistSoon() {
   clearTimeout(persistTimer);
-  persistTimer = setTimeout(persist, 1000);
+  persistTimer = setTimeout(persist, 300);
 }
 
 // persist writes the snapshot: the state and everything it covers, in
@@ -458,6 +465,9 @@ export function findMessage(chatId, id) {
 async function applyUserEvent(u) {
   const id = u.chat_id;
   const d = S.dialogs.get(id);
+  // An event about a chat whose dialog is not here yet (its dialog.added
+  // is still being fetched) is not lost: the list is fetched after it.
+  if (!d && u.kind !== 'dialog.added' && u.kind !== 'dialog.removed') refreshDialogs();
   switch (u.kind) {
     case 'dialog.added':
       refreshDialogs();
