@@ -285,6 +285,9 @@ function MessageList({ c, chat }) {
     } else if (s.atBottom) {
       el.scrollTop = el.scrollHeight;
     }
+    // Where the view is now, at once: the scroll event comes a frame
+    // later, and a render before it must not pull the view to the bottom.
+    s.atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
     s.first = first;
     s.height = el.scrollHeight;
   });
