@@ -61,6 +61,8 @@ func TestMessageActions(t *testing.T) {
 		p.wait("the pinned bar shows", `(document.querySelector('#pinned-bar')||{}).textContent?.includes('Dinner at half past eight?')`)
 	}
 
+	bob.shot("desktop-message-actions", true)
+
 	// An album of three photos, and a file with its size.
 	photos := []string{testPhoto(t, 400, 300), testPhoto(t, 300, 400), testPhoto(t, 500, 500)}
 	ann.do("attaching photos", chromedp.SetUploadFiles(chromedp.CSS("#attach-input"), photos))

@@ -45,9 +45,10 @@ func chromiumPath() string {
 // browser is one Chromium for a test; each person gets their own
 // browser context (their own storage, as on their own device).
 type browser struct {
-	t   *testing.T
-	ctx context.Context
-	srv *testserver.Server
+	t     *testing.T
+	ctx   context.Context
+	srv   *testserver.Server
+	pages []*page
 }
 
 func startBrowser(t *testing.T, srv *testserver.Server) *browser {
@@ -144,6 +145,7 @@ func (b *browser) open(name string, phone bool) *page {
 		b.t.Fatalf("%s: opening a tab: %v", name, err)
 	}
 	p := &page{t: b.t, b: b, ctx: ctx, name: name, phone: phone, console: &lines{}}
+	b.pages = append(b.pages, p)
 	go func() {
 		for m, err := range chromedp.Console(ctx) {
 			if err != nil {
@@ -161,7 +163,7 @@ func (b *browser) open(name string, phone bool) *page {
 }
 
 // step bounds one step: generous, for a slow, loaded machine.
-const step = 45 * time.Second
+const step = 90 * time.Second
 
 // do runs actions, failing the test (with a screenshot kept for
 // debugging) if they do not finish within step.
@@ -176,22 +178,25 @@ func (p *page) do(what string, actions ...chromedp.Action[chromedp.Void]) {
 
 func (p *page) fail(what string, err error) {
 	p.t.Helper()
-	// The picture outlives the test (a TempDir would not): it is what
-	// tells why a step timed out.
+	// The pictures outlive the test (a TempDir would not): they tell why
+	// a step timed out. Every person's page is kept: the cause is often
+	// on the other side.
 	dir := os.Getenv("HAVEN_SCREENSHOTS")
 	if dir == "" {
 		dir = filepath.Join(os.TempDir(), "haven-browser-failures")
 	}
 	_ = os.MkdirAll(dir, 0o755)
-	if c := p.console.String(); c != "" {
-		p.t.Logf("%s's console:\n%s", p.name, c)
-	}
-	ctx, cancel := context.WithTimeout(p.ctx, 10*time.Second)
-	defer cancel()
-	if buf, e := chromedp.Run(ctx, chromedp.CaptureScreenshot()); e == nil {
-		name := filepath.Join(dir, "failed-"+strings.ReplaceAll(p.t.Name(), "/", "_")+"-"+p.name+".png")
-		_ = os.WriteFile(name, buf, 0o644)
-		p.t.Logf("screenshot of %s's page: %s", p.name, name)
+	for _, q := range p.b.pages {
+		if c := q.console.String(); c != "" {
+			p.t.Logf("%s's console:\n%s", q.name, c)
+		}
+		ctx, cancel := context.WithTimeout(q.ctx, 10*time.Second)
+		if buf, e := chromedp.Run(ctx, chromedp.CaptureScreenshot()); e == nil {
+			name := filepath.Join(dir, "failed-"+strings.ReplaceAll(p.t.Name(), "/", "_")+"-"+q.name+".png")
+			_ = os.WriteFile(name, buf, 0o644)
+			p.t.Logf("screenshot of %s's page: %s", q.name, name)
+		}
+		cancel()
 	}
 	p.t.Fatalf("%s: %s: %v", p.name, what, err)
 }

@@ -450,6 +450,26 @@ function Message({ m, album, chat, first, last }) {
   const media = m.media;
   const onlyMedia = media && !text && (media.kind === 'photo' || media.kind === 'video');
   const menu = (x, y) => openMenu(x, y, messageMenu(chat, m, album));
+  // The time and marks are drawn at the bubble's corner; the text ends
+  // with as much unseen room (a CSS ::after of data-meta, which is no
+  // part of the text a reader or a copy gets), so it never runs under them.
+  const nb = (n) => '\u00a0'.repeat(n);
+  const metaRoom = [
+    m.views > 0 ? nb(5) + (m.views >= 1000 ? (m.views / 1000).toFixed(1) + 'K' : m.views) : '',
+    m.edit_date > 0 ? 'edited' : '',
+    m.pinned ? nb(4) : '',
+    clock(m.date),
+    out ? nb(5) : '',
+  ].filter(Boolean).join(' ');
+  const meta = (
+    <>
+      {m.views > 0 && <span class="views"><Icon name="eye" size={14} /> {m.views >= 1000 ? (m.views / 1000).toFixed(1) + 'K' : m.views}</span>}
+      {m.edit_date > 0 && <span class="edited">edited</span>}
+      {m.pinned && <Icon name="pin" size={12} />}
+      <time datetime={new Date(m.date * 1000).toISOString()} title={new Date(m.date * 1000).toLocaleString()}>{clock(m.date)}</time>
+      {out && <Ticks m={m} chat={chat} />}
+    </>
+  );
   const cls = ['msg', out ? 'out' : 'in', first ? 'first' : '', last ? 'last' : '', onlyMedia ? 'media-only' : '', S.ui.flash && msgs.some((x) => x.id === S.ui.flash) ? 'flash' : ''].join(' ');
   const on = {
     mention: (u) => api.call('users.resolveUsername', { username: u }).then((x) => openChat({ userId: x.id })).catch(() =>
@@ -470,14 +490,8 @@ function Message({ m, album, chat, first, last }) {
         {m.forward && <div class="fwd">Forwarded from <b>{forwardName(m.forward)}</b></div>}
         {m.reply_to_id > 0 && <ReplyQuote chat={chat} id={m.reply_to_id} />}
         {media && <MediaView m={m} album={album} chat={chat} />}
-        {text && <div class="text" dir="auto">{renderText(text, ents, on)}<span class="meta-space" /></div>}
-        <span class={'meta' + (onlyMedia ? ' over' : '')}>
-          {m.views > 0 && <span class="views"><Icon name="eye" size={14} /> {m.views >= 1000 ? (m.views / 1000).toFixed(1) + 'K' : m.views}</span>}
-          {m.edit_date > 0 && <span class="edited">edited</span>}
-          {m.pinned && <Icon name="pin" size={12} />}
-          <time datetime={new Date(m.date * 1000).toISOString()} title={new Date(m.date * 1000).toLocaleString()}>{clock(m.date)}</time>
-          {out && <Ticks m={m} chat={chat} />}
-        </span>
+        {text && <div class="text" dir="auto" data-meta={metaRoom}>{renderText(text, ents, on)}</div>}
+        <span class={'meta' + (onlyMedia ? ' over' : text ? ' after-text' : '')}>{meta}</span>
         {m.reactions && m.reactions.length > 0 && (
           <div class="reactions">
             {m.reactions.map((r) => (
@@ -509,8 +523,8 @@ function PendingMessage({ p, first, last, chat }) {
         {p.reply_to_id > 0 && chat && <ReplyQuote chat={chat} id={p.reply_to_id} />}
         {p.items && <PendingMedia p={p} />}
         {p.kind === 'forward' && <div class="fwd">Forwarding {plural(p.ids.length, 'message')}…</div>}
-        {p.text && <div class="text" dir="auto">{renderText(p.text, p.entities)}<span class="meta-space" /></div>}
-        <span class="meta">
+        {p.text && <div class="text" dir="auto" data-meta={clock(p.date) + ' \u00a0\u00a0\u00a0\u00a0'}>{renderText(p.text, p.entities)}</div>}
+        <span class={'meta' + (p.text ? ' after-text' : '')}>
           <time>{clock(p.date)}</time>
           {p.state === 'failed' ? (
             <button class="failed-btn" aria-label={'Not sent: ' + (p.error || '') + '. Try again'} title={p.error} onClick={() => retry(p)}>!</button>
