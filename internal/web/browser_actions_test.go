@@ -134,6 +134,22 @@ func TestMessageActions(t *testing.T) {
 		t.Fatalf("Bob's history shows %d of the 90 notes", n)
 	}
 
+	// A public channel: Bob finds it by its name, reads it as a visitor
+	// (his view counts), joins, and as a subscriber may not post.
+	channel, err := annC.CreateChannel(ctx, "Dinner news", "What we eat", "dinner_news")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := annC.Send(ctx, &client.SendParams{ChatID: channel.ID, Text: "Tonight: soup"}); err != nil {
+		t.Fatal(err)
+	}
+	bob.typeIn("#search", "dinner_news")
+	bob.clickText(".search-results .list-item", "Dinner news")
+	bob.waitMessage("Tonight: soup")
+	bob.wait("the post shows its views", `[...document.querySelectorAll('.msg')].some(m => m.textContent.includes('Tonight: soup') && m.querySelector('.views')?.textContent.trim() === '1')`)
+	bob.click("#join-chat")
+	bob.wait("a subscriber gets no composer", `!document.querySelector('#join-chat') && !document.querySelector('#composer-input') && [...document.querySelectorAll('.join-bar button')].some(b => b.textContent.includes('Mute'))`)
+
 	// Invite links are full URLs, and one opens the app on its group.
 	ann.openChat("Dinner club")
 	ann.click("#chat-head")

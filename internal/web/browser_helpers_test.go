@@ -230,10 +230,11 @@ func js(s string) string {
 	return string(b)
 }
 
-// click clicks what a CSS selector finds first, once it is visible.
+// click clicks what a CSS selector finds first, once it is visible and
+// enabled.
 func (p *page) click(sel string) {
 	p.t.Helper()
-	p.do("clicking "+sel, chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.Click(chromedp.CSS(sel)))
+	p.do("clicking "+sel, chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.WaitEnabled(chromedp.CSS(sel)), chromedp.Click(chromedp.CSS(sel)))
 }
 
 // clickText clicks the first element matching sel whose text holds

@@ -170,12 +170,20 @@ async function mergeDialogs(list) {
     if (d.peer) saveUsers([d.peer]);
     const old = S.chats.get(c.id);
     const kept = S.msgs.get(c.id);
-    if (old && kept && c.seq > old.seq) {
+    if (old && c.seq < old.seq) {
+      // The list is older than events applied here (a chat seen before
+      // its dialog, say, whose events had no dialog to count in): take
+      // it, and replay the chat from its seq. Applying an event twice
+      // does no harm; missing one would miscount.
+      S.chats.set(c.id, c);
+      setDialog(d);
+      await catchUpChat(c.id);
+    } else if (old && kept && c.seq > old.seq) {
       S.chats.set(c.id, { ...c, seq: old.seq });
       setDialog(d);
       await catchUpChat(c.id);
     } else {
-      S.chats.set(c.id, old && old.seq > c.seq ? { ...c, seq: old.seq } : c);
+      S.chats.set(c.id, c);
       setDialog(d);
     }
   }

@@ -11,7 +11,7 @@ import { canPin, canEdit, canDeleteForAll, canDeleteForMe, canPost, isMember } f
 import { retry, discard, queue, randomId } from '../outbox.js';
 import { clearChat } from '../notify.js';
 import { Icon } from './icons.jsx';
-import { Avatar, Spinner, openMenu, longPress, openDialog, closeDialog, Modal, confirm } from './common.jsx';
+import { Avatar, Spinner, openMenu, longPress, openDialog, closeDialog, Modal } from './common.jsx';
 import { Composer, startEdit, startReply } from './composer.jsx';
 import { MediaView, PendingMedia } from './media.jsx';
 import { dialogMenu } from './sidebar.jsx';
@@ -624,4 +624,3 @@ function ForwardPicker({ onPick }) {
   );
 }
 
-export { confirm };

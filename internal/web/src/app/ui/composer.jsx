@@ -3,7 +3,7 @@
 // chat, files (picked, pasted or dropped) and voice notes.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api.js';
-import { S, emit, chatKey, toast, userName, chatTitle } from '../state.js';
+import { S, emit, chatKey, toast, chatTitle } from '../state.js';
 import { parseMarkup, toMarkup } from '../format.js';
 import { preview } from '../preview.js';
 import { queue } from '../outbox.js';
@@ -418,4 +418,3 @@ function AttachDialog({ files, caption: initial, onSend }) {
   );
 }
 
-export { userName };

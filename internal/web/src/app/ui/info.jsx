@@ -2,7 +2,7 @@
 // settings, members with the admins' actions, and invite links.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api.js';
-import { S, emit, chatTitle, peerOf, userName, toast, isMuted } from '../state.js';
+import { S, emit, peerOf, userName, toast, isMuted } from '../state.js';
 import { statusText, plural, listTime } from '../util.js';
 import { ttlText } from '../preview.js';
 import { fetchChat, ensureUsers } from '../sync.js';
@@ -458,4 +458,3 @@ function AddMembers({ chat, onDone }) {
   );
 }
 
-export { chatTitle };

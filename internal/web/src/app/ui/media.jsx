@@ -2,7 +2,6 @@
 // loads), albums, videos, files, voice notes; and the same for messages
 // still uploading.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { S } from '../state.js';
 import { useFileURL, pickSize, fileSize, duration, blobURL, fileURL } from '../util.js';
 import { Icon } from './icons.jsx';
 import { openDialog, closeDialog } from './common.jsx';
@@ -199,4 +198,3 @@ export function PendingMedia({ p }) {
   return <FileBox media={{ name: it.name, size: it.blob.size, kind: it.kind }} progress={prog} />;
 }
 
-export { S };

@@ -3,7 +3,7 @@
 // channel, archived chats).
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api.js';
-import { S, emit, sortedDialogs, chatTitle, peerOf, isMuted, typingIn, userName, toast, chatKey } from '../state.js';
+import { S, emit, sortedDialogs, chatTitle, peerOf, isMuted, typingIn, userName, toast } from '../state.js';
 import { listTime, debounce, statusText, senderName, plural } from '../util.js';
 import { preview } from '../preview.js';
 import { renderText } from '../format.js';
@@ -461,4 +461,3 @@ function NewChannel() {
   );
 }
 
-export { chatKey };
