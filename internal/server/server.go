@@ -228,22 +228,30 @@ func New(ctx context.Context, cfg *config.Serve, opt Options) (s *Server, err er
 		st.Close()
 		return nil, err
 	}
+	app, err := web.New()
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
 	s.connsRefused = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "haven_tcp_refused_total",
 		Help: "TCP connections closed on arrival: their address had conns-per-ip open already.",
 	})
 	reg.MustRegister(s.connsRefused)
-	// The routes of the node. /join/CODE is where every invite link
-	// leads (core.JoinPath): a page telling how to join, until the web
-	// app, served at /, answers it. The API's port serves no metrics:
-	// metrics and profiles tell whoever asks how busy the node is and
-	// what it runs, so they have a listener of their own, off unless
-	// asked for. Bodies have their own deadlines (api.ConnLimits); no
-	// ReadTimeout, which would also cut WebSockets, and no WriteTimeout,
-	// which would cut large downloads on slow links.
+	// The routes of the node: the API keeps its paths; every other path
+	// is the web app's, which answers its page (at / and at /join/CODE,
+	// where every invite link leads: core.JoinPath), its files, and 404
+	// for the rest. The API's port serves no metrics: metrics and
+	// profiles tell whoever asks how busy the node is and what it runs,
+	// so they have a listener of their own, off unless asked for. Bodies
+	// have their own deadlines (api.ConnLimits); no ReadTimeout, which
+	// would also cut WebSockets, and no WriteTimeout, which would cut
+	// large downloads on slow links.
 	mux := http.NewServeMux()
-	mux.Handle("GET "+core.JoinPath+"{code}", web.JoinPage(s.public))
-	mux.Handle("/", s.api)
+	for _, p := range []string{"/api/", "/files/", "/healthz", "/readyz"} {
+		mux.Handle(p, s.api)
+	}
+	mux.Handle("/", app)
 	s.http = &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: cfg.HeaderTimeout,

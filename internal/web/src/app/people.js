@@ -1,0 +1,103 @@
+// Finding people and chats, in one place: the "new chat" list, the
+// member picker and the search box all ask here. A server with
+// users.search (people by name) is asked that; one without it answers
+// METHOD_NOT_FOUND once, and from then on people are found by username
+// (search.global), among the contacts, and among the chats.
+import { api } from './api.js';
+import { S, saveUsers, sortedDialogs, chatTitle, userName } from './state.js';
+
+let contacts = null;
+
+export async function loadContacts(force) {
+  if (contacts && !force) return contacts;
+  try {
+    const list = await api.call('contacts.list', {});
+    saveUsers(list.map((c) => c.user));
+    contacts = list.map((c) => c.user.id);
+  } catch {
+    contacts = contacts || [];
+  }
+  return contacts;
+}
+
+// knownPeople are the people the person has met: private chats, most
+// recent first, then contacts.
+export function knownPeople() {
+  const ids = [];
+  const seen = new Set();
+  const add = (id) => {
+    if (!id || seen.has(id) || (S.me && id === S.me.id)) return;
+    const u = S.users.get(id);
+    if (!u || u.deleted) return;
+    seen.add(id);
+    ids.push(id);
+  };
+  for (const d of sortedDialogs(false).concat(sortedDialogs(true))) {
+    const c = S.chats.get(d.chat_id);
+    if (c && c.kind === 'private') add(c.peer_id);
+  }
+  for (const id of contacts || []) add(id);
+  return ids.map((id) => S.users.get(id));
+}
+
+const norm = (s) => (s || '').toLocaleLowerCase().normalize('NFKD').replace(/\p{M}/gu, '');
+
+export function matches(text, q) {
+  const t = norm(text);
+  return norm(q).split(/\s+/).filter(Boolean).every((w) => t.split(/[\s@_.-]+/).some((x) => x.startsWith(w)) || t.includes(w));
+}
+
+// searchPeople finds people for a query: those already known whose name
+// or username matches, then the server's answer.
+export async function searchPeople(q) {
+  q = q.trim().replace(/^@/, '');
+  const out = new Map();
+  for (const u of knownPeople()) {
+    if (matches(userName(u) + ' ' + (u.username || ''), q)) out.set(u.id, u);
+  }
+  if (q.length >= 2) {
+    let found = null;
+    if (api.has('users.search')) {
+      try {
+        const r = await api.call('users.search', { query: q, limit: 30 });
+        found = Array.isArray(r) ? r : r.users || [];
+      } catch (e) {
+        if (e.code !== 'METHOD_NOT_FOUND') found = [];
+      }
+    }
+    if (!found) {
+      try {
+        found = (await api.call('search.global', { query: q, limit: 30 })).users || [];
+      } catch {
+        found = [];
+      }
+    }
+    saveUsers(found);
+    for (const u of found) if (!(S.me && u.id === S.me.id)) out.set(u.id, S.users.get(u.id) || u);
+  }
+  return [...out.values()];
+}
+
+// searchAll is the search box: chats in the list, people, public chats
+// and messages.
+export async function searchAll(q) {
+  q = q.trim();
+  const chats = [];
+  for (const d of sortedDialogs(false).concat(sortedDialogs(true))) {
+    const c = S.chats.get(d.chat_id);
+    if (c && matches(chatTitle(c) + ' ' + (c.username || '') + ' ' + (c.kind === 'private' ? (S.users.get(c.peer_id) || {}).username || '' : ''), q)) chats.push(c);
+  }
+  const inList = new Set(chats.filter((c) => c.kind === 'private').map((c) => c.peer_id));
+  const [people, global, messages] = await Promise.all([
+    searchPeople(q).catch(() => []),
+    q.replace(/^@/, '').length >= 2 ? api.call('search.global', { query: q.replace(/^@/, ''), limit: 20 }).catch(() => ({ chats: [] })) : { chats: [] },
+    api.call('messages.search', { query: q, limit: 50 }).catch(() => []),
+  ]);
+  const mine = new Set(chats.map((c) => c.id));
+  return {
+    chats,
+    people: people.filter((u) => !inList.has(u.id)),
+    publicChats: (global.chats || []).filter((c) => !mine.has(c.id) && !S.dialogs.has(c.id)),
+    messages,
+  };
+}
