@@ -392,9 +392,10 @@ func (h *hub) onChat(chatID int64, data []byte) {
 		return
 	}
 	n.ChatID = chatID
-	// A full queue makes the publisher wait: the whole node is behind,
-	// and slowing writers is better than dropping every socket's push.
-	// A stopped hub takes nothing more.
+	// A full queue makes the bus's publisher wait (the ordered queue's
+	// goroutine, not the store's writer): the whole node is behind, and
+	// slowing it is better than dropping every socket's push. A stopped
+	// hub takes nothing more.
 	select {
 	case h.shards[maphash.Comparable(h.seed, chatID)%uint64(len(h.shards))] <- &n:
 	case <-h.done:
@@ -438,14 +439,7 @@ func (h *hub) onUser(userID int64, data []byte) {
 		}
 		return
 	}
-	var minID int64
-	if n.Event == string(haven.UserDialogAdded) {
-		// Outside the lock: a store read.
-		var err error
-		if minID, err = h.core.MinMessageID(context.Background(), n.ChatID, userID); err != nil {
-			h.log.Warn("loading a new member's first message failed", "err", err)
-		}
-	}
+	minID := n.MinMessageID
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	in := h.users[userID]

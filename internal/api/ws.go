@@ -91,7 +91,7 @@ type socket struct {
 	// the hub owns it, under its lock.
 	present int64
 
-	out     chan outFrame
+	out     *outbox
 	slots   chan struct{} // in-flight request slots
 	running sync.WaitGroup
 	// refuse, once set, is the answer to every new request.
@@ -134,7 +134,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		ip:     ip,
 		group:  addrGroup(addr, r),
 		opened: now,
-		out:    make(chan outFrame, s.wsQueue),
+		out:    newOutbox(),
 		slots:  make(chan struct{}, s.wsInflight),
 		done:   make(chan struct{}),
 		batch:  batch,
@@ -325,9 +325,7 @@ func (k *socket) send(f outFrame) {
 	if k.closed.Load() {
 		return
 	}
-	select {
-	case k.out <- f:
-	default:
+	if !k.out.put(f, k.srv.wsQueue) {
 		k.srv.metrics.cut.Inc()
 		k.closeNow(closeTooSlow, "too slow: reconnect and resync")
 	}
@@ -345,11 +343,7 @@ func (k *socket) closeNow(code websocket.StatusCode, reason string) {
 // closeAfterQueue closes the connection once the frames queued before it
 // have been written.
 func (k *socket) closeAfterQueue(code websocket.StatusCode, reason string) {
-	select {
-	case k.out <- outFrame{code: code, reason: reason}:
-	default:
-		k.closeNow(code, reason)
-	}
+	k.out.put(outFrame{code: code, reason: reason}, k.srv.wsQueue)
 }
 
 // batchParam reads the upgrade request's batch parameter: "1" when the
@@ -366,56 +360,42 @@ func batchParam(r *http.Request) (bool, error) {
 	}
 }
 
+// writeLoop writes what the socket's outbox holds, all of it at each
+// wake-up, until the socket closes.
 func (k *socket) writeLoop(ctx context.Context) {
 	defer close(k.done)
+	var frames []outFrame
 	for {
-		var f outFrame
 		select {
 		case <-ctx.Done():
 			return
-		case f = <-k.out:
+		case <-k.out.ready:
 		}
-		// One deadline covers the frames already queued: a burst costs
+		frames = k.out.take(frames[:0])
+		if len(frames) == 0 {
+			continue
+		}
+		// One deadline covers the frames taken together: a burst costs
 		// one timer, not one per frame.
 		wctx, cancel := context.WithTimeout(ctx, writeTimeout)
 		ok := true
-		for more := true; ok && more; {
-			var next outFrame
+		for rest := frames; ok && len(rest) > 0; {
+			var msg outFrame
 			var buf *[]byte
-			next, more, buf = k.take(&f)
-			ok = k.write(wctx, f)
+			msg, rest, buf = nextMessage(rest, k.batch)
+			ok = k.write(wctx, msg)
 			if buf != nil {
 				batchBufs.Put(buf)
 			}
-			f = next
 		}
 		cancel()
+		clear(frames)
+		if cap(frames) > 64 {
+			frames = nil // an idle socket keeps no array
+		}
 		if !ok {
 			return
 		}
-	}
-}
-
-// take makes f the next message to write. On a batching socket, the data
-// frames queued behind f join it, one per line, up to batchBytes; buf,
-// when not nil, then holds the message, for the pool once written. next
-// is the frame to write after f, when more says one is already queued.
-func (k *socket) take(f *outFrame) (next outFrame, more bool, buf *[]byte) {
-	for {
-		select {
-		case next = <-k.out:
-		default:
-			return outFrame{}, false, buf
-		}
-		if !k.batch || f.data == nil || next.data == nil || len(f.data)+1+len(next.data) > batchBytes {
-			return next, true, buf
-		}
-		if buf == nil {
-			buf = batchBufs.Get().(*[]byte)
-			*buf = append((*buf)[:0], f.data...)
-		}
-		*buf = append(append(*buf, '\n'), next.data...)
-		f.data = *buf
 	}
 }
 

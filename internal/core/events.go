@@ -39,8 +39,12 @@ type Notice struct {
 	MessageID int64  `json:"message_id,omitempty"`
 	// Event is the user event kind, so that a node can follow a person
 	// joining or leaving chats.
-	Event string          `json:"event,omitempty"`
-	Frame json.RawMessage `json:"frame"`
+	Event string `json:"event,omitempty"`
+	// MinMessageID, on a dialog.added, is the first message of the chat
+	// the person may see: a node routes the chat's pushes to their
+	// sockets from there without reading the store.
+	MinMessageID int64           `json:"min_message_id,omitempty"`
+	Frame        json.RawMessage `json:"frame"`
 }
 
 // frame is the push frame clients receive.
@@ -133,6 +137,17 @@ func (s *Service) chatEvent(ctx context.Context, tx Tx, c *haven.Chat, kind have
 // userEvent appends an event to a person's own log and publishes it after
 // the commit.
 func (s *Service) userEvent(ctx context.Context, tx Tx, userID int64, kind haven.UserEventKind, chatID int64, data any) error {
+	return s.userEventNotice(ctx, tx, userID, kind, chatID, data, Notice{})
+}
+
+// dialogAdded logs that a person joined chatID, where the first message
+// they may see is minID.
+func (s *Service) dialogAdded(ctx context.Context, tx Tx, userID, chatID, minID int64) error {
+	return s.userEventNotice(ctx, tx, userID, haven.UserDialogAdded, chatID, nil, Notice{MinMessageID: minID})
+}
+
+// userEventNotice is userEvent with routing fields for the notice.
+func (s *Service) userEventNotice(ctx context.Context, tx Tx, userID int64, kind haven.UserEventKind, chatID int64, data any, n Notice) error {
 	e := &haven.UserEvent{UserID: userID, Kind: kind, ChatID: chatID, Date: s.now()}
 	if data != nil {
 		b, err := json.Marshal(data)
@@ -144,7 +159,8 @@ func (s *Service) userEvent(ctx context.Context, tx Tx, userID int64, kind haven
 	if err := tx.AppendUserEvent(ctx, e); err != nil {
 		return err
 	}
-	s.publish(ctx, tx, Notice{Kind: PushUserEvent, UserID: userID, ChatID: chatID, Event: string(kind)}, userSubject(userID), userEventView(e))
+	n.Kind, n.UserID, n.ChatID, n.Event = PushUserEvent, userID, chatID, string(kind)
+	s.publish(ctx, tx, n, userSubject(userID), userEventView(e))
 	return nil
 }
 

@@ -3,7 +3,6 @@ package core
 import (
 	"context"
 	"encoding/json"
-	"errors"
 
 	"github.com/havenchat/haven"
 )
@@ -213,19 +212,6 @@ func (s *Service) SetTyping(ctx context.Context, a *Actor, chatID int64, cancel 
 	}
 	s.send(ctx, chatSubject(chatID), b)
 	return nil
-}
-
-// MinMessageID returns the first message a member may see in a chat (0:
-// all), for transports that filter pushes.
-func (s *Service) MinMessageID(ctx context.Context, chatID, userID int64) (int64, error) {
-	m, err := s.store.Member(ctx, chatID, userID)
-	if errors.Is(err, haven.ErrNotFound) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, s.internal(ctx, "member", err)
-	}
-	return m.MinMessageID, nil
 }
 
 // ChatSub is a chat whose pushes a person's sockets receive, and the
