@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"hash/maphash"
 	"log/slog"
 	"runtime"
@@ -386,8 +385,8 @@ func (h *hub) closeAll(ctx context.Context) error {
 
 // onChat takes a chat's notice off the bus and queues it for fan-out.
 func (h *hub) onChat(chatID int64, data []byte) {
-	var n core.Notice
-	if err := json.Unmarshal(data, &n); err != nil {
+	n, err := core.DecodeNotice(data)
+	if err != nil {
 		h.log.Warn("bad chat notice", "err", err)
 		return
 	}
@@ -424,8 +423,8 @@ func (h *hub) fanOut(n *core.Notice) {
 // each of their sockets. Pushes that are not of their log (user.status)
 // go to the sockets as they are.
 func (h *hub) onUser(userID int64, data []byte) {
-	var n core.Notice
-	if err := json.Unmarshal(data, &n); err != nil {
+	n, err := core.DecodeNotice(data)
+	if err != nil {
 		h.log.Warn("bad user notice", "err", err)
 		return
 	}

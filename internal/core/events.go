@@ -29,22 +29,22 @@ const (
 	PushSessionEnd = "session.ended"
 )
 
-// Notice is what core publishes on the bus: Frame, encoded once, goes to
-// every socket as it is; the other fields let a node route it without
-// decoding the frame.
+// Notice is what core publishes on the bus (see AppendNotice for its
+// encoding): Frame, encoded once, goes to every socket as it is; the
+// other fields let a node route it without decoding the frame.
 type Notice struct {
-	Kind      string `json:"kind"`
-	ChatID    int64  `json:"chat_id,omitempty"`
-	UserID    int64  `json:"user_id,omitempty"`
-	MessageID int64  `json:"message_id,omitempty"`
+	Kind      string
+	ChatID    int64
+	UserID    int64
+	MessageID int64
 	// Event is the user event kind, so that a node can follow a person
 	// joining or leaving chats.
-	Event string `json:"event,omitempty"`
+	Event string
 	// MinMessageID, on a dialog.added, is the first message of the chat
 	// the person may see: a node routes the chat's pushes to their
 	// sockets from there without reading the store.
-	MinMessageID int64           `json:"min_message_id,omitempty"`
-	Frame        json.RawMessage `json:"frame"`
+	MinMessageID int64
+	Frame        []byte
 }
 
 // frame is the push frame clients receive.
@@ -170,15 +170,9 @@ func (s *Service) publish(ctx context.Context, tx Tx, n Notice, subject string, 
 	if s.bus == nil {
 		return
 	}
-	f, err := json.Marshal(frame{Push: n.Kind, Data: data})
+	b, err := encodeNotice(n, data)
 	if err != nil {
 		s.log.ErrorContext(ctx, "encoding a push", "err", err)
-		return
-	}
-	n.Frame = f
-	b, err := json.Marshal(n)
-	if err != nil {
-		s.log.ErrorContext(ctx, "encoding a notice", "err", err)
 		return
 	}
 	tx.AfterCommit(func() { s.send(ctx, subject, b) })

@@ -2,7 +2,6 @@ package core
 
 import (
 	"context"
-	"encoding/json"
 
 	"github.com/havenchat/haven"
 )
@@ -202,11 +201,7 @@ func (s *Service) SetTyping(ctx context.Context, a *Actor, chatID int64, cancel 
 		expires = 0
 	}
 	data := map[string]int64{"chat_id": chatID, "user_id": a.UserID, "expires_in": int64(expires)}
-	f, err := json.Marshal(frame{Push: PushTyping, Data: data})
-	if err != nil {
-		return s.internal(ctx, "messages.setTyping", err)
-	}
-	b, err := json.Marshal(Notice{Kind: PushTyping, ChatID: chatID, UserID: a.UserID, Frame: f})
+	b, err := encodeNotice(Notice{Kind: PushTyping, ChatID: chatID, UserID: a.UserID}, data)
 	if err != nil {
 		return s.internal(ctx, "messages.setTyping", err)
 	}
