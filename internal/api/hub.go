@@ -410,11 +410,13 @@ func (h *hub) fanOut(n *core.Notice) {
 	if in == nil {
 		return
 	}
+	// One frame for every socket, made once.
+	f := outFrame{data: n.Frame, framed: textFrame(n.Frame)}
 	for s, minID := range in.sockets {
 		if n.MessageID != 0 && n.MessageID < minID {
 			continue
 		}
-		s.send(outFrame{data: n.Frame})
+		s.send(f)
 	}
 }
 
@@ -432,8 +434,9 @@ func (h *hub) onUser(userID int64, data []byte) {
 		h.mu.RLock()
 		defer h.mu.RUnlock()
 		if in := h.users[userID]; in != nil {
+			f := outFrame{data: n.Frame, framed: textFrame(n.Frame)}
 			for s := range in.sockets {
-				s.send(outFrame{data: n.Frame})
+				s.send(f)
 			}
 		}
 		return
@@ -445,6 +448,7 @@ func (h *hub) onUser(userID int64, data []byte) {
 	if in == nil {
 		return
 	}
+	f := outFrame{data: n.Frame, framed: textFrame(n.Frame)}
 	for s := range in.sockets {
 		switch n.Event {
 		case string(haven.UserDialogAdded):
@@ -458,6 +462,6 @@ func (h *hub) onUser(userID int64, data []byte) {
 				s.leftDuring[n.ChatID] = true
 			}
 		}
-		s.send(outFrame{data: n.Frame})
+		s.send(f)
 	}
 }
