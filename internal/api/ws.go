@@ -82,15 +82,15 @@ func (f outFrame) size() int {
 
 // socket is one WebSocket connection.
 type socket struct {
-	srv   *Server
-	conn  atomic.Pointer[websocket.Conn] // set once the handshake is done
+	srv  *Server
+	conn atomic.Pointer[websocket.Conn] // set once the handshake is done
 	// nc is the connection under conn, on which the socket writes its
 	// data frames itself (the library writes only control frames, each
 	// in one Write, so the two never interleave); raw, when nc is plain
 	// TCP, takes writes that do not wait. Both are set before the
 	// outbox opens, and read only by whoever holds the outbox.
-	nc  net.Conn
-	raw syscall.RawConn
+	nc    net.Conn
+	raw   syscall.RawConn
 	ip    string
 	actor atomic.Pointer[core.Actor] // nil until authorized; set by the hub
 	// group is the client's address group, for the per-address caps.
