@@ -179,8 +179,10 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	conn.SetReadLimit(s.maxBody)
 	sock.conn.Store(conn)
 	sock.nc = hj.nc
-	if tcp, ok := hj.nc.(*net.TCPConn); ok {
-		if rc, err := tcp.SyscallConn(); err == nil {
+	// A plain connection (not TLS, which must encrypt what is written)
+	// takes writes that do not wait.
+	if sc, ok := hj.nc.(syscall.Conn); ok {
+		if rc, err := sc.SyscallConn(); err == nil {
 			sock.raw = rc
 		}
 	}
