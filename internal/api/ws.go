@@ -225,7 +225,10 @@ func (k *socket) bind(ctx context.Context, a *core.Actor, signedIn bool) error {
 
 func (k *socket) readLoop(ctx context.Context) {
 	for {
-		typ, data, err := k.conn.Load().Read(ctx)
+		// The read ends when the connection closes. A context that can
+		// end would make the library register a callback on it for
+		// every read, which an idle socket would hold all along.
+		typ, data, err := k.conn.Load().Read(context.Background())
 		if err != nil {
 			return
 		}
