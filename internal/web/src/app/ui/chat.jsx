@@ -6,7 +6,8 @@ import { S, emit, chatTitle, peerOf, typingIn, userName, toast, chatKey, isMuted
 import { openMessages, loadOlder, loadNewer, latest, readUpTo, findMessage, applyReacted, fetchChat, ensureUsers } from '../sync.js';
 import { renderText } from '../format.js';
 import { serviceText, preview } from '../preview.js';
-import { clock, dayLabel, sameDay, statusText, plural, senderName } from '../util.js';
+import { clock, dayLabel, sameDay, statusText, plural, senderName, debounce } from '../util.js';
+import { searchInChat } from '../people.js';
 import { canPin, canEdit, canDeleteForAll, canDeleteForMe, canPost, isMember } from '../rights.js';
 import { retry, discard, queue, randomId } from '../outbox.js';
 import { clearChat } from '../notify.js';
@@ -73,6 +74,7 @@ export function ChatView() {
   return (
     <main class="chat" aria-label="Chat">
       <ChatHeader c={c} chat={chat} />
+      {chat && S.ui.chatSearch && S.ui.chatSearch.chat === chat.id && <ChatSearch key={chat.id} chat={chat} />}
       {chat && chat.pinned_message_id > 0 && <PinnedBar chat={chat} />}
       <MessageList key={key} c={c} chat={chat} />
       <Footer c={c} chat={chat} />
@@ -148,6 +150,10 @@ function ChatHeader({ c, chat }) {
           {sub && <span class={'chat-sub ' + subClass} id="chat-status" aria-live="polite">{sub}</span>}
         </span>
       </button>
+      {chat && (
+        <button class="icon-btn" id="chat-search-btn" aria-label="Search in this chat" aria-pressed={!!(S.ui.chatSearch && S.ui.chatSearch.chat === chat.id)}
+          onClick={() => { S.ui.chatSearch = S.ui.chatSearch && S.ui.chatSearch.chat === chat.id ? null : { chat: chat.id }; emit(); }}><Icon name="search" /></button>
+      )}
       <button class="icon-btn" aria-label="Chat info" onClick={() => { S.ui.info = !S.ui.info; emit(); }}><Icon name="info" /></button>
       {d && (
         <button class="icon-btn" aria-label="More" onClick={(e) => {
@@ -156,6 +162,65 @@ function ChatHeader({ c, chat }) {
         }}><Icon name="more" /></button>
       )}
     </header>
+  );
+}
+
+// ChatSearch is the search inside the open chat: the words, how many
+// messages have them, and arrows (or Enter and Shift+Enter) that go to
+// the older and newer ones, each shown at its place in the history.
+function ChatSearch({ chat }) {
+  const [q, setQ] = useState('');
+  const [found, setFound] = useState(null); // messages, newest first
+  const [at, setAt] = useState(0);
+  const run = useRef(null);
+  if (!run.current) {
+    run.current = debounce((query) => {
+      searchInChat(chat.id, query).then((l) => {
+        if (run.query !== query) return;
+        setFound(l);
+        setAt(0);
+        if (l.length) jumpTo(chat.id, l[0].id);
+      }).catch(() => run.query === query && setFound([]));
+    }, 300);
+  }
+  useEffect(() => {
+    run.query = q.trim();
+    setFound(null);
+    if (run.query) run.current(run.query);
+  }, [q]);
+  const go = (i) => {
+    if (!found || i < 0 || i >= found.length) return;
+    setAt(i);
+    jumpTo(chat.id, found[i].id);
+  };
+  const close = () => {
+    S.ui.chatSearch = null;
+    emit();
+  };
+  const n = found ? found.length : 0;
+  return (
+    <div class="chat-search" role="search">
+      <div class="search-box">
+        <Icon name="search" size={18} />
+        <input id="chat-search-input" type="search" placeholder="Search in this chat" aria-label="Search messages in this chat" value={q} autoFocus
+          onInput={(e) => setQ(e.currentTarget.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter') {
+              e.preventDefault();
+              go(e.shiftKey ? at - 1 : at + 1);
+            } else if (e.key === 'Escape') {
+              e.stopPropagation();
+              close();
+            }
+          }} />
+      </div>
+      <span class="chat-search-count muted" id="chat-search-count" aria-live="polite">
+        {!q.trim() ? '' : !found ? '…' : n ? `${at + 1} of ${n}${n >= 100 ? '+' : ''}` : 'No results'}
+      </span>
+      <button class="icon-btn small" id="chat-search-older" aria-label="Older result" disabled={!n || at >= n - 1} onClick={() => go(at + 1)}><Icon name="up" size={20} /></button>
+      <button class="icon-btn small" id="chat-search-newer" aria-label="Newer result" disabled={!n || at <= 0} onClick={() => go(at - 1)}><Icon name="down" size={20} /></button>
+      <button class="icon-btn small" aria-label="Close search" onClick={close}><Icon name="close" size={20} /></button>
+    </div>
   );
 }
 

@@ -280,10 +280,10 @@ function SearchResults({ q }) {
       ))}
       {res.messages.length > 0 && <h3 class="section">Messages</h3>}
       {res.messages.map((m) => {
-        const c = S.chats.get(m.chat_id);
+        const c = S.chats.get(m.chat_id) || res.msgChats.get(m.chat_id);
         const peer = peerOf(c);
         return (
-          <button class="list-item" key={'m' + m.chat_id + '.' + m.id} onClick={() => { done(); openChat({ id: m.chat_id }, false, m.id); }}>
+          <button class="list-item" key={'m' + m.chat_id + '.' + m.id} data-found={m.chat_id + '.' + m.id} onClick={() => { done(); openChat({ id: m.chat_id }, false, m.id); }}>
             <Avatar id={peer ? peer.id : m.chat_id} name={c ? chatTitle(c) : 'Chat'} photo={peer ? peer.photo : c && c.photo} size={48} />
             <div class="item-main">
               <div class="item-top"><span class="item-title">{c ? chatTitle(c) : 'Chat'}</span><span class="item-time">{listTime(m.date)}</span></div>
