@@ -13,9 +13,9 @@ const PREFS = 'haven.notify';
 
 export function prefs() {
   try {
-    return { enabled: false, private: false, ...JSON.parse(localStorage.getItem(PREFS) || '{}') };
+    return { enabled: false, private: true, ...JSON.parse(localStorage.getItem(PREFS) || '{}') };
   } catch {
-    return { enabled: false, private: false };
+    return { enabled: false, private: true };
   }
 }
 

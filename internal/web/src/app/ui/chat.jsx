@@ -11,6 +11,7 @@ import { searchInChat } from '../people.js';
 import { canPin, canEdit, canDeleteForAll, canDeleteForMe, canPost, isMember } from '../rights.js';
 import { retry, discard, queue, randomId } from '../outbox.js';
 import { clearChat } from '../notify.js';
+import { setMuted, muteItems } from '../mute.js';
 import { Icon } from './icons.jsx';
 import { Avatar, Spinner, openMenu, longPress, openDialog, closeDialog, Modal } from './common.jsx';
 import { Composer, startEdit, startReply } from './composer.jsx';
@@ -102,7 +103,14 @@ function Footer({ c, chat }) {
     const muted = isMuted(d);
     return (
       <div class="composer-bar join-bar">
-        <button class="btn flat wide" onClick={() => api.call('dialogs.update', { chat_id: chat.id, muted_until: muted ? 0 : 2147483647 }).then(() => { d.muted_until = muted ? 0 : 2147483647; emit(); })}>
+        <button class="btn flat wide" id="channel-mute" onClick={(e) => {
+          if (muted) {
+            setMuted(d, 0);
+            return;
+          }
+          const r = e.currentTarget.getBoundingClientRect();
+          openMenu(r.left + r.width / 2 - 90, r.top - 200, muteItems(d));
+        }}>
           {muted ? 'Unmute' : 'Mute'}
         </button>
       </div>
