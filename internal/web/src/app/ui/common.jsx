@@ -108,6 +108,8 @@ export function MenuHost() {
     const close = (e) => {
       if (e.type === 'keydown' && e.key !== 'Escape') return;
       if (e.type === 'mousedown' && el.contains(e.target)) return;
+      // Escape closes the menu only, not also the chat or an edit.
+      if (e.type === 'keydown') e.stopPropagation();
       S.ui.menu = null;
       setPos(null);
       emit();
