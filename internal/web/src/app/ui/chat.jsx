@@ -3,7 +3,7 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { S, emit, chatTitle, peerOf, typingIn, userName, toast, chatKey, isMuted } from '../state.js';
-import { openMessages, loadOlder, loadNewer, latest, readUpTo, findMessage, applyReacted, fetchChat, ensureUsers } from '../sync.js';
+import { openMessages, loadOlder, loadNewer, latest, readUpTo, findMessage, applyReacted, fetchChat, ensureUsers, nextUnreadMention } from '../sync.js';
 import { renderText } from '../format.js';
 import { serviceText, preview } from '../preview.js';
 import { clock, dayLabel, sameDay, statusText, plural, senderName, debounce } from '../util.js';
@@ -44,7 +44,9 @@ export function openChat(c, fromRoute, around) {
     // Many unread: open at the first of them rather than at the newest.
     const dd = S.dialogs.get(c.id);
     let at = around;
-    if (!at && !S.msgs.has(c.id) && dd && dd.unread_count > 40 && dd.read_inbox_max_id) at = dd.read_inbox_max_id;
+    // A person who has read nothing yet (added to a busy group) starts
+    // at the beginning.
+    if (!at && !S.msgs.has(c.id) && dd && dd.unread_count > 40) at = dd.read_inbox_max_id || 1;
     openMessages(c.id, at || undefined).catch((e) => {
       if (e.code === 'NOT_MEMBER' || e.code === 'CHAT_NOT_FOUND') {
         toast('This chat is not available.', 'error');
@@ -287,7 +289,7 @@ function layout(list, pending, readMax, chat) {
   for (let i = 0; i < list.length; i++) {
     const m = list[i];
     if (!prev || !sameDay(prev.date, m.date)) out.push({ kind: 'day', key: 'd' + m.date + '.' + m.id, date: m.date });
-    if (!unreadPlaced && readMax && m.id > readMax && m.sender_id !== me && chat && chat.kind !== 'channel') {
+    if (!unreadPlaced && readMax !== null && m.id > readMax && m.sender_id !== me && chat && chat.kind !== 'channel') {
       out.push({ kind: 'unread', key: 'unread' });
       unreadPlaced = true;
     }
@@ -325,14 +327,16 @@ function layout(list, pending, readMax, chat) {
 
 function MessageList({ c, chat }) {
   const box = useRef(null);
-  const st = useRef({ first: null, height: 0, atBottom: true, placed: false, seen: 0 });
+  const st = useRef({ first: null, height: 0, atBottom: true, complete: true, placed: false, seen: 0 });
   const [showDown, setShowDown] = useState(false);
   const id = c.id;
   const m = id ? S.msgs.get(id) : null;
   const list = m ? m.list : [];
   const pending = S.pending.get(chatKey(c)) || [];
   const d = id ? S.dialogs.get(id) : null;
-  const readMax = useRef(d ? d.read_inbox_max_id : 0);
+  // The read position when the chat opened, or null when nothing was
+  // unread (0 is a position: nothing read yet, in a chat one was added to).
+  const readMax = useRef(d && d.unread_count > 0 ? d.read_inbox_max_id || 0 : null);
   const items = layout(list, pending, readMax.current, chat);
   const jump = S.ui.jump;
 
@@ -355,12 +359,16 @@ function MessageList({ c, chat }) {
       s.placed = true;
     } else if (s.first !== null && first !== null && first < s.first && s.height) {
       el.scrollTop += el.scrollHeight - s.height;
-    } else if (s.atBottom) {
+    } else if (s.atBottom && s.complete) {
       el.scrollTop = el.scrollHeight;
     }
     // Where the view is now, at once: the scroll event comes a frame
     // later, and a render before it must not pull the view to the bottom.
+    // The bottom of a window of the history with newer messages not
+    // loaded (after a jump back) is no bottom to stay at: the newer pages
+    // that come as one reads must not carry the view to the newest.
     s.atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+    s.complete = !(m && m.newer);
     s.first = first;
     s.height = el.scrollHeight;
   });
@@ -372,7 +380,7 @@ function MessageList({ c, chat }) {
     if (!inner || typeof ResizeObserver === 'undefined') return undefined;
     const ro = new ResizeObserver(() => {
       const s = st.current;
-      if (s.atBottom) el.scrollTop = el.scrollHeight;
+      if (s.atBottom && s.complete) el.scrollTop = el.scrollHeight;
       s.height = el.scrollHeight;
     });
     ro.observe(inner);
@@ -460,6 +468,28 @@ function MessageList({ c, chat }) {
           })}
         </div>
       </div>
+      {d && d.unread_mentions > 0 && (
+        <button class={'down-btn mention-btn' + (showDown ? ' raised' : '')} id="mention-btn" aria-label={plural(d.unread_mentions, 'unread mention') + ': go to the next'} onClick={async () => {
+          const s = st.current;
+          const mid = await nextUnreadMention(id, s.mention || 0).catch(() => 0);
+          if (!mid) {
+            // None left to find: the count was behind.
+            d.unread_mentions = 0;
+            emit();
+            return;
+          }
+          s.mention = mid;
+          jumpTo(id, mid);
+          // The count comes from pushes and may be off: the button stays
+          // while another mention is to be found.
+          const more = await nextUnreadMention(id, mid).catch(() => 0);
+          d.unread_mentions = more ? Math.max(1, d.unread_mentions - 1) : 0;
+          emit();
+        }}>
+          <span class="mention-at" aria-hidden="true">@</span>
+          <span class="badge">{d.unread_mentions}</span>
+        </button>
+      )}
       {showDown && (
         <button class="down-btn" aria-label="Go to the newest messages" onClick={async () => {
           if (m && m.newer) await latest(id);
