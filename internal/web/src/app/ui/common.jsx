@@ -55,8 +55,10 @@ export function Modal({ title, onClose, children, wide }) {
   useEffect(() => {
     const prev = document.activeElement;
     const el = ref.current;
-    const first = el && el.querySelector('input, textarea, select, button:not(.modal-close)');
-    if (first) first.focus();
+    // The field the dialog is for (data-autofocus), else its first control;
+    // never taken from a field the person is typing in already.
+    const first = el && (el.querySelector('[data-autofocus]') || el.querySelector('input, textarea, select, button:not(.modal-close)'));
+    if (first && !el.contains(document.activeElement)) first.focus();
     const key = (e) => {
       if (e.key === 'Escape') {
         e.stopPropagation();

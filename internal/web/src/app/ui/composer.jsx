@@ -403,7 +403,7 @@ function AttachDialog({ files, caption: initial, onSend }) {
         </div>
       )}
       {images && <Toggle label="Send without compression, as files" checked={asFile} onChange={setAsFile} />}
-      <textarea class="field" id="attach-caption" rows={2} placeholder="Add a caption…" aria-label="Caption" value={caption} onInput={(e) => setCaption(e.currentTarget.value)}
+      <textarea class="field" id="attach-caption" data-autofocus rows={2} placeholder="Add a caption…" aria-label="Caption" value={caption} onInput={(e) => setCaption(e.currentTarget.value)}
         onKeyDown={(e) => {
           if (e.key === 'Enter' && !e.shiftKey && items) {
             e.preventDefault();
