@@ -124,6 +124,8 @@ func Run(ctx context.Context, scenario string, opts Options) (*Report, error) {
 	}
 	if rep.FloodControl == "unknown" && floods > 0 {
 		rep.FloodControl = "on (FLOOD_WAIT answered)"
+	} else if rep.FloodControl == "unknown" {
+		rep.FloodControl = "unknown (no FLOOD_WAIT answered)"
 	}
 	return rep, nil
 }

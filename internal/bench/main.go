@@ -127,6 +127,9 @@ func Main(ctx context.Context, args []string, binary string, stdout, stderr io.W
 			return fail("--%s must be at least 1", name)
 		}
 	}
+	if o.Online == 0 || o.Online < -1 {
+		return fail("--online must be at least 1 (or -1: every subscriber)")
+	}
 	if o.Members < 2 {
 		return fail("--members must be at least 2")
 	}

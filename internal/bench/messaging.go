@@ -17,7 +17,9 @@ type poster struct {
 }
 
 // maxInFlight bounds the sends of one poster waiting for their answer
-// at an offered rate: past it the generator is behind, and says so.
+// at an offered rate: past it the server is not keeping up with the
+// offered load, and a send due is skipped and counted
+// (SKIPPED_64_IN_FLIGHT) rather than piled up.
 const maxInFlight = 64
 
 // post has every poster send messages into their chat until ctx ends:
@@ -68,7 +70,7 @@ func post(ctx context.Context, posters []poster, rate float64, acks *recorder, a
 				}
 				next = next.Add(every)
 				if inflight.Load() >= maxInFlight {
-					acks.failCode("GENERATOR_BEHIND")
+					acks.failCode("SKIPPED_64_IN_FLIGHT")
 					continue
 				}
 				inflight.Add(1)

@@ -17,14 +17,22 @@ const (
 	plotRight  = 20
 	plotTop    = 30
 	panelGap   = 50
-	resultHead = 30
+	resultHead = 44
 )
 
 // WritePlot draws the report as an SVG file at path.
 func (rep *Report) WritePlot(path string) error {
+	// A mixed run is drawn part by part.
+	var rows []*Result
+	for _, r := range rep.Results {
+		if r.Latency != nil {
+			rows = append(rows, r)
+		}
+		rows = append(rows, r.Parts...)
+	}
 	var b strings.Builder
 	h := 0
-	for range rep.Results {
+	for range rows {
 		h += resultHead + 2*(panelH+panelGap)
 	}
 	h += plotTop
@@ -33,8 +41,8 @@ func (rep *Report) WritePlot(path string) error {
 	fmt.Fprintf(&b, `<text x="10" y="18" font-size="13" font-weight="bold">%s</text>`+"\n",
 		html.EscapeString(fmt.Sprintf("haven bench %s — %s, flood control %s", rep.Scenario, rep.Machine, rep.FloodControl)))
 	y := plotTop
-	for _, r := range rep.Results {
-		fmt.Fprintf(&b, `<text x="10" y="%d" font-size="12">%s</text>`+"\n", y+18,
+	for _, r := range rows {
+		fmt.Fprintf(&b, `<text x="10" y="%d" font-size="12">%s</text>`+"\n", y+14,
 			html.EscapeString(fmt.Sprintf("%s %s: %s %s/s, %s p50 %s p99 %s ms", r.Scenario, r.params(),
 				fmtCount(r.Throughput), r.Unit, r.LatencyOf, fmtMS(r.Latency.P50), fmtMS(r.Latency.P99))))
 		y += resultHead

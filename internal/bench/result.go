@@ -224,10 +224,13 @@ type Machine struct {
 	CPU   string `json:"cpu"`
 	// Memory is the total memory in bytes.
 	Memory int64 `json:"memory_bytes"`
+	// Load is the load average over 1, 5 and 15 minutes when the run
+	// began: how busy the machine was with other work.
+	Load string `json:"load_average"`
 }
 
 func (m Machine) String() string {
-	return fmt.Sprintf("%d cores (%s), %s memory", m.Cores, m.CPU, fmtBytes(m.Memory))
+	return fmt.Sprintf("%d cores (%s), %s memory, load average %s at the start", m.Cores, m.CPU, fmtBytes(m.Memory), m.Load)
 }
 
 // thisMachine reads the machine's cores, CPU model and memory from /proc.
@@ -245,6 +248,11 @@ func thisMachine() Machine {
 			case "model name":
 				m.CPU = strings.TrimSpace(v)
 			}
+		}
+	}
+	if data, err := os.ReadFile("/proc/loadavg"); err == nil {
+		if f := strings.Fields(string(data)); len(f) >= 3 {
+			m.Load = strings.Join(f[:3], " ")
 		}
 	}
 	if data, err := os.ReadFile("/proc/meminfo"); err == nil {
