@@ -42,6 +42,9 @@ type Options struct {
 	// ServerPID, with Server, is the server's process on this machine,
 	// to sample its CPU and memory.
 	ServerPID int
+	// Metrics, with Server, is the server's /metrics URL (its
+	// --metrics-listen), to read its own time per method.
+	Metrics string
 	// HookListen is where the bench listens for the sign-in codes of a
 	// server given by URL (its --code-sender webhook=http://HOOK/).
 	HookListen string
@@ -147,7 +150,7 @@ func runOne(ctx context.Context, scenario string, o Options, i, n int) (*run, *R
 	if o.Spawn {
 		t, err = spawn(ctx, o.Binary, o.ServerArgs)
 	} else {
-		t, err = attach(o.Server, o.HookListen, o.ServerPID)
+		t, err = attach(o.Server, o.HookListen, o.ServerPID, o.Metrics)
 	}
 	if err != nil {
 		return nil, nil, err
@@ -211,10 +214,11 @@ func (r *run) finish(res *Result) {
 // phase is the measured part of a scenario: its start, its recorder,
 // and the server's /proc samples over it.
 type phase struct {
-	r     *run
-	start time.Time
-	proc0 procSample
-	rec   *recorder
+	r       *run
+	start   time.Time
+	proc0   procSample
+	rec     *recorder
+	metrics map[string]buckets // the server's histograms at the start
 }
 
 // interval is the width of the plot's intervals for a phase of d.
@@ -232,6 +236,9 @@ func (r *run) begin(expected time.Duration) *phase {
 		p.proc0 = r.t.proc.now()
 	}
 	p.rec = newRecorder(p.start, interval(expected))
+	if u := r.t.metricsURL(); u != "" {
+		p.metrics, _ = scrape(context.Background(), u)
+	}
 	return p
 }
 
@@ -247,6 +254,11 @@ func (p *phase) end(unit, latencyOf string) *Result {
 	res.Series = p.rec.series()
 	res.Errors = p.rec.errors()
 	res.Server = p.procStats(end)
+	if u := p.r.t.metricsURL(); u != "" && p.metrics != nil {
+		if after, err := scrape(context.Background(), u); err == nil {
+			res.ServerTime = serverTimes(p.metrics, after)
+		}
+	}
 	return res
 }
 

@@ -157,6 +157,41 @@ func TestHistory(t *testing.T) {
 	if r.More["search, round trip"].Count == 0 {
 		t.Error("no searches")
 	}
+	// The server's own time, from its metrics: every page and search
+	// the bench counted, and a bound for their p99.
+	pages, search := r.ServerTime["messages.history"], r.ServerTime["messages.search"]
+	if pages == nil || search == nil || pages.Count < r.Ops || search.Count < r.More["search, round trip"].Count || pages.P99 == 0 {
+		t.Errorf("server time: %+v %+v for %d pages", pages, search, r.Ops)
+	}
+}
+
+func TestParseBuckets(t *testing.T) {
+	before, err := parseBuckets(strings.NewReader(`# HELP haven_api_request_duration_seconds Time to answer
+haven_api_request_duration_seconds_bucket{method="messages.send",le="0.001"} 10
+haven_api_request_duration_seconds_bucket{method="messages.send",le="0.005"} 10
+haven_api_request_duration_seconds_bucket{method="messages.send",le="+Inf"} 10
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, err := parseBuckets(strings.NewReader(`haven_api_request_duration_seconds_bucket{method="messages.send",le="0.001"} 60
+haven_api_request_duration_seconds_bucket{method="messages.send",le="0.005"} 109
+haven_api_request_duration_seconds_bucket{method="messages.send",le="+Inf"} 110
+haven_api_request_duration_seconds_sum{method="messages.send"} 1
+haven_api_request_duration_seconds_bucket{method="users.get",le="0.001"} 3
+haven_api_request_duration_seconds_bucket{method="users.get",le="+Inf"} 3
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := serverTimes(before, after)
+	// 100 sends in the phase: 50 within 1 ms, 99 within 5 ms, one over.
+	if s := st["messages.send"]; s == nil || s.Count != 100 || s.P50 != 1 || s.P99 != 5 {
+		t.Errorf("messages.send: %+v", s)
+	}
+	if s := st["users.get"]; s == nil || s.Count != 3 || s.P99 != 1 {
+		t.Errorf("users.get: %+v", s)
+	}
 }
 
 func TestCatchup(t *testing.T) {
@@ -210,9 +245,9 @@ func TestMixed(t *testing.T) {
 // which limit got in the way.
 func TestServerWithLimits(t *testing.T) {
 	hook := freeAddr(t)
-	url, pid := serve(t, "--code-sender", "webhook=http://"+hook+"/")
+	url, pid, metrics := serve(t, "--code-sender", "webhook=http://"+hook+"/", "--metrics-listen", "127.0.0.1:0")
 	o := small()
-	o.Spawn, o.Server, o.HookListen, o.ServerPID = false, url, hook, pid
+	o.Spawn, o.Server, o.HookListen, o.ServerPID, o.Metrics = false, url, hook, pid, metrics
 	rep, r := runScenario(t, "signup", o)
 	if r.Limits["FLOOD_WAIT"] == 0 || r.Errors["FLOOD_WAIT"] != r.Limits["FLOOD_WAIT"] {
 		t.Errorf("limits %v, errors %v; want FLOOD_WAIT", r.Limits, r.Errors)
@@ -225,6 +260,10 @@ func TestServerWithLimits(t *testing.T) {
 	if r.Ops == 0 || r.Server == nil || r.Server.PID != pid || r.Server.RSSPeak == 0 {
 		t.Errorf("ops %d, server %+v", r.Ops, r.Server)
 	}
+	// Its metrics were read: every completed sign-up made one signUp.
+	if st := r.ServerTime["auth.signUp"]; st == nil || st.Count < r.Ops {
+		t.Errorf("server time of auth.signUp: %+v for %d sign-ups", st, r.Ops)
+	}
 	var table bytes.Buffer
 	rep.WriteTable(&table)
 	if !strings.Contains(table.String(), "limits that got in the way:") || !strings.Contains(table.String(), "FLOOD_WAIT×") {
@@ -232,9 +271,9 @@ func TestServerWithLimits(t *testing.T) {
 	}
 }
 
-// serve starts haven serve on a free port with args and returns its URL
-// and process id.
-func serve(t *testing.T, args ...string) (string, int) {
+// serve starts haven serve on a free port with args and returns its URL,
+// process id and metrics URL (if any).
+func serve(t *testing.T, args ...string) (string, int, string) {
 	t.Helper()
 	cmd := exec.Command(havenBin, append([]string{"serve", "--listen", "127.0.0.1:0", "--data-dir", t.TempDir()}, args...)...)
 	cmd.Env = cleanEnv()
@@ -246,22 +285,27 @@ func serve(t *testing.T, args ...string) (string, int) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	urlc := make(chan string, 1)
+	type urls struct{ api, metrics string }
+	urlc := make(chan urls, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)
+		var metrics string
 		for sc.Scan() {
+			if m := metricsLine.FindStringSubmatch(sc.Text()); m != nil {
+				metrics = m[1]
+			}
 			if m := servingLine.FindStringSubmatch(sc.Text()); m != nil {
-				urlc <- m[1]
+				urlc <- urls{m[1], metrics}
 			}
 		}
 	}()
 	select {
 	case u := <-urlc:
-		return u, cmd.Process.Pid
+		return u.api, cmd.Process.Pid, u.metrics
 	case <-time.After(60 * time.Second):
 		t.Fatal("the server did not serve within 60 s")
 	}
-	return "", 0
+	return "", 0, ""
 }
 
 func freeAddr(t *testing.T) string {

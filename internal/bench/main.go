@@ -59,6 +59,7 @@ func Main(ctx context.Context, args []string, binary string, stdout, stderr io.W
 	fs.BoolVar(&o.Spawn, "spawn", false, "start a server of its own")
 	fs.StringVar(&serverArgs, "server-args", "", "more settings for the spawned server, space-separated")
 	fs.IntVar(&o.ServerPID, "server-pid", 0, "with --server: its process id on this machine, to read its CPU and memory")
+	fs.StringVar(&o.Metrics, "metrics", "", "with --server: its /metrics URL (its --metrics-listen), to read its own time per method")
 	fs.StringVar(&o.HookListen, "hook-listen", o.HookListen, "with --server: where to receive its sign-in codes")
 	fs.DurationVar(&o.Duration, "duration", o.Duration, "how long the measured phase lasts")
 	fs.IntVar(&o.Concurrency, "concurrency", o.Concurrency, "requests in flight during setup, sign-ups and history reads (readers: at most 8)")
@@ -112,8 +113,8 @@ func Main(ctx context.Context, args []string, binary string, stdout, stderr io.W
 	if o.Spawn == (o.Server != "") {
 		return fail("give --spawn or --server URL (one of them)")
 	}
-	if o.ServerPID != 0 && o.Spawn {
-		return fail("--server-pid is for --server")
+	if (o.ServerPID != 0 || o.Metrics != "") && o.Spawn {
+		return fail("--server-pid and --metrics are for --server")
 	}
 	if serverArgs != "" {
 		if !o.Spawn {

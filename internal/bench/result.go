@@ -7,6 +7,7 @@ import (
 	"maps"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 )
@@ -40,6 +41,10 @@ type Result struct {
 	// Server is the server process's CPU and memory over the measured
 	// phase, when the bench could read its /proc.
 	Server *ProcStats `json:"server,omitempty"`
+	// ServerTime is the server's own time to answer each method called
+	// in the measured phase, from its metrics, when the bench could read
+	// them.
+	ServerTime map[string]*ServerTime `json:"server_time,omitempty"`
 	// Series is the measured phase interval by interval.
 	Series []Point `json:"series"`
 	// Parts are the figures of each part of a mixed run.
@@ -179,7 +184,7 @@ func (rep *Report) WriteTable(w io.Writer) {
 	}
 	tw.Flush()
 	for _, r := range rows {
-		if len(r.More) == 0 && len(r.Figures) == 0 && len(r.Limits) == 0 {
+		if len(r.More) == 0 && len(r.Figures) == 0 && len(r.Limits) == 0 && len(r.ServerTime) == 0 {
 			continue
 		}
 		fmt.Fprintf(w, "\n%s %s:\n", r.Scenario, r.params())
@@ -190,6 +195,10 @@ func (rep *Report) WriteTable(w io.Writer) {
 		for _, k := range slices.Sorted(maps.Keys(r.Figures)) {
 			fmt.Fprintf(w, "  %-36s %s\n", k, fmtFigure(k, r.Figures[k]))
 		}
+		for _, k := range slices.Sorted(maps.Keys(r.ServerTime)) {
+			st := r.ServerTime[k]
+			fmt.Fprintf(w, "  %-36s n=%d p50 ≤ %s  p99 ≤ %s ms\n", "server time "+k, st.Count, fmtBound(st.P50), fmtBound(st.P99))
+		}
 		if len(r.Limits) > 0 {
 			fmt.Fprintf(w, "  %-36s %s\n", "limits that got in the way:", errorsText(r.Limits))
 		}
@@ -197,6 +206,13 @@ func (rep *Report) WriteTable(w io.Writer) {
 			fmt.Fprintf(w, "  %-36s %s at start, %s at end\n", "server rss", fmtBytes(r.Server.RSSStart), fmtBytes(r.Server.RSSEnd))
 		}
 	}
+}
+
+func fmtBound(ms float64) string {
+	if ms < 0 {
+		return "∞"
+	}
+	return strconv.FormatFloat(ms, 'g', -1, 64)
 }
 
 func fmtFigure(name string, v float64) string {

@@ -21,11 +21,15 @@ import (
 
 // target is the server a run drives: one it spawned, or one given by URL.
 type target struct {
-	url   string
-	hook  *codeHook
-	proc  *sampler // nil when there is no process to sample
-	floor string   // "off" when flood control is known off, "on" when known on, "" unknown
+	url string
+	// metrics is the server's /metrics URL, or empty when the bench
+	// cannot read it.
+	metrics string
+	hook    *codeHook
+	proc    *sampler // nil when there is no process to sample
+	floor   string   // "off" when flood control is known off, "on" when known on, "" unknown
 
+	mu     sync.Mutex // guards metrics
 	cmd    *exec.Cmd
 	exited chan struct{}
 	logs   *tailBuffer
@@ -44,10 +48,15 @@ func spawnArgs(dir, hookURL string) []string {
 		"--signin-guesses-per-day", "1000000",
 		"--conns-per-ip", "1000000", "--ws-per-ip", "1000000", "--ws-unauthorized-per-ip", "1000000",
 		"--ws-per-user", "1000000",
+		// The server's own time per method, read from its metrics.
+		"--metrics-listen", "127.0.0.1:0",
 	}
 }
 
-var servingLine = regexp.MustCompile(`msg="haven is serving" url=(\S+)`)
+var (
+	servingLine = regexp.MustCompile(`msg="haven is serving" url=(\S+)`)
+	metricsLine = regexp.MustCompile(`msg="metrics and profiles are served" url=(\S+)`)
+)
 
 // spawn starts binary serve on a temporary data directory and waits
 // until it serves.
@@ -83,6 +92,9 @@ func spawn(ctx context.Context, binary string, extra []string) (*target, error) 
 		for sc.Scan() {
 			line := sc.Text()
 			t.logs.add(line)
+			if m := metricsLine.FindStringSubmatch(line); m != nil {
+				t.setMetrics(m[1])
+			}
 			if m := servingLine.FindStringSubmatch(line); m != nil {
 				select {
 				case urlc <- m[1]:
@@ -110,14 +122,28 @@ func spawn(ctx context.Context, binary string, extra []string) (*target, error) 
 	return t, nil
 }
 
+// setMetrics is called from the log reader before the serving line.
+func (t *target) setMetrics(url string) {
+	t.mu.Lock()
+	t.metrics = url
+	t.mu.Unlock()
+}
+
+func (t *target) metricsURL() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.metrics
+}
+
 // attach is the target of a running server at url; pid, when not 0, is
-// its process on this machine, sampled like a spawned one's.
-func attach(url, hookListen string, pid int) (*target, error) {
+// its process on this machine, sampled like a spawned one's; metrics,
+// when not empty, its /metrics URL.
+func attach(url, hookListen string, pid int, metrics string) (*target, error) {
 	hook, err := newCodeHook(hookListen)
 	if err != nil {
 		return nil, err
 	}
-	t := &target{url: strings.TrimRight(url, "/"), hook: hook}
+	t := &target{url: strings.TrimRight(url, "/"), hook: hook, metrics: metrics}
 	if pid != 0 {
 		t.proc = newSampler(pid)
 	}
