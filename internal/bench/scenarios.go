@@ -496,6 +496,9 @@ func runMixed(ctx context.Context, r *run) (*Result, error) {
 	res.Params = map[string]int64{"pairs": int64(pairs), "members": int64(members), "idle": int64(idle)}
 	res.Latency = nil
 	for _, p := range parts {
+		// The server's time per method is the whole server's: the run's,
+		// not each part's.
+		p.ServerTime = nil
 		res.Parts = append(res.Parts, p)
 		res.Ops += p.Ops
 	}
