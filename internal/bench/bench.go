@@ -85,13 +85,14 @@ var Scenarios = []string{"signup", "idle", "direct", "group", "channel", "histor
 
 // run is one scenario against one target.
 type run struct {
-	t      *target
-	api    *httpAPI
-	wsHTTP *http.Client
-	opts   *Options
-	id     string       // this run's tag in names and identifiers
-	seq    atomic.Int64 // identifiers made
-	floods atomic.Int64 // FLOOD_WAIT answers seen
+	t        *target
+	api      *httpAPI
+	wsHTTP   *http.Client
+	opts     *Options
+	scenario string
+	id       string       // this run's tag in names and identifiers
+	seq      atomic.Int64 // identifiers made
+	floods   atomic.Int64 // FLOOD_WAIT answers seen
 }
 
 // Run runs scenario as opts say and returns its report.
@@ -156,7 +157,7 @@ func runOne(ctx context.Context, scenario string, o Options, i, n int) (*run, *R
 		return nil, nil, err
 	}
 	defer t.close()
-	r := &run{t: t, opts: &o, id: randomTag()}
+	r := &run{t: t, opts: &o, scenario: scenario, id: randomTag()}
 	r.api = newHTTPAPI(t.url, o.Concurrency*2)
 	r.wsHTTP = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: -1}, Timeout: 60 * time.Second}
 	if n > 1 {
@@ -324,16 +325,12 @@ func (r *run) measuring(what string, rec *recorder) (stop func()) {
 		for _, v := range errs {
 			ne += v
 		}
-		s := fmt.Sprintf("%s: %d %s, %s/s, %d errors", r.opts.label(), n, what, fmtCount(rate), ne)
+		s := fmt.Sprintf("%s: %s, %d %s, %s/s, %d errors", r.scenario, time.Since(rec.start).Truncate(time.Second), n, what, fmtCount(rate), ne)
 		if r.t.proc != nil {
 			s += ", server rss " + fmtBytes(r.t.proc.now().rss)
 		}
 		return s
 	})
-}
-
-func (o *Options) label() string {
-	return fmt.Sprintf("%.0fs", o.Duration.Seconds())
 }
 
 // until is a context that ends after the run's duration.
