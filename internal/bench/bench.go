@@ -252,7 +252,7 @@ func (p *phase) end(unit, latencyOf string) *Result {
 	res.Ops = p.rec.count()
 	res.Throughput = float64(res.Ops) / res.Seconds
 	res.Latency = p.rec.latency()
-	res.Series = p.rec.series()
+	res.Series = p.rec.series(end)
 	res.Errors = p.rec.errors()
 	res.Server = p.procStats(end)
 	if u := p.r.t.metricsURL(); u != "" && p.metrics != nil {

@@ -416,3 +416,28 @@ func TestParseDelivery(t *testing.T) {
 		}
 	}
 }
+
+func TestSeries(t *testing.T) {
+	start := time.Unix(1000, 0)
+	r := newRecorder(start, time.Second)
+	for i := range 10 {
+		r.record(i, start.Add(500*time.Millisecond), time.Duration(i+1)*time.Millisecond)
+	}
+	r.record(0, start.Add(1200*time.Millisecond), 40*time.Millisecond)
+	r.record(1, start.Add(1300*time.Millisecond), 40*time.Millisecond)
+	s := r.series(start.Add(1500 * time.Millisecond))
+	if len(s) != 2 {
+		t.Fatalf("%d intervals: %+v", len(s), s)
+	}
+	// The first second: 10 operations of 1 to 10 ms.
+	if s[0].Ops != 10 || s[0].Rate != 10 || s[0].T != 1 || s[0].P50 < 4.9 || s[0].P50 > 5.1 || s[0].Max < 9.9 {
+		t.Errorf("first interval: %+v", s[0])
+	}
+	// The last, half a second long: 2 operations are 4 per second.
+	if s[1].Ops != 2 || s[1].Rate != 4 || s[1].T != 1.5 {
+		t.Errorf("last interval: %+v", s[1])
+	}
+	if l := r.latency(); l.Count != 12 || l.Max < 39.9 || l.Max > 40.1 {
+		t.Errorf("latency: %+v", l)
+	}
+}

@@ -14,8 +14,8 @@ const (
 	plotW      = 760
 	panelH     = 170
 	plotLeft   = 70
-	plotRight  = 20
-	plotTop    = 30
+	plotRight  = 40
+	plotTop    = 44
 	panelGap   = 50
 	resultHead = 44
 )
@@ -38,8 +38,9 @@ func (rep *Report) WritePlot(path string) error {
 	h += plotTop
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" font-size="11">`+"\n", plotW, h)
 	fmt.Fprintf(&b, `<rect width="100%%" height="100%%" fill="white"/>`+"\n")
-	fmt.Fprintf(&b, `<text x="10" y="18" font-size="13" font-weight="bold">%s</text>`+"\n",
-		html.EscapeString(fmt.Sprintf("haven bench %s — %s, flood control %s", rep.Scenario, rep.Machine, rep.FloodControl)))
+	fmt.Fprintf(&b, `<text x="10" y="16" font-size="13" font-weight="bold">%s</text>`+"\n",
+		html.EscapeString(fmt.Sprintf("haven bench %s, flood control %s", rep.Scenario, rep.FloodControl)))
+	fmt.Fprintf(&b, `<text x="10" y="32" font-size="11">%s</text>`+"\n", html.EscapeString(rep.Machine.String()))
 	y := plotTop
 	for _, r := range rows {
 		fmt.Fprintf(&b, `<text x="10" y="%d" font-size="12">%s</text>`+"\n", y+14,

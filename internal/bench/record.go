@@ -125,7 +125,8 @@ func (r *recorder) latency() *Latency {
 }
 
 // series is the run by interval: operations per second and latency.
-func (r *recorder) series() []Point {
+// The last interval ends at end, and its rate is over its own length.
+func (r *recorder) series(end time.Time) []Point {
 	all := map[int]*hdr.Histogram{}
 	for i := range r.s {
 		r.s[i].mu.Lock()
@@ -146,15 +147,20 @@ func (r *recorder) series() []Point {
 	if len(keys) == 0 {
 		return out
 	}
-	for b := 0; b <= keys[len(keys)-1]; b++ {
-		p := Point{T: (time.Duration(b+1) * r.width).Seconds()}
+	last := keys[len(keys)-1]
+	for b := 0; b <= last; b++ {
+		from, to := time.Duration(b)*r.width, time.Duration(b+1)*r.width
+		if b == last {
+			to = max(min(to, end.Sub(r.start)), from+time.Millisecond)
+		}
+		p := Point{T: to.Seconds()}
 		if h := all[b]; h != nil {
 			p.Ops = h.TotalCount()
 			p.P50 = float64(h.ValueAtQuantile(50)) / 1000
 			p.P99 = float64(h.ValueAtQuantile(99)) / 1000
 			p.Max = float64(h.Max()) / 1000
 		}
-		p.Rate = float64(p.Ops) / r.width.Seconds()
+		p.Rate = float64(p.Ops) / (to - from).Seconds()
 		out = append(out, p)
 	}
 	return out
