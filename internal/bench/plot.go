@@ -47,16 +47,22 @@ func (rep *Report) WritePlot(path string) error {
 			html.EscapeString(fmt.Sprintf("%s %s: %s %s/s, %s p50 %s p99 %s ms", r.Scenario, r.params(),
 				fmtCount(r.Throughput), r.Unit, r.LatencyOf, fmtMS(r.Latency.P50), fmtMS(r.Latency.P99))))
 		y += resultHead
-		xs := make([]float64, len(r.Series))
-		p50 := make([]float64, len(r.Series))
-		p99 := make([]float64, len(r.Series))
-		rate := make([]float64, len(r.Series))
-		for i, p := range r.Series {
-			xs[i], p50[i], p99[i], rate[i] = p.T, p.P50, p.P99, p.Rate
+		// An interval without operations has no latency: the latency
+		// lines skip it.
+		var xs, lxs, p50, p99, rate []float64
+		for _, p := range r.Series {
+			xs, rate = append(xs, p.T), append(rate, p.Rate)
+			if p.Ops > 0 {
+				lxs, p50, p99 = append(lxs, p.T), append(p50, p.P50), append(p99, p.P99)
+			}
 		}
-		panel(&b, y, "latency, ms ("+r.LatencyOf+")", xs, []series{{"p99", "#d62728", p99}, {"p50", "#1f77b4", p50}})
+		xmax := 1.0
+		if len(xs) > 0 {
+			xmax = max(xmax, xs[len(xs)-1])
+		}
+		panel(&b, y, "latency, ms ("+r.LatencyOf+")", xmax, []series{{"p99", "#d62728", lxs, p99}, {"p50", "#1f77b4", lxs, p50}})
 		y += panelH + panelGap
-		panel(&b, y, r.Unit+" per second", xs, []series{{"rate", "#2ca02c", rate}})
+		panel(&b, y, r.Unit+" per second", xmax, []series{{"rate", "#2ca02c", xs, rate}})
 		y += panelH + panelGap
 	}
 	b.WriteString("</svg>\n")
@@ -65,17 +71,15 @@ func (rep *Report) WritePlot(path string) error {
 
 type series struct {
 	name, color string
-	ys          []float64
+	xs, ys      []float64
 }
 
-// panel draws lines of ss against xs in a panel whose top is at y.
-func panel(b *strings.Builder, y int, title string, xs []float64, ss []series) {
+// panel draws the lines ss, over x from 0 to xmax, in a panel whose top
+// is at y.
+func panel(b *strings.Builder, y int, title string, xmax float64, ss []series) {
 	w := float64(plotW - plotLeft - plotRight)
 	hh := float64(panelH)
-	xmax, ymax := 1.0, 0.0
-	for _, x := range xs {
-		xmax = math.Max(xmax, x)
-	}
+	ymax := 0.0
 	for _, s := range ss {
 		for _, v := range s.ys {
 			ymax = math.Max(ymax, v)
@@ -99,7 +103,7 @@ func panel(b *strings.Builder, y int, title string, xs []float64, ss []series) {
 	for i, s := range ss {
 		var pts []string
 		for j, v := range s.ys {
-			pts = append(pts, fmt.Sprintf("%.1f,%.1f", w*xs[j]/xmax, hh-hh*v/ymax))
+			pts = append(pts, fmt.Sprintf("%.1f,%.1f", w*s.xs[j]/xmax, hh-hh*v/ymax))
 		}
 		fmt.Fprintf(b, `<polyline fill="none" stroke="%s" stroke-width="1.5" points="%s"/>`+"\n", s.color, strings.Join(pts, " "))
 		fmt.Fprintf(b, `<text x="%.0f" y="%d" fill="%s">%s</text>`+"\n", w-40*float64(len(ss)-i), -6, s.color, s.name)
