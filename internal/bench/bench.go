@@ -24,6 +24,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -66,6 +69,12 @@ type Options struct {
 	// Sweep runs the scenario at growing sizes (see the usage text).
 	Sweep bool
 
+	// Profile, when not empty, is a file to keep a CPU profile of the
+	// server over the first measured phase (from its /debug/pprof/, on
+	// the metrics listener); a sweep's points add "-N" before the
+	// extension.
+	Profile string
+
 	// Progress, when not nil, gets a progress line now and then (a
 	// terminal: the line is rewritten in place).
 	Progress io.Writer
@@ -93,6 +102,10 @@ type run struct {
 	id       string       // this run's tag in names and identifiers
 	seq      atomic.Int64 // identifiers made
 	floods   atomic.Int64 // FLOOD_WAIT answers seen
+
+	profile     string // where to keep the CPU profile, or ""
+	profileOnce sync.Once
+	profileDone chan error // the profile's outcome, once started
 }
 
 // Run runs scenario as opts say and returns its report.
@@ -157,7 +170,11 @@ func runOne(ctx context.Context, scenario string, o Options, i, n int) (*run, *R
 		return nil, nil, err
 	}
 	defer t.close()
-	r := &run{t: t, opts: &o, scenario: scenario, id: randomTag()}
+	r := &run{t: t, opts: &o, scenario: scenario, id: randomTag(), profile: o.Profile}
+	if r.profile != "" && n > 1 {
+		ext := filepath.Ext(r.profile)
+		r.profile = fmt.Sprintf("%s-%d%s", strings.TrimSuffix(r.profile, ext), i+1, ext)
+	}
 	r.api = newHTTPAPI(t.url, o.Concurrency*2)
 	r.wsHTTP = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: -1}, Timeout: 60 * time.Second}
 	if n > 1 {
@@ -172,6 +189,9 @@ func runOne(ctx context.Context, scenario string, o Options, i, n int) (*run, *R
 	}
 	res.Scenario = scenario
 	r.finish(res)
+	if err := r.profileWait(); err != nil {
+		return r, res, fmt.Errorf("the server's CPU profile: %w", err)
+	}
 	return r, res, nil
 }
 
@@ -240,6 +260,7 @@ func (r *run) begin(expected time.Duration) *phase {
 	if u := r.t.metricsURL(); u != "" {
 		p.metrics, _ = scrape(context.Background(), u)
 	}
+	r.profileStart(expected)
 	return p
 }
 
@@ -277,6 +298,58 @@ func (p *phase) procStats(end time.Time) *ProcStats {
 		ps.CPU = 100 * (last.cpu - p.proc0.cpu) / d
 	}
 	return ps
+}
+
+// profileStart begins the CPU profile of the server for about d (at
+// least a second, at most a minute), once per run.
+func (r *run) profileStart(d time.Duration) {
+	u := r.t.metricsURL()
+	if r.profile == "" || u == "" {
+		return
+	}
+	r.profileOnce.Do(func() {
+		r.profileDone = make(chan error, 1)
+		secs := int(min(max(d, time.Second), time.Minute).Seconds())
+		url := strings.TrimSuffix(u, "/metrics") + "/debug/pprof/profile?seconds=" + strconv.Itoa(secs)
+		go func() { r.profileDone <- fetchTo(url, r.profile, time.Duration(secs+30)*time.Second) }()
+	})
+}
+
+// profileWait waits for the profile started, if any.
+func (r *run) profileWait() error {
+	if r.profile == "" {
+		return nil
+	}
+	if r.profileDone == nil {
+		if r.t.metricsURL() == "" {
+			return errors.New("the server's metrics listener is unknown (give --metrics with --server)")
+		}
+		return nil
+	}
+	return <-r.profileDone
+}
+
+// fetchTo GETs url into the file path.
+func fetchTo(url, path string, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: %s", url, resp.Status)
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, data, 0o644)
 }
 
 // progressf shows line() on the progress writer twice a second until

@@ -441,3 +441,16 @@ func TestSeries(t *testing.T) {
 		t.Errorf("latency: %+v", l)
 	}
 }
+
+// TestProfile keeps the spawned server's CPU profile of the measured
+// phase.
+func TestProfile(t *testing.T) {
+	o := small()
+	o.Profile = filepath.Join(t.TempDir(), "cpu.pprof")
+	runScenario(t, "group", o)
+	data, err := os.ReadFile(o.Profile)
+	// A pprof profile is gzipped protocol buffers.
+	if err != nil || len(data) < 100 || data[0] != 0x1f || data[1] != 0x8b {
+		t.Fatalf("the profile: %v, %d bytes", err, len(data))
+	}
+}

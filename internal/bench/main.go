@@ -76,6 +76,7 @@ func Main(ctx context.Context, args []string, binary string, stdout, stderr io.W
 	fs.IntVar(&o.Rounds, "rounds", o.Rounds, "catchup: times offline and back")
 	fs.BoolVar(&o.Sweep, "sweep", false, "measure at growing sizes or loads")
 	fs.StringVar(&jsonPath, "json", "", "write the figures to this JSON file")
+	fs.StringVar(&o.Profile, "profile", "", "keep a CPU profile of the server over the measured phase in this file (go tool pprof reads it)")
 	fs.StringVar(&plotPath, "plot", "", "draw latency and throughput over time to this SVG file")
 	printUsage := func(w io.Writer) {
 		fmt.Fprint(w, usage)
