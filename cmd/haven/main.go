@@ -19,6 +19,7 @@ import (
 	// Named so: the tests of this package have a variable called client.
 	havenclient "github.com/havenchat/haven/client"
 	"github.com/havenchat/haven/internal/admin"
+	"github.com/havenchat/haven/internal/bench"
 	"github.com/havenchat/haven/internal/cli"
 	"github.com/havenchat/haven/internal/config"
 	"github.com/havenchat/haven/internal/server"
@@ -31,6 +32,7 @@ Usage:
   haven serve [flags]   run the server (haven serve --help lists the flags)
   haven admin COMMAND   the operator's commands: sign-up invites, accounts,
                         backup and restore (haven admin --help)
+  haven bench SCENARIO  measure a server over real sockets (haven bench --help)
   haven login           sign in to a server (or make an account) and keep the session
   haven logout          end the session and forget it
   haven chat            open the full-screen app
@@ -82,6 +84,15 @@ func run(args, environ []string, stdin io.Reader, stdout, stderr io.Writer) int 
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		defer stop()
 		return admin.Main(ctx, args[1:], withoutClientEnv(environ), stdout, stderr)
+	case "bench":
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		self, err := os.Executable()
+		if err != nil {
+			fmt.Fprintf(stderr, "haven bench: %v\n", err)
+			return 1
+		}
+		return bench.Main(ctx, args[1:], self, stdout, stderr, stderr == io.Writer(os.Stderr) && bench.IsTerminal(os.Stderr))
 	case "version", "--version":
 		fmt.Fprintln(stdout, "haven", version)
 		return 0

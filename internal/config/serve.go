@@ -185,7 +185,8 @@ type Serve struct {
 	S3TLS bool
 
 	// FloodRate is the requests per second allowed per user and method;
-	// FloodBurst how many may come at once above that rate.
+	// FloodBurst how many may come at once above that rate. A FloodRate
+	// of 0 turns flood control off, for benchmarks (see FloodOff).
 	FloodRate  float64
 	FloodBurst int
 
@@ -212,6 +213,10 @@ type Serve struct {
 	// DataDir/secret.key.
 	SecretFile string
 }
+
+// FloodOff reports whether flood control is off (flood-rate 0): every
+// method may then be called at any rate. Only for benchmarks.
+func (c *Serve) FloodOff() bool { return c.FloodRate == 0 }
 
 // The values of Serve.Signup.
 const (
@@ -608,8 +613,8 @@ var serveSettings = []setting[Serve]{
 	},
 	{
 		name: "flood-rate", kind: kindFloat, arg: "PER_SECOND", def: "30",
-		help: "requests per second allowed per user and method",
-		set:  func(c *Serve, v string) error { return keep(&c.FloodRate)(parsePositiveFloat(v)) },
+		help: "requests per second allowed per user and method; 0 turns flood control off (for benchmarks only: a warning is logged at start)",
+		set:  func(c *Serve, v string) error { return keep(&c.FloodRate)(parseNonNegativeFloat(v)) },
 	},
 	{
 		name: "flood-burst", kind: kindInt, arg: "N", def: "60",

@@ -510,7 +510,7 @@ func TestServeBadValues(t *testing.T) {
 		{"bad size", []string{"--max-body=1MB"}, []string{"max-body", "KiB"}},
 		{"file URLs for days", []string{"--file-url-ttl=48h"}, []string{"file-url-ttl (flag --file-url-ttl)", "between 1s and 24h"}},
 		{"file URLs for an instant", []string{"--file-url-ttl=10ms"}, []string{"file-url-ttl", "between 1s and 24h"}},
-		{"bad rate", []string{"--flood-rate=0"}, []string{"flood-rate", "above 0"}},
+		{"bad rate", []string{"--flood-rate=-1"}, []string{"flood-rate", "0 or above"}},
 		{"bad burst", []string{"--flood-burst=0"}, []string{"flood-burst", "at least 1"}},
 		{"bad trusted proxy", []string{"--trusted-proxies=10.0.0.0/8,proxy.local"}, []string{"trusted-proxies (flag --trusted-proxies)", `"proxy.local"`, "not an IP address"}},
 		{"bad trusted range", []string{"--trusted-proxies=10.0.0.0/33"}, []string{"trusted-proxies", "CIDR"}},

@@ -305,6 +305,10 @@ func opsMux(reg *prometheus.Registry) *http.ServeMux {
 // every method, and stricter ones where abuse is cheap for the caller and
 // costly for others.
 func floodLimits(cfg *config.Serve, now func() time.Time) *flood.Limits {
+	if cfg.FloodOff() {
+		// The zero Rule is no limit: every method, the stricter ones too.
+		return flood.NewLimits(flood.Rule{}, nil, now)
+	}
 	def := flood.Rule{Rate: cfg.FloodRate, Burst: cfg.FloodBurst}
 	strict := flood.Rule{Rate: cfg.FloodRate / 6, Burst: max(cfg.FloodBurst/6, 1)}
 	return flood.NewLimits(def, map[string]flood.Rule{
@@ -440,6 +444,10 @@ func (s *Server) Start(ctx context.Context) error {
 			"whoever reads the log can sign in as anyone. The log code sender is for trying Haven on a laptop; "+
 			"for other people use --code-sender webhook=URL (and --smtp-host for email), or --listen 127.0.0.1:PORT",
 			"listen", ln.Addr().String())
+	}
+	if s.cfg.FloodOff() {
+		s.log.Warn("FLOOD CONTROL IS OFF (flood-rate 0): any signed-in person may call every method as fast as they can. " +
+			"This is for benchmarks only; never serve people so")
 	}
 	s.log.Info("sign-up", "mode", s.cfg.Signup, "public_url", s.public)
 	return nil
