@@ -30,6 +30,7 @@ import (
 	"github.com/havenchat/haven"
 	"github.com/havenchat/haven/internal/api"
 	"github.com/havenchat/haven/internal/bus/local"
+	"github.com/havenchat/haven/internal/bus/ordered"
 	"github.com/havenchat/haven/internal/clientaddr"
 	"github.com/havenchat/haven/internal/codesend"
 	"github.com/havenchat/haven/internal/config"
@@ -62,11 +63,14 @@ type Server struct {
 	cfg   *config.Serve
 	log   *slog.Logger
 	store *sqlite.Store
-	core  *core.Service
-	api   *api.Server
-	http  *http.Server
-	ln    net.Listener
-	tls   *tls.Config
+	// bus queues what the store's writer publishes after each commit,
+	// so that the writer never waits for the fan-out.
+	bus  *ordered.Bus
+	core *core.Service
+	api  *api.Server
+	http *http.Server
+	ln   net.Listener
+	tls  *tls.Config
 
 	connsRefused prometheus.Counter
 
@@ -158,7 +162,13 @@ func New(ctx context.Context, cfg *config.Serve, opt Options) (s *Server, err er
 		return nil, err
 	}
 	limits.PushPerSession = cfg.PushPerSession
-	bus := local.New()
+	bus := ordered.New(local.New(), ordered.Options{Log: log})
+	s.bus = bus
+	defer func() {
+		if err != nil {
+			_ = bus.Close(context.WithoutCancel(ctx))
+		}
+	}()
 	clock := opt.Clock
 	if clock == nil {
 		clock = core.SystemClock{}
@@ -203,6 +213,7 @@ func New(ctx context.Context, cfg *config.Serve, opt Options) (s *Server, err er
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	registerPushMetrics(reg, s.core)
+	registerBusMetrics(reg, bus)
 	s.api, err = api.New(api.Config{
 		Core:           s.core,
 		Bus:            bus,
@@ -471,6 +482,10 @@ func (s *Server) URL() string {
 // Core exposes the use cases (for tests and tools in the same process).
 func (s *Server) Core() *core.Service { return s.core }
 
+// Bus exposes the node's bus (for tests and tools in the same process):
+// publishing on it queues, as the store's writer does after a commit.
+func (s *Server) Bus() core.Bus { return s.bus }
+
 // Shutdown stops accepting, lets requests in flight finish, closes the
 // sockets, stops the janitor and the presence loop (which tells the
 // other nodes this node's people left it) and closes the store (which
@@ -499,6 +514,10 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	s.bg.Wait()
 	if err := s.store.Close(); err != nil {
+		errs = append(errs, err)
+	}
+	// The last commits' events, published to whoever still listens.
+	if err := s.bus.Close(ctx); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)

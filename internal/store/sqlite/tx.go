@@ -91,7 +91,8 @@ func (t *txn) execOne(ctx context.Context, query string, args ...any) error {
 
 // AfterCommit registers f to run once the transaction has committed
 // durably, and never if it does not. Callbacks run on the writer
-// goroutine, in commit order, before Update returns; they must be quick.
+// goroutine, in commit order, before Update returns; they must be quick
+// (a node queues its events for the bus there and returns).
 func (t *txn) AfterCommit(f func()) {
 	t.after = append(t.after, f)
 }
