@@ -433,6 +433,11 @@ func (h *hub) onUser(userID int64, data []byte) {
 		defer h.mu.RUnlock()
 		if in := h.users[userID]; in != nil {
 			for s := range in.sockets {
+				if n.SessionID != 0 {
+					if a := s.actor.Load(); a == nil || a.SessionID != n.SessionID {
+						continue
+					}
+				}
 				s.send(outFrame{data: n.Frame})
 			}
 		}

@@ -37,6 +37,9 @@ type Notice struct {
 	ChatID    int64  `json:"chat_id,omitempty"`
 	UserID    int64  `json:"user_id,omitempty"`
 	MessageID int64  `json:"message_id,omitempty"`
+	// SessionID, when set, limits a person's push to that session's
+	// sockets (secret chats' per-device pushes).
+	SessionID int64 `json:"session_id,omitempty"`
 	// Event is the user event kind, so that a node can follow a person
 	// joining or leaving chats.
 	Event string          `json:"event,omitempty"`
