@@ -121,7 +121,10 @@ func testSecretKeys(t *testing.T, s core.Store) {
 	if n != 1 {
 		t.Fatalf("DeleteSecretEnvelopes = %d, want 1", n)
 	}
-	update(t, s, func(tx core.Tx) (err error) { n, err = tx.DeleteSecretEnvelopesBefore(ctx, t0.Add(90*time.Minute), 10); return err })
+	update(t, s, func(tx core.Tx) (err error) {
+		n, err = tx.DeleteSecretEnvelopesBefore(ctx, t0.Add(90*time.Minute), 10)
+		return err
+	})
 	if n != 1 {
 		t.Fatalf("DeleteSecretEnvelopesBefore = %d, want 1", n)
 	}
