@@ -135,6 +135,21 @@ func TestSecretChat(t *testing.T) {
 		t.Fatalf("the sending device received %+v", evs)
 	}
 
+	// Bob's second device restarts: its keys and sessions come back from
+	// its state file, and it answers from there.
+	b2, err := client.OpenSecretChats(sc.bobC[1], sc.path("b2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b2.DeviceID() != sc.b2.DeviceID() || !slices.Equal(texts(t, b2, sc.ann), []string{plain[0]}) {
+		t.Fatalf("the reopened device %d has %q", b2.DeviceID(), texts(t, b2, sc.ann))
+	}
+	sc.b2 = b2
+	all[3] = b2
+	if _, err := client.OpenSecretChats(sc.bobC[1], sc.path("none")); err == nil {
+		t.Fatal("opened a state file that does not exist")
+	}
+
 	// Bob answers from his second device.
 	if _, err := sc.b2.SendText(ctx, sc.ann, plain[1], 0); err != nil {
 		t.Fatal(err)
