@@ -39,13 +39,14 @@ type secretPeer struct {
 
 const secretStateVersion = 1
 
-// errNoState is returned when a state file does not exist.
-var errNoState = errors.New("haven: no secret-chat state")
+// ErrNoSecretState is returned by OpenSecretChats when its state file
+// does not exist.
+var ErrNoSecretState = errors.New("haven: no secret-chat state")
 
 func loadSecretState(path string) (*secretState, error) {
 	b, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("%w at %s", errNoState, path)
+		return nil, fmt.Errorf("%w at %s", ErrNoSecretState, path)
 	}
 	if err != nil {
 		return nil, err

@@ -1,0 +1,303 @@
+package tui
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/havenchat/haven/client"
+	"github.com/havenchat/haven/internal/msgtext"
+)
+
+// Secret chats in the app (client.SecretChats): Ctrl+E in a private chat
+// opens the end-to-end encrypted chat with the same person over the chat
+// pane. The device's keys live in Options.SecretPath (mode 0600). The
+// first time, the app makes this session the account's first
+// secret-chat device, or, when the account has one already, asks for
+// its account key to link this one (shown there with Ctrl+K).
+
+// secretPoll is how often an open secret chat asks for new envelopes.
+const secretPoll = 2 * time.Second
+
+// Messages of secret chats.
+type (
+	secretReadyMsg    struct{ sc *client.SecretChats }
+	secretNeedLinkMsg struct{ peer int64 }
+	secretStateMsg    struct {
+		peer     int64
+		msgs     []client.SecretMessage
+		warnings []client.SecretWarning
+	}
+	secretSafetyMsg struct{ grouped string }
+)
+
+// secretOverlay is the secret chat with one person.
+type secretOverlay struct {
+	peer     int64
+	input    textinput.Model
+	msgs     []client.SecretMessage
+	info     string // the safety number or the account key, when asked
+	warnings []string
+	polling  bool
+	polled   time.Time
+}
+
+// openSecret opens the secret chat with the open private chat's peer,
+// setting up this device first if it has no keys.
+func (m *model) openSecret() tea.Cmd {
+	peer := int64(0)
+	if m.chat != nil {
+		peer = m.chat.peer
+		if d := m.dialog(m.chat.id); d != nil && d.Chat.Kind == "private" {
+			peer = d.Chat.PeerID
+		}
+	}
+	if peer == 0 || peer == m.me.ID {
+		m.say("Secret chats are with one person: open a private chat first")
+		return nil
+	}
+	if m.opts.SecretPath == "" {
+		m.say("Secret chats need a place for their keys")
+		return nil
+	}
+	in := textinput.New()
+	in.Prompt = ""
+	in.Placeholder = "Write a secret message…"
+	in.Focus()
+	m.overlay = &secretOverlay{peer: peer, input: in}
+	if m.secret != nil {
+		return m.secretRefresh(peer)
+	}
+	m.say("Setting up secret chats on this device…")
+	return m.call(func(ctx context.Context) (tea.Msg, error) {
+		sc, err := client.OpenSecretChats(m.c, m.opts.SecretPath)
+		if !errors.Is(err, client.ErrNoSecretState) {
+			return secretReadyMsg{sc}, err
+		}
+		_, err = m.c.SecretDeviceList(ctx, m.me.ID)
+		switch {
+		case client.IsCode(err, "SECRET_DEVICE_NOT_FOUND"):
+			sc, err := client.CreateSecretDevice(ctx, m.c, m.opts.SecretPath)
+			return secretReadyMsg{sc}, err
+		case err == nil:
+			return secretNeedLinkMsg{peer}, nil
+		}
+		return nil, err
+	})
+}
+
+// askLink asks for the account key of another device of the person's.
+func (m *model) askLink(peer int64) {
+	m.overlay = newPrompt("Account key from your other device (Ctrl+E, Ctrl+K there), or NEW to start over:", "", func(v string) tea.Cmd {
+		v = strings.TrimSpace(v)
+		if v == "" {
+			return nil
+		}
+		return m.call(func(ctx context.Context) (tea.Msg, error) {
+			var (
+				sc  *client.SecretChats
+				err error
+			)
+			if strings.EqualFold(v, "new") {
+				sc, err = client.CreateSecretDevice(ctx, m.c, m.opts.SecretPath)
+			} else {
+				seed, derr := hex.DecodeString(strings.ReplaceAll(v, " ", ""))
+				if derr != nil || len(seed) != 32 {
+					return nil, errors.New("an account key is 64 hexadecimal digits")
+				}
+				sc, err = client.LinkSecretDevice(ctx, m.c, m.opts.SecretPath, seed)
+			}
+			if err != nil {
+				return nil, err
+			}
+			return batchMsg{secretReadyMsg{sc}, noticeMsg("Secret chats are set up on this device: Ctrl+E opens one")}, nil
+		})
+	})
+}
+
+// secretRefresh fetches what waits for this device and reloads the chat
+// with peer.
+func (m *model) secretRefresh(peer int64) tea.Cmd {
+	sc := m.secret
+	if o, ok := m.overlay.(*secretOverlay); ok {
+		o.polling, o.polled = true, m.now()
+	}
+	return m.call(func(ctx context.Context) (tea.Msg, error) {
+		if _, err := sc.Receive(ctx); err != nil {
+			return nil, err
+		}
+		msgs, err := sc.Messages(peer)
+		if err != nil {
+			return nil, err
+		}
+		ws, err := sc.Warnings()
+		return secretStateMsg{peer, msgs, ws}, err
+	})
+}
+
+// secretUpdate takes the secret chats' messages; ok is false for others.
+func (m *model) secretUpdate(msg tea.Msg) (tea.Cmd, bool) {
+	o, _ := m.overlay.(*secretOverlay)
+	switch msg := msg.(type) {
+	case secretReadyMsg:
+		m.secret = msg.sc
+		m.notice = ""
+		if o != nil {
+			return m.secretRefresh(o.peer), true
+		}
+		return nil, true
+	case secretNeedLinkMsg:
+		m.notice = ""
+		m.askLink(msg.peer)
+		return nil, true
+	case secretStateMsg:
+		if o != nil && o.peer == msg.peer {
+			o.msgs, o.polling = msg.msgs, false
+			for _, w := range msg.warnings {
+				o.warnings = append(o.warnings, m.warningText(w))
+			}
+		}
+		return nil, true
+	case secretSafetyMsg:
+		if o != nil {
+			// Three rows of four groups of five digits, as phones show it.
+			g := strings.Fields(msg.grouped)
+			var rows []string
+			for i := 0; i < len(g); i += 4 {
+				rows = append(rows, strings.Join(g[i:min(i+4, len(g))], " "))
+			}
+			o.info = "Safety number with " + m.name(o.peer) + ", the same on both phones:\n" + strings.Join(rows, "\n")
+		}
+		return nil, true
+	case tickMsg:
+		if o != nil && m.secret != nil && !o.polling && time.Time(msg).Sub(o.polled) >= secretPoll {
+			return tea.Batch(m.secretRefresh(o.peer), tick()), true
+		}
+	case errMsg:
+		if o != nil {
+			o.polling = false
+		}
+	}
+	return nil, false
+}
+
+func (m *model) warningText(w client.SecretWarning) string {
+	if w.Kind == client.WarningIdentityChanged {
+		return "⚠ " + m.name(w.User) + "'s identity changed: compare safety numbers (Ctrl+S), then Ctrl+A accepts it"
+	}
+	return fmt.Sprintf("⚠ %s's devices changed (%d added, %d removed)", m.name(w.User), len(w.Added), len(w.Removed))
+}
+
+func (o *secretOverlay) key(m *model, k tea.KeyPressMsg) tea.Cmd {
+	switch k.String() {
+	case "esc":
+		m.overlay = nil
+		return nil
+	case "ctrl+s":
+		if m.secret == nil {
+			return nil
+		}
+		sc, peer := m.secret, o.peer
+		return m.call(func(ctx context.Context) (tea.Msg, error) {
+			sn, err := sc.SafetyNumber(ctx, peer)
+			return secretSafetyMsg{sn.Grouped()}, err
+		})
+	case "ctrl+k":
+		if m.secret != nil {
+			o.info = "Your account key, to link another device of yours (never share it):\n" + hex.EncodeToString(m.secret.AccountSeed())
+		}
+		return nil
+	case "ctrl+a":
+		if m.secret != nil {
+			if err := m.secret.AcceptIdentity(o.peer); err != nil {
+				m.fail(err)
+			}
+			o.warnings = nil
+		}
+		return nil
+	case "enter":
+		text := strings.TrimSpace(o.input.Value())
+		if text == "" || m.secret == nil {
+			return nil
+		}
+		o.input.SetValue("")
+		sc, peer := m.secret, o.peer
+		return m.call(func(ctx context.Context) (tea.Msg, error) {
+			if _, err := sc.SendText(ctx, peer, text, 0); err != nil {
+				return nil, err
+			}
+			msgs, err := sc.Messages(peer)
+			return secretStateMsg{peer: peer, msgs: msgs}, err
+		})
+	}
+	var cmd tea.Cmd
+	o.input, cmd = o.input.Update(k)
+	return cmd
+}
+
+func (o *secretOverlay) update(m *model, msg tea.Msg) tea.Cmd {
+	var cmd tea.Cmd
+	o.input, cmd = o.input.Update(msg)
+	return cmd
+}
+
+func (o *secretOverlay) paste(m *model, s string) tea.Cmd {
+	o.input.SetValue(o.input.Value() + strings.TrimSpace(s))
+	o.input.CursorEnd()
+	return nil
+}
+
+// view draws the secret chat: a header, the messages (newest last), the
+// safety number or warnings when there are some, and the input line.
+func (o *secretOverlay) view(m *model, w, h int) string {
+	head := []string{titleStyle.Render(oneLine("🔒 Secret chat with "+m.name(o.peer), w)),
+		dimStyle.Render(oneLine("end-to-end encrypted · Ctrl+S safety number · Esc back", w))}
+	var extra []string
+	for _, wn := range o.warnings {
+		extra = append(extra, errStyle.Render(oneLine(wn, w)))
+	}
+	if o.info != "" {
+		for _, l := range strings.Split(o.info, "\n") {
+			extra = append(extra, promptStyle.Render(oneLine(l, w)))
+		}
+	}
+	o.input.SetWidth(max(w-3, 5))
+	foot := []string{dimStyle.Render(strings.Repeat("─", w)), "> " + o.input.View()}
+	rows := max(h-len(head)-len(extra)-len(foot), 1)
+	var body []string
+	if m.secret == nil {
+		body = []string{dimStyle.Render("Setting up…")}
+	} else if len(o.msgs) == 0 {
+		body = []string{dimStyle.Render("No secret messages yet. Only you two can read what you write here.")}
+	}
+	for _, msg := range o.msgs {
+		who := m.name(msg.From)
+		style := titleStyle
+		if msg.Out {
+			who, style = "You", mineStyle
+		}
+		text := msgtext.OneLine(msg.Text)
+		if msg.File != nil {
+			text = "📎 " + msgtext.OneLine(msg.File.Name) + " " + text
+		}
+		for i, l := range wrap(text, max(w-2, 1)) {
+			if i == 0 {
+				body = append(body, style.Render(who)+" "+dimStyle.Render(time.Unix(msg.Date, 0).Format("15:04")))
+			}
+			body = append(body, "  "+l)
+		}
+	}
+	if len(body) > rows {
+		body = body[len(body)-rows:]
+	}
+	for len(body) < rows {
+		body = append([]string{""}, body...)
+	}
+	return strings.Join(append(append(append(head, body...), extra...), foot...), "\n")
+}

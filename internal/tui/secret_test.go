@@ -1,0 +1,101 @@
+package tui_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/havenchat/haven/client"
+	"github.com/havenchat/haven/internal/cli"
+	"github.com/havenchat/haven/internal/ptytest"
+)
+
+const ctrlE, ctrlS = "\x05", "\x13"
+
+// TestSecretChat: in haven chat, Ctrl+E in a private chat opens the
+// secret chat with the same person, setting this device up the first
+// time (its keys in a 0600 file beside the session); a message written
+// there reaches the other person's SDK decrypted, their answer shows up,
+// and Ctrl+S shows the safety number their device shows.
+func TestSecretChat(t *testing.T) {
+	srv, ann, annU, bob := annAndBob(t)
+	c := ctx(t)
+	bobSC, err := client.CreateSecretDevice(c, bob, filepath.Join(t.TempDir(), "bob.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := send(t, bob, client.SendParams{UserID: annU.ID, Text: "Let's talk in secret"})
+	cfg := signedIn(t, srv, ann)
+	a := startChat(t, cfg, 100, 30, "")
+	a.see("Bob", "Let's talk in secret")
+	a.typ(ptytest.Enter)
+	a.see("│  Let's talk in secret", "Write a message")
+	a.typ(ctrlE)
+	a.see("Secret chat with Bob", "No secret messages yet")
+
+	fi, err := os.Stat(cli.SecretPath(cfg, annU.ID))
+	if err != nil {
+		t.Fatalf("the device's secret-chat keys: %v", err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Fatalf("the keys' file has mode %v, want 0600", fi.Mode().Perm())
+	}
+
+	a.typ("Meet at the old bridge", ptytest.Enter)
+	a.see("You", "Meet at the old bridge")
+	var got []string
+	waitFor(t, func() bool {
+		evs, err := bobSC.Receive(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ev := range evs {
+			if ev.Kind == "message" {
+				got = append(got, ev.Message.Text)
+			}
+		}
+		return slices.Contains(got, "Meet at the old bridge")
+	}, "Bob's device decrypting Ann's secret message")
+	if _, err := bobSC.SendText(c, annU.ID, "Bring the map", 0); err != nil {
+		t.Fatal(err)
+	}
+	a.see("Bring the map")
+
+	sn, err := bobSC.SafetyNumber(c, annU.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := strings.Fields(sn.Grouped())
+	a.typ(ctrlS)
+	a.see("Safety number with Bob", strings.Join(g[:4], " "), strings.Join(g[4:8], " "), strings.Join(g[8:], " "))
+
+	// The cloud chat never saw the secret messages.
+	if last := lastMessage(t, bob, first.ChatID); last.ID != first.ID {
+		t.Fatalf("the cloud chat has a new message: %+v", last)
+	}
+	a.typ(ptytest.Esc)
+	a.see("│  Let's talk in secret")
+
+	// haven logout removes the keys' file, and the server the device.
+	a.quit()
+	out, err := logout(cfg).CombinedOutput()
+	if err != nil {
+		t.Fatalf("haven logout: %v\n%s", err, out)
+	}
+	if _, err := os.Stat(cli.SecretPath(cfg, annU.ID)); !os.IsNotExist(err) {
+		t.Fatalf("the keys' file after haven logout: %v", err)
+	}
+	devs, err := bob.SecretDeviceList(c, annU.ID)
+	if err != nil || len(devs.Active) != 0 {
+		t.Fatalf("Ann's active devices after she logged out: %+v, %v", devs, err)
+	}
+}
+
+func logout(cfg string) *exec.Cmd {
+	cmd := exec.Command(haven, "logout")
+	cmd.Env = havenEnv(cfg)
+	return cmd
+}
