@@ -318,6 +318,7 @@ func (s *Service) SendSecret(ctx context.Context, a *Actor, out []OutgoingEnvelo
 			return err
 		}
 		devices := map[int64]map[uint32]int64{} // user → device → session
+		lengths := map[int64]int{}              // session → envelopes queued, counted once
 		for _, o := range out {
 			byID, ok := devices[o.UserID]
 			if !ok {
@@ -341,9 +342,11 @@ func (s *Service) SendSecret(ctx context.Context, a *Actor, out []OutgoingEnvelo
 			if !ok || sess == a.SessionID {
 				return haven.Errorf(haven.CodeSecretDeviceNotFound, "user %d has no device %d; fetch the device list again", o.UserID, o.DeviceID)
 			}
-			n, err := tx.SecretQueueLength(ctx, sess, SecretQueueMax)
-			if err != nil {
-				return err
+			n, counted := lengths[sess]
+			if !counted {
+				if n, err = tx.SecretQueueLength(ctx, sess, SecretQueueMax); err != nil {
+					return err
+				}
 			}
 			if n >= SecretQueueMax {
 				return haven.Errorf(haven.CodeSecretQueueFull, "device %d of user %d has %d envelopes waiting", o.DeviceID, o.UserID, n)
@@ -359,7 +362,9 @@ func (s *Service) SendSecret(ctx context.Context, a *Actor, out []OutgoingEnvelo
 			if err != nil {
 				return err
 			}
+			lengths[sess] = n
 			if ok {
+				lengths[sess] = n + 1
 				queued++
 				s.pushSession(ctx, tx, o.UserID, sess, PushSecretEnvelope, SecretQueuedView{ID: e.ID})
 			}

@@ -467,3 +467,65 @@ func checkNoPlaintext(t *testing.T, n *node, texts ...string) {
 		}
 	}
 }
+
+// TestSecretQueueFull: a device's queue holds 10,000 envelopes at most;
+// past that sends to it are refused whole, until it acknowledges some.
+func TestSecretQueueFull(t *testing.T) {
+	n := startNode(t, generous...)
+	var ph phones
+	ps := cast(t, n, &ph, []string{"Ann", "Bob"}, 0)
+	ann, bob := ps[0], ps[1]
+	annKey, _ := e2ee.NewAccountKey()
+	bobKey, _ := e2ee.NewAccountKey()
+	ad := newSecretDevice(t, ann.api, ann.id, annKey, 1)
+	bd := newSecretDevice(t, bob.api, bob.id, bobKey, 1)
+	ad.upload(t, 1)
+	bd.upload(t, 1)
+	setList(ann.api, signList(t, annKey, ann.id, 1, ad)).into(t, new(bool))
+	setList(bob.api, signList(t, bobKey, bob.id, 1, bd)).into(t, new(bool))
+	meetP(t, ann, bob)
+
+	body := b64([]byte("M"))
+	batch := func(from int) []outEnvelope {
+		es := make([]outEnvelope, 200)
+		for i := range es {
+			es[i] = outEnvelope{UserID: bob.id, DeviceID: 1, RandomID: int64(from + i + 1), Body: body}
+		}
+		return es
+	}
+	var sent struct {
+		Queued int `json:"queued"`
+	}
+	for i := 0; i < 9_800; i += 200 {
+		sendEnvelopes(ann.api, batch(i)...).into(t, &sent)
+		if sent.Queued != 200 {
+			t.Fatalf("batch at %d queued %d", i, sent.Queued)
+		}
+	}
+	sendEnvelopes(ann.api, batch(9_800)[:100]...).into(t, &sent)
+	// 9,900 wait: a send of 200 would go past 10,000, so none of it is
+	// queued; one of 100 fills the queue.
+	wantCode(t, sendEnvelopes(ann.api, batch(10_000)...), "SECRET_QUEUE_FULL", "a send that would overfill the queue")
+	sendEnvelopes(ann.api, batch(10_000)[:100]...).into(t, &sent)
+	if sent.Queued != 100 {
+		t.Fatalf("the last 100 queued %d: the refused send left some behind", sent.Queued)
+	}
+	wantCode(t, sendEnvelopes(ann.api, outEnvelope{UserID: bob.id, DeviceID: 1, RandomID: 20_001, Body: body}), "SECRET_QUEUE_FULL", "the 10,001st envelope")
+	// Fetching pages through the queue; acknowledging makes room.
+	var in secretInbox
+	bob.api.call("secret.fetch", map[string]any{"limit": 500}).into(t, &in)
+	if len(in.Envelopes) != 100 {
+		t.Fatalf("a fetch of 500 returned %d, want the most, 100", len(in.Envelopes))
+	}
+	var next secretInbox
+	bob.api.call("secret.fetch", map[string]any{"after_id": in.Envelopes[99].ID, "limit": 1}).into(t, &next)
+	if len(next.Envelopes) != 1 || next.Envelopes[0].ID <= in.Envelopes[99].ID {
+		t.Fatalf("the next page: %+v", next.Envelopes)
+	}
+	bob.api.call("secret.ack", map[string]int64{"up_to_id": in.Envelopes[0].ID}).into(t, new(struct{}))
+	sendEnvelopes(ann.api, outEnvelope{UserID: bob.id, DeviceID: 1, RandomID: 20_001, Body: body}).into(t, &sent)
+	if sent.Queued != 1 {
+		t.Fatalf("after an ack, queued %d", sent.Queued)
+	}
+	wantCode(t, sendEnvelopes(ann.api, outEnvelope{UserID: bob.id, DeviceID: 1, RandomID: 20_002, Body: body}), "SECRET_QUEUE_FULL", "the queue full again")
+}
