@@ -77,12 +77,14 @@ func (c *Client) SecretBundles(ctx context.Context, userID int64, deviceIDs []ui
 }
 
 // SendSecretEnvelopes calls secret.send and returns how many envelopes
-// were queued (none again for a retry).
+// were queued (none again for a retry). Like the other sends, it is
+// tried again while the server cannot be reached, until it answers or
+// ctx ends: the random_ids queue each envelope once.
 func (c *Client) SendSecretEnvelopes(ctx context.Context, es []SecretEnvelopeOut) (int, error) {
 	var out struct {
 		Queued int `json:"queued"`
 	}
-	err := c.Call(ctx, "secret.send", map[string]any{"envelopes": es}, &out)
+	err := c.callUntilAnswered(ctx, "secret.send", map[string]any{"envelopes": es}, &out)
 	return out.Queued, err
 }
 
