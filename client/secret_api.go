@@ -104,3 +104,12 @@ func (c *Client) AckSecretEnvelopes(ctx context.Context, upToID int64) (int, err
 	err := c.Call(ctx, "secret.ack", map[string]int64{"up_to_id": upToID}, &out)
 	return out.Deleted, err
 }
+
+// ShareSecretFile calls secret.shareFile: the server keeps a file the
+// caller uploaded (an attachment's ciphertext) for 30 days and answers a
+// signed URL of it valid as long.
+func (c *Client) ShareSecretFile(ctx context.Context, fileID int64) (*FileURL, error) {
+	var out FileURL
+	err := c.Call(ctx, "secret.shareFile", map[string]int64{"file_id": fileID}, &out)
+	return &out, err
+}

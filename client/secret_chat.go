@@ -100,7 +100,8 @@ func (sc *SecretChats) SendText(ctx context.Context, user int64, text string, tt
 
 // SendFile encrypts data under a new random key, uploads the ciphertext
 // and sends a message carrying the key, the ciphertext's digest and
-// where to fetch it. The server stores only the ciphertext.
+// where to fetch it (a link valid 30 days, secret.shareFile). The
+// server stores only the ciphertext, for 30 days.
 func (sc *SecretChats) SendFile(ctx context.Context, user int64, name string, data []byte, caption string, ttl time.Duration) (*SecretMessage, error) {
 	ct, key, digest, err := e2ee.SealAttachment(data)
 	if err != nil {
@@ -110,7 +111,7 @@ func (sc *SecretChats) SendFile(ctx context.Context, user int64, name string, da
 	if err != nil {
 		return nil, err
 	}
-	u, err := sc.c.FileURL(ctx, f.ID)
+	u, err := sc.c.ShareSecretFile(ctx, f.ID)
 	if err != nil {
 		return nil, err
 	}

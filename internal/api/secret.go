@@ -114,6 +114,9 @@ func (s *Server) secretTable() []*method {
 			}
 			return secretSent{Queued: n}, nil
 		}),
+		def("secret.shareFile", true, func(ctx context.Context, c *call, p *fileParams) (any, error) {
+			return co.ShareSecretFile(ctx, c.actor, p.FileID)
+		}),
 		def("secret.fetch", true, func(ctx context.Context, c *call, p *secretFetchParams) (any, error) {
 			return co.FetchSecret(ctx, c.actor, p.AfterID, p.Limit)
 		}),

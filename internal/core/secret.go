@@ -429,6 +429,29 @@ func (s *Service) AckSecret(ctx context.Context, a *Actor, upTo int64) (int, err
 	return n, s.internal(ctx, "secret.ack", err)
 }
 
+// ShareSecretFile keeps a file the actor uploaded (an attachment's
+// ciphertext) for SecretEnvelopeTTL and returns a signed URL of it valid
+// as long, for the message that carries its key: every device of the
+// chat, however late it comes online, can fetch it while the envelope
+// could wait. Errors: FILE_NOT_FOUND (not the actor's upload), UNAVAILABLE.
+func (s *Service) ShareSecretFile(ctx context.Context, a *Actor, fileID int64) (*FileURLView, error) {
+	if s.blobs == nil {
+		return nil, errNoBlobs()
+	}
+	f, err := s.store.FileByID(ctx, fileID)
+	if errors.Is(err, haven.ErrNotFound) || err == nil && f.UploaderID != a.UserID {
+		return nil, errFileNotFound(fileID)
+	}
+	if err != nil {
+		return nil, s.internal(ctx, "secret.shareFile", err)
+	}
+	until := s.now().Add(SecretEnvelopeTTL)
+	if err := s.store.Update(ctx, func(tx Tx) error { return tx.KeepSecretFile(ctx, fileID, until) }); err != nil {
+		return nil, s.internal(ctx, "secret.shareFile", err)
+	}
+	return s.signFileURL(ctx, a.UserID, fileID, until.Unix())
+}
+
 // ExpireSecretEnvelopes deletes envelopes older than SecretEnvelopeTTL
 // and reports how many.
 func (s *Service) ExpireSecretEnvelopes(ctx context.Context) (int, error) {

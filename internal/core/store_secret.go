@@ -35,6 +35,9 @@ type SecretTx interface {
 	// DeleteSecretEnvelopes deletes a session's envelopes up to and
 	// including upTo and reports how many.
 	DeleteSecretEnvelopes(ctx context.Context, sessionID, upTo int64) (int, error)
+	// KeepSecretFile keeps file fileID from the files' collector until
+	// until (a later call moves it).
+	KeepSecretFile(ctx context.Context, fileID int64, until time.Time) error
 	// DeleteSecretEnvelopesBefore deletes up to limit envelopes created
 	// before t and reports how many.
 	DeleteSecretEnvelopesBefore(ctx context.Context, t time.Time, limit int) (int, error)

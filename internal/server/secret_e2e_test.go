@@ -5,6 +5,9 @@ import (
 	"context"
 	"database/sql"
 	"encoding/base64"
+	"fmt"
+	"io"
+	"net/http"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -528,4 +531,79 @@ func TestSecretQueueFull(t *testing.T) {
 		t.Fatalf("after an ack, queued %d", sent.Queued)
 	}
 	wantCode(t, sendEnvelopes(ann.api, outEnvelope{UserID: bob.id, DeviceID: 1, RandomID: 20_002, Body: body}), "SECRET_QUEUE_FULL", "the queue full again")
+}
+
+// TestSecretSharedFile: secret.shareFile keeps an uploaded ciphertext 30
+// days and signs a URL valid as long, so that a device online a day
+// later still fetches it, while the collector takes a file nobody
+// shared; another person's file cannot be shared; after 30 days it goes.
+func TestSecretSharedFile(t *testing.T) {
+	n := startNode(t, generous...)
+	var ph phones
+	ps := cast(t, n, &ph, []string{"Ann", "Bob"}, 0)
+	ann, bob := ps[0], ps[1]
+	fc := newFileClient(t, n.url, ann.token)
+	anon := newFileClient(t, n.url, "")
+	shared := bytes.Repeat([]byte{0xA5, 0x17}, 5000)
+	unshared := bytes.Repeat([]byte{0x3C, 0x99}, 4000)
+	sharedID := uploadBytes(t, ann.api, fc, "", shared)
+	unsharedID := uploadBytes(t, ann.api, fc, "", unshared)
+
+	wantCode(t, bob.api.call("secret.shareFile", map[string]int64{"file_id": sharedID}), "FILE_NOT_FOUND", "sharing another person's file")
+	var u struct {
+		URL       string `json:"url"`
+		ExpiresAt int64  `json:"expires_at"`
+	}
+	ann.api.call("secret.shareFile", map[string]int64{"file_id": sharedID}).into(t, &u)
+	if want := n.clock.Now().Add(30 * 24 * time.Hour).Unix(); u.ExpiresAt != want {
+		t.Fatalf("expires_at %d, want 30 days on (%d)", u.ExpiresAt, want)
+	}
+	path := strings.TrimPrefix(u.URL, n.url)
+
+	// A day and more later, uploads closed and the collector run: the
+	// shared file is there, by its URL and without a session; the other
+	// is gone.
+	ctx := context.Background()
+	collect := func() {
+		t.Helper()
+		if _, err := n.srv.Core().ExpireUploads(ctx); err != nil {
+			t.Fatal(err)
+		}
+		then := n.clock.Now().Add(-2 * time.Hour)
+		if err := filepath.WalkDir(filepath.Join(n.dir, "blobs"), func(p string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				err = os.Chtimes(p, then, then)
+			}
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := n.srv.Core().CollectBlobs(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n.clock.Advance(25 * time.Hour)
+	collect()
+	resp := anon.get(path, false)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !bytes.Equal(body, shared) {
+		t.Fatalf("the shared file a day later: status %d, %d bytes", resp.StatusCode, len(body))
+	}
+	if resp := fc.get(fmt.Sprintf("/files/%d", unsharedID), true); resp.StatusCode != 404 || errorOf(t, resp) != "FILE_NOT_FOUND" {
+		t.Fatalf("a file nobody shared, a day later: status %d, want it collected", resp.StatusCode)
+	}
+
+	// Thirty days on, the URL has expired and the file is collected.
+	n.clock.Advance(30 * 24 * time.Hour)
+	collect()
+	if resp := anon.get(path, false); resp.StatusCode != 403 || errorOf(t, resp) != "FILE_URL_EXPIRED" {
+		t.Fatalf("the URL after 30 days: status %d", resp.StatusCode)
+	}
+	if resp := fc.get(fmt.Sprintf("/files/%d", sharedID), true); resp.StatusCode != 404 || errorOf(t, resp) != "FILE_NOT_FOUND" {
+		t.Fatalf("the shared file after 30 days: status %d, want it collected", resp.StatusCode)
+	}
+	if k := rows(t, openDB(t, n), `SELECT COUNT(*) FROM secret_files`); k != 0 {
+		t.Fatalf("%d secret_files rows left after collection", k)
+	}
 }

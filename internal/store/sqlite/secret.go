@@ -227,3 +227,12 @@ func (q queries) SecretEnvelopes(ctx context.Context, sessionID, afterID int64, 
 	}
 	return es, nil
 }
+
+// KeepSecretFile keeps a file from the collector until until.
+func (t *txn) KeepSecretFile(ctx context.Context, fileID int64, until time.Time) error {
+	if _, err := t.exec(ctx, `INSERT INTO secret_files (file_id, expires_at) VALUES (?, ?)
+		ON CONFLICT (file_id) DO UPDATE SET expires_at = excluded.expires_at`, fileID, millis(until)); err != nil {
+		return fmt.Errorf("keep secret file %d: %w", fileID, err)
+	}
+	return nil
+}

@@ -12,6 +12,9 @@
 --     is kept to the hour only, which is all the expiry needs. Nothing
 --     records who wrote to whom once the envelope is gone, and nothing
 --     indexes its content.
+--   * secret_files: files (ciphertext) shared in secret chats, kept until
+--     expires_at (30 days, as envelopes) so that a device that comes
+--     online late can still fetch them; the files' collector keeps them.
 -- Portable SQL: the PostgreSQL store will use the same tables.
 CREATE TABLE secret_device_lists (
 	user_id INTEGER PRIMARY KEY REFERENCES users (id),
@@ -58,3 +61,8 @@ CREATE TABLE secret_envelopes (
 
 CREATE INDEX secret_envelopes_queue ON secret_envelopes (session_id, id);
 CREATE INDEX secret_envelopes_created ON secret_envelopes (created_at);
+
+CREATE TABLE secret_files (
+	file_id    INTEGER PRIMARY KEY REFERENCES files (id),
+	expires_at INTEGER NOT NULL
+);
