@@ -64,7 +64,10 @@ func (sc *SecretChats) sendLocked(ctx context.Context, chat int64, p *secretPayl
 			}
 			s, err := e2ee.Initiate(sc.dev, lists[user], b)
 			if err != nil {
-				return fmt.Errorf("haven: a bundle of %d.%d: %w", b.User, b.Device, err)
+				// A bundle the signed list does not vouch for (a
+				// device rekeyed since the list, or a forgery): the
+				// device is left out of this message, below.
+				continue
 			}
 			sc.ss.Put(s)
 		}

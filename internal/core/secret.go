@@ -1,9 +1,11 @@
 package core
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/havenchat/haven"
@@ -167,8 +169,10 @@ func (s *Service) secretPeer(ctx context.Context, q Queries, a *Actor, userID in
 	return s.CanContact(ctx, q, a.UserID, userID)
 }
 
-// devicesOf loads userID's list and devices. Errors:
-// CodeSecretDeviceNotFound when the person has no list.
+// devicesOf loads userID's list and the devices that can receive: those
+// the list names, with the keys it names, that have keys on the server.
+// A device not (or not yet) listed gets no envelope and hands out no
+// prekey. Errors: CodeSecretDeviceNotFound when the person has no list.
 func devicesOf(ctx context.Context, q Queries, userID int64) ([]byte, []*haven.SecretDevice, error) {
 	_, list, err := q.SecretDeviceList(ctx, userID)
 	if errors.Is(err, haven.ErrNotFound) {
@@ -177,8 +181,22 @@ func devicesOf(ctx context.Context, q Queries, userID int64) ([]byte, []*haven.S
 	if err != nil {
 		return nil, nil, err
 	}
+	l, err := e2ee.ParseDeviceList(list)
+	if err != nil {
+		return nil, nil, fmt.Errorf("the stored device list of %d: %w", userID, err)
+	}
 	ds, err := q.SecretDevices(ctx, userID)
-	return list, ds, err
+	if err != nil {
+		return nil, nil, err
+	}
+	listed := ds[:0]
+	for _, d := range ds {
+		e, err := l.Device(e2ee.DeviceID(d.DeviceID))
+		if err == nil && bytes.Equal(e.Key.Sign[:], d.SignKey) && bytes.Equal(e.Key.DH[:], d.DHKey) {
+			listed = append(listed, d)
+		}
+	}
+	return list, listed, nil
 }
 
 func activeIDs(ds []*haven.SecretDevice) []uint32 {
@@ -328,7 +346,7 @@ func (s *Service) SendSecret(ctx context.Context, a *Actor, out []OutgoingEnvelo
 				if err := s.letAnswer(ctx, tx, o.UserID, a.UserID); err != nil {
 					return err
 				}
-				ds, err := tx.SecretDevices(ctx, o.UserID)
+				_, ds, err := devicesOf(ctx, tx, o.UserID)
 				if err != nil {
 					return err
 				}

@@ -607,3 +607,51 @@ func TestSecretSharedFile(t *testing.T) {
 		t.Fatalf("%d secret_files rows left after collection", k)
 	}
 }
+
+// TestSecretUnlistedDevice: a device with keys on the server that its
+// account's signed list does not name (or names with other keys) is not
+// active: no bundle of it is handed out and nothing is queued for it.
+func TestSecretUnlistedDevice(t *testing.T) {
+	n := startNode(t, generous...)
+	var ph phones
+	ps := cast(t, n, &ph, []string{"Ann", "Bob"}, 0)
+	ann, bob := ps[0], ps[1]
+	ann2 := &httpCaller{t: t, base: n.url}
+	_, a2 := codeSignIn(t, n, ann2, ann.phone, "Ann's tablet")
+	ann2.setToken(a2.Token)
+	annKey, _ := e2ee.NewAccountKey()
+	a1 := newSecretDevice(t, ann.api, ann.id, annKey, 1)
+	a2d := newSecretDevice(t, ann2, ann.id, annKey, 2)
+	a1.upload(t, 2)
+	a2d.upload(t, 2)
+	setList(ann.api, signList(t, annKey, ann.id, 1, a1)).into(t, new(bool))
+	bobKey, _ := e2ee.NewAccountKey()
+	bd := newSecretDevice(t, bob.api, bob.id, bobKey, 1)
+	bd.upload(t, 1)
+	setList(bob.api, signList(t, bobKey, bob.id, 1, bd)).into(t, new(bool))
+	meetP(t, bob, ann)
+
+	var v bundlesView
+	bob.api.call("secret.getBundles", map[string]any{"user_id": ann.id}).into(t, &v)
+	if len(v.Active) != 1 || v.Active[0] != 1 || len(v.Bundles) != 1 {
+		t.Fatalf("Ann's devices with one listed: active %v, %d bundles; want device 1 only", v.Active, len(v.Bundles))
+	}
+	body := b64([]byte("M"))
+	wantCode(t, sendEnvelopes(bob.api, outEnvelope{UserID: ann.id, DeviceID: 2, RandomID: 1, Body: body}), "SECRET_DEVICE_NOT_FOUND", "sending to an unlisted device")
+
+	// Listed with other keys (the server swapped them, or a reinstall
+	// the list does not know yet): still not active.
+	other := newSecretDevice(t, ann2, ann.id, annKey, 2)
+	setList(ann.api, signList(t, annKey, ann.id, 2, a1, other)).into(t, new(bool))
+	bob.api.call("secret.getDevices", map[string]any{"user_id": ann.id}).into(t, &v)
+	if len(v.Active) != 1 {
+		t.Fatalf("a device listed with other keys is active: %v", v.Active)
+	}
+	// Listed as it is: active.
+	setList(ann.api, signList(t, annKey, ann.id, 3, a1, a2d)).into(t, new(bool))
+	bob.api.call("secret.getDevices", map[string]any{"user_id": ann.id}).into(t, &v)
+	if len(v.Active) != 2 {
+		t.Fatalf("both listed devices: active %v", v.Active)
+	}
+	sendEnvelopes(bob.api, outEnvelope{UserID: ann.id, DeviceID: 2, RandomID: 1, Body: body}).into(t, new(struct{}))
+}

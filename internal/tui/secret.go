@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -77,8 +78,19 @@ func (m *model) openSecret() tea.Cmd {
 	m.say("Setting up secret chats on this device…")
 	return m.call(func(ctx context.Context) (tea.Msg, error) {
 		sc, err := client.OpenSecretChats(m.c, m.opts.SecretPath)
-		if !errors.Is(err, client.ErrNoSecretState) {
-			return secretReadyMsg{sc}, err
+		if err == nil {
+			// Keys kept for an earlier session (ended elsewhere, then
+			// signed in again) belong to a device the server deleted with
+			// that session: this session starts afresh.
+			_, err = m.c.FetchSecretEnvelopes(ctx, 0, 1)
+			if !client.IsCode(err, "SECRET_NO_DEVICE") {
+				return secretReadyMsg{sc}, err
+			}
+			if err := os.Remove(m.opts.SecretPath); err != nil {
+				return nil, err
+			}
+		} else if !errors.Is(err, client.ErrNoSecretState) {
+			return nil, err
 		}
 		_, err = m.c.SecretDeviceList(ctx, m.me.ID)
 		switch {
