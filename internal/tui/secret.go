@@ -5,7 +5,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -36,6 +38,10 @@ type (
 		warnings []client.SecretWarning
 	}
 	secretSafetyMsg struct{ grouped string }
+	secretMarkedMsg struct {
+		peer int64
+		msgs []client.SecretMessage
+	}
 )
 
 // secretOverlay is the secret chat with one person.
@@ -47,7 +53,16 @@ type secretOverlay struct {
 	warnings []string
 	polling  bool
 	polled   time.Time
+	ttl      time.Duration // self-destruct timer of the messages sent next
+	marking  bool          // a read receipt is on its way
 }
+
+// secretTimers are the self-destruct timers Ctrl+T cycles through.
+var secretTimers = []time.Duration{0, 10 * time.Second, time.Minute, time.Hour, 24 * time.Hour}
+
+// secretFileMax bounds a file sent in a secret chat from the app: it is
+// encrypted in memory.
+const secretFileMax = 64 << 20
 
 // openSecret opens the secret chat with the open private chat's peer,
 // setting up this device first if it has no keys.
@@ -174,6 +189,25 @@ func (m *model) secretUpdate(msg tea.Msg) (tea.Cmd, bool) {
 			for _, w := range msg.warnings {
 				o.warnings = append(o.warnings, m.warningText(w))
 			}
+			// What is shown is read: its timers start, on every device.
+			for _, x := range o.msgs {
+				if !x.Out && x.ReadAt == 0 && !o.marking {
+					o.marking = true
+					sc, peer := m.secret, o.peer
+					return m.call(func(ctx context.Context) (tea.Msg, error) {
+						if err := sc.MarkRead(ctx, peer); err != nil {
+							return nil, err
+						}
+						msgs, err := sc.Messages(peer)
+						return secretMarkedMsg{peer, msgs}, err
+					}), true
+				}
+			}
+		}
+		return nil, true
+	case secretMarkedMsg:
+		if o != nil && o.peer == msg.peer {
+			o.msgs, o.marking = msg.msgs, false
 		}
 		return nil, true
 	case secretSafetyMsg:
@@ -193,7 +227,7 @@ func (m *model) secretUpdate(msg tea.Msg) (tea.Cmd, bool) {
 		}
 	case errMsg:
 		if o != nil {
-			o.polling = false
+			o.polling, o.marking = false, false
 		}
 	}
 	return nil, false
@@ -233,15 +267,38 @@ func (o *secretOverlay) key(m *model, k tea.KeyPressMsg) tea.Cmd {
 			o.warnings = nil
 		}
 		return nil
+	case "ctrl+t":
+		i := 0
+		for i < len(secretTimers) && secretTimers[i] != o.ttl {
+			i++
+		}
+		o.ttl = secretTimers[(i+1)%len(secretTimers)]
+		return nil
+	case "ctrl+o":
+		if m.secret == nil {
+			return nil
+		}
+		p := newPrompt("Send file secretly:", "", func(v string) tea.Cmd {
+			m.overlay = o
+			if v = strings.TrimSpace(v); v == "" {
+				return nil
+			}
+			return o.sendFile(m, expandHome(v))
+		})
+		p.files = true
+		m.overlay = p
+		return nil
+	case "ctrl+d":
+		return o.saveNewestFile(m)
 	case "enter":
 		text := strings.TrimSpace(o.input.Value())
 		if text == "" || m.secret == nil {
 			return nil
 		}
 		o.input.SetValue("")
-		sc, peer := m.secret, o.peer
+		sc, peer, ttl := m.secret, o.peer, o.ttl
 		return m.call(func(ctx context.Context) (tea.Msg, error) {
-			if _, err := sc.SendText(ctx, peer, text, 0); err != nil {
+			if _, err := sc.SendText(ctx, peer, text, ttl); err != nil {
 				return nil, err
 			}
 			msgs, err := sc.Messages(peer)
@@ -251,6 +308,75 @@ func (o *secretOverlay) key(m *model, k tea.KeyPressMsg) tea.Cmd {
 	var cmd tea.Cmd
 	o.input, cmd = o.input.Update(k)
 	return cmd
+}
+
+// sendFile encrypts the file at path under a new key and sends it.
+func (o *secretOverlay) sendFile(m *model, path string) tea.Cmd {
+	sc, peer, ttl := m.secret, o.peer, o.ttl
+	m.say("Encrypting and sending " + filepath.Base(path) + "…")
+	return m.call(func(ctx context.Context) (tea.Msg, error) {
+		st, err := os.Stat(path)
+		if err != nil {
+			return nil, err
+		}
+		if st.IsDir() || st.Size() > secretFileMax {
+			return nil, fmt.Errorf("%s is a directory or larger than %d MiB", path, secretFileMax>>20)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := sc.SendFile(ctx, peer, filepath.Base(path), data, "", ttl); err != nil {
+			return nil, err
+		}
+		msgs, err := sc.Messages(peer)
+		return batchMsg{secretStateMsg{peer: peer, msgs: msgs}, noticeMsg("Sent " + filepath.Base(path) + " encrypted")}, err
+	})
+}
+
+// saveNewestFile decrypts the chat's newest file into the current
+// directory, under a free name (never over a file).
+func (o *secretOverlay) saveNewestFile(m *model) tea.Cmd {
+	var newest *client.SecretMessage
+	for i := range o.msgs {
+		if o.msgs[i].File != nil {
+			newest = &o.msgs[i]
+		}
+	}
+	if newest == nil || m.secret == nil {
+		m.say("No file in this secret chat")
+		return nil
+	}
+	sc, msg := m.secret, *newest
+	return m.call(func(ctx context.Context) (tea.Msg, error) {
+		data, err := sc.OpenFile(ctx, &msg)
+		if err != nil {
+			return nil, err
+		}
+		name := msgtext.OneLine(filepath.Base(msg.File.Name))
+		if name == "." || name == "/" || name == ".." || name == "" {
+			name = fmt.Sprintf("secret-file-%d", msg.ID)
+		}
+		for {
+			path := freeName(name)
+			f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+			if errors.Is(err, fs.ErrExist) {
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			_, err = f.Write(data)
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				os.Remove(path)
+				return nil, err
+			}
+			return noticeMsg(fmt.Sprintf("Saved %s (%s), decrypted", path, humanSize(int64(len(data))))), nil
+		}
+	})
 }
 
 func (o *secretOverlay) update(m *model, msg tea.Msg) tea.Cmd {
@@ -268,8 +394,12 @@ func (o *secretOverlay) paste(m *model, s string) tea.Cmd {
 // view draws the secret chat: a header, the messages (newest last), the
 // safety number or warnings when there are some, and the input line.
 func (o *secretOverlay) view(m *model, w, h int) string {
-	head := []string{titleStyle.Render(oneLine("🔒 Secret chat with "+m.name(o.peer), w)),
-		dimStyle.Render(oneLine("end-to-end encrypted · Ctrl+S safety number · Esc back", w))}
+	timer := "off"
+	if o.ttl > 0 {
+		timer = o.ttl.String()
+	}
+	head := []string{titleStyle.Render(oneLine("🔒 Secret chat with "+m.name(o.peer)+" · timer "+timer, w)),
+		dimStyle.Render(oneLine("Ctrl+S safety number · Ctrl+T timer · Ctrl+O send file · Ctrl+D save newest file · Esc back", w))}
 	var extra []string
 	for _, wn := range o.warnings {
 		extra = append(extra, errStyle.Render(oneLine(wn, w)))
@@ -300,7 +430,14 @@ func (o *secretOverlay) view(m *model, w, h int) string {
 		}
 		for i, l := range wrap(text, max(w-2, 1)) {
 			if i == 0 {
-				body = append(body, style.Render(who)+" "+dimStyle.Render(time.Unix(msg.Date, 0).Format("15:04")))
+				mark := ""
+				switch {
+				case msg.ExpiresAt != 0:
+					mark = fmt.Sprintf(" ⏱ %s left", time.Until(time.Unix(msg.ExpiresAt, 0)).Round(time.Second).String())
+				case msg.TTL != 0:
+					mark = " ⏱ " + (time.Duration(msg.TTL) * time.Second).String() + " once read"
+				}
+				body = append(body, style.Render(who)+" "+dimStyle.Render(time.Unix(msg.Date, 0).Format("15:04")+mark))
 			}
 			body = append(body, "  "+l)
 		}

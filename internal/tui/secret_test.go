@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/havenchat/haven/client"
 	"github.com/havenchat/haven/internal/cli"
@@ -29,7 +30,8 @@ func TestSecretChat(t *testing.T) {
 	}
 	first := send(t, bob, client.SendParams{UserID: annU.ID, Text: "Let's talk in secret"})
 	cfg := signedIn(t, srv, ann)
-	a := startChat(t, cfg, 100, 30, "")
+	work := t.TempDir()
+	a := startChat(t, cfg, 100, 30, work)
 	a.see("Bob", "Let's talk in secret")
 	a.typ(ptytest.Enter)
 	a.see("│  Let's talk in secret", "Write a message")
@@ -71,6 +73,62 @@ func TestSecretChat(t *testing.T) {
 	g := strings.Fields(sn.Grouped())
 	a.typ(ctrlS)
 	a.see("Safety number with Bob", strings.Join(g[:4], " "), strings.Join(g[4:8], " "), strings.Join(g[8:], " "))
+
+	// Files both ways: Bob's opens into Ann's working directory with
+	// Ctrl+D; Ann's, sent with Ctrl+O, opens on Bob's device.
+	plan := []byte(strings.Repeat("the route, in secret\n", 3000))
+	if _, err := bobSC.SendFile(c, annU.ID, "plan.txt", plan, "", 0); err != nil {
+		t.Fatal(err)
+	}
+	a.see("📎 plan.txt")
+	a.typ("\x04") // Ctrl+D
+	a.see("Saved plan.txt")
+	if got, err := os.ReadFile(filepath.Join(work, "plan.txt")); err != nil || string(got) != string(plan) {
+		t.Fatalf("the saved file: %d bytes, %v", len(got), err)
+	}
+	mine := filepath.Join(t.TempDir(), "photo.raw")
+	if err := os.WriteFile(mine, []byte(strings.Repeat("pixels ", 5000)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	a.typ(ptytest.CtrlO)
+	a.see("Send file secretly:")
+	a.typ(mine, ptytest.Enter)
+	a.see("📎 photo.raw")
+	waitFor(t, func() bool {
+		evs, err := bobSC.Receive(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ev := range evs {
+			if ev.Kind == "message" && ev.Message.File != nil && ev.Message.File.Name == "photo.raw" {
+				data, err := bobSC.OpenFile(c, ev.Message)
+				if err != nil || string(data) != strings.Repeat("pixels ", 5000) {
+					t.Fatalf("Bob opened Ann's file: %d bytes, %v", len(data), err)
+				}
+				return true
+			}
+		}
+		return false
+	}, "Bob's device opening Ann's secret file")
+
+	// A message with a 3-second timer: shown, read (the app marks what
+	// it shows), then gone from Ann's screen and from Bob's device.
+	burn, err := bobSC.SendText(c, annU.ID, "This burns in three seconds", 3*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.see("This burns in three seconds")
+	a.seeNot("This burns in three seconds")
+	waitFor(t, func() bool {
+		if _, err := bobSC.Receive(c); err != nil {
+			t.Fatal(err)
+		}
+		ms, err := bobSC.Messages(annU.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return !slices.ContainsFunc(ms, func(m client.SecretMessage) bool { return m.ID == burn.ID })
+	}, "the read message gone from Bob's device")
 
 	// The cloud chat never saw the secret messages.
 	if last := lastMessage(t, bob, first.ChatID); last.ID != first.ID {
