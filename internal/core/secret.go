@@ -235,21 +235,36 @@ func (s *Service) SecretBundles(ctx context.Context, a *Actor, userID int64, dev
 	for _, id := range deviceIDs {
 		want[id] = true
 	}
-	var out *SecretBundlesView
-	err := s.store.Update(ctx, func(tx Tx) error {
-		if err := s.secretPeer(ctx, tx, a, userID); err != nil {
-			return err
-		}
-		list, ds, err := devicesOf(ctx, tx, userID)
-		if err != nil {
-			return err
-		}
-		out = &SecretBundlesView{SecretDevicesView: SecretDevicesView{List: list, Active: activeIDs(ds)}, Bundles: [][]byte{}}
+	// Who may fetch and which devices are checked from committed state
+	// (the list's signature verified) outside the writer; the writer only
+	// takes the one-time prekeys.
+	if err := s.secretPeer(ctx, s.store, a, userID); err != nil {
+		return nil, s.internal(ctx, "secret.getBundles", err)
+	}
+	list, ds, err := devicesOf(ctx, s.store, userID)
+	if err != nil {
+		return nil, s.internal(ctx, "secret.getBundles", err)
+	}
+	out := &SecretBundlesView{SecretDevicesView: SecretDevicesView{List: list, Active: activeIDs(ds)}}
+	err = s.store.Update(ctx, func(tx Tx) error {
+		out.Bundles = [][]byte{}
 		for _, d := range ds {
 			if d.SessionID == a.SessionID || len(want) > 0 && !want[d.DeviceID] {
 				continue
 			}
-			b, err := s.bundle(ctx, tx, d)
+			// The device as it is now: it may have gone, or uploaded
+			// other keys, since the check.
+			cur, err := tx.SecretDeviceOf(ctx, d.SessionID)
+			if errors.Is(err, haven.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if cur.DeviceID != d.DeviceID || !bytes.Equal(cur.SignKey, d.SignKey) || !bytes.Equal(cur.DHKey, d.DHKey) {
+				continue
+			}
+			b, err := s.bundle(ctx, tx, cur)
 			if err != nil {
 				return err
 			}
@@ -324,88 +339,105 @@ func (s *Service) SendSecret(ctx context.Context, a *Actor, out []OutgoingEnvelo
 			return 0, haven.Errorf(haven.CodeSecretDeviceNotFound, "envelope %d is for device 0", i)
 		}
 	}
-	now := s.now().Truncate(time.Hour)
-	queued := 0
-	err := s.store.Update(ctx, func(tx Tx) error {
-		queued = 0
-		me, err := tx.SecretDeviceOf(ctx, a.SessionID)
-		if errors.Is(err, haven.ErrNotFound) {
-			return haven.Errorf(haven.CodeSecretNoDevice, "upload keys with secret.uploadKeys first")
-		}
-		if err != nil {
-			return err
-		}
-		devices := map[int64]map[uint32]int64{} // user → device → session
-		lengths := map[int64]int{}              // session → envelopes queued, counted once
-		for _, o := range out {
-			byID, ok := devices[o.UserID]
-			if !ok {
-				if err := s.secretPeer(ctx, tx, a, o.UserID); err != nil {
-					return err
-				}
-				if err := s.letAnswer(ctx, tx, o.UserID, a.UserID); err != nil {
-					return err
-				}
-				_, ds, err := devicesOf(ctx, tx, o.UserID)
+	// Everything is read and checked from committed state first (as a
+	// cloud send does, ADR 0004): who may write to whom, their devices
+	// (which verifies each list's signature), the envelopes. The writer
+	// only checks that each device is still there and its queue has room,
+	// and queues.
+	me, err := s.store.SecretDeviceOf(ctx, a.SessionID)
+	if errors.Is(err, haven.ErrNotFound) {
+		return 0, haven.Errorf(haven.CodeSecretNoDevice, "upload keys with secret.uploadKeys first")
+	}
+	if err != nil {
+		return 0, s.internal(ctx, "secret.send", err)
+	}
+	devices := map[int64]map[uint32]int64{} // user → device → session
+	var found []int64                       // recipients to let see the sender
+	envs := make([]*haven.SecretEnvelope, len(out))
+	for i, o := range out {
+		byID, ok := devices[o.UserID]
+		if !ok {
+			if err := s.secretPeer(ctx, s.store, a, o.UserID); err != nil {
+				return 0, s.internal(ctx, "secret.send", err)
+			}
+			if o.UserID != a.UserID {
+				sees, err := s.canSee(ctx, s.store, o.UserID, a.UserID)
 				if err != nil {
+					return 0, s.internal(ctx, "secret.send", err)
+				}
+				if !sees {
+					found = append(found, o.UserID)
+				}
+			}
+			_, ds, err := devicesOf(ctx, s.store, o.UserID)
+			if err != nil {
+				return 0, s.internal(ctx, "secret.send", err)
+			}
+			byID = make(map[uint32]int64, len(ds))
+			for _, d := range ds {
+				byID[d.DeviceID] = d.SessionID
+			}
+			devices[o.UserID] = byID
+		}
+		sess, ok := byID[o.DeviceID]
+		if !ok || sess == a.SessionID {
+			return 0, haven.Errorf(haven.CodeSecretDeviceNotFound, "user %d has no device %d; fetch the device list again", o.UserID, o.DeviceID)
+		}
+		env := e2ee.Envelope{From: e2ee.Address{User: a.UserID, Device: e2ee.DeviceID(me.DeviceID)},
+			To: e2ee.Address{User: o.UserID, Device: e2ee.DeviceID(o.DeviceID)}, Body: o.Body}
+		b, err := env.MarshalBinary()
+		if err != nil {
+			return 0, s.internal(ctx, "secret.send", err)
+		}
+		envs[i] = &haven.SecretEnvelope{SessionID: sess, RandomID: o.RandomID, Envelope: b, CreatedAt: s.now().Truncate(time.Hour)}
+	}
+	queued := 0
+	err = s.store.Update(ctx, func(tx Tx) error {
+		queued = 0
+		lengths := map[int64]int{} // session → envelopes queued, counted once
+		for i, e := range envs {
+			n, counted := lengths[e.SessionID]
+			if !counted {
+				// The device may have gone since the check: its session
+				// ended (the queue went with it).
+				if _, err := tx.SecretDeviceOf(ctx, e.SessionID); errors.Is(err, haven.ErrNotFound) {
+					return haven.Errorf(haven.CodeSecretDeviceNotFound, "user %d has no device %d; fetch the device list again", out[i].UserID, out[i].DeviceID)
+				} else if err != nil {
 					return err
 				}
-				byID = make(map[uint32]int64, len(ds))
-				for _, d := range ds {
-					byID[d.DeviceID] = d.SessionID
-				}
-				devices[o.UserID] = byID
-			}
-			sess, ok := byID[o.DeviceID]
-			if !ok || sess == a.SessionID {
-				return haven.Errorf(haven.CodeSecretDeviceNotFound, "user %d has no device %d; fetch the device list again", o.UserID, o.DeviceID)
-			}
-			n, counted := lengths[sess]
-			if !counted {
-				if n, err = tx.SecretQueueLength(ctx, sess, SecretQueueMax); err != nil {
+				if n, err = tx.SecretQueueLength(ctx, e.SessionID, SecretQueueMax); err != nil {
 					return err
 				}
 			}
 			if n >= SecretQueueMax {
-				return haven.Errorf(haven.CodeSecretQueueFull, "device %d of user %d has %d envelopes waiting", o.DeviceID, o.UserID, n)
+				return haven.Errorf(haven.CodeSecretQueueFull, "device %d of user %d has %d envelopes waiting", out[i].DeviceID, out[i].UserID, n)
 			}
-			env := e2ee.Envelope{From: e2ee.Address{User: a.UserID, Device: e2ee.DeviceID(me.DeviceID)},
-				To: e2ee.Address{User: o.UserID, Device: e2ee.DeviceID(o.DeviceID)}, Body: o.Body}
-			b, err := env.MarshalBinary()
+			e.ID = 0
+			ok, err := tx.PutSecretEnvelope(ctx, e)
 			if err != nil {
 				return err
 			}
-			e := &haven.SecretEnvelope{SessionID: sess, RandomID: o.RandomID, Envelope: b, CreatedAt: now}
-			ok, err = tx.PutSecretEnvelope(ctx, e)
-			if err != nil {
-				return err
-			}
-			lengths[sess] = n
+			lengths[e.SessionID] = n
 			if ok {
-				lengths[sess] = n + 1
+				lengths[e.SessionID] = n + 1
 				queued++
-				s.pushSession(ctx, tx, o.UserID, sess, PushSecretEnvelope, SecretQueuedView{ID: e.ID})
+				s.pushSession(ctx, tx, out[i].UserID, e.SessionID, PushSecretEnvelope, SecretQueuedView{ID: e.ID})
+			}
+		}
+		// An envelope lets its recipient see its sender (a found_users
+		// row), as a private message does through the chat it makes, so
+		// that they can fetch the sender's bundles and answer. It is the
+		// one record a secret chat leaves beyond its queue, and the least
+		// that lets it work both ways: that one may see the other, not
+		// that they wrote.
+		for _, r := range found {
+			if err := tx.MarkFound(ctx, r, []int64{a.UserID}, s.now()); err != nil {
+				return err
 			}
 		}
 		return nil
 	})
 	return queued, s.internal(ctx, "secret.send", err)
-}
-
-// letAnswer lets the recipient of a secret envelope see its sender, as a
-// private message does through the chat it makes, so that they can
-// fetch the sender's bundles and answer. It is the one record a secret
-// chat leaves beyond its queue, and the least that lets it work both
-// ways: that one person may see the other, not that they wrote.
-func (s *Service) letAnswer(ctx context.Context, tx Tx, recipient, sender int64) error {
-	if recipient == sender {
-		return nil
-	}
-	ok, err := s.canSee(ctx, tx, recipient, sender)
-	if err != nil || ok {
-		return err
-	}
-	return tx.MarkFound(ctx, recipient, []int64{sender}, s.now())
 }
 
 // FetchSecret returns up to limit of the actor's device's envelopes
