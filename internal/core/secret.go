@@ -3,9 +3,11 @@ package core
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/havenchat/haven"
@@ -169,11 +171,44 @@ func (s *Service) secretPeer(ctx context.Context, q Queries, a *Actor, userID in
 	return s.CanContact(ctx, q, a.UserID, userID)
 }
 
+// secretLists remembers device lists whose signature was checked, by
+// the SHA-256 of their encoding, so that a send does not verify the same
+// list again: a signature check is most of a send's CPU. It holds at most
+// secretListsMax lists and starts over when full.
+type secretLists struct {
+	mu sync.Mutex
+	m  map[[sha256.Size]byte]*e2ee.DeviceList
+}
+
+const secretListsMax = 4096
+
+// parse returns the verified list encoded as b.
+func (c *secretLists) parse(b []byte) (*e2ee.DeviceList, error) {
+	k := sha256.Sum256(b)
+	c.mu.Lock()
+	l := c.m[k]
+	c.mu.Unlock()
+	if l != nil {
+		return l, nil
+	}
+	l, err := e2ee.ParseDeviceList(b)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= secretListsMax {
+		c.m = make(map[[sha256.Size]byte]*e2ee.DeviceList)
+	}
+	c.m[k] = l
+	c.mu.Unlock()
+	return l, nil
+}
+
 // devicesOf loads userID's list and the devices that can receive: those
 // the list names, with the keys it names, that have keys on the server.
 // A device not (or not yet) listed gets no envelope and hands out no
 // prekey. Errors: CodeSecretDeviceNotFound when the person has no list.
-func devicesOf(ctx context.Context, q Queries, userID int64) ([]byte, []*haven.SecretDevice, error) {
+func (s *Service) devicesOf(ctx context.Context, q Queries, userID int64) ([]byte, []*haven.SecretDevice, error) {
 	_, list, err := q.SecretDeviceList(ctx, userID)
 	if errors.Is(err, haven.ErrNotFound) {
 		return nil, nil, haven.Errorf(haven.CodeSecretDeviceNotFound, "the person has no secret-chat devices")
@@ -181,7 +216,7 @@ func devicesOf(ctx context.Context, q Queries, userID int64) ([]byte, []*haven.S
 	if err != nil {
 		return nil, nil, err
 	}
-	l, err := e2ee.ParseDeviceList(list)
+	l, err := s.lists.parse(list)
 	if err != nil {
 		return nil, nil, fmt.Errorf("the stored device list of %d: %w", userID, err)
 	}
@@ -214,7 +249,7 @@ func (s *Service) SecretDevices(ctx context.Context, a *Actor, userID int64) (*S
 	if err := s.secretPeer(ctx, s.store, a, userID); err != nil {
 		return nil, s.internal(ctx, "secret.getDevices", err)
 	}
-	list, ds, err := devicesOf(ctx, s.store, userID)
+	list, ds, err := s.devicesOf(ctx, s.store, userID)
 	if err != nil {
 		return nil, s.internal(ctx, "secret.getDevices", err)
 	}
@@ -241,7 +276,7 @@ func (s *Service) SecretBundles(ctx context.Context, a *Actor, userID int64, dev
 	if err := s.secretPeer(ctx, s.store, a, userID); err != nil {
 		return nil, s.internal(ctx, "secret.getBundles", err)
 	}
-	list, ds, err := devicesOf(ctx, s.store, userID)
+	list, ds, err := s.devicesOf(ctx, s.store, userID)
 	if err != nil {
 		return nil, s.internal(ctx, "secret.getBundles", err)
 	}
@@ -369,7 +404,7 @@ func (s *Service) SendSecret(ctx context.Context, a *Actor, out []OutgoingEnvelo
 					found = append(found, o.UserID)
 				}
 			}
-			_, ds, err := devicesOf(ctx, s.store, o.UserID)
+			_, ds, err := s.devicesOf(ctx, s.store, o.UserID)
 			if err != nil {
 				return 0, s.internal(ctx, "secret.send", err)
 			}
