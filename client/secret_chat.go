@@ -201,15 +201,28 @@ func (sc *SecretChats) Receive(ctx context.Context) ([]SecretEvent, error) {
 			}
 			return events, nil
 		}
+		var last int64
+		var stop error
 		for _, q := range in.Envelopes {
-			events = append(events, sc.openLocked(ctx, lists, q.Envelope)...)
+			evs, err := sc.openLocked(ctx, lists, q.Envelope)
+			if err != nil {
+				stop = err // not the envelope's fault: try it again later
+				break
+			}
+			events = append(events, evs...)
+			last = q.ID
 		}
 		sc.expireLocked()
 		if err := sc.saveLocked(); err != nil {
 			return events, err
 		}
-		if _, err := sc.c.AckSecretEnvelopes(ctx, in.Envelopes[len(in.Envelopes)-1].ID); err != nil {
-			return events, err
+		if last != 0 {
+			if _, err := sc.c.AckSecretEnvelopes(ctx, last); err != nil {
+				return events, err
+			}
+		}
+		if stop != nil {
+			return events, stop
 		}
 	}
 }
@@ -228,9 +241,12 @@ func (sc *SecretChats) replenishLocked(ctx context.Context) error {
 	return err
 }
 
-// openLocked decrypts one envelope and applies it.
-func (sc *SecretChats) openLocked(ctx context.Context, lists map[int64]*e2ee.DeviceList, raw []byte) []SecretEvent {
-	reject := func(err error) []SecretEvent { return []SecretEvent{{Kind: "rejected", Err: err}} }
+// openLocked decrypts one envelope and applies it. An envelope that
+// cannot open is reported as "rejected" (and will be acknowledged); an
+// error (the server could not be asked for the sender's device list) is
+// returned, and the envelope is left to a later Receive.
+func (sc *SecretChats) openLocked(ctx context.Context, lists map[int64]*e2ee.DeviceList, raw []byte) ([]SecretEvent, error) {
+	reject := func(err error) ([]SecretEvent, error) { return []SecretEvent{{Kind: "rejected", Err: err}}, nil }
 	env, err := e2ee.ParseEnvelope(raw)
 	if err != nil {
 		return reject(err)
@@ -242,6 +258,11 @@ func (sc *SecretChats) openLocked(ctx context.Context, lists map[int64]*e2ee.Dev
 	l := lists[env.From.User]
 	if l == nil {
 		if l, _, err = sc.deviceList(ctx, env.From.User); err != nil {
+			if ctx.Err() != nil || transient(err) {
+				return nil, err
+			}
+			// The sender is gone, hidden, blocks us, or their list does
+			// not verify: this envelope will never open.
 			return reject(err)
 		}
 		lists[env.From.User] = l
@@ -268,19 +289,19 @@ func (sc *SecretChats) openLocked(ctx context.Context, lists map[int64]*e2ee.Dev
 	switch p.Kind {
 	case "msg":
 		if slices.ContainsFunc(sc.st.Chats[chat], func(m *SecretMessage) bool { return m.ID == p.ID }) {
-			return nil
+			return nil, nil
 		}
 		m := &SecretMessage{ID: p.ID, Chat: chat, From: env.From.User, Device: uint32(env.From.Device),
 			Out: env.From.User == sc.st.User, Date: p.Date, Text: p.Text, File: p.File, TTL: p.TTL}
 		sc.st.Chats[chat] = append(sc.st.Chats[chat], m)
 		c := *m
-		return []SecretEvent{{Kind: "message", Chat: chat, Message: &c}}
+		return []SecretEvent{{Kind: "message", Chat: chat, Message: &c}}, nil
 	case "delete":
 		sc.st.Chats[chat] = slices.DeleteFunc(sc.st.Chats[chat], func(m *SecretMessage) bool { return slices.Contains(p.IDs, m.ID) })
-		return []SecretEvent{{Kind: "deleted", Chat: chat, IDs: p.IDs}}
+		return []SecretEvent{{Kind: "deleted", Chat: chat, IDs: p.IDs}}, nil
 	case "read":
 		sc.markRead(chat, p.IDs, p.Date)
-		return []SecretEvent{{Kind: "read", Chat: chat, IDs: p.IDs}}
+		return []SecretEvent{{Kind: "read", Chat: chat, IDs: p.IDs}}, nil
 	}
 	return reject(fmt.Errorf("haven: a secret message of unknown kind %q", p.Kind))
 }
@@ -414,4 +435,20 @@ func (sc *SecretChats) AcceptIdentity(user int64) error {
 		p.IdentityChanged = false
 	}
 	return sc.saveLocked()
+}
+
+// transient reports whether err may pass if tried again: the server was
+// not reached or could not answer, or the session must sign in again.
+func transient(err error) bool {
+	if unanswered(err) {
+		return true
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		switch e.Code {
+		case "INTERNAL", "FLOOD_WAIT", "AUTH_REQUIRED", "AUTH_TOKEN_INVALID":
+			return true
+		}
+	}
+	return false
 }

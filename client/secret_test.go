@@ -4,12 +4,18 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"io/fs"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -370,4 +376,49 @@ func chatOf(d *client.SecretChats, sc *secretCast) int64 {
 		return sc.bob
 	}
 	return sc.ann
+}
+
+// TestSecretReceiveKeepsWhatItCannotOpenYet: when the server cannot
+// answer for the sender's device list (here a proxy answers UNAVAILABLE
+// once), Receive returns the error and leaves the envelope queued; the
+// next Receive opens it. Nothing is lost.
+func TestSecretReceiveKeepsWhatItCannotOpenYet(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	srv := testserver.Start(t)
+	ann, annU := srv.SignUp(t, "ann.q@example.org", "Ann")
+	bob, bobU := srv.SignUp(t, "bob.q@example.org", "Bob")
+	srv.Befriend(t, ann, bob)
+	target, _ := url.Parse(srv.URL)
+	var armed, failed atomic.Bool
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/api/secret.getDevices" && armed.Load() && failed.CompareAndSwap(false, true) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			io.WriteString(w, `{"ok":false,"error":{"code":"UNAVAILABLE","message":"shutting down"}}`)
+			return
+		}
+		httputil.NewSingleHostReverseProxy(target).ServeHTTP(w, r)
+	}))
+	defer proxy.Close()
+	dir := t.TempDir()
+	a, err := client.CreateSecretDevice(ctx, ann, filepath.Join(dir, "a"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := client.CreateSecretDevice(ctx, client.New(proxy.URL, client.WithToken(bob.Token())), filepath.Join(dir, "b"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.SendText(ctx, bobU.ID, "kept for later", 0); err != nil {
+		t.Fatal(err)
+	}
+	armed.Store(true)
+	if evs, err := b.Receive(ctx); !client.IsCode(err, "UNAVAILABLE") || len(evs) != 0 {
+		t.Fatalf("Receive while the sender's list cannot be had: %+v, %v; want UNAVAILABLE and nothing", evs, err)
+	}
+	evs, err := b.Receive(ctx)
+	if err != nil || len(evs) != 1 || evs[0].Kind != "message" || evs[0].Message.Text != "kept for later" || evs[0].Chat != annU.ID {
+		t.Fatalf("the next Receive: %+v, %v", evs, err)
+	}
 }
