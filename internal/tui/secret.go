@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -37,7 +38,11 @@ type (
 		msgs     []client.SecretMessage
 		warnings []client.SecretWarning
 	}
-	secretSafetyMsg struct{ grouped string }
+	secretSafetyMsg  struct{ grouped string }
+	secretArrivedMsg struct {
+		sc   *client.SecretChats
+		from []int64 // who wrote what was fetched
+	}
 	secretMarkedMsg struct {
 		peer int64
 		msgs []client.SecretMessage
@@ -168,6 +173,40 @@ func (m *model) secretRefresh(peer int64) tea.Cmd {
 	})
 }
 
+// secretArrived answers a secret.envelope push: the open secret chat
+// fetches it; otherwise, when this device has secret chats, the app
+// fetches it in the background and says who wrote.
+func (m *model) secretArrived() tea.Cmd {
+	if o, ok := m.overlay.(*secretOverlay); ok && m.secret != nil {
+		if o.polling {
+			return nil
+		}
+		return m.secretRefresh(o.peer)
+	}
+	sc, path := m.secret, m.opts.SecretPath
+	if sc == nil && path == "" {
+		return nil
+	}
+	return m.call(func(ctx context.Context) (tea.Msg, error) {
+		if sc == nil {
+			var err error
+			if sc, err = client.OpenSecretChats(m.c, path); errors.Is(err, client.ErrNoSecretState) {
+				return nil, nil
+			} else if err != nil {
+				return nil, err
+			}
+		}
+		evs, err := sc.Receive(ctx)
+		var from []int64
+		for _, ev := range evs {
+			if ev.Kind == "message" && !ev.Message.Out && !slices.Contains(from, ev.Message.From) {
+				from = append(from, ev.Message.From)
+			}
+		}
+		return secretArrivedMsg{sc, from}, err
+	})
+}
+
 // secretUpdate takes the secret chats' messages; ok is false for others.
 func (m *model) secretUpdate(msg tea.Msg) (tea.Cmd, bool) {
 	o, _ := m.overlay.(*secretOverlay)
@@ -177,6 +216,19 @@ func (m *model) secretUpdate(msg tea.Msg) (tea.Cmd, bool) {
 		m.notice = ""
 		if o != nil {
 			return m.secretRefresh(o.peer), true
+		}
+		return nil, true
+	case secretArrivedMsg:
+		if m.secret == nil {
+			m.secret = msg.sc
+		}
+		if len(msg.from) > 0 {
+			names := make([]string, len(msg.from))
+			for i, id := range msg.from {
+				names[i] = m.name(id)
+			}
+			m.say("🔒 New secret message from " + strings.Join(names, ", ") + ": Ctrl+E in your chat with them")
+			return m.wantUsers(msg.from), true
 		}
 		return nil, true
 	case secretNeedLinkMsg:

@@ -137,6 +137,17 @@ func TestSecretChat(t *testing.T) {
 	a.typ(ptytest.Esc)
 	a.see("│  Let's talk in secret")
 
+	// With the secret chat closed, a new secret message is announced
+	// (the server's push), and Ctrl+E shows it.
+	if _, err := bobSC.SendText(c, annU.ID, "Are you there?", 0); err != nil {
+		t.Fatal(err)
+	}
+	a.see("New secret message from Bob")
+	a.typ(ctrlE)
+	a.see("Secret chat with Bob", "Are you there?")
+	a.typ(ptytest.Esc)
+	a.see("│  Let's talk in secret")
+
 	// haven logout removes the keys' file, and the server the device.
 	a.quit()
 	out, err := logout(cfg).CombinedOutput()
