@@ -412,8 +412,12 @@ func TestSecretRelay(t *testing.T) {
 		t.Errorf("%d envelopes left after the recipient's account was deleted", k)
 	}
 
-	// No envelope's plaintext is in the database or the logs.
+	// No envelope's plaintext is in the database or the logs, and the
+	// logs hold no envelope either.
 	checkNoPlaintext(t, n, "hello Bob", "hi Ann", "from the tablet", "never read", "to the tablet", "last words")
+	if logs := n.logs.String(); logs == "" || strings.Contains(logs, out[0].Body[:40]) || strings.Contains(logs, "secret.send") && strings.Contains(logs, "envelopes") {
+		t.Errorf("the log is empty or holds an envelope")
+	}
 }
 
 func openDB(t *testing.T, n *node) *sql.DB {
