@@ -1,6 +1,7 @@
 package tui_test
 
 import (
+	"encoding/hex"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -167,4 +168,70 @@ func logout(cfg string) *exec.Cmd {
 	cmd := exec.Command(haven, "logout")
 	cmd.Env = havenEnv(cfg)
 	return cmd
+}
+
+// TestSecretLinkDevice: when the account has secret-chat devices
+// already, Ctrl+E asks for the account key of one of them; given it,
+// the app's session becomes another device of the account and gets the
+// messages sent from then on, to it and from the person's other device.
+func TestSecretLinkDevice(t *testing.T) {
+	srv, ann, annU, bob := annAndBob(t)
+	c := ctx(t)
+	dir := t.TempDir()
+	annPhone, err := client.CreateSecretDevice(c, ann, filepath.Join(dir, "ann-phone.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bobSC, err := client.CreateSecretDevice(c, bob, filepath.Join(dir, "bob.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	send(t, bob, client.SendParams{UserID: annU.ID, Text: "Hello again"})
+
+	// The app runs as another session of Ann's.
+	laptop, _, err := srv.SignIn(c, "ann@example.org", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := signedIn(t, srv, laptop)
+	a := startChat(t, cfg, 100, 30, "")
+	a.see("Bob", "Hello again")
+	a.typ(ptytest.Enter)
+	a.see("│  Hello again")
+	a.typ(ctrlE)
+	a.see("Account key from your other device")
+	a.typ("not a key", ptytest.Enter)
+	a.see("an account key is 64 hexadecimal digits")
+	a.typ(ctrlE)
+	a.see("Account key from your other device")
+	a.typ(hex.EncodeToString(annPhone.AccountSeed()), ptytest.Enter)
+	a.see("Secret chats are set up on this device")
+	a.typ(ctrlE)
+	a.see("Secret chat with Bob", "No secret messages yet")
+
+	// Bob writes; both of Ann's devices get it. Ann's phone answers; the
+	// laptop shows its own person's answer too.
+	if _, err := bobSC.SendText(c, annU.ID, "To both your devices", 0); err != nil {
+		t.Fatal(err)
+	}
+	a.see("To both your devices")
+	// The phone gets the message, and that the laptop showed (read) it.
+	var kinds []string
+	waitFor(t, func() bool {
+		evs, err := annPhone.Receive(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ev := range evs {
+			if ev.Kind == "message" && ev.Message.Text != "To both your devices" {
+				t.Fatalf("Ann's phone received %+v", ev.Message)
+			}
+			kinds = append(kinds, ev.Kind)
+		}
+		return slices.Contains(kinds, "message") && slices.Contains(kinds, "read")
+	}, "Ann's phone receiving Bob's message and the laptop's read")
+	if _, err := annPhone.SendText(c, bobSC.UserID(), "Answered from my phone", 0); err != nil {
+		t.Fatal(err)
+	}
+	a.see("You", "Answered from my phone")
 }
