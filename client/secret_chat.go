@@ -2,6 +2,7 @@ package client
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -339,6 +340,34 @@ func (sc *SecretChats) Messages(user int64) ([]SecretMessage, error) {
 	for _, m := range sc.st.Chats[user] {
 		out = append(out, *m)
 	}
+	return out, nil
+}
+
+// Search finds the secret messages whose text or file name contains
+// query (ignoring case), in every secret chat, newest first. It runs on
+// the device alone: the server cannot search what it cannot read.
+func (sc *SecretChats) Search(query string) ([]SecretMessage, error) {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	sc.expireLocked()
+	if err := sc.saveLocked(); err != nil {
+		return nil, err
+	}
+	q := strings.ToLower(strings.TrimSpace(query))
+	if q == "" {
+		return nil, nil
+	}
+	var out []SecretMessage
+	for _, ms := range sc.st.Chats {
+		for _, m := range ms {
+			if strings.Contains(strings.ToLower(m.Text), q) || m.File != nil && strings.Contains(strings.ToLower(m.File.Name), q) {
+				out = append(out, *m)
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b SecretMessage) int {
+		return cmp.Or(cmp.Compare(b.Date, a.Date), cmp.Compare(b.ID, a.ID))
+	})
 	return out, nil
 }
 

@@ -189,6 +189,19 @@ func TestSecretChat(t *testing.T) {
 		}
 	}
 
+	// Search runs on the device: Bob's first device finds the file by
+	// its name and Ann's words by one of them, in any case.
+	found, err := sc.b1.Search("NOTES")
+	if err != nil || len(found) != 1 || found[0].File == nil || found[0].File.Name != "notes.txt" {
+		t.Fatalf("searching a file name: %+v, %v", found, err)
+	}
+	if found, _ = sc.b1.Search("only we can"); len(found) != 1 || found[0].Text != plain[0] {
+		t.Fatalf("searching text: %+v", found)
+	}
+	if found, _ = sc.b1.Search("nowhere to be found"); len(found) != 0 {
+		t.Fatalf("searching what nobody wrote: %+v", found)
+	}
+
 	// Safety numbers: the same 60 digits on all four devices.
 	var digits []string
 	for _, d := range all {
