@@ -186,6 +186,8 @@ func (sc *SecretChats) OpenFile(ctx context.Context, m *SecretMessage) ([]byte, 
 // that does not open (a replay, a forgery, one for a session this
 // device no longer has) is dropped and reported as "rejected". When the
 // server holds few one-time prekeys of the device, it uploads more.
+// Call it when a "secret.envelope" push arrives (an [Event]'s Push from
+// [Client.Updates], or [Conn.Pushes]), and on start.
 func (sc *SecretChats) Receive(ctx context.Context) ([]SecretEvent, error) {
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
