@@ -27,12 +27,6 @@ const (
 	// SecretEnvelopesPerSend is the most envelopes one secret.send
 	// carries: one per device of two full accounts.
 	SecretEnvelopesPerSend = 2 * e2ee.MaxDevices
-	// SecretQueueMax is the most envelopes waiting for one device; past
-	// it sends to the device answer SECRET_QUEUE_FULL until it fetches
-	// and acknowledges.
-	SecretQueueMax = 10_000
-	// SecretEnvelopeTTL is how long an envelope waits at most.
-	SecretEnvelopeTTL = 30 * 24 * time.Hour
 	// SecretPreKeysLow is the count of one-time prekeys (of either kind)
 	// below which a device is told to upload more.
 	SecretPreKeysLow = 20
@@ -49,6 +43,25 @@ const (
 	// out; upload more. Data is PreKeyCounts.
 	PushSecretPreKeysLow = "secret.preKeysLow"
 )
+
+// secretQueueMax is the most envelopes waiting for one device
+// (Limits.SecretQueueMax, 10,000 by default): past it sends to the
+// device answer SECRET_QUEUE_FULL until it fetches and acknowledges.
+func (s *Service) secretQueueMax() int {
+	if s.limits.SecretQueueMax > 0 {
+		return s.limits.SecretQueueMax
+	}
+	return haven.DefaultLimits().SecretQueueMax
+}
+
+// secretTTL is how long an envelope or a shared file waits at most
+// (Limits.SecretTTL, 30 days by default).
+func (s *Service) secretTTL() time.Duration {
+	if s.limits.SecretTTL > 0 {
+		return s.limits.SecretTTL
+	}
+	return haven.DefaultLimits().SecretTTL
+}
 
 // PreKeyCounts is how many one-time prekeys of each kind the server
 // still holds for a device, and whether it wants more.
@@ -440,11 +453,11 @@ func (s *Service) SendSecret(ctx context.Context, a *Actor, out []OutgoingEnvelo
 				} else if err != nil {
 					return err
 				}
-				if n, err = tx.SecretQueueLength(ctx, e.SessionID, SecretQueueMax); err != nil {
+				if n, err = tx.SecretQueueLength(ctx, e.SessionID, s.secretQueueMax()); err != nil {
 					return err
 				}
 			}
-			if n >= SecretQueueMax {
+			if n >= s.secretQueueMax() {
 				return haven.Errorf(haven.CodeSecretQueueFull, "device %d of user %d has %d envelopes waiting", out[i].DeviceID, out[i].UserID, n)
 			}
 			e.ID = 0
@@ -515,7 +528,7 @@ func (s *Service) AckSecret(ctx context.Context, a *Actor, upTo int64) (int, err
 }
 
 // ShareSecretFile keeps a file the actor uploaded (an attachment's
-// ciphertext) for SecretEnvelopeTTL and returns a signed URL of it valid
+// ciphertext) for the secret TTL (30 days) and returns a signed URL of it valid
 // as long, for the message that carries its key: every device of the
 // chat, however late it comes online, can fetch it while the envelope
 // could wait. Errors: FILE_NOT_FOUND (not the actor's upload), UNAVAILABLE.
@@ -530,17 +543,17 @@ func (s *Service) ShareSecretFile(ctx context.Context, a *Actor, fileID int64) (
 	if err != nil {
 		return nil, s.internal(ctx, "secret.shareFile", err)
 	}
-	until := s.now().Add(SecretEnvelopeTTL)
+	until := s.now().Add(s.secretTTL())
 	if err := s.store.Update(ctx, func(tx Tx) error { return tx.KeepSecretFile(ctx, fileID, until) }); err != nil {
 		return nil, s.internal(ctx, "secret.shareFile", err)
 	}
 	return s.signFileURL(ctx, a.UserID, fileID, until.Unix())
 }
 
-// ExpireSecretEnvelopes deletes envelopes older than SecretEnvelopeTTL
+// ExpireSecretEnvelopes deletes envelopes older than the secret TTL
 // and reports how many.
 func (s *Service) ExpireSecretEnvelopes(ctx context.Context) (int, error) {
-	before := s.now().Add(-SecretEnvelopeTTL)
+	before := s.now().Add(-s.secretTTL())
 	total := 0
 	for {
 		var n int

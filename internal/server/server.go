@@ -158,6 +158,7 @@ func New(ctx context.Context, cfg *config.Serve, opt Options) (s *Server, err er
 		return nil, err
 	}
 	limits.PushPerSession = cfg.PushPerSession
+	limits.SecretQueueMax, limits.SecretTTL = cfg.SecretQueue, cfg.SecretTTL
 	bus := local.New()
 	clock := opt.Clock
 	if clock == nil {
