@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
@@ -64,7 +65,8 @@ var terminalCommands = map[string]func(context.Context, []string, cli.Env) int{
 	"profile": cli.Profile,
 	"chat": func(ctx context.Context, args []string, env cli.Env) int {
 		return cli.Chat(ctx, args, env, func(ctx context.Context, c *havenclient.Client, me *havenclient.User, cachePath string) error {
-			return tui.Run(ctx, c, tui.Options{In: os.Stdin, Out: os.Stdout, Me: me, CachePath: cachePath})
+			secretPath := cli.SecretPath(filepath.Dir(cachePath), me.ID)
+			return tui.Run(ctx, c, tui.Options{In: os.Stdin, Out: os.Stdout, Me: me, CachePath: cachePath, SecretPath: secretPath})
 		})
 	},
 }

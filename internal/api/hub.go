@@ -436,6 +436,11 @@ func (h *hub) onUser(userID int64, data []byte) {
 		if in := h.users[userID]; in != nil {
 			f := outFrame{data: n.Frame, framed: textFrame(n.Frame)}
 			for s := range in.sockets {
+				if n.SessionID != 0 {
+					if a := s.actor.Load(); a == nil || a.SessionID != n.SessionID {
+						continue
+					}
+				}
 				s.send(f)
 			}
 		}

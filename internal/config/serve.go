@@ -105,6 +105,10 @@ type Serve struct {
 	PushTimeout time.Duration
 	// PushPerSession is how many push subscriptions one session may have.
 	PushPerSession int
+	// SecretQueue is how many secret-chat envelopes may wait for one
+	// device; SecretTTL how long one waits at most.
+	SecretQueue int
+	SecretTTL   time.Duration
 	// PushAllowPrivate lets pushes reach loopback and private addresses.
 	PushAllowPrivate bool
 
@@ -440,6 +444,16 @@ var serveSettings = []setting[Serve]{
 		name: "push-per-session", kind: kindInt, arg: "N", def: "4",
 		help: "Web Push subscriptions one signed-in device (session) may have",
 		set:  func(c *Serve, v string) error { return keep(&c.PushPerSession)(parseInt(v, 1)) },
+	},
+	{
+		name: "secret-queue", kind: kindInt, arg: "N", def: "10000",
+		help: "secret-chat envelopes that may wait for one device; past it sends to the device are refused (SECRET_QUEUE_FULL) until it fetches them",
+		set:  func(c *Serve, v string) error { return keep(&c.SecretQueue)(parseInt(v, 1)) },
+	},
+	{
+		name: "secret-ttl", kind: kindDuration, arg: "DURATION", def: "720h",
+		help: "how long a secret-chat envelope, and a file shared in a secret chat, waits at most for its device (then it is deleted)",
+		set:  func(c *Serve, v string) error { return keep(&c.SecretTTL)(parsePositiveDuration(v)) },
 	},
 	{
 		name: "push-allow-private", kind: kindBool, def: "false",

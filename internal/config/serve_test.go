@@ -114,6 +114,8 @@ func TestServeDefaults(t *testing.T) {
 		PushQueue:               10000,
 		PushTimeout:             10 * time.Second,
 		PushPerSession:          4,
+		SecretQueue:             10000,
+		SecretTTL:               720 * time.Hour,
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("defaults:\n got %v\nwant %v", got, want)
@@ -275,6 +277,8 @@ var serveSamples = map[string]sample{
 	"push-queue":                 {value: "100"},
 	"push-timeout":               {value: "3s"},
 	"push-per-session":           {value: "2"},
+	"secret-queue":               {value: "500"},
+	"secret-ttl":                 {value: "240h"},
 	"push-allow-private":         {value: "true"},
 	"ip-logging":                 {value: "true"},
 	"trusted-proxies":            {value: "127.0.0.1,10.0.0.0/8,fd00::/8"},

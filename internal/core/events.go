@@ -37,6 +37,9 @@ type Notice struct {
 	ChatID    int64
 	UserID    int64
 	MessageID int64
+	// SessionID, when set, limits a person's push to that session's
+	// sockets (secret chats' per-device pushes).
+	SessionID int64
 	// Event is the user event kind, so that a node can follow a person
 	// joining or leaving chats.
 	Event string

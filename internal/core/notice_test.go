@@ -10,6 +10,7 @@ func TestNoticeRoundTrip(t *testing.T) {
 	for _, n := range []Notice{
 		{Kind: PushChatEvent, ChatID: 7, UserID: 3, MessageID: 1 << 52, Frame: []byte(`{"push":"chat.event","data":{}}`)},
 		{Kind: PushUserEvent, UserID: 9, ChatID: 2, Event: "dialog.added", MinMessageID: 41, Frame: []byte(`{}`)},
+		{Kind: PushSecretEnvelope, UserID: 4, SessionID: 1<<40 + 3, Frame: []byte(`{}`)},
 		{Kind: PushTyping},
 	} {
 		b, err := AppendNotice(nil, n)

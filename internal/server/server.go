@@ -162,6 +162,7 @@ func New(ctx context.Context, cfg *config.Serve, opt Options) (s *Server, err er
 		return nil, err
 	}
 	limits.PushPerSession = cfg.PushPerSession
+	limits.SecretQueueMax, limits.SecretTTL = cfg.SecretQueue, cfg.SecretTTL
 	bus := ordered.New(local.New(), ordered.Options{Log: log})
 	s.bus = bus
 	defer func() {
