@@ -26,6 +26,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -125,13 +126,25 @@ func Run(ctx context.Context, scenario string, opts Options) (*Report, error) {
 		}
 	}
 	var floods int64
+	floodOff := false
+	// What the report says of flood control: off when the bench set it
+	// so, on when the server answered FLOOD_WAIT; no API method tells a
+	// client the server's flood settings.
+	defer func() {
+		switch {
+		case floodOff:
+			rep.FloodControl = "off"
+		case floods > 0:
+			rep.FloodControl = "on (FLOOD_WAIT answered)"
+		default:
+			rep.FloodControl = "unknown (no FLOOD_WAIT answered)"
+		}
+	}()
 	for i, o := range points {
 		r, res, err := runOne(ctx, scenario, o, i, len(points))
 		if r != nil {
 			rep.Server = r.t.url
-			if r.t.floor == "off" {
-				rep.FloodControl = "off"
-			}
+			floodOff = r.t.floodOff
 			floods += r.floods.Load()
 		}
 		if err != nil {
@@ -139,22 +152,10 @@ func Run(ctx context.Context, scenario string, opts Options) (*Report, error) {
 		}
 		rep.Results = append(rep.Results, res)
 	}
-	if rep.FloodControl == "unknown" && floods > 0 {
-		rep.FloodControl = "on (FLOOD_WAIT answered)"
-	} else if rep.FloodControl == "unknown" {
-		rep.FloodControl = "unknown (no FLOOD_WAIT answered)"
-	}
 	return rep, nil
 }
 
-func knownScenario(s string) bool {
-	for _, n := range Scenarios {
-		if n == s {
-			return true
-		}
-	}
-	return false
-}
+func knownScenario(s string) bool { return slices.Contains(Scenarios, s) }
 
 // runOne runs one point of a run on a target of its own (a fresh server
 // when spawning, so that one point's data does not weigh on the next).

@@ -454,3 +454,25 @@ func TestProfile(t *testing.T) {
 		t.Fatalf("the profile: %v, %d bytes", err, len(data))
 	}
 }
+
+// TestServerSetupWaitsOutFloodControl: against a server with flood
+// control on, the setup (more sign-ups at once than the sign-in burst
+// allows) waits out FLOOD_WAIT, and the measured posts that run into it
+// are counted as the limit they met; what was acknowledged was still
+// delivered.
+func TestServerSetupWaitsOutFloodControl(t *testing.T) {
+	hook := freeAddr(t)
+	url, _, _ := serve(t, "--code-sender", "webhook=http://"+hook+"/", "--signin-code-per-ip", "1000")
+	o := small()
+	o.Spawn, o.Server, o.HookListen = false, url, hook
+	rep, r := runScenario(t, "group", o)
+	if !strings.HasPrefix(rep.FloodControl, "on") {
+		t.Errorf("flood control %q", rep.FloodControl)
+	}
+	if r.Limits["FLOOD_WAIT"] == 0 {
+		t.Errorf("limits %v; want FLOOD_WAIT from 3 posters sending as fast as they can", r.Limits)
+	}
+	if posts := int64(r.Figures["posts acknowledged"]); posts == 0 || r.Ops != posts*int64(o.Members-1) {
+		t.Errorf("%d deliveries for %d posts", r.Ops, posts)
+	}
+}

@@ -167,7 +167,7 @@ func (r *run) setupDirect(ctx context.Context, ps []person) (*directLoad, error)
 		var m struct {
 			ChatID int64 `json:"chat_id"`
 		}
-		if err := r.api.call(ctx, b.token, "messages.send", map[string]any{"user_id": a.id, "text": "hi", "random_id": randomID()}, &m); err != nil {
+		if err := r.setupCall(ctx, b.token, "messages.send", map[string]any{"user_id": a.id, "text": "hi", "random_id": randomID()}, &m); err != nil {
 			return fmt.Errorf("the first message of a pair: %w", err)
 		}
 		d.chats[2*i], d.chats[2*i+1] = m.ChatID, m.ChatID

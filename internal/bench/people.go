@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -50,6 +51,44 @@ func (r *run) signUp(ctx context.Context, identifier, name string) (person, erro
 	return person{id: a.User.ID, token: a.Token}, nil
 }
 
+// maxSetupWait is the longest FLOOD_WAIT the setup waits out; a longer
+// one (the hourly sign-in code limits) ends the run with its name.
+const maxSetupWait = 10
+
+// setupCall calls method as part of a scenario's setup: a FLOOD_WAIT of
+// up to maxSetupWait seconds is waited out and counted (the report then
+// says flood control was on); a longer one is an error that names the
+// limit.
+func (r *run) setupCall(ctx context.Context, token, method string, params, result any) error {
+	for {
+		err := r.api.call(ctx, token, method, params, result)
+		if err = r.floodWait(ctx, method, err); err != errRetry {
+			return err
+		}
+	}
+}
+
+var errRetry = errors.New("retry")
+
+// floodWait waits out a short FLOOD_WAIT answered to method and returns
+// errRetry, or returns err as it is (a long wait, with a hint).
+func (r *run) floodWait(ctx context.Context, method string, err error) error {
+	var e *apiError
+	if !errors.As(err, &e) || e.Code != "FLOOD_WAIT" {
+		return err
+	}
+	r.floods.Add(1)
+	if e.RetryAfter > maxSetupWait {
+		return fmt.Errorf("%s: the server's limits stop the setup (FLOOD_WAIT, retry after %d s): raise them on the server, or use --spawn: %w", method, e.RetryAfter, err)
+	}
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(time.Duration(max(e.RetryAfter, 1)) * time.Second):
+		return errRetry
+	}
+}
+
 // identifier is the n-th email address of this run: unique across runs,
 // so that a run against a server given by URL makes new accounts.
 func (r *run) identifier(n int64) string {
@@ -76,7 +115,14 @@ func (r *run) people(ctx context.Context, n int) ([]person, error) {
 				if i >= int64(n) || ctx.Err() != nil {
 					return
 				}
-				p, err := r.signUp(ctx, r.identifier(r.seq.Add(1)), fmt.Sprintf("Bench %d", i))
+				var p person
+				var err error
+				for {
+					p, err = r.signUp(ctx, r.identifier(r.seq.Add(1)), fmt.Sprintf("Bench %d", i))
+					if err = r.floodWait(ctx, "signing up", err); err != errRetry {
+						break
+					}
+				}
 				if err != nil {
 					once.Do(func() { firstErr = fmt.Errorf("signing up people: %w", err); cancel() })
 					return
@@ -120,10 +166,10 @@ func parallel(ctx context.Context, n, conc int, f func(ctx context.Context, i in
 // meet lets b reach a: a takes a username, b looks it up.
 func (r *run) meet(ctx context.Context, a, b person) error {
 	name := fmt.Sprintf("b%s_%d", r.id, a.id)
-	if err := r.api.call(ctx, a.token, "account.updateUsername", map[string]string{"username": name}, nil); err != nil {
+	if err := r.setupCall(ctx, a.token, "account.updateUsername", map[string]string{"username": name}, nil); err != nil {
 		return fmt.Errorf("setting a username: %w", err)
 	}
-	if err := r.api.call(ctx, b.token, "users.resolveUsername", map[string]string{"username": name}, nil); err != nil {
+	if err := r.setupCall(ctx, b.token, "users.resolveUsername", map[string]string{"username": name}, nil); err != nil {
 		return fmt.Errorf("finding a username: %w", err)
 	}
 	return nil
@@ -138,20 +184,20 @@ type chat struct {
 func (r *run) community(ctx context.Context, kind string, owner person, members []person) (int64, error) {
 	var c chat
 	method := map[string]string{"group": "chats.createGroup", "channel": "chats.createChannel"}[kind]
-	if err := r.api.call(ctx, owner.token, method, map[string]any{"title": "Bench " + kind}, &c); err != nil {
+	if err := r.setupCall(ctx, owner.token, method, map[string]any{"title": "Bench " + kind}, &c); err != nil {
 		return 0, fmt.Errorf("creating the %s: %w", kind, err)
 	}
 	var inv struct {
 		Hash string `json:"hash"`
 	}
-	if err := r.api.call(ctx, owner.token, "chats.createInvite", map[string]any{"chat_id": c.ID}, &inv); err != nil {
+	if err := r.setupCall(ctx, owner.token, "chats.createInvite", map[string]any{"chat_id": c.ID}, &inv); err != nil {
 		return 0, fmt.Errorf("an invite link: %w", err)
 	}
 	var joined atomic.Int64
 	stop := r.progressf(func() string { return fmt.Sprintf("setup: %d of %d joined the %s", joined.Load(), len(members), kind) })
 	defer stop()
 	err := parallel(ctx, len(members), r.opts.Concurrency, func(ctx context.Context, i int) error {
-		if err := r.api.call(ctx, members[i].token, "chats.joinByInvite", map[string]string{"hash": inv.Hash}, nil); err != nil {
+		if err := r.setupCall(ctx, members[i].token, "chats.joinByInvite", map[string]string{"hash": inv.Hash}, nil); err != nil {
 			return fmt.Errorf("joining the %s: %w", kind, err)
 		}
 		joined.Add(1)

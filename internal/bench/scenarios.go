@@ -164,7 +164,7 @@ func (r *run) seedChat(ctx context.Context, ps []person, chat int64, n int) (int
 			ID int64 `json:"id"`
 		}
 		text := fmt.Sprintf("seed %d %s", i, someWords(3))
-		if err := r.api.call(ctx, ps[i%len(ps)].token, "messages.send", map[string]any{"chat_id": chat, "text": text, "random_id": randomID()}, &m); err != nil {
+		if err := r.setupCall(ctx, ps[i%len(ps)].token, "messages.send", map[string]any{"chat_id": chat, "text": text, "random_id": randomID()}, &m); err != nil {
 			return fmt.Errorf("seeding: %w", err)
 		}
 		for {
@@ -214,7 +214,7 @@ func (r *run) setupHistory(ctx context.Context, messages int) (*historyLoad, err
 	var m struct {
 		ChatID int64 `json:"chat_id"`
 	}
-	if err := r.api.call(ctx, ps[1].token, "messages.send", map[string]any{"user_id": ps[0].id, "text": "hi", "random_id": randomID()}, &m); err != nil {
+	if err := r.setupCall(ctx, ps[1].token, "messages.send", map[string]any{"user_id": ps[0].id, "text": "hi", "random_id": randomID()}, &m); err != nil {
 		return nil, err
 	}
 	h := &historyLoad{chat: m.ChatID}
@@ -297,7 +297,7 @@ func runCatchup(ctx context.Context, r *run) (*Result, error) {
 	var first struct {
 		ChatID int64 `json:"chat_id"`
 	}
-	if err := r.api.call(ctx, other.token, "messages.send", map[string]any{"user_id": me.id, "text": "hi", "random_id": randomID()}, &first); err != nil {
+	if err := r.setupCall(ctx, other.token, "messages.send", map[string]any{"user_id": me.id, "text": "hi", "random_id": randomID()}, &first); err != nil {
 		return nil, err
 	}
 	seq, err := chatSeq(ctx, r, me, first.ChatID)
@@ -314,7 +314,7 @@ func runCatchup(ctx context.Context, r *run) (*Result, error) {
 			Pts int64 `json:"pts"`
 			Gid int64 `json:"gid"`
 		}
-		if err := r.api.call(ctx, me.token, "sync.getState", nil, &st); err != nil {
+		if err := r.setupCall(ctx, me.token, "sync.getState", nil, &st); err != nil {
 			return nil, err
 		}
 		// Offline: the other person posts Events messages.
@@ -358,7 +358,7 @@ func chatSeq(ctx context.Context, r *run, me person, chat int64) (int64, error) 
 			Seq  int64 `json:"seq"`
 			More bool  `json:"more"`
 		}
-		if err := r.api.call(ctx, me.token, "sync.getChatDifference", map[string]any{"chat_id": chat, "seq": seq}, &d); err != nil {
+		if err := r.setupCall(ctx, me.token, "sync.getChatDifference", map[string]any{"chat_id": chat, "seq": seq}, &d); err != nil {
 			return 0, err
 		}
 		seq = d.Seq

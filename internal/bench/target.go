@@ -27,7 +27,8 @@ type target struct {
 	metrics string
 	hook    *codeHook
 	proc    *sampler // nil when there is no process to sample
-	floor   string   // "off" when flood control is known off, "on" when known on, "" unknown
+	// floodOff: the bench started the server with flood control off.
+	floodOff bool
 
 	mu     sync.Mutex // guards metrics
 	cmd    *exec.Cmd
@@ -70,7 +71,7 @@ func spawn(ctx context.Context, binary string, extra []string) (*target, error) 
 		hook.close()
 		return nil, err
 	}
-	t := &target{hook: hook, dir: dir, exited: make(chan struct{}), logs: &tailBuffer{max: 200}, floor: "off"}
+	t := &target{hook: hook, dir: dir, exited: make(chan struct{}), logs: &tailBuffer{max: 200}, floodOff: true}
 	args := append([]string{"serve"}, spawnArgs(filepath.Join(dir, "data"), hook.url)...)
 	t.cmd = exec.Command(binary, append(args, extra...)...)
 	t.cmd.Env = cleanEnv()
