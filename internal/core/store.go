@@ -24,6 +24,16 @@ type Store interface {
 	// for itself). fn may be called more than once if the backend retries.
 	Update(ctx context.Context, fn func(tx Tx) error) error
 
+	// ReachVersion changes whenever a write may take away someone's
+	// right to see or contact someone (accounts, contacts, blocks, people
+	// found, chats, memberships, privacy): when the write is made inside
+	// Update, and again when it commits. A "yes" computed from reads
+	// started under one version holds while the version has not changed.
+	// Writes
+	// from another process (haven admin) do not move it: they add
+	// accounts and invites, which take no one's reach away.
+	ReachVersion() uint64
+
 	// Close waits for pending Updates and releases the store.
 	Close() error
 }

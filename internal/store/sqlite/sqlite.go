@@ -81,6 +81,11 @@ type Store struct {
 	// use it to see that Updates are batched.
 	commits atomic.Int64
 
+	// reach is ReachVersion; reachOf remembers what touchesReach said of
+	// each statement the writer prepared (writer goroutine only).
+	reach   atomic.Uint64
+	reachOf map[string]bool
+
 	// idx keeps the search index in step with the events log.
 	idx *indexer
 }
@@ -102,6 +107,7 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 		spath:      searchPath(abs),
 		queue:      make(chan *request, queueSize),
 		writerDone: make(chan struct{}),
+		reachOf:    map[string]bool{},
 	}
 	if err := s.open(ctx, true); err != nil {
 		s.closeDBs()
@@ -141,6 +147,7 @@ func OpenExisting(ctx context.Context, path string, log *slog.Logger) (*Store, e
 		spath:      searchPath(abs),
 		queue:      make(chan *request, queueSize),
 		writerDone: make(chan struct{}),
+		reachOf:    map[string]bool{},
 	}
 	if err := s.open(ctx, false); err != nil {
 		s.closeDBs()

@@ -28,6 +28,7 @@ type txn struct {
 	finished bool
 	events   bool // AppendEvent was called
 	erased   bool // text was deleted or overwritten: see erase.go
+	reach    bool // a statement may have changed who sees or reaches whom
 }
 
 var _ core.Tx = (*txn)(nil)
@@ -46,6 +47,7 @@ func (t *txn) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	if err := t.check(ctx); err != nil {
 		return nil, err
 	}
+	t.markReach(query)
 	return t.s.wconn.stmt(query)
 }
 

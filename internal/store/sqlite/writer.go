@@ -41,6 +41,7 @@ type request struct {
 	after  []func()
 	events bool // fn appended chat events: the search indexer has work
 	erased bool // fn deleted or overwrote text: a checkpoint is due (erase.go)
+	reach  bool // fn may have changed who sees or reaches whom (reach.go)
 }
 
 // Update runs fn in a read-write transaction and commits it durably before
@@ -184,8 +185,12 @@ func (s *Store) runBatch(batch []*request) (erased bool) {
 		return false
 	}
 	s.commits.Add(1)
-	kicked := false
+	kicked, reached := false, false
 	for _, r := range live {
+		if r.err == nil && r.reach && !reached {
+			s.reach.Add(1)
+			reached = true
+		}
 		if r.err == nil && r.events && !kicked {
 			s.idx.kick()
 			kicked = true
@@ -219,7 +224,7 @@ func (s *Store) call(r *request) (err error) {
 			err = fmt.Errorf("sqlite: panic in Update: %v", p)
 		}
 		if err == nil {
-			r.after, r.events, r.erased = tx.after, tx.events, tx.erased
+			r.after, r.events, r.erased, r.reach = tx.after, tx.events, tx.erased, tx.reach
 		}
 	}()
 	return r.fn(tx)

@@ -1,0 +1,105 @@
+package sqlite
+
+import (
+	"regexp"
+	"strings"
+)
+
+// Who may see and reach whom (core.Store.ReachVersion) is read from a few
+// tables. Rather than trust every use case to say when it changes them,
+// the writer looks at each statement a transaction prepares: a write to
+// one of these tables moves the version, unless it can only add reach (a
+// plain INSERT: a new account, chat, contact, person found) or is an
+// UPDATE that sets only columns known not to matter (a chat's sequence as
+// a message is posted, a read pointer). A statement this cannot read
+// counts as a change: an unneeded move costs a cache miss, a missed one a
+// wrong answer.
+
+// reachTables decide visibility, contact and the right to post.
+var reachTables = map[string]bool{
+	"users": true, "contacts": true, "blocks": true, "found_users": true,
+	"members": true, "chats": true, "privacy": true,
+}
+
+// reachTakers are the tables where even a new row may take reach away.
+var reachTakers = map[string]bool{"blocks": true, "privacy": true}
+
+// reachNeutral are the columns of reachTables an UPDATE may set without
+// changing who may see or reach whom.
+var reachNeutral = map[string]bool{
+	"seq": true, "top_message_id": true, "last_event_at": true, // a chat's next event
+	"pts": true, "last_active_at": true, // a person's next event, their activity
+	"read_inbox_max_id": true, // a member's read pointer
+}
+
+var (
+	reachTarget = regexp.MustCompile(`^(?:insert(?:\s+or\s+\w+)?\s+into|replace\s+into|delete\s+from|update(?:\s+or\s+\w+)?)\s+"?(\w+)"?`)
+	reachSet    = regexp.MustCompile(`\bset\b(.*?)(?:\bwhere\b|\breturning\b|\bfrom\b|$)`)
+	reachColumn = regexp.MustCompile(`(\w+)\s*=`)
+)
+
+// touchesReach reports whether query may change who may see or reach
+// whom.
+func touchesReach(query string) bool {
+	q := strings.ToLower(strings.Join(strings.Fields(query), " "))
+	if strings.HasPrefix(q, "select ") {
+		return false
+	}
+	m := reachTarget.FindStringSubmatch(q)
+	if m == nil {
+		return true // not a plain write: count it
+	}
+	if !reachTables[m[1]] {
+		return false
+	}
+	if strings.HasPrefix(q, "insert into ") && !strings.Contains(q, " do update ") && !reachTakers[m[1]] {
+		return false
+	}
+	if !strings.HasPrefix(q, "update") {
+		return true
+	}
+	set := reachSet.FindStringSubmatch(q)
+	if set == nil {
+		return true
+	}
+	cols := reachColumn.FindAllStringSubmatch(set[1], -1)
+	if len(cols) == 0 {
+		return true
+	}
+	for _, c := range cols {
+		if !reachNeutral[c[1]] {
+			return true
+		}
+	}
+	return false
+}
+
+// ReachVersion changes whenever a write may take away someone's right to
+// see or reach someone: when the statement runs (so that an Update later in the same
+// batch sees it moved) and again when it commits (so that an answer read
+// before the commit, under the first move, is not kept).
+func (s *Store) ReachVersion() uint64 {
+	return s.reach.Load()
+}
+
+// markReach notes the statement's effect on t: once per transaction it
+// moves the version. The writer goroutine alone calls it.
+func (t *txn) markReach(query string) {
+	if t.reach {
+		return
+	}
+	touches, ok := t.s.reachOf[query]
+	if !ok {
+		touches = touchesReach(query)
+		if len(t.s.reachOf) < reachOfMax {
+			t.s.reachOf[query] = touches
+		}
+	}
+	if touches {
+		t.reach = true
+		t.s.reach.Add(1)
+	}
+}
+
+// reachOfMax bounds the remembered statements; there are a few hundred.
+const reachOfMax = 4096
