@@ -33,9 +33,8 @@ var reachNeutral = map[string]bool{
 }
 
 var (
-	reachTarget = regexp.MustCompile(`^(?:insert(?:\s+or\s+\w+)?\s+into|replace\s+into|delete\s+from|update(?:\s+or\s+\w+)?)\s+"?(\w+)"?`)
-	reachSet    = regexp.MustCompile(`\bset\b(.*?)(?:\bwhere\b|\breturning\b|\bfrom\b|$)`)
-	reachColumn = regexp.MustCompile(`(\w+)\s*=`)
+	reachTarget = regexp.MustCompile(`^(?:insert(?:\s+or\s+\w+)?\s+into|replace\s+into|delete\s+from|update(?:\s+or\s+\w+)?)\s+"?(\w+)"?\s+set\s+|^(?:insert(?:\s+or\s+\w+)?\s+into|replace\s+into|delete\s+from)\s+"?(\w+)"?`)
+	reachColumn = regexp.MustCompile(`^\s*"?(\w+)"?\s*$`)
 )
 
 // touchesReach reports whether query may change who may see or reach
@@ -45,33 +44,61 @@ func touchesReach(query string) bool {
 	if strings.HasPrefix(q, "select ") {
 		return false
 	}
-	m := reachTarget.FindStringSubmatch(q)
+	m := reachTarget.FindStringSubmatchIndex(q)
 	if m == nil {
 		return true // not a plain write: count it
 	}
-	if !reachTables[m[1]] {
+	table := q[max(m[2], m[4]):max(m[3], m[5])]
+	if !reachTables[table] {
 		return false
 	}
-	if strings.HasPrefix(q, "insert into ") && !strings.Contains(q, " do update ") && !reachTakers[m[1]] {
+	if strings.HasPrefix(q, "insert into ") && !strings.Contains(q, " do update ") && !reachTakers[table] {
 		return false
 	}
-	if !strings.HasPrefix(q, "update") {
-		return true
+	if m[2] < 0 {
+		return true // an INSERT that may update, a REPLACE or a DELETE
 	}
-	set := reachSet.FindStringSubmatch(q)
-	if set == nil {
-		return true
-	}
-	cols := reachColumn.FindAllStringSubmatch(set[1], -1)
-	if len(cols) == 0 {
-		return true
-	}
-	for _, c := range cols {
-		if !reachNeutral[c[1]] {
+	for _, target := range assignments(q[m[1]:]) {
+		c := reachColumn.FindStringSubmatch(target)
+		if c == nil || !reachNeutral[c[1]] {
 			return true
 		}
 	}
 	return false
+}
+
+// assignments returns the targets (what is left of "=") of the SET
+// clause set starts with, which ends at a WHERE, RETURNING or FROM
+// outside parentheses. A target that is not a single column (a row
+// value) comes back as it is, which touchesReach counts as a change.
+func assignments(set string) []string {
+	var out []string
+	depth, start, eq := 0, 0, -1
+	end := func(i int) {
+		if eq < 0 {
+			out = append(out, set[start:i]) // no "=": unreadable
+		} else {
+			out = append(out, set[start:eq])
+		}
+	}
+	for i := 0; i < len(set); i++ {
+		switch c := set[i]; {
+		case c == '(':
+			depth++
+		case c == ')':
+			depth--
+		case depth == 0 && c == '=' && eq < 0:
+			eq = i
+		case depth == 0 && c == ',':
+			end(i)
+			start, eq = i+1, -1
+		case depth == 0 && c == ' ' && (strings.HasPrefix(set[i:], " where ") || strings.HasPrefix(set[i:], " returning ") || strings.HasPrefix(set[i:], " from ")):
+			end(i)
+			return out
+		}
+	}
+	end(len(set))
+	return out
 }
 
 // ReachVersion changes whenever a write may take away someone's right to

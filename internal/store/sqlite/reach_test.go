@@ -26,6 +26,11 @@ func TestTouchesReach(t *testing.T) {
 		{`UPDATE users SET deleted = 1 WHERE id = ?`, true},
 		{`WITH x AS (SELECT 1) DELETE FROM blocks`, true},
 		{`UPDATE chats SET (seq, kind) = (1, 'group')`, true},
+		{`UPDATE members SET read_inbox_max_id = (SELECT max(id) FROM messages WHERE chat_id = 1), role = ? WHERE chat_id = ?`, true},
+		{`UPDATE members SET read_inbox_max_id = (SELECT max(id) FROM messages WHERE role = 1) WHERE chat_id = ?`, false},
+		{`UPDATE users SET pts = pts + 1 WHERE id = ? RETURNING pts`, false},
+		{`UPDATE users SET last_active_at = ?, deleted = 1`, true},
+		{`UPDATE sessions SET last_active_at = ?`, false},
 	} {
 		if got := touchesReach(c.query); got != c.want {
 			t.Errorf("touchesReach(%q) = %v, want %v", c.query, got, c.want)
