@@ -324,7 +324,11 @@ func (s *Service) RunPush(ctx context.Context, sockets Sockets) {
 		close(deliveries)
 		wg.Wait()
 	}()
-	if err := p.users.load(ctx, s.store); err != nil && ctx.Err() == nil {
+	// Unloaded, the set answers "maybe" for everyone: on a store others
+	// write too, subscriptions may be added where it cannot see them.
+	if !s.store.SoleWriter() {
+		s.log.Debug("push: the store has other writers; every message's subscribers are read")
+	} else if err := p.users.load(ctx, s.store); err != nil && ctx.Err() == nil {
 		// Every message is then looked at, as if all had a subscription.
 		s.log.Warn("push: reading who has a subscription failed", "err", err)
 	}

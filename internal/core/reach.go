@@ -24,6 +24,9 @@ const reachCacheMax = 1 << 16
 // canContactCached is CanContact on the committed state (s.store), from
 // the cache when it can.
 func (s *Service) canContactCached(ctx context.Context, from, to int64) error {
+	if !s.store.SoleWriter() {
+		return s.CanContact(ctx, s.store, from, to)
+	}
 	key := [2]int64{from, to}
 	v := s.store.ReachVersion()
 	c := &s.reach

@@ -34,6 +34,14 @@ type Store interface {
 	// accounts and invites, which take no one's reach away.
 	ReachVersion() uint64
 
+	// SoleWriter reports whether every write but those that only add
+	// accounts and invites (haven admin's) goes through this Update.
+	// When not, as on a database other nodes write too, the Service
+	// keeps nothing read from the store in memory across requests: the
+	// pre-send reach check and the set of push subscribers are read each
+	// time.
+	SoleWriter() bool
+
 	// Close waits for pending Updates and releases the store.
 	Close() error
 }

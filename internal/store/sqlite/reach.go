@@ -109,6 +109,13 @@ func (s *Store) ReachVersion() uint64 {
 	return s.reach.Load()
 }
 
+// SoleWriter reports whether this Store's writer is the database's only
+// one: true for Open (haven serve), false for OpenExisting (beside a
+// running server).
+func (s *Store) SoleWriter() bool {
+	return s.sole
+}
+
 // markReach notes the statement's effect on t: once per transaction it
 // moves the version. The writer goroutine alone calls it.
 func (t *txn) markReach(query string) {

@@ -85,6 +85,7 @@ type Store struct {
 	// each statement the writer prepared (writer goroutine only).
 	reach   atomic.Uint64
 	reachOf map[string]bool
+	sole    bool // see SoleWriter
 
 	// idx keeps the search index in step with the events log.
 	idx *indexer
@@ -108,6 +109,7 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 		queue:      make(chan *request, queueSize),
 		writerDone: make(chan struct{}),
 		reachOf:    map[string]bool{},
+		sole:       true,
 	}
 	if err := s.open(ctx, true); err != nil {
 		s.closeDBs()
