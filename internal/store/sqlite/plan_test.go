@@ -69,7 +69,7 @@ func TestQueryPlans(t *testing.T) {
 		{"storage usage", hot["storage usage"], []string{
 			"USING COVERING INDEX files_uploader (uploader_id=?)",
 			"USING INDEX uploads_open_user (user_id=? AND expires_at>?)"}, false},
-		{"delete hidden marks", `DELETE FROM hidden WHERE chat_id = ? AND msg_id IN (SELECT value FROM json_each(?))`,
+		{"delete hidden marks", `DELETE FROM hidden WHERE chat_id = ? AND msg_id IN (SELECT CAST(value AS BIGINT) FROM json_each(?))`,
 			[]string{"hidden_message (chat_id=? AND msg_id=?)"}, false},
 		{"visible users", fmt.Sprintf(hot["visible users"], "?2, ?3"), []string{
 			"SEARCH u USING INTEGER PRIMARY KEY (rowid=?)",
@@ -77,7 +77,7 @@ func TestQueryPlans(t *testing.T) {
 			"SEARCH found_users USING PRIMARY KEY (viewer=? AND user_id=?)",
 			"SEARCH t USING INDEX members_user (user_id=?)",
 			"SEARCH v USING PRIMARY KEY (chat_id=? AND user_id=?)"}, false},
-		{"delete mentions", `DELETE FROM mentions WHERE chat_id = ? AND msg_id IN (SELECT value FROM json_each(?))`,
+		{"delete mentions", `DELETE FROM mentions WHERE chat_id = ? AND msg_id IN (SELECT CAST(value AS BIGINT) FROM json_each(?))`,
 			[]string{"mentions_message (chat_id=? AND msg_id=?)"}, false},
 	} {
 		args := make([]any, strings.Count(tc.query, "?"))
@@ -110,6 +110,7 @@ func TestQueryPlans(t *testing.T) {
 		for _, line := range plan {
 			if strings.HasPrefix(line, "SCAN") && !strings.HasPrefix(line, "SCAN s VIRTUAL") &&
 				!strings.HasPrefix(line, "SCAN json_each") && !strings.HasPrefix(line, "SCAN (subquery") &&
+				line != "SCAN unread" && line != "SCAN blobs" && // subqueries, named
 				line != "SCAN CONSTANT ROW" { // a SELECT of subqueries only
 				t.Errorf("%s: plan scans a table: %q\n%s", tc.name, line, all)
 			}

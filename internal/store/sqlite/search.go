@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/havenchat/haven"
 	"github.com/havenchat/haven/internal/core"
@@ -34,36 +33,22 @@ func docID(chatID, msgID int64) (int64, bool) {
 	return chatID<<docIDShift | msgID, true
 }
 
-// Query sanitising: what a person types is never passed to FTS5 as query
-// syntax. It is cut into the runs of characters the unicode61 tokenizer
-// keeps (letters, digits, marks and private-use characters); each run is
-// quoted as a string and made a prefix query, and the terms are ANDed.
-const maxSearchTerms = 16
-
 // ftsQuery turns text into a safe FTS5 query, or "" when it holds no
-// searchable term.
+// searchable term: each of its terms (sqlstore.SearchTerms) is quoted as
+// a string and made a prefix query, and the terms are ANDed.
 func ftsQuery(text string) string {
 	var b strings.Builder
-	terms := 0
-	for _, term := range strings.FieldsFunc(text, func(r rune) bool { return !searchRune(r) }) {
-		if terms == maxSearchTerms {
-			break
-		}
-		if terms > 0 {
+	for i, term := range sqlstore.SearchTerms(text) {
+		if i > 0 {
 			b.WriteByte(' ')
 		}
-		// A run of searchRunes holds no '"'; doubling it anyway keeps this
-		// safe whatever searchRune becomes.
+		// A term holds no '"'; doubling it anyway keeps this safe
+		// whatever SearchTerms becomes.
 		b.WriteByte('"')
 		b.WriteString(strings.ReplaceAll(term, `"`, `""`))
 		b.WriteString(`"*`)
-		terms++
 	}
 	return b.String()
-}
-
-func searchRune(r rune) bool {
-	return unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.IsMark(r) || unicode.Is(unicode.Co, r)
 }
 
 // search is full-text search on a DB that has the search index

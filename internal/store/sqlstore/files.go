@@ -115,7 +115,7 @@ func (q Queries) ExpiredUploads(ctx context.Context, now time.Time, limit int) (
 }
 
 const storageUsageQuery = `SELECT
-	(SELECT COALESCE(SUM(size), 0) FROM (SELECT DISTINCT blob_key, size FROM files WHERE uploader_id = ?)),
+	(SELECT COALESCE(SUM(size), 0) FROM (SELECT DISTINCT blob_key, size FROM files WHERE uploader_id = ?) AS blobs),
 	(SELECT COUNT(*) FROM uploads WHERE user_id = ? AND file_id IS NULL AND expires_at > ?),
 	(SELECT COALESCE(SUM(size), 0) FROM uploads WHERE user_id = ? AND file_id IS NULL AND expires_at > ?)`
 
@@ -151,7 +151,7 @@ func (t *Tx) AddMessageFiles(ctx context.Context, chatID, msgID int64, fileIDs [
 		return nil
 	}
 	_, err := t.exec(ctx, `INSERT INTO message_files (file_id, chat_id, msg_id)
-		SELECT value, ?, ? FROM json_each(?) WHERE true
+		SELECT CAST(value AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT) FROM json_each(?) WHERE true
 		ON CONFLICT DO NOTHING`, chatID, msgID, idList(fileIDs))
 	if err != nil {
 		return fmt.Errorf("message %d/%d files: %w", chatID, msgID, err)

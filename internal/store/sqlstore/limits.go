@@ -21,8 +21,8 @@ func (t *Tx) TakeToken(ctx context.Context, key []byte, r core.Rate, now time.Ti
 	slack := interval*int64(r.Count) - interval // window - interval
 	ms := millis(now)
 	var tat int64
-	err := t.queryRow(ctx, `INSERT INTO rate_limits (key, tat) VALUES (?1, ?2 + ?3)
-		ON CONFLICT (key) DO UPDATE SET tat = max(tat, ?2) + ?3 WHERE max(tat, ?2) - ?2 <= ?4
+	err := t.queryRow(ctx, `INSERT INTO rate_limits (key, tat) VALUES (?1, CAST(?2 AS BIGINT) + CAST(?3 AS BIGINT))
+		ON CONFLICT (key) DO UPDATE SET tat = max(rate_limits.tat, ?2) + ?3 WHERE max(rate_limits.tat, ?2) - ?2 <= ?4
 		RETURNING tat`, key, ms, interval, slack).Scan(&tat)
 	if err == nil {
 		return true, 0, nil

@@ -109,7 +109,7 @@ func (t *Tx) UpdateMessage(ctx context.Context, m *haven.Message) error {
 		return fmt.Errorf("update message: %w", err)
 	}
 	var changed bool
-	err = t.queryRow(ctx, `SELECT text IS NOT ? OR entities IS NOT ? FROM messages WHERE chat_id = ? AND id = ?`,
+	err = t.queryRow(ctx, `SELECT text IS DISTINCT FROM ? OR entities IS DISTINCT FROM ? FROM messages WHERE chat_id = ? AND id = ?`,
 		m.Text, entities, m.ChatID, m.ID).Scan(&changed)
 	if err != nil {
 		return fmt.Errorf("update message %d/%d: %w", m.ChatID, m.ID, noRows(err))
@@ -135,7 +135,7 @@ func (t *Tx) DeleteMessages(ctx context.Context, chatID int64, ids []int64) ([]i
 		return nil, nil
 	}
 	list := idList(ids)
-	deleted, err := t.ids(ctx, `DELETE FROM messages WHERE chat_id = ? AND id IN (SELECT value FROM json_each(?))
+	deleted, err := t.ids(ctx, `DELETE FROM messages WHERE chat_id = ? AND id IN (SELECT CAST(value AS BIGINT) FROM json_each(?))
 		RETURNING id`, chatID, list)
 	if err != nil {
 		return nil, fmt.Errorf("delete messages of chat %d: %w", chatID, err)
@@ -143,11 +143,11 @@ func (t *Tx) DeleteMessages(ctx context.Context, chatID int64, ids []int64) ([]i
 	// The given ids, not only those deleted: rows left by a message
 	// deleted earlier, should there be any, go too.
 	for _, query := range []string{
-		`DELETE FROM reactions WHERE chat_id = ? AND msg_id IN (SELECT value FROM json_each(?))`,
-		`DELETE FROM views WHERE chat_id = ? AND msg_id IN (SELECT value FROM json_each(?))`,
-		`DELETE FROM mentions WHERE chat_id = ? AND msg_id IN (SELECT value FROM json_each(?))`,
-		`DELETE FROM hidden WHERE chat_id = ? AND msg_id IN (SELECT value FROM json_each(?))`,
-		`DELETE FROM message_files WHERE chat_id = ? AND msg_id IN (SELECT value FROM json_each(?))`,
+		`DELETE FROM reactions WHERE chat_id = ? AND msg_id IN (SELECT CAST(value AS BIGINT) FROM json_each(?))`,
+		`DELETE FROM views WHERE chat_id = ? AND msg_id IN (SELECT CAST(value AS BIGINT) FROM json_each(?))`,
+		`DELETE FROM mentions WHERE chat_id = ? AND msg_id IN (SELECT CAST(value AS BIGINT) FROM json_each(?))`,
+		`DELETE FROM hidden WHERE chat_id = ? AND msg_id IN (SELECT CAST(value AS BIGINT) FROM json_each(?))`,
+		`DELETE FROM message_files WHERE chat_id = ? AND msg_id IN (SELECT CAST(value AS BIGINT) FROM json_each(?))`,
 	} {
 		if _, err := t.exec(ctx, query, chatID, list); err != nil {
 			return nil, fmt.Errorf("delete messages of chat %d: %w", chatID, err)
@@ -165,7 +165,7 @@ func (t *Tx) HideMessages(ctx context.Context, userID, chatID int64, ids []int64
 		return nil
 	}
 	_, err := t.exec(ctx, `INSERT INTO hidden (user_id, chat_id, msg_id)
-		SELECT ?, m.chat_id, m.id FROM messages m WHERE m.chat_id = ? AND m.id IN (SELECT value FROM json_each(?))
+		SELECT CAST(? AS BIGINT), m.chat_id, m.id FROM messages m WHERE m.chat_id = ? AND m.id IN (SELECT CAST(value AS BIGINT) FROM json_each(?))
 		ON CONFLICT DO NOTHING`, userID, chatID, idList(ids))
 	if err != nil {
 		return fmt.Errorf("hide messages of chat %d: %w", chatID, err)
@@ -180,7 +180,7 @@ func (t *Tx) AddMentions(ctx context.Context, chatID, msgID int64, userIDs []int
 	}
 	// "WHERE true" keeps ON CONFLICT from being read as part of the SELECT.
 	_, err := t.exec(ctx, `INSERT INTO mentions (chat_id, user_id, msg_id)
-		SELECT ?, value, ? FROM json_each(?) WHERE true ON CONFLICT DO NOTHING`, chatID, msgID, idList(userIDs))
+		SELECT CAST(? AS BIGINT), CAST(value AS BIGINT), CAST(? AS BIGINT) FROM json_each(?) WHERE true ON CONFLICT DO NOTHING`, chatID, msgID, idList(userIDs))
 	if err != nil {
 		return fmt.Errorf("add mentions to %d/%d: %w", chatID, msgID, err)
 	}
@@ -282,7 +282,7 @@ func (q Queries) Messages(ctx context.Context, chatID int64, ids []int64) ([]*ha
 		return nil, nil
 	}
 	rows, err := q.DB.Query(ctx, `SELECT `+messageColumns+` FROM messages m
-		WHERE m.chat_id = ? AND m.id IN (SELECT value FROM json_each(?)) ORDER BY m.id`, chatID, idList(ids))
+		WHERE m.chat_id = ? AND m.id IN (SELECT CAST(value AS BIGINT) FROM json_each(?)) ORDER BY m.id`, chatID, idList(ids))
 	if err != nil {
 		return nil, fmt.Errorf("messages of chat %d: %w", chatID, err)
 	}
@@ -335,7 +335,7 @@ func (q Queries) HiddenIDs(ctx context.Context, viewer, chatID int64, ids []int6
 		return hidden, nil
 	}
 	found, err := q.ids(ctx, `SELECT msg_id FROM hidden WHERE user_id = ? AND chat_id = ?
-		AND msg_id IN (SELECT value FROM json_each(?))`, viewer, chatID, idList(ids))
+		AND msg_id IN (SELECT CAST(value AS BIGINT) FROM json_each(?))`, viewer, chatID, idList(ids))
 	if err != nil {
 		return nil, fmt.Errorf("hidden messages of chat %d: %w", chatID, err)
 	}
@@ -346,7 +346,7 @@ func (q Queries) HiddenIDs(ctx context.Context, viewer, chatID int64, ids []int6
 }
 
 const countUnreadQuery = `SELECT count(*) FROM (SELECT 1 FROM messages m
-	WHERE m.chat_id = ? AND m.id > ? AND m.sender_id <> ? AND ` + notHidden + ` LIMIT ?)`
+	WHERE m.chat_id = ? AND m.id > ? AND m.sender_id <> ? AND ` + notHidden + ` LIMIT ?) AS unread`
 
 // CountUnread counts messages after afterID not sent by userID nor hidden
 // by them, stopping at limit: the count reads at most limit rows.
@@ -384,7 +384,7 @@ func (q Queries) Reactions(ctx context.Context, chatID int64, msgIDs []int64) (m
 		return out, nil
 	}
 	rows, err := q.DB.Query(ctx, `SELECT msg_id, user_id, emoji FROM reactions
-		WHERE chat_id = ? AND msg_id IN (SELECT value FROM json_each(?)) ORDER BY msg_id, user_id`, chatID, idList(msgIDs))
+		WHERE chat_id = ? AND msg_id IN (SELECT CAST(value AS BIGINT) FROM json_each(?)) ORDER BY msg_id, user_id`, chatID, idList(msgIDs))
 	if err != nil {
 		return nil, fmt.Errorf("reactions in chat %d: %w", chatID, err)
 	}

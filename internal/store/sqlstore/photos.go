@@ -49,7 +49,7 @@ func (t *Tx) setPhoto(ctx context.Context, table string, userID, chatID int64, p
 	}
 	if ids := p.FileIDs(); len(ids) > 0 {
 		_, err := t.exec(ctx, `INSERT INTO photo_files (file_id, user_id, chat_id)
-			SELECT value, ?, ? FROM json_each(?) WHERE true
+			SELECT CAST(value AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT) FROM json_each(?) WHERE true
 			ON CONFLICT DO NOTHING`, userID, chatID, idList(ids))
 		if err != nil {
 			return err

@@ -4,9 +4,27 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"unicode"
 
 	"github.com/havenchat/haven"
 )
+
+// Query sanitising: what a person types is never passed to a database's
+// text search as query syntax. It is cut into the runs of characters that
+// SQLite's unicode61 tokenizer keeps as words (letters, digits, marks and
+// private-use characters), at most maxSearchTerms of them; each backend
+// makes each run a prefix query and ANDs them.
+const maxSearchTerms = 16
+
+// SearchTerms returns the words of a search query, as above.
+func SearchTerms(text string) []string {
+	terms := strings.FieldsFunc(text, func(r rune) bool { return !searchRune(r) })
+	return terms[:min(len(terms), maxSearchTerms)]
+}
+
+func searchRune(r rune) bool {
+	return unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.IsMark(r) || unicode.Is(unicode.Co, r)
+}
 
 // likePrefix escapes s for LIKE ... ESCAPE '\' and appends the wildcard.
 func likePrefix(s string) string {

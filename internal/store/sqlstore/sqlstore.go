@@ -8,10 +8,14 @@
 // The statements here are written in one SQL that both databases run: ?
 // placeholders (?N where a value is used twice), unix milliseconds for
 // times, 0/1 integers for flags, INSERT ... RETURNING for new ids,
-// ON CONFLICT for upserts. A backend rewrites, once per distinct
+// ON CONFLICT for upserts, IS DISTINCT FROM, an alias on every subquery
+// in FROM, and a CAST on each value whose type PostgreSQL cannot infer (a
+// parameter in a SELECT list or added to another, a value read from
+// json_each). A backend rewrites, once per distinct
 // statement when it prepares it, the few forms its database spells
-// otherwise (see Dialect): PostgreSQL numbers its placeholders ($1, $2)
-// and reads an id list from JSON with its own functions.
+// otherwise: PostgreSQL numbers its placeholders ($1, $2), reads a list
+// from JSON with its own functions, and knows no CROSS JOIN ... ON (see
+// internal/store/postgres's rewriter).
 package sqlstore
 
 import (
