@@ -18,6 +18,7 @@ import (
 
 	"github.com/havenchat/haven/internal/config"
 	"github.com/havenchat/haven/internal/server"
+	"github.com/havenchat/haven/internal/store/postgres/pgtest"
 )
 
 // testClock is a clock the test moves by hand.
@@ -137,7 +138,8 @@ func startNode(t *testing.T, args ...string) *node {
 func startNodeWith(t *testing.T, opt server.Options, args ...string) *node {
 	t.Helper()
 	n := &node{codes: newInbox(t), clock: &testClock{t: time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)}, logs: &syncBuffer{}, dir: t.TempDir()}
-	all := append([]string{"--listen", "127.0.0.1:0", "--data-dir", n.dir, "--code-sender", "webhook=" + n.codes.srv.URL, "--log-level", "debug"}, args...)
+	all := append([]string{"--listen", "127.0.0.1:0", "--data-dir", n.dir, "--code-sender", "webhook=" + n.codes.srv.URL, "--log-level", "debug"}, pgtest.ServeArgs(t)...)
+	all = append(all, args...)
 	cfg, err := config.LoadServe(all, nil, io.Discard)
 	if err != nil {
 		t.Fatalf("config: %v", err)

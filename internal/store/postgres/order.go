@@ -4,22 +4,16 @@ import "sync"
 
 // The order of AfterCommit callbacks. Core publishes a transaction's
 // events from its AfterCommit callbacks, and a chat's subscribers must
-// get them in commit order. The schema makes every transaction that
-// appends events draw its gids under a lock held until it commits
-// (events_next_gid in migrations/0001_init.sql), so such transactions
-// commit one at a time, in gid order. But each returns from COMMIT on its
-// own goroutine, and two of them could run their callbacks the other way
-// round.
-//
-// So each such transaction takes a ticket when it draws its first gid:
-// while it holds the lock, after every transaction before it has
-// committed (or aborted) and taken its ticket. Tickets are thus taken in
-// commit order, and the callbacks of a ticket run only once those of
-// every earlier ticket have. Whoever finishes the ticket at the head runs
-// the callbacks of it and of the finished tickets behind it; each Update
-// waits for its own before returning, as the contract of AfterCommit
-// asks. The order is per node: nodes learn of each other's events
-// through the bus, in gid order per chat.
+// get them in commit order. Updates commit one at a time, under the write
+// lock (writelock.go), but the lock is let go at the commit, before the
+// callbacks run: the next Update need not wait for them. So each Update
+// takes a ticket as soon as it has the lock, in commit order, and the
+// callbacks of a ticket run only once those of every earlier ticket
+// have. Whoever finishes the ticket at the head runs the callbacks of it
+// and of the finished tickets behind it; each Update waits for its own
+// before returning, as the contract of AfterCommit asks. The order is per
+// node: nodes learn of each other's events through the bus, in gid order
+// per chat.
 
 // orderer is the queue of tickets of one Store.
 type orderer struct {

@@ -16,9 +16,9 @@
 // no group commit here; PostgreSQL's own commit path batches the WAL
 // flushes of concurrent commits.
 //
-// The transactions that write a chat's log (NextSeq, AppendEvent) run
-// one at a time across the cluster, under the advisory lock gidLock,
-// which keeps the events' gids in commit order (see gid.go).
+// Updates run one at a time across the cluster, under an advisory lock,
+// which keeps the events' gids in commit order (see writelock.go); reads
+// run beside them, on the pool.
 package postgres
 
 import (
@@ -67,9 +67,9 @@ type Store struct {
 	pending sync.WaitGroup
 
 	order orderer
-	// gidMu lets one Update of this node at a time wait for gidLock, so
-	// that the others wait here rather than each on a connection.
-	gidMu sync.Mutex
+	// writeMu lets one Update of this node at a time wait for writeLock,
+	// so that the others wait here rather than each on a connection.
+	writeMu sync.Mutex
 }
 
 // Open connects to the database at url (a postgres:// URL or a key=value
@@ -143,14 +143,8 @@ func (s *Store) Update(ctx context.Context, fn func(tx core.Tx) error) error {
 	s.mu.RUnlock()
 	defer s.pending.Done()
 
-	locked := false // whether to run fn under gidLock
 	for attempt := 1; ; attempt++ {
-		err := s.try(ctx, fn, locked)
-		if errors.Is(err, errNeedGIDLock) && !locked {
-			locked = true // fn writes a chat's log: run it again, under the lock
-			attempt--
-			continue
-		}
+		err := s.try(ctx, fn)
 		if !retryable(err) || attempt == maxAttempts {
 			return err
 		}
@@ -165,20 +159,23 @@ func (s *Store) Update(ctx context.Context, fn func(tx core.Tx) error) error {
 	}
 }
 
-// try runs fn once in a transaction of its own, under gidLock if locked.
-func (s *Store) try(ctx context.Context, fn func(tx core.Tx) error, locked bool) (err error) {
+// try runs fn once in a transaction of its own, under writeLock.
+func (s *Store) try(ctx context.Context, fn func(tx core.Tx) error) (err error) {
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("postgres: %w", err)
 	}
 	defer conn.Close()
-	if locked {
-		unlock, err := s.lockGID(ctx, conn)
-		if err != nil {
-			return err
-		}
-		defer unlock()
+	unlock, err := s.lockWrites(ctx, conn)
+	if err != nil {
+		return err
 	}
+	var unlockOnce sync.Once
+	release := func() { unlockOnce.Do(unlock) }
+	defer release()
+	// The lock orders the commits of the whole cluster: the ticket taken
+	// now orders this node's callbacks the same way (see orderer).
+	tk := s.order.take()
 	// The transaction does not end with ctx: once fn has run, the commit
 	// goes through, so that what Update returns is true. The statements
 	// themselves run with ctx, and fail when it ends.
@@ -186,7 +183,7 @@ func (s *Store) try(ctx context.Context, fn func(tx core.Tx) error, locked bool)
 	if err != nil {
 		return fmt.Errorf("postgres: begin: %w", err)
 	}
-	t := &txn{s: s, locked: locked}
+	t := &txn{s: s}
 	t.Tx = sqlstore.NewTx(txConn{s: s, tx: stx}, dialect{})
 	t.fts = fts{db: t.Tx.Queries.DB}
 	defer func() {
@@ -199,29 +196,21 @@ func (s *Store) try(ctx context.Context, fn func(tx core.Tx) error, locked bool)
 			if rbErr := stx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
 				s.log.Warn("postgres: rollback", "err", rbErr)
 			}
-			s.order.done(t.ticket, nil)
+			s.order.done(tk, nil)
 		}
 	}()
-	err = fn(t)
-	if t.needLock {
-		// fn met errNeedGIDLock, whatever it made of it.
-		return errNeedGIDLock
-	}
-	if err != nil {
+	if err := fn(t); err != nil {
 		return err
 	}
 	t.Finish()
 	if err := stx.Commit(); err != nil {
 		return fmt.Errorf("postgres: commit: %w", err)
 	}
-	if t.ticket == nil {
-		for _, f := range t.After {
-			s.afterCommit(f)
-		}
-		return nil
-	}
-	s.order.done(t.ticket, t.After)
-	<-t.ticket.ran
+	// The next writer may go on while this one's callbacks run: its own
+	// wait for these (its ticket is behind).
+	release()
+	s.order.done(tk, t.After)
+	<-tk.ran
 	return nil
 }
 
@@ -264,10 +253,7 @@ func (s *Store) WaitSearchIndexed(ctx context.Context) error { return ctx.Err() 
 type txn struct {
 	*sqlstore.Tx
 	fts
-	s        *Store
-	locked   bool    // the transaction runs under gidLock
-	needLock bool    // it wrote a chat's log without: it must run again
-	ticket   *ticket // set once the transaction has drawn a gid
+	s *Store
 }
 
 var _ core.Tx = (*txn)(nil)

@@ -184,19 +184,18 @@ CREATE TABLE messages (
 CREATE INDEX messages_expires_at ON messages (expires_at) WHERE expires_at IS NOT NULL;
 CREATE INDEX messages_words ON messages USING gin (words);
 
--- events.gid orders the log of every chat together, in commit order (see
--- gid.go): a
+-- events.gid orders the log of every chat together, in commit order: a
 -- client that has seen gid N has seen every change committed before it.
 -- A sequence alone does not give that (two transactions may commit in
--- the other order than they drew their numbers), so each transaction
--- that appends events first takes a transaction lock, held until it
--- commits, and only then draws its gids. Transactions that append
--- events thus commit one at a time, from their first event to their
--- commit; see docs/decisions/0007.
+-- the other order than they drew their numbers). The store runs its
+-- writes one at a time under an advisory lock (writelock.go); this
+-- trigger takes the same lock, as a transaction lock held until commit,
+-- before it draws a gid, so that no other writer can break the order.
+-- See docs/decisions/0007.
 CREATE SEQUENCE events_gid;
 CREATE FUNCTION events_next_gid() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-	PERFORM pg_advisory_xact_lock(7236321985520697715); -- 'haven-gid' as a number; see events_gid
+	PERFORM pg_advisory_xact_lock(7236321985520697715); -- writeLock in writelock.go
 	NEW.gid := nextval('events_gid');
 	RETURN NEW;
 END $$;
