@@ -161,12 +161,7 @@ func (s *Store) Update(ctx context.Context, fn func(tx core.Tx) error) error {
 
 // try runs fn once in a transaction of its own, under writeLock.
 func (s *Store) try(ctx context.Context, fn func(tx core.Tx) error) (err error) {
-	conn, err := s.db.Conn(ctx)
-	if err != nil {
-		return fmt.Errorf("postgres: %w", err)
-	}
-	defer conn.Close()
-	unlock, err := s.lockWrites(ctx, conn)
+	conn, unlock, err := s.lockWrites(ctx)
 	if err != nil {
 		return err
 	}
@@ -176,6 +171,12 @@ func (s *Store) try(ctx context.Context, fn func(tx core.Tx) error) (err error) 
 	// The lock orders the commits of the whole cluster: the ticket taken
 	// now orders this node's callbacks the same way (see orderer).
 	tk := s.order.take()
+	committed := false
+	defer func() {
+		if !committed { // however it failed: the tickets behind wait for this one
+			s.order.done(tk, nil)
+		}
+	}()
 	// The transaction does not end with ctx: once fn has run, the commit
 	// goes through, so that what Update returns is true. The statements
 	// themselves run with ctx, and fail when it ends.
@@ -196,7 +197,6 @@ func (s *Store) try(ctx context.Context, fn func(tx core.Tx) error) (err error) 
 			if rbErr := stx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
 				s.log.Warn("postgres: rollback", "err", rbErr)
 			}
-			s.order.done(tk, nil)
 		}
 	}()
 	if err := fn(t); err != nil {
@@ -207,8 +207,10 @@ func (s *Store) try(ctx context.Context, fn func(tx core.Tx) error) (err error) 
 		return fmt.Errorf("postgres: commit: %w", err)
 	}
 	// The next writer may go on while this one's callbacks run: its own
-	// wait for these (its ticket is behind).
+	// wait for these (its ticket is behind). The connection goes back to
+	// the pool, for the callbacks' reads.
 	release()
+	committed = true
 	s.order.done(tk, t.After)
 	<-tk.ran
 	return nil

@@ -34,16 +34,27 @@ import (
 // in migrations/0001_init.sql names the same number.
 const writeLock = 7236321985520697715
 
-// lockWrites takes writeLock on conn, waiting for it (first among this
-// node's Updates, on writeMu, so that they do not each hold a connection
-// while they wait), and returns the function that releases both.
-func (s *Store) lockWrites(ctx context.Context, conn *sql.Conn) (unlock func(), err error) {
+// lockWrites takes writeLock on a connection of the pool, which it
+// returns with the function that releases both. This node's Updates wait
+// for it one at a time, on writeMu, before they take a connection: one
+// waiting on a connection each could take the whole pool, which the
+// AfterCommit callbacks of the Update ahead of them may need to read.
+func (s *Store) lockWrites(ctx context.Context) (conn *sql.Conn, unlock func(), err error) {
 	s.writeMu.Lock()
-	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, int64(writeLock)); err != nil {
+	conn, err = s.db.Conn(ctx)
+	if err != nil {
 		s.writeMu.Unlock()
-		return nil, fmt.Errorf("postgres: take the write lock: %w", err)
+		return nil, nil, fmt.Errorf("postgres: %w", err)
 	}
-	return func() {
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, int64(writeLock)); err != nil {
+		// Cancelled just as it got the lock, the session may hold it:
+		// drop the connection rather than let it go back to the pool.
+		_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		conn.Close()
+		s.writeMu.Unlock()
+		return nil, nil, fmt.Errorf("postgres: take the write lock: %w", err)
+	}
+	return conn, func() {
 		defer s.writeMu.Unlock()
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
@@ -54,5 +65,6 @@ func (s *Store) lockWrites(ctx context.Context, conn *sql.Conn) (unlock func(), 
 			s.log.Warn("postgres: release the write lock", "err", err)
 			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
 		}
+		conn.Close()
 	}, nil
 }

@@ -46,6 +46,7 @@ func Run(t *testing.T, open func(t *testing.T) core.Store) {
 		{"UpdateErrorRollsBack", testUpdateErrorRollsBack},
 		{"ConcurrentUpdates", testConcurrentUpdates},
 		{"AfterCommit", testAfterCommit},
+		{"AfterCommitReadsUnderLoad", testAfterCommitReadsUnderLoad},
 		{"TxReadsOwnWrites", testTxReadsOwnWrites},
 		{"CancelledContext", testCancelledContext},
 
