@@ -8,19 +8,6 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 )
 
-// Migrations lists the embedded migration versions.
-func Migrations() ([]int, error) {
-	ms, err := migrations()
-	if err != nil {
-		return nil, err
-	}
-	var vs []int
-	for _, m := range ms {
-		vs = append(vs, m.version)
-	}
-	return vs, nil
-}
-
 // SchemaVersions lists the rows of schema_migrations of the database at
 // url, in order, duplicates kept.
 func SchemaVersions(ctx context.Context, url string) ([]int, error) {

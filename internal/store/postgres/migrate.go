@@ -34,6 +34,20 @@ type migration struct {
 	sql     string
 }
 
+// Migrations lists the versions of the embedded migrations, in order:
+// those a database migrated by this binary records.
+func Migrations() ([]int, error) {
+	ms, err := migrations()
+	if err != nil {
+		return nil, err
+	}
+	vs := make([]int, len(ms))
+	for i, m := range ms {
+		vs[i] = m.version
+	}
+	return vs, nil
+}
+
 // migrations returns the embedded migrations in version order.
 func migrations() ([]migration, error) {
 	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
