@@ -10,15 +10,13 @@
 // which keeps one code path for both databases: sqlstore reads *sql.Rows.
 // pgx caches each connection's prepared statements itself.
 //
-// Each Update is one SERIALIZABLE transaction of its own, retried when
-// PostgreSQL reports a serialization failure or a deadlock: fn sees the
-// same world as on SQLite's single writer, one Update at a time. There is
-// no group commit here; PostgreSQL's own commit path batches the WAL
-// flushes of concurrent commits.
-//
-// Updates run one at a time across the cluster, under an advisory lock,
-// which keeps the events' gids in commit order (see writelock.go); reads
-// run beside them, on the pool.
+// Each Update is one transaction of its own, and Updates run one at a
+// time across the cluster, under an advisory lock (writelock.go): fn sees
+// the same world as on SQLite's single writer, and the events' gids follow
+// commits. Reads run beside them, on the pool. There is no group commit
+// here (yet): one commit at a time. Should PostgreSQL still abort a
+// transaction for a conflict (a serialization failure, a deadlock), the
+// whole fn runs again on a fresh one.
 package postgres
 
 import (
@@ -122,7 +120,7 @@ func (s *Store) Close() error {
 	return nil
 }
 
-// Update runs fn in a SERIALIZABLE transaction and commits it before
+// Update runs fn in a transaction, under the write lock, and commits it before
 // returning; with PostgreSQL's default synchronous_commit, a commit is on
 // disk when it returns. fn may run more than once: when PostgreSQL aborts
 // the transaction for a conflict with a concurrent one (a serialization
@@ -161,29 +159,32 @@ func (s *Store) Update(ctx context.Context, fn func(tx core.Tx) error) error {
 
 // try runs fn once in a transaction of its own, under writeLock.
 func (s *Store) try(ctx context.Context, fn func(tx core.Tx) error) (err error) {
-	conn, unlock, err := s.lockWrites(ctx)
-	if err != nil {
-		return err
-	}
-	var unlockOnce sync.Once
-	release := func() { unlockOnce.Do(unlock) }
-	defer release()
-	// The lock orders the commits of the whole cluster: the ticket taken
-	// now orders this node's callbacks the same way (see orderer).
-	tk := s.order.take()
-	committed := false
-	defer func() {
-		if !committed { // however it failed: the tickets behind wait for this one
-			s.order.done(tk, nil)
+	// This node's Updates wait for the lock one at a time, here, before
+	// they take a connection: one waiting on a connection each could take
+	// the whole pool, which the AfterCommit callbacks of the Update ahead
+	// of them may need to read.
+	s.writeMu.Lock()
+	locked := true
+	unlock := func() {
+		if locked {
+			locked = false
+			s.writeMu.Unlock()
 		}
-	}()
+	}
+	defer unlock()
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("postgres: %w", err)
+	}
+	defer conn.Close()
 	// The transaction does not end with ctx: once fn has run, the commit
 	// goes through, so that what Update returns is true. The statements
 	// themselves run with ctx, and fail when it ends.
-	stx, err := conn.BeginTx(context.WithoutCancel(ctx), &sql.TxOptions{Isolation: sql.LevelSerializable})
+	stx, err := conn.BeginTx(context.WithoutCancel(ctx), nil)
 	if err != nil {
 		return fmt.Errorf("postgres: begin: %w", err)
 	}
+	var tk *ticket
 	t := &txn{s: s}
 	t.Tx = sqlstore.NewTx(txConn{s: s, tx: stx}, dialect{})
 	t.fts = fts{db: t.Tx.Queries.DB}
@@ -197,8 +198,16 @@ func (s *Store) try(ctx context.Context, fn func(tx core.Tx) error) (err error) 
 			if rbErr := stx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
 				s.log.Warn("postgres: rollback", "err", rbErr)
 			}
+			// However it failed, the tickets behind wait for this one.
+			s.order.done(tk, nil)
 		}
 	}()
+	if err := lockWrites(ctx, stx); err != nil {
+		return err
+	}
+	// The lock orders the commits of the whole cluster: the ticket taken
+	// now orders this node's callbacks the same way (see orderer).
+	tk = s.order.take()
 	if err := fn(t); err != nil {
 		return err
 	}
@@ -206,11 +215,11 @@ func (s *Store) try(ctx context.Context, fn func(tx core.Tx) error) (err error) 
 	if err := stx.Commit(); err != nil {
 		return fmt.Errorf("postgres: commit: %w", err)
 	}
-	// The next writer may go on while this one's callbacks run: its own
-	// wait for these (its ticket is behind). The connection goes back to
-	// the pool, for the callbacks' reads.
-	release()
-	committed = true
+	// The commit let the lock go: the next writer may go on while this
+	// one's callbacks run (its own wait for these: its ticket is behind),
+	// and the connection goes back to the pool, for the callbacks' reads.
+	unlock()
+	conn.Close()
 	s.order.done(tk, t.After)
 	<-tk.ran
 	return nil
