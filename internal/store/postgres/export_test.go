@@ -39,3 +39,6 @@ func versionsOn(ctx context.Context, db *sql.DB) ([]int, error) {
 
 // RewriteSQL is the rewriting of the shared SQL.
 var RewriteSQL = rewriteSQL
+
+// Commits reports how many transactions the writer has committed.
+func (s *Store) Commits() int64 { return s.commits.Load() }

@@ -10,32 +10,28 @@
 // which keeps one code path for both databases: sqlstore reads *sql.Rows.
 // pgx caches each connection's prepared statements itself.
 //
-// Each Update is one transaction of its own, and Updates run one at a
-// time across the cluster, under an advisory lock (writelock.go): fn sees
-// the same world as on SQLite's single writer, and the events' gids follow
-// commits. Reads run beside them, on the pool. There is no group commit
-// here (yet): one commit at a time. Should PostgreSQL still abort a
-// transaction for a conflict (a serialization failure, a deadlock), the
-// whole fn runs again on a fresh one.
+// Updates run one transaction at a time across the cluster, under an
+// advisory lock (writelock.go): fn sees the same world as on SQLite's
+// single writer, and the events' gids follow commits. Each node groups
+// its concurrent Updates into one transaction (writer.go), as the SQLite
+// store does. Reads run beside them, on the pool.
 package postgres
 
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"runtime"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/havenchat/haven"
 	"github.com/havenchat/haven/internal/core"
 	"github.com/havenchat/haven/internal/store/sqlstore"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 )
 
@@ -43,10 +39,6 @@ var _ core.Store = (*Store)(nil)
 
 // ErrClosed is returned by Update once Close has been called.
 var ErrClosed = &haven.Error{Code: haven.CodeUnavailable, Message: "store is closed"}
-
-// maxAttempts bounds the runs of one Update that PostgreSQL aborts for a
-// conflict with another; the last one's error is returned.
-const maxAttempts = 20
 
 // Store is the PostgreSQL implementation of core.Store. It is safe for
 // concurrent use.
@@ -58,16 +50,18 @@ type Store struct {
 	db  *sql.DB
 	sql *rewriter
 
-	// mu guards closed; an Update holds it shared while it registers in
-	// pending, so that Close knows no new one starts after it.
-	mu      sync.RWMutex
-	closed  bool
-	pending sync.WaitGroup
+	// mu guards closed; Update holds it shared while it enqueues so that
+	// Close, which takes it exclusively, knows no one is about to send on
+	// queue when it closes it.
+	mu         sync.RWMutex
+	closed     bool
+	queue      chan *request
+	writerDone chan struct{}
+	closeOnce  sync.Once
+	closeErr   error
 
-	order orderer
-	// writeMu lets one Update of this node at a time wait for writeLock,
-	// so that the others wait here rather than each on a connection.
-	writeMu sync.Mutex
+	// commits counts the transactions the writer committed.
+	commits atomic.Int64
 }
 
 // Open connects to the database at url (a postgres:// URL or a key=value
@@ -95,141 +89,66 @@ func Open(ctx context.Context, url string, log *slog.Logger) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	s := &Store{log: log, db: db, sql: newRewriter()}
-	s.order.run = s.afterCommit
+	s := &Store{log: log, db: db, sql: newRewriter(), queue: make(chan *request, queueSize), writerDone: make(chan struct{})}
 	pool := poolDB{s}
 	s.Queries = sqlstore.Queries{DB: pool, D: dialect{}}
 	s.fts = fts{db: pool}
+	go s.writer()
 	return s, nil
 }
 
-// Close waits for the Updates under way and closes the pool. It is safe
-// to call more than once.
+// Close stops accepting Updates, waits for the queued ones to finish and
+// closes the pool. It is safe to call more than once.
 func (s *Store) Close() error {
-	s.mu.Lock()
-	already := s.closed
-	s.closed = true
-	s.mu.Unlock()
-	if already {
-		return nil
-	}
-	s.pending.Wait()
-	if err := s.db.Close(); err != nil {
-		return fmt.Errorf("postgres: close: %w", err)
-	}
-	return nil
+	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		s.closed = true
+		close(s.queue)
+		s.mu.Unlock()
+		<-s.writerDone
+		if err := s.db.Close(); err != nil {
+			s.closeErr = fmt.Errorf("postgres: close: %w", err)
+		}
+	})
+	return s.closeErr
 }
 
-// Update runs fn in a transaction, under the write lock, and commits it before
+// Update runs fn in a read-write transaction and commits it before
 // returning; with PostgreSQL's default synchronous_commit, a commit is on
-// disk when it returns. fn may run more than once: when PostgreSQL aborts
-// the transaction for a conflict with a concurrent one (a serialization
-// failure, a deadlock), the whole fn runs again on a fresh transaction.
-// If ctx has ended before fn runs, Update returns ctx.Err(). A panic in
-// fn is recovered and returned as an error. After Close, Update returns
+// disk when it returns. fn may share the transaction with other Updates
+// of this node (group commit, see writer.go); its own writes are kept or
+// undone as a unit. If ctx ends before the writer takes the request,
+// Update returns ctx.Err() and fn never runs; once fn has run, Update
+// waits for the commit so that what it returns is true. A panic in fn is
+// recovered and returned as an error. After Close, Update returns
 // ErrClosed.
 func (s *Store) Update(ctx context.Context, fn func(tx core.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	req := &request{ctx: ctx, fn: fn, done: make(chan error, 1)}
 	s.mu.RLock()
 	if s.closed {
 		s.mu.RUnlock()
 		return ErrClosed
 	}
-	s.pending.Add(1)
-	s.mu.RUnlock()
-	defer s.pending.Done()
-
-	for attempt := 1; ; attempt++ {
-		err := s.try(ctx, fn)
-		if !retryable(err) || attempt == maxAttempts {
-			return err
-		}
-		// Back off a little, more each time, at random so that the
-		// transactions that collided do not collide again.
-		wait := time.Duration(rand.Int64N(int64(time.Millisecond) << min(attempt, 8)))
-		select {
-		case <-time.After(wait):
-		case <-ctx.Done():
-			return err
-		}
+	select {
+	case s.queue <- req:
+		s.mu.RUnlock()
+	case <-ctx.Done():
+		s.mu.RUnlock()
+		return ctx.Err()
 	}
-}
-
-// try runs fn once in a transaction of its own, under writeLock.
-func (s *Store) try(ctx context.Context, fn func(tx core.Tx) error) (err error) {
-	// This node's Updates wait for the lock one at a time, here, before
-	// they take a connection: one waiting on a connection each could take
-	// the whole pool, which the AfterCommit callbacks of the Update ahead
-	// of them may need to read.
-	s.writeMu.Lock()
-	locked := true
-	unlock := func() {
-		if locked {
-			locked = false
-			s.writeMu.Unlock()
-		}
-	}
-	defer unlock()
-	conn, err := s.db.Conn(ctx)
-	if err != nil {
-		return fmt.Errorf("postgres: %w", err)
-	}
-	defer conn.Close()
-	// The transaction does not end with ctx: once fn has run, the commit
-	// goes through, so that what Update returns is true. The statements
-	// themselves run with ctx, and fail when it ends.
-	stx, err := conn.BeginTx(context.WithoutCancel(ctx), nil)
-	if err != nil {
-		return fmt.Errorf("postgres: begin: %w", err)
-	}
-	var tk *ticket
-	t := &txn{s: s}
-	t.Tx = sqlstore.NewTx(txConn{s: s, tx: stx}, dialect{})
-	t.fts = fts{db: t.Tx.Queries.DB}
-	defer func() {
-		if p := recover(); p != nil {
-			s.log.Error("postgres: panic in Update", "panic", p, "stack", string(debug.Stack()))
-			err = fmt.Errorf("postgres: panic in Update: %v", p)
-		}
-		if err != nil {
-			t.Finish()
-			if rbErr := stx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
-				s.log.Warn("postgres: rollback", "err", rbErr)
-			}
-			// However it failed, the tickets behind wait for this one.
-			s.order.done(tk, nil)
-		}
-	}()
-	if err := lockWrites(ctx, stx); err != nil {
+	select {
+	case err := <-req.done:
 		return err
+	case <-ctx.Done():
+		if req.state.CompareAndSwap(stateQueued, stateAbandoned) {
+			return ctx.Err()
+		}
+		// The writer has it: its answer is coming, and is the truth.
+		return <-req.done
 	}
-	// The lock orders the commits of the whole cluster: the ticket taken
-	// now orders this node's callbacks the same way (see orderer).
-	tk = s.order.take()
-	if err := fn(t); err != nil {
-		return err
-	}
-	t.Finish()
-	if err := stx.Commit(); err != nil {
-		return fmt.Errorf("postgres: commit: %w", err)
-	}
-	// The commit let the lock go: the next writer may go on while this
-	// one's callbacks run (its own wait for these: its ticket is behind),
-	// and the connection goes back to the pool, for the callbacks' reads.
-	unlock()
-	conn.Close()
-	s.order.done(tk, t.After)
-	<-tk.ran
-	return nil
-}
-
-// retryable reports whether err is PostgreSQL aborting a transaction for
-// a conflict with another, which running it again may not meet.
-func retryable(err error) bool {
-	var e *pgconn.PgError
-	return errors.As(err, &e) && (e.Code == "40001" || e.Code == "40P01")
 }
 
 // afterCommit runs one AfterCommit callback; a panic in it is logged.
@@ -264,7 +183,6 @@ func (s *Store) WaitSearchIndexed(ctx context.Context) error { return ctx.Err() 
 type txn struct {
 	*sqlstore.Tx
 	fts
-	s *Store
 }
 
 var _ core.Tx = (*txn)(nil)

@@ -47,6 +47,7 @@ func Run(t *testing.T, open func(t *testing.T) core.Store) {
 		{"ConcurrentUpdates", testConcurrentUpdates},
 		{"AfterCommit", testAfterCommit},
 		{"AfterCommitReadsUnderLoad", testAfterCommitReadsUnderLoad},
+		{"FailedStatementAmongOthers", testFailedStatementAmongOthers},
 		{"TxReadsOwnWrites", testTxReadsOwnWrites},
 		{"CancelledContext", testCancelledContext},
 

@@ -391,3 +391,42 @@ func testAfterCommitReadsUnderLoad(t *testing.T, s core.Store) {
 		t.Errorf("%d callbacks read the store, want %d", got, n)
 	}
 }
+
+// testFailedStatementAmongOthers runs Updates whose statements fail (a
+// username already held) beside Updates that succeed, concurrently, so
+// that a store which groups Updates into one transaction has them in the
+// same one: the failures must cost only their own Update.
+func testFailedStatementAmongOthers(t *testing.T, s core.Store) {
+	ctx := context.Background()
+	taken := createUser(t, s)
+	const n = 60
+	users := make([]*haven.User, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		users[i] = newUser()
+		if i%3 == 0 {
+			users[i].Username = taken.Username
+		}
+		wg.Go(func() {
+			errs[i] = s.Update(ctx, func(tx core.Tx) error { return tx.CreateUser(ctx, users[i]) })
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if i%3 == 0 {
+			if !isCode(err, haven.CodeUsernameOccupied) {
+				t.Errorf("user %d with a taken username: %v, want %s", i, err, haven.CodeUsernameOccupied)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("user %d: %v", i, err)
+			continue
+		}
+		got, err := s.UserByID(ctx, users[i].ID)
+		if err != nil || got.Username != users[i].Username {
+			t.Errorf("user %d after commit: %+v, %v", i, got, err)
+		}
+	}
+}
