@@ -43,6 +43,9 @@ type Limits struct {
 
 	PushEndpointMax int // bytes in a Web Push endpoint URL at most
 	PushPerSession  int // Web Push subscriptions one session may have
+
+	SecretQueueMax int           // secret-chat envelopes waiting for one device at most
+	SecretTTL      time.Duration // how long a secret-chat envelope (or shared file) waits at most
 }
 
 // DefaultLimits returns the limits of DESIGN.md and the foundation issue.
@@ -86,6 +89,9 @@ func DefaultLimits() Limits {
 
 		PushEndpointMax: 1024,
 		PushPerSession:  4,
+
+		SecretQueueMax: 10_000,
+		SecretTTL:      30 * 24 * time.Hour,
 	}
 }
 

@@ -24,6 +24,12 @@
 // (SQLite), which also keeps the dialogs and recent messages; it is a
 // package of its own so that programs without a cache do not link
 // SQLite.
+//
+// Secret chats (end-to-end encrypted, on every device of both people)
+// are [SecretChats]: [CreateSecretDevice] makes a session the first
+// device of an account, [LinkSecretDevice] adds another, and
+// [OpenSecretChats] reopens one from its state file (mode 0600, holding
+// the device's private keys).
 package client
 
 import (

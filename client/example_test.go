@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"log"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -173,4 +175,41 @@ func ExampleClient_UploadFile() {
 	// Output:
 	// the report report.txt 14
 	// Q3: all good.
+}
+
+// ExampleSecretChats holds a secret chat: each person's session becomes
+// a secret-chat device (its keys in a file of mode 0600), Ann writes, and
+// Bob's device decrypts it. The server relays only ciphertext.
+func ExampleSecretChats() {
+	ctx := context.Background()
+	ann, _ := signedInClient("ann.secret@example.org", "Ann")
+	bob, bobUser := signedInClient("bob.secret@example.org", "Bob")
+	if err := testserver.Befriend(ctx, ann, bob); err != nil { // people meet before they write
+		log.Fatal(err)
+	}
+	dir, err := os.MkdirTemp("", "secret-example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+
+	annChats, err := client.CreateSecretDevice(ctx, ann, filepath.Join(dir, "ann.json"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	bobChats, err := client.CreateSecretDevice(ctx, bob, filepath.Join(dir, "bob.json"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	if _, err := annChats.SendText(ctx, bobUser.ID, "Only you can read this", 0); err != nil {
+		log.Fatal(err)
+	}
+	events, err := bobChats.Receive(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, ev := range events {
+		fmt.Println(ev.Kind, ev.Message.Text)
+	}
+	// Output: message Only you can read this
 }

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
@@ -19,6 +20,7 @@ import (
 	// Named so: the tests of this package have a variable called client.
 	havenclient "github.com/havenchat/haven/client"
 	"github.com/havenchat/haven/internal/admin"
+	"github.com/havenchat/haven/internal/bench"
 	"github.com/havenchat/haven/internal/cli"
 	"github.com/havenchat/haven/internal/config"
 	"github.com/havenchat/haven/internal/server"
@@ -31,6 +33,7 @@ Usage:
   haven serve [flags]   run the server (haven serve --help lists the flags)
   haven admin COMMAND   the operator's commands: sign-up invites, accounts,
                         backup and restore (haven admin --help)
+  haven bench SCENARIO  measure a server over real sockets (haven bench --help)
   haven login           sign in to a server (or make an account) and keep the session
   haven logout          end the session and forget it
   haven chat            open the full-screen app
@@ -62,7 +65,8 @@ var terminalCommands = map[string]func(context.Context, []string, cli.Env) int{
 	"profile": cli.Profile,
 	"chat": func(ctx context.Context, args []string, env cli.Env) int {
 		return cli.Chat(ctx, args, env, func(ctx context.Context, c *havenclient.Client, me *havenclient.User, cachePath string) error {
-			return tui.Run(ctx, c, tui.Options{In: os.Stdin, Out: os.Stdout, Me: me, CachePath: cachePath})
+			secretPath := cli.SecretPath(filepath.Dir(cachePath), me.ID)
+			return tui.Run(ctx, c, tui.Options{In: os.Stdin, Out: os.Stdout, Me: me, CachePath: cachePath, SecretPath: secretPath})
 		})
 	},
 }
@@ -82,6 +86,15 @@ func run(args, environ []string, stdin io.Reader, stdout, stderr io.Writer) int 
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		defer stop()
 		return admin.Main(ctx, args[1:], withoutClientEnv(environ), stdout, stderr)
+	case "bench":
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		self, err := os.Executable()
+		if err != nil {
+			fmt.Fprintf(stderr, "haven bench: %v\n", err)
+			return 1
+		}
+		return bench.Main(ctx, args[1:], self, stdout, stderr, stderr == io.Writer(os.Stderr) && bench.IsTerminal(os.Stderr))
 	case "version", "--version":
 		fmt.Fprintln(stdout, "haven", version)
 		return 0

@@ -44,8 +44,8 @@ type Config struct {
 	Registerer prometheus.Registerer
 	// Ready reports whether the server can serve (its store reachable).
 	Ready func(ctx context.Context) error
-	// WSQueue is how many outgoing frames a socket may have waiting
-	// before it is cut as too slow (128 by default).
+	// WSQueue is how many bytes of outgoing frames a socket may have
+	// waiting before it is cut as too slow (DefaultWSQueueBytes if 0).
 	WSQueue int
 	// WSInflight is how many requests one socket may have running at
 	// once (32 by default); more wait for a free slot.
@@ -99,7 +99,7 @@ func New(cfg Config) (*Server, error) {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	if s.wsQueue <= 0 {
-		s.wsQueue = 128
+		s.wsQueue = DefaultWSQueueBytes
 	}
 	if s.wsInflight <= 0 {
 		s.wsInflight = 32

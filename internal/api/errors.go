@@ -73,6 +73,17 @@ var statusOf = map[string]int{
 	haven.CodePushKeyInvalid:      http.StatusBadRequest,
 	haven.CodePushTooMany:         http.StatusBadRequest,
 
+	haven.CodeSecretKeysInvalid:       http.StatusBadRequest,
+	haven.CodeSecretDeviceListInvalid: http.StatusBadRequest,
+	haven.CodeSecretDeviceListOld:     http.StatusConflict,
+	haven.CodeSecretDeviceTaken:       http.StatusConflict,
+	haven.CodeSecretNoDevice:          http.StatusBadRequest,
+	haven.CodeSecretDeviceNotFound:    http.StatusNotFound,
+	haven.CodeSecretEnvelopeInvalid:   http.StatusBadRequest,
+	haven.CodeSecretEnvelopeTooLarge:  http.StatusRequestEntityTooLarge,
+	haven.CodeSecretEnvelopesTooMany:  http.StatusBadRequest,
+	haven.CodeSecretQueueFull:         http.StatusTooManyRequests,
+
 	haven.CodeContactsTooMany:     http.StatusBadRequest,
 	haven.CodeBlockSelf:           http.StatusBadRequest,
 	haven.CodeUserBlocked:         http.StatusForbidden,

@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"hash/maphash"
 	"log/slog"
 	"runtime"
@@ -386,15 +385,16 @@ func (h *hub) closeAll(ctx context.Context) error {
 
 // onChat takes a chat's notice off the bus and queues it for fan-out.
 func (h *hub) onChat(chatID int64, data []byte) {
-	var n core.Notice
-	if err := json.Unmarshal(data, &n); err != nil {
+	n, err := core.DecodeNotice(data)
+	if err != nil {
 		h.log.Warn("bad chat notice", "err", err)
 		return
 	}
 	n.ChatID = chatID
-	// A full queue makes the publisher wait: the whole node is behind,
-	// and slowing writers is better than dropping every socket's push.
-	// A stopped hub takes nothing more.
+	// A full queue makes the bus's publisher wait (the ordered queue's
+	// goroutine, not the store's writer): the whole node is behind, and
+	// slowing it is better than dropping every socket's push. A stopped
+	// hub takes nothing more.
 	select {
 	case h.shards[maphash.Comparable(h.seed, chatID)%uint64(len(h.shards))] <- &n:
 	case <-h.done:
@@ -410,11 +410,13 @@ func (h *hub) fanOut(n *core.Notice) {
 	if in == nil {
 		return
 	}
+	// One frame for every socket, made once.
+	f := outFrame{data: n.Frame, framed: textFrame(n.Frame)}
 	for s, minID := range in.sockets {
 		if n.MessageID != 0 && n.MessageID < minID {
 			continue
 		}
-		s.send(outFrame{data: n.Frame})
+		s.send(f)
 	}
 }
 
@@ -423,8 +425,8 @@ func (h *hub) fanOut(n *core.Notice) {
 // each of their sockets. Pushes that are not of their log (user.status)
 // go to the sockets as they are.
 func (h *hub) onUser(userID int64, data []byte) {
-	var n core.Notice
-	if err := json.Unmarshal(data, &n); err != nil {
+	n, err := core.DecodeNotice(data)
+	if err != nil {
 		h.log.Warn("bad user notice", "err", err)
 		return
 	}
@@ -432,26 +434,26 @@ func (h *hub) onUser(userID int64, data []byte) {
 		h.mu.RLock()
 		defer h.mu.RUnlock()
 		if in := h.users[userID]; in != nil {
+			f := outFrame{data: n.Frame, framed: textFrame(n.Frame)}
 			for s := range in.sockets {
-				s.send(outFrame{data: n.Frame})
+				if n.SessionID != 0 {
+					if a := s.actor.Load(); a == nil || a.SessionID != n.SessionID {
+						continue
+					}
+				}
+				s.send(f)
 			}
 		}
 		return
 	}
-	var minID int64
-	if n.Event == string(haven.UserDialogAdded) {
-		// Outside the lock: a store read.
-		var err error
-		if minID, err = h.core.MinMessageID(context.Background(), n.ChatID, userID); err != nil {
-			h.log.Warn("loading a new member's first message failed", "err", err)
-		}
-	}
+	minID := n.MinMessageID
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	in := h.users[userID]
 	if in == nil {
 		return
 	}
+	f := outFrame{data: n.Frame, framed: textFrame(n.Frame)}
 	for s := range in.sockets {
 		switch n.Event {
 		case string(haven.UserDialogAdded):
@@ -465,6 +467,6 @@ func (h *hub) onUser(userID int64, data []byte) {
 				s.leftDuring[n.ChatID] = true
 			}
 		}
-		s.send(outFrame{data: n.Frame})
+		s.send(f)
 	}
 }

@@ -125,7 +125,7 @@ type terminated struct {
 
 // allMethods is the method table: every method of the native API.
 func (s *Server) allMethods() []*method {
-	return append(append(append(append(append(s.table(), s.chatTable()...), s.fileTable()...), s.mediaTable()...), s.photoTable()...), s.pushTable()...)
+	return append(append(append(append(append(append(s.table(), s.chatTable()...), s.fileTable()...), s.mediaTable()...), s.photoTable()...), s.pushTable()...), s.secretTable()...)
 }
 
 // table is the accounts part of the method table.

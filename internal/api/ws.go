@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net"
 	"net/http"
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -58,17 +60,37 @@ type pushFrame struct {
 	Data any    `json:"data"`
 }
 
-// outFrame is queued for the writer: data to send, or a close to make.
+// outFrame is queued for the writer: data to send (and, when it was
+// made once for many sockets, framed: the WebSocket frame that holds
+// it), the unwritten rest of a frame (framed alone), or a close to make.
 type outFrame struct {
 	data   []byte
+	framed []byte
 	code   websocket.StatusCode
 	reason string
 }
 
+func (f outFrame) isClose() bool { return f.data == nil && f.framed == nil }
+
+// size is what the frame holds in the queue.
+func (f outFrame) size() int {
+	if f.data != nil {
+		return len(f.data)
+	}
+	return len(f.framed)
+}
+
 // socket is one WebSocket connection.
 type socket struct {
-	srv   *Server
-	conn  atomic.Pointer[websocket.Conn] // set once the handshake is done
+	srv  *Server
+	conn atomic.Pointer[websocket.Conn] // set once the handshake is done
+	// nc is the connection under conn, on which the socket writes its
+	// data frames itself (the library writes only control frames, each
+	// in one Write, so the two never interleave); raw, when nc is plain
+	// TCP, takes writes that do not wait. Both are set before the
+	// outbox opens, and read only by whoever holds the outbox.
+	nc    net.Conn
+	raw   syscall.RawConn
 	ip    string
 	actor atomic.Pointer[core.Actor] // nil until authorized; set by the hub
 	// group is the client's address group, for the per-address caps.
@@ -91,7 +113,7 @@ type socket struct {
 	// the hub owns it, under its lock.
 	present int64
 
-	out     chan outFrame
+	out     *outbox
 	slots   chan struct{} // in-flight request slots
 	running sync.WaitGroup
 	// refuse, once set, is the answer to every new request.
@@ -134,7 +156,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		ip:     ip,
 		group:  addrGroup(addr, r),
 		opened: now,
-		out:    make(chan outFrame, s.wsQueue),
+		out:    newOutbox(),
 		slots:  make(chan struct{}, s.wsInflight),
 		done:   make(chan struct{}),
 		batch:  batch,
@@ -148,13 +170,22 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
+	hj := &hijacker{ResponseWriter: w}
+	conn, err := websocket.Accept(hj, r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
 	if err != nil {
 		s.sockets.remove(sock)
 		return // Accept has answered the client
 	}
 	conn.SetReadLimit(s.maxBody)
 	sock.conn.Store(conn)
+	sock.nc = hj.nc
+	// A plain connection (not TLS, which must encrypt what is written)
+	// takes writes that do not wait.
+	if sc, ok := hj.nc.(syscall.Conn); ok {
+		if rc, err := sc.SyscallConn(); err == nil {
+			sock.raw = rc
+		}
+	}
 	if sock.closed.Load() {
 		// Cut as too slow before it even opened.
 		conn.CloseNow()
@@ -162,17 +193,26 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.metrics.sockets.Inc()
+	// The socket lives on its own goroutine: this handler returns, and
+	// net/http lets go of the request, its headers and its buffers.
+	go sock.serve()
+}
+
+// serve reads the socket's requests until it closes, then counts it out.
+func (k *socket) serve() {
 	defer func() {
-		s.sockets.remove(sock)
-		s.metrics.sockets.Dec()
+		k.srv.sockets.remove(k)
+		k.srv.metrics.sockets.Dec()
+		close(k.done)
 	}()
-	// The request's context ends when the handler returns; sockets live
-	// beyond Shutdown's wait for handlers, so they get their own.
-	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
+	// Pushes queued during the handshake go now.
+	if k.out.open(k.raw != nil) {
+		go k.flush()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go sock.writeLoop(ctx)
-	sock.readLoop(ctx)
-	sock.running.Wait()
+	k.readLoop(ctx)
+	k.running.Wait()
 }
 
 // bind attaches the socket to a session: its requests act as that
@@ -185,7 +225,10 @@ func (k *socket) bind(ctx context.Context, a *core.Actor, signedIn bool) error {
 
 func (k *socket) readLoop(ctx context.Context) {
 	for {
-		typ, data, err := k.conn.Load().Read(ctx)
+		// The read ends when the connection closes. A context that can
+		// end would make the library register a callback on it for
+		// every read, which an idle socket would hold all along.
+		typ, data, err := k.conn.Load().Read(context.Background())
 		if err != nil {
 			return
 		}
@@ -325,12 +368,62 @@ func (k *socket) send(f outFrame) {
 	if k.closed.Load() {
 		return
 	}
-	select {
-	case k.out <- f:
-	default:
+	switch k.out.put(f, k.srv.wsQueue) {
+	case putRefused:
 		k.srv.metrics.cut.Inc()
 		k.closeNow(closeTooSlow, "too slow: reconnect and resync")
+	case putDirect:
+		k.writeNow(f)
+	case putFlush:
+		go k.flush()
 	}
+}
+
+// writeNow writes f on the caller's goroutine, as far as the kernel takes
+// it without waiting: most often all of it, and no goroutine wakes. What
+// is left goes to a writer goroutine, first in the queue. The caller
+// holds the outbox (putDirect).
+func (k *socket) writeNow(f outFrame) {
+	b := f.framed
+	if b == nil {
+		b = textFrame(f.data)
+	}
+	n, err := k.writeSome(b)
+	switch {
+	case err != nil:
+		k.closeNow(websocket.StatusInternalError, "write failed")
+	case n < len(b):
+		k.out.putFront(outFrame{framed: b[n:]})
+		go k.flush()
+	case k.out.release():
+		go k.flush()
+	}
+}
+
+// writeSome writes what it can of b without waiting.
+func (k *socket) writeSome(b []byte) (n int, err error) {
+	werr := k.raw.Write(func(fd uintptr) bool {
+		for n < len(b) {
+			m, e := syscall.Write(int(fd), b[n:])
+			if m > 0 {
+				n += m
+			}
+			if e == syscall.EINTR {
+				continue
+			}
+			if e != nil && e != syscall.EAGAIN {
+				err = e
+			}
+			if e != nil || m <= 0 {
+				break
+			}
+		}
+		return true // never wait: the rest goes to a writer
+	})
+	if err == nil {
+		err = werr
+	}
+	return n, err
 }
 
 // closeNow closes the connection without waiting for queued frames.
@@ -345,10 +438,8 @@ func (k *socket) closeNow(code websocket.StatusCode, reason string) {
 // closeAfterQueue closes the connection once the frames queued before it
 // have been written.
 func (k *socket) closeAfterQueue(code websocket.StatusCode, reason string) {
-	select {
-	case k.out <- outFrame{code: code, reason: reason}:
-	default:
-		k.closeNow(code, reason)
+	if k.out.put(outFrame{code: code, reason: reason}, k.srv.wsQueue) == putFlush {
+		go k.flush()
 	}
 }
 
@@ -366,70 +457,68 @@ func batchParam(r *http.Request) (bool, error) {
 	}
 }
 
-func (k *socket) writeLoop(ctx context.Context) {
-	defer close(k.done)
+// flush writes what the socket's outbox holds, all of it at each round,
+// in one write, until nothing is left; it runs while there is something
+// to write, so an idle socket has no writer goroutine.
+func (k *socket) flush() {
+	var frames []outFrame
 	for {
-		var f outFrame
-		select {
-		case <-ctx.Done():
+		frames = k.out.take(frames[:0])
+		if len(frames) == 0 {
 			return
-		case f = <-k.out:
 		}
-		// One deadline covers the frames already queued: a burst costs
-		// one timer, not one per frame.
-		wctx, cancel := context.WithTimeout(ctx, writeTimeout)
-		ok := true
-		for more := true; ok && more; {
-			var next outFrame
-			var buf *[]byte
-			next, more, buf = k.take(&f)
-			ok = k.write(wctx, f)
-			if buf != nil {
-				batchBufs.Put(buf)
-			}
-			f = next
-		}
-		cancel()
+		ok := k.writeFrames(frames)
+		clear(frames)
 		if !ok {
 			return
 		}
 	}
 }
 
-// take makes f the next message to write. On a batching socket, the data
-// frames queued behind f join it, one per line, up to batchBytes; buf,
-// when not nil, then holds the message, for the pool once written. next
-// is the frame to write after f, when more says one is already queued.
-func (k *socket) take(f *outFrame) (next outFrame, more bool, buf *[]byte) {
-	for {
-		select {
-		case next = <-k.out:
-		default:
-			return outFrame{}, false, buf
-		}
-		if !k.batch || f.data == nil || next.data == nil || len(f.data)+1+len(next.data) > batchBytes {
-			return next, true, buf
-		}
-		if buf == nil {
-			buf = batchBufs.Get().(*[]byte)
-			*buf = append((*buf)[:0], f.data...)
-		}
-		*buf = append(append(*buf, '\n'), next.data...)
-		f.data = *buf
-	}
-}
+// wbufs hold the bytes of a writer's round, shared by all sockets.
+var wbufs = sync.Pool{New: func() any { return new([]byte) }}
 
-// write sends one queued frame, or makes the queued close; it reports
-// whether the writer should go on.
-func (k *socket) write(ctx context.Context, f outFrame) bool {
-	if f.data == nil {
-		if k.closed.CompareAndSwap(false, true) {
-			_ = k.conn.Load().Close(f.code, f.reason)
+// writeFrames writes frames as WebSocket messages, or makes the close
+// among them; it reports whether the writer should go on.
+func (k *socket) writeFrames(frames []outFrame) bool {
+	wb := wbufs.Get().(*[]byte)
+	defer func() {
+		if cap(*wb) <= batchBytes {
+			wbufs.Put(wb)
 		}
-		return false
+	}()
+	buf := (*wb)[:0]
+	var closing *outFrame
+	for rest := frames; len(rest) > 0; {
+		var msg outFrame
+		var bb *[]byte
+		msg, rest, bb = nextMessage(rest, k.batch)
+		if msg.isClose() {
+			closing = &msg
+			break
+		}
+		buf = appendFrame(buf, msg)
+		if bb != nil {
+			batchBufs.Put(bb)
+		}
 	}
-	if err := k.conn.Load().Write(ctx, websocket.MessageText, f.data); err != nil {
-		k.closeNow(websocket.StatusInternalError, "write failed")
+	*wb = buf
+	if len(buf) > 0 {
+		// A peer that takes nothing for writeTimeout is cut. The
+		// deadline is cleared after: the library's own writes (pongs,
+		// the close) have none.
+		_ = k.nc.SetWriteDeadline(time.Now().Add(writeTimeout))
+		_, err := k.nc.Write(buf)
+		_ = k.nc.SetWriteDeadline(time.Time{})
+		if err != nil {
+			k.closeNow(websocket.StatusInternalError, "write failed")
+			return false
+		}
+	}
+	if closing != nil {
+		if k.closed.CompareAndSwap(false, true) {
+			_ = k.conn.Load().Close(closing.code, closing.reason)
+		}
 		return false
 	}
 	return true

@@ -12,9 +12,11 @@ import (
 
 // queued makes a socket whose queue holds frames, as the writer finds it.
 func queued(batch bool, frames ...outFrame) *socket {
-	k := &socket{batch: batch, out: make(chan outFrame, len(frames)+1)}
+	k := &socket{batch: batch, out: newOutbox()}
 	for _, f := range frames {
-		k.out <- f
+		if k.out.put(f, 1<<30) == putRefused {
+			panic("queue full")
+		}
 	}
 	return k
 }
@@ -25,21 +27,18 @@ func data(s string) outFrame { return outFrame{data: []byte(s)} }
 // messages it would write, a close as "close:REASON".
 func messages(k *socket, first outFrame) []string {
 	var out []string
-	f := first
-	for more := true; more; {
-		var next outFrame
+	for rest := k.out.take([]outFrame{first}); len(rest) > 0; {
+		var f outFrame
 		var buf *[]byte
-		next, more, buf = k.take(&f)
+		f, rest, buf = nextMessage(rest, k.batch)
 		if f.data == nil {
 			// The writer stops at a close: what follows is never written.
 			return append(out, "close:"+f.reason)
-		} else {
-			out = append(out, string(f.data))
 		}
+		out = append(out, string(f.data))
 		if buf != nil {
 			batchBufs.Put(buf)
 		}
-		f = next
 	}
 	return out
 }
@@ -127,9 +126,9 @@ func TestBatchParam(t *testing.T) {
 // A batched message is frames that each decode alone: no frame may hold
 // a raw newline, which json.Marshal never writes.
 func TestFramesHoldNoNewline(t *testing.T) {
-	k := &socket{out: make(chan outFrame, 1)}
+	k := &socket{out: newOutbox(), srv: &Server{wsQueue: DefaultWSQueueBytes}}
 	k.push("chat.event", map[string]string{"text": "two\nlines\r\n\u2028"})
-	f := <-k.out
+	f := k.out.take(nil)[0]
 	if bytes.ContainsAny(f.data, "\n\r") {
 		t.Fatalf("a push frame holds a raw newline: %s", f.data)
 	}

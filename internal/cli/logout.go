@@ -11,8 +11,9 @@ import (
 const logoutHelp = `Usage: haven logout
 
 Ends the stored session on the server (its token stops working at once)
-and removes the session file and the cache of haven chat (the chats and
-messages it kept).
+and removes the session file, the cache of haven chat (the chats and
+messages it kept) and the device's secret-chat keys (the server deletes
+the device's keys and waiting messages with the session).
 
 The file is removed even when the server cannot be reached or the
 session had already ended. When the server cannot be reached the

@@ -158,13 +158,27 @@ func CachePath(dir string, userID int64) string {
 	return filepath.Join(dir, fmt.Sprintf("cache-%d.db", userID))
 }
 
+// SecretPath is the file where haven chat keeps the secret-chat keys of
+// the account userID's device (its session), in the config directory
+// dir.
+func SecretPath(dir string, userID int64) string {
+	return filepath.Join(dir, fmt.Sprintf("secret-%d.json", userID))
+}
+
 // RemoveCaches removes every cache of haven chat in dir, with the
-// journal files of SQLite: what it kept goes with the session.
+// journal files of SQLite, and the secret-chat keys of the device: what
+// it kept goes with the session (the server deletes the device's keys
+// and queue with it, so the private keys serve nothing any more).
 func RemoveCaches(dir string) error {
 	files, err := filepath.Glob(filepath.Join(dir, "cache-*.db*"))
 	if err != nil {
 		return err
 	}
+	secrets, err := filepath.Glob(filepath.Join(dir, "secret-*.json"))
+	if err != nil {
+		return err
+	}
+	files = append(files, secrets...)
 	for _, f := range files {
 		if err := os.Remove(f); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return err

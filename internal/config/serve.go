@@ -110,6 +110,10 @@ type Serve struct {
 	PushTimeout time.Duration
 	// PushPerSession is how many push subscriptions one session may have.
 	PushPerSession int
+	// SecretQueue is how many secret-chat envelopes may wait for one
+	// device; SecretTTL how long one waits at most.
+	SecretQueue int
+	SecretTTL   time.Duration
 	// PushAllowPrivate lets pushes reach loopback and private addresses.
 	PushAllowPrivate bool
 
@@ -190,7 +194,8 @@ type Serve struct {
 	S3TLS bool
 
 	// FloodRate is the requests per second allowed per user and method;
-	// FloodBurst how many may come at once above that rate.
+	// FloodBurst how many may come at once above that rate. A FloodRate
+	// of 0 turns flood control off, for benchmarks (see FloodOff).
 	FloodRate  float64
 	FloodBurst int
 
@@ -217,6 +222,10 @@ type Serve struct {
 	// DataDir/secret.key.
 	SecretFile string
 }
+
+// FloodOff reports whether flood control is off (flood-rate 0): every
+// method may then be called at any rate. Only for benchmarks.
+func (c *Serve) FloodOff() bool { return c.FloodRate == 0 }
 
 // The values of Serve.Signup.
 const (
@@ -447,6 +456,16 @@ var serveSettings = []setting[Serve]{
 		set:  func(c *Serve, v string) error { return keep(&c.PushPerSession)(parseInt(v, 1)) },
 	},
 	{
+		name: "secret-queue", kind: kindInt, arg: "N", def: "10000",
+		help: "secret-chat envelopes that may wait for one device; past it sends to the device are refused (SECRET_QUEUE_FULL) until it fetches them",
+		set:  func(c *Serve, v string) error { return keep(&c.SecretQueue)(parseInt(v, 1)) },
+	},
+	{
+		name: "secret-ttl", kind: kindDuration, arg: "DURATION", def: "720h",
+		help: "how long a secret-chat envelope, and a file shared in a secret chat, waits at most for its device (then it is deleted)",
+		set:  func(c *Serve, v string) error { return keep(&c.SecretTTL)(parsePositiveDuration(v)) },
+	},
+	{
 		name: "push-allow-private", kind: kindBool, def: "false",
 		help: "let Web Push reach endpoints on loopback, private and other non-public addresses (a push service on your own network); off, clients cannot make the server call into its network",
 		set:  func(c *Serve, v string) error { return keep(&c.PushAllowPrivate)(parseBool(v)) },
@@ -618,8 +637,8 @@ var serveSettings = []setting[Serve]{
 	},
 	{
 		name: "flood-rate", kind: kindFloat, arg: "PER_SECOND", def: "30",
-		help: "requests per second allowed per user and method",
-		set:  func(c *Serve, v string) error { return keep(&c.FloodRate)(parsePositiveFloat(v)) },
+		help: "requests per second allowed per user and method; 0 turns flood control off (for benchmarks only: a warning is logged at start)",
+		set:  func(c *Serve, v string) error { return keep(&c.FloodRate)(parseNonNegativeFloat(v)) },
 	},
 	{
 		name: "flood-burst", kind: kindInt, arg: "N", def: "60",

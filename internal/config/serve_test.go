@@ -114,6 +114,8 @@ func TestServeDefaults(t *testing.T) {
 		PushQueue:               10000,
 		PushTimeout:             10 * time.Second,
 		PushPerSession:          4,
+		SecretQueue:             10000,
+		SecretTTL:               720 * time.Hour,
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("defaults:\n got %v\nwant %v", got, want)
@@ -276,6 +278,8 @@ var serveSamples = map[string]sample{
 	"push-queue":                 {value: "100"},
 	"push-timeout":               {value: "3s"},
 	"push-per-session":           {value: "2"},
+	"secret-queue":               {value: "500"},
+	"secret-ttl":                 {value: "240h"},
 	"push-allow-private":         {value: "true"},
 	"ip-logging":                 {value: "true"},
 	"trusted-proxies":            {value: "127.0.0.1,10.0.0.0/8,fd00::/8"},
@@ -511,7 +515,7 @@ func TestServeBadValues(t *testing.T) {
 		{"bad size", []string{"--max-body=1MB"}, []string{"max-body", "KiB"}},
 		{"file URLs for days", []string{"--file-url-ttl=48h"}, []string{"file-url-ttl (flag --file-url-ttl)", "between 1s and 24h"}},
 		{"file URLs for an instant", []string{"--file-url-ttl=10ms"}, []string{"file-url-ttl", "between 1s and 24h"}},
-		{"bad rate", []string{"--flood-rate=0"}, []string{"flood-rate", "above 0"}},
+		{"bad rate", []string{"--flood-rate=-1"}, []string{"flood-rate", "0 or above"}},
 		{"bad burst", []string{"--flood-burst=0"}, []string{"flood-burst", "at least 1"}},
 		{"bad trusted proxy", []string{"--trusted-proxies=10.0.0.0/8,proxy.local"}, []string{"trusted-proxies (flag --trusted-proxies)", `"proxy.local"`, "not an IP address"}},
 		{"bad trusted range", []string{"--trusted-proxies=10.0.0.0/33"}, []string{"trusted-proxies", "CIDR"}},

@@ -89,14 +89,14 @@ func parseInt(v string, least int) (int, error) {
 	return n, nil
 }
 
-// parsePositiveFloat parses a finite number above zero.
-func parsePositiveFloat(v string) (float64, error) {
+// parseNonNegativeFloat parses a finite number of zero or above.
+func parseNonNegativeFloat(v string) (float64, error) {
 	f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
 	if err != nil {
 		return 0, errors.New("not a number")
 	}
-	if math.IsNaN(f) || math.IsInf(f, 0) || f <= 0 {
-		return 0, errors.New("must be a finite number above 0")
+	if math.IsNaN(f) || math.IsInf(f, 0) || f < 0 {
+		return 0, errors.New("must be a finite number, 0 or above")
 	}
 	return f, nil
 }

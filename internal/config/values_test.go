@@ -176,12 +176,14 @@ func TestParseAddresses(t *testing.T) {
 
 func TestParseNumbers(t *testing.T) {
 	t.Parallel()
-	if _, err := parsePositiveFloat("0.5"); err != nil {
-		t.Error(err)
+	for _, v := range []string{"0.5", "0", "0.0"} {
+		if _, err := parseNonNegativeFloat(v); err != nil {
+			t.Errorf("parseNonNegativeFloat(%q): %v", v, err)
+		}
 	}
-	for _, v := range []string{"0", "-1", "NaN", "Inf", "x", ""} {
-		if _, err := parsePositiveFloat(v); err == nil {
-			t.Errorf("parsePositiveFloat(%q) ok, want error", v)
+	for _, v := range []string{"-1", "-0.1", "NaN", "Inf", "x", ""} {
+		if _, err := parseNonNegativeFloat(v); err == nil {
+			t.Errorf("parseNonNegativeFloat(%q) ok, want error", v)
 		}
 	}
 	for _, v := range []string{"0s", "-1s", "15", "x"} {

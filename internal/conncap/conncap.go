@@ -8,10 +8,12 @@
 package conncap
 
 import (
+	"errors"
 	"io"
 	"net"
 	"net/netip"
 	"sync"
+	"syscall"
 
 	"github.com/havenchat/haven/internal/clientaddr"
 )
@@ -100,6 +102,17 @@ func (c *conn) CloseWrite() error {
 		return cw.CloseWrite()
 	}
 	return nil
+}
+
+// SyscallConn gives the wrapped connection's file descriptor, when it
+// has one, to writers that must not wait (the WebSocket fan-out writes
+// without blocking); closing still goes through Close. Errors:
+// errors.ErrUnsupported when the wrapped connection has none.
+func (c *conn) SyscallConn() (syscall.RawConn, error) {
+	if sc, ok := c.Conn.(syscall.Conn); ok {
+		return sc.SyscallConn()
+	}
+	return nil, errors.ErrUnsupported
 }
 
 // ReadFrom lets net/http hand a file to the wrapped connection, which

@@ -141,7 +141,8 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 	return deleted, nil
 }
 
-// RunJanitor calls Sweep and ExpireUploads every interval, CollectBlobs
+// RunJanitor calls Sweep, ExpireUploads and ExpireSecretEnvelopes every
+// interval, CollectBlobs
 // every hour and ExpireMessages every few seconds until ctx ends. Sends
 // older than two days are forgotten: a client retries a send within
 // minutes, not days.
@@ -161,6 +162,9 @@ func (s *Service) RunJanitor(ctx context.Context, every time.Duration) {
 		}
 		if _, err := s.ExpireUploads(ctx); err != nil && ctx.Err() == nil {
 			s.log.WarnContext(ctx, "expiring uploads failed", "err", err)
+		}
+		if _, err := s.ExpireSecretEnvelopes(ctx); err != nil && ctx.Err() == nil {
+			s.log.WarnContext(ctx, "expiring secret envelopes failed", "err", err)
 		}
 	wait:
 		for {

@@ -116,6 +116,8 @@ type Service struct {
 	touchMu sync.Mutex
 	touched map[int64]time.Time // session id → last written activity
 
+	lists secretLists // device lists whose signature was checked (secret.go)
+
 	presence *presence // who is online; never stored
 	push     *pusher   // nil when Web Push is off
 }

@@ -29,18 +29,25 @@ const (
 	PushSessionEnd = "session.ended"
 )
 
-// Notice is what core publishes on the bus: Frame, encoded once, goes to
-// every socket as it is; the other fields let a node route it without
-// decoding the frame.
+// Notice is what core publishes on the bus (see AppendNotice for its
+// encoding): Frame, encoded once, goes to every socket as it is; the
+// other fields let a node route it without decoding the frame.
 type Notice struct {
-	Kind      string `json:"kind"`
-	ChatID    int64  `json:"chat_id,omitempty"`
-	UserID    int64  `json:"user_id,omitempty"`
-	MessageID int64  `json:"message_id,omitempty"`
+	Kind      string
+	ChatID    int64
+	UserID    int64
+	MessageID int64
+	// SessionID, when set, limits a person's push to that session's
+	// sockets (secret chats' per-device pushes).
+	SessionID int64
 	// Event is the user event kind, so that a node can follow a person
 	// joining or leaving chats.
-	Event string          `json:"event,omitempty"`
-	Frame json.RawMessage `json:"frame"`
+	Event string
+	// MinMessageID, on a dialog.added, is the first message of the chat
+	// the person may see: a node routes the chat's pushes to their
+	// sockets from there without reading the store.
+	MinMessageID int64
+	Frame        []byte
 }
 
 // frame is the push frame clients receive.
@@ -133,6 +140,17 @@ func (s *Service) chatEvent(ctx context.Context, tx Tx, c *haven.Chat, kind have
 // userEvent appends an event to a person's own log and publishes it after
 // the commit.
 func (s *Service) userEvent(ctx context.Context, tx Tx, userID int64, kind haven.UserEventKind, chatID int64, data any) error {
+	return s.userEventNotice(ctx, tx, userID, kind, chatID, data, Notice{})
+}
+
+// dialogAdded logs that a person joined chatID, where the first message
+// they may see is minID.
+func (s *Service) dialogAdded(ctx context.Context, tx Tx, userID, chatID, minID int64) error {
+	return s.userEventNotice(ctx, tx, userID, haven.UserDialogAdded, chatID, nil, Notice{MinMessageID: minID})
+}
+
+// userEventNotice is userEvent with routing fields for the notice.
+func (s *Service) userEventNotice(ctx context.Context, tx Tx, userID int64, kind haven.UserEventKind, chatID int64, data any, n Notice) error {
 	e := &haven.UserEvent{UserID: userID, Kind: kind, ChatID: chatID, Date: s.now()}
 	if data != nil {
 		b, err := json.Marshal(data)
@@ -144,7 +162,8 @@ func (s *Service) userEvent(ctx context.Context, tx Tx, userID int64, kind haven
 	if err := tx.AppendUserEvent(ctx, e); err != nil {
 		return err
 	}
-	s.publish(ctx, tx, Notice{Kind: PushUserEvent, UserID: userID, ChatID: chatID, Event: string(kind)}, userSubject(userID), userEventView(e))
+	n.Kind, n.UserID, n.ChatID, n.Event = PushUserEvent, userID, chatID, string(kind)
+	s.publish(ctx, tx, n, userSubject(userID), userEventView(e))
 	return nil
 }
 
@@ -154,15 +173,9 @@ func (s *Service) publish(ctx context.Context, tx Tx, n Notice, subject string, 
 	if s.bus == nil {
 		return
 	}
-	f, err := json.Marshal(frame{Push: n.Kind, Data: data})
+	b, err := encodeNotice(n, data)
 	if err != nil {
 		s.log.ErrorContext(ctx, "encoding a push", "err", err)
-		return
-	}
-	n.Frame = f
-	b, err := json.Marshal(n)
-	if err != nil {
-		s.log.ErrorContext(ctx, "encoding a notice", "err", err)
 		return
 	}
 	tx.AfterCommit(func() { s.send(ctx, subject, b) })

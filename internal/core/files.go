@@ -571,12 +571,17 @@ func (s *Service) FileURL(ctx context.Context, a *Actor, id int64) (*FileURLView
 	if _, err := s.readableFile(ctx, a, id); err != nil {
 		return nil, err
 	}
-	exp := s.now().Add(s.limits.FileURLTTL).Unix()
+	return s.signFileURL(ctx, a.UserID, id, s.now().Add(s.limits.FileURLTTL).Unix())
+}
+
+// signFileURL makes the signed URL of file id for userID, valid until exp
+// (unix seconds).
+func (s *Service) signFileURL(ctx context.Context, userID, id, exp int64) (*FileURLView, error) {
 	nonce := make([]byte, s.fileURLs.NonceSize(), s.fileURLs.NonceSize()+8+s.fileURLs.Overhead())
 	if _, err := io.ReadFull(s.rand, nonce); err != nil {
 		return nil, s.internal(ctx, "files.getURL", err)
 	}
-	sealed := s.fileURLs.Seal(nonce, nonce, binary.BigEndian.AppendUint64(nil, uint64(a.UserID)), fileURLData(id, exp))
+	sealed := s.fileURLs.Seal(nonce, nonce, binary.BigEndian.AppendUint64(nil, uint64(userID)), fileURLData(id, exp))
 	sig := base64.RawURLEncoding.EncodeToString(sealed)
 	return &FileURLView{URL: s.link(fmt.Sprintf("/files/%d?exp=%d&sig=%s", id, exp, sig)), ExpiresAt: exp}, nil
 }

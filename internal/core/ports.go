@@ -58,7 +58,9 @@ func (SystemClock) Now() time.Time { return time.Now() }
 // process). Delivery is at most once: a subscriber that misses an event
 // recovers from the store, so the bus is a hint, never the truth.
 type Bus interface {
-	// Publish sends data to every current subscriber of subject.
+	// Publish sends data to every current subscriber of subject. It may
+	// queue and return before any subscriber has it (a node's bus does:
+	// see internal/bus/ordered); data must not be modified afterwards.
 	Publish(ctx context.Context, subject string, data []byte) error
 	// Subscribe calls h for every message published to subject until the
 	// subscription is closed. h must not block for long.

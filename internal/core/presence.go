@@ -608,14 +608,9 @@ func (s *Service) pushStatusTo(ctx context.Context, userID int64, st UserStatus,
 	if len(to) == 0 {
 		return
 	}
-	f, err := json.Marshal(frame{Push: PushUserStatus, Data: UserStatusView{UserID: userID, Status: st}})
+	b, err := encodeNotice(Notice{Kind: PushUserStatus, UserID: userID}, UserStatusView{UserID: userID, Status: st})
 	if err != nil {
 		s.log.Error("encoding a push", "err", err)
-		return
-	}
-	b, err := json.Marshal(Notice{Kind: PushUserStatus, UserID: userID, Frame: f})
-	if err != nil {
-		s.log.Error("encoding a notice", "err", err)
 		return
 	}
 	for _, w := range to {

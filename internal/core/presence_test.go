@@ -122,8 +122,8 @@ func watch(t *testing.T, bus *local.Bus, userID int64) <-chan core.UserStatusVie
 	t.Helper()
 	ch := make(chan core.UserStatusView, 100)
 	sub, err := bus.Subscribe(core.UserSubject(userID), func(b []byte) {
-		var n core.Notice
-		if err := json.Unmarshal(b, &n); err != nil || n.Kind != core.PushUserStatus {
+		n, err := core.DecodeNotice(b)
+		if err != nil || n.Kind != core.PushUserStatus {
 			return
 		}
 		var f struct {

@@ -40,6 +40,7 @@ type Tx interface {
 	PeopleTx
 	ConfirmationTx
 	PushTx
+	SecretTx
 
 	// AfterCommit registers f to run once the transaction has committed
 	// durably (and never if it does not); callbacks run in commit order
@@ -95,7 +96,8 @@ type Tx interface {
 	// profile fields, phone, email, username, password, sessions,
 	// contacts (both directions), blocks (both directions), privacy
 	// settings, login attempts, its email confirmation, the lookups it
-	// made and whom it found or was found by. The row stays, marked Deleted, so that
+	// made, whom it found or was found by, and its secret-chat device
+	// list. The row stays, marked Deleted, so that
 	// the id still names an author. Returns the ids of the sessions it
 	// removed. What it removes leaves the store's files within seconds
 	// (docs/security.md, "Deleted data"). Errors: haven.ErrNotFound.
@@ -113,6 +115,7 @@ type Queries interface {
 	PeopleQueries
 	ConfirmationQueries
 	PushQueries
+	SecretQueries
 
 	// UserByID returns a user, deleted ones included. Errors: haven.ErrNotFound.
 	UserByID(ctx context.Context, id int64) (*haven.User, error)

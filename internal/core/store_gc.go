@@ -26,7 +26,8 @@ type GCTx interface {
 	// DeleteUnreferencedFiles removes up to limit file rows created
 	// before before that nothing refers to — no message carries them (as
 	// its file, a size or a thumbnail: message_files), no upload still
-	// open at now became them — with the uploads that became them, and
+	// open at now became them, no secret chat keeps them past now
+	// (KeepSecretFile) — with the uploads that became them, and
 	// reports how many it removed. Their blobs are then left to the blob
 	// collector. A new kind of reference to files (a profile or chat
 	// photo) must be added to it, or the collector would delete files

@@ -2,8 +2,6 @@ package core
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 
 	"github.com/havenchat/haven"
 )
@@ -203,29 +201,12 @@ func (s *Service) SetTyping(ctx context.Context, a *Actor, chatID int64, cancel 
 		expires = 0
 	}
 	data := map[string]int64{"chat_id": chatID, "user_id": a.UserID, "expires_in": int64(expires)}
-	f, err := json.Marshal(frame{Push: PushTyping, Data: data})
-	if err != nil {
-		return s.internal(ctx, "messages.setTyping", err)
-	}
-	b, err := json.Marshal(Notice{Kind: PushTyping, ChatID: chatID, UserID: a.UserID, Frame: f})
+	b, err := encodeNotice(Notice{Kind: PushTyping, ChatID: chatID, UserID: a.UserID}, data)
 	if err != nil {
 		return s.internal(ctx, "messages.setTyping", err)
 	}
 	s.send(ctx, chatSubject(chatID), b)
 	return nil
-}
-
-// MinMessageID returns the first message a member may see in a chat (0:
-// all), for transports that filter pushes.
-func (s *Service) MinMessageID(ctx context.Context, chatID, userID int64) (int64, error) {
-	m, err := s.store.Member(ctx, chatID, userID)
-	if errors.Is(err, haven.ErrNotFound) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, s.internal(ctx, "member", err)
-	}
-	return m.MinMessageID, nil
 }
 
 // ChatSub is a chat whose pushes a person's sockets receive, and the

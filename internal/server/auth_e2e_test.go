@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -377,6 +378,31 @@ func TestFloodControl(t *testing.T) {
 	n.clock.Advance(2 * time.Second)
 	if r := c.call("privacy.get", nil); !r.OK {
 		t.Fatalf("after waiting: %s", r.code())
+	}
+}
+
+// TestFloodControlOff: flood-rate 0 (for benchmarks) lets every method,
+// the strict sign-in ones too, be called past any burst, and the server
+// warns in its log that it is so.
+func TestFloodControlOff(t *testing.T) {
+	n := startNode(t, "--flood-rate", "0", "--flood-burst", "1", "--signin-code-per-ip", "1000")
+	if !strings.Contains(n.logs.String(), "FLOOD CONTROL IS OFF") {
+		t.Fatalf("no warning in the log:\n%s", n.logs.String())
+	}
+	c := &httpCaller{t: t, base: n.url}
+	signUp(t, n, c, "+442079460001", "Flo")
+	for i := range 100 {
+		if r := c.call("privacy.get", nil); !r.OK {
+			t.Fatalf("call %d of a burst with flood control off: %s", i+1, r.code())
+		}
+	}
+	// auth.sendCode has a stricter rule (a sixth of the default) when
+	// flood control is on; off, it is as free as the rest.
+	anon := &httpCaller{t: t, base: n.url}
+	for i := range 20 {
+		if r := anon.call("auth.sendCode", map[string]string{"identifier": fmt.Sprintf("+4420794601%02d", i)}); !r.OK {
+			t.Fatalf("code %d with flood control off: %s", i+1, r.code())
+		}
 	}
 }
 

@@ -25,6 +25,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/havenchat/haven"
 )
 
 // TestBadInput sends every kind of malformed request over both transports
@@ -355,6 +357,35 @@ func TestTLS(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 {
 		t.Fatalf("over TLS: %d", resp.StatusCode)
+	}
+	// A WebSocket over TLS: its frames cannot be written to the bare
+	// connection, and go through the TLS one, whole and in order.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	conn, _, err := websocket.Dial(ctx, "wss"+strings.TrimPrefix(n.url, "https")+"/api/ws", &websocket.DialOptions{HTTPClient: client})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.CloseNow()
+	const calls = 50
+	for i := range calls {
+		if err := conn.Write(ctx, websocket.MessageText, fmt.Appendf(nil, `{"id":%d,"method":"users.getMe","params":{}}`, i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range calls {
+		_, data, err := conn.Read(ctx)
+		if err != nil {
+			t.Fatalf("answer %d over wss: %v", i, err)
+		}
+		var r struct {
+			ID    int
+			OK    bool
+			Error struct{ Code string }
+		}
+		if err := json.Unmarshal(data, &r); err != nil || r.OK || r.Error.Code != haven.CodeAuthRequired {
+			t.Fatalf("answer %d over wss: %s", i, data)
+		}
 	}
 }
 

@@ -30,6 +30,7 @@ import (
 	"github.com/havenchat/haven"
 	"github.com/havenchat/haven/internal/api"
 	"github.com/havenchat/haven/internal/bus/local"
+	"github.com/havenchat/haven/internal/bus/ordered"
 	"github.com/havenchat/haven/internal/clientaddr"
 	"github.com/havenchat/haven/internal/codesend"
 	"github.com/havenchat/haven/internal/config"
@@ -63,11 +64,14 @@ type Server struct {
 	cfg   *config.Serve
 	log   *slog.Logger
 	store store
-	core  *core.Service
-	api   *api.Server
-	http  *http.Server
-	ln    net.Listener
-	tls   *tls.Config
+	// bus queues what the store's writer publishes after each commit,
+	// so that the writer never waits for the fan-out.
+	bus  *ordered.Bus
+	core *core.Service
+	api  *api.Server
+	http *http.Server
+	ln   net.Listener
+	tls  *tls.Config
 
 	connsRefused prometheus.Counter
 
@@ -159,7 +163,14 @@ func New(ctx context.Context, cfg *config.Serve, opt Options) (s *Server, err er
 		return nil, err
 	}
 	limits.PushPerSession = cfg.PushPerSession
-	bus := local.New()
+	limits.SecretQueueMax, limits.SecretTTL = cfg.SecretQueue, cfg.SecretTTL
+	bus := ordered.New(local.New(), ordered.Options{Log: log})
+	s.bus = bus
+	defer func() {
+		if err != nil {
+			_ = bus.Close(context.WithoutCancel(ctx))
+		}
+	}()
 	clock := opt.Clock
 	if clock == nil {
 		clock = core.SystemClock{}
@@ -204,6 +215,7 @@ func New(ctx context.Context, cfg *config.Serve, opt Options) (s *Server, err er
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	registerPushMetrics(reg, s.core)
+	registerBusMetrics(reg, bus)
 	s.api, err = api.New(api.Config{
 		Core:           s.core,
 		Bus:            bus,
@@ -295,6 +307,10 @@ func opsMux(reg *prometheus.Registry) *http.ServeMux {
 // every method, and stricter ones where abuse is cheap for the caller and
 // costly for others.
 func floodLimits(cfg *config.Serve, now func() time.Time) *flood.Limits {
+	if cfg.FloodOff() {
+		// The zero Rule is no limit: every method, the stricter ones too.
+		return flood.NewLimits(flood.Rule{}, nil, now)
+	}
 	def := flood.Rule{Rate: cfg.FloodRate, Burst: cfg.FloodBurst}
 	strict := flood.Rule{Rate: cfg.FloodRate / 6, Burst: max(cfg.FloodBurst/6, 1)}
 	return flood.NewLimits(def, map[string]flood.Rule{
@@ -431,6 +447,10 @@ func (s *Server) Start(ctx context.Context) error {
 			"for other people use --code-sender webhook=URL (and --smtp-host for email), or --listen 127.0.0.1:PORT",
 			"listen", ln.Addr().String())
 	}
+	if s.cfg.FloodOff() {
+		s.log.Warn("FLOOD CONTROL IS OFF (flood-rate 0): any signed-in person may call every method as fast as they can. " +
+			"This is for benchmarks only; never serve people so")
+	}
 	s.log.Info("sign-up", "mode", s.cfg.Signup, "public_url", s.public)
 	return nil
 }
@@ -464,6 +484,10 @@ func (s *Server) URL() string {
 // Core exposes the use cases (for tests and tools in the same process).
 func (s *Server) Core() *core.Service { return s.core }
 
+// Bus exposes the node's bus (for tests and tools in the same process):
+// publishing on it queues, as the store's writer does after a commit.
+func (s *Server) Bus() core.Bus { return s.bus }
+
 // Shutdown stops accepting, lets requests in flight finish, closes the
 // sockets, stops the janitor and the presence loop (which tells the
 // other nodes this node's people left it) and closes the store (which
@@ -492,6 +516,10 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	s.bg.Wait()
 	if err := s.store.Close(); err != nil {
+		errs = append(errs, err)
+	}
+	// The last commits' events, published to whoever still listens.
+	if err := s.bus.Close(ctx); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)

@@ -265,6 +265,15 @@ func (s *Server) InviteCode(t testing.TB, uses int) string {
 	return inv.Code
 }
 
+// RevokeInvite makes a sign-up invite stop working, as the operator
+// would (haven admin invite revoke); ref is its code or its id.
+func (s *Server) RevokeInvite(t testing.TB, ref string) {
+	t.Helper()
+	if err := s.srv.Core().AdminRevokeInvite(context.Background(), ref); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // receiveCode is the webhook code sender's endpoint: it keeps the
 // newest code sent to each recipient.
 func (s *Server) receiveCode(w http.ResponseWriter, r *http.Request) {

@@ -188,6 +188,8 @@ func (m *model) applyPush(p *client.Push) tea.Cmd {
 		}
 	case "session.ended":
 		m.fail(&client.Error{Code: "SESSION_ENDED", Message: "this session was ended; run haven login"})
+	case "secret.envelope":
+		return m.secretArrived()
 	}
 	return nil
 }

@@ -25,6 +25,7 @@ var keyHelp = []struct {
 		{"Ctrl+G", "chat info, invite link, add"},
 		{"Ctrl+L", "join by link; open @name"},
 		{"Ctrl+O", "send a file"},
+		{"Ctrl+E", "secret chat (end-to-end)"},
 		{"Ctrl+C", "quit"},
 	}},
 	{"Chat list", [][2]string{
@@ -80,6 +81,8 @@ func (m *model) key(k tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case "ctrl+g":
 		return m.showInfo()
+	case "ctrl+e":
+		return m.openSecret()
 	case "ctrl+l":
 		m.overlay = newPrompt("Invite link, or @username of a chat or person:", "", func(v string) tea.Cmd {
 			if strings.TrimSpace(v) == "" {

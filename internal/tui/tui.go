@@ -43,6 +43,9 @@ type Options struct {
 	Out io.Writer
 	// CachePath is the file of the app's on-disk cache; "" for none.
 	CachePath string
+	// SecretPath is the file of the device's secret-chat keys (mode
+	// 0600); "" turns secret chats off.
+	SecretPath string
 	// Me is the signed-in person, when the caller knows them already
 	// (it may be all a program knows while the server is unreachable);
 	// nil to ask the server.
@@ -173,6 +176,8 @@ type model struct {
 	revealed map[msgKey]bool // spoilers shown (v on a picked message)
 	deleted  bool            // the account was deleted: the app ends
 
+	secret *client.SecretChats // nil until secret chats are set up here
+
 	overlay overlay // help, prompt or picker over the chat pane
 	notice  string  // one line: an error or what just happened
 	isError bool
@@ -286,6 +291,9 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.wheel(msg.Mouse())
 	case tickMsg:
 		m.expireTyping(time.Time(msg))
+		if cmd, ok := m.secretUpdate(msg); ok {
+			return m, cmd
+		}
 		return m, tick()
 	case eventMsg:
 		if msg.Err != nil {
@@ -374,6 +382,7 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, tea.Batch(cmds...)
 	case errMsg:
+		m.secretUpdate(msg) // an open secret chat polls again
 		if unreachable(msg.err) {
 			// The offline line says it; the list is tried again until
 			// the server answers.
@@ -384,6 +393,9 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case noticeMsg:
 		m.say(string(msg))
 		return m, nil
+	}
+	if cmd, ok := m.secretUpdate(msg); ok {
+		return m, cmd
 	}
 	if cmd, ok := m.settingsUpdate(msg); ok {
 		return m, cmd

@@ -349,6 +349,9 @@ func (m *model) chatLines(w, h int) []string {
 	} else if p, ok := m.overlay.(*peopleOverlay); ok {
 		out = append(out, strings.Split(fitScreen(p.view(m, w, rows+len(input)), w, rows+len(input)), "\n")...)
 		input = nil
+	} else if o, ok := m.overlay.(*secretOverlay); ok {
+		out = append(out, strings.Split(fitScreen(o.view(m, w, rows+len(input)), w, rows+len(input)), "\n")...)
+		input = nil
 	} else if o, ok := m.overlay.(*infoOverlay); ok {
 		out = append(out, strings.Split(fitScreen(o.view(m, w, rows+len(input)), w, rows+len(input)), "\n")...)
 		input = nil

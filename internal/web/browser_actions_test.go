@@ -28,6 +28,9 @@ func TestMessageActions(t *testing.T) {
 
 	ann, annC, _ := b.signedIn("Ann", "ann@example.com", "Ann", "Lee")
 	bob, bobC, bobU := b.signedIn("Bob", "bob@example.com", "Bob", "Stone")
+	if err := testserver.Befriend(ctx, annC, bobC); err != nil {
+		t.Fatal(err)
+	}
 	first, err := annC.Send(ctx, &client.SendParams{UserID: bobU.ID, Text: "Dinner at eight?"})
 	if err != nil {
 		t.Fatal(err)
@@ -74,7 +77,7 @@ func TestMessageActions(t *testing.T) {
 	}
 	ann.do("attaching a file", chromedp.SetUploadFiles(chromedp.CSS("#attach-input"), []string{notes}))
 	ann.click("#attach-send")
-	bob.wait("the file shows with its name and size", `[...document.querySelectorAll('.msg .file-row')].some(f => f.textContent.includes('notes.txt') && f.textContent.includes('3.8 KB') && f.querySelector('a.file-icon[href^="/files/"]'))`)
+	bob.wait("the file shows with its name and size", `[...document.querySelectorAll('.msg .file-row')].some(f => f.textContent.includes('notes.txt') && f.textContent.includes('3.8 KB') && f.querySelector('a.file-icon[href*="/files/"]'))`)
 
 	// Delete for everyone.
 	if _, err := annC.Send(ctx, &client.SendParams{ChatID: chatID, Text: "Oops, wrong chat"}); err != nil {
@@ -102,6 +105,9 @@ func TestMessageActions(t *testing.T) {
 	// pages in the newer ones.
 	cidC, _, err := srv.SignIn(ctx, "cid@example.com", "Cid")
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := testserver.Befriend(ctx, cidC, bobC); err != nil {
 		t.Fatal(err)
 	}
 	hi, err := cidC.Send(ctx, &client.SendParams{UserID: bobU.ID, Text: "Hi Bob, Cid here"})

@@ -109,6 +109,22 @@ func messengerFlow(t *testing.T, prefix string, phone bool) {
 	if _, err := cid.UpdateUsername(ctx, "cid_north"); err != nil {
 		t.Fatal(err)
 	}
+	// Only contacts may add a person to a group (add_to_groups defaults to
+	// contacts): Ann, Bob and Cid keep each other in their contacts (from
+	// their phones, through the Go SDK).
+	annSDK, _, err := srv.SignIn(ctx, "ann@example.com", "Ann")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bobSDK, _, err := srv.SignIn(ctx, "bob@example.com", "Bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []*client.Client{bobSDK, cid} {
+		if err := testserver.Befriend(ctx, annSDK, c); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if phone {
 		ann.backToList()
 	}

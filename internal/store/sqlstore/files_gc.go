@@ -17,11 +17,12 @@ func (t *Tx) DeleteUnreferencedFiles(ctx context.Context, before, now time.Time,
 		return 0, nil
 	}
 	ids, err := t.ids(ctx, `SELECT f.id FROM files f
-		WHERE f.created_at < ?
+		WHERE f.created_at < ?1
 			AND NOT EXISTS (SELECT 1 FROM message_files mf WHERE mf.file_id = f.id)
 			AND NOT EXISTS (SELECT 1 FROM photo_files pf WHERE pf.file_id = f.id)
-			AND NOT EXISTS (SELECT 1 FROM uploads u WHERE u.file_id = f.id AND u.expires_at > ?)
-		ORDER BY f.id LIMIT ?`, millis(before), millis(now), limit)
+			AND NOT EXISTS (SELECT 1 FROM uploads u WHERE u.file_id = f.id AND u.expires_at > ?2)
+			AND NOT EXISTS (SELECT 1 FROM secret_files sf WHERE sf.file_id = f.id AND sf.expires_at > ?2)
+		ORDER BY f.id LIMIT ?3`, millis(before), millis(now), limit)
 	if err != nil {
 		return 0, fmt.Errorf("delete unreferenced files: %w", err)
 	}
@@ -29,6 +30,7 @@ func (t *Tx) DeleteUnreferencedFiles(ctx context.Context, before, now time.Time,
 		for _, q := range []string{
 			`DELETE FROM upload_parts WHERE upload_id IN (SELECT id FROM uploads WHERE file_id = ?)`,
 			`DELETE FROM uploads WHERE file_id = ?`,
+			`DELETE FROM secret_files WHERE file_id = ?`,
 			`DELETE FROM files WHERE id = ?`,
 		} {
 			if _, err := t.exec(ctx, q, id); err != nil {

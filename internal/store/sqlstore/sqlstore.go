@@ -187,7 +187,9 @@ func (t *Tx) execOne(ctx context.Context, query string, args ...any) error {
 }
 
 // AfterCommit registers f to run once the transaction has committed
-// durably, and never if it does not.
+// durably, and never if it does not. Callbacks run in commit order,
+// before Update returns, on the backend's writer; they must be quick (a
+// node queues its events for the bus there and returns).
 func (t *Tx) AfterCommit(f func()) {
 	t.After = append(t.After, f)
 }

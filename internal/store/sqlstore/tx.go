@@ -237,6 +237,9 @@ func (t *Tx) EraseUser(ctx context.Context, userID int64) ([]int64, error) {
 	if _, err := t.exec(ctx, `DELETE FROM contact_lookups WHERE owner = ?`, userID); err != nil {
 		return fail(err)
 	}
+	if _, err := t.exec(ctx, `DELETE FROM secret_device_lists WHERE user_id = ?`, userID); err != nil {
+		return fail(err)
+	}
 	if err := t.DeleteEmailConfirmation(ctx, userID); err != nil {
 		return fail(err)
 	}

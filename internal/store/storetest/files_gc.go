@@ -43,6 +43,15 @@ func testFileGC(t *testing.T, s core.Store) {
 	openUp := finished(open, t0.Add(time.Hour))
 	expired := file(key("0"), old)
 	expiredUp := finished(expired, t0.Add(-time.Hour))
+	// Files kept by a secret chat: until later than now, or no longer.
+	keptSecret := file(key("5"), old)
+	lapsedSecret := file(key("6"), old)
+	update(t, s, func(tx core.Tx) error {
+		if err := tx.KeepSecretFile(ctx, keptSecret, t0.Add(time.Minute)); err != nil {
+			return err
+		}
+		return tx.KeepSecretFile(ctx, lapsedSecret, t0.Add(-time.Minute))
+	})
 	update(t, s, func(tx core.Tx) error {
 		if err := tx.AddMessageFiles(ctx, 1, 10, []int64{carried, size}); err != nil {
 			return err
@@ -56,10 +65,11 @@ func testFileGC(t *testing.T, s core.Store) {
 		n, err = tx.DeleteUnreferencedFiles(ctx, t0.Add(-time.Hour), t0, 100)
 		return err
 	})
-	if n != 2 {
-		t.Errorf("DeleteUnreferencedFiles removed %d files, want 2 (the orphan and the expired upload's)", n)
+	if n != 3 {
+		t.Errorf("DeleteUnreferencedFiles removed %d files, want 3 (the orphan, the expired upload's, the lapsed secret one)", n)
 	}
-	for id, kept := range map[int64]bool{orphan: false, expired: false, young: true, carried: true, size: true, thumb: true, open: true} {
+	for id, kept := range map[int64]bool{orphan: false, expired: false, young: true, carried: true, size: true, thumb: true, open: true,
+		keptSecret: true, lapsedSecret: false} {
 		_, err := s.FileByID(ctx, id)
 		switch {
 		case kept && err != nil:
@@ -79,7 +89,8 @@ func testFileGC(t *testing.T, s core.Store) {
 	}
 
 	// The limit holds, and a later call finds the rest.
-	more := []int64{file(key("1"), old), file(key("2"), old), file(key("3"), old)}
+	update(t, s, func(tx core.Tx) error { return tx.KeepSecretFile(ctx, keptSecret, t0.Add(-time.Second)) })
+	more := []int64{keptSecret, file(key("1"), old), file(key("2"), old), file(key("3"), old)}
 	update(t, s, func(tx core.Tx) error {
 		var err error
 		n, err = tx.DeleteUnreferencedFiles(ctx, t0.Add(-time.Hour), t0, 2)
@@ -93,8 +104,8 @@ func testFileGC(t *testing.T, s core.Store) {
 		n, err = tx.DeleteUnreferencedFiles(ctx, t0.Add(-time.Hour), t0, 2)
 		return err
 	})
-	if n != 1 {
-		t.Errorf("the second call removed %d, want 1", n)
+	if n != 2 {
+		t.Errorf("the second call removed %d, want 2", n)
 	}
 	for _, id := range more {
 		if _, err := s.FileByID(ctx, id); !errors.Is(err, haven.ErrNotFound) {

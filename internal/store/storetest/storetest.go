@@ -37,6 +37,7 @@ func Run(t *testing.T, open func(t *testing.T) core.Store) {
 		{"Blocks", testBlocks},
 		{"Privacy", testPrivacy},
 		{"EraseUser", testEraseUser},
+		{"SecretKeys", testSecretKeys},
 		{"InactiveUsers", testInactiveUsers},
 		{"TokenBuckets", testTokenBuckets},
 		{"Lookups", testLookups},

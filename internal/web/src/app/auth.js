@@ -23,13 +23,26 @@ export function signUp(login_token, first_name, last_name, invite_code) {
   return api.httpCall('auth.signUp', p);
 }
 
-// needsInvite tells, from a sign_up_required answer or a refused
-// sign-up, whether the server wants an invite code.
-export function needsInvite(x) {
-  if (!x) return false;
-  if (x.code) return /^INVITE_CODE/.test(x.code) || x.code === 'SIGN_UP_INVITE_REQUIRED';
-  return !!(x.invite_required || x.invite_code_required || x.sign_up_mode === 'invite');
-}
+// INVITE_KEY keeps, in sessionStorage, the sign-up invite code an invite
+// link brought, until the sign-up uses it.
+export const INVITE_KEY = 'haven.signupInvite';
+
+// needsInvite tells, from auth.signIn's sign_up_required answer,
+// whether the server wants an invite code with the name.
+export const needsInvite = (a) => !!(a && a.invite_required);
+
+// inviteRefused tells whether auth.signUp refused the invite code (or
+// its absence); the person may then give another with the same attempt.
+export const inviteRefused = (e) => !!e && /^INVITE_CODE_(REQUIRED|INVALID|EXPIRED|USED_UP)$/.test(e.code || '');
+
+// endsAttempt tells whether an error ends the sign-in attempt, so that
+// the person starts again from the first step.
+export const endsAttempt = (e) => ['CODE_ATTEMPTS_EXCEEDED', 'CODE_EXPIRED', 'LOGIN_TOKEN_INVALID', 'SIGNUP_CLOSED'].includes(e.code);
+
+// isSignupInvite tells a sign-up invite code (hvi-…) from a chat
+// invite's hash, as the server does: the prefix and 16 letters or
+// digits, dashes and case aside.
+export const isSignupInvite = (s) => /^hvi[a-z2-7]{16}$/.test((s || '').toLowerCase().replace(/[-\s]/g, ''));
 
 function wait(sec) {
   if (sec < 90) return `${sec} seconds`;
@@ -54,8 +67,12 @@ export function explain(e) {
     case 'LAST_NAME_INVALID': return 'The last name is too long.';
     case 'PASSWORD_RECOVERY_UNAVAILABLE': return 'This account has no recovery email.';
     case 'NETWORK': return 'No connection to the server.';
+    case 'INVITE_CODE_REQUIRED': return 'This server takes new people by invite only. Enter the invite code you were given.';
+    case 'INVITE_CODE_INVALID': return 'That invite code is not valid. Check it and try again.';
+    case 'INVITE_CODE_EXPIRED': return 'That invite code has expired or was withdrawn. Ask for a new one.';
+    case 'INVITE_CODE_USED_UP': return 'That invite code has already been used as many times as it allows. Ask for a new one.';
+    case 'SIGNUP_CLOSED': return 'This server is not taking new accounts. Ask whoever runs it to make one for you.';
     default:
-      if (needsInvite(e)) return e.code === 'INVITE_CODE_INVALID' ? 'That invite code is not valid.' : 'This server needs an invite code to sign up.';
       return e.message || 'Something went wrong.';
   }
 }

@@ -8,6 +8,7 @@ import { restore, onSynced, fetchChat } from './sync.js';
 import { loadOutbox, kick } from './outbox.js';
 import { wipe } from './db.js';
 import { SignIn } from './ui/signin.jsx';
+import { isSignupInvite, INVITE_KEY } from './auth.js';
 import { Sidebar } from './ui/sidebar.jsx';
 import { ChatView, openChat, closeChat } from './ui/chat.jsx';
 import { InfoPanel } from './ui/info.jsx';
@@ -42,15 +43,27 @@ function route() {
 }
 addEventListener('hashchange', route);
 
-// An invite link (/join/HASH) opens the app on the chat it leads to,
-// after signing in if need be.
+// An invite link (/join/CODE) is one of two kinds. A sign-up invite
+// (hvi-…) fills the invite code of the sign-up; a chat invite's hash
+// opens the app on the chat it leads to, after signing in if need be.
 const join = /^\/join\/([A-Za-z0-9_-]+)/.exec(location.pathname);
 if (join) {
-  sessionStorage.setItem('haven.join', join[1]);
+  sessionStorage.setItem(isSignupInvite(join[1]) ? INVITE_KEY : 'haven.join', join[1]);
   history.replaceState(null, '', '/');
 }
 
 async function showJoin() {
+  if (S.me && sessionStorage.getItem(INVITE_KEY)) {
+    // Signed in already: the invite is for someone without an account.
+    sessionStorage.removeItem(INVITE_KEY);
+    openDialog(() => (
+      <Modal title="Invite to Haven" onClose={closeDialog}>
+        <p id="signup-invite-signed-in">That link invites someone new to make an account on this server. You already have one here: pass the link on to whoever it is for.</p>
+        <div class="modal-actions"><button class="btn primary" onClick={closeDialog}>OK</button></div>
+      </Modal>
+    ));
+    return;
+  }
   const hash = sessionStorage.getItem('haven.join');
   if (!hash || !S.me) return;
   sessionStorage.removeItem('haven.join');

@@ -13,9 +13,9 @@ const PREFS = 'haven.notify';
 
 export function prefs() {
   try {
-    return { enabled: false, private: false, ...JSON.parse(localStorage.getItem(PREFS) || '{}') };
+    return { enabled: false, private: true, pushError: '', ...JSON.parse(localStorage.getItem(PREFS) || '{}') };
   } catch {
-    return { enabled: false, private: false };
+    return { enabled: false, private: true, pushError: '' };
   }
 }
 
@@ -46,37 +46,62 @@ function fromB64url(s) {
 
 // enable asks for the permission to notify, then subscribes this browser
 // to Web Push with the server's key (when the server has Web Push) and
-// gives the server the subscription for this session.
+// gives the server the subscription for this session. Notifications
+// are on even when the browser cannot subscribe (no push service, or a
+// private window): they show while a tab is open, and the answer's
+// pushError says why none will come while it is closed.
 export async function enable(priv) {
   if (!supported()) throw new Error('This browser cannot show notifications.');
   const perm = await Notification.requestPermission();
   if (perm !== 'granted') throw new Error('Notifications are blocked for this site in the browser settings.');
   const cfg = await pushConfig();
+  let pushError = '';
   if (cfg) {
-    const reg = await navigator.serviceWorker.ready;
-    let sub = await reg.pushManager.getSubscription();
-    if (sub) {
-      const key = sub.options && sub.options.applicationServerKey;
-      if (key && b64url(key) !== cfg.vapid_public_key) {
-        await sub.unsubscribe();
-        sub = null;
-      }
+    try {
+      const sub = await subscribe(cfg.vapid_public_key);
+      await api.call('push.subscribe', {
+        endpoint: sub.endpoint,
+        p256dh: b64url(sub.getKey('p256dh')),
+        auth: b64url(sub.getKey('auth')),
+        private: !!priv,
+      });
+    } catch (e) {
+      pushError = e.message || String(e);
     }
-    if (!sub) sub = await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: fromB64url(cfg.vapid_public_key) });
-    await api.call('push.subscribe', {
-      endpoint: sub.endpoint,
-      p256dh: b64url(sub.getKey('p256dh')),
-      auth: b64url(sub.getKey('auth')),
-      private: !!priv,
-    });
   }
-  savePrefs({ enabled: true, private: !!priv });
+  savePrefs({ enabled: true, private: !!priv, pushError });
+  return { pushError };
+}
+
+// subscribe gets this browser's push subscription for the server's key,
+// giving up after 20 seconds (a browser that cannot reach its push
+// service may never answer).
+async function subscribe(key) {
+  const reg = await navigator.serviceWorker.ready;
+  let sub = await reg.pushManager.getSubscription();
+  if (sub) {
+    const had = sub.options && sub.options.applicationServerKey;
+    if (had && b64url(had) !== key) {
+      await sub.unsubscribe();
+      sub = null;
+    }
+  }
+  if (sub) return sub;
+  let timer;
+  const late = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error('the browser’s push service did not answer')), 20000);
+  });
+  try {
+    return await Promise.race([reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: fromB64url(key) }), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 // disable stops notifications on this browser, and Web Push for this
 // session.
 export async function disable() {
-  savePrefs({ ...prefs(), enabled: false });
+  savePrefs({ ...prefs(), enabled: false, pushError: '' });
   if (!pushSupported()) return;
   const reg = await navigator.serviceWorker.getRegistration();
   const sub = reg && (await reg.pushManager.getSubscription());

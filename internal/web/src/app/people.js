@@ -78,8 +78,20 @@ export async function searchPeople(q) {
   return [...out.values()];
 }
 
+// searchMessages finds messages in every chat of the person, newest
+// first, with their chats and senders (messages.searchGlobal).
+export async function searchMessages(q, limit = 50) {
+  const r = await api.call('messages.searchGlobal', { query: q, limit });
+  saveUsers(r.users || []);
+  return r;
+}
+
+// searchInChat finds messages in one chat, newest first
+// (messages.search with its chat_id).
+export const searchInChat = (chatId, q, limit = 100) => api.call('messages.search', { query: q, chat_id: chatId, limit });
+
 // searchAll is the search box: chats in the list, people, public chats
-// and messages.
+// and messages in every chat.
 export async function searchAll(q) {
   q = q.trim();
   const chats = [];
@@ -91,13 +103,16 @@ export async function searchAll(q) {
   const [people, global, messages] = await Promise.all([
     searchPeople(q).catch(() => []),
     q.replace(/^@/, '').length >= 2 ? api.call('search.global', { query: q.replace(/^@/, ''), limit: 20 }).catch(() => ({ chats: [] })) : { chats: [] },
-    api.call('messages.search', { query: q, limit: 50 }).catch(() => []),
+    searchMessages(q).catch(() => ({ messages: [], chats: [] })),
   ]);
   const mine = new Set(chats.map((c) => c.id));
   return {
     chats,
     people: people.filter((u) => !inList.has(u.id)),
     publicChats: (global.chats || []).filter((c) => !mine.has(c.id) && !S.dialogs.has(c.id)),
-    messages,
+    messages: messages.messages || [],
+    // The chats of the messages found, for their titles: kept apart from
+    // the synced chats (S.chats), whose seq says what was applied.
+    msgChats: new Map((messages.chats || []).map((c) => [c.id, c])),
   };
 }

@@ -348,6 +348,36 @@ function mentionsMe(m) {
   return false;
 }
 
+// nextUnreadMention finds the oldest unread message of a group that
+// mentions the person, newer than after: it pages through the unread
+// part of the history (the server does not list mentions), at most ten
+// pages of 100, and gets the messages replied to that are not loaded (a
+// reply to one of the person's messages mentions them). It answers the
+// message's id, or 0 when there is none.
+export async function nextUnreadMention(id, after) {
+  const d = S.dialogs.get(id);
+  let from = Math.max(after || 0, d ? d.read_inbox_max_id : 0);
+  const me = S.me ? S.me.id : 0;
+  for (let i = 0; i < 10; i++) {
+    // From the start (nothing read yet): the page from message 1 on, as
+    // an after_id of 0 would be the newest page.
+    const first = from === 0;
+    const params = first ? { chat_id: id, around_id: 1, limit: 100 } : { chat_id: id, after_id: from, limit: 100 };
+    const page = (await api.call('messages.history', params)).reverse();
+    const replied = new Map();
+    const need = [...new Set(page.filter((m) => m.reply_to_id && !findMessage(id, m.reply_to_id)).map((m) => m.reply_to_id))];
+    for (let j = 0; j < need.length; j += 100) {
+      for (const r of await api.call('messages.get', { chat_id: id, ids: need.slice(j, j + 100) }).catch(() => [])) replied.set(r.id, r);
+    }
+    const hit = page.find((m) => m.id > from && !m.service && m.sender_id !== me &&
+      (mentionsMe(m) || (m.reply_to_id && (replied.get(m.reply_to_id) || {}).sender_id === me)));
+    if (hit) return hit.id;
+    if (!page.length || (!first && page.length < 100)) return 0;
+    from = page[page.length - 1].id;
+  }
+  return 0;
+}
+
 // applyChatEvent applies one event of a chat's log, in seq order. From
 // a difference (diff), the message is as it is now, reactions included.
 function applyChatEvent(e, diff) {

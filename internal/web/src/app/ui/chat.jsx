@@ -3,13 +3,15 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { S, emit, chatTitle, peerOf, typingIn, userName, toast, chatKey, isMuted } from '../state.js';
-import { openMessages, loadOlder, loadNewer, latest, readUpTo, findMessage, applyReacted, fetchChat, ensureUsers } from '../sync.js';
+import { openMessages, loadOlder, loadNewer, latest, readUpTo, findMessage, applyReacted, fetchChat, ensureUsers, nextUnreadMention } from '../sync.js';
 import { renderText } from '../format.js';
 import { serviceText, preview } from '../preview.js';
-import { clock, dayLabel, sameDay, statusText, plural, senderName } from '../util.js';
+import { clock, dayLabel, sameDay, statusText, plural, senderName, debounce } from '../util.js';
+import { searchInChat } from '../people.js';
 import { canPin, canEdit, canDeleteForAll, canDeleteForMe, canPost, isMember } from '../rights.js';
 import { retry, discard, queue, randomId } from '../outbox.js';
 import { clearChat } from '../notify.js';
+import { setMuted, muteItems } from '../mute.js';
 import { Icon } from './icons.jsx';
 import { Avatar, Spinner, openMenu, longPress, openDialog, closeDialog, Modal } from './common.jsx';
 import { Composer, startEdit, startReply } from './composer.jsx';
@@ -42,7 +44,9 @@ export function openChat(c, fromRoute, around) {
     // Many unread: open at the first of them rather than at the newest.
     const dd = S.dialogs.get(c.id);
     let at = around;
-    if (!at && !S.msgs.has(c.id) && dd && dd.unread_count > 40 && dd.read_inbox_max_id) at = dd.read_inbox_max_id;
+    // A person who has read nothing yet (added to a busy group) starts
+    // at the beginning.
+    if (!at && !S.msgs.has(c.id) && dd && dd.unread_count > 40) at = dd.read_inbox_max_id || 1;
     openMessages(c.id, at || undefined).catch((e) => {
       if (e.code === 'NOT_MEMBER' || e.code === 'CHAT_NOT_FOUND') {
         toast('This chat is not available.', 'error');
@@ -73,6 +77,7 @@ export function ChatView() {
   return (
     <main class="chat" aria-label="Chat">
       <ChatHeader c={c} chat={chat} />
+      {chat && S.ui.chatSearch && S.ui.chatSearch.chat === chat.id && <ChatSearch key={chat.id} chat={chat} />}
       {chat && chat.pinned_message_id > 0 && <PinnedBar chat={chat} />}
       <MessageList key={key} c={c} chat={chat} />
       <Footer c={c} chat={chat} />
@@ -100,7 +105,14 @@ function Footer({ c, chat }) {
     const muted = isMuted(d);
     return (
       <div class="composer-bar join-bar">
-        <button class="btn flat wide" onClick={() => api.call('dialogs.update', { chat_id: chat.id, muted_until: muted ? 0 : 2147483647 }).then(() => { d.muted_until = muted ? 0 : 2147483647; emit(); })}>
+        <button class="btn flat wide" id="channel-mute" onClick={(e) => {
+          if (muted) {
+            setMuted(d, 0);
+            return;
+          }
+          const r = e.currentTarget.getBoundingClientRect();
+          openMenu(r.left + r.width / 2 - 90, r.top - 200, muteItems(d));
+        }}>
           {muted ? 'Unmute' : 'Mute'}
         </button>
       </div>
@@ -148,6 +160,10 @@ function ChatHeader({ c, chat }) {
           {sub && <span class={'chat-sub ' + subClass} id="chat-status" aria-live="polite">{sub}</span>}
         </span>
       </button>
+      {chat && (
+        <button class="icon-btn" id="chat-search-btn" aria-label="Search in this chat" aria-pressed={!!(S.ui.chatSearch && S.ui.chatSearch.chat === chat.id)}
+          onClick={() => { S.ui.chatSearch = S.ui.chatSearch && S.ui.chatSearch.chat === chat.id ? null : { chat: chat.id }; emit(); }}><Icon name="search" /></button>
+      )}
       <button class="icon-btn" aria-label="Chat info" onClick={() => { S.ui.info = !S.ui.info; emit(); }}><Icon name="info" /></button>
       {d && (
         <button class="icon-btn" aria-label="More" onClick={(e) => {
@@ -156,6 +172,65 @@ function ChatHeader({ c, chat }) {
         }}><Icon name="more" /></button>
       )}
     </header>
+  );
+}
+
+// ChatSearch is the search inside the open chat: the words, how many
+// messages have them, and arrows (or Enter and Shift+Enter) that go to
+// the older and newer ones, each shown at its place in the history.
+function ChatSearch({ chat }) {
+  const [q, setQ] = useState('');
+  const [found, setFound] = useState(null); // messages, newest first
+  const [at, setAt] = useState(0);
+  const run = useRef(null);
+  if (!run.current) {
+    run.current = debounce((query) => {
+      searchInChat(chat.id, query).then((l) => {
+        if (run.query !== query) return;
+        setFound(l);
+        setAt(0);
+        if (l.length) jumpTo(chat.id, l[0].id);
+      }).catch(() => run.query === query && setFound([]));
+    }, 300);
+  }
+  useEffect(() => {
+    run.query = q.trim();
+    setFound(null);
+    if (run.query) run.current(run.query);
+  }, [q]);
+  const go = (i) => {
+    if (!found || i < 0 || i >= found.length) return;
+    setAt(i);
+    jumpTo(chat.id, found[i].id);
+  };
+  const close = () => {
+    S.ui.chatSearch = null;
+    emit();
+  };
+  const n = found ? found.length : 0;
+  return (
+    <div class="chat-search" role="search">
+      <div class="search-box">
+        <Icon name="search" size={18} />
+        <input id="chat-search-input" type="search" placeholder="Search in this chat" aria-label="Search messages in this chat" value={q} autoFocus
+          onInput={(e) => setQ(e.currentTarget.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter') {
+              e.preventDefault();
+              go(e.shiftKey ? at - 1 : at + 1);
+            } else if (e.key === 'Escape') {
+              e.stopPropagation();
+              close();
+            }
+          }} />
+      </div>
+      <span class="chat-search-count muted" id="chat-search-count" aria-live="polite">
+        {!q.trim() ? '' : !found ? '…' : n ? `${at + 1} of ${n}${n >= 100 ? '+' : ''}` : 'No results'}
+      </span>
+      <button class="icon-btn small" id="chat-search-older" aria-label="Older result" disabled={!n || at >= n - 1} onClick={() => go(at + 1)}><Icon name="up" size={20} /></button>
+      <button class="icon-btn small" id="chat-search-newer" aria-label="Newer result" disabled={!n || at <= 0} onClick={() => go(at - 1)}><Icon name="down" size={20} /></button>
+      <button class="icon-btn small" aria-label="Close search" onClick={close}><Icon name="close" size={20} /></button>
+    </div>
   );
 }
 
@@ -214,7 +289,7 @@ function layout(list, pending, readMax, chat) {
   for (let i = 0; i < list.length; i++) {
     const m = list[i];
     if (!prev || !sameDay(prev.date, m.date)) out.push({ kind: 'day', key: 'd' + m.date + '.' + m.id, date: m.date });
-    if (!unreadPlaced && readMax && m.id > readMax && m.sender_id !== me && chat && chat.kind !== 'channel') {
+    if (!unreadPlaced && readMax !== null && m.id > readMax && m.sender_id !== me && chat && chat.kind !== 'channel') {
       out.push({ kind: 'unread', key: 'unread' });
       unreadPlaced = true;
     }
@@ -252,14 +327,16 @@ function layout(list, pending, readMax, chat) {
 
 function MessageList({ c, chat }) {
   const box = useRef(null);
-  const st = useRef({ first: null, height: 0, atBottom: true, placed: false, seen: 0 });
+  const st = useRef({ first: null, height: 0, atBottom: true, complete: true, placed: false, seen: 0 });
   const [showDown, setShowDown] = useState(false);
   const id = c.id;
   const m = id ? S.msgs.get(id) : null;
   const list = m ? m.list : [];
   const pending = S.pending.get(chatKey(c)) || [];
   const d = id ? S.dialogs.get(id) : null;
-  const readMax = useRef(d ? d.read_inbox_max_id : 0);
+  // The read position when the chat opened, or null when nothing was
+  // unread (0 is a position: nothing read yet, in a chat one was added to).
+  const readMax = useRef(d && d.unread_count > 0 ? d.read_inbox_max_id || 0 : null);
   const items = layout(list, pending, readMax.current, chat);
   const jump = S.ui.jump;
 
@@ -282,12 +359,16 @@ function MessageList({ c, chat }) {
       s.placed = true;
     } else if (s.first !== null && first !== null && first < s.first && s.height) {
       el.scrollTop += el.scrollHeight - s.height;
-    } else if (s.atBottom) {
+    } else if (s.atBottom && s.complete) {
       el.scrollTop = el.scrollHeight;
     }
     // Where the view is now, at once: the scroll event comes a frame
     // later, and a render before it must not pull the view to the bottom.
+    // The bottom of a window of the history with newer messages not
+    // loaded (after a jump back) is no bottom to stay at: the newer pages
+    // that come as one reads must not carry the view to the newest.
     s.atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+    s.complete = !(m && m.newer);
     s.first = first;
     s.height = el.scrollHeight;
   });
@@ -299,7 +380,7 @@ function MessageList({ c, chat }) {
     if (!inner || typeof ResizeObserver === 'undefined') return undefined;
     const ro = new ResizeObserver(() => {
       const s = st.current;
-      if (s.atBottom) el.scrollTop = el.scrollHeight;
+      if (s.atBottom && s.complete) el.scrollTop = el.scrollHeight;
       s.height = el.scrollHeight;
     });
     ro.observe(inner);
@@ -387,6 +468,28 @@ function MessageList({ c, chat }) {
           })}
         </div>
       </div>
+      {d && d.unread_mentions > 0 && (
+        <button class={'down-btn mention-btn' + (showDown ? ' raised' : '')} id="mention-btn" aria-label={plural(d.unread_mentions, 'unread mention') + ': go to the next'} onClick={async () => {
+          const s = st.current;
+          const mid = await nextUnreadMention(id, s.mention || 0).catch(() => 0);
+          if (!mid) {
+            // None left to find: the count was behind.
+            d.unread_mentions = 0;
+            emit();
+            return;
+          }
+          s.mention = mid;
+          jumpTo(id, mid);
+          // The count comes from pushes and may be off: the button stays
+          // while another mention is to be found.
+          const more = await nextUnreadMention(id, mid).catch(() => 0);
+          d.unread_mentions = more ? Math.max(1, d.unread_mentions - 1) : 0;
+          emit();
+        }}>
+          <span class="mention-at" aria-hidden="true">@</span>
+          <span class="badge">{d.unread_mentions}</span>
+        </button>
+      )}
       {showDown && (
         <button class="down-btn" aria-label="Go to the newest messages" onClick={async () => {
           if (m && m.newer) await latest(id);

@@ -55,8 +55,10 @@ export function Modal({ title, onClose, children, wide }) {
   useEffect(() => {
     const prev = document.activeElement;
     const el = ref.current;
-    const first = el && el.querySelector('input, textarea, select, button:not(.modal-close)');
-    if (first) first.focus();
+    // The field the dialog is for (data-autofocus), else its first control;
+    // never taken from a field the person is typing in already.
+    const first = el && (el.querySelector('[data-autofocus]') || el.querySelector('input, textarea, select, button:not(.modal-close)'));
+    if (first && !el.contains(document.activeElement)) first.focus();
     const key = (e) => {
       if (e.key === 'Escape') {
         e.stopPropagation();
@@ -84,7 +86,8 @@ export function Modal({ title, onClose, children, wide }) {
   );
 }
 
-// openMenu shows a context menu at a point (or under an element).
+// openMenu shows a context menu at a point (or under an element). An
+// item's onClick gets the menu ({x, y}), to open another in its place.
 export function openMenu(x, y, items) {
   S.ui.menu = { x, y, items: items.filter(Boolean) };
   emit();
@@ -107,6 +110,8 @@ export function MenuHost() {
     const close = (e) => {
       if (e.type === 'keydown' && e.key !== 'Escape') return;
       if (e.type === 'mousedown' && el.contains(e.target)) return;
+      // Escape closes the menu only, not also the chat or an edit.
+      if (e.type === 'keydown') e.stopPropagation();
       S.ui.menu = null;
       setPos(null);
       emit();
@@ -138,7 +143,7 @@ export function MenuHost() {
           ))}
         </div>
       ) : (
-        <button key={i} role="menuitem" class={'menu-item' + (it.danger ? ' danger' : '')} onClick={() => { S.ui.menu = null; emit(); it.onClick(); }}>
+        <button key={i} role="menuitem" class={'menu-item' + (it.danger ? ' danger' : '')} onClick={() => { S.ui.menu = null; emit(); it.onClick(m); }}>
           {it.icon && <Icon name={it.icon} size={20} />}
           <span>{it.label}</span>
         </button>
@@ -147,11 +152,11 @@ export function MenuHost() {
   );
 }
 
-export function Toggle({ checked, onChange, label, disabled }) {
+export function Toggle({ checked, onChange, label, disabled, id }) {
   return (
     <label class="toggle-row">
       <span>{label}</span>
-      <input type="checkbox" role="switch" class="toggle" checked={checked} disabled={disabled} onChange={(e) => onChange(e.currentTarget.checked)} />
+      <input type="checkbox" role="switch" class="toggle" id={id} checked={checked} disabled={disabled} onChange={(e) => onChange(e.currentTarget.checked)} />
     </label>
   );
 }

@@ -11,6 +11,7 @@ import { canRecord, record } from '../recorder.js';
 import { fileSize, duration, blobURL, senderName } from '../util.js';
 import { Icon } from './icons.jsx';
 import { Modal, openDialog, closeDialog, Toggle } from './common.jsx';
+import { EmojiPanel } from './emoji.jsx';
 
 const DRAFTS = 'haven.drafts';
 
@@ -78,6 +79,7 @@ export function Composer({ c, chat }) {
   const [rec, setRec] = useState(null);
   const [recTime, setRecTime] = useState(0);
   const [drag, setDrag] = useState(false);
+  const [emoji, setEmoji] = useState(false);
   const lastTyping = useRef(0);
   const reply = S.ui.reply && S.ui.reply.key === key ? S.ui.reply.m : null;
   const edit = S.ui.edit && S.ui.edit.key === key ? S.ui.edit.m : null;
@@ -297,10 +299,28 @@ export function Composer({ c, chat }) {
     queue(c, { kind: 'media', items: [it], text: '', entities: [], reply_to_id: rp ? rp.id : 0 });
   };
 
+  // insert puts text at the caret (over the selection) of the text box.
+  const insert = (x) => {
+    const t = ta.current;
+    const a = t ? t.selectionStart : text.length;
+    const b = t ? t.selectionEnd : text.length;
+    const v = text.slice(0, a) + x + text.slice(b);
+    setDraft(v);
+    setTimeout(() => {
+      if (t) t.setSelectionRange(a + x.length, a + x.length);
+    }, 0);
+  };
+
   const bar = edit || reply;
   return (
     <div class={'composer-bar' + (drag ? ' dragging' : '')}>
       {drag && <div class="drop-hint">Drop files to send them</div>}
+      {emoji && !rec && (
+        <EmojiPanel onPick={insert} onClose={(back) => {
+          setEmoji(false);
+          if (back && ta.current) ta.current.focus();
+        }} />
+      )}
       {bar && (
         <div class="compose-context">
           <Icon name={edit ? 'edit' : 'reply'} class="accent" />
@@ -331,6 +351,7 @@ export function Composer({ c, chat }) {
               }} />
             </>
           )}
+          <button class="icon-btn" id="emoji-btn" aria-label="Emoji" aria-expanded={emoji} onClick={() => setEmoji(!emoji)}><Icon name="smile" /></button>
           <textarea ref={ta} id="composer-input" class="composer-input" rows={1} placeholder={chat && chat.kind === 'channel' ? 'Broadcast a post' : 'Message'}
             aria-label="Message" value={text} onInput={(e) => setDraft(e.currentTarget.value)} onKeyDown={onKey} onPaste={onPaste} onBlur={stopTyping} />
           {text.trim() || edit || !canRecord() ? (
@@ -403,7 +424,7 @@ function AttachDialog({ files, caption: initial, onSend }) {
         </div>
       )}
       {images && <Toggle label="Send without compression, as files" checked={asFile} onChange={setAsFile} />}
-      <textarea class="field" id="attach-caption" rows={2} placeholder="Add a caption…" aria-label="Caption" value={caption} onInput={(e) => setCaption(e.currentTarget.value)}
+      <textarea class="field" id="attach-caption" data-autofocus rows={2} placeholder="Add a caption…" aria-label="Caption" value={caption} onInput={(e) => setCaption(e.currentTarget.value)}
         onKeyDown={(e) => {
           if (e.key === 'Enter' && !e.shiftKey && items) {
             e.preventDefault();

@@ -9,6 +9,7 @@ import { fetchChat, ensureUsers } from '../sync.js';
 import { uploadNow } from '../outbox.js';
 import { canChangeInfo, canChangeSettings, canInvite, canBan, canAddAdmins, canSeeMembers, isMember } from '../rights.js';
 import { searchPeople } from '../people.js';
+import { setMuted, muteItems, mutedText } from '../mute.js';
 import { Icon } from './icons.jsx';
 import { Avatar, PanelHead, Toggle, Modal, openDialog, closeDialog, openMenu, confirm, Spinner } from './common.jsx';
 import { openChat, closeChat } from './chat.jsx';
@@ -52,12 +53,17 @@ function MuteRow({ chat }) {
   return (
     <div class="info-toggle">
       <Toggle label="Notifications" checked={!muted} onChange={(on) => {
-        const muted_until = on ? 0 : 2147483647;
-        api.call('dialogs.update', { chat_id: chat.id, muted_until }).then(() => {
-          d.muted_until = muted_until;
-          emit();
-        }).catch(() => toast('Could not change notifications.', 'error'));
-      }} />
+        if (on) {
+          setMuted(d, 0);
+          return;
+        }
+        // Off asks for how long; the switch shows the state until then.
+        const sw = document.querySelector('#mute-switch');
+        if (sw) sw.checked = true;
+        const r = sw ? sw.getBoundingClientRect() : { left: innerWidth / 2, bottom: innerHeight / 2 };
+        openMenu(r.left - 160, r.bottom + 4, muteItems(d));
+      }} id="mute-switch" />
+      {muted && <p class="muted small" id="muted-until">{mutedText(d)}</p>}
     </div>
   );
 }

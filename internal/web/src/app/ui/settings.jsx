@@ -178,13 +178,18 @@ function Notifications() {
       <div class="settings-scroll pad">
         {!notify.supported() ? <p class="muted">This browser cannot show notifications.</p> : (
           <>
-            <Toggle label="Notify me of new messages" checked={p.enabled && permission === 'granted'} disabled={busy} onChange={(v) => set(v, p.private)} />
+            <Toggle id="notify-enabled" label="Notify me of new messages" checked={p.enabled && permission === 'granted'} disabled={busy} onChange={(v) => set(v, p.private)} />
             <p class="muted small">
               {push === undefined ? '' : push ? 'Notifications come even when Haven is closed (Web Push), except for muted chats.' : 'Notifications come while Haven is open in a tab. This server does not send Web Push, so none come while it is closed.'}
             </p>
+            {p.enabled && p.pushError && (
+              <p class="form-error small" id="push-error" role="status">
+                This browser could not subscribe to push notifications ({p.pushError}), so they come only while Haven is open in a tab.
+              </p>
+            )}
             {permission === 'denied' && <p class="form-error small">Notifications are blocked for this site in the browser's settings.</p>}
-            <Toggle label="Private notifications" checked={p.private} disabled={busy || !p.enabled} onChange={(v) => set(true, v)} />
-            <p class="muted small">Show only “New message”, without the sender or the text, on the lock screen and in the notification centre.</p>
+            <Toggle id="notify-private" label="Private notifications" checked={p.private} disabled={busy || !p.enabled} onChange={(v) => set(true, v)} />
+            <p class="muted small">Show only “New message”, without the sender or the text, on the lock screen and in the notification centre. On until you turn it off, so that whoever sees your screen learns nothing.</p>
           </>
         )}
       </div>

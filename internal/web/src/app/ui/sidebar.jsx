@@ -9,6 +9,7 @@ import { preview } from '../preview.js';
 import { renderText } from '../format.js';
 import { searchAll, searchPeople, knownPeople, loadContacts } from '../people.js';
 import { readUpTo } from '../sync.js';
+import { setMuted, muteItems } from '../mute.js';
 import { Icon } from './icons.jsx';
 import { Avatar, PanelHead, Spinner, openMenu, longPress, confirm } from './common.jsx';
 import { openChat } from './chat.jsx';
@@ -206,7 +207,9 @@ export function dialogMenu(d, chat) {
   }).catch((e) => toast(e.code === 'PINNED_DIALOGS_TOO_MANY' ? 'You can pin up to 5 chats.' : 'Could not change the chat.', 'error'));
   return [
     { label: d.pinned ? 'Unpin' : 'Pin', icon: 'pin', onClick: () => upd({ pinned: !d.pinned }) },
-    { label: muted ? 'Unmute' : 'Mute', icon: muted ? 'bell' : 'mute', onClick: () => upd({ muted_until: muted ? 0 : 2147483647 }) },
+    muted
+      ? { label: 'Unmute', icon: 'bell', onClick: () => setMuted(d, 0) }
+      : { label: 'Mute…', icon: 'mute', onClick: (m) => openMenu(m.x, m.y, muteItems(d)) },
     { label: d.archived ? 'Unarchive' : 'Archive', icon: d.archived ? 'unarchive' : 'archive', onClick: () => upd({ archived: !d.archived }) },
     d.unread_count > 0 && {
       label: 'Mark as read',
@@ -280,10 +283,10 @@ function SearchResults({ q }) {
       ))}
       {res.messages.length > 0 && <h3 class="section">Messages</h3>}
       {res.messages.map((m) => {
-        const c = S.chats.get(m.chat_id);
+        const c = S.chats.get(m.chat_id) || res.msgChats.get(m.chat_id);
         const peer = peerOf(c);
         return (
-          <button class="list-item" key={'m' + m.chat_id + '.' + m.id} onClick={() => { done(); openChat({ id: m.chat_id }, false, m.id); }}>
+          <button class="list-item" key={'m' + m.chat_id + '.' + m.id} data-found={m.chat_id + '.' + m.id} onClick={() => { done(); openChat({ id: m.chat_id }, false, m.id); }}>
             <Avatar id={peer ? peer.id : m.chat_id} name={c ? chatTitle(c) : 'Chat'} photo={peer ? peer.photo : c && c.photo} size={48} />
             <div class="item-main">
               <div class="item-top"><span class="item-title">{c ? chatTitle(c) : 'Chat'}</span><span class="item-time">{listTime(m.date)}</span></div>

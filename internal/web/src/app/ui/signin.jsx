@@ -13,7 +13,8 @@ export function SignIn({ onDone }) {
   const [value, setValue] = useState('');
   const [first, setFirst] = useState('');
   const [last, setLast] = useState('');
-  const [invite, setInvite] = useState('');
+  // An invite link (/join/hvi-…) brought the code: it fills the field.
+  const [invite, setInvite] = useState(() => sessionStorage.getItem(auth.INVITE_KEY) || '');
   const [needInvite, setNeedInvite] = useState(false);
   const [hint, setHint] = useState('');
   const [pattern, setPattern] = useState('');
@@ -29,11 +30,18 @@ export function SignIn({ onDone }) {
     } catch (e) {
       const msg = auth.explain(e);
       setErr(msg);
-      if (e.code === 'CODE_ATTEMPTS_EXCEEDED' || e.code === 'CODE_EXPIRED' || e.code === 'LOGIN_TOKEN_INVALID') {
+      if (auth.endsAttempt(e)) {
         setStep('id');
         setValue('');
       }
-      if (auth.needsInvite(e)) setNeedInvite(true);
+      if (auth.inviteRefused(e)) {
+        setNeedInvite(true);
+        // The field, its text chosen, for another code.
+        setTimeout(() => {
+          const f = document.getElementById('signup-invite');
+          if (f) f.select();
+        }, 0);
+      }
     } finally {
       setBusy(false);
     }
@@ -41,6 +49,7 @@ export function SignIn({ onDone }) {
 
   const next = (a) => {
     if (a.status === 'authorized') {
+      sessionStorage.removeItem(auth.INVITE_KEY);
       onDone(a);
       return;
     }
@@ -86,7 +95,9 @@ export function SignIn({ onDone }) {
   switch (step) {
     case 'id':
       title = 'Sign in to Haven';
-      sub = 'Enter your phone number in international form, or your email address. We will send you a code.';
+      sub = invite
+        ? 'You have an invite to this server. Enter your phone number in international form, or your email address, to make your account. We will send you a code.'
+        : 'Enter your phone number in international form, or your email address. We will send you a code.';
       body = (
         <input id="signin-id" class="field" type="text" inputMode="email" autoComplete="username" placeholder="+44 7400 123456 or you@example.com"
           aria-label="Phone number or email" value={ident} onInput={(e) => setIdent(e.currentTarget.value)} autoFocus required />
@@ -141,8 +152,11 @@ export function SignIn({ onDone }) {
           <input id="signup-last" class="field" type="text" autoComplete="family-name" placeholder="Last name (optional)" aria-label="Last name" value={last} maxLength={64}
             onInput={(e) => setLast(e.currentTarget.value)} />
           {needInvite && (
-            <input id="signup-invite" class="field" type="text" autoComplete="off" placeholder="Invite code" aria-label="Invite code" value={invite}
-              onInput={(e) => setInvite(e.currentTarget.value)} required />
+            <>
+              <p class="signin-sub" id="signup-invite-note">This server takes new people by invite. Enter the code from your invite (hvi-…).</p>
+              <input id="signup-invite" class="field" type="text" autoComplete="off" spellcheck={false} placeholder="Invite code (hvi-…)" aria-label="Invite code" value={invite}
+                aria-describedby="signup-invite-note" onInput={(e) => setInvite(e.currentTarget.value)} required />
+            </>
           )}
         </>
       );

@@ -1,0 +1,100 @@
+package client
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// secretState is what a device keeps of its secret chats, in one file
+// readable by its owner only (mode 0600): the account and device
+// private keys, the ratchet sessions, the pinned device lists of each
+// contact and the messages. It is rewritten whole, through a new file
+// renamed over the old one, after every change, and before the server
+// is told an envelope was received.
+type secretState struct {
+	Version     int                        `json:"version"`
+	User        int64                      `json:"user"`
+	AccountSeed []byte                     `json:"account_seed"`
+	Device      []byte                     `json:"device"`
+	Sessions    []byte                     `json:"sessions"`
+	OwnList     []byte                     `json:"own_list"`
+	Peers       map[int64]*secretPeer      `json:"peers"`
+	Chats       map[int64][]*SecretMessage `json:"chats"`
+	Warnings    []SecretWarning            `json:"warnings"`
+}
+
+// secretPeer is what a device knows of a contact's secret-chat keys.
+type secretPeer struct {
+	// List is the newest signed device list seen: its account key is
+	// pinned at first contact.
+	List []byte `json:"list"`
+	// IdentityChanged is set when the account key changed and the
+	// person has not accepted it yet (AcceptIdentity): sends refused.
+	IdentityChanged bool `json:"identity_changed"`
+}
+
+const secretStateVersion = 1
+
+// ErrNoSecretState is returned by OpenSecretChats when its state file
+// does not exist.
+var ErrNoSecretState = errors.New("haven: no secret-chat state")
+
+func loadSecretState(path string) (*secretState, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("%w at %s", ErrNoSecretState, path)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var st secretState
+	if err := json.Unmarshal(b, &st); err != nil {
+		return nil, fmt.Errorf("haven: secret-chat state %s: %w", path, err)
+	}
+	if st.Version != secretStateVersion {
+		return nil, fmt.Errorf("haven: secret-chat state %s has version %d, want %d", path, st.Version, secretStateVersion)
+	}
+	if st.Peers == nil {
+		st.Peers = map[int64]*secretPeer{}
+	}
+	if st.Chats == nil {
+		st.Chats = map[int64][]*SecretMessage{}
+	}
+	return &st, nil
+}
+
+// save writes the state durably: a new file of mode 0600, synced, then
+// renamed over the old one, so that a crash leaves one or the other.
+func (st *secretState) save(path string) error {
+	b, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	tmp := fmt.Sprintf("%s.%d.tmp", path, time.Now().UnixNano())
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(b)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("haven: saving secret-chat state: %w", err)
+	}
+	return nil
+}
