@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/netip"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"time"
@@ -23,6 +24,10 @@ type Serve struct {
 	MetricsListen string
 	// DataDir holds the database, uploaded files and keys.
 	DataDir string
+	// DB, when not empty, is the postgres:// URL of a PostgreSQL database
+	// that holds Haven's data instead of SQLite in DataDir. It may carry a
+	// password: do not log it.
+	DB string
 
 	// PublicURL is the server's address as others reach it (scheme, host,
 	// maybe a port and a path; no final slash), or empty. See PublicBase.
@@ -280,6 +285,11 @@ var serveSettings = []setting[Serve]{
 			c.DataDir = v
 			return nil
 		},
+	},
+	{
+		name: "db", kind: kindString, arg: "URL", secret: true, defNote: "SQLite: <data-dir>/haven.db",
+		help: "postgres://user:password@host:port/database of a PostgreSQL database to keep the data in instead of SQLite, for several nodes sharing one database (uploaded files and keys stay in data-dir)",
+		set:  func(c *Serve, v string) error { return keep(&c.DB)(optional(parseDBURL)(v)) },
 	},
 	{
 		name: "public-url", kind: kindString, arg: "URL", defNote: "none (links are on the listen address, or paths when it is every interface)",
@@ -814,5 +824,20 @@ func (c Serve) String() string {
 			*secret = "REDACTED"
 		}
 	}
+	// The database URL: its user and password, or all of it when a
+	// password may hide in its parameters.
+	if c.DB = hideUserinfo(c.DB); strings.Contains(strings.ToLower(c.DB), "password") {
+		c.DB = "REDACTED"
+	}
 	return fmt.Sprintf("%+v", plain(c))
+}
+
+// parseDBURL accepts a PostgreSQL URL (postgres:// or postgresql://)
+// with a host.
+func parseDBURL(v string) (string, error) {
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" {
+		return "", errors.New("must be a PostgreSQL URL: postgres://user:password@host:port/database")
+	}
+	return v, nil
 }

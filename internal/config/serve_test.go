@@ -248,6 +248,7 @@ var serveSamples = map[string]sample{
 	"listen":                     {value: "0.0.0.0:9090"},
 	"metrics-listen":             {value: "127.0.0.1:9091"},
 	"data-dir":                   {value: "/var/lib/haven"},
+	"db":                         {value: "postgres://haven:pw@db.example.org:5432/haven"},
 	"public-url":                 {value: "https://chat.example.org"},
 	"signup":                     {value: "closed"},
 	"signup-phone-prefixes":      {value: "+4420,+1555", with: []string{"--signup=invite"}},
@@ -551,6 +552,7 @@ func TestServeBadValues(t *testing.T) {
 		{"s3 key without secret", []string{"--blob-store=s3", "--s3-endpoint=minio:9000", "--s3-bucket=haven", "--s3-access-key=ak"}, []string{"s3-access-key (flag --s3-access-key)", "both or neither"}},
 		{"s3 setting on disk", []string{"--s3-bucket=haven"}, []string{"s3-bucket (flag --s3-bucket)", "no effect unless blob-store is s3"}},
 		{"unknown blob store", []string{"--blob-store=ftp"}, []string{"blob-store", `"ftp"`}},
+		{"db not postgres", []string{"--db=mysql://u:pw@db/haven"}, []string{"db (flag --db)", "PostgreSQL URL"}},
 		{"s3 endpoint with scheme", []string{"--blob-store=s3", "--s3-endpoint=https://minio:9000", "--s3-bucket=haven"}, []string{"s3-endpoint", "without a scheme"}},
 		{"s3 endpoint bad port", []string{"--blob-store=s3", "--s3-endpoint=minio:99999", "--s3-bucket=haven"}, []string{"s3-endpoint"}},
 		{"bad bucket", []string{"--blob-store=s3", "--s3-endpoint=minio:9000", "--s3-bucket=Haven_Files"}, []string{"s3-bucket", "lowercase"}},
@@ -742,9 +744,11 @@ func TestServeStringRedactsSecrets(t *testing.T) {
 		"--code-sender=webhook=https://sms.example.org/", "--webhook-auth=Bearer hunter2",
 		"--smtp-host=smtp.example.org", "--smtp-from=a@example.org", "--smtp-username=u", "--smtp-password=swordfish",
 		"--blob-store=s3", "--s3-endpoint=minio:9000", "--s3-bucket=haven", "--s3-access-key=ak", "--s3-secret-key=opensesame",
+		"--db=postgres://haven:letmein@db.example.org/haven",
 	}, nil)
 	for _, s := range []string{c.String(), (*c).String()} {
-		if strings.Contains(s, "hunter2") || strings.Contains(s, "swordfish") || strings.Contains(s, "opensesame") || !strings.Contains(s, "REDACTED") {
+		if strings.Contains(s, "hunter2") || strings.Contains(s, "swordfish") || strings.Contains(s, "opensesame") ||
+			strings.Contains(s, "letmein") || !strings.Contains(s, "REDACTED") {
 			t.Errorf("String() = %s", s)
 		}
 	}

@@ -298,6 +298,7 @@ func TestMetricsOffByDefault(t *testing.T) {
 // backup tool would; the node's writer then fails after its busy
 // timeout. Once the lock is let go, the node is ready again.
 func TestReadyNeedsWrites(t *testing.T) {
+	sqliteOnly(t, "it locks the SQLite file to make writes fail")
 	n := startNode(t, generous...)
 	ready := func() int {
 		status, _ := get(t, n.url+"/readyz")

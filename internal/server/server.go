@@ -38,6 +38,7 @@ import (
 	"github.com/havenchat/haven/internal/core"
 	"github.com/havenchat/haven/internal/flood"
 	"github.com/havenchat/haven/internal/password"
+	"github.com/havenchat/haven/internal/store/postgres"
 	"github.com/havenchat/haven/internal/store/sqlite"
 	"github.com/havenchat/haven/internal/web"
 )
@@ -62,7 +63,7 @@ type Options struct {
 type Server struct {
 	cfg   *config.Serve
 	log   *slog.Logger
-	store *sqlite.Store
+	store store
 	// bus queues what the store's writer publishes after each commit,
 	// so that the writer never waits for the fan-out.
 	bus  *ordered.Bus
@@ -121,7 +122,7 @@ func New(ctx context.Context, cfg *config.Serve, opt Options) (s *Server, err er
 		}
 		codesToLog = cfg.CodeSender == config.CodeSenderLog && cfg.WebhookURL == ""
 	}
-	st, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "haven.db"), log)
+	st, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return nil, err
 	}
@@ -562,4 +563,26 @@ func loadSecret(path string) ([]byte, error) {
 		return nil, err
 	}
 	return b, f.Close()
+}
+
+// store is what the server needs of its database: the Store, and a probe
+// of whether it can be written, for /readyz.
+type store interface {
+	core.Store
+	CheckWritable(ctx context.Context) error
+}
+
+// openStore opens the database the configuration names: PostgreSQL at
+// cfg.DB, else SQLite in the data directory.
+func openStore(ctx context.Context, cfg *config.Serve, log *slog.Logger) (store, error) {
+	if cfg.DB != "" {
+		st, err := postgres.Open(ctx, cfg.DB, log)
+		if err != nil {
+			// The error names the host and database, never the URL: it
+			// may hold a password.
+			return nil, fmt.Errorf("opening the PostgreSQL database: %w", err)
+		}
+		return st, nil
+	}
+	return sqlite.Open(ctx, filepath.Join(cfg.DataDir, "haven.db"), log)
 }
