@@ -34,6 +34,7 @@ export function openChat(c, fromRoute, around) {
   const same = cur && cur.id === c.id && cur.userId === c.userId;
   S.ui.chat = c;
   S.ui.jump = around || (same ? S.ui.jump : 0);
+  if (!same) S.ui.select = null;
   if (!same) S.ui.info = S.ui.info && !matchMedia('(max-width: 1100px)').matches;
   if (S.ui.panel && S.ui.panel !== 'settings' && !S.ui.panel.startsWith('settings')) S.ui.panel = null;
   const hash = c.id ? '#/c/' + c.id : '#/u/' + c.userId;
@@ -76,7 +77,7 @@ export function ChatView() {
   const key = chatKey(c);
   return (
     <main class="chat" aria-label="Chat">
-      <ChatHeader c={c} chat={chat} />
+      {chat && S.ui.select && S.ui.select.chat === chat.id ? <SelectBar chat={chat} /> : <ChatHeader c={c} chat={chat} />}
       {chat && S.ui.chatSearch && S.ui.chatSearch.chat === chat.id && <ChatSearch key={chat.id} chat={chat} />}
       {chat && chat.pinned_message_id > 0 && <PinnedBar chat={chat} />}
       <MessageList key={key} c={c} chat={chat} />
@@ -573,7 +574,10 @@ function Message({ m, album, chat, first, last }) {
       {out && <Ticks m={m} chat={chat} />}
     </>
   );
-  const cls = ['msg', out ? 'out' : 'in', first ? 'first' : '', last ? 'last' : '', onlyMedia ? 'media-only' : '', S.ui.flash && msgs.some((x) => x.id === S.ui.flash) ? 'flash' : ''].join(' ');
+  const selecting = S.ui.select && S.ui.select.chat === chat.id;
+  const picked = selecting && msgs.some((x) => S.ui.select.ids.includes(x.id));
+  const cls = ['msg', out ? 'out' : 'in', first ? 'first' : '', last ? 'last' : '', onlyMedia ? 'media-only' : '', S.ui.flash && msgs.some((x) => x.id === S.ui.flash) ? 'flash' : '',
+    selecting ? 'selecting' : '', picked ? 'selected' : ''].join(' ');
   const on = {
     mention: (u) => api.call('users.resolveUsername', { username: u }).then((x) => openChat({ userId: x.id })).catch(() =>
       api.call('chats.resolve', { username: u }).then((x) => { S.chats.set(x.id, { ...x }); openChat({ id: x.id }); }).catch(() => toast('No one has the username @' + u, 'error'))),
@@ -586,7 +590,10 @@ function Message({ m, album, chat, first, last }) {
     },
   };
   return (
-    <div class={cls} data-id={msgs[msgs.length - 1].id} {...longPress(menu)} onDblClick={() => canPost(chat) && startReply(chat, m)}>
+    <div class={cls} data-id={msgs[msgs.length - 1].id} {...(selecting ? {} : longPress(menu))} onDblClick={() => !selecting && canPost(chat) && startReply(chat, m)}
+      onClickCapture={selecting ? (e) => { e.preventDefault(); e.stopPropagation(); toggleSelect(chat, msgs); } : undefined}
+      aria-selected={selecting ? String(!!picked) : undefined}>
+      {selecting && <span class={'select-mark' + (picked ? ' on' : '')} aria-hidden="true">{picked && <Icon name="check" size={14} />}</span>}
       {group && !out && (last ? <Avatar id={m.sender_id} name={userName(sender)} photo={sender && sender.photo} size={34} onClick={() => openChat({ userId: m.sender_id })} /> : <span class="avatar-gap" />)}
       <div class="bubble">
         {group && !out && first && <button class="msg-name" style={{ color: nameColor(m.sender_id) }} onClick={() => openChat({ userId: m.sender_id })}>{userName(sender)}</button>}
@@ -607,6 +614,53 @@ function Message({ m, album, chat, first, last }) {
         )}
       </div>
     </div>
+  );
+}
+
+// toggleSelect adds messages (an album as one) to the selection of
+// their chat, or takes them out; the selection starts with the first.
+export function toggleSelect(chat, msgs) {
+  const sel = S.ui.select && S.ui.select.chat === chat.id ? S.ui.select : { chat: chat.id, ids: [] };
+  const ids = msgs.map((x) => x.id);
+  const on = ids.some((x) => sel.ids.includes(x));
+  const next = on ? sel.ids.filter((x) => !ids.includes(x)) : [...sel.ids, ...ids].sort((a, b) => a - b);
+  S.ui.select = next.length ? { chat: chat.id, ids: next } : null;
+  emit();
+}
+
+// SelectBar takes the header's place while messages are selected: how
+// many, forward them, delete them, or cancel (Escape too).
+function SelectBar({ chat }) {
+  const ids = S.ui.select.ids;
+  const msgs = ids.map((x) => findMessage(chat.id, x)).filter(Boolean);
+  const cancel = () => {
+    S.ui.select = null;
+    emit();
+  };
+  useEffect(() => {
+    const key = (e) => {
+      if (e.key === 'Escape' && !S.ui.menu && !S.ui.dialog) {
+        e.stopPropagation();
+        cancel();
+      }
+    };
+    addEventListener('keydown', key, true);
+    return () => removeEventListener('keydown', key, true);
+  }, []);
+  const mayDelete = isMember(chat) && (canDeleteForMe(chat) || msgs.every((x) => canDeleteForAll(chat, x)));
+  return (
+    <header class="chat-head select-bar" role="toolbar" aria-label="Selected messages">
+      <button class="icon-btn" aria-label="Cancel selection" id="select-cancel" onClick={cancel}><Icon name="close" /></button>
+      <span class="select-count" id="select-count" aria-live="polite">{plural(ids.length, 'message')} selected</span>
+      <button class="btn flat" id="select-forward" disabled={!ids.length || ids.length > 100} onClick={() => { cancel(); forward(chat, ids); }}>
+        <Icon name="forward" size={20} /> Forward
+      </button>
+      {mayDelete && (
+        <button class="btn flat danger" id="select-delete" disabled={!msgs.length} onClick={() => { cancel(); askDelete(chat, msgs); }}>
+          <Icon name="trash" size={20} /> Delete
+        </button>
+      )}
+    </header>
   );
 }
 
@@ -653,6 +707,7 @@ function messageMenu(chat, m, album) {
     canEdit(chat, m) && { label: 'Edit', icon: 'edit', onClick: () => startEdit(chat, album ? album.find((x) => x.text) || m : m) },
     text && { label: 'Copy text', icon: 'copy', onClick: () => navigator.clipboard.writeText(text).then(() => toast('Copied')) },
     { label: 'Forward', icon: 'forward', onClick: () => forward(chat, (album || [m]).map((x) => x.id)) },
+    { label: 'Select', icon: 'check', onClick: () => toggleSelect(chat, album || [m]) },
     canPin(chat) && isMember(chat) && { label: m.pinned ? 'Unpin' : 'Pin', icon: 'pin', onClick: () => api.call(m.pinned ? 'messages.unpin' : 'messages.pin', { chat_id: chat.id, id: m.id }).catch(() => toast('Could not pin.', 'error')) },
     (canDeleteForMe(chat) || canDeleteForAll(chat, m)) && isMember(chat) && { label: 'Delete', icon: 'trash', danger: true, onClick: () => askDelete(chat, album || [m]) },
   ];
