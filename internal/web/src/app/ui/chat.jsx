@@ -326,6 +326,33 @@ function layout(list, pending, readMax, chat) {
   return out;
 }
 
+// anchorOf is the message at the top of the view and where it is: after
+// messages are added or dropped above it (older pages, the window moving
+// on), or images load, the view is put back so that it stays in place.
+function anchorOf(el) {
+  const top = el.getBoundingClientRect().top;
+  const all = el.querySelectorAll('[data-id]');
+  // The first whose bottom is below the top of the view: a binary search,
+  // the messages being in order.
+  let lo = 0;
+  let hi = all.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (all[mid].getBoundingClientRect().bottom <= top) lo = mid + 1;
+    else hi = mid;
+  }
+  const a = all[lo];
+  return a ? { id: a.dataset.id, off: a.getBoundingClientRect().top - top } : null;
+}
+
+function keepAnchor(el, s) {
+  if (!s.anchor) return;
+  const a = el.querySelector(`[data-id="${s.anchor.id}"]`);
+  if (!a) return;
+  const off = a.getBoundingClientRect().top - el.getBoundingClientRect().top;
+  if (Math.abs(off - s.anchor.off) > 0.5) el.scrollTop += off - s.anchor.off;
+}
+
 function MessageList({ c, chat }) {
   const box = useRef(null);
   const st = useRef({ first: null, height: 0, atBottom: true, complete: true, placed: false, seen: 0 });
@@ -358,10 +385,10 @@ function MessageList({ c, chat }) {
       if (mark) mark.scrollIntoView({ block: 'start' });
       else el.scrollTop = el.scrollHeight;
       s.placed = true;
-    } else if (s.first !== null && first !== null && first < s.first && s.height) {
-      el.scrollTop += el.scrollHeight - s.height;
     } else if (s.atBottom && s.complete) {
       el.scrollTop = el.scrollHeight;
+    } else {
+      keepAnchor(el, s);
     }
     // Where the view is now, at once: the scroll event comes a frame
     // later, and a render before it must not pull the view to the bottom.
@@ -372,6 +399,7 @@ function MessageList({ c, chat }) {
     s.complete = !(m && m.newer);
     s.first = first;
     s.height = el.scrollHeight;
+    s.anchor = anchorOf(el);
   });
 
   // Images and late layout change the height: stay at the bottom there.
@@ -382,7 +410,9 @@ function MessageList({ c, chat }) {
     const ro = new ResizeObserver(() => {
       const s = st.current;
       if (s.atBottom && s.complete) el.scrollTop = el.scrollHeight;
+      else keepAnchor(el, s);
       s.height = el.scrollHeight;
+      s.anchor = anchorOf(el);
     });
     ro.observe(inner);
     return () => ro.disconnect();
@@ -447,6 +477,7 @@ function MessageList({ c, chat }) {
     const el = box.current;
     const s = st.current;
     s.atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+    s.anchor = anchorOf(el);
     setShowDown(!s.atBottom || (m && m.newer));
     if (el.scrollTop < 400 && id) loadOlder(id);
     if (el.scrollHeight - el.scrollTop - el.clientHeight < 400 && m && m.newer) loadNewer(id);
