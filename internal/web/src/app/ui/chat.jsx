@@ -660,7 +660,7 @@ export function toggleSelect(chat, msgs) {
 }
 
 // SelectBar takes the header's place while messages are selected: how
-// many, forward them, delete them, or cancel (Escape too).
+// many, forward them, delete them, or cancel (Escape too: main.jsx).
 function SelectBar({ chat }) {
   const ids = S.ui.select.ids;
   const msgs = ids.map((x) => findMessage(chat.id, x)).filter(Boolean);
@@ -668,16 +668,6 @@ function SelectBar({ chat }) {
     S.ui.select = null;
     emit();
   };
-  useEffect(() => {
-    const key = (e) => {
-      if (e.key === 'Escape' && !S.ui.menu && !S.ui.dialog) {
-        e.stopPropagation();
-        cancel();
-      }
-    };
-    addEventListener('keydown', key, true);
-    return () => removeEventListener('keydown', key, true);
-  }, []);
   const mayDelete = isMember(chat) && (canDeleteForMe(chat) || msgs.every((x) => canDeleteForAll(chat, x)));
   return (
     <header class="chat-head select-bar" role="toolbar" aria-label="Selected messages">
