@@ -11,6 +11,8 @@ package bustest
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"slices"
 	"strconv"
@@ -52,6 +54,14 @@ func Run(t *testing.T, open func(t *testing.T) Cluster) {
 	t.Run("OrderPerSubjectAndAcrossSubjects", func(t *testing.T) { testOrder(t, open(t)) })
 	t.Run("ConcurrentSubscribers", func(t *testing.T) { testConcurrent(t, open(t)) })
 	t.Run("SlowNodeBlocksNobodyAndIsTold", func(t *testing.T) { testSlow(t, open(t)) })
+}
+
+// prefix makes a test's subjects its own, so that tests sharing a NATS
+// server (the machine's, other runs') do not hear each other.
+func prefix() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return "haventest." + hex.EncodeToString(b[:]) + "."
 }
 
 // Recorder collects what a handler received, for waiting on it.
@@ -131,20 +141,21 @@ func publish(t *testing.T, b core.Bus, subject, data string) {
 }
 
 func testDelivers(t *testing.T, c Cluster) {
+	p := prefix()
 	pub := c.Node(t, NodeOptions{})
 	other := c.Node(t, NodeOptions{})
 	a1, a2, b := NewRecorder(), NewRecorder(), NewRecorder()
-	subscribe(t, pub, "haven.chat.1", a1.Handle)
-	subscribe(t, other, "haven.chat.1", a2.Handle)
-	subscribe(t, other, "haven.chat.2", b.Handle)
+	subscribe(t, pub, p+"chat.1", a1.Handle)
+	subscribe(t, other, p+"chat.1", a2.Handle)
+	subscribe(t, other, p+"chat.2", b.Handle)
 	ready(t, c, pub, other)
-	publish(t, pub, "haven.chat.1", "x")
-	publish(t, pub, "haven.chat.2", "y")
+	publish(t, pub, p+"chat.1", "x")
+	publish(t, pub, p+"chat.2", "y")
 	a1.WaitLen(t, 1)
 	a2.WaitLen(t, 1)
 	b.WaitLen(t, 1)
 	// Nothing else arrives: a marker published after it comes alone.
-	publish(t, pub, "haven.chat.2", "end")
+	publish(t, pub, p+"chat.2", "end")
 	b.WaitLen(t, 2)
 	if got := a1.Got(); !slices.Equal(got, []string{"x"}) {
 		t.Fatalf("the publishing node's subscriber of haven.chat.1 got %v, want [x]", got)
@@ -158,11 +169,12 @@ func testDelivers(t *testing.T, c Cluster) {
 }
 
 func testUnsubscribe(t *testing.T, c Cluster) {
+	p := prefix()
 	n := c.Node(t, NodeOptions{})
 	gone, stays := NewRecorder(), NewRecorder()
-	s := subscribe(t, n, "haven.chat.7", gone.Handle)
-	subscribe(t, n, "haven.chat.7", stays.Handle)
-	publish(t, n, "haven.chat.7", "1")
+	s := subscribe(t, n, p+"chat.7", gone.Handle)
+	subscribe(t, n, p+"chat.7", stays.Handle)
+	publish(t, n, p+"chat.7", "1")
 	gone.WaitLen(t, 1)
 	stays.WaitLen(t, 1)
 	if err := s.Unsubscribe(); err != nil {
@@ -171,7 +183,7 @@ func testUnsubscribe(t *testing.T, c Cluster) {
 	if err := s.Unsubscribe(); err != nil {
 		t.Fatalf("unsubscribing twice: %v", err)
 	}
-	publish(t, n, "haven.chat.7", "2")
+	publish(t, n, p+"chat.7", "2")
 	stays.WaitLen(t, 2)
 	if got := gone.Got(); !slices.Equal(got, []string{"1"}) {
 		t.Fatalf("after Unsubscribe the subscriber got %v, want only [1]", got)
@@ -183,17 +195,18 @@ func testUnsubscribe(t *testing.T, c Cluster) {
 // sequence whole and in order, and the subjects relative to each other
 // in the order they were published (internal/bus/ordered relies on it).
 func testOrder(t *testing.T, c Cluster) {
+	p := prefix()
 	const subjects, per = 4, 2000
 	pub := c.Node(t, NodeOptions{})
 	sub := c.Node(t, NodeOptions{})
 	all := NewRecorder()
 	for i := range subjects {
-		subscribe(t, sub, "haven.chat."+strconv.Itoa(i), func(d []byte) { all.Handle(d) })
+		subscribe(t, sub, p+"chat."+strconv.Itoa(i), func(d []byte) { all.Handle(d) })
 	}
 	ready(t, c, pub, sub)
 	for k := range per * subjects {
 		i := k % subjects
-		publish(t, pub, "haven.chat."+strconv.Itoa(i), strconv.Itoa(k))
+		publish(t, pub, p+"chat."+strconv.Itoa(i), strconv.Itoa(k))
 	}
 	got := all.WaitLen(t, per*subjects)
 	for k, g := range got {
@@ -206,24 +219,25 @@ func testOrder(t *testing.T, c Cluster) {
 // testConcurrent subscribes and unsubscribes while others publish: no
 // race, no deadlock, and the steady subscriber misses nothing.
 func testConcurrent(t *testing.T, c Cluster) {
+	p := prefix()
 	const n = 500
 	pub := c.Node(t, NodeOptions{})
 	sub := c.Node(t, NodeOptions{})
 	steady := NewRecorder()
-	subscribe(t, sub, "haven.chat.9", steady.Handle)
+	subscribe(t, sub, p+"chat.9", steady.Handle)
 	ready(t, c, pub, sub)
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
 		for i := range n {
-			_ = pub.Publish(context.Background(), "haven.chat.9", []byte(strconv.Itoa(i)))
+			_ = pub.Publish(context.Background(), p+"chat.9", []byte(strconv.Itoa(i)))
 		}
 	}()
 	go func() {
 		defer wg.Done()
 		for range n / 5 {
-			s, err := sub.Subscribe("haven.chat.9", func([]byte) {})
+			s, err := sub.Subscribe(p+"chat.9", func([]byte) {})
 			if err != nil {
 				t.Errorf("subscribing: %v", err)
 				return
@@ -244,6 +258,7 @@ func testConcurrent(t *testing.T, c Cluster) {
 // publisher and another node carry on, and the stuck node is told it
 // missed messages.
 func testSlow(t *testing.T, c Cluster) {
+	p := prefix()
 	if c.Shared {
 		t.Skip("an in-process bus has one node: its handlers run on the publisher's goroutine and must hand work to their own bounded queues (internal/api's hub does)")
 	}
@@ -266,15 +281,15 @@ func testSlow(t *testing.T, c Cluster) {
 		}
 	})
 	slowGot := NewRecorder()
-	subscribe(t, slow, "haven.chat.3", func(d []byte) {
+	subscribe(t, slow, p+"chat.3", func(d []byte) {
 		<-release
 		slowGot.Handle(d)
 	})
 	fastGot := NewRecorder()
-	subscribe(t, fast, "haven.chat.3", fastGot.Handle)
+	subscribe(t, fast, p+"chat.3", fastGot.Handle)
 	ready(t, c, pub, fast, slow)
 	for i := range n {
-		publish(t, pub, "haven.chat.3", strconv.Itoa(i))
+		publish(t, pub, p+"chat.3", strconv.Itoa(i))
 	}
 	got := fastGot.WaitLen(t, n)
 	for i, g := range got {
@@ -293,7 +308,7 @@ func testSlow(t *testing.T, c Cluster) {
 	// room), and what it did get is in order.
 	var got2 []string
 	for i := 0; ; i++ {
-		publish(t, pub, "haven.chat.3", "after")
+		publish(t, pub, p+"chat.3", "after")
 		got2 = slowGot.Got()
 		if len(got2) > 0 && got2[len(got2)-1] == "after" {
 			break
@@ -340,7 +355,7 @@ func ready(t *testing.T, c Cluster, nodes ...core.Bus) {
 	// Interest crosses a cluster's routes asynchronously: probe it.
 	for i, n := range nodes[1:] {
 		probe := NewRecorder()
-		subject := fmt.Sprintf("haven.probe.%p.%d", t, i)
+		subject := fmt.Sprintf("%sprobe.%d", prefix(), i)
 		s := subscribe(t, n, subject, probe.Handle)
 		if f, ok := n.(flusher); ok {
 			_ = f.Flush(ctx)

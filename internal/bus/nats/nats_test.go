@@ -70,9 +70,8 @@ func TestConformanceRealNATS(t *testing.T) {
 		c.Close()
 		url = "nats://127.0.0.1:4222"
 	}
-	// Subjects are shared with whoever else uses that server: each test
-	// gets its own bus prefix? No: the suite's subjects are fixed, so
-	// run it only where nobody else publishes them (a test server).
+	// The suite's subjects have a random prefix: other users of that
+	// server do not disturb it.
 	bustest.Run(t, func(*testing.T) bustest.Cluster { return cluster(url) })
 }
 
