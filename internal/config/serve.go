@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	natsbus "github.com/havenchat/haven/internal/bus/nats"
 )
 
 // Serve is the configuration of `haven serve`. LoadServe fills it; every
@@ -23,6 +25,10 @@ type Serve struct {
 	MetricsListen string
 	// DataDir holds the database, uploaded files and keys.
 	DataDir string
+	// Bus is the NATS server(s) this node shares events with other nodes
+	// through (nats://host:4222, comma-separated for several), or empty
+	// for the in-process bus of a node that runs alone.
+	Bus string
 
 	// PublicURL is the server's address as others reach it (scheme, host,
 	// maybe a port and a path; no final slash), or empty. See PublicBase.
@@ -278,6 +284,19 @@ var serveSettings = []setting[Serve]{
 				return errors.New("must not be empty")
 			}
 			c.DataDir = v
+			return nil
+		},
+	},
+	{
+		name: "bus", kind: kindString, arg: "URL", secret: true, defNote: "in-process (this node alone)",
+		help: "NATS server(s) that carry events between the nodes of a cluster, e.g. nats://127.0.0.1:4222 (comma-separated for several); a node does not start without them",
+		set: func(c *Serve, v string) error {
+			if v != "" {
+				if err := natsbus.CheckURL(v); err != nil {
+					return err
+				}
+			}
+			c.Bus = v
 			return nil
 		},
 	},

@@ -52,6 +52,7 @@ func Run(t *testing.T, open func(t *testing.T) Cluster) {
 	t.Run("DeliversToSubscribersOfTheSubject", func(t *testing.T) { testDelivers(t, open(t)) })
 	t.Run("UnsubscribeStopsDeliveries", func(t *testing.T) { testUnsubscribe(t, open(t)) })
 	t.Run("OrderPerSubjectAndAcrossSubjects", func(t *testing.T) { testOrder(t, open(t)) })
+	t.Run("HandlerSubscribesInTime", func(t *testing.T) { testSubscribeInHandler(t, open(t)) })
 	t.Run("ConcurrentSubscribers", func(t *testing.T) { testConcurrent(t, open(t)) })
 	t.Run("SlowNodeBlocksNobodyAndIsTold", func(t *testing.T) { testSlow(t, open(t)) })
 }
@@ -212,6 +213,31 @@ func testOrder(t *testing.T, c Cluster) {
 	for k, g := range got {
 		if g != strconv.Itoa(k) {
 			t.Fatalf("message %d is %s, want %d (order lost)", k, g, k)
+		}
+	}
+}
+
+// testSubscribeInHandler: a handler that subscribes to another subject
+// (the hub, when a person joins a chat) gets what its node publishes
+// there right after the event it handles, however quickly.
+func testSubscribeInHandler(t *testing.T, c Cluster) {
+	p := prefix()
+	n := c.Node(t, NodeOptions{})
+	chat := NewRecorder()
+	subscribe(t, n, p+"user.1", func(d []byte) {
+		if _, err := n.Subscribe(p+"chat."+string(d), chat.Handle); err != nil {
+			t.Errorf("subscribing in a handler: %v", err)
+		}
+	})
+	const chats = 50
+	for i := range chats {
+		publish(t, n, p+"user.1", strconv.Itoa(i))
+		publish(t, n, p+"chat."+strconv.Itoa(i), "first of "+strconv.Itoa(i))
+	}
+	got := chat.WaitLen(t, chats)
+	for i, g := range got {
+		if g != "first of "+strconv.Itoa(i) {
+			t.Fatalf("the joined chats got %v", got)
 		}
 	}
 }

@@ -5,11 +5,15 @@
 // It keeps the in-process bus's promises (internal/bus/local): every
 // subscriber of a subject gets what is published to it after it
 // subscribed, in the order it was published, and the handlers of one
-// node run one after the other on one goroutine, in the order the
-// node's connection received the messages. One connection carries a
-// node's subscriptions and publishes, so a node's own events reach it in
-// the order it published them, across subjects too (a person's "dialog
-// added" before the first event of the chat they joined).
+// node run one after the other on one goroutine, in the order the node
+// received the messages. A node's own events do not make the round trip
+// through the server (the connection asks for no echo): they join the
+// same queue as they are published, and their subscribers are looked up
+// when their turn comes, as the in-process bus does. So a handler that
+// subscribes (the hub, on a person's "dialog added") gets the events the
+// node published after the one it handles (the first message of the
+// chat they joined), which a subscription sent to the server after
+// those events were published would miss.
 //
 // Core NATS delivers at most once and the bus interface carries no event
 // id, so nothing is de-duplicated and nothing is redelivered: a node
@@ -79,8 +83,12 @@ type Bus struct {
 	msgs chan *nats.Msg
 	log  *slog.Logger
 
-	mu   sync.RWMutex
-	subs map[*nats.Subscription]func([]byte)
+	gap func(error)
+
+	mu        sync.RWMutex
+	subs      map[*nats.Subscription]*sub // by the client's subscription
+	bySubject map[string]map[*sub]struct{}
+	wild      map[*sub]struct{} // subscriptions with * or > in the subject
 
 	closeOnce sync.Once
 	stop      chan struct{} // closed by Close
@@ -109,21 +117,25 @@ func Connect(ctx context.Context, opt Options) (*Bus, error) {
 		opt.ConnectTimeout = max(time.Until(d), time.Millisecond)
 	}
 	b := &Bus{
-		msgs: make(chan *nats.Msg, opt.Queue),
-		log:  opt.Log,
-		subs: make(map[*nats.Subscription]func([]byte)),
-		stop: make(chan struct{}),
-		done: make(chan struct{}),
+		msgs:      make(chan *nats.Msg, opt.Queue),
+		log:       opt.Log,
+		subs:      make(map[*nats.Subscription]*sub),
+		bySubject: make(map[string]map[*sub]struct{}),
+		wild:      make(map[*sub]struct{}),
+		stop:      make(chan struct{}),
+		done:      make(chan struct{}),
 	}
 	gap := func(err error) {
 		if opt.OnGap != nil {
 			opt.OnGap(err)
 		}
 	}
+	b.gap = gap
 	log := opt.Log
 	nc, err := nats.Connect(opt.URL,
 		nats.Name(opt.Name),
 		nats.Timeout(opt.ConnectTimeout),
+		nats.NoEcho(),          // the node's own events are queued as published
 		nats.MaxReconnects(-1), // a node keeps trying; /ready tells the balancer
 		nats.ReconnectWait(250*time.Millisecond),
 		nats.ReconnectJitter(100*time.Millisecond, time.Second),
@@ -188,43 +200,74 @@ func redact(s string) string {
 	return strings.Join(out, ",")
 }
 
-// Publish hands data to the connection's buffer and returns; it does
-// not wait for the server. While the connection is down the client
-// buffers what is published (8 MiB) and sends it on reconnecting;
-// beyond that Publish fails, and clients catch up from the log.
+// Publish hands data to the connection's buffer, and to this node's
+// own queue, and returns; it does not wait for the server. While the
+// connection is down the client buffers what is published (8 MiB) and
+// sends it on reconnecting; beyond that Publish fails, and clients catch
+// up from the log.
 func (b *Bus) Publish(ctx context.Context, subject string, data []byte) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return b.nc.Publish(subject, data)
+	err := b.nc.Publish(subject, data)
+	if errors.Is(err, nats.ErrConnectionClosed) {
+		return err
+	}
+	select {
+	case b.msgs <- &nats.Msg{Subject: subject, Data: data}:
+	default:
+		b.log.Warn("bus handlers fell behind; the node's own message dropped", "subject", subject)
+		b.gap(ErrFellBehind)
+	}
+	return err
 }
 
-// Subscribe calls h for every message published to subject from now on.
-// The server has the interest before any message this node publishes
-// afterwards (one connection keeps its order).
+// Subscribe calls h for every message published to subject from now on
+// (NATS wildcards * and > allowed).
 func (b *Bus) Subscribe(subject string, h func(data []byte)) (core.Subscription, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	s, err := b.nc.ChanSubscribe(subject, b.msgs)
+	ns, err := b.nc.ChanSubscribe(subject, b.msgs)
 	if err != nil {
 		return nil, fmt.Errorf("nats bus: subscribing to %s: %w", subject, err)
 	}
-	b.subs[s] = h
-	return &sub{b: b, s: s}, nil
+	s := &sub{b: b, s: ns, subject: subject, h: h}
+	b.subs[ns] = s
+	if wildcard(subject) {
+		b.wild[s] = struct{}{}
+	} else {
+		set := b.bySubject[subject]
+		if set == nil {
+			set = make(map[*sub]struct{})
+			b.bySubject[subject] = set
+		}
+		set[s] = struct{}{}
+	}
+	return s, nil
 }
 
 type sub struct {
-	b *Bus
-	s *nats.Subscription
+	b       *Bus
+	s       *nats.Subscription
+	subject string
+	h       func([]byte)
 }
 
 // Unsubscribe stops deliveries to this subscription, including those
 // already received and not yet handled; it is idempotent.
 func (s *sub) Unsubscribe() error {
-	s.b.mu.Lock()
-	_, live := s.b.subs[s.s]
-	delete(s.b.subs, s.s)
-	s.b.mu.Unlock()
+	b := s.b
+	b.mu.Lock()
+	_, live := b.subs[s.s]
+	delete(b.subs, s.s)
+	delete(b.wild, s)
+	if set := b.bySubject[s.subject]; set != nil {
+		delete(set, s)
+		if len(set) == 0 {
+			delete(b.bySubject, s.subject)
+		}
+	}
+	b.mu.Unlock()
 	if !live {
 		return nil
 	}
@@ -234,10 +277,57 @@ func (s *sub) Unsubscribe() error {
 	return nil
 }
 
+// handlers returns whom m goes to: the subscription it came for, from
+// the server; every subscription of its subject now, for the node's own.
+func (b *Bus) handlers(m *nats.Msg, hs []func([]byte)) []func([]byte) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	if m.Sub != nil {
+		if s := b.subs[m.Sub]; s != nil {
+			hs = append(hs, s.h)
+		}
+		return hs
+	}
+	for s := range b.bySubject[m.Subject] {
+		hs = append(hs, s.h)
+	}
+	for s := range b.wild {
+		if matches(s.subject, m.Subject) {
+			hs = append(hs, s.h)
+		}
+	}
+	return hs
+}
+
+func wildcard(subject string) bool {
+	for tok := range strings.SplitSeq(subject, ".") {
+		if tok == "*" || tok == ">" {
+			return true
+		}
+	}
+	return false
+}
+
+// matches tells whether subject falls under pattern, NATS's way: * is
+// one token, a final > one or more.
+func matches(pattern, subject string) bool {
+	p, s := strings.Split(pattern, "."), strings.Split(subject, ".")
+	for i, tok := range p {
+		if tok == ">" {
+			return i == len(p)-1 && len(s) > i
+		}
+		if i >= len(s) || (tok != "*" && tok != s[i]) {
+			return false
+		}
+	}
+	return len(p) == len(s)
+}
+
 // dispatch calls the handlers, in the order the messages came, until
 // Close.
 func (b *Bus) dispatch() {
 	defer close(b.done)
+	var hs []func([]byte)
 	for {
 		var m *nats.Msg
 		select {
@@ -245,12 +335,11 @@ func (b *Bus) dispatch() {
 		case <-b.stop:
 			return
 		}
-		b.mu.RLock()
-		h := b.subs[m.Sub]
-		b.mu.RUnlock()
-		if h != nil {
+		hs = b.handlers(m, hs[:0])
+		for _, h := range hs {
 			h(m.Data)
 		}
+		clear(hs)
 	}
 }
 

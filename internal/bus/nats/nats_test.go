@@ -234,3 +234,45 @@ func contains(s, sub string) bool {
 	}
 	return false
 }
+
+// TestWildcardSubscription: NATS wildcards work for what other nodes
+// and this node publish.
+func TestWildcardSubscription(t *testing.T) {
+	url := natstest.Start(t).ClientURL()
+	a := connect(t, url, bustest.NodeOptions{})
+	other := connect(t, url, bustest.NodeOptions{})
+	ctx, cancel := context.WithTimeout(context.Background(), bustest.Wait)
+	defer cancel()
+	star, rest := bustest.NewRecorder(), bustest.NewRecorder()
+	if _, err := a.Subscribe("w.*.x", star.Handle); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Subscribe("w.>", rest.Handle); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range []*natsbus.Bus{a, other} {
+		for _, s := range []string{"w.1.x", "w.1.y", "w.1.x.z", "v.1.x", "w"} {
+			if err := b.Publish(context.Background(), s, []byte(s)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := other.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got := rest.WaitLen(t, 6)
+	// Let anything wrongly matched arrive: a marker comes after it.
+	_ = a.Publish(context.Background(), "w.end", []byte("end"))
+	rest.WaitFor(t, "the marker", func(g []string) bool { return len(g) > 0 && g[len(g)-1] == "end" })
+	if s := star.Got(); len(s) != 2 || s[0] != "w.1.x" || s[1] != "w.1.x" {
+		t.Fatalf("w.*.x got %v", s)
+	}
+	for _, g := range got {
+		if g == "v.1.x" || g == "w" {
+			t.Fatalf("w.> got %v", got)
+		}
+	}
+}

@@ -1,0 +1,98 @@
+package server_test
+
+import (
+	"context"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/havenchat/haven/internal/bus/nats/natstest"
+	"github.com/havenchat/haven/internal/config"
+	"github.com/havenchat/haven/internal/server"
+)
+
+// TestNATSBusEndToEnd runs a node on a NATS server (--bus): a message
+// sent reaches the recipient's socket, and it went through NATS (a tap
+// on the server sees the chat's notice).
+func TestNATSBusEndToEnd(t *testing.T) {
+	ns := natstest.Start(t)
+	tap, err := nats.Connect(ns.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tap.Close()
+	seen := make(chan string, 1024)
+	if _, err := tap.Subscribe("haven.chat.>", func(m *nats.Msg) {
+		select {
+		case seen <- m.Subject:
+		default:
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := tap.Flush(); err != nil {
+		t.Fatal(err)
+	}
+
+	n := startNode(t, append([]string{"--bus", ns.ClientURL()}, generous...)...)
+	a := dialWS(t, n.url, "")
+	b := dialWS(t, n.url, "")
+	_, aid := signUp(t, n, a, "+442079460001", "Ann")
+	_, bid := signUp(t, n, b, "+442079460002", "Bob")
+	meet(t, a, b, bid)
+
+	m1 := send(t, a, map[string]any{"user_id": bid}, "Hi Bob")
+	if m1.ChatID == 0 || m1.SenderID != aid {
+		t.Fatalf("first message %+v", m1)
+	}
+	ev := nextEvent(t, b, "message.new")
+	if ev.Message == nil || ev.Message.Text != "Hi Bob" {
+		t.Fatalf("Bob's push: %+v", ev)
+	}
+	m2 := send(t, a, map[string]any{"chat_id": m1.ChatID}, "second")
+	if ev := nextEvent(t, b, "message.new"); ev.Message == nil || ev.Message.ID != m2.ID || ev.Message.Text != "second" {
+		t.Fatalf("Bob's second push: %+v", ev)
+	}
+	want := "haven.chat." + strconv.FormatInt(m1.ChatID, 10)
+	deadline := time.After(30 * time.Second)
+	for {
+		select {
+		case s := <-seen:
+			if s == want {
+				return
+			}
+		case <-deadline:
+			t.Fatalf("NATS never carried %s", want)
+		}
+	}
+}
+
+// TestNATSBusUnreachable: a node whose NATS server does not answer does
+// not start, and says why.
+func TestNATSBusUnreachable(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	cfg, err := config.LoadServe([]string{"--listen", "127.0.0.1:0", "--data-dir", t.TempDir(), "--bus", "nats://" + addr}, nil, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s, err := server.New(ctx, cfg, server.Options{})
+	if err == nil {
+		_ = s.Shutdown(ctx)
+		t.Fatal("the node started without its bus")
+	}
+	if !strings.Contains(err.Error(), "bus") || !strings.Contains(err.Error(), addr) {
+		t.Fatalf("error %q does not name the bus and its address", err)
+	}
+}
