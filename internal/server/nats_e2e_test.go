@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"net"
@@ -39,7 +40,7 @@ func TestNATSBusEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	n := startNode(t, append([]string{"--bus", ns.ClientURL()}, generous...)...)
+	n := startNode(t, append([]string{"--bus", ns.ClientURL(), "--metrics-listen", "127.0.0.1:0"}, generous...)...)
 	a := dialWS(t, n.url, "")
 	b := dialWS(t, n.url, "")
 	_, aid := signUp(t, n, a, "+442079460001", "Ann")
@@ -60,16 +61,55 @@ func TestNATSBusEndToEnd(t *testing.T) {
 	}
 	want := "haven.chat." + strconv.FormatInt(m1.ChatID, 10)
 	deadline := time.After(30 * time.Second)
-	for {
+	for tapped := false; !tapped; {
 		select {
 		case s := <-seen:
-			if s == want {
-				return
-			}
+			tapped = s == want
 		case <-deadline:
 			t.Fatalf("NATS never carried %s", want)
 		}
 	}
+
+	// The NATS server goes away and comes back on its port: the node
+	// reconnects by itself, counts the gap, and pushes flow again.
+	port := ns.Addr().(*net.TCPAddr).Port
+	tap.Close()
+	ns.Shutdown()
+	ns.WaitForShutdown()
+	metric(t, n, "haven_bus_connected 0")
+	natstest.StartOn(t, port)
+	metric(t, n, "haven_bus_connected 1")
+	metric(t, n, "haven_bus_gaps_total 1")
+	m3 := send(t, a, map[string]any{"chat_id": m1.ChatID}, "after the restart")
+	if ev := nextEvent(t, b, "message.new"); ev.Message == nil || ev.Message.ID != m3.ID {
+		t.Fatalf("Bob's push after the restart: %+v", ev)
+	}
+}
+
+// metric waits until the node's /metrics has the line want.
+func metric(t *testing.T, n *node, want string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	var body []byte
+	for time.Now().Before(deadline) {
+		var status int
+		status, body = get(t, "http://"+n.srv.MetricsAddr()+"/metrics")
+		if status == 200 && bytes.Contains(body, []byte("\n"+want+"\n")) {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("/metrics never had %q; it has:\n%s", want, grepLines(body, "haven_bus"))
+}
+
+func grepLines(b []byte, sub string) string {
+	var out []string
+	for l := range strings.SplitSeq(string(b), "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }
 
 // TestNATSBusUnreachable: a node whose NATS server does not answer does

@@ -19,6 +19,13 @@ func Start(t testing.TB) *server.Server {
 	return start(t, &server.Options{Host: "127.0.0.1", Port: -1, NoLog: true, NoSigs: true})
 }
 
+// StartOn starts one NATS server on the loopback port given (to bring a
+// server back where its clients look for it).
+func StartOn(t testing.TB, port int) *server.Server {
+	t.Helper()
+	return start(t, &server.Options{Host: "127.0.0.1", Port: port, NoLog: true, NoSigs: true})
+}
+
 func start(t testing.TB, opts *server.Options) *server.Server {
 	t.Helper()
 	s, err := server.NewServer(opts)
