@@ -276,3 +276,43 @@ func TestWildcardSubscription(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkDeliverToOtherNode measures one event published on a node and
+// handled on another through an embedded NATS server (200-byte events,
+// the size of a short message's notice).
+func BenchmarkDeliverToOtherNode(b *testing.B) {
+	url := natstest.Start(b).ClientURL()
+	ctx := context.Background()
+	open := func() *natsbus.Bus {
+		n, err := natsbus.Connect(ctx, natsbus.Options{URL: url})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { _ = n.Close(ctx) })
+		return n
+	}
+	pub, sub := open(), open()
+	var got sync.WaitGroup
+	// At most 1,000 in flight: well under the node's queue, so none is
+	// dropped (and the benchmark never waits for a lost one).
+	inflight := make(chan struct{}, 1000)
+	if _, err := sub.Subscribe("haven.chat.1", func([]byte) { <-inflight; got.Done() }); err != nil {
+		b.Fatal(err)
+	}
+	fctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := sub.Flush(fctx); err != nil {
+		b.Fatal(err)
+	}
+	data := make([]byte, 200)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		got.Add(1)
+		inflight <- struct{}{}
+		if err := pub.Publish(ctx, "haven.chat.1", data); err != nil {
+			b.Fatal(err)
+		}
+	}
+	got.Wait()
+}
