@@ -31,7 +31,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -139,7 +141,10 @@ func Connect(ctx context.Context, opt Options) (*Bus, error) {
 		nats.MaxReconnects(-1), // a node keeps trying; /ready tells the balancer
 		nats.ReconnectWait(250*time.Millisecond),
 		nats.ReconnectJitter(100*time.Millisecond, time.Second),
-		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+		nats.DisconnectErrHandler(func(c *nats.Conn, err error) {
+			if c.IsClosed() {
+				return // Close, not a failure
+			}
 			log.Warn("bus disconnected; reconnecting", "err", err)
 		}),
 		nats.ReconnectHandler(func(c *nats.Conn) {
@@ -178,11 +183,22 @@ func CheckURL(s string) error {
 		if err != nil {
 			return fmt.Errorf("%w: %q", ErrBadURL, redact(part))
 		}
-		if (u.Scheme != "nats" && u.Scheme != "tls") || u.Host == "" {
+		if (u.Scheme != "nats" && u.Scheme != "tls") || !goodHost(u.Host) {
 			return fmt.Errorf("%w: %q (want nats://host:port or tls://host:port)", ErrBadURL, redact(part))
 		}
 	}
 	return nil
+}
+
+// goodHost tells whether host is a name or an address, with maybe a
+// port number.
+func goodHost(host string) bool {
+	if h, port, err := net.SplitHostPort(host); err == nil {
+		n, err := strconv.Atoi(port)
+		return h != "" && err == nil && n > 0 && n < 1<<16
+	}
+	// No port: a name, an IPv4 address or a bracketed IPv6 address.
+	return host != "" && (!strings.Contains(host, ":") || strings.HasPrefix(host, "[") && strings.HasSuffix(host, "]"))
 }
 
 // redact hides the passwords and tokens of URLs, for errors and logs.
@@ -192,8 +208,8 @@ func redact(s string) string {
 		if u, err := url.Parse(strings.TrimSpace(part)); err == nil && u.User != nil {
 			u.User = url.User("redacted")
 			part = u.String()
-		} else if err != nil {
-			part = "(unparsable)"
+		} else if err != nil && strings.Contains(part, "@") {
+			part = "(unparsable)" // it may hold a password
 		}
 		out = append(out, part)
 	}

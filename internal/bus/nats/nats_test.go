@@ -195,18 +195,21 @@ func TestClusterNodeKilled(t *testing.T) {
 }
 
 func TestCheckURL(t *testing.T) {
-	for _, ok := range []string{"nats://127.0.0.1:4222", "nats://a:1,nats://b:2", "tls://user:pw@h:4222"} {
+	for _, ok := range []string{"nats://127.0.0.1:4222", "nats://a:1,nats://b:2", "tls://user:pw@h:4222", "nats://[::1]:4222", "nats://h"} {
 		if err := natsbus.CheckURL(ok); err != nil {
 			t.Errorf("CheckURL(%q) = %v", ok, err)
 		}
 	}
-	for _, bad := range []string{"", "127.0.0.1:4222", "http://h:4222", "nats://", "nats://a:1,", "nats://u:secret@h:1,ftp://x"} {
+	for _, bad := range []string{"", "127.0.0.1:4222", "http://h:4222", "nats://", "nats://a:1,", "nats://u:secret@h:1,ftp://x", "nats://u:secret@h:1:2:3", "nats://h:", "nats://h:99999", "nats://:4222"} {
 		err := natsbus.CheckURL(bad)
 		if !errors.Is(err, natsbus.ErrBadURL) {
 			t.Errorf("CheckURL(%q) = %v, want ErrBadURL", bad, err)
 		}
 		if err != nil && contains(err.Error(), "secret") {
 			t.Errorf("CheckURL(%q) leaks the password: %v", bad, err)
+		}
+		if bad == "127.0.0.1:4222" && (err == nil || !contains(err.Error(), bad)) {
+			t.Errorf("CheckURL(%q) = %v, want the value named", bad, err)
 		}
 	}
 }
