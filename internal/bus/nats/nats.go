@@ -36,6 +36,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -85,7 +86,8 @@ type Bus struct {
 	msgs chan *nats.Msg
 	log  *slog.Logger
 
-	gap func(error)
+	gap    func(error)
+	behind atomic.Bool // the node's own events were dropped since the queue was last empty
 
 	mu        sync.RWMutex
 	subs      map[*nats.Subscription]*sub // by the client's subscription
@@ -138,7 +140,7 @@ func Connect(ctx context.Context, opt Options) (*Bus, error) {
 		nats.Name(opt.Name),
 		nats.Timeout(opt.ConnectTimeout),
 		nats.NoEcho(),          // the node's own events are queued as published
-		nats.MaxReconnects(-1), // a node keeps trying; /ready tells the balancer
+		nats.MaxReconnects(-1), // a node keeps trying (haven_bus_connected)
 		nats.ReconnectWait(250*time.Millisecond),
 		nats.ReconnectJitter(100*time.Millisecond, time.Second),
 		nats.DisconnectErrHandler(func(c *nats.Conn, err error) {
@@ -232,8 +234,10 @@ func (b *Bus) Publish(ctx context.Context, subject string, data []byte) error {
 	select {
 	case b.msgs <- &nats.Msg{Subject: subject, Data: data}:
 	default:
-		b.log.Warn("bus handlers fell behind; the node's own message dropped", "subject", subject)
-		b.gap(ErrFellBehind)
+		if !b.behind.Swap(true) { // once until the queue empties
+			b.log.Warn("bus handlers fell behind; the node's own events dropped", "subject", subject)
+			b.gap(ErrFellBehind)
+		}
 	}
 	return err
 }
@@ -350,6 +354,9 @@ func (b *Bus) dispatch() {
 		case m = <-b.msgs:
 		case <-b.stop:
 			return
+		}
+		if len(b.msgs) == 0 {
+			b.behind.Store(false)
 		}
 		hs = b.handlers(m, hs[:0])
 		for _, h := range hs {

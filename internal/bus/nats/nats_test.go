@@ -319,3 +319,36 @@ func BenchmarkDeliverToOtherNode(b *testing.B) {
 	}
 	got.Wait()
 }
+
+// TestOwnEventsDroppedAreTold: a node whose handlers are stuck drops its
+// own events beyond its queue, and is told once, not once per event.
+func TestOwnEventsDroppedAreTold(t *testing.T) {
+	url := natstest.Start(t).ClientURL()
+	var mu sync.Mutex
+	var gaps []error
+	n := connect(t, url, bustest.NodeOptions{Queue: 8, OnGap: func(err error) {
+		mu.Lock()
+		gaps = append(gaps, err)
+		mu.Unlock()
+	}})
+	release := make(chan struct{})
+	got := bustest.NewRecorder()
+	if _, err := n.Subscribe("own", func(d []byte) { <-release; got.Handle(d) }); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 100 {
+		if err := n.Publish(context.Background(), "own", []byte(strconv.Itoa(i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(release)
+	got.WaitLen(t, 1)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(gaps) != 1 || !errors.Is(gaps[0], natsbus.ErrFellBehind) {
+		t.Fatalf("told %v, want ErrFellBehind once", gaps)
+	}
+	if g := got.Got(); len(g) > 9 {
+		t.Fatalf("%d events handled past a queue of 8", len(g))
+	}
+}
