@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	natsbus "github.com/havenchat/haven/internal/bus/nats"
 )
 
 // Serve is the configuration of `haven serve`. LoadServe fills it; every
@@ -28,6 +30,10 @@ type Serve struct {
 	// that holds Haven's data instead of SQLite in DataDir. It may carry a
 	// password: do not log it.
 	DB string
+	// Bus is the NATS server(s) this node shares events with other nodes
+	// through (nats://host:4222, comma-separated for several), or empty
+	// for the in-process bus of a node that runs alone.
+	Bus string
 
 	// PublicURL is the server's address as others reach it (scheme, host,
 	// maybe a port and a path; no final slash), or empty. See PublicBase.
@@ -290,6 +296,19 @@ var serveSettings = []setting[Serve]{
 		name: "db", kind: kindString, arg: "URL", secret: true, defNote: "SQLite: <data-dir>/haven.db",
 		help: "postgres://user:password@host:port/database of a PostgreSQL database to keep the data in instead of SQLite, for several nodes sharing one database (uploaded files and keys stay in data-dir)",
 		set:  func(c *Serve, v string) error { return keep(&c.DB)(optional(parseDBURL)(v)) },
+	},
+	{
+		name: "bus", kind: kindString, arg: "URL", secret: true, defNote: "in-process (this node alone)",
+		help: "NATS server(s) that carry events between the nodes of a cluster, e.g. nats://127.0.0.1:4222 (comma-separated for several); a node does not start without them",
+		set: func(c *Serve, v string) error {
+			if v != "" {
+				if err := natsbus.CheckURL(v); err != nil {
+					return err
+				}
+			}
+			c.Bus = v
+			return nil
+		},
 	},
 	{
 		name: "public-url", kind: kindString, arg: "URL", defNote: "none (links are on the listen address, or paths when it is every interface)",

@@ -249,6 +249,7 @@ var serveSamples = map[string]sample{
 	"metrics-listen":             {value: "127.0.0.1:9091"},
 	"data-dir":                   {value: "/var/lib/haven"},
 	"db":                         {value: "postgres://haven:pw@db.example.org:5432/haven"},
+	"bus":                        {value: "nats://10.0.0.1:4222,nats://10.0.0.2:4222"},
 	"public-url":                 {value: "https://chat.example.org"},
 	"signup":                     {value: "closed"},
 	"signup-phone-prefixes":      {value: "+4420,+1555", with: []string{"--signup=invite"}},
@@ -538,6 +539,8 @@ func TestServeBadValues(t *testing.T) {
 		{"smtp setting without host", []string{"--smtp-from=a@example.org"}, []string{"smtp-from (flag --smtp-from)", "no effect without smtp-host"}},
 		{"acme setting without domain", []string{"--acme-email=a@example.org"}, []string{"acme-email (flag --acme-email)", "no effect without acme-domain"}},
 		{"webhook-auth without webhook", []string{"--webhook-auth=Bearer x"}, []string{"webhook-auth (flag --webhook-auth)", "webhook=URL"}},
+		{"bus not nats", []string{"--bus=http://10.0.0.1:4222"}, []string{"bus (flag --bus)", "nats://host:port"}},
+		{"bus second url bad, password hidden", []string{"--bus=nats://u:hunter2@a:1,b:2"}, []string{"bus (flag --bus)", "bad URL"}},
 		{"empty data-dir", []string{"--data-dir="}, []string{"data-dir", "empty"}},
 		{"public-url not http", []string{"--public-url=chat.example.org"}, []string{"public-url (flag --public-url)", "http"}},
 		{"public-url with query", []string{"--public-url=https://chat.example.org/?x=1"}, []string{"public-url", "query"}},
@@ -724,6 +727,10 @@ func TestServeErrorsHideURLCredentials(t *testing.T) {
 	t.Parallel()
 	lines := loadErr(t, []string{"--code-sender=webhook=https://user:hunter2@sms.example.org/send"}, nil)
 	if hasLine(lines, "hunter2") || !hasLine(lines, "code-sender", "https://REDACTED@sms.example.org/send", "user:password") {
+		t.Errorf("%q", lines)
+	}
+	lines = loadErr(t, []string{"--bus=nats://u:hunter2@a:1,http://v:hunter2@b:2"}, nil)
+	if hasLine(lines, "hunter2") || !hasLine(lines, "bus (flag --bus)", "bad URL") {
 		t.Errorf("%q", lines)
 	}
 	for in, want := range map[string]string{

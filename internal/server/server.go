@@ -29,7 +29,7 @@ import (
 
 	"github.com/havenchat/haven"
 	"github.com/havenchat/haven/internal/api"
-	"github.com/havenchat/haven/internal/bus/local"
+	natsbus "github.com/havenchat/haven/internal/bus/nats"
 	"github.com/havenchat/haven/internal/bus/ordered"
 	"github.com/havenchat/haven/internal/clientaddr"
 	"github.com/havenchat/haven/internal/codesend"
@@ -66,12 +66,15 @@ type Server struct {
 	store store
 	// bus queues what the store's writer publishes after each commit,
 	// so that the writer never waits for the fan-out.
-	bus  *ordered.Bus
-	core *core.Service
-	api  *api.Server
-	http *http.Server
-	ln   net.Listener
-	tls  *tls.Config
+	bus *ordered.Bus
+	// net is the NATS bus behind bus (nil for the in-process bus).
+	net     *natsbus.Bus
+	busGaps prometheus.Counter
+	core    *core.Service
+	api     *api.Server
+	http    *http.Server
+	ln      net.Listener
+	tls     *tls.Config
 
 	connsRefused prometheus.Counter
 
@@ -164,11 +167,21 @@ func New(ctx context.Context, cfg *config.Serve, opt Options) (s *Server, err er
 	}
 	limits.PushPerSession = cfg.PushPerSession
 	limits.SecretQueueMax, limits.SecretTTL = cfg.SecretQueue, cfg.SecretTTL
-	bus := ordered.New(local.New(), ordered.Options{Log: log})
+	s.busGaps = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "haven_bus_gaps_total",
+		Help: "Times this node may have missed events from the NATS bus (it fell behind, or its connection was restored).",
+	})
+	inner, nb, err := openBus(ctx, cfg, log, s.busGaps)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	s.net = nb
+	bus := ordered.New(inner, ordered.Options{Log: log})
 	s.bus = bus
 	defer func() {
 		if err != nil {
-			_ = bus.Close(context.WithoutCancel(ctx))
+			_ = s.closeBus(context.WithoutCancel(ctx))
 		}
 	}()
 	clock := opt.Clock
@@ -215,7 +228,7 @@ func New(ctx context.Context, cfg *config.Serve, opt Options) (s *Server, err er
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	registerPushMetrics(reg, s.core)
-	registerBusMetrics(reg, bus)
+	registerBusMetrics(reg, bus, s.busGaps, s.net)
 	s.api, err = api.New(api.Config{
 		Core:           s.core,
 		Bus:            bus,
@@ -519,7 +532,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		errs = append(errs, err)
 	}
 	// The last commits' events, published to whoever still listens.
-	if err := s.bus.Close(ctx); err != nil {
+	if err := s.closeBus(ctx); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
