@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/havenchat/haven/internal/store/postgres/pgtest"
 )
 
 // crashMsg is one attempted send.
@@ -80,8 +82,22 @@ func wholeHistory(t *testing.T, base, token string, chatID int64) []crashView {
 
 func TestKillDuringBurst(t *testing.T) {
 	t.Parallel()
+	killDuringBurst(t, nil)
+}
+
+// TestKillDuringBurstOnPostgres is the same with the data in PostgreSQL
+// (haven serve --db): an answered send is committed there too.
+func TestKillDuringBurstOnPostgres(t *testing.T) {
+	t.Parallel()
+	srv := pgtest.Get(t)
+	killDuringBurst(t, []string{"--db", srv.ConnString(srv.NewEmpty(t))})
+}
+
+// killDuringBurst kills a server (started with the settings db) in the
+// middle of a burst of sends, restarts it and checks every answered send.
+func killDuringBurst(t *testing.T, db []string) {
 	data := t.TempDir()
-	flags := []string{"--flood-rate", "100000", "--flood-burst", "100000"}
+	flags := append([]string{"--flood-rate", "100000", "--flood-burst", "100000"}, db...)
 	p := startServing(t, data, flags...)
 	tokA, _ := signUp(t, p, "+442079460021", "Ann", 1)
 	tokB, bob := signUp(t, p, "+442079460022", "Bob", 2)

@@ -32,8 +32,14 @@ func decodeParams(raw []byte, p any) error {
 	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
 		raw = []byte("{}")
 	}
-	if !utf8.Valid(raw) || hasLoneSurrogate(raw) {
+	lone, nul := escapes(raw)
+	if !utf8.Valid(raw) || lone {
 		return haven.Errorf(haven.CodeInvalidUTF8, "the request is not valid UTF-8")
+	}
+	if nul {
+		// No text Haven keeps may hold U+0000: PostgreSQL cannot store
+		// it, and no person types it.
+		return haven.Errorf(haven.CodeParamInvalid, "a string holds U+0000 (\\u0000)")
 	}
 	if err := json.Unmarshal(raw, p, decodeOptions); err != nil {
 		return decodeError(reflect.TypeOf(p).Elem(), err)
@@ -263,6 +269,13 @@ func jsonName(f reflect.StructField) string {
 // hasLoneSurrogate reports whether JSON text escapes half of a UTF-16
 // surrogate pair (encoding/json would quietly turn it into U+FFFD).
 func hasLoneSurrogate(raw []byte) bool {
+	lone, _ := escapes(raw)
+	return lone
+}
+
+// escapes reports whether JSON text escapes half of a UTF-16 surrogate
+// pair, and whether it escapes U+0000 (a raw one is a syntax error).
+func escapes(raw []byte) (lone, nul bool) {
 	inString := false
 	for i := 0; i < len(raw); i++ {
 		c := raw[i]
@@ -277,21 +290,22 @@ func hasLoneSurrogate(raw []byte) bool {
 			if i+1 < len(raw) && raw[i+1] == 'u' {
 				r, ok := hex4(raw, i+2)
 				if !ok {
-					return false // a syntax error, reported by the decoder
+					return lone, nul // a syntax error, reported by the decoder
 				}
 				switch {
 				case r >= 0xD800 && r < 0xDC00:
 					if i+11 >= len(raw) || raw[i+6] != '\\' || raw[i+7] != 'u' {
-						return true
+						return true, nul
 					}
 					lo, ok := hex4(raw, i+8)
 					if !ok || lo < 0xDC00 || lo >= 0xE000 {
-						return true
+						return true, nul
 					}
 					i += 11
 				case r >= 0xDC00 && r < 0xE000:
-					return true
+					return true, nul
 				default:
+					nul = nul || r == 0
 					i += 5
 				}
 			} else {
@@ -299,7 +313,7 @@ func hasLoneSurrogate(raw []byte) bool {
 			}
 		}
 	}
-	return false
+	return false, nul
 }
 
 func hex4(b []byte, at int) (rune, bool) {

@@ -50,7 +50,9 @@ func TestDecodeParams(t *testing.T) {
 		`{"name":"\ud800"}`:                         haven.CodeInvalidUTF8,
 		`{"name":"\udc00x"}`:                        haven.CodeInvalidUTF8,
 		`{"name":"\ud800\u0041"}`:                   haven.CodeInvalidUTF8,
-		`{"name":"\\ud800"}`:                        "", // an escaped backslash, not an escape
+		`{"name":"\\ud800"}`:                        "",                     // an escaped backslash, not an escape
+		`{"name":"a\u0000b"}`:                       haven.CodeParamInvalid, // U+0000: no store keeps it
+		`{"name":"a\\u0000b"}`:                      "",                     // an escaped backslash
 		// Names are matched exactly, once each.
 		`{"Name":"a"}`:                      haven.CodeUnknownField,
 		`{"NAME":"a"}`:                      haven.CodeUnknownField,

@@ -19,11 +19,15 @@ const DefaultWSQueueBytes = 1 << 20
 // fit tells the caller to cut the socket.
 //
 // No goroutine waits on an idle socket's outbox. At most one writer owns
-// the connection's data writes at a time (busy): a producer that finds
-// the outbox empty and idle writes its frame itself, without blocking
-// (see socket.send); otherwise the frame is queued, and a writer
-// goroutine, started when the first frame is queued, writes all that
-// waits and ends when nothing is left.
+// the connection's data writes at a time (busy): a request's answer
+// that finds the outbox empty and idle is written by the request's own
+// goroutine, without blocking (see socket.send); otherwise the frame is
+// queued, and a writer goroutine, started when the first frame is
+// queued, writes all that waits, in one write, and ends when nothing is
+// left. Pushes always queue: the fan-out, one goroutine for all the
+// sockets of a chat, must not make a system call per socket, and a
+// socket that receives faster than one write per push then takes many
+// in one write.
 type outbox struct {
 	mu     sync.Mutex
 	frames []outFrame
@@ -63,18 +67,19 @@ const (
 	putFlush                    // queued as the first: start a writer
 )
 
-// put queues f, or hands the connection to the caller (putDirect) when
-// direct writes are allowed and the frame may go at once. A data frame is
+// put queues f, or, when the caller may write (mine) and direct writes
+// are allowed, hands it the connection (putDirect) if the frame may go
+// at once. A data frame is
 // refused when the frames waiting already hold limit bytes or more,
 // unless none waits: a frame larger than the limit still goes, alone. A
 // close always fits. Frames after a close are dropped.
-func (o *outbox) put(f outFrame, limit int) putResult {
+func (o *outbox) put(f outFrame, limit int, mine bool) putResult {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	switch {
 	case o.shut:
 		return putQueued
-	case !o.busy && len(o.frames) == 0 && o.direct && !f.isClose():
+	case mine && !o.busy && len(o.frames) == 0 && o.direct && !f.isClose():
 		o.busy = true
 		return putDirect
 	case !f.isClose() && len(o.frames) > 0 && o.bytes+f.size() > limit:

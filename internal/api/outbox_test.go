@@ -14,26 +14,26 @@ func TestOutboxBoundedByBytes(t *testing.T) {
 	const limit = 10_000
 	o := newOutbox() // busy until open: everything queues
 	for i := range 500 {
-		if r := o.put(data(`{"n":1234567}`), limit); r != putQueued { // 13 bytes
+		if r := o.put(data(`{"n":1234567}`), limit, true); r != putQueued { // 13 bytes
 			t.Fatalf("small frame %d: %v, want queued (500 of them hold 6,500 bytes)", i, r)
 		}
 	}
-	if o.put(data(strings.Repeat("x", 4000)), limit) != putRefused {
+	if o.put(data(strings.Repeat("x", 4000)), limit, true) != putRefused {
 		t.Fatal("a frame past the bound was queued")
 	}
 	if got := len(o.take(nil)); got != 500 {
 		t.Fatalf("took %d frames, want 500", got)
 	}
-	if o.put(data(strings.Repeat("x", 3*limit)), limit) != putQueued {
+	if o.put(data(strings.Repeat("x", 3*limit)), limit, true) != putQueued {
 		t.Fatal("a frame larger than the bound was refused though nothing waited")
 	}
-	if o.put(data("y"), limit) != putRefused {
+	if o.put(data("y"), limit, true) != putRefused {
 		t.Fatal("a frame queued behind one that fills the bound")
 	}
-	if o.put(outFrame{code: closeTooSlow, reason: "bye"}, limit) != putQueued {
+	if o.put(outFrame{code: closeTooSlow, reason: "bye"}, limit, true) != putQueued {
 		t.Fatal("a close did not fit")
 	}
-	if o.put(data("late"), limit) != putQueued {
+	if o.put(data("late"), limit, true) != putQueued {
 		t.Fatal("a frame after a close was refused; it should be dropped quietly")
 	}
 	got := o.take(nil)
@@ -49,7 +49,7 @@ func TestOutboxBoundedByBytes(t *testing.T) {
 func TestOutboxOneWriter(t *testing.T) {
 	const limit = 1 << 20
 	o := newOutbox()
-	if o.put(data("early"), limit) != putQueued {
+	if o.put(data("early"), limit, true) != putQueued {
 		t.Fatal("a frame during the handshake did not queue")
 	}
 	if !o.open(true) {
@@ -62,10 +62,10 @@ func TestOutboxOneWriter(t *testing.T) {
 		t.Fatal("take of nothing returned frames")
 	}
 	// Idle now: the next producer writes itself.
-	if r := o.put(data("a"), limit); r != putDirect {
+	if r := o.put(data("a"), limit, true); r != putDirect {
 		t.Fatalf("put on an idle outbox: %v, want direct", r)
 	}
-	if r := o.put(data("b"), limit); r != putQueued {
+	if r := o.put(data("b"), limit, true); r != putQueued {
 		t.Fatalf("put while a producer writes: %v, want queued", r)
 	}
 	if !o.release() {
@@ -76,20 +76,24 @@ func TestOutboxOneWriter(t *testing.T) {
 	if len(got) != 2 || string(got[0].framed) != "rest of a" || string(got[1].data) != "b" {
 		t.Fatalf("queue after putFront %+v", got)
 	}
-	if len(o.take(nil)) != 0 || o.put(data("c"), limit) != putDirect {
+	// A push never goes direct, even on an idle outbox.
+	if len(o.take(nil)) != 0 || o.put(data("push"), limit, false) != putFlush {
+		t.Fatal("a push on an idle outbox did not ask for a writer")
+	}
+	if len(o.take(nil)) != 1 || len(o.take(nil)) != 0 || o.put(data("c"), limit, true) != putDirect {
 		t.Fatal("the outbox did not come back to idle")
 	}
 	if o.release() {
 		t.Fatal("release reported frames where none waited")
 	}
 	// A close never goes direct: it queues and starts a writer.
-	if o.put(outFrame{code: closeTooSlow}, limit) != putFlush {
+	if o.put(outFrame{code: closeTooSlow}, limit, true) != putFlush {
 		t.Fatal("a close on an idle outbox did not ask for a writer")
 	}
 	// Without direct writes, the first frame starts a writer.
 	o2 := newOutbox()
 	o2.open(false)
-	if o2.put(data("x"), limit) != putFlush || o2.put(data("y"), limit) != putQueued {
+	if o2.put(data("x"), limit, true) != putFlush || o2.put(data("y"), limit, true) != putQueued {
 		t.Fatal("an outbox without direct writes does not queue for one writer")
 	}
 }

@@ -349,7 +349,7 @@ func (k *socket) reply(id json.RawMessage, res any, err error) {
 		k.srv.log.Error("encoding a response frame", "err", merr)
 		return
 	}
-	k.send(outFrame{data: b})
+	k.answer(outFrame{data: b})
 }
 
 // push sends a server push; a socket too slow to take it is cut.
@@ -362,13 +362,19 @@ func (k *socket) push(kind string, data any) {
 	k.send(outFrame{data: b})
 }
 
-// send queues a frame without waiting: a full queue means the client is
+// send queues a push without waiting: a full queue means the client is
 // not keeping up, and it is closed rather than waited for.
-func (k *socket) send(f outFrame) {
+func (k *socket) send(f outFrame) { k.put(f, false) }
+
+// answer sends a request's answer; when nothing else waits to be written,
+// the caller writes it (see outbox).
+func (k *socket) answer(f outFrame) { k.put(f, true) }
+
+func (k *socket) put(f outFrame, mine bool) {
 	if k.closed.Load() {
 		return
 	}
-	switch k.out.put(f, k.srv.wsQueue) {
+	switch k.out.put(f, k.srv.wsQueue, mine) {
 	case putRefused:
 		k.srv.metrics.cut.Inc()
 		k.closeNow(closeTooSlow, "too slow: reconnect and resync")
@@ -438,7 +444,7 @@ func (k *socket) closeNow(code websocket.StatusCode, reason string) {
 // closeAfterQueue closes the connection once the frames queued before it
 // have been written.
 func (k *socket) closeAfterQueue(code websocket.StatusCode, reason string) {
-	if k.out.put(outFrame{code: code, reason: reason}, k.srv.wsQueue) == putFlush {
+	if k.out.put(outFrame{code: code, reason: reason}, k.srv.wsQueue, false) == putFlush {
 		go k.flush()
 	}
 }

@@ -14,7 +14,7 @@ import (
 func queued(batch bool, frames ...outFrame) *socket {
 	k := &socket{batch: batch, out: newOutbox()}
 	for _, f := range frames {
-		if k.out.put(f, 1<<30) == putRefused {
+		if k.out.put(f, 1<<30, false) == putRefused {
 			panic("queue full")
 		}
 	}

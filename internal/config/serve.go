@@ -6,9 +6,12 @@ import (
 	"io"
 	"log/slog"
 	"net/netip"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"time"
+
+	natsbus "github.com/havenchat/haven/internal/bus/nats"
 )
 
 // Serve is the configuration of `haven serve`. LoadServe fills it; every
@@ -23,6 +26,14 @@ type Serve struct {
 	MetricsListen string
 	// DataDir holds the database, uploaded files and keys.
 	DataDir string
+	// DB, when not empty, is the postgres:// URL of a PostgreSQL database
+	// that holds Haven's data instead of SQLite in DataDir. It may carry a
+	// password: do not log it.
+	DB string
+	// Bus is the NATS server(s) this node shares events with other nodes
+	// through (nats://host:4222, comma-separated for several), or empty
+	// for the in-process bus of a node that runs alone.
+	Bus string
 
 	// PublicURL is the server's address as others reach it (scheme, host,
 	// maybe a port and a path; no final slash), or empty. See PublicBase.
@@ -278,6 +289,24 @@ var serveSettings = []setting[Serve]{
 				return errors.New("must not be empty")
 			}
 			c.DataDir = v
+			return nil
+		},
+	},
+	{
+		name: "db", kind: kindString, arg: "URL", secret: true, defNote: "SQLite: <data-dir>/haven.db",
+		help: "postgres://user:password@host:port/database of a PostgreSQL database to keep the data in instead of SQLite, for several nodes sharing one database (uploaded files and keys stay in data-dir)",
+		set:  func(c *Serve, v string) error { return keep(&c.DB)(optional(parseDBURL)(v)) },
+	},
+	{
+		name: "bus", kind: kindString, arg: "URL", secret: true, defNote: "in-process (this node alone)",
+		help: "NATS server(s) that carry events between the nodes of a cluster, e.g. nats://127.0.0.1:4222 (comma-separated for several); a node does not start without them",
+		set: func(c *Serve, v string) error {
+			if v != "" {
+				if err := natsbus.CheckURL(v); err != nil {
+					return err
+				}
+			}
+			c.Bus = v
 			return nil
 		},
 	},
@@ -814,5 +843,20 @@ func (c Serve) String() string {
 			*secret = "REDACTED"
 		}
 	}
+	// The database URL: its user and password, or all of it when a
+	// password may hide in its parameters.
+	if c.DB = hideUserinfo(c.DB); strings.Contains(strings.ToLower(c.DB), "password") {
+		c.DB = "REDACTED"
+	}
 	return fmt.Sprintf("%+v", plain(c))
+}
+
+// parseDBURL accepts a PostgreSQL URL (postgres:// or postgresql://)
+// with a host.
+func parseDBURL(v string) (string, error) {
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" {
+		return "", errors.New("must be a PostgreSQL URL: postgres://user:password@host:port/database")
+	}
+	return v, nil
 }

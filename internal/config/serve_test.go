@@ -248,6 +248,8 @@ var serveSamples = map[string]sample{
 	"listen":                     {value: "0.0.0.0:9090"},
 	"metrics-listen":             {value: "127.0.0.1:9091"},
 	"data-dir":                   {value: "/var/lib/haven"},
+	"db":                         {value: "postgres://haven:pw@db.example.org:5432/haven"},
+	"bus":                        {value: "nats://10.0.0.1:4222,nats://10.0.0.2:4222"},
 	"public-url":                 {value: "https://chat.example.org"},
 	"signup":                     {value: "closed"},
 	"signup-phone-prefixes":      {value: "+4420,+1555", with: []string{"--signup=invite"}},
@@ -537,6 +539,8 @@ func TestServeBadValues(t *testing.T) {
 		{"smtp setting without host", []string{"--smtp-from=a@example.org"}, []string{"smtp-from (flag --smtp-from)", "no effect without smtp-host"}},
 		{"acme setting without domain", []string{"--acme-email=a@example.org"}, []string{"acme-email (flag --acme-email)", "no effect without acme-domain"}},
 		{"webhook-auth without webhook", []string{"--webhook-auth=Bearer x"}, []string{"webhook-auth (flag --webhook-auth)", "webhook=URL"}},
+		{"bus not nats", []string{"--bus=http://10.0.0.1:4222"}, []string{"bus (flag --bus)", "nats://host:port"}},
+		{"bus second url bad, password hidden", []string{"--bus=nats://u:hunter2@a:1,b:2"}, []string{"bus (flag --bus)", "bad URL"}},
 		{"empty data-dir", []string{"--data-dir="}, []string{"data-dir", "empty"}},
 		{"public-url not http", []string{"--public-url=chat.example.org"}, []string{"public-url (flag --public-url)", "http"}},
 		{"public-url with query", []string{"--public-url=https://chat.example.org/?x=1"}, []string{"public-url", "query"}},
@@ -551,6 +555,7 @@ func TestServeBadValues(t *testing.T) {
 		{"s3 key without secret", []string{"--blob-store=s3", "--s3-endpoint=minio:9000", "--s3-bucket=haven", "--s3-access-key=ak"}, []string{"s3-access-key (flag --s3-access-key)", "both or neither"}},
 		{"s3 setting on disk", []string{"--s3-bucket=haven"}, []string{"s3-bucket (flag --s3-bucket)", "no effect unless blob-store is s3"}},
 		{"unknown blob store", []string{"--blob-store=ftp"}, []string{"blob-store", `"ftp"`}},
+		{"db not postgres", []string{"--db=mysql://u:pw@db/haven"}, []string{"db (flag --db)", "PostgreSQL URL"}},
 		{"s3 endpoint with scheme", []string{"--blob-store=s3", "--s3-endpoint=https://minio:9000", "--s3-bucket=haven"}, []string{"s3-endpoint", "without a scheme"}},
 		{"s3 endpoint bad port", []string{"--blob-store=s3", "--s3-endpoint=minio:99999", "--s3-bucket=haven"}, []string{"s3-endpoint"}},
 		{"bad bucket", []string{"--blob-store=s3", "--s3-endpoint=minio:9000", "--s3-bucket=Haven_Files"}, []string{"s3-bucket", "lowercase"}},
@@ -724,6 +729,10 @@ func TestServeErrorsHideURLCredentials(t *testing.T) {
 	if hasLine(lines, "hunter2") || !hasLine(lines, "code-sender", "https://REDACTED@sms.example.org/send", "user:password") {
 		t.Errorf("%q", lines)
 	}
+	lines = loadErr(t, []string{"--bus=nats://u:hunter2@a:1,http://v:hunter2@b:2"}, nil)
+	if hasLine(lines, "hunter2") || !hasLine(lines, "bus (flag --bus)", "bad URL") {
+		t.Errorf("%q", lines)
+	}
 	for in, want := range map[string]string{
 		"log":                         "log",
 		"webhook=https://x.org/a@b":   "webhook=https://x.org/a@b",
@@ -742,9 +751,11 @@ func TestServeStringRedactsSecrets(t *testing.T) {
 		"--code-sender=webhook=https://sms.example.org/", "--webhook-auth=Bearer hunter2",
 		"--smtp-host=smtp.example.org", "--smtp-from=a@example.org", "--smtp-username=u", "--smtp-password=swordfish",
 		"--blob-store=s3", "--s3-endpoint=minio:9000", "--s3-bucket=haven", "--s3-access-key=ak", "--s3-secret-key=opensesame",
+		"--db=postgres://haven:letmein@db.example.org/haven",
 	}, nil)
 	for _, s := range []string{c.String(), (*c).String()} {
-		if strings.Contains(s, "hunter2") || strings.Contains(s, "swordfish") || strings.Contains(s, "opensesame") || !strings.Contains(s, "REDACTED") {
+		if strings.Contains(s, "hunter2") || strings.Contains(s, "swordfish") || strings.Contains(s, "opensesame") ||
+			strings.Contains(s, "letmein") || !strings.Contains(s, "REDACTED") {
 			t.Errorf("String() = %s", s)
 		}
 	}

@@ -107,6 +107,7 @@ func uniqueWord(first byte) string {
 }
 
 func TestDeletedTextLeavesDisk(t *testing.T) {
+	sqliteOnly(t, "it reads the database files for the deleted text")
 	n := startNode(t, generous...)
 	var ph phones
 	ann, _, _ := signUpHTTP(t, n, &ph, "Ann")

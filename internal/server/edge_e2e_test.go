@@ -47,6 +47,7 @@ func TestBadInput(t *testing.T) {
 			{"wrong type", "account.updateProfile", `{"first_name":5}`, "WRONG_TYPE", 400},
 			{"wrong type in array", "users.get", `{"ids":["1"]}`, "WRONG_TYPE", 400},
 			{"lone surrogate", "account.updateProfile", `{"first_name":"X\ud800"}`, "INVALID_UTF8", 400},
+			{"NUL in a message", "messages.send", `{"user_id":1,"random_id":7,"text":"a\u0000b"}`, "PARAM_INVALID", 400},
 			{"missing param", "account.setTTL", `{}`, "PARAM_MISSING", 400},
 			{"unknown method", "account.fly", `{}`, "METHOD_NOT_FOUND", 404},
 			{"over-long name", "account.updateProfile", `{"first_name":"` + strings.Repeat("x", 65) + `"}`, "FIRST_NAME_INVALID", 400},
@@ -298,6 +299,7 @@ func TestMetricsOffByDefault(t *testing.T) {
 // backup tool would; the node's writer then fails after its busy
 // timeout. Once the lock is let go, the node is ready again.
 func TestReadyNeedsWrites(t *testing.T) {
+	sqliteOnly(t, "it locks the SQLite file to make writes fail")
 	n := startNode(t, generous...)
 	ready := func() int {
 		status, _ := get(t, n.url+"/readyz")

@@ -26,7 +26,8 @@ func (n *node) restart(t *testing.T, args ...string) {
 	if err := n.srv.Shutdown(ctx); err != nil {
 		t.Fatalf("Shutdown: %v", err)
 	}
-	all := append([]string{"--listen", "127.0.0.1:0", "--data-dir", n.dir, "--code-sender", "webhook=" + n.codes.srv.URL, "--log-level", "debug"}, args...)
+	all := append([]string{"--listen", "127.0.0.1:0", "--data-dir", n.dir, "--code-sender", "webhook=" + n.codes.srv.URL, "--log-level", "debug"}, n.db...)
+	all = append(all, args...)
 	cfg, err := config.LoadServe(all, nil, io.Discard)
 	if err != nil {
 		t.Fatalf("config: %v", err)
@@ -195,6 +196,7 @@ func TestPasswordGuessesLimited(t *testing.T) {
 // TestLimitKeysAreHashed: what the limits keep of a phone number, an
 // email or an IP address is an HMAC, not the value.
 func TestLimitKeysAreHashed(t *testing.T) {
+	sqliteOnly(t, "it reads the rate-limit rows from the SQLite file")
 	n := startNode(t, generous...)
 	c := &httpCaller{t: t, base: n.url}
 	signUp(t, n, c, "+442079460001", "Ann")

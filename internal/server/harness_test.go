@@ -18,6 +18,7 @@ import (
 
 	"github.com/havenchat/haven/internal/config"
 	"github.com/havenchat/haven/internal/server"
+	"github.com/havenchat/haven/internal/store/postgres/pgtest"
 )
 
 // testClock is a clock the test moves by hand.
@@ -121,11 +122,21 @@ type node struct {
 	clock *testClock
 	logs  *syncBuffer
 	dir   string
+	db    []string // the settings of its PostgreSQL database (pgtest.ServeArgs), if any
 }
 
 // generous are limits that let a test sign many people up from one
 // address; tests of flood control pass their own.
 var generous = []string{"--signin-code-per-ip", "100000", "--signin-code-per-identifier", "1000", "--flood-rate", "1000", "--flood-burst", "1000"}
+
+// sqliteOnly skips a test that looks into SQLite's files, when the
+// servers run on PostgreSQL (HAVEN_TEST_STORE=postgres).
+func sqliteOnly(t *testing.T, why string) {
+	t.Helper()
+	if pgtest.OnPostgres() {
+		t.Skipf("SQLite only (%s); the servers run on PostgreSQL", why)
+	}
+}
 
 func startNode(t *testing.T, args ...string) *node {
 	t.Helper()
@@ -136,8 +147,9 @@ func startNode(t *testing.T, args ...string) *node {
 // Clock are the node's own).
 func startNodeWith(t *testing.T, opt server.Options, args ...string) *node {
 	t.Helper()
-	n := &node{codes: newInbox(t), clock: &testClock{t: time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)}, logs: &syncBuffer{}, dir: t.TempDir()}
-	all := append([]string{"--listen", "127.0.0.1:0", "--data-dir", n.dir, "--code-sender", "webhook=" + n.codes.srv.URL, "--log-level", "debug"}, args...)
+	n := &node{codes: newInbox(t), clock: &testClock{t: time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)}, logs: &syncBuffer{}, dir: t.TempDir(), db: pgtest.ServeArgs(t)}
+	all := append([]string{"--listen", "127.0.0.1:0", "--data-dir", n.dir, "--code-sender", "webhook=" + n.codes.srv.URL, "--log-level", "debug"}, n.db...)
+	all = append(all, args...)
 	cfg, err := config.LoadServe(all, nil, io.Discard)
 	if err != nil {
 		t.Fatalf("config: %v", err)

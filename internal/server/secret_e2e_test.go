@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/havenchat/haven/e2ee"
+	"github.com/havenchat/haven/internal/store/postgres/pgtest"
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver, to look into a PostgreSQL node's database
 	_ "modernc.org/sqlite"
 )
 
@@ -420,8 +422,18 @@ func TestSecretRelay(t *testing.T) {
 	}
 }
 
+// openDB opens the node's database to look into: its SQLite file, or its
+// PostgreSQL database when the node runs on one.
 func openDB(t *testing.T, n *node) *sql.DB {
 	t.Helper()
+	if len(n.db) == 2 { // --db URL
+		db, err := sql.Open("pgx", n.db[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	}
 	db, err := sql.Open("sqlite", "file:"+filepath.Join(n.dir, "haven.db")+"?mode=ro&_pragma=busy_timeout(5000)")
 	if err != nil {
 		t.Fatal(err)
@@ -430,8 +442,15 @@ func openDB(t *testing.T, n *node) *sql.DB {
 	return db
 }
 
+// rows runs a count; its ? placeholders are numbered for PostgreSQL
+// when the servers run on it.
 func rows(t *testing.T, db *sql.DB, q string, args ...any) int {
 	t.Helper()
+	if pgtest.OnPostgres() {
+		for i := 1; strings.Contains(q, "?"); i++ {
+			q = strings.Replace(q, "?", fmt.Sprintf("$%d", i), 1)
+		}
+	}
 	var k int
 	if err := db.QueryRow(q, args...).Scan(&k); err != nil {
 		t.Fatalf("%s: %v", q, err)

@@ -29,7 +29,7 @@ import (
 
 	"github.com/havenchat/haven"
 	"github.com/havenchat/haven/internal/api"
-	"github.com/havenchat/haven/internal/bus/local"
+	natsbus "github.com/havenchat/haven/internal/bus/nats"
 	"github.com/havenchat/haven/internal/bus/ordered"
 	"github.com/havenchat/haven/internal/clientaddr"
 	"github.com/havenchat/haven/internal/codesend"
@@ -38,6 +38,7 @@ import (
 	"github.com/havenchat/haven/internal/core"
 	"github.com/havenchat/haven/internal/flood"
 	"github.com/havenchat/haven/internal/password"
+	"github.com/havenchat/haven/internal/store/postgres"
 	"github.com/havenchat/haven/internal/store/sqlite"
 	"github.com/havenchat/haven/internal/web"
 )
@@ -62,15 +63,18 @@ type Options struct {
 type Server struct {
 	cfg   *config.Serve
 	log   *slog.Logger
-	store *sqlite.Store
+	store store
 	// bus queues what the store's writer publishes after each commit,
 	// so that the writer never waits for the fan-out.
-	bus  *ordered.Bus
-	core *core.Service
-	api  *api.Server
-	http *http.Server
-	ln   net.Listener
-	tls  *tls.Config
+	bus *ordered.Bus
+	// net is the NATS bus behind bus (nil for the in-process bus).
+	net     *natsbus.Bus
+	busGaps prometheus.Counter
+	core    *core.Service
+	api     *api.Server
+	http    *http.Server
+	ln      net.Listener
+	tls     *tls.Config
 
 	connsRefused prometheus.Counter
 
@@ -121,7 +125,7 @@ func New(ctx context.Context, cfg *config.Serve, opt Options) (s *Server, err er
 		}
 		codesToLog = cfg.CodeSender == config.CodeSenderLog && cfg.WebhookURL == ""
 	}
-	st, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "haven.db"), log)
+	st, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return nil, err
 	}
@@ -163,11 +167,21 @@ func New(ctx context.Context, cfg *config.Serve, opt Options) (s *Server, err er
 	}
 	limits.PushPerSession = cfg.PushPerSession
 	limits.SecretQueueMax, limits.SecretTTL = cfg.SecretQueue, cfg.SecretTTL
-	bus := ordered.New(local.New(), ordered.Options{Log: log})
+	s.busGaps = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "haven_bus_gaps_total",
+		Help: "Times this node may have missed events from the NATS bus (it fell behind, or its connection was restored).",
+	})
+	inner, nb, err := openBus(ctx, cfg, log, s.busGaps)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	s.net = nb
+	bus := ordered.New(inner, ordered.Options{Log: log})
 	s.bus = bus
 	defer func() {
 		if err != nil {
-			_ = bus.Close(context.WithoutCancel(ctx))
+			_ = s.closeBus(context.WithoutCancel(ctx))
 		}
 	}()
 	clock := opt.Clock
@@ -214,7 +228,7 @@ func New(ctx context.Context, cfg *config.Serve, opt Options) (s *Server, err er
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	registerPushMetrics(reg, s.core)
-	registerBusMetrics(reg, bus)
+	registerBusMetrics(reg, bus, s.busGaps, s.net)
 	s.api, err = api.New(api.Config{
 		Core:           s.core,
 		Bus:            bus,
@@ -518,7 +532,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		errs = append(errs, err)
 	}
 	// The last commits' events, published to whoever still listens.
-	if err := s.bus.Close(ctx); err != nil {
+	if err := s.closeBus(ctx); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
@@ -562,4 +576,26 @@ func loadSecret(path string) ([]byte, error) {
 		return nil, err
 	}
 	return b, f.Close()
+}
+
+// store is what the server needs of its database: the Store, and a probe
+// of whether it can be written, for /readyz.
+type store interface {
+	core.Store
+	CheckWritable(ctx context.Context) error
+}
+
+// openStore opens the database the configuration names: PostgreSQL at
+// cfg.DB, else SQLite in the data directory.
+func openStore(ctx context.Context, cfg *config.Serve, log *slog.Logger) (store, error) {
+	if cfg.DB != "" {
+		st, err := postgres.Open(ctx, cfg.DB, log)
+		if err != nil {
+			// The error names the host and database, never the URL: it
+			// may hold a password.
+			return nil, fmt.Errorf("opening the PostgreSQL database: %w", err)
+		}
+		return st, nil
+	}
+	return sqlite.Open(ctx, filepath.Join(cfg.DataDir, "haven.db"), log)
 }

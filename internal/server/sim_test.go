@@ -37,6 +37,7 @@ import (
 
 	"github.com/havenchat/haven/internal/config"
 	"github.com/havenchat/haven/internal/server"
+	"github.com/havenchat/haven/internal/store/postgres/pgtest"
 )
 
 var simSeedFlag = flag.Uint64("seed", 0, "TestSimulation: run only this seed (or set HAVEN_SIM_SEED)")
@@ -81,11 +82,12 @@ type simNode struct {
 	logs  *syncBuffer
 	srv   *server.Server
 	url   string
-	gen   int // how many times it has started
+	gen   int      // how many times it has started
+	db    []string // the settings of its PostgreSQL database, if any
 }
 
 func newSimNode(t *testing.T) *simNode {
-	n := &simNode{t: t, dir: t.TempDir(), codes: newInbox(t), clock: &testClock{t: time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)}, logs: &syncBuffer{}}
+	n := &simNode{t: t, dir: t.TempDir(), codes: newInbox(t), clock: &testClock{t: time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)}, logs: &syncBuffer{}, db: pgtest.ServeArgs(t)}
 	n.start()
 	t.Cleanup(func() {
 		if n.srv != nil {
@@ -97,7 +99,8 @@ func newSimNode(t *testing.T) *simNode {
 
 func (n *simNode) start() {
 	n.t.Helper()
-	args := append([]string{"--listen", "127.0.0.1:0", "--data-dir", n.dir, "--code-sender", "webhook=" + n.codes.srv.URL, "--log-level", "info"}, resyncArgs...)
+	args := append([]string{"--listen", "127.0.0.1:0", "--data-dir", n.dir, "--code-sender", "webhook=" + n.codes.srv.URL, "--log-level", "info"}, n.db...)
+	args = append(args, resyncArgs...)
 	cfg, err := config.LoadServe(args, nil, io.Discard)
 	if err != nil {
 		n.t.Fatalf("config: %v", err)
@@ -133,7 +136,7 @@ func (n *simNode) restart() {
 
 // asNode is the node as the harness's helpers (signUp) take it.
 func (n *simNode) asNode() *node {
-	return &node{srv: n.srv, url: n.url, codes: n.codes, clock: n.clock, logs: n.logs, dir: n.dir}
+	return &node{srv: n.srv, url: n.url, codes: n.codes, clock: n.clock, logs: n.logs, dir: n.dir, db: n.db}
 }
 
 // ---------------------------------------------------------------------

@@ -6,6 +6,11 @@
 // [Start] and [StartWith] are for tests: they fail the test on error and
 // stop the server when it ends. [New] is the same without a
 // testing.TB, for TestMain and for goroutines other than the test's.
+//
+// With HAVEN_TEST_STORE=postgres, each data directory's server keeps its
+// data in a fresh PostgreSQL database instead (see package pgtest), whose
+// URL the directory remembers (dbFile), so that a server started again on
+// the directory finds the data of the first.
 package testserver
 
 import (
@@ -14,10 +19,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -25,6 +32,7 @@ import (
 	"github.com/havenchat/haven/client"
 	"github.com/havenchat/haven/internal/config"
 	"github.com/havenchat/haven/internal/server"
+	"github.com/havenchat/haven/internal/store/postgres/pgtest"
 )
 
 // Options choose where a server listens and keeps its data. The zero
@@ -58,7 +66,9 @@ type Server struct {
 	srv     *server.Server
 	args    []string // Options.Args
 	hook    *httptest.Server
-	tempDir string // removed on Stop: the DataDir New made, if any
+	tempDir string       // removed on Stop: the DataDir New made, if any
+	db      string       // the PostgreSQL database's URL, with HAVEN_TEST_STORE=postgres
+	dropDB  func() error // drops it on Stop, when New made it
 
 	mu    sync.Mutex
 	codes map[string]string // to → newest code
@@ -84,6 +94,15 @@ func StartWith(t testing.TB, opts Options) *Server {
 	t.Helper()
 	if opts.DataDir == "" {
 		opts.DataDir = t.TempDir()
+	}
+	if pgtest.OnPostgres() {
+		if _, err := os.Stat(filepath.Join(opts.DataDir, dbFile)); errors.Is(err, fs.ErrNotExist) {
+			// The database lives as long as the test.
+			srv := pgtest.Get(t)
+			if err := os.WriteFile(filepath.Join(opts.DataDir, dbFile), []byte(srv.ConnString(srv.NewEmpty(t))), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 	s, err := New(opts)
 	if err != nil {
@@ -113,8 +132,15 @@ func New(opts Options) (*Server, error) {
 		}
 		s.DataDir, s.tempDir = dir, dir
 	}
+	if err := s.useDB(); err != nil {
+		if s.tempDir != "" {
+			os.RemoveAll(s.tempDir)
+		}
+		return nil, err
+	}
 	s.hook = httptest.NewServer(http.HandlerFunc(s.receiveCode))
 	if err := s.start(opts.Addr != ""); err != nil {
+		s.dropOwnDB()
 		s.hook.Close()
 		if s.tempDir != "" {
 			os.RemoveAll(s.tempDir)
@@ -123,6 +149,52 @@ func New(opts Options) (*Server, error) {
 	}
 	s.URL, s.Addr = s.srv.URL(), s.srv.Addr()
 	return s, nil
+}
+
+// dbFile, in a data directory, holds the URL of the PostgreSQL database
+// of its servers, with HAVEN_TEST_STORE=postgres.
+const dbFile = "testserver-postgres-url"
+
+// useDB points the server at the data directory's PostgreSQL database
+// with HAVEN_TEST_STORE=postgres, creating one (dropped by Stop) if the
+// directory has none yet.
+func (s *Server) useDB() error {
+	if !pgtest.OnPostgres() {
+		return nil
+	}
+	path := filepath.Join(s.DataDir, dbFile)
+	b, err := os.ReadFile(path)
+	if err == nil {
+		s.db = string(b)
+		return nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("testserver: %w", err)
+	}
+	srv, err := pgtest.Connect()
+	if err != nil {
+		return fmt.Errorf("testserver: %s=postgres: %w", pgtest.EnvStore, err)
+	}
+	name, drop, err := srv.CreateEmpty()
+	if err != nil {
+		return fmt.Errorf("testserver: %w", err)
+	}
+	s.db, s.dropDB = srv.ConnString(name), drop
+	if err := os.WriteFile(path, []byte(s.db), 0o600); err != nil {
+		s.dropOwnDB()
+		return fmt.Errorf("testserver: %w", err)
+	}
+	return nil
+}
+
+// dropOwnDB drops the database useDB created, if it did.
+func (s *Server) dropOwnDB() error {
+	if s.dropDB == nil {
+		return nil
+	}
+	err := s.dropDB()
+	s.dropDB = nil
+	return err
 }
 
 // Main is the TestMain of a package whose tests or runnable examples
@@ -149,6 +221,9 @@ func Main(m *testing.M, srv **Server) {
 func (s *Server) start(retry bool) error {
 	args := []string{"--listen", s.Addr, "--data-dir", s.DataDir, "--code-sender", "webhook=" + s.hook.URL,
 		"--signin-code-per-ip", "100000", "--signin-code-per-identifier", "1000", "--flood-rate", "1000", "--flood-burst", "1000"}
+	if s.db != "" {
+		args = append(args, "--db", s.db)
+	}
 	cfg, err := config.LoadServe(append(args, s.args...), nil, io.Discard)
 	if err != nil {
 		return fmt.Errorf("testserver: config: %w", err)
@@ -223,6 +298,9 @@ func (s *Server) Stop() error {
 			s.stopErr = fmt.Errorf("testserver: shutdown: %w", err)
 		}
 		s.hook.Close()
+		if err := s.dropOwnDB(); err != nil && s.stopErr == nil {
+			s.stopErr = fmt.Errorf("testserver: %w", err)
+		}
 		if s.tempDir != "" {
 			os.RemoveAll(s.tempDir)
 		}

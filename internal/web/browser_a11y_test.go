@@ -136,7 +136,8 @@ func TestAccessibleAndKeyboard(t *testing.T) {
 
 	// The message menu, the chat's info and members.
 	ann.do("opening the message menu", chromedp.Evaluate[chromedp.Void](`(() => { const b = [...document.querySelectorAll('.msg .bubble')].pop(); const r = b.getBoundingClientRect(); b.dispatchEvent(new MouseEvent('contextmenu', {bubbles: true, clientX: r.left + 10, clientY: r.top + 10})); })()`))
-	ann.wait("the menu is open", `!!document.querySelector('.menu [role=menuitem]')`)
+	// Placed (it is drawn hidden until measured): it listens for keys.
+	ann.wait("the menu is open", `!!document.querySelector('.menu [role=menuitem]') && document.querySelector('.menu').style.visibility !== 'hidden'`)
 	ann.checkNamed("the message menu")
 	ann.do("Escape", chromedp.KeyEvent(kb.Escape))
 	ann.wait("the menu is closed", `!document.querySelector('.menu')`)

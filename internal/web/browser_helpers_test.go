@@ -230,11 +230,15 @@ func js(s string) string {
 	return string(b)
 }
 
-// click clicks what a CSS selector finds first, once it is visible and
-// enabled.
+// click clicks what a CSS selector finds first, once it is visible,
+// enabled and still: a click goes to a place on the screen, and a panel
+// sliding in (the chat info) would take it elsewhere.
 func (p *page) click(sel string) {
 	p.t.Helper()
-	p.do("clicking "+sel, chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.WaitEnabled(chromedp.CSS(sel)), chromedp.Click(chromedp.CSS(sel)))
+	p.do("waiting for "+sel, chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.WaitEnabled(chromedp.CSS(sel)))
+	p.wait(sel+" is still", fmt.Sprintf(`(() => { const e = document.querySelector(%s); if (!e) return false; const r = e.getBoundingClientRect();
+		const k = [r.x, r.y, r.width, r.height].join(); const still = e.dataset.testRect === k; e.dataset.testRect = k; return still; })()`, js(sel)))
+	p.do("clicking "+sel, chromedp.Click(chromedp.CSS(sel)))
 }
 
 // clickText clicks the first element matching sel whose text holds

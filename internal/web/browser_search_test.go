@@ -86,7 +86,7 @@ func TestSearchMessages(t *testing.T) {
 	if fmt.Sprint(titles) != "[Bob Stone Fruit fans Bob Stone]" {
 		t.Fatalf("the results' chats are %v, want the newest first: [Bob Stone Fruit fans Bob Stone]", titles)
 	}
-	ann.shot("desktop-search", false)
+	ann.shot("desktop-search", true)
 
 	// The oldest opens Bob's chat at it, more than a page back.
 	ann.do("opening the oldest result", chromedp.Evaluate[chromedp.Void](`[...document.querySelectorAll('.search-results [data-found]')].pop().click()`))

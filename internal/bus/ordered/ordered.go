@@ -27,8 +27,10 @@ import (
 )
 
 // DefaultMax is the number of events the queue holds when Options.Max
-// is 0: a few seconds of a busy node's commits, a few MiB at most.
-const DefaultMax = 1 << 16
+// is 0: bursts of commits pass without the writer waiting, and a node
+// whose fan-out falls behind slows its writes before its pushes are
+// seconds late (an event to a large group is a thousand deliveries).
+const DefaultMax = 4096
 
 // ErrClosed is returned by Publish after Close.
 var ErrClosed = errors.New("ordered: publisher closed")

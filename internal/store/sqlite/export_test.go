@@ -22,7 +22,7 @@ func (s *Store) ReadPool() *sql.DB { return s.read }
 func (s *Store) WriterPragma(name string) (string, error) {
 	var v string
 	err := s.Update(context.Background(), func(tx core.Tx) error {
-		return tx.(*txn).queryRow(context.Background(), "PRAGMA "+name).Scan(&v)
+		return tx.(*txn).QueryRow(context.Background(), "PRAGMA "+name).Scan(&v)
 	})
 	return v, err
 }
@@ -81,7 +81,7 @@ const IndexBatch = indexBatch
 func (s *Store) Exec(ctx context.Context, stmts ...string) error {
 	return s.Update(ctx, func(tx core.Tx) error {
 		for _, q := range stmts {
-			if _, err := tx.(*txn).exec(ctx, q); err != nil {
+			if _, err := tx.(*txn).Exec(ctx, q); err != nil {
 				return fmt.Errorf("%.80s: %w", q, err)
 			}
 		}

@@ -239,7 +239,7 @@ const indexReadQuery = `SELECT e.gid, e.chat_id, e.message_id, e.kind, e.data, m
 // read returns up to indexBatch events to apply with gid in (after, upto],
 // from the read pool: the writer is not held while the log is read.
 func (x *indexer) read(ctx context.Context, after, upto int64) ([]indexEvent, error) {
-	rows, err := x.s.queries.db.query(ctx, indexReadQuery, after, upto, indexBatch)
+	rows, err := x.s.Queries.DB.Query(ctx, indexReadQuery, after, upto, indexBatch)
 	if err != nil {
 		return nil, fmt.Errorf("read events to index: %w", err)
 	}

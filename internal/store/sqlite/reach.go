@@ -116,22 +116,28 @@ func (s *Store) SoleWriter() bool {
 	return s.sole
 }
 
-// markReach notes the statement's effect on t: once per transaction it
-// moves the version. The writer goroutine alone calls it.
-func (t *txn) markReach(query string) {
-	if t.reach {
+// reachMark is what one Update's statements may have done to reach.
+type reachMark struct {
+	s   *Store
+	hit bool // a statement may have taken reach away
+}
+
+// mark notes the statement's effect: once per Update it moves the
+// version. The writer goroutine alone calls it.
+func (r *reachMark) mark(query string) {
+	if r == nil || r.hit {
 		return
 	}
-	touches, ok := t.s.reachOf[query]
+	touches, ok := r.s.reachOf[query]
 	if !ok {
 		touches = touchesReach(query)
-		if len(t.s.reachOf) < reachOfMax {
-			t.s.reachOf[query] = touches
+		if len(r.s.reachOf) < reachOfMax {
+			r.s.reachOf[query] = touches
 		}
 	}
 	if touches {
-		t.reach = true
-		t.s.reach.Add(1)
+		r.hit = true
+		r.s.reach.Add(1)
 	}
 }
 

@@ -3,8 +3,11 @@
 // that group-commits concurrent Updates, and read through a pool of
 // connections that WAL lets run beside the writer.
 //
-// The schema lives in migrations/*.sql, embedded in the binary and applied
-// in order when the store is opened.
+// The queries and writes that any SQL database shares live in
+// internal/store/sqlstore; this package supplies what only SQLite does:
+// the connections and the group-commit writer, the schema (migrations/*.sql,
+// embedded in the binary and applied in order when the store is opened),
+// the search index (FTS5), and the dialect (its errors, its catalogue).
 //
 // Message search is derived data: a background indexer (indexer.go)
 // follows the events log and fills an FTS5 table after the sends are
@@ -34,6 +37,7 @@ import (
 
 	"github.com/havenchat/haven"
 	"github.com/havenchat/haven/internal/core"
+	"github.com/havenchat/haven/internal/store/sqlstore"
 
 	msqlite "modernc.org/sqlite" // also registers the "sqlite" driver
 )
@@ -51,7 +55,8 @@ const busyTimeoutMS = 5000
 // through the read pool; Update goes through the writer. It is safe for
 // concurrent use.
 type Store struct {
-	queries // reads, on the read pool
+	sqlstore.Queries // reads, on the read pool
+	fts              // full-text search, on the read pool
 
 	log   *slog.Logger
 	path  string
@@ -115,7 +120,7 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 		s.closeDBs()
 		return nil, err
 	}
-	s.queries = queries{db: &readDB{db: s.read}}
+	s.setReaders()
 	// The indexer is set before the writer starts, which kicks it.
 	if err := s.startIndexer(ctx); err != nil {
 		s.closeDBs()
@@ -155,9 +160,16 @@ func OpenExisting(ctx context.Context, path string, log *slog.Logger) (*Store, e
 		s.closeDBs()
 		return nil, err
 	}
-	s.queries = queries{db: &readDB{db: s.read}}
+	s.setReaders()
 	go s.writer()
 	return s, nil
+}
+
+// setReaders points the reads at the read pool.
+func (s *Store) setReaders() {
+	rdb := &readDB{db: s.read}
+	s.Queries = sqlstore.Queries{DB: rdb, D: dialect{}}
+	s.fts = fts{db: rdb}
 }
 
 // open opens the writer's connection and the read pool. With migrate,
@@ -336,8 +348,8 @@ func (s *Store) Close() error {
 
 func (s *Store) closeDBs() error {
 	var errs []error
-	if s.queries.db != nil {
-		errs = append(errs, s.queries.db.(*readDB).close())
+	if s.Queries.DB != nil {
+		errs = append(errs, s.Queries.DB.(*readDB).close())
 	}
 	// The readers before the writers, so that each database's last
 	// connection to close, which checkpoints its WAL into it, is its
@@ -384,7 +396,7 @@ func (r *readDB) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	return st, nil
 }
 
-func (r *readDB) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+func (r *readDB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	st, err := r.stmt(ctx, query)
 	if err != nil {
 		return nil, err
@@ -392,10 +404,10 @@ func (r *readDB) query(ctx context.Context, query string, args ...any) (*sql.Row
 	return st.QueryContext(ctx, args...)
 }
 
-func (r *readDB) queryRow(ctx context.Context, query string, args ...any) scanner {
+func (r *readDB) QueryRow(ctx context.Context, query string, args ...any) sqlstore.Scanner {
 	st, err := r.stmt(ctx, query)
 	if err != nil {
-		return errScanner{err}
+		return sqlstore.ErrScanner{Err: err}
 	}
 	return st.QueryRowContext(ctx, args...)
 }

@@ -4,114 +4,76 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
-	"slices"
 	"strings"
-	"time"
 
-	"github.com/havenchat/haven"
 	"github.com/havenchat/haven/internal/core"
+	"github.com/havenchat/haven/internal/store/sqlstore"
 	msqlite "modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
 
-// errTxDone is returned by a Tx used after its fn has returned.
-var errTxDone = errors.New("sqlite: Tx used after its Update function returned")
-
-// txn is the core.Tx handed to an Update's fn. It runs on the writer's
-// connection, inside the batch transaction and the fn's savepoint, and only
-// ever on the writer goroutine.
+// txn is the core.Tx handed to an Update's fn: the shared writes, on the
+// writer's connection inside the batch transaction and the fn's
+// savepoint, and only ever on the writer goroutine.
 type txn struct {
-	queries
-	s        *Store
-	after    []func()
-	finished bool
-	events   bool // AppendEvent was called
-	erased   bool // text was deleted or overwritten: see erase.go
-	reach    bool // a statement may have changed who sees or reaches whom
+	*sqlstore.Tx
+	fts
 }
 
 var _ core.Tx = (*txn)(nil)
 
-// check reports why a statement may not run: the Tx is finished or the
-// caller's context has ended. Statements themselves run without the
-// caller's context, see connStmts.stmt.
-func (t *txn) check(ctx context.Context) error {
-	if t.finished {
-		return errTxDone
-	}
-	return ctx.Err()
+// writerConn runs a Tx's statements on the writer's connection, each
+// prepared once. They run without the caller's context (see
+// connStmts.stmt); sqlstore.Tx checks it before each.
+// It notes in r what the statements may do to reach (reach.go).
+type writerConn struct {
+	c *connStmts
+	r *reachMark
 }
 
-func (t *txn) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
-	if err := t.check(ctx); err != nil {
-		return nil, err
-	}
-	t.markReach(query)
-	return t.s.wconn.stmt(query)
-}
-
-func (t *txn) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	st, err := t.stmt(ctx, query)
+func (w writerConn) Query(_ context.Context, query string, args ...any) (*sql.Rows, error) {
+	w.r.mark(query)
+	st, err := w.c.stmt(query)
 	if err != nil {
 		return nil, err
 	}
 	return st.QueryContext(context.Background(), args...)
 }
 
-func (t *txn) queryRow(ctx context.Context, query string, args ...any) scanner {
-	st, err := t.stmt(ctx, query)
+func (w writerConn) QueryRow(_ context.Context, query string, args ...any) sqlstore.Scanner {
+	w.r.mark(query)
+	st, err := w.c.stmt(query)
 	if err != nil {
-		return errScanner{err}
+		return sqlstore.ErrScanner{Err: err}
 	}
 	return st.QueryRowContext(context.Background(), args...)
 }
 
-func (t *txn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	st, err := t.stmt(ctx, query)
+func (w writerConn) Exec(_ context.Context, query string, args ...any) (sql.Result, error) {
+	w.r.mark(query)
+	st, err := w.c.stmt(query)
 	if err != nil {
 		return nil, err
 	}
 	return st.ExecContext(context.Background(), args...)
 }
 
-// execOne runs a statement that must touch a row, else haven.ErrNotFound.
-func (t *txn) execOne(ctx context.Context, query string, args ...any) error {
-	res, err := t.exec(ctx, query, args...)
-	if err != nil {
-		return err
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return haven.ErrNotFound
-	}
-	return nil
-}
+// dialect is what SQLite says differently from the shared SQL's view.
+type dialect struct{}
 
-// AfterCommit registers f to run once the transaction has committed
-// durably, and never if it does not. Callbacks run on the writer
-// goroutine, in commit order, before Update returns; they must be quick
-// (a node queues its events for the bus there and returns).
-func (t *txn) AfterCommit(f func()) {
-	t.after = append(t.after, f)
-}
-
-// uniqueViolation reports whether err is a UNIQUE constraint failure on
+// UniqueViolation reports whether err is a UNIQUE constraint failure on
 // table.column.
-func uniqueViolation(err error, column string) bool {
+func (dialect) UniqueViolation(err error, table, column string) bool {
 	var e *msqlite.Error
 	return errors.As(err, &e) && e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE &&
-		strings.Contains(e.Error(), column)
+		strings.Contains(e.Error(), table+"."+column)
 }
 
-// usernameTaken reports whether err is the failure of a write that gave a
+// UsernameTaken reports whether err is the failure of a write that gave a
 // user or a chat a username already held: by the same kind (the UNIQUE
 // constraint) or by the other kind (the triggers of 0002_messaging.sql).
-func usernameTaken(err error, table string) bool {
-	if uniqueViolation(err, table+".username_canon") {
+func (d dialect) UsernameTaken(err error, table string) bool {
+	if d.UniqueViolation(err, table, "username_canon") {
 		return true
 	}
 	var e *msqlite.Error
@@ -119,253 +81,10 @@ func usernameTaken(err error, table string) bool {
 		strings.Contains(e.Error(), "username occupied")
 }
 
-// userError translates the constraint failures of a users write.
-func userError(err error, u *haven.User) error {
-	switch {
-	case usernameTaken(err, "users"):
-		return &haven.Error{Code: haven.CodeUsernameOccupied, Message: fmt.Sprintf("username %q is taken", u.Username)}
-	case uniqueViolation(err, "users.phone"):
-		return fmt.Errorf("phone number already belongs to another account: %w", err)
-	case uniqueViolation(err, "users.email"):
-		return fmt.Errorf("email address already belongs to another account: %w", err)
-	}
-	return err
-}
-
-// CreateUser inserts u, setting u.ID. Errors: haven.CodeUsernameOccupied.
-func (t *txn) CreateUser(ctx context.Context, u *haven.User) error {
-	res, err := t.exec(ctx, `INSERT INTO users (first_name, last_name, username, username_canon, bio, phone, email,
-			deleted, created_at, last_active_at, account_ttl_days, password_hash, password_hint, recovery_email)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		u.FirstName, u.LastName, u.Username, nullString(haven.CanonicalUsername(u.Username)), u.Bio,
-		nullString(u.Phone), nullString(u.Email), u.Deleted, millis(u.CreatedAt), millis(u.LastActiveAt),
-		u.AccountTTLDays, u.Password.Hash, u.Password.Hint, u.Password.RecoveryEmail)
-	if err != nil {
-		return fmt.Errorf("create user: %w", userError(err, u))
-	}
-	id, err := res.LastInsertId()
-	if err != nil {
-		return fmt.Errorf("create user: %w", err)
-	}
-	u.ID = id
-	return nil
-}
-
-// UpdateUser writes every field of u but ID and CreatedAt.
-// Errors: haven.ErrNotFound, haven.CodeUsernameOccupied.
-func (t *txn) UpdateUser(ctx context.Context, u *haven.User) error {
-	err := t.execOne(ctx, `UPDATE users SET first_name = ?, last_name = ?, username = ?, username_canon = ?,
-			bio = ?, phone = ?, email = ?, deleted = ?, last_active_at = ?, account_ttl_days = ?,
-			password_hash = ?, password_hint = ?, recovery_email = ?
-		WHERE id = ?`,
-		u.FirstName, u.LastName, u.Username, nullString(haven.CanonicalUsername(u.Username)), u.Bio,
-		nullString(u.Phone), nullString(u.Email), u.Deleted, millis(u.LastActiveAt), u.AccountTTLDays,
-		u.Password.Hash, u.Password.Hint, u.Password.RecoveryEmail, u.ID)
-	if err != nil {
-		return fmt.Errorf("update user %d: %w", u.ID, userError(err, u))
-	}
-	return nil
-}
-
-// TouchUser moves the user's LastActiveAt to at. Errors: haven.ErrNotFound.
-func (t *txn) TouchUser(ctx context.Context, userID int64, at time.Time) error {
-	if err := t.execOne(ctx, `UPDATE users SET last_active_at = ? WHERE id = ?`, millis(at), userID); err != nil {
-		return fmt.Errorf("touch user %d: %w", userID, err)
-	}
-	return nil
-}
-
-// CreateLoginAttempt inserts a, setting a.ID.
-func (t *txn) CreateLoginAttempt(ctx context.Context, a *haven.LoginAttempt) error {
-	res, err := t.exec(ctx, `INSERT INTO login_attempts (token_hash, identifier, kind, code_hash, attempts, device,
-			created_at, expires_at, step, user_id, recovery_code_hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		a.TokenHash, a.Identifier, string(a.Kind), a.CodeHash, a.Attempts, a.Device,
-		millis(a.CreatedAt), millis(a.ExpiresAt), string(a.Step), nullID(a.UserID), a.RecoveryCodeHash)
-	if err != nil {
-		return fmt.Errorf("create login attempt: %w", err)
-	}
-	if a.ID, err = res.LastInsertId(); err != nil {
-		return fmt.Errorf("create login attempt: %w", err)
-	}
-	return nil
-}
-
-// UpdateLoginAttempt writes Attempts, Step, UserID, Device and
-// RecoveryCodeHash of a. Errors: haven.ErrNotFound.
-func (t *txn) UpdateLoginAttempt(ctx context.Context, a *haven.LoginAttempt) error {
-	err := t.execOne(ctx, `UPDATE login_attempts SET attempts = ?, step = ?, user_id = ?, device = ?,
-			recovery_code_hash = ?
-		WHERE id = ?`,
-		a.Attempts, string(a.Step), nullID(a.UserID), a.Device, a.RecoveryCodeHash, a.ID)
-	if err != nil {
-		return fmt.Errorf("update login attempt %d: %w", a.ID, err)
-	}
-	return nil
-}
-
-// DeleteLoginAttempt removes an attempt; a missing one is not an error.
-func (t *txn) DeleteLoginAttempt(ctx context.Context, id int64) error {
-	if _, err := t.exec(ctx, `DELETE FROM login_attempts WHERE id = ?`, id); err != nil {
-		return fmt.Errorf("delete login attempt %d: %w", id, err)
-	}
-	return nil
-}
-
-// DeleteExpiredLoginAttempts removes attempts that expired before now and
-// reports how many.
-func (t *txn) DeleteExpiredLoginAttempts(ctx context.Context, now time.Time) (int, error) {
-	res, err := t.exec(ctx, `DELETE FROM login_attempts WHERE expires_at < ?`, millis(now))
-	if err != nil {
-		return 0, fmt.Errorf("delete expired login attempts: %w", err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, fmt.Errorf("delete expired login attempts: %w", err)
-	}
-	return int(n), nil
-}
-
-// CreateSession inserts s, setting s.ID.
-func (t *txn) CreateSession(ctx context.Context, s *haven.Session) error {
-	res, err := t.exec(ctx, `INSERT INTO sessions (user_id, token_hash, device, created_at, last_active_at, ip)
-		VALUES (?, ?, ?, ?, ?, ?)`,
-		s.UserID, s.TokenHash, s.Device, millis(s.CreatedAt), millis(s.LastActiveAt), s.IP)
-	if err != nil {
-		return fmt.Errorf("create session: %w", err)
-	}
-	if s.ID, err = res.LastInsertId(); err != nil {
-		return fmt.Errorf("create session: %w", err)
-	}
-	return nil
-}
-
-// TouchSession records activity: LastActiveAt and IP.
-// Errors: haven.ErrNotFound.
-func (t *txn) TouchSession(ctx context.Context, sessionID int64, at time.Time, ip string) error {
-	err := t.execOne(ctx, `UPDATE sessions SET last_active_at = ?, ip = ? WHERE id = ?`, millis(at), ip, sessionID)
-	if err != nil {
-		return fmt.Errorf("touch session %d: %w", sessionID, err)
-	}
-	return nil
-}
-
-// DeleteSession removes one session. Errors: haven.ErrNotFound.
-func (t *txn) DeleteSession(ctx context.Context, sessionID int64) error {
-	if err := t.execOne(ctx, `DELETE FROM sessions WHERE id = ?`, sessionID); err != nil {
-		return fmt.Errorf("delete session %d: %w", sessionID, err)
-	}
-	return nil
-}
-
-// DeleteUserSessions removes all of a user's sessions but except (0 for
-// none) and returns the ids it removed, in ascending order.
-func (t *txn) DeleteUserSessions(ctx context.Context, userID, except int64) ([]int64, error) {
-	ids, err := t.ids(ctx, `DELETE FROM sessions WHERE user_id = ? AND id <> ? RETURNING id`, userID, except)
-	if err != nil {
-		return nil, fmt.Errorf("delete sessions of %d: %w", userID, err)
-	}
-	slices.Sort(ids)
-	return ids, nil
-}
-
-// PutContact adds or renames owner's contact c.UserID.
-func (t *txn) PutContact(ctx context.Context, owner int64, c haven.Contact) error {
-	_, err := t.exec(ctx, `INSERT INTO contacts (owner, user_id, first_name, last_name) VALUES (?, ?, ?, ?)
-		ON CONFLICT (owner, user_id) DO UPDATE SET first_name = excluded.first_name, last_name = excluded.last_name`,
-		owner, c.UserID, c.FirstName, c.LastName)
-	if err != nil {
-		return fmt.Errorf("put contact: %w", err)
-	}
-	return nil
-}
-
-// DeleteContact removes a contact; a missing one is not an error.
-func (t *txn) DeleteContact(ctx context.Context, owner, userID int64) error {
-	if _, err := t.exec(ctx, `DELETE FROM contacts WHERE owner = ? AND user_id = ?`, owner, userID); err != nil {
-		return fmt.Errorf("delete contact: %w", err)
-	}
-	return nil
-}
-
-// Block makes owner block userID. Blocking again keeps the first time.
-func (t *txn) Block(ctx context.Context, owner, userID int64, at time.Time) error {
-	_, err := t.exec(ctx, `INSERT INTO blocks (owner, user_id, created_at) VALUES (?, ?, ?)
-		ON CONFLICT (owner, user_id) DO NOTHING`, owner, userID, millis(at))
-	if err != nil {
-		return fmt.Errorf("block: %w", err)
-	}
-	return nil
-}
-
-// Unblock lifts a block (idempotent).
-func (t *txn) Unblock(ctx context.Context, owner, userID int64) error {
-	if _, err := t.exec(ctx, `DELETE FROM blocks WHERE owner = ? AND user_id = ?`, owner, userID); err != nil {
-		return fmt.Errorf("unblock: %w", err)
-	}
-	return nil
-}
-
-// SetPrivacy stores one privacy setting of userID.
-func (t *txn) SetPrivacy(ctx context.Context, userID int64, key haven.PrivacyKey, value haven.Audience) error {
-	_, err := t.exec(ctx, `INSERT INTO privacy (user_id, key, value) VALUES (?, ?, ?)
-		ON CONFLICT (user_id, key) DO UPDATE SET value = excluded.value`, userID, string(key), string(value))
-	if err != nil {
-		return fmt.Errorf("set privacy: %w", err)
-	}
-	return nil
-}
-
-// EraseUser removes the personal data of an account for good and marks it
-// Deleted; the row keeps only its id and CreatedAt. Returns the ids of the
-// sessions it removed, in ascending order. Errors: haven.ErrNotFound.
-func (t *txn) EraseUser(ctx context.Context, userID int64) ([]int64, error) {
-	u, err := t.UserByID(ctx, userID)
-	if err != nil {
-		return nil, fmt.Errorf("erase user %d: %w", userID, err)
-	}
-	fail := func(err error) ([]int64, error) { return nil, fmt.Errorf("erase user %d: %w", userID, err) }
-
-	// Pending sign-ins: those that found the account, and those for its
-	// phone or email (an identifier is personal data too).
-	if _, err := t.exec(ctx, `DELETE FROM login_attempts WHERE user_id = ? OR identifier IN (?, ?)`,
-		userID, nullString(u.Phone), nullString(u.Email)); err != nil {
-		return fail(err)
-	}
-	ids, err := t.DeleteUserSessions(ctx, userID, 0)
-	if err != nil {
-		return fail(err)
-	}
-	if _, err := t.exec(ctx, `DELETE FROM contacts WHERE owner = ? OR user_id = ?`, userID, userID); err != nil {
-		return fail(err)
-	}
-	if _, err := t.exec(ctx, `DELETE FROM blocks WHERE owner = ? OR user_id = ?`, userID, userID); err != nil {
-		return fail(err)
-	}
-	if _, err := t.exec(ctx, `DELETE FROM privacy WHERE user_id = ?`, userID); err != nil {
-		return fail(err)
-	}
-	if _, err := t.exec(ctx, `DELETE FROM photo_files WHERE user_id = ?`, userID); err != nil {
-		return fail(err)
-	}
-	if _, err := t.exec(ctx, `DELETE FROM found_users WHERE viewer = ? OR user_id = ?`, userID, userID); err != nil {
-		return fail(err)
-	}
-	if _, err := t.exec(ctx, `DELETE FROM contact_lookups WHERE owner = ?`, userID); err != nil {
-		return fail(err)
-	}
-	if _, err := t.exec(ctx, `DELETE FROM secret_device_lists WHERE user_id = ?`, userID); err != nil {
-		return fail(err)
-	}
-	if err := t.DeleteEmailConfirmation(ctx, userID); err != nil {
-		return fail(err)
-	}
-	if _, err := t.exec(ctx, `UPDATE users SET first_name = '', last_name = '', username = '', username_canon = NULL,
-			bio = '', phone = NULL, email = NULL, deleted = 1, last_active_at = ?, account_ttl_days = 0,
-			password_hash = '', password_hint = '', recovery_email = '', photo = NULL
-		WHERE id = ?`, millis(time.Time{}), userID); err != nil {
-		return fail(err)
-	}
-	t.erased = true
-	return ids, nil
+// BlobKeyColumns reads the schema; sqlite_master is tiny and cached by
+// SQLite.
+func (dialect) BlobKeyColumns() string {
+	return `SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p
+		WHERE m.type = 'table' AND (p.name = 'blob_key' OR p.name LIKE '%\_blob\_key' ESCAPE '\')
+		ORDER BY m.name, p.name`
 }

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 
 	"github.com/havenchat/haven/internal/core"
+	"github.com/havenchat/haven/internal/store/sqlstore"
 )
 
 // Group commit. One goroutine owns the only write connection. Update
@@ -215,16 +216,17 @@ func (s *Store) runBatch(batch []*request) (erased bool) {
 // call runs r.fn on a Tx bound to the write connection, turning a panic
 // into an error.
 func (s *Store) call(r *request) (err error) {
-	tx := &txn{s: s}
-	tx.queries = queries{db: tx}
+	mark := &reachMark{s: s}
+	tx := &txn{Tx: sqlstore.NewTx(writerConn{&s.wconn, mark}, dialect{})}
+	tx.fts = fts{db: tx.Tx.Queries.DB}
 	defer func() {
-		tx.finished = true
+		tx.Finish()
 		if p := recover(); p != nil {
 			s.log.Error("sqlite: panic in Update", "panic", p, "stack", string(debug.Stack()))
 			err = fmt.Errorf("sqlite: panic in Update: %v", p)
 		}
 		if err == nil {
-			r.after, r.events, r.erased, r.reach = tx.after, tx.events, tx.erased, tx.reach
+			r.after, r.events, r.erased, r.reach = tx.After, tx.AppendedEvents, tx.Erased, mark.hit
 		}
 	}()
 	return r.fn(tx)
@@ -256,10 +258,10 @@ func (s *Store) CheckWritable(ctx context.Context) error {
 	return s.Update(ctx, func(tx core.Tx) error {
 		t := tx.(*txn)
 		var v int64
-		if err := t.queryRow(ctx, `PRAGMA user_version`).Scan(&v); err != nil {
+		if err := t.QueryRow(ctx, `PRAGMA user_version`).Scan(&v); err != nil {
 			return fmt.Errorf("sqlite: write probe: %w", err)
 		}
-		if _, err := t.exec(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, v)); err != nil {
+		if _, err := t.Exec(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, v)); err != nil {
 			return fmt.Errorf("sqlite: write probe: %w", err)
 		}
 		return nil

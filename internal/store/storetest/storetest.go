@@ -47,6 +47,8 @@ func Run(t *testing.T, open func(t *testing.T) core.Store) {
 		{"UpdateErrorRollsBack", testUpdateErrorRollsBack},
 		{"ConcurrentUpdates", testConcurrentUpdates},
 		{"AfterCommit", testAfterCommit},
+		{"AfterCommitReadsUnderLoad", testAfterCommitReadsUnderLoad},
+		{"FailedStatementAmongOthers", testFailedStatementAmongOthers},
 		{"TxReadsOwnWrites", testTxReadsOwnWrites},
 		{"CancelledContext", testCancelledContext},
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -343,5 +344,89 @@ func testCancelledContext(t *testing.T, s core.Store) {
 	}
 	if _, err := s.UserByPhone(context.Background(), v.Phone); !errors.Is(err, haven.ErrNotFound) {
 		t.Errorf("user of the cancelled Update: %v, want ErrNotFound", err)
+	}
+}
+
+// testAfterCommitReadsUnderLoad runs many concurrent Updates whose
+// callbacks read the store, as core's do (a publish looks up who may see
+// an event): the reads must not wait for the Updates queued behind, which
+// themselves wait for the callbacks ahead of them (a store whose queued
+// Updates held every read connection would never finish).
+func testAfterCommitReadsUnderLoad(t *testing.T, s core.Store) {
+	ctx := context.Background()
+	u := createUser(t, s)
+	const n = 200
+	var (
+		wg   sync.WaitGroup
+		read atomic.Int64
+	)
+	for i := range n {
+		wg.Go(func() {
+			err := s.Update(ctx, func(tx core.Tx) error {
+				if err := tx.TouchUser(ctx, u.ID, t0.Add(time.Duration(i)*time.Millisecond)); err != nil {
+					return err
+				}
+				tx.AfterCommit(func() {
+					if _, err := s.UserByID(ctx, u.ID); err != nil {
+						t.Errorf("UserByID in a callback: %v", err)
+						return
+					}
+					read.Add(1)
+				})
+				return nil
+			})
+			if err != nil {
+				t.Errorf("Update %d: %v", i, err)
+			}
+		})
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Minute):
+		t.Fatalf("after 2 minutes, %d of %d callbacks had read the store: the Updates are stuck", read.Load(), n)
+	}
+	if got := read.Load(); got != n {
+		t.Errorf("%d callbacks read the store, want %d", got, n)
+	}
+}
+
+// testFailedStatementAmongOthers runs Updates whose statements fail (a
+// username already held) beside Updates that succeed, concurrently, so
+// that a store which groups Updates into one transaction has them in the
+// same one: the failures must cost only their own Update.
+func testFailedStatementAmongOthers(t *testing.T, s core.Store) {
+	ctx := context.Background()
+	taken := createUser(t, s)
+	const n = 60
+	users := make([]*haven.User, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		users[i] = newUser()
+		if i%3 == 0 {
+			users[i].Username = taken.Username
+		}
+		wg.Go(func() {
+			errs[i] = s.Update(ctx, func(tx core.Tx) error { return tx.CreateUser(ctx, users[i]) })
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if i%3 == 0 {
+			if !isCode(err, haven.CodeUsernameOccupied) {
+				t.Errorf("user %d with a taken username: %v, want %s", i, err, haven.CodeUsernameOccupied)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("user %d: %v", i, err)
+			continue
+		}
+		got, err := s.UserByID(ctx, users[i].ID)
+		if err != nil || got.Username != users[i].Username {
+			t.Errorf("user %d after commit: %+v, %v", i, got, err)
+		}
 	}
 }

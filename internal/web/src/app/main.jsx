@@ -187,7 +187,11 @@ async function boot() {
   route();
   addEventListener('keydown', (e) => {
     if (e.key === 'Escape' && !S.ui.menu && !S.ui.dialog) {
-      if (S.ui.info) {
+      if (S.ui.select) {
+        // Picking messages ends first.
+        S.ui.select = null;
+        emit();
+      } else if (S.ui.info) {
         S.ui.info = false;
         emit();
       } else if (S.ui.chat && !document.activeElement.closest('.sidebar')) {

@@ -183,6 +183,15 @@ async function send(e) {
         }, () => save(e));
         save(e);
       }
+      // A video's thumbnail (its first frame), uploaded beside it.
+      if (it.thumb && !it.thumb_file_id) {
+        // A refused thumbnail is left out; a lost connection tries again.
+        it.thumb_file_id = await upload({ blob: it.thumb, name: 'thumb.jpg', mime: 'image/jpeg' }, () => {}, () => save(e)).catch((err) => {
+          if (isNetwork(err)) throw err;
+          return 0;
+        });
+        save(e);
+      }
       done += it.blob.size;
     }
     e.progress = 1;
@@ -193,6 +202,7 @@ async function send(e) {
         if (e.entities && e.entities.length) p.entities = e.entities;
       }
       if (it.duration) p.duration = Math.round(it.duration);
+      if (it.thumb_file_id) p.thumb_file_id = it.thumb_file_id;
       if (it.kind === 'video' && it.width) {
         p.width = it.width;
         p.height = it.height;

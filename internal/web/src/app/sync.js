@@ -452,7 +452,14 @@ function applyToMessages(e, diff) {
   if (!m) return;
   switch (e.kind) {
     case 'message.new':
-      if (e.message && !m.newer) putMessage(m, e.message, false);
+      if (e.message && !m.newer) {
+        putMessage(m, e.message, false);
+        // Well past the window (a busy chat left open): the oldest go.
+        if (m.list.length > WINDOW + PAGE) {
+          m.list = m.list.slice(-WINDOW);
+          m.older = true;
+        }
+      }
       break;
     case 'message.edit':
     case 'message.pin':
@@ -485,6 +492,8 @@ function putMessage(m, msg, keep) {
     if (list[mid].id < msg.id) lo = mid + 1;
     else hi = mid;
   }
+  // A message beyond a window with newer ones not loaded is no part of it.
+  if (lo === list.length && m.newer) return;
   if (list[lo] && list[lo].id === msg.id) {
     const old = list[lo];
     list[lo] = keep && old.reactions && !msg.reactions ? { ...msg, reactions: old.reactions } : msg;
@@ -655,6 +664,12 @@ export function messageSent(msg) {
 
 const PAGE = 50;
 
+// WINDOW is the most messages of a chat kept and drawn at once: paging
+// back drops the newest beyond it, paging forward the oldest (they come
+// again as the person scrolls back to them), so a history of thousands
+// stays as light to draw as one of a few hundred.
+export const WINDOW = 300;
+
 // openMessages loads the newest page of a chat (if not kept), or the
 // page around a message. The chat's seq is taken before the page and
 // the events after it replayed on the page, so nothing that happens
@@ -702,6 +717,10 @@ export async function loadOlder(id) {
     ensureUsers(page.map((x) => x.sender_id));
     m.list = [...page.filter((x) => x.id < m.list[0].id), ...m.list];
     m.older = page.length === PAGE;
+    if (m.list.length > WINDOW) {
+      m.list = m.list.slice(0, WINDOW);
+      m.newer = true;
+    }
   } finally {
     m.loading = false;
     emit();
@@ -719,6 +738,10 @@ export async function loadNewer(id) {
     ensureUsers(page.map((x) => x.sender_id));
     m.list = [...m.list, ...page.filter((x) => x.id > last)];
     m.newer = page.length === PAGE;
+    if (m.list.length > WINDOW) {
+      m.list = m.list.slice(-WINDOW);
+      m.older = true;
+    }
   } finally {
     m.loading = false;
     emit();

@@ -34,6 +34,7 @@ export function openChat(c, fromRoute, around) {
   const same = cur && cur.id === c.id && cur.userId === c.userId;
   S.ui.chat = c;
   S.ui.jump = around || (same ? S.ui.jump : 0);
+  if (!same) S.ui.select = null;
   if (!same) S.ui.info = S.ui.info && !matchMedia('(max-width: 1100px)').matches;
   if (S.ui.panel && S.ui.panel !== 'settings' && !S.ui.panel.startsWith('settings')) S.ui.panel = null;
   const hash = c.id ? '#/c/' + c.id : '#/u/' + c.userId;
@@ -76,7 +77,7 @@ export function ChatView() {
   const key = chatKey(c);
   return (
     <main class="chat" aria-label="Chat">
-      <ChatHeader c={c} chat={chat} />
+      {chat && S.ui.select && S.ui.select.chat === chat.id ? <SelectBar chat={chat} /> : <ChatHeader c={c} chat={chat} />}
       {chat && S.ui.chatSearch && S.ui.chatSearch.chat === chat.id && <ChatSearch key={chat.id} chat={chat} />}
       {chat && chat.pinned_message_id > 0 && <PinnedBar chat={chat} />}
       <MessageList key={key} c={c} chat={chat} />
@@ -325,6 +326,33 @@ function layout(list, pending, readMax, chat) {
   return out;
 }
 
+// anchorOf is the message at the top of the view and where it is: after
+// messages are added or dropped above it (older pages, the window moving
+// on), or images load, the view is put back so that it stays in place.
+function anchorOf(el) {
+  const top = el.getBoundingClientRect().top;
+  const all = el.querySelectorAll('[data-id]');
+  // The first whose bottom is below the top of the view: a binary search,
+  // the messages being in order.
+  let lo = 0;
+  let hi = all.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (all[mid].getBoundingClientRect().bottom <= top) lo = mid + 1;
+    else hi = mid;
+  }
+  const a = all[lo];
+  return a ? { id: a.dataset.id, off: a.getBoundingClientRect().top - top } : null;
+}
+
+function keepAnchor(el, s) {
+  if (!s.anchor) return;
+  const a = el.querySelector(`[data-id="${s.anchor.id}"]`);
+  if (!a) return;
+  const off = a.getBoundingClientRect().top - el.getBoundingClientRect().top;
+  if (Math.abs(off - s.anchor.off) > 0.5) el.scrollTop += off - s.anchor.off;
+}
+
 function MessageList({ c, chat }) {
   const box = useRef(null);
   const st = useRef({ first: null, height: 0, atBottom: true, complete: true, placed: false, seen: 0 });
@@ -357,10 +385,10 @@ function MessageList({ c, chat }) {
       if (mark) mark.scrollIntoView({ block: 'start' });
       else el.scrollTop = el.scrollHeight;
       s.placed = true;
-    } else if (s.first !== null && first !== null && first < s.first && s.height) {
-      el.scrollTop += el.scrollHeight - s.height;
     } else if (s.atBottom && s.complete) {
       el.scrollTop = el.scrollHeight;
+    } else {
+      keepAnchor(el, s);
     }
     // Where the view is now, at once: the scroll event comes a frame
     // later, and a render before it must not pull the view to the bottom.
@@ -371,6 +399,7 @@ function MessageList({ c, chat }) {
     s.complete = !(m && m.newer);
     s.first = first;
     s.height = el.scrollHeight;
+    s.anchor = anchorOf(el);
   });
 
   // Images and late layout change the height: stay at the bottom there.
@@ -381,7 +410,9 @@ function MessageList({ c, chat }) {
     const ro = new ResizeObserver(() => {
       const s = st.current;
       if (s.atBottom && s.complete) el.scrollTop = el.scrollHeight;
+      else keepAnchor(el, s);
       s.height = el.scrollHeight;
+      s.anchor = anchorOf(el);
     });
     ro.observe(inner);
     return () => ro.disconnect();
@@ -446,6 +477,7 @@ function MessageList({ c, chat }) {
     const el = box.current;
     const s = st.current;
     s.atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+    s.anchor = anchorOf(el);
     setShowDown(!s.atBottom || (m && m.newer));
     if (el.scrollTop < 400 && id) loadOlder(id);
     if (el.scrollHeight - el.scrollTop - el.clientHeight < 400 && m && m.newer) loadNewer(id);
@@ -573,7 +605,10 @@ function Message({ m, album, chat, first, last }) {
       {out && <Ticks m={m} chat={chat} />}
     </>
   );
-  const cls = ['msg', out ? 'out' : 'in', first ? 'first' : '', last ? 'last' : '', onlyMedia ? 'media-only' : '', S.ui.flash && msgs.some((x) => x.id === S.ui.flash) ? 'flash' : ''].join(' ');
+  const selecting = S.ui.select && S.ui.select.chat === chat.id;
+  const picked = selecting && msgs.some((x) => S.ui.select.ids.includes(x.id));
+  const cls = ['msg', out ? 'out' : 'in', first ? 'first' : '', last ? 'last' : '', onlyMedia ? 'media-only' : '', S.ui.flash && msgs.some((x) => x.id === S.ui.flash) ? 'flash' : '',
+    selecting ? 'selecting' : '', picked ? 'selected' : ''].join(' ');
   const on = {
     mention: (u) => api.call('users.resolveUsername', { username: u }).then((x) => openChat({ userId: x.id })).catch(() =>
       api.call('chats.resolve', { username: u }).then((x) => { S.chats.set(x.id, { ...x }); openChat({ id: x.id }); }).catch(() => toast('No one has the username @' + u, 'error'))),
@@ -586,7 +621,10 @@ function Message({ m, album, chat, first, last }) {
     },
   };
   return (
-    <div class={cls} data-id={msgs[msgs.length - 1].id} {...longPress(menu)} onDblClick={() => canPost(chat) && startReply(chat, m)}>
+    <div class={cls} data-id={msgs[msgs.length - 1].id} {...(selecting ? {} : longPress(menu))} onDblClick={() => !selecting && canPost(chat) && startReply(chat, m)}
+      onClickCapture={selecting ? (e) => { e.preventDefault(); e.stopPropagation(); toggleSelect(chat, msgs); } : undefined}
+      aria-selected={selecting ? String(!!picked) : undefined}>
+      {selecting && <span class={'select-mark' + (picked ? ' on' : '')} aria-hidden="true">{picked && <Icon name="check" size={14} />}</span>}
       {group && !out && (last ? <Avatar id={m.sender_id} name={userName(sender)} photo={sender && sender.photo} size={34} onClick={() => openChat({ userId: m.sender_id })} /> : <span class="avatar-gap" />)}
       <div class="bubble">
         {group && !out && first && <button class="msg-name" style={{ color: nameColor(m.sender_id) }} onClick={() => openChat({ userId: m.sender_id })}>{userName(sender)}</button>}
@@ -607,6 +645,43 @@ function Message({ m, album, chat, first, last }) {
         )}
       </div>
     </div>
+  );
+}
+
+// toggleSelect adds messages (an album as one) to the selection of
+// their chat, or takes them out; the selection starts with the first.
+export function toggleSelect(chat, msgs) {
+  const sel = S.ui.select && S.ui.select.chat === chat.id ? S.ui.select : { chat: chat.id, ids: [] };
+  const ids = msgs.map((x) => x.id);
+  const on = ids.some((x) => sel.ids.includes(x));
+  const next = on ? sel.ids.filter((x) => !ids.includes(x)) : [...sel.ids, ...ids].sort((a, b) => a - b);
+  S.ui.select = next.length ? { chat: chat.id, ids: next } : null;
+  emit();
+}
+
+// SelectBar takes the header's place while messages are selected: how
+// many, forward them, delete them, or cancel (Escape too: main.jsx).
+function SelectBar({ chat }) {
+  const ids = S.ui.select.ids;
+  const msgs = ids.map((x) => findMessage(chat.id, x)).filter(Boolean);
+  const cancel = () => {
+    S.ui.select = null;
+    emit();
+  };
+  const mayDelete = isMember(chat) && (canDeleteForMe(chat) || msgs.every((x) => canDeleteForAll(chat, x)));
+  return (
+    <header class="chat-head select-bar" role="toolbar" aria-label="Selected messages">
+      <button class="icon-btn" aria-label="Cancel selection" id="select-cancel" onClick={cancel}><Icon name="close" /></button>
+      <span class="select-count" id="select-count" aria-live="polite">{plural(ids.length, 'message')} selected</span>
+      <button class="btn flat" id="select-forward" disabled={!ids.length || ids.length > 100} onClick={() => { cancel(); forward(chat, ids); }}>
+        <Icon name="forward" size={20} /> Forward
+      </button>
+      {mayDelete && (
+        <button class="btn flat danger" id="select-delete" disabled={!msgs.length} onClick={() => { cancel(); askDelete(chat, msgs); }}>
+          <Icon name="trash" size={20} /> Delete
+        </button>
+      )}
+    </header>
   );
 }
 
@@ -653,6 +728,7 @@ function messageMenu(chat, m, album) {
     canEdit(chat, m) && { label: 'Edit', icon: 'edit', onClick: () => startEdit(chat, album ? album.find((x) => x.text) || m : m) },
     text && { label: 'Copy text', icon: 'copy', onClick: () => navigator.clipboard.writeText(text).then(() => toast('Copied')) },
     { label: 'Forward', icon: 'forward', onClick: () => forward(chat, (album || [m]).map((x) => x.id)) },
+    { label: 'Select', icon: 'check', onClick: () => toggleSelect(chat, album || [m]) },
     canPin(chat) && isMember(chat) && { label: m.pinned ? 'Unpin' : 'Pin', icon: 'pin', onClick: () => api.call(m.pinned ? 'messages.unpin' : 'messages.pin', { chat_id: chat.id, id: m.id }).catch(() => toast('Could not pin.', 'error')) },
     (canDeleteForMe(chat) || canDeleteForAll(chat, m)) && isMember(chat) && { label: 'Delete', icon: 'trash', danger: true, onClick: () => askDelete(chat, album || [m]) },
   ];

@@ -108,6 +108,9 @@ export function MenuHost() {
     const first = el.querySelector('[role=menuitem]');
     if (first) first.focus();
     const close = (e) => {
+      // The menu may be gone already (an item chosen), its listeners not
+      // yet removed: then a key is not this menu's.
+      if (S.ui.menu !== m) return;
       if (e.type === 'keydown' && e.key !== 'Escape') return;
       if (e.type === 'mousedown' && el.contains(e.target)) return;
       // Escape closes the menu only, not also the chat or an edit.

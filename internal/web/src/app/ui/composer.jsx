@@ -367,6 +367,24 @@ export function Composer({ c, chat }) {
   );
 }
 
+// videoThumb draws the frame a video shows into a JPEG of at most 320
+// pixels a side (null when the browser cannot).
+function videoThumb(v) {
+  const w = v.videoWidth;
+  const h = v.videoHeight;
+  if (!w || !h) return Promise.resolve(null);
+  const k = Math.min(1, 320 / Math.max(w, h));
+  const c = document.createElement('canvas');
+  c.width = Math.max(1, Math.round(w * k));
+  c.height = Math.max(1, Math.round(h * k));
+  try {
+    c.getContext('2d').drawImage(v, 0, 0, c.width, c.height);
+  } catch {
+    return Promise.resolve(null);
+  }
+  return new Promise((resolve) => c.toBlob((b) => resolve(b), 'image/jpeg', 0.8));
+}
+
 // readItem describes a picked file for sending: its kind, and what the
 // browser can tell of an image's or a video's size and length.
 async function readItem(f, asFile) {
@@ -384,15 +402,25 @@ async function readItem(f, asFile) {
   } else if (!asFile && /^video\//.test(f.type)) {
     await new Promise((resolve) => {
       const v = document.createElement('video');
-      v.preload = 'metadata';
+      v.preload = 'auto';
+      v.muted = true;
       v.onloadedmetadata = () => {
         it.kind = 'video';
         it.width = Math.min(10000, v.videoWidth);
         it.height = Math.min(10000, v.videoHeight);
-        it.duration = Math.min(604800, v.duration || 0);
-        resolve();
+        // A recording may not know its length (Infinity): then none.
+        it.duration = Number.isFinite(v.duration) ? Math.min(604800, v.duration) : 0;
+      };
+      // The first frame is the thumbnail the others see before playing it.
+      v.onloadeddata = () => {
+        videoThumb(v).then((t) => {
+          if (t) it.thumb = t;
+          resolve();
+        });
       };
       v.onerror = () => resolve();
+      // Some videos never give a frame here: go on without a thumbnail.
+      setTimeout(resolve, 5000);
       v.src = blobURL(f);
     });
   } else if (!asFile && /^audio\//.test(f.type)) {

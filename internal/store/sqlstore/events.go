@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -10,23 +10,21 @@ import (
 // AppendEvent stores an event (ChatID and Seq already set), setting e.GID.
 // The gid comes from the events table's AUTOINCREMENT: the writer runs one
 // Update at a time, so gids grow in commit order.
-func (t *txn) AppendEvent(ctx context.Context, e *haven.Event) error {
-	res, err := t.exec(ctx, `INSERT INTO events (chat_id, seq, kind, message_id, user_id, date, data)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`,
+func (t *Tx) AppendEvent(ctx context.Context, e *haven.Event) error {
+	newID, err := t.insertID(ctx, `INSERT INTO events (chat_id, seq, kind, message_id, user_id, date, data)
+		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING gid`,
 		e.ChatID, e.Seq, string(e.Kind), e.MessageID, e.UserID, millis(e.Date), e.Data)
 	if err != nil {
 		return fmt.Errorf("append event %d/%d: %w", e.ChatID, e.Seq, err)
 	}
-	if e.GID, err = res.LastInsertId(); err != nil {
-		return fmt.Errorf("append event %d/%d: %w", e.ChatID, e.Seq, err)
-	}
-	t.events = true
+	e.GID = newID
+	t.AppendedEvents = true
 	return nil
 }
 
 // AppendUserEvent stores an event of a person's own log, setting e.Pts.
 // Errors: haven.ErrNotFound when the user does not exist.
-func (t *txn) AppendUserEvent(ctx context.Context, e *haven.UserEvent) error {
+func (t *Tx) AppendUserEvent(ctx context.Context, e *haven.UserEvent) error {
 	err := t.queryRow(ctx, `UPDATE users SET pts = pts + 1 WHERE id = ? RETURNING pts`, e.UserID).Scan(&e.Pts)
 	if err != nil {
 		return fmt.Errorf("append event of user %d: %w", e.UserID, noRows(err))
@@ -41,11 +39,11 @@ func (t *txn) AppendUserEvent(ctx context.Context, e *haven.UserEvent) error {
 
 // Events returns a chat's events with seq > afterSeq, in order, at most
 // limit.
-func (q queries) Events(ctx context.Context, chatID, afterSeq int64, limit int) ([]*haven.Event, error) {
+func (q Queries) Events(ctx context.Context, chatID, afterSeq int64, limit int) ([]*haven.Event, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
-	es, err := queryAll(ctx, q.db, func(sc scanner) (*haven.Event, error) {
+	es, err := queryAll(ctx, q.DB, func(sc scanner) (*haven.Event, error) {
 		var (
 			e    haven.Event
 			kind string
@@ -66,11 +64,11 @@ func (q queries) Events(ctx context.Context, chatID, afterSeq int64, limit int) 
 
 // UserEvents returns a person's events with pts > afterPts, in order, at
 // most limit.
-func (q queries) UserEvents(ctx context.Context, userID, afterPts int64, limit int) ([]*haven.UserEvent, error) {
+func (q Queries) UserEvents(ctx context.Context, userID, afterPts int64, limit int) ([]*haven.UserEvent, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
-	es, err := queryAll(ctx, q.db, func(sc scanner) (*haven.UserEvent, error) {
+	es, err := queryAll(ctx, q.DB, func(sc scanner) (*haven.UserEvent, error) {
 		var (
 			e    haven.UserEvent
 			kind string
@@ -90,9 +88,9 @@ func (q queries) UserEvents(ctx context.Context, userID, afterPts int64, limit i
 }
 
 // UserPts returns a person's current pts. Errors: haven.ErrNotFound.
-func (q queries) UserPts(ctx context.Context, userID int64) (int64, error) {
+func (q Queries) UserPts(ctx context.Context, userID int64) (int64, error) {
 	var pts int64
-	if err := q.db.queryRow(ctx, `SELECT pts FROM users WHERE id = ?`, userID).Scan(&pts); err != nil {
+	if err := q.DB.QueryRow(ctx, `SELECT pts FROM users WHERE id = ?`, userID).Scan(&pts); err != nil {
 		return 0, fmt.Errorf("pts of user %d: %w", userID, noRows(err))
 	}
 	return pts, nil
@@ -100,9 +98,9 @@ func (q queries) UserPts(ctx context.Context, userID int64) (int64, error) {
 
 // LastGID returns the GID of the newest event (0 when there is none):
 // the end of the rowid B-tree, one descent.
-func (q queries) LastGID(ctx context.Context) (int64, error) {
+func (q Queries) LastGID(ctx context.Context) (int64, error) {
 	var gid int64
-	if err := q.db.queryRow(ctx, `SELECT coalesce(max(gid), 0) FROM events`).Scan(&gid); err != nil {
+	if err := q.DB.QueryRow(ctx, `SELECT coalesce(max(gid), 0) FROM events`).Scan(&gid); err != nil {
 		return 0, fmt.Errorf("last gid: %w", err)
 	}
 	return gid, nil

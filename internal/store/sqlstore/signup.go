@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -9,22 +9,20 @@ import (
 )
 
 // CreateSignupInvite inserts inv, setting inv.ID.
-func (t *txn) CreateSignupInvite(ctx context.Context, inv *haven.SignupInvite) error {
-	res, err := t.exec(ctx, `INSERT INTO signup_invites (code_hash, creator_id, created_at, expires_at, usage_limit, usage, revoked)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`,
+func (t *Tx) CreateSignupInvite(ctx context.Context, inv *haven.SignupInvite) error {
+	newID, err := t.insertID(ctx, `INSERT INTO signup_invites (code_hash, creator_id, created_at, expires_at, usage_limit, usage, revoked)
+		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		inv.CodeHash, inv.CreatorID, millis(inv.CreatedAt), optMillis(inv.ExpiresAt), inv.UsageLimit, inv.Usage, inv.Revoked)
 	if err != nil {
 		return fmt.Errorf("create sign-up invite: %w", err)
 	}
-	if inv.ID, err = res.LastInsertId(); err != nil {
-		return fmt.Errorf("create sign-up invite: %w", err)
-	}
+	inv.ID = newID
 	return nil
 }
 
 // UpdateSignupInvite writes Usage and Revoked of inv.
 // Errors: haven.ErrNotFound.
-func (t *txn) UpdateSignupInvite(ctx context.Context, inv *haven.SignupInvite) error {
+func (t *Tx) UpdateSignupInvite(ctx context.Context, inv *haven.SignupInvite) error {
 	if err := t.execOne(ctx, `UPDATE signup_invites SET usage = ?, revoked = ? WHERE id = ?`,
 		inv.Usage, inv.Revoked, inv.ID); err != nil {
 		return fmt.Errorf("update sign-up invite %d: %w", inv.ID, err)
@@ -49,8 +47,8 @@ func scanSignupInvite(sc scanner) (*haven.SignupInvite, error) {
 
 // SignupInviteByHash finds an invite by the hash of its code.
 // Errors: haven.ErrNotFound.
-func (q queries) SignupInviteByHash(ctx context.Context, codeHash []byte) (*haven.SignupInvite, error) {
-	inv, err := scanSignupInvite(q.db.queryRow(ctx, `SELECT `+signupInviteColumns+` FROM signup_invites WHERE code_hash = ?`, codeHash))
+func (q Queries) SignupInviteByHash(ctx context.Context, codeHash []byte) (*haven.SignupInvite, error) {
+	inv, err := scanSignupInvite(q.DB.QueryRow(ctx, `SELECT `+signupInviteColumns+` FROM signup_invites WHERE code_hash = ?`, codeHash))
 	if err != nil {
 		return nil, fmt.Errorf("sign-up invite: %w", err)
 	}
@@ -58,8 +56,8 @@ func (q queries) SignupInviteByHash(ctx context.Context, codeHash []byte) (*have
 }
 
 // SignupInviteByID returns an invite. Errors: haven.ErrNotFound.
-func (q queries) SignupInviteByID(ctx context.Context, id int64) (*haven.SignupInvite, error) {
-	inv, err := scanSignupInvite(q.db.queryRow(ctx, `SELECT `+signupInviteColumns+` FROM signup_invites WHERE id = ?`, id))
+func (q Queries) SignupInviteByID(ctx context.Context, id int64) (*haven.SignupInvite, error) {
+	inv, err := scanSignupInvite(q.DB.QueryRow(ctx, `SELECT `+signupInviteColumns+` FROM signup_invites WHERE id = ?`, id))
 	if err != nil {
 		return nil, fmt.Errorf("sign-up invite %d: %w", id, err)
 	}
@@ -67,8 +65,8 @@ func (q queries) SignupInviteByID(ctx context.Context, id int64) (*haven.SignupI
 }
 
 // SignupInvites lists the invites made by creatorID, newest first.
-func (q queries) SignupInvites(ctx context.Context, creatorID int64) ([]*haven.SignupInvite, error) {
-	invs, err := queryAll(ctx, q.db, scanSignupInvite, `SELECT `+signupInviteColumns+` FROM signup_invites
+func (q Queries) SignupInvites(ctx context.Context, creatorID int64) ([]*haven.SignupInvite, error) {
+	invs, err := queryAll(ctx, q.DB, scanSignupInvite, `SELECT `+signupInviteColumns+` FROM signup_invites
 		WHERE creator_id = ? ORDER BY id DESC`, creatorID)
 	if err != nil {
 		return nil, fmt.Errorf("sign-up invites of %d: %w", creatorID, err)
@@ -77,8 +75,8 @@ func (q queries) SignupInvites(ctx context.Context, creatorID int64) ([]*haven.S
 }
 
 // AllSignupInvites lists every invite, newest first.
-func (q queries) AllSignupInvites(ctx context.Context) ([]*haven.SignupInvite, error) {
-	invs, err := queryAll(ctx, q.db, scanSignupInvite, `SELECT `+signupInviteColumns+` FROM signup_invites ORDER BY id DESC`)
+func (q Queries) AllSignupInvites(ctx context.Context) ([]*haven.SignupInvite, error) {
+	invs, err := queryAll(ctx, q.DB, scanSignupInvite, `SELECT `+signupInviteColumns+` FROM signup_invites ORDER BY id DESC`)
 	if err != nil {
 		return nil, fmt.Errorf("sign-up invites: %w", err)
 	}
@@ -86,9 +84,9 @@ func (q queries) AllSignupInvites(ctx context.Context) ([]*haven.SignupInvite, e
 }
 
 // CountSignupInvites counts the invites creatorID has made.
-func (q queries) CountSignupInvites(ctx context.Context, creatorID int64) (int, error) {
+func (q Queries) CountSignupInvites(ctx context.Context, creatorID int64) (int, error) {
 	var n int
-	if err := q.db.queryRow(ctx, `SELECT COUNT(*) FROM signup_invites WHERE creator_id = ?`, creatorID).Scan(&n); err != nil {
+	if err := q.DB.QueryRow(ctx, `SELECT COUNT(*) FROM signup_invites WHERE creator_id = ?`, creatorID).Scan(&n); err != nil {
 		return 0, fmt.Errorf("counting sign-up invites of %d: %w", creatorID, err)
 	}
 	return n, nil

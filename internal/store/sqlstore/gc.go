@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -17,10 +17,8 @@ import (
 // index, as files_blob and upload_parts_blob are: the collector asks once
 // per blob). The schema is read each call; sqlite_master is tiny and
 // cached by SQLite.
-func (q queries) BlobReferenced(ctx context.Context, key string) (bool, error) {
-	rows, err := q.db.query(ctx, `SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p
-		WHERE m.type = 'table' AND (p.name = 'blob_key' OR p.name LIKE '%\_blob\_key' ESCAPE '\')
-		ORDER BY m.name, p.name`)
+func (q Queries) BlobReferenced(ctx context.Context, key string) (bool, error) {
+	rows, err := q.DB.Query(ctx, q.D.BlobKeyColumns())
 	if err != nil {
 		return false, fmt.Errorf("blob referenced: %w", err)
 	}
@@ -42,19 +40,19 @@ func (q queries) BlobReferenced(ctx context.Context, key string) (bool, error) {
 	if len(parts) == 0 {
 		return false, nil
 	}
-	var found int
-	err = q.db.queryRow(ctx, `SELECT EXISTS (`+strings.Join(parts, ` UNION ALL `)+`)`, args...).Scan(&found)
+	var found bool
+	err = q.DB.QueryRow(ctx, `SELECT EXISTS (`+strings.Join(parts, ` UNION ALL `)+`)`, args...).Scan(&found)
 	if err != nil {
 		return false, fmt.Errorf("blob referenced: %w", err)
 	}
-	return found == 1, nil
+	return found, nil
 }
 
 func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 
 // DeleteFinishedUploadParts removes the part rows of up to limit
 // uploads finished (their file created) before before.
-func (t *txn) DeleteFinishedUploadParts(ctx context.Context, before time.Time, limit int) (int, error) {
+func (t *Tx) DeleteFinishedUploadParts(ctx context.Context, before time.Time, limit int) (int, error) {
 	if limit <= 0 {
 		return 0, nil
 	}

@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -16,13 +16,13 @@ import (
 // again; a token is there when that moment is at most window-interval
 // ahead). When the upsert's condition fails no row comes back, and the
 // stored moment tells the wait.
-func (t *txn) TakeToken(ctx context.Context, key []byte, r core.Rate, now time.Time) (bool, time.Duration, error) {
+func (t *Tx) TakeToken(ctx context.Context, key []byte, r core.Rate, now time.Time) (bool, time.Duration, error) {
 	interval := r.Interval().Milliseconds()
 	slack := interval*int64(r.Count) - interval // window - interval
 	ms := millis(now)
 	var tat int64
-	err := t.queryRow(ctx, `INSERT INTO rate_limits (key, tat) VALUES (?1, ?2 + ?3)
-		ON CONFLICT (key) DO UPDATE SET tat = max(tat, ?2) + ?3 WHERE max(tat, ?2) - ?2 <= ?4
+	err := t.queryRow(ctx, `INSERT INTO rate_limits (key, tat) VALUES (?1, CAST(?2 AS BIGINT) + CAST(?3 AS BIGINT))
+		ON CONFLICT (key) DO UPDATE SET tat = max(rate_limits.tat, ?2) + ?3 WHERE max(rate_limits.tat, ?2) - ?2 <= ?4
 		RETURNING tat`, key, ms, interval, slack).Scan(&tat)
 	if err == nil {
 		return true, 0, nil
@@ -37,7 +37,7 @@ func (t *txn) TakeToken(ctx context.Context, key []byte, r core.Rate, now time.T
 }
 
 // ReturnToken gives back a token TakeToken took.
-func (t *txn) ReturnToken(ctx context.Context, key []byte, r core.Rate) error {
+func (t *Tx) ReturnToken(ctx context.Context, key []byte, r core.Rate) error {
 	if _, err := t.exec(ctx, `UPDATE rate_limits SET tat = tat - ? WHERE key = ?`, r.Interval().Milliseconds(), key); err != nil {
 		return fmt.Errorf("return token: %w", err)
 	}
@@ -45,12 +45,12 @@ func (t *txn) ReturnToken(ctx context.Context, key []byte, r core.Rate) error {
 }
 
 // DeleteFullBuckets removes the buckets full at now.
-func (t *txn) DeleteFullBuckets(ctx context.Context, now time.Time) (int, error) {
+func (t *Tx) DeleteFullBuckets(ctx context.Context, now time.Time) (int, error) {
 	return t.count(ctx, "delete full buckets", `DELETE FROM rate_limits WHERE tat <= ?`, millis(now))
 }
 
 // count runs a statement and reports how many rows it changed.
-func (t *txn) count(ctx context.Context, what, query string, args ...any) (int, error) {
+func (t *Tx) count(ctx context.Context, what, query string, args ...any) (int, error) {
 	res, err := t.exec(ctx, query, args...)
 	if err != nil {
 		return 0, fmt.Errorf("%s: %w", what, err)
@@ -65,7 +65,7 @@ func (t *txn) count(ctx context.Context, what, query string, args ...any) (int, 
 // RecordLookups notes the keys owner looked up, unless the new ones would
 // take owner over max in the window. It runs on the writer, so its read
 // and its writes are one step.
-func (t *txn) RecordLookups(ctx context.Context, owner int64, keys [][]byte, now time.Time, window time.Duration, max int) (bool, time.Duration, error) {
+func (t *Tx) RecordLookups(ctx context.Context, owner int64, keys [][]byte, now time.Time, window time.Duration, max int) (bool, time.Duration, error) {
 	since := millis(now.Add(-window))
 	rows, err := t.query(ctx, `SELECT key, at FROM contact_lookups WHERE owner = ? AND at > ? ORDER BY at`, owner, since)
 	if err != nil {
@@ -114,12 +114,12 @@ func (t *txn) RecordLookups(ctx context.Context, owner int64, keys [][]byte, now
 }
 
 // ForgetLookups removes the lookups noted before before.
-func (t *txn) ForgetLookups(ctx context.Context, before time.Time) (int, error) {
+func (t *Tx) ForgetLookups(ctx context.Context, before time.Time) (int, error) {
 	return t.count(ctx, "forget lookups", `DELETE FROM contact_lookups WHERE at < ?`, millis(before))
 }
 
 // LookedUp reports whether owner looked up any of keys after since.
-func (q queries) LookedUp(ctx context.Context, owner int64, keys [][]byte, since time.Time) (bool, error) {
+func (q Queries) LookedUp(ctx context.Context, owner int64, keys [][]byte, since time.Time) (bool, error) {
 	if len(keys) == 0 {
 		return false, nil
 	}

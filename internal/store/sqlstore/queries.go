@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -10,51 +10,6 @@ import (
 
 	"github.com/havenchat/haven"
 )
-
-// db is where the reads run: the read pool (readDB) or the writer's
-// connection inside a Tx (txn), whose reads see its own writes.
-type db interface {
-	query(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	queryRow(ctx context.Context, query string, args ...any) scanner
-}
-
-// scanner is a *sql.Row or *sql.Rows.
-type scanner interface {
-	Scan(dest ...any) error
-}
-
-// errScanner reports, from Scan, an error met before the query ran.
-type errScanner struct{ err error }
-
-func (e errScanner) Scan(...any) error { return e.err }
-
-// scanAll reads every row of rows with scan, then closes rows.
-func scanAll[T any](rows *sql.Rows, scan func(scanner) (T, error)) ([]T, error) {
-	defer rows.Close()
-	var out []T
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
-}
-
-// queryAll runs a query on db and reads every row it returns with scan.
-func queryAll[T any](ctx context.Context, db db, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
-	rows, err := db.query(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	return scanAll(rows, scan)
-}
-
-// queries implements core.Queries on a db.
-type queries struct {
-	db db
-}
 
 // millis and fromMillis convert times to and from the stored unix
 // milliseconds. The zero time survives the round trip.
@@ -99,8 +54,8 @@ func scanUser(sc scanner) (*haven.User, error) {
 	return &u, nil
 }
 
-func (q queries) userBy(ctx context.Context, where string, arg any) (*haven.User, error) {
-	u, err := scanUser(q.db.queryRow(ctx, `SELECT `+userColumns+` FROM users WHERE `+where, arg))
+func (q Queries) userBy(ctx context.Context, where string, arg any) (*haven.User, error) {
+	u, err := scanUser(q.DB.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE `+where, arg))
 	if err != nil {
 		return nil, fmt.Errorf("user: %w", err)
 	}
@@ -108,7 +63,7 @@ func (q queries) userBy(ctx context.Context, where string, arg any) (*haven.User
 }
 
 // UserByID returns a user, deleted ones included. Errors: haven.ErrNotFound.
-func (q queries) UserByID(ctx context.Context, id int64) (*haven.User, error) {
+func (q Queries) UserByID(ctx context.Context, id int64) (*haven.User, error) {
 	return q.userBy(ctx, `id = ?`, id)
 }
 
@@ -117,7 +72,7 @@ func (q queries) UserByID(ctx context.Context, id int64) (*haven.User, error) {
 const usersChunk = 512
 
 // UsersByIDs returns the users that exist among ids, in no set order.
-func (q queries) UsersByIDs(ctx context.Context, ids []int64) ([]*haven.User, error) {
+func (q Queries) UsersByIDs(ctx context.Context, ids []int64) ([]*haven.User, error) {
 	users := make([]*haven.User, 0, len(ids))
 	for len(ids) > 0 {
 		n := min(len(ids), usersChunk)
@@ -134,7 +89,7 @@ func (q queries) UsersByIDs(ctx context.Context, ids []int64) ([]*haven.User, er
 			args[i] = chunk[min(i, n-1)]
 		}
 		query := `SELECT ` + userColumns + ` FROM users WHERE id IN (?` + strings.Repeat(`, ?`, size-1) + `)`
-		rows, err := q.db.query(ctx, query, args...)
+		rows, err := q.DB.Query(ctx, query, args...)
 		if err != nil {
 			return nil, fmt.Errorf("users: %w", err)
 		}
@@ -158,7 +113,7 @@ func (q queries) UsersByIDs(ctx context.Context, ids []int64) ([]*haven.User, er
 
 // UserByPhone finds a live account by its normalised phone number.
 // Errors: haven.ErrNotFound.
-func (q queries) UserByPhone(ctx context.Context, phone string) (*haven.User, error) {
+func (q Queries) UserByPhone(ctx context.Context, phone string) (*haven.User, error) {
 	if phone == "" {
 		return nil, haven.ErrNotFound
 	}
@@ -167,7 +122,7 @@ func (q queries) UserByPhone(ctx context.Context, phone string) (*haven.User, er
 
 // UserByEmail finds a live account by its normalised email address.
 // Errors: haven.ErrNotFound.
-func (q queries) UserByEmail(ctx context.Context, email string) (*haven.User, error) {
+func (q Queries) UserByEmail(ctx context.Context, email string) (*haven.User, error) {
 	if email == "" {
 		return nil, haven.ErrNotFound
 	}
@@ -176,7 +131,7 @@ func (q queries) UserByEmail(ctx context.Context, email string) (*haven.User, er
 
 // UserByUsername finds a live account by its username in any case.
 // Errors: haven.ErrNotFound.
-func (q queries) UserByUsername(ctx context.Context, username string) (*haven.User, error) {
+func (q Queries) UserByUsername(ctx context.Context, username string) (*haven.User, error) {
 	canon := haven.CanonicalUsername(username)
 	if canon == "" {
 		return nil, haven.ErrNotFound
@@ -186,7 +141,7 @@ func (q queries) UserByUsername(ctx context.Context, username string) (*haven.Us
 
 // InactiveUsers returns up to limit ids of live accounts whose LastActiveAt
 // plus AccountTTLDays is before now, the longest expired first.
-func (q queries) InactiveUsers(ctx context.Context, now time.Time, limit int) ([]int64, error) {
+func (q Queries) InactiveUsers(ctx context.Context, now time.Time, limit int) ([]int64, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
@@ -201,8 +156,8 @@ func (q queries) InactiveUsers(ctx context.Context, now time.Time, limit int) ([
 }
 
 // ids runs a query that returns one integer column.
-func (q queries) ids(ctx context.Context, query string, args ...any) ([]int64, error) {
-	return queryAll(ctx, q.db, scanID, query, args...)
+func (q Queries) ids(ctx context.Context, query string, args ...any) ([]int64, error) {
+	return queryAll(ctx, q.DB, scanID, query, args...)
 }
 
 func scanID(sc scanner) (id int64, err error) {
@@ -215,13 +170,13 @@ const loginAttemptColumns = `id, token_hash, identifier, kind, code_hash, attemp
 
 // LoginAttemptByToken finds an attempt by the hash of its login token.
 // Errors: haven.ErrNotFound.
-func (q queries) LoginAttemptByToken(ctx context.Context, tokenHash []byte) (*haven.LoginAttempt, error) {
+func (q Queries) LoginAttemptByToken(ctx context.Context, tokenHash []byte) (*haven.LoginAttempt, error) {
 	var (
 		a                haven.LoginAttempt
 		created, expires int64
 		userID           sql.NullInt64
 	)
-	err := q.db.queryRow(ctx, `SELECT `+loginAttemptColumns+` FROM login_attempts WHERE token_hash = ?`, tokenHash).
+	err := q.DB.QueryRow(ctx, `SELECT `+loginAttemptColumns+` FROM login_attempts WHERE token_hash = ?`, tokenHash).
 		Scan(&a.ID, &a.TokenHash, &a.Identifier, &a.Kind, &a.CodeHash, &a.Attempts, &a.Device,
 			&created, &expires, &a.Step, &userID, &a.RecoveryCodeHash)
 	if err != nil {
@@ -248,8 +203,8 @@ func scanSession(sc scanner) (*haven.Session, error) {
 
 // SessionByToken finds a session by the hash of its token.
 // Errors: haven.ErrNotFound.
-func (q queries) SessionByToken(ctx context.Context, tokenHash []byte) (*haven.Session, error) {
-	s, err := scanSession(q.db.queryRow(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE token_hash = ?`, tokenHash))
+func (q Queries) SessionByToken(ctx context.Context, tokenHash []byte) (*haven.Session, error) {
+	s, err := scanSession(q.DB.QueryRow(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE token_hash = ?`, tokenHash))
 	if err != nil {
 		return nil, fmt.Errorf("session: %w", err)
 	}
@@ -257,8 +212,8 @@ func (q queries) SessionByToken(ctx context.Context, tokenHash []byte) (*haven.S
 }
 
 // SessionByID returns a session. Errors: haven.ErrNotFound.
-func (q queries) SessionByID(ctx context.Context, id int64) (*haven.Session, error) {
-	s, err := scanSession(q.db.queryRow(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE id = ?`, id))
+func (q Queries) SessionByID(ctx context.Context, id int64) (*haven.Session, error) {
+	s, err := scanSession(q.DB.QueryRow(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE id = ?`, id))
 	if err != nil {
 		return nil, fmt.Errorf("session: %w", err)
 	}
@@ -266,8 +221,8 @@ func (q queries) SessionByID(ctx context.Context, id int64) (*haven.Session, err
 }
 
 // UserSessions lists a user's sessions, newest first.
-func (q queries) UserSessions(ctx context.Context, userID int64) ([]*haven.Session, error) {
-	ss, err := queryAll(ctx, q.db, scanSession, `SELECT `+sessionColumns+` FROM sessions WHERE user_id = ?
+func (q Queries) UserSessions(ctx context.Context, userID int64) ([]*haven.Session, error) {
+	ss, err := queryAll(ctx, q.DB, scanSession, `SELECT `+sessionColumns+` FROM sessions WHERE user_id = ?
 		ORDER BY created_at DESC, id DESC`, userID)
 	if err != nil {
 		return nil, fmt.Errorf("sessions: %w", err)
@@ -276,8 +231,8 @@ func (q queries) UserSessions(ctx context.Context, userID int64) ([]*haven.Sessi
 }
 
 // Contacts lists owner's contacts ordered by user id.
-func (q queries) Contacts(ctx context.Context, owner int64) ([]haven.Contact, error) {
-	rows, err := q.db.query(ctx, `SELECT user_id, first_name, last_name FROM contacts
+func (q Queries) Contacts(ctx context.Context, owner int64) ([]haven.Contact, error) {
+	rows, err := q.DB.Query(ctx, `SELECT user_id, first_name, last_name FROM contacts
 		WHERE owner = ? ORDER BY user_id`, owner)
 	if err != nil {
 		return nil, fmt.Errorf("contacts: %w", err)
@@ -299,7 +254,7 @@ func (q queries) Contacts(ctx context.Context, owner int64) ([]haven.Contact, er
 
 // ContactOwners lists, by id, up to limit people who have userID in their
 // contacts (served by the contacts_user_id index).
-func (q queries) ContactOwners(ctx context.Context, userID int64, limit int) ([]int64, error) {
+func (q Queries) ContactOwners(ctx context.Context, userID int64, limit int) ([]int64, error) {
 	ids, err := q.ids(ctx, `SELECT owner FROM contacts WHERE user_id = ? ORDER BY owner LIMIT ?`, userID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("contact owners: %w", err)
@@ -309,9 +264,9 @@ func (q queries) ContactOwners(ctx context.Context, userID int64, limit int) ([]
 
 // exists runs a query that selects at most one row and reports whether it
 // found one.
-func (q queries) exists(ctx context.Context, query string, args ...any) (bool, error) {
+func (q Queries) exists(ctx context.Context, query string, args ...any) (bool, error) {
 	var one int
-	err := q.db.queryRow(ctx, query, args...).Scan(&one)
+	err := q.DB.QueryRow(ctx, query, args...).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
@@ -319,7 +274,7 @@ func (q queries) exists(ctx context.Context, query string, args ...any) (bool, e
 }
 
 // IsContact reports whether owner has userID among their contacts.
-func (q queries) IsContact(ctx context.Context, owner, userID int64) (bool, error) {
+func (q Queries) IsContact(ctx context.Context, owner, userID int64) (bool, error) {
 	ok, err := q.exists(ctx, `SELECT 1 FROM contacts WHERE owner = ? AND user_id = ?`, owner, userID)
 	if err != nil {
 		return false, fmt.Errorf("is contact: %w", err)
@@ -328,7 +283,7 @@ func (q queries) IsContact(ctx context.Context, owner, userID int64) (bool, erro
 }
 
 // IsBlocked reports whether owner blocks userID.
-func (q queries) IsBlocked(ctx context.Context, owner, userID int64) (bool, error) {
+func (q Queries) IsBlocked(ctx context.Context, owner, userID int64) (bool, error) {
 	ok, err := q.exists(ctx, `SELECT 1 FROM blocks WHERE owner = ? AND user_id = ?`, owner, userID)
 	if err != nil {
 		return false, fmt.Errorf("is blocked: %w", err)
@@ -337,7 +292,7 @@ func (q queries) IsBlocked(ctx context.Context, owner, userID int64) (bool, erro
 }
 
 // Blocked lists the ids owner blocks, ordered by id.
-func (q queries) Blocked(ctx context.Context, owner int64) ([]int64, error) {
+func (q Queries) Blocked(ctx context.Context, owner int64) ([]int64, error) {
 	ids, err := q.ids(ctx, `SELECT user_id FROM blocks WHERE owner = ? ORDER BY user_id`, owner)
 	if err != nil {
 		return nil, fmt.Errorf("blocked: %w", err)
@@ -346,8 +301,8 @@ func (q queries) Blocked(ctx context.Context, owner int64) ([]int64, error) {
 }
 
 // Privacy returns a user's settings, defaults filled in.
-func (q queries) Privacy(ctx context.Context, userID int64) (haven.Privacy, error) {
-	rows, err := q.db.query(ctx, `SELECT key, value FROM privacy WHERE user_id = ?`, userID)
+func (q Queries) Privacy(ctx context.Context, userID int64) (haven.Privacy, error) {
+	rows, err := q.DB.Query(ctx, `SELECT key, value FROM privacy WHERE user_id = ?`, userID)
 	if err != nil {
 		return nil, fmt.Errorf("privacy: %w", err)
 	}

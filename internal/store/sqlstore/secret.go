@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -32,7 +32,7 @@ func scanSecretDevice(sc scanner) (*haven.SecretDevice, error) {
 }
 
 // PutSecretDeviceList stores a user's device list.
-func (t *txn) PutSecretDeviceList(ctx context.Context, userID int64, version uint64, list []byte) error {
+func (t *Tx) PutSecretDeviceList(ctx context.Context, userID int64, version uint64, list []byte) error {
 	_, err := t.exec(ctx, `INSERT INTO secret_device_lists (user_id, version, list) VALUES (?, ?, ?)
 		ON CONFLICT (user_id) DO UPDATE SET version = excluded.version, list = excluded.list`, userID, int64(version), list)
 	if err != nil {
@@ -42,7 +42,7 @@ func (t *txn) PutSecretDeviceList(ctx context.Context, userID int64, version uin
 }
 
 // PutSecretDevice stores or replaces a session's device.
-func (t *txn) PutSecretDevice(ctx context.Context, d *haven.SecretDevice) error {
+func (t *Tx) PutSecretDevice(ctx context.Context, d *haven.SecretDevice) error {
 	fail := func(err error) error { return fmt.Errorf("put secret device of session %d: %w", d.SessionID, err) }
 	var other int64
 	err := t.queryRow(ctx, `SELECT session_id FROM secret_devices WHERE user_id = ? AND device_id = ?`, d.UserID, int64(d.DeviceID)).Scan(&other)
@@ -78,7 +78,7 @@ func (t *txn) PutSecretDevice(ctx context.Context, d *haven.SecretDevice) error 
 
 // AddSecretPreKeys adds one-time prekeys, keeping the newest keep of each
 // kind.
-func (t *txn) AddSecretPreKeys(ctx context.Context, sessionID int64, keys []haven.SecretPreKey, keep int) error {
+func (t *Tx) AddSecretPreKeys(ctx context.Context, sessionID int64, keys []haven.SecretPreKey, keep int) error {
 	fail := func(err error) error { return fmt.Errorf("add prekeys of session %d: %w", sessionID, err) }
 	kinds := map[haven.SecretPreKeyKind]bool{}
 	for _, k := range keys {
@@ -100,7 +100,7 @@ func (t *txn) AddSecretPreKeys(ctx context.Context, sessionID int64, keys []have
 
 // TakeSecretPreKey removes and returns the oldest one-time prekey of a
 // kind.
-func (t *txn) TakeSecretPreKey(ctx context.Context, sessionID int64, kind haven.SecretPreKeyKind) (*haven.SecretPreKey, error) {
+func (t *Tx) TakeSecretPreKey(ctx context.Context, sessionID int64, kind haven.SecretPreKeyKind) (*haven.SecretPreKey, error) {
 	var (
 		id, keyID int64
 		k         = haven.SecretPreKey{Kind: kind}
@@ -118,7 +118,7 @@ func (t *txn) TakeSecretPreKey(ctx context.Context, sessionID int64, kind haven.
 }
 
 // PutSecretEnvelope queues an envelope unless its random id is queued.
-func (t *txn) PutSecretEnvelope(ctx context.Context, e *haven.SecretEnvelope) (bool, error) {
+func (t *Tx) PutSecretEnvelope(ctx context.Context, e *haven.SecretEnvelope) (bool, error) {
 	ids, err := t.ids(ctx, `INSERT INTO secret_envelopes (session_id, random_id, envelope, created_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (session_id, random_id) DO NOTHING RETURNING id`, e.SessionID, e.RandomID, e.Envelope, millis(e.CreatedAt))
 	if err != nil {
@@ -132,7 +132,7 @@ func (t *txn) PutSecretEnvelope(ctx context.Context, e *haven.SecretEnvelope) (b
 }
 
 // DeleteSecretEnvelopes deletes a session's envelopes up to upTo.
-func (t *txn) DeleteSecretEnvelopes(ctx context.Context, sessionID, upTo int64) (int, error) {
+func (t *Tx) DeleteSecretEnvelopes(ctx context.Context, sessionID, upTo int64) (int, error) {
 	res, err := t.exec(ctx, `DELETE FROM secret_envelopes WHERE session_id = ? AND id <= ?`, sessionID, upTo)
 	if err != nil {
 		return 0, fmt.Errorf("delete envelopes of session %d: %w", sessionID, err)
@@ -143,7 +143,7 @@ func (t *txn) DeleteSecretEnvelopes(ctx context.Context, sessionID, upTo int64) 
 
 // DeleteSecretEnvelopesBefore deletes up to limit envelopes created before
 // before.
-func (t *txn) DeleteSecretEnvelopesBefore(ctx context.Context, before time.Time, limit int) (int, error) {
+func (t *Tx) DeleteSecretEnvelopesBefore(ctx context.Context, before time.Time, limit int) (int, error) {
 	res, err := t.exec(ctx, `DELETE FROM secret_envelopes WHERE id IN
 		(SELECT id FROM secret_envelopes WHERE created_at < ? ORDER BY created_at LIMIT ?)`, millis(before), limit)
 	if err != nil {
@@ -154,12 +154,12 @@ func (t *txn) DeleteSecretEnvelopesBefore(ctx context.Context, before time.Time,
 }
 
 // SecretDeviceList returns a user's device list.
-func (q queries) SecretDeviceList(ctx context.Context, userID int64) (uint64, []byte, error) {
+func (q Queries) SecretDeviceList(ctx context.Context, userID int64) (uint64, []byte, error) {
 	var (
 		version int64
 		list    []byte
 	)
-	err := q.db.queryRow(ctx, `SELECT version, list FROM secret_device_lists WHERE user_id = ?`, userID).Scan(&version, &list)
+	err := q.DB.QueryRow(ctx, `SELECT version, list FROM secret_device_lists WHERE user_id = ?`, userID).Scan(&version, &list)
 	if err != nil {
 		return 0, nil, fmt.Errorf("device list of %d: %w", userID, noRows(err))
 	}
@@ -167,8 +167,8 @@ func (q queries) SecretDeviceList(ctx context.Context, userID int64) (uint64, []
 }
 
 // SecretDevices lists a user's devices by device id.
-func (q queries) SecretDevices(ctx context.Context, userID int64) ([]*haven.SecretDevice, error) {
-	ds, err := queryAll(ctx, q.db, scanSecretDevice, `SELECT `+secretDeviceColumns+` FROM secret_devices
+func (q Queries) SecretDevices(ctx context.Context, userID int64) ([]*haven.SecretDevice, error) {
+	ds, err := queryAll(ctx, q.DB, scanSecretDevice, `SELECT `+secretDeviceColumns+` FROM secret_devices
 		WHERE user_id = ? ORDER BY device_id`, userID)
 	if err != nil {
 		return nil, fmt.Errorf("secret devices of %d: %w", userID, err)
@@ -177,8 +177,8 @@ func (q queries) SecretDevices(ctx context.Context, userID int64) ([]*haven.Secr
 }
 
 // SecretDeviceOf returns a session's device.
-func (q queries) SecretDeviceOf(ctx context.Context, sessionID int64) (*haven.SecretDevice, error) {
-	d, err := scanSecretDevice(q.db.queryRow(ctx, `SELECT `+secretDeviceColumns+` FROM secret_devices WHERE session_id = ?`, sessionID))
+func (q Queries) SecretDeviceOf(ctx context.Context, sessionID int64) (*haven.SecretDevice, error) {
+	d, err := scanSecretDevice(q.DB.QueryRow(ctx, `SELECT `+secretDeviceColumns+` FROM secret_devices WHERE session_id = ?`, sessionID))
 	if err != nil {
 		return nil, fmt.Errorf("secret device of session %d: %w", sessionID, noRows(err))
 	}
@@ -186,9 +186,9 @@ func (q queries) SecretDeviceOf(ctx context.Context, sessionID int64) (*haven.Se
 }
 
 // SecretPreKeyCounts counts a session's one-time prekeys of each kind.
-func (q queries) SecretPreKeyCounts(ctx context.Context, sessionID int64) (int, int, error) {
+func (q Queries) SecretPreKeyCounts(ctx context.Context, sessionID int64) (int, int, error) {
 	var x, kem int
-	err := q.db.queryRow(ctx, `SELECT COALESCE(SUM(CASE WHEN kind = 0 THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN kind = 1 THEN 1 ELSE 0 END), 0)
+	err := q.DB.QueryRow(ctx, `SELECT COALESCE(SUM(CASE WHEN kind = 0 THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN kind = 1 THEN 1 ELSE 0 END), 0)
 		FROM secret_prekeys WHERE session_id = ?`, sessionID).Scan(&x, &kem)
 	if err != nil {
 		return 0, 0, fmt.Errorf("prekey counts of session %d: %w", sessionID, err)
@@ -197,9 +197,9 @@ func (q queries) SecretPreKeyCounts(ctx context.Context, sessionID int64) (int, 
 }
 
 // SecretQueueLength counts a session's envelopes, up to atMost.
-func (q queries) SecretQueueLength(ctx context.Context, sessionID int64, atMost int) (int, error) {
+func (q Queries) SecretQueueLength(ctx context.Context, sessionID int64, atMost int) (int, error) {
 	var n int
-	err := q.db.queryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM secret_envelopes WHERE session_id = ? LIMIT ?) AS q`, sessionID, atMost).Scan(&n)
+	err := q.DB.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM secret_envelopes WHERE session_id = ? LIMIT ?) AS q`, sessionID, atMost).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("queue length of session %d: %w", sessionID, err)
 	}
@@ -219,8 +219,8 @@ func scanSecretEnvelope(sc scanner) (*haven.SecretEnvelope, error) {
 }
 
 // SecretEnvelopes lists a session's envelopes after afterID, oldest first.
-func (q queries) SecretEnvelopes(ctx context.Context, sessionID, afterID int64, limit int) ([]*haven.SecretEnvelope, error) {
-	es, err := queryAll(ctx, q.db, scanSecretEnvelope, `SELECT id, session_id, random_id, envelope, created_at FROM secret_envelopes
+func (q Queries) SecretEnvelopes(ctx context.Context, sessionID, afterID int64, limit int) ([]*haven.SecretEnvelope, error) {
+	es, err := queryAll(ctx, q.DB, scanSecretEnvelope, `SELECT id, session_id, random_id, envelope, created_at FROM secret_envelopes
 		WHERE session_id = ? AND id > ? ORDER BY id LIMIT ?`, sessionID, afterID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("envelopes of session %d: %w", sessionID, err)
@@ -229,7 +229,7 @@ func (q queries) SecretEnvelopes(ctx context.Context, sessionID, afterID int64, 
 }
 
 // KeepSecretFile keeps a file from the collector until until.
-func (t *txn) KeepSecretFile(ctx context.Context, fileID int64, until time.Time) error {
+func (t *Tx) KeepSecretFile(ctx context.Context, fileID int64, until time.Time) error {
 	if _, err := t.exec(ctx, `INSERT INTO secret_files (file_id, expires_at) VALUES (?, ?)
 		ON CONFLICT (file_id) DO UPDATE SET expires_at = excluded.expires_at`, fileID, millis(until)); err != nil {
 		return fmt.Errorf("keep secret file %d: %w", fileID, err)

@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 )
 
 // MarkFound records that viewer found each of ids.
-func (t *txn) MarkFound(ctx context.Context, viewer int64, ids []int64, at time.Time) error {
+func (t *Tx) MarkFound(ctx context.Context, viewer int64, ids []int64, at time.Time) error {
 	for _, id := range ids {
 		if id == viewer {
 			continue
@@ -47,7 +47,7 @@ const visibleQuery = `SELECT u.id FROM users u WHERE u.id IN (%s) AND (
 			AND c.kind = 'group' AND c.username_canon IS NOT NULL))`
 
 // VisibleUsers returns those of ids viewer has a stored reason to see.
-func (q queries) VisibleUsers(ctx context.Context, viewer int64, ids []int64) ([]int64, error) {
+func (q Queries) VisibleUsers(ctx context.Context, viewer int64, ids []int64) ([]int64, error) {
 	var out []int64
 	for len(ids) > 0 {
 		n := min(len(ids), usersChunk)
@@ -77,4 +77,4 @@ func (q queries) VisibleUsers(ctx context.Context, viewer int64, ids []int64) ([
 	return out, nil
 }
 
-var _ core.PeopleQueries = queries{}
+var _ core.PeopleQueries = Queries{}

@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 // photo is made of them (photo_files) and no upload still
 // open at now (expires_at after now) became them. The uploads that
 // became a removed file go with it, with their part rows.
-func (t *txn) DeleteUnreferencedFiles(ctx context.Context, before, now time.Time, limit int) (int, error) {
+func (t *Tx) DeleteUnreferencedFiles(ctx context.Context, before, now time.Time, limit int) (int, error) {
 	if limit <= 0 {
 		return 0, nil
 	}

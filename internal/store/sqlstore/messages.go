@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -71,7 +71,7 @@ func jsonOrNull(v any, none bool) (sql.NullString, error) {
 }
 
 // InsertMessage stores a new message (ChatID and ID already set).
-func (t *txn) InsertMessage(ctx context.Context, m *haven.Message) error {
+func (t *Tx) InsertMessage(ctx context.Context, m *haven.Message) error {
 	entities, err := jsonOrNull(m.Entities, len(m.Entities) == 0)
 	if err != nil {
 		return fmt.Errorf("insert message: %w", err)
@@ -103,18 +103,18 @@ func (t *txn) InsertMessage(ctx context.Context, m *haven.Message) error {
 // ExpiresAt of an existing message. A new text or new entities (which may
 // hold links) erase the old ones from disk soon after (erase.go).
 // Errors: haven.ErrNotFound.
-func (t *txn) UpdateMessage(ctx context.Context, m *haven.Message) error {
+func (t *Tx) UpdateMessage(ctx context.Context, m *haven.Message) error {
 	entities, err := jsonOrNull(m.Entities, len(m.Entities) == 0)
 	if err != nil {
 		return fmt.Errorf("update message: %w", err)
 	}
 	var changed bool
-	err = t.queryRow(ctx, `SELECT text IS NOT ? OR entities IS NOT ? FROM messages WHERE chat_id = ? AND id = ?`,
+	err = t.queryRow(ctx, `SELECT text IS DISTINCT FROM ? OR entities IS DISTINCT FROM ? FROM messages WHERE chat_id = ? AND id = ?`,
 		m.Text, entities, m.ChatID, m.ID).Scan(&changed)
 	if err != nil {
 		return fmt.Errorf("update message %d/%d: %w", m.ChatID, m.ID, noRows(err))
 	}
-	t.erased = t.erased || changed
+	t.Erased = t.Erased || changed
 	err = t.execOne(ctx, `UPDATE messages SET text = ?, entities = ?, edit_date = ?, pinned = ?, views = ?,
 			expires_at = ?
 		WHERE chat_id = ? AND id = ?`,
@@ -130,12 +130,12 @@ func (t *txn) UpdateMessage(ctx context.Context, m *haven.Message) error {
 // ascending order. Their search entries go when the indexer reads the
 // message.delete event the caller appends; their text leaves the disk
 // soon after (erase.go).
-func (t *txn) DeleteMessages(ctx context.Context, chatID int64, ids []int64) ([]int64, error) {
+func (t *Tx) DeleteMessages(ctx context.Context, chatID int64, ids []int64) ([]int64, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
 	list := idList(ids)
-	deleted, err := t.ids(ctx, `DELETE FROM messages WHERE chat_id = ? AND id IN (SELECT value FROM json_each(?))
+	deleted, err := t.ids(ctx, `DELETE FROM messages WHERE chat_id = ? AND id IN (SELECT CAST(value AS BIGINT) FROM json_each(?))
 		RETURNING id`, chatID, list)
 	if err != nil {
 		return nil, fmt.Errorf("delete messages of chat %d: %w", chatID, err)
@@ -143,29 +143,29 @@ func (t *txn) DeleteMessages(ctx context.Context, chatID int64, ids []int64) ([]
 	// The given ids, not only those deleted: rows left by a message
 	// deleted earlier, should there be any, go too.
 	for _, query := range []string{
-		`DELETE FROM reactions WHERE chat_id = ? AND msg_id IN (SELECT value FROM json_each(?))`,
-		`DELETE FROM views WHERE chat_id = ? AND msg_id IN (SELECT value FROM json_each(?))`,
-		`DELETE FROM mentions WHERE chat_id = ? AND msg_id IN (SELECT value FROM json_each(?))`,
-		`DELETE FROM hidden WHERE chat_id = ? AND msg_id IN (SELECT value FROM json_each(?))`,
-		`DELETE FROM message_files WHERE chat_id = ? AND msg_id IN (SELECT value FROM json_each(?))`,
+		`DELETE FROM reactions WHERE chat_id = ? AND msg_id IN (SELECT CAST(value AS BIGINT) FROM json_each(?))`,
+		`DELETE FROM views WHERE chat_id = ? AND msg_id IN (SELECT CAST(value AS BIGINT) FROM json_each(?))`,
+		`DELETE FROM mentions WHERE chat_id = ? AND msg_id IN (SELECT CAST(value AS BIGINT) FROM json_each(?))`,
+		`DELETE FROM hidden WHERE chat_id = ? AND msg_id IN (SELECT CAST(value AS BIGINT) FROM json_each(?))`,
+		`DELETE FROM message_files WHERE chat_id = ? AND msg_id IN (SELECT CAST(value AS BIGINT) FROM json_each(?))`,
 	} {
 		if _, err := t.exec(ctx, query, chatID, list); err != nil {
 			return nil, fmt.Errorf("delete messages of chat %d: %w", chatID, err)
 		}
 	}
 	slices.Sort(deleted)
-	t.erased = t.erased || len(deleted) > 0
+	t.Erased = t.Erased || len(deleted) > 0
 	return deleted, nil
 }
 
 // HideMessages hides messages from one person only. Ids of messages that
 // do not exist are ignored; hiding twice is not an error.
-func (t *txn) HideMessages(ctx context.Context, userID, chatID int64, ids []int64) error {
+func (t *Tx) HideMessages(ctx context.Context, userID, chatID int64, ids []int64) error {
 	if len(ids) == 0 {
 		return nil
 	}
 	_, err := t.exec(ctx, `INSERT INTO hidden (user_id, chat_id, msg_id)
-		SELECT ?, m.chat_id, m.id FROM messages m WHERE m.chat_id = ? AND m.id IN (SELECT value FROM json_each(?))
+		SELECT CAST(? AS BIGINT), m.chat_id, m.id FROM messages m WHERE m.chat_id = ? AND m.id IN (SELECT CAST(value AS BIGINT) FROM json_each(?))
 		ON CONFLICT DO NOTHING`, userID, chatID, idList(ids))
 	if err != nil {
 		return fmt.Errorf("hide messages of chat %d: %w", chatID, err)
@@ -174,13 +174,13 @@ func (t *txn) HideMessages(ctx context.Context, userID, chatID int64, ids []int6
 }
 
 // AddMentions records that a message mentions users (idempotent).
-func (t *txn) AddMentions(ctx context.Context, chatID, msgID int64, userIDs []int64) error {
+func (t *Tx) AddMentions(ctx context.Context, chatID, msgID int64, userIDs []int64) error {
 	if len(userIDs) == 0 {
 		return nil
 	}
 	// "WHERE true" keeps ON CONFLICT from being read as part of the SELECT.
 	_, err := t.exec(ctx, `INSERT INTO mentions (chat_id, user_id, msg_id)
-		SELECT ?, value, ? FROM json_each(?) WHERE true ON CONFLICT DO NOTHING`, chatID, msgID, idList(userIDs))
+		SELECT CAST(? AS BIGINT), CAST(value AS BIGINT), CAST(? AS BIGINT) FROM json_each(?) WHERE true ON CONFLICT DO NOTHING`, chatID, msgID, idList(userIDs))
 	if err != nil {
 		return fmt.Errorf("add mentions to %d/%d: %w", chatID, msgID, err)
 	}
@@ -189,10 +189,10 @@ func (t *txn) AddMentions(ctx context.Context, chatID, msgID int64, userIDs []in
 
 // RememberSend records which message a sender's random_id made.
 // Errors: CodeDuplicate.
-func (t *txn) RememberSend(ctx context.Context, senderID, randomID, chatID, msgID int64, at time.Time) error {
+func (t *Tx) RememberSend(ctx context.Context, senderID, randomID, chatID, msgID int64, at time.Time) error {
 	_, err := t.exec(ctx, `INSERT INTO sends (sender_id, random_id, chat_id, msg_id, created_at) VALUES (?, ?, ?, ?, ?)`,
 		senderID, randomID, chatID, msgID, millis(at))
-	if uniqueViolation(err, "sends.sender_id") {
+	if t.D.UniqueViolation(err, "sends", "sender_id") {
 		return &haven.Error{Code: haven.CodeDuplicate, Message: fmt.Sprintf("random_id %d already used", randomID)}
 	}
 	if err != nil {
@@ -207,7 +207,7 @@ func (t *txn) RememberSend(ctx context.Context, senderID, randomID, chatID, msgI
 // before the first one at or after t are dropped, found by walking the
 // oldest rows, which are the ones deleted anyway. A record a little older
 // than t may survive until the next call; none newer is ever dropped.
-func (t *txn) ForgetSendsBefore(ctx context.Context, before time.Time) error {
+func (t *Tx) ForgetSendsBefore(ctx context.Context, before time.Time) error {
 	_, err := t.exec(ctx, `DELETE FROM sends WHERE id < coalesce(
 			(SELECT id FROM sends WHERE created_at >= ? ORDER BY id LIMIT 1),
 			(SELECT max(id) + 1 FROM sends))`, millis(before))
@@ -219,7 +219,7 @@ func (t *txn) ForgetSendsBefore(ctx context.Context, before time.Time) error {
 
 // SetReaction sets (emoji != "") or removes a person's reaction.
 // Errors: haven.ErrNotFound when setting one on a missing message.
-func (t *txn) SetReaction(ctx context.Context, chatID, msgID, userID int64, emoji string) error {
+func (t *Tx) SetReaction(ctx context.Context, chatID, msgID, userID int64, emoji string) error {
 	if emoji == "" {
 		_, err := t.exec(ctx, `DELETE FROM reactions WHERE chat_id = ? AND msg_id = ? AND user_id = ?`, chatID, msgID, userID)
 		if err != nil {
@@ -239,7 +239,7 @@ func (t *txn) SetReaction(ctx context.Context, chatID, msgID, userID int64, emoj
 
 // AddView counts a viewer of a message once and reports whether the
 // viewer is new. Errors: haven.ErrNotFound.
-func (t *txn) AddView(ctx context.Context, chatID, msgID, userID int64) (bool, error) {
+func (t *Tx) AddView(ctx context.Context, chatID, msgID, userID int64) (bool, error) {
 	res, err := t.exec(ctx, `INSERT INTO views (chat_id, msg_id, user_id)
 		SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM messages WHERE chat_id = ? AND id = ?)
 		ON CONFLICT DO NOTHING`, chatID, msgID, userID, chatID, msgID)
@@ -268,8 +268,8 @@ func (t *txn) AddView(ctx context.Context, chatID, msgID, userID int64) (bool, e
 }
 
 // Message returns one message. Errors: haven.ErrNotFound.
-func (q queries) Message(ctx context.Context, chatID, id int64) (*haven.Message, error) {
-	m, err := scanMessage(q.db.queryRow(ctx, `SELECT `+messageColumns+` FROM messages m WHERE m.chat_id = ? AND m.id = ?`, chatID, id))
+func (q Queries) Message(ctx context.Context, chatID, id int64) (*haven.Message, error) {
+	m, err := scanMessage(q.DB.QueryRow(ctx, `SELECT `+messageColumns+` FROM messages m WHERE m.chat_id = ? AND m.id = ?`, chatID, id))
 	if err != nil {
 		return nil, fmt.Errorf("message %d/%d: %w", chatID, id, err)
 	}
@@ -277,12 +277,12 @@ func (q queries) Message(ctx context.Context, chatID, id int64) (*haven.Message,
 }
 
 // Messages returns the messages among ids that exist, by id.
-func (q queries) Messages(ctx context.Context, chatID int64, ids []int64) ([]*haven.Message, error) {
+func (q Queries) Messages(ctx context.Context, chatID int64, ids []int64) ([]*haven.Message, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	rows, err := q.db.query(ctx, `SELECT `+messageColumns+` FROM messages m
-		WHERE m.chat_id = ? AND m.id IN (SELECT value FROM json_each(?)) ORDER BY m.id`, chatID, idList(ids))
+	rows, err := q.DB.Query(ctx, `SELECT `+messageColumns+` FROM messages m
+		WHERE m.chat_id = ? AND m.id IN (SELECT CAST(value AS BIGINT) FROM json_each(?)) ORDER BY m.id`, chatID, idList(ids))
 	if err != nil {
 		return nil, fmt.Errorf("messages of chat %d: %w", chatID, err)
 	}
@@ -309,7 +309,7 @@ const (
 // History returns up to limit messages with ids in [minID, maxID] that
 // viewer has not hidden: a range of the primary key, read in either
 // direction.
-func (q queries) History(ctx context.Context, chatID, viewer, minID, maxID int64, limit int, newest bool) ([]*haven.Message, error) {
+func (q Queries) History(ctx context.Context, chatID, viewer, minID, maxID int64, limit int, newest bool) ([]*haven.Message, error) {
 	if limit <= 0 || minID > maxID {
 		return nil, nil
 	}
@@ -317,7 +317,7 @@ func (q queries) History(ctx context.Context, chatID, viewer, minID, maxID int64
 	if newest {
 		query = historyNewestQuery
 	}
-	rows, err := q.db.query(ctx, query, chatID, minID, maxID, viewer, limit)
+	rows, err := q.DB.Query(ctx, query, chatID, minID, maxID, viewer, limit)
 	if err != nil {
 		return nil, fmt.Errorf("history of chat %d: %w", chatID, err)
 	}
@@ -329,13 +329,13 @@ func (q queries) History(ctx context.Context, chatID, viewer, minID, maxID int64
 }
 
 // HiddenIDs returns which of ids the viewer has hidden.
-func (q queries) HiddenIDs(ctx context.Context, viewer, chatID int64, ids []int64) (map[int64]bool, error) {
+func (q Queries) HiddenIDs(ctx context.Context, viewer, chatID int64, ids []int64) (map[int64]bool, error) {
 	hidden := map[int64]bool{}
 	if len(ids) == 0 {
 		return hidden, nil
 	}
 	found, err := q.ids(ctx, `SELECT msg_id FROM hidden WHERE user_id = ? AND chat_id = ?
-		AND msg_id IN (SELECT value FROM json_each(?))`, viewer, chatID, idList(ids))
+		AND msg_id IN (SELECT CAST(value AS BIGINT) FROM json_each(?))`, viewer, chatID, idList(ids))
 	if err != nil {
 		return nil, fmt.Errorf("hidden messages of chat %d: %w", chatID, err)
 	}
@@ -346,16 +346,16 @@ func (q queries) HiddenIDs(ctx context.Context, viewer, chatID int64, ids []int6
 }
 
 const countUnreadQuery = `SELECT count(*) FROM (SELECT 1 FROM messages m
-	WHERE m.chat_id = ? AND m.id > ? AND m.sender_id <> ? AND ` + notHidden + ` LIMIT ?)`
+	WHERE m.chat_id = ? AND m.id > ? AND m.sender_id <> ? AND ` + notHidden + ` LIMIT ?) AS unread`
 
 // CountUnread counts messages after afterID not sent by userID nor hidden
 // by them, stopping at limit: the count reads at most limit rows.
-func (q queries) CountUnread(ctx context.Context, chatID, userID, afterID int64, limit int) (int, error) {
+func (q Queries) CountUnread(ctx context.Context, chatID, userID, afterID int64, limit int) (int, error) {
 	if limit <= 0 {
 		return 0, nil
 	}
 	var n int
-	err := q.db.queryRow(ctx, countUnreadQuery, chatID, afterID, userID, userID, limit).Scan(&n)
+	err := q.DB.QueryRow(ctx, countUnreadQuery, chatID, afterID, userID, userID, limit).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("unread in chat %d: %w", chatID, err)
 	}
@@ -364,9 +364,9 @@ func (q queries) CountUnread(ctx context.Context, chatID, userID, afterID int64,
 
 // CountMentions counts messages after afterID that mention userID and
 // that they have not hidden.
-func (q queries) CountMentions(ctx context.Context, chatID, userID, afterID int64) (int, error) {
+func (q Queries) CountMentions(ctx context.Context, chatID, userID, afterID int64) (int, error) {
 	var n int
-	err := q.db.queryRow(ctx, `SELECT count(*) FROM mentions mn
+	err := q.DB.QueryRow(ctx, `SELECT count(*) FROM mentions mn
 		WHERE mn.chat_id = ? AND mn.user_id = ? AND mn.msg_id > ?
 			AND NOT EXISTS (SELECT 1 FROM hidden h WHERE h.user_id = mn.user_id AND h.chat_id = mn.chat_id AND h.msg_id = mn.msg_id)`,
 		chatID, userID, afterID).Scan(&n)
@@ -378,13 +378,13 @@ func (q queries) CountMentions(ctx context.Context, chatID, userID, afterID int6
 
 // Reactions returns the reactions to messages, by message id; each
 // message's reactions are ordered by user id.
-func (q queries) Reactions(ctx context.Context, chatID int64, msgIDs []int64) (map[int64][]haven.Reaction, error) {
+func (q Queries) Reactions(ctx context.Context, chatID int64, msgIDs []int64) (map[int64][]haven.Reaction, error) {
 	out := map[int64][]haven.Reaction{}
 	if len(msgIDs) == 0 {
 		return out, nil
 	}
-	rows, err := q.db.query(ctx, `SELECT msg_id, user_id, emoji FROM reactions
-		WHERE chat_id = ? AND msg_id IN (SELECT value FROM json_each(?)) ORDER BY msg_id, user_id`, chatID, idList(msgIDs))
+	rows, err := q.DB.Query(ctx, `SELECT msg_id, user_id, emoji FROM reactions
+		WHERE chat_id = ? AND msg_id IN (SELECT CAST(value AS BIGINT) FROM json_each(?)) ORDER BY msg_id, user_id`, chatID, idList(msgIDs))
 	if err != nil {
 		return nil, fmt.Errorf("reactions in chat %d: %w", chatID, err)
 	}
@@ -407,8 +407,8 @@ func (q queries) Reactions(ctx context.Context, chatID int64, msgIDs []int64) (m
 
 // SentMessage finds what a sender's random_id made.
 // Errors: haven.ErrNotFound.
-func (q queries) SentMessage(ctx context.Context, senderID, randomID int64) (chatID, msgID int64, err error) {
-	err = q.db.queryRow(ctx, `SELECT chat_id, msg_id FROM sends WHERE sender_id = ? AND random_id = ?`,
+func (q Queries) SentMessage(ctx context.Context, senderID, randomID int64) (chatID, msgID int64, err error) {
+	err = q.DB.QueryRow(ctx, `SELECT chat_id, msg_id FROM sends WHERE sender_id = ? AND random_id = ?`,
 		senderID, randomID).Scan(&chatID, &msgID)
 	if err != nil {
 		return 0, 0, fmt.Errorf("sent message: %w", noRows(err))
@@ -418,11 +418,11 @@ func (q queries) SentMessage(ctx context.Context, senderID, randomID int64) (cha
 
 // ExpiredMessages lists up to limit messages whose ExpiresAt is before
 // now, the longest expired first.
-func (q queries) ExpiredMessages(ctx context.Context, now time.Time, limit int) ([]core.MessageRef, error) {
+func (q Queries) ExpiredMessages(ctx context.Context, now time.Time, limit int) ([]core.MessageRef, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
-	refs, err := queryAll(ctx, q.db, func(sc scanner) (r core.MessageRef, err error) {
+	refs, err := queryAll(ctx, q.DB, func(sc scanner) (r core.MessageRef, err error) {
 		err = sc.Scan(&r.ChatID, &r.ID)
 		return r, err
 	}, `SELECT chat_id, id FROM messages WHERE expires_at < ?

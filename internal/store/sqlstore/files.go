@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -10,21 +10,19 @@ import (
 )
 
 // CreateUpload inserts u, setting u.ID.
-func (t *txn) CreateUpload(ctx context.Context, u *core.Upload) error {
-	res, err := t.exec(ctx, `INSERT INTO uploads (user_id, size, part_size, parts, name, created_at, expires_at, file_id, parts_digest, parts_sha256)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+func (t *Tx) CreateUpload(ctx context.Context, u *core.Upload) error {
+	newID, err := t.insertID(ctx, `INSERT INTO uploads (user_id, size, part_size, parts, name, created_at, expires_at, file_id, parts_digest, parts_sha256)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		u.UserID, u.Size, u.PartSize, u.Parts, u.Name, millis(u.CreatedAt), millis(u.ExpiresAt), nullID(u.FileID), u.PartsDigest, u.PartsSHA256)
 	if err != nil {
 		return fmt.Errorf("create upload: %w", err)
 	}
-	if u.ID, err = res.LastInsertId(); err != nil {
-		return fmt.Errorf("create upload: %w", err)
-	}
+	u.ID = newID
 	return nil
 }
 
 // PutUploadPart records a part, replacing one of the same number.
-func (t *txn) PutUploadPart(ctx context.Context, uploadID int64, p core.UploadPart) error {
+func (t *Tx) PutUploadPart(ctx context.Context, uploadID int64, p core.UploadPart) error {
 	err := t.execOne(ctx, `INSERT INTO upload_parts (upload_id, part, blob_key, size)
 		SELECT id, ?, ?, ? FROM uploads WHERE id = ?
 		ON CONFLICT (upload_id, part) DO UPDATE SET blob_key = excluded.blob_key, size = excluded.size`,
@@ -36,7 +34,7 @@ func (t *txn) PutUploadPart(ctx context.Context, uploadID int64, p core.UploadPa
 }
 
 // FinishUpload marks an upload finished as fileID.
-func (t *txn) FinishUpload(ctx context.Context, uploadID, fileID int64) error {
+func (t *Tx) FinishUpload(ctx context.Context, uploadID, fileID int64) error {
 	if err := t.execOne(ctx, `UPDATE uploads SET file_id = ? WHERE id = ?`, fileID, uploadID); err != nil {
 		return fmt.Errorf("finish upload %d: %w", uploadID, err)
 	}
@@ -44,7 +42,7 @@ func (t *txn) FinishUpload(ctx context.Context, uploadID, fileID int64) error {
 }
 
 // SetUploadCheck records what the last finish found of an upload's parts.
-func (t *txn) SetUploadCheck(ctx context.Context, uploadID int64, digest, sha256 string) error {
+func (t *Tx) SetUploadCheck(ctx context.Context, uploadID int64, digest, sha256 string) error {
 	if err := t.execOne(ctx, `UPDATE uploads SET parts_digest = ?, parts_sha256 = ? WHERE id = ?`, digest, sha256, uploadID); err != nil {
 		return fmt.Errorf("check of upload %d: %w", uploadID, err)
 	}
@@ -52,7 +50,7 @@ func (t *txn) SetUploadCheck(ctx context.Context, uploadID int64, digest, sha256
 }
 
 // DeleteUpload removes an upload and its part rows.
-func (t *txn) DeleteUpload(ctx context.Context, uploadID int64) error {
+func (t *Tx) DeleteUpload(ctx context.Context, uploadID int64) error {
 	if _, err := t.exec(ctx, `DELETE FROM upload_parts WHERE upload_id = ?`, uploadID); err != nil {
 		return fmt.Errorf("delete upload %d: %w", uploadID, err)
 	}
@@ -63,27 +61,25 @@ func (t *txn) DeleteUpload(ctx context.Context, uploadID int64) error {
 }
 
 // CreateFile inserts f, setting f.ID.
-func (t *txn) CreateFile(ctx context.Context, f *core.File) error {
-	res, err := t.exec(ctx, `INSERT INTO files (blob_key, size, name, mime, sha256, uploader_id, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`,
+func (t *Tx) CreateFile(ctx context.Context, f *core.File) error {
+	newID, err := t.insertID(ctx, `INSERT INTO files (blob_key, size, name, mime, sha256, uploader_id, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		f.BlobKey, f.Size, f.Name, f.MIME, f.SHA256, f.UploaderID, millis(f.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("create file: %w", err)
 	}
-	if f.ID, err = res.LastInsertId(); err != nil {
-		return fmt.Errorf("create file: %w", err)
-	}
+	f.ID = newID
 	return nil
 }
 
 // UploadByID returns an upload. Errors: haven.ErrNotFound.
-func (q queries) UploadByID(ctx context.Context, id int64) (*core.Upload, error) {
+func (q Queries) UploadByID(ctx context.Context, id int64) (*core.Upload, error) {
 	var (
 		u                core.Upload
 		created, expires int64
 		fileID           sql.NullInt64
 	)
-	err := q.db.queryRow(ctx, `SELECT id, user_id, size, part_size, parts, name, created_at, expires_at, file_id, parts_digest, parts_sha256
+	err := q.DB.QueryRow(ctx, `SELECT id, user_id, size, part_size, parts, name, created_at, expires_at, file_id, parts_digest, parts_sha256
 		FROM uploads WHERE id = ?`, id).Scan(&u.ID, &u.UserID, &u.Size, &u.PartSize, &u.Parts, &u.Name, &created, &expires, &fileID, &u.PartsDigest, &u.PartsSHA256)
 	if err != nil {
 		return nil, fmt.Errorf("upload %d: %w", id, noRows(err))
@@ -93,8 +89,8 @@ func (q queries) UploadByID(ctx context.Context, id int64) (*core.Upload, error)
 }
 
 // UploadParts lists an upload's parts by part number.
-func (q queries) UploadParts(ctx context.Context, uploadID int64) ([]core.UploadPart, error) {
-	ps, err := queryAll(ctx, q.db, func(sc scanner) (p core.UploadPart, err error) {
+func (q Queries) UploadParts(ctx context.Context, uploadID int64) ([]core.UploadPart, error) {
+	ps, err := queryAll(ctx, q.DB, func(sc scanner) (p core.UploadPart, err error) {
 		err = sc.Scan(&p.Part, &p.BlobKey, &p.Size)
 		return p, err
 	}, `SELECT part, blob_key, size FROM upload_parts WHERE upload_id = ? ORDER BY part`, uploadID)
@@ -106,7 +102,7 @@ func (q queries) UploadParts(ctx context.Context, uploadID int64) ([]core.Upload
 
 // ExpiredUploads returns up to limit ids of unfinished uploads past
 // their expiry, the oldest first.
-func (q queries) ExpiredUploads(ctx context.Context, now time.Time, limit int) ([]int64, error) {
+func (q Queries) ExpiredUploads(ctx context.Context, now time.Time, limit int) ([]int64, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
@@ -119,15 +115,15 @@ func (q queries) ExpiredUploads(ctx context.Context, now time.Time, limit int) (
 }
 
 const storageUsageQuery = `SELECT
-	(SELECT COALESCE(SUM(size), 0) FROM (SELECT DISTINCT blob_key, size FROM files WHERE uploader_id = ?)),
+	(SELECT COALESCE(SUM(size), 0) FROM (SELECT DISTINCT blob_key, size FROM files WHERE uploader_id = ?) AS blobs),
 	(SELECT COUNT(*) FROM uploads WHERE user_id = ? AND file_id IS NULL AND expires_at > ?),
 	(SELECT COALESCE(SUM(size), 0) FROM uploads WHERE user_id = ? AND file_id IS NULL AND expires_at > ?)`
 
 // StorageUsage sums what userID keeps: their files, each blob once, and
 // their open uploads (files_uploader and uploads_open_user cover both).
-func (q queries) StorageUsage(ctx context.Context, userID int64, now time.Time) (core.StorageUsage, error) {
+func (q Queries) StorageUsage(ctx context.Context, userID int64, now time.Time) (core.StorageUsage, error) {
 	var u core.StorageUsage
-	err := q.db.queryRow(ctx, storageUsageQuery, userID, userID, millis(now), userID, millis(now)).Scan(&u.FileBytes, &u.OpenUploads, &u.OpenBytes)
+	err := q.DB.QueryRow(ctx, storageUsageQuery, userID, userID, millis(now), userID, millis(now)).Scan(&u.FileBytes, &u.OpenUploads, &u.OpenBytes)
 	if err != nil {
 		return u, fmt.Errorf("storage of user %d: %w", userID, err)
 	}
@@ -135,12 +131,12 @@ func (q queries) StorageUsage(ctx context.Context, userID int64, now time.Time) 
 }
 
 // FileByID returns a file. Errors: haven.ErrNotFound.
-func (q queries) FileByID(ctx context.Context, id int64) (*core.File, error) {
+func (q Queries) FileByID(ctx context.Context, id int64) (*core.File, error) {
 	var (
 		f       core.File
 		created int64
 	)
-	err := q.db.queryRow(ctx, `SELECT id, blob_key, size, name, mime, sha256, uploader_id, created_at
+	err := q.DB.QueryRow(ctx, `SELECT id, blob_key, size, name, mime, sha256, uploader_id, created_at
 		FROM files WHERE id = ?`, id).Scan(&f.ID, &f.BlobKey, &f.Size, &f.Name, &f.MIME, &f.SHA256, &f.UploaderID, &created)
 	if err != nil {
 		return nil, fmt.Errorf("file %d: %w", id, noRows(err))
@@ -150,12 +146,12 @@ func (q queries) FileByID(ctx context.Context, id int64) (*core.File, error) {
 }
 
 // AddMessageFiles records the files a message carries.
-func (t *txn) AddMessageFiles(ctx context.Context, chatID, msgID int64, fileIDs []int64) error {
+func (t *Tx) AddMessageFiles(ctx context.Context, chatID, msgID int64, fileIDs []int64) error {
 	if len(fileIDs) == 0 {
 		return nil
 	}
 	_, err := t.exec(ctx, `INSERT INTO message_files (file_id, chat_id, msg_id)
-		SELECT value, ?, ? FROM json_each(?) WHERE true
+		SELECT CAST(value AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT) FROM json_each(?) WHERE true
 		ON CONFLICT DO NOTHING`, chatID, msgID, idList(fileIDs))
 	if err != nil {
 		return fmt.Errorf("message %d/%d files: %w", chatID, msgID, err)
@@ -164,9 +160,9 @@ func (t *txn) AddMessageFiles(ctx context.Context, chatID, msgID int64, fileIDs 
 }
 
 // FileVisibleTo reports whether userID can see a message carrying fileID.
-func (q queries) FileVisibleTo(ctx context.Context, userID, fileID int64) (bool, error) {
+func (q Queries) FileVisibleTo(ctx context.Context, userID, fileID int64) (bool, error) {
 	var one int
-	err := q.db.queryRow(ctx, `SELECT 1 FROM message_files f
+	err := q.DB.QueryRow(ctx, `SELECT 1 FROM message_files f
 		JOIN members m ON m.chat_id = f.chat_id AND m.user_id = ?
 		WHERE f.file_id = ? AND m.role IN ('owner', 'admin', 'member') AND f.msg_id >= m.min_message_id
 			AND NOT EXISTS (SELECT 1 FROM hidden h WHERE h.user_id = ? AND h.chat_id = f.chat_id AND h.msg_id = f.msg_id)

@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -111,11 +111,11 @@ func reactionsJSON(rs []string) (sql.NullString, error) {
 }
 
 // chatError translates the constraint failures of a chats write.
-func chatError(err error, c *haven.Chat) error {
+func (t *Tx) chatError(err error, c *haven.Chat) error {
 	switch {
-	case usernameTaken(err, "chats"):
+	case t.D.UsernameTaken(err, "chats"):
 		return &haven.Error{Code: haven.CodeUsernameOccupied, Message: fmt.Sprintf("username %q is taken", c.Username)}
-	case uniqueViolation(err, "chats.peer_a"):
+	case t.D.UniqueViolation(err, "chats", "peer_a"):
 		return &haven.Error{Code: haven.CodeChatExists, Message: fmt.Sprintf("users %d and %d already have a private chat", c.PeerA, c.PeerB)}
 	}
 	return err
@@ -125,7 +125,7 @@ func chatError(err error, c *haven.Chat) error {
 // with PeerA <= PeerB, and c is changed to match; a zero LastEventAt
 // becomes CreatedAt, so that a new chat sorts among the dialogs by its
 // creation. Errors: CodeUsernameOccupied, CodeChatExists.
-func (t *txn) CreateChat(ctx context.Context, c *haven.Chat) error {
+func (t *Tx) CreateChat(ctx context.Context, c *haven.Chat) error {
 	var peerA, peerB sql.NullInt64
 	if c.Kind == haven.ChatPrivate {
 		if c.PeerA > c.PeerB {
@@ -140,26 +140,24 @@ func (t *txn) CreateChat(ctx context.Context, c *haven.Chat) error {
 	if err != nil {
 		return fmt.Errorf("create chat: %w", err)
 	}
-	res, err := t.exec(ctx, `INSERT INTO chats (kind, title, about, username, username_canon, creator_id, created_at,
+	newID, err := t.insertID(ctx, `INSERT INTO chats (kind, title, about, username, username_canon, creator_id, created_at,
 			seq, top_message_id, last_event_at, member_count, max_read_id, max_read_by, max_read_id2, default_rights,
 			slow_mode, history_hidden, ttl_seconds, reactions, pinned_message_id, peer_a, peer_b, signatures)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		string(c.Kind), c.Title, c.About, c.Username, nullString(haven.CanonicalUsername(c.Username)), c.CreatorID,
 		millis(c.CreatedAt), c.Seq, c.TopMessageID, millis(c.LastEventAt), c.MemberCount, c.MaxReadID,
 		c.MaxReadBy, c.MaxReadID2, int64(c.DefaultRights), c.SlowModeSeconds, c.HistoryHidden, c.TTLSeconds, reactions, c.PinnedMessageID,
 		peerA, peerB, c.Signatures)
 	if err != nil {
-		return fmt.Errorf("create chat: %w", chatError(err, c))
+		return fmt.Errorf("create chat: %w", t.chatError(err, c))
 	}
-	if c.ID, err = res.LastInsertId(); err != nil {
-		return fmt.Errorf("create chat: %w", err)
-	}
+	c.ID = newID
 	return nil
 }
 
 // UpdateChat writes a chat's descriptive fields and settings.
 // Errors: haven.ErrNotFound, CodeUsernameOccupied.
-func (t *txn) UpdateChat(ctx context.Context, c *haven.Chat) error {
+func (t *Tx) UpdateChat(ctx context.Context, c *haven.Chat) error {
 	reactions, err := reactionsJSON(c.Reactions)
 	if err != nil {
 		return fmt.Errorf("update chat %d: %w", c.ID, err)
@@ -173,7 +171,7 @@ func (t *txn) UpdateChat(ctx context.Context, c *haven.Chat) error {
 		int64(c.DefaultRights), c.SlowModeSeconds, c.HistoryHidden, c.TTLSeconds, reactions,
 		c.PinnedMessageID, c.MemberCount, c.MaxReadID, c.MaxReadBy, c.MaxReadID2, c.CreatorID, c.Signatures, c.ID)
 	if err != nil {
-		return fmt.Errorf("update chat %d: %w", c.ID, chatError(err, c))
+		return fmt.Errorf("update chat %d: %w", c.ID, t.chatError(err, c))
 	}
 	return nil
 }
@@ -181,7 +179,7 @@ func (t *txn) UpdateChat(ctx context.Context, c *haven.Chat) error {
 // NextSeq takes the chat's next seq (and message id) in one statement.
 // The last activity never moves back: two sends that took their times
 // in one order may reach the writer in the other.
-func (t *txn) NextSeq(ctx context.Context, chatID int64, newMessage bool, at time.Time) (seq, msgID int64, err error) {
+func (t *Tx) NextSeq(ctx context.Context, chatID int64, newMessage bool, at time.Time) (seq, msgID int64, err error) {
 	inc := 0
 	if newMessage {
 		inc = 1
@@ -196,8 +194,8 @@ func (t *txn) NextSeq(ctx context.Context, chatID int64, newMessage bool, at tim
 }
 
 // ChatByID returns a chat. Errors: haven.ErrNotFound.
-func (q queries) ChatByID(ctx context.Context, id int64) (*haven.Chat, error) {
-	c, err := scanChat(q.db.queryRow(ctx, `SELECT `+chatColumns+` FROM chats c WHERE c.id = ?`, id))
+func (q Queries) ChatByID(ctx context.Context, id int64) (*haven.Chat, error) {
+	c, err := scanChat(q.DB.QueryRow(ctx, `SELECT `+chatColumns+` FROM chats c WHERE c.id = ?`, id))
 	if err != nil {
 		return nil, fmt.Errorf("chat %d: %w", id, err)
 	}
@@ -206,12 +204,12 @@ func (q queries) ChatByID(ctx context.Context, id int64) (*haven.Chat, error) {
 
 // ChatByUsername finds a chat by username in any case.
 // Errors: haven.ErrNotFound.
-func (q queries) ChatByUsername(ctx context.Context, username string) (*haven.Chat, error) {
+func (q Queries) ChatByUsername(ctx context.Context, username string) (*haven.Chat, error) {
 	canon := haven.CanonicalUsername(username)
 	if canon == "" {
 		return nil, fmt.Errorf("chat @%s: %w", username, haven.ErrNotFound)
 	}
-	c, err := scanChat(q.db.queryRow(ctx, `SELECT `+chatColumns+` FROM chats c WHERE c.username_canon = ?`, canon))
+	c, err := scanChat(q.DB.QueryRow(ctx, `SELECT `+chatColumns+` FROM chats c WHERE c.username_canon = ?`, canon))
 	if err != nil {
 		return nil, fmt.Errorf("chat @%s: %w", username, err)
 	}
@@ -220,12 +218,12 @@ func (q queries) ChatByUsername(ctx context.Context, username string) (*haven.Ch
 
 // PrivateChatID returns the private chat of a and b, in either order.
 // Errors: haven.ErrNotFound.
-func (q queries) PrivateChatID(ctx context.Context, a, b int64) (int64, error) {
+func (q Queries) PrivateChatID(ctx context.Context, a, b int64) (int64, error) {
 	if a > b {
 		a, b = b, a
 	}
 	var id int64
-	err := q.db.queryRow(ctx, `SELECT id FROM chats WHERE peer_a = ? AND peer_b = ? AND kind = 'private'`, a, b).Scan(&id)
+	err := q.DB.QueryRow(ctx, `SELECT id FROM chats WHERE peer_a = ? AND peer_b = ? AND kind = 'private'`, a, b).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("private chat of %d and %d: %w", a, b, noRows(err))
 	}
@@ -266,7 +264,7 @@ func scanMember(sc scanner) (*haven.Member, error) {
 }
 
 // PutMember inserts or replaces a membership row.
-func (t *txn) PutMember(ctx context.Context, m *haven.Member) error {
+func (t *Tx) PutMember(ctx context.Context, m *haven.Member) error {
 	_, err := t.exec(ctx, `INSERT INTO members (chat_id, user_id, role, rights, inviter_id, joined_at, min_message_id,
 			read_inbox_max_id, last_post_at, banned_until, pinned_rank, archived, muted_until, min_seq)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -287,7 +285,7 @@ func (t *txn) PutMember(ctx context.Context, m *haven.Member) error {
 
 // SetReadInbox moves a member's read pointer to maxID, never back.
 // Errors: haven.ErrNotFound when there is no such membership row.
-func (t *txn) SetReadInbox(ctx context.Context, chatID, userID, maxID int64) error {
+func (t *Tx) SetReadInbox(ctx context.Context, chatID, userID, maxID int64) error {
 	// SQLite counts a matched row as changed even when max() leaves its
 	// value as it was, so 0 rows means no such member.
 	err := t.execOne(ctx, `UPDATE members SET read_inbox_max_id = max(read_inbox_max_id, ?)
@@ -300,9 +298,9 @@ func (t *txn) SetReadInbox(ctx context.Context, chatID, userID, maxID int64) err
 
 // Member returns a membership row, whatever its role.
 // Errors: haven.ErrNotFound.
-func (q queries) Member(ctx context.Context, chatID, userID int64) (*haven.Member, error) {
+func (q Queries) Member(ctx context.Context, chatID, userID int64) (*haven.Member, error) {
 	var r memberRow
-	err := q.db.queryRow(ctx, `SELECT `+memberColumns+` FROM members mb WHERE mb.chat_id = ? AND mb.user_id = ?`,
+	err := q.DB.QueryRow(ctx, `SELECT `+memberColumns+` FROM members mb WHERE mb.chat_id = ? AND mb.user_id = ?`,
 		chatID, userID).Scan(r.dest()...)
 	if err != nil {
 		return nil, fmt.Errorf("member %d of chat %d: %w", userID, chatID, noRows(err))
@@ -312,7 +310,7 @@ func (q queries) Member(ctx context.Context, chatID, userID int64) (*haven.Membe
 
 // Members lists a chat's rows with the given roles (all when empty), by
 // user id after afterUserID, at most limit.
-func (q queries) Members(ctx context.Context, chatID int64, roles []haven.Role, afterUserID int64, limit int) ([]*haven.Member, error) {
+func (q Queries) Members(ctx context.Context, chatID int64, roles []haven.Role, afterUserID int64, limit int) ([]*haven.Member, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
@@ -321,14 +319,14 @@ func (q queries) Members(ctx context.Context, chatID int64, roles []haven.Role, 
 		err  error
 	)
 	if len(roles) == 0 {
-		rows, err = q.db.query(ctx, `SELECT `+memberColumns+` FROM members mb
+		rows, err = q.DB.Query(ctx, `SELECT `+memberColumns+` FROM members mb
 			WHERE mb.chat_id = ? AND mb.user_id > ? ORDER BY mb.user_id LIMIT ?`, chatID, afterUserID, limit)
 	} else {
 		var list []byte
 		if list, err = json.Marshal(roles); err != nil {
 			return nil, fmt.Errorf("members of chat %d: %w", chatID, err)
 		}
-		rows, err = q.db.query(ctx, `SELECT `+memberColumns+` FROM members mb
+		rows, err = q.DB.Query(ctx, `SELECT `+memberColumns+` FROM members mb
 			WHERE mb.chat_id = ? AND mb.user_id > ? AND mb.role IN (SELECT value FROM json_each(?))
 			ORDER BY mb.user_id LIMIT ?`, chatID, afterUserID, string(list), limit)
 	}
@@ -352,8 +350,8 @@ const seniorQuery = `SELECT ` + memberColumns + ` FROM members mb
 // SeniorMember returns the active member of a chat with role, on a live
 // account, who joined first (ties: the lower user id), leaving out
 // except. Errors: haven.ErrNotFound.
-func (q queries) SeniorMember(ctx context.Context, chatID int64, role haven.Role, except int64) (*haven.Member, error) {
-	m, err := scanMember(q.db.queryRow(ctx, seniorQuery, chatID, string(role), except))
+func (q Queries) SeniorMember(ctx context.Context, chatID int64, role haven.Role, except int64) (*haven.Member, error) {
+	m, err := scanMember(q.DB.QueryRow(ctx, seniorQuery, chatID, string(role), except))
 	if err != nil {
 		return nil, fmt.Errorf("senior %s of chat %d: %w", role, chatID, noRows(err))
 	}
@@ -361,8 +359,8 @@ func (q queries) SeniorMember(ctx context.Context, chatID int64, role haven.Role
 }
 
 // Memberships returns a person's active membership rows, by chat id.
-func (q queries) Memberships(ctx context.Context, userID int64) ([]*haven.Member, error) {
-	ms, err := queryAll(ctx, q.db, scanMember, `SELECT `+memberColumns+` FROM members mb
+func (q Queries) Memberships(ctx context.Context, userID int64) ([]*haven.Member, error) {
+	ms, err := queryAll(ctx, q.DB, scanMember, `SELECT `+memberColumns+` FROM members mb
 		WHERE mb.user_id = ? AND mb.role IN `+activeRoles+` ORDER BY mb.chat_id`, userID)
 	if err != nil {
 		return nil, fmt.Errorf("memberships of %d: %w", userID, err)
@@ -388,15 +386,15 @@ const (
 // a chat's last event comes from the (chat_id, seq) index, which holds
 // the gid itself: no read of the events table. The cost is a few index
 // lookups per membership, whatever sinceGID.
-func (q queries) Dialogs(ctx context.Context, userID int64, sinceGID int64) ([]core.Dialog, error) {
+func (q Queries) Dialogs(ctx context.Context, userID int64, sinceGID int64) ([]core.Dialog, error) {
 	var (
 		rows *sql.Rows
 		err  error
 	)
 	if sinceGID > 0 {
-		rows, err = q.db.query(ctx, dialogsSinceQuery, userID, sinceGID)
+		rows, err = q.DB.Query(ctx, dialogsSinceQuery, userID, sinceGID)
 	} else {
-		rows, err = q.db.query(ctx, dialogsQuery, userID)
+		rows, err = q.DB.Query(ctx, dialogsQuery, userID)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("dialogs of %d: %w", userID, err)
@@ -425,7 +423,7 @@ func (q queries) Dialogs(ctx context.Context, userID int64, sinceGID int64) ([]c
 }
 
 // PutInvite inserts or replaces an invite link.
-func (t *txn) PutInvite(ctx context.Context, inv *haven.Invite) error {
+func (t *Tx) PutInvite(ctx context.Context, inv *haven.Invite) error {
 	_, err := t.exec(ctx, `INSERT INTO invites (hash, chat_id, creator_id, created_at, expires_at, usage_limit, usage, revoked)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (hash) DO UPDATE SET chat_id = excluded.chat_id, creator_id = excluded.creator_id,
@@ -455,8 +453,8 @@ func scanInvite(sc scanner) (*haven.Invite, error) {
 }
 
 // InviteByHash returns an invite link. Errors: haven.ErrNotFound.
-func (q queries) InviteByHash(ctx context.Context, hash string) (*haven.Invite, error) {
-	inv, err := scanInvite(q.db.queryRow(ctx, `SELECT `+inviteColumns+` FROM invites WHERE hash = ?`, hash))
+func (q Queries) InviteByHash(ctx context.Context, hash string) (*haven.Invite, error) {
+	inv, err := scanInvite(q.DB.QueryRow(ctx, `SELECT `+inviteColumns+` FROM invites WHERE hash = ?`, hash))
 	if err != nil {
 		return nil, fmt.Errorf("invite: %w", err)
 	}
@@ -469,9 +467,9 @@ const activeInvitesQuery = `SELECT count(*) FROM invites
 
 // ActiveInvites counts the links creatorID made to a chat that still
 // work at now: not revoked, not expired, not used up.
-func (q queries) ActiveInvites(ctx context.Context, chatID, creatorID int64, now time.Time) (int, error) {
+func (q Queries) ActiveInvites(ctx context.Context, chatID, creatorID int64, now time.Time) (int, error) {
 	var n int
-	err := q.db.queryRow(ctx, activeInvitesQuery, chatID, creatorID, millis(now)).Scan(&n)
+	err := q.DB.QueryRow(ctx, activeInvitesQuery, chatID, creatorID, millis(now)).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("active invites of %d in chat %d: %w", creatorID, chatID, err)
 	}
@@ -479,8 +477,8 @@ func (q queries) ActiveInvites(ctx context.Context, chatID, creatorID int64, now
 }
 
 // Invites lists a chat's links, newest first (ties by hash, descending).
-func (q queries) Invites(ctx context.Context, chatID int64) ([]*haven.Invite, error) {
-	invs, err := queryAll(ctx, q.db, scanInvite, `SELECT `+inviteColumns+` FROM invites WHERE chat_id = ?
+func (q Queries) Invites(ctx context.Context, chatID int64) ([]*haven.Invite, error) {
+	invs, err := queryAll(ctx, q.DB, scanInvite, `SELECT `+inviteColumns+` FROM invites WHERE chat_id = ?
 		ORDER BY created_at DESC, hash DESC`, chatID)
 	if err != nil {
 		return nil, fmt.Errorf("invites of chat %d: %w", chatID, err)

@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -26,7 +26,7 @@ func scanPush(sc scanner) (*haven.PushSubscription, error) {
 // session's), or updates the keys and Private of the session's
 // subscription to the same endpoint; sets sub.ID, UserID and CreatedAt.
 // Errors: haven.ErrNotFound when the session does not exist.
-func (t *txn) PutPushSubscription(ctx context.Context, sub *haven.PushSubscription) error {
+func (t *Tx) PutPushSubscription(ctx context.Context, sub *haven.PushSubscription) error {
 	var created int64
 	err := t.queryRow(ctx, `INSERT INTO push_subscriptions (session_id, user_id, endpoint, p256dh, auth, private, created_at)
 		SELECT id, user_id, ?, ?, ?, ?, ? FROM sessions WHERE id = ?
@@ -41,7 +41,7 @@ func (t *txn) PutPushSubscription(ctx context.Context, sub *haven.PushSubscripti
 }
 
 // DeletePushSubscription removes a session's subscription to endpoint.
-func (t *txn) DeletePushSubscription(ctx context.Context, sessionID int64, endpoint string) error {
+func (t *Tx) DeletePushSubscription(ctx context.Context, sessionID int64, endpoint string) error {
 	if _, err := t.exec(ctx, `DELETE FROM push_subscriptions WHERE session_id = ? AND endpoint = ?`, sessionID, endpoint); err != nil {
 		return fmt.Errorf("delete push subscription of session %d: %w", sessionID, err)
 	}
@@ -49,7 +49,7 @@ func (t *txn) DeletePushSubscription(ctx context.Context, sessionID int64, endpo
 }
 
 // DeletePushSubscriptionByID removes one subscription.
-func (t *txn) DeletePushSubscriptionByID(ctx context.Context, id int64) error {
+func (t *Tx) DeletePushSubscriptionByID(ctx context.Context, id int64) error {
 	if _, err := t.exec(ctx, `DELETE FROM push_subscriptions WHERE id = ?`, id); err != nil {
 		return fmt.Errorf("delete push subscription %d: %w", id, err)
 	}
@@ -57,8 +57,8 @@ func (t *txn) DeletePushSubscriptionByID(ctx context.Context, id int64) error {
 }
 
 // PushSubscriptions lists a session's subscriptions by id.
-func (q queries) PushSubscriptions(ctx context.Context, sessionID int64) ([]*haven.PushSubscription, error) {
-	subs, err := queryAll(ctx, q.db, scanPush, `SELECT `+pushColumns+` FROM push_subscriptions p
+func (q Queries) PushSubscriptions(ctx context.Context, sessionID int64) ([]*haven.PushSubscription, error) {
+	subs, err := queryAll(ctx, q.DB, scanPush, `SELECT `+pushColumns+` FROM push_subscriptions p
 		WHERE p.session_id = ? ORDER BY p.id`, sessionID)
 	if err != nil {
 		return nil, fmt.Errorf("push subscriptions of session %d: %w", sessionID, err)
@@ -83,8 +83,8 @@ const pushTargetsQuery = `SELECT ` + pushColumns + ` FROM members mb CROSS JOIN 
 
 // PushTargets lists the subscriptions a new message may notify; see
 // core.PushTargetQuery.
-func (q queries) PushTargets(ctx context.Context, tq core.PushTargetQuery) ([]*haven.PushSubscription, error) {
-	subs, err := queryAll(ctx, q.db, scanPush, pushTargetsQuery, tq.ChatID, tq.After.UserID, tq.After.ID,
+func (q Queries) PushTargets(ctx context.Context, tq core.PushTargetQuery) ([]*haven.PushSubscription, error) {
+	subs, err := queryAll(ctx, q.DB, scanPush, pushTargetsQuery, tq.ChatID, tq.After.UserID, tq.After.ID,
 		tq.Except, tq.MessageID, millis(tq.Now), tq.NotBlocking, tq.Limit)
 	if err != nil {
 		return nil, fmt.Errorf("push targets of chat %d: %w", tq.ChatID, err)
@@ -94,7 +94,7 @@ func (q queries) PushTargets(ctx context.Context, tq core.PushTargetQuery) ([]*h
 
 // PushSubscribers lists the people with a subscription, walking
 // push_subscriptions_user.
-func (q queries) PushSubscribers(ctx context.Context) ([]int64, error) {
+func (q Queries) PushSubscribers(ctx context.Context) ([]int64, error) {
 	ids, err := q.ids(ctx, `SELECT DISTINCT user_id FROM push_subscriptions ORDER BY user_id`)
 	if err != nil {
 		return nil, fmt.Errorf("push subscribers: %w", err)
@@ -103,9 +103,9 @@ func (q queries) PushSubscribers(ctx context.Context) ([]int64, error) {
 }
 
 // HasPushSubscription reports whether userID has a subscription.
-func (q queries) HasPushSubscription(ctx context.Context, userID int64) (bool, error) {
+func (q Queries) HasPushSubscription(ctx context.Context, userID int64) (bool, error) {
 	var has bool
-	err := q.db.queryRow(ctx, `SELECT EXISTS (SELECT 1 FROM push_subscriptions WHERE user_id = ?)`, userID).Scan(&has)
+	err := q.DB.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM push_subscriptions WHERE user_id = ?)`, userID).Scan(&has)
 	if err != nil {
 		return false, fmt.Errorf("push subscriptions of user %d: %w", userID, err)
 	}

@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 )
 
 // PutEmailConfirmation stores c, replacing the person's previous one.
-func (t *txn) PutEmailConfirmation(ctx context.Context, c *haven.EmailConfirmation) error {
+func (t *Tx) PutEmailConfirmation(ctx context.Context, c *haven.EmailConfirmation) error {
 	_, err := t.exec(ctx, `INSERT INTO email_confirmations (user_id, email, code_hash, attempts, expires_at)
 		VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (user_id) DO UPDATE SET email = excluded.email, code_hash = excluded.code_hash,
@@ -22,7 +22,7 @@ func (t *txn) PutEmailConfirmation(ctx context.Context, c *haven.EmailConfirmati
 }
 
 // DeleteEmailConfirmation removes a person's confirmation.
-func (t *txn) DeleteEmailConfirmation(ctx context.Context, userID int64) error {
+func (t *Tx) DeleteEmailConfirmation(ctx context.Context, userID int64) error {
 	if _, err := t.exec(ctx, `DELETE FROM email_confirmations WHERE user_id = ?`, userID); err != nil {
 		return fmt.Errorf("delete email confirmation: %w", err)
 	}
@@ -30,16 +30,16 @@ func (t *txn) DeleteEmailConfirmation(ctx context.Context, userID int64) error {
 }
 
 // DeleteExpiredEmailConfirmations removes those that expired before now.
-func (t *txn) DeleteExpiredEmailConfirmations(ctx context.Context, now time.Time) (int, error) {
+func (t *Tx) DeleteExpiredEmailConfirmations(ctx context.Context, now time.Time) (int, error) {
 	return t.count(ctx, "delete expired email confirmations", `DELETE FROM email_confirmations WHERE expires_at < ?`, millis(now))
 }
 
 // EmailConfirmation returns a person's pending confirmation.
 // Errors: haven.ErrNotFound.
-func (q queries) EmailConfirmation(ctx context.Context, userID int64) (*haven.EmailConfirmation, error) {
+func (q Queries) EmailConfirmation(ctx context.Context, userID int64) (*haven.EmailConfirmation, error) {
 	c := haven.EmailConfirmation{UserID: userID}
 	var expires int64
-	err := q.db.queryRow(ctx, `SELECT email, code_hash, attempts, expires_at FROM email_confirmations WHERE user_id = ?`, userID).
+	err := q.DB.QueryRow(ctx, `SELECT email, code_hash, attempts, expires_at FROM email_confirmations WHERE user_id = ?`, userID).
 		Scan(&c.Email, &c.CodeHash, &c.Attempts, &expires)
 	if err != nil {
 		return nil, fmt.Errorf("email confirmation: %w", noRows(err))

@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -35,7 +35,7 @@ func photoJSON(p *haven.Photo) (sql.NullString, error) {
 
 // setPhoto writes the photo column of a user or chat and its photo_files
 // rows (userID or chatID, the other 0).
-func (t *txn) setPhoto(ctx context.Context, table string, userID, chatID int64, p *haven.Photo) error {
+func (t *Tx) setPhoto(ctx context.Context, table string, userID, chatID int64, p *haven.Photo) error {
 	js, err := photoJSON(p)
 	if err != nil {
 		return err
@@ -49,7 +49,7 @@ func (t *txn) setPhoto(ctx context.Context, table string, userID, chatID int64, 
 	}
 	if ids := p.FileIDs(); len(ids) > 0 {
 		_, err := t.exec(ctx, `INSERT INTO photo_files (file_id, user_id, chat_id)
-			SELECT value, ?, ? FROM json_each(?) WHERE true
+			SELECT CAST(value AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT) FROM json_each(?) WHERE true
 			ON CONFLICT DO NOTHING`, userID, chatID, idList(ids))
 		if err != nil {
 			return err
@@ -60,7 +60,7 @@ func (t *txn) setPhoto(ctx context.Context, table string, userID, chatID int64, 
 
 // SetUserPhoto sets (p nil: removes) a user's profile photo.
 // Errors: haven.ErrNotFound.
-func (t *txn) SetUserPhoto(ctx context.Context, userID int64, p *haven.Photo) error {
+func (t *Tx) SetUserPhoto(ctx context.Context, userID int64, p *haven.Photo) error {
 	if err := t.setPhoto(ctx, "users", userID, 0, p); err != nil {
 		return fmt.Errorf("set user %d photo: %w", userID, err)
 	}
@@ -69,7 +69,7 @@ func (t *txn) SetUserPhoto(ctx context.Context, userID int64, p *haven.Photo) er
 
 // SetChatPhoto sets (p nil: removes) a chat's photo.
 // Errors: haven.ErrNotFound.
-func (t *txn) SetChatPhoto(ctx context.Context, chatID int64, p *haven.Photo) error {
+func (t *Tx) SetChatPhoto(ctx context.Context, chatID int64, p *haven.Photo) error {
 	if err := t.setPhoto(ctx, "chats", 0, chatID, p); err != nil {
 		return fmt.Errorf("set chat %d photo: %w", chatID, err)
 	}
@@ -77,8 +77,8 @@ func (t *txn) SetChatPhoto(ctx context.Context, chatID int64, p *haven.Photo) er
 }
 
 // PhotoOwners lists the users and chats whose photo is made of fileID.
-func (q queries) PhotoOwners(ctx context.Context, fileID int64) ([]core.PhotoOwner, error) {
-	out, err := queryAll(ctx, q.db, func(sc scanner) (o core.PhotoOwner, err error) {
+func (q Queries) PhotoOwners(ctx context.Context, fileID int64) ([]core.PhotoOwner, error) {
+	out, err := queryAll(ctx, q.DB, func(sc scanner) (o core.PhotoOwner, err error) {
 		err = sc.Scan(&o.UserID, &o.ChatID)
 		return o, err
 	}, `SELECT user_id, chat_id FROM photo_files WHERE file_id = ? ORDER BY user_id, chat_id`, fileID)

@@ -1,0 +1,247 @@
+// Package postgres is the Store on PostgreSQL, for a cluster of stateless
+// Haven nodes that share one database. The queries and writes are the
+// shared ones of internal/store/sqlstore; this package supplies the
+// connections and transactions, the schema (migrations/*.sql, embedded and
+// applied under an advisory lock, so that nodes starting together are
+// safe), full-text search on PostgreSQL's own text search, and the
+// dialect.
+//
+// It talks to PostgreSQL through pgx's database/sql adapter (pgx/v5/stdlib),
+// which keeps one code path for both databases: sqlstore reads *sql.Rows.
+// pgx caches each connection's prepared statements itself.
+//
+// Updates run one transaction at a time across the cluster, under an
+// advisory lock (writelock.go): fn sees the same world as on SQLite's
+// single writer, and the events' gids follow commits. Each node groups
+// its concurrent Updates into one transaction (writer.go), as the SQLite
+// store does. Reads run beside them, on the pool.
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/havenchat/haven"
+	"github.com/havenchat/haven/internal/core"
+	"github.com/havenchat/haven/internal/store/sqlstore"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+)
+
+var _ core.Store = (*Store)(nil)
+
+// ErrClosed is returned by Update once Close has been called.
+var ErrClosed = &haven.Error{Code: haven.CodeUnavailable, Message: "store is closed"}
+
+// Store is the PostgreSQL implementation of core.Store. It is safe for
+// concurrent use.
+type Store struct {
+	sqlstore.Queries // reads, on the pool
+	fts              // full-text search, on the pool
+
+	log *slog.Logger
+	db  *sql.DB
+	sql *rewriter
+
+	// mu guards closed; Update holds it shared while it enqueues so that
+	// Close, which takes it exclusively, knows no one is about to send on
+	// queue when it closes it.
+	mu         sync.RWMutex
+	closed     bool
+	queue      chan *request
+	writerDone chan struct{}
+	closeOnce  sync.Once
+	closeErr   error
+
+	// commits counts the transactions the writer committed.
+	commits atomic.Int64
+}
+
+// Open connects to the database at url (a postgres:// URL or a key=value
+// connection string), brings its schema up to date and returns the store.
+// A database whose schema is newer than this binary knows is refused.
+// log may be nil.
+func Open(ctx context.Context, url string, log *slog.Logger) (*Store, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	db := stdlib.OpenDB(*cfg)
+	n := max(8, 4*runtime.GOMAXPROCS(0))
+	db.SetMaxOpenConns(n)
+	db.SetMaxIdleConns(n)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("postgres: connect to %s@%s:%d/%s: %w", cfg.User, cfg.Host, cfg.Port, cfg.Database, err)
+	}
+	if err := migrate(ctx, db, log); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	s := &Store{log: log, db: db, sql: newRewriter(), queue: make(chan *request, queueSize), writerDone: make(chan struct{})}
+	pool := poolDB{s}
+	s.Queries = sqlstore.Queries{DB: pool, D: dialect{}}
+	s.fts = fts{db: pool}
+	go s.writer()
+	return s, nil
+}
+
+// Close stops accepting Updates, waits for the queued ones to finish and
+// closes the pool. It is safe to call more than once.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		s.closed = true
+		close(s.queue)
+		s.mu.Unlock()
+		<-s.writerDone
+		if err := s.db.Close(); err != nil {
+			s.closeErr = fmt.Errorf("postgres: close: %w", err)
+		}
+	})
+	return s.closeErr
+}
+
+// Update runs fn in a read-write transaction and commits it before
+// returning; with PostgreSQL's default synchronous_commit, a commit is on
+// disk when it returns. fn may share the transaction with other Updates
+// of this node (group commit, see writer.go); its own writes are kept or
+// undone as a unit. If ctx ends before the writer takes the request,
+// Update returns ctx.Err() and fn never runs; once fn has run, Update
+// waits for the commit so that what it returns is true. A panic in fn is
+// recovered and returned as an error. After Close, Update returns
+// ErrClosed.
+func (s *Store) Update(ctx context.Context, fn func(tx core.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	req := &request{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	s.mu.RLock()
+	if s.closed {
+		s.mu.RUnlock()
+		return ErrClosed
+	}
+	select {
+	case s.queue <- req:
+		s.mu.RUnlock()
+	case <-ctx.Done():
+		s.mu.RUnlock()
+		return ctx.Err()
+	}
+	select {
+	case err := <-req.done:
+		return err
+	case <-ctx.Done():
+		if req.state.CompareAndSwap(stateQueued, stateAbandoned) {
+			return ctx.Err()
+		}
+		// The writer has it: its answer is coming, and is the truth.
+		return <-req.done
+	}
+}
+
+// afterCommit runs one AfterCommit callback; a panic in it is logged.
+func (s *Store) afterCommit(f func()) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.Error("postgres: panic in AfterCommit callback", "panic", p, "stack", string(debug.Stack()))
+		}
+	}()
+	f()
+}
+
+// CheckWritable reports whether the database can be written now, which a
+// node's /readyz must know: a standby, a database gone read-only, or an
+// unreachable server fail it. It runs an Update that takes a transaction
+// id, which a read-only database refuses.
+func (s *Store) CheckWritable(ctx context.Context) error {
+	return s.Update(ctx, func(tx core.Tx) error {
+		var xid string
+		if err := tx.(*txn).QueryRow(ctx, `SELECT pg_current_xact_id()::text`).Scan(&xid); err != nil {
+			return fmt.Errorf("postgres: write probe: %w", err)
+		}
+		return nil
+	})
+}
+
+// WaitSearchIndexed returns at once: the search index is a column of the
+// messages, written with them.
+func (s *Store) WaitSearchIndexed(ctx context.Context) error { return ctx.Err() }
+
+// txn is the core.Tx handed to an Update's fn.
+type txn struct {
+	*sqlstore.Tx
+	fts
+}
+
+var _ core.Tx = (*txn)(nil)
+
+// poolDB runs reads on the pool.
+type poolDB struct{ s *Store }
+
+func (p poolDB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return p.s.db.QueryContext(ctx, p.s.sql.rewrite(query), bindArgs(args)...)
+}
+
+func (p poolDB) QueryRow(ctx context.Context, query string, args ...any) sqlstore.Scanner {
+	return p.s.db.QueryRowContext(ctx, p.s.sql.rewrite(query), bindArgs(args)...)
+}
+
+// txConn runs statements in a transaction.
+type txConn struct {
+	s  *Store
+	tx *sql.Tx
+}
+
+func (c txConn) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return c.tx.QueryContext(ctx, c.s.sql.rewrite(query), bindArgs(args)...)
+}
+
+func (c txConn) QueryRow(ctx context.Context, query string, args ...any) sqlstore.Scanner {
+	return c.tx.QueryRowContext(ctx, c.s.sql.rewrite(query), bindArgs(args)...)
+}
+
+func (c txConn) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return c.tx.ExecContext(ctx, c.s.sql.rewrite(query), bindArgs(args)...)
+}
+
+// bindArgs binds Go's bool as the 0 or 1 the schema's flag columns hold
+// (see migrations/0001_init.sql).
+func bindArgs(args []any) []any {
+	var out []any // a copy, made at the first bool: the caller's slice stays as it was
+	for i, a := range args {
+		v, ok := a.(bool)
+		if !ok {
+			continue
+		}
+		if out == nil {
+			out = append([]any(nil), args...)
+		}
+		out[i] = int64(0)
+		if v {
+			out[i] = int64(1)
+		}
+	}
+	if out == nil {
+		return args
+	}
+	return out
+}
+
+// ReachVersion is always 0: see SoleWriter.
+func (s *Store) ReachVersion() uint64 { return 0 }
+
+// SoleWriter is false: other nodes may write the same database, so
+// nothing read from it may be kept in memory across requests.
+func (s *Store) SoleWriter() bool { return false }
