@@ -278,7 +278,7 @@ func TestMessaging(t *testing.T) {
 	a.typ("Sure!", ptytest.AltEnter, "See you there")
 	a.typ(ptytest.Enter)
 	a.see("You  ", "Sure!", "See you there", "✓")
-	last := lastMessage(t, bob, chatID)
+	last := sentMessage(t, bob, chatID, func(m client.Message) bool { return m.SenderID == annU.ID })
 	if last.Text != "Sure!\nSee you there" || last.SenderID != annU.ID {
 		t.Fatalf("Bob got %+v", last)
 	}
@@ -302,7 +302,7 @@ func TestMessaging(t *testing.T) {
 	a.see("Replying to Bob: Great, the usual place")
 	a.typ("Perfect", ptytest.Enter)
 	a.see("┃ Bob: Great, the usual place", "Perfect")
-	reply := lastMessage(t, bob, chatID)
+	reply := sentMessage(t, bob, chatID, func(m client.Message) bool { return m.Text == "Perfect" })
 	if reply.Text != "Perfect" || reply.ReplyToID == 0 {
 		t.Fatalf("reply: %+v", reply)
 	}
@@ -365,6 +365,22 @@ func waitFor(t *testing.T, ok func() bool, what string) {
 	for !ok() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+}
+
+// sentMessage is the newest message of a chat as c sees it, once it is
+// one ok accepts (or, after the wait, whatever it is, for the caller to
+// report): the app shows a message as soon as it is typed, before the
+// server has it.
+func sentMessage(t *testing.T, c *client.Client, chatID int64, ok func(client.Message) bool) client.Message {
+	t.Helper()
+	deadline := time.Now().Add(wait)
+	for {
+		m := lastMessage(t, c, chatID)
+		if ok(m) || time.Now().After(deadline) {
+			return m
 		}
 		time.Sleep(25 * time.Millisecond)
 	}
@@ -445,7 +461,7 @@ func TestGroupsChannelsFiles(t *testing.T) {
 	a.see("route-topo.txt")
 	a.typ(ptytest.Enter)
 	a.see("[document: route-topo.txt] 11 B")
-	got := lastMessage(t, bob, group.Chat.ID)
+	got := sentMessage(t, bob, group.Chat.ID, func(m client.Message) bool { return m.Media != nil })
 	if got.Media == nil || got.Media.Name != "route-topo.txt" || got.SenderID != annU.ID {
 		t.Fatalf("Bob got %+v", got)
 	}
@@ -694,7 +710,7 @@ func TestLoginAndChat(t *testing.T) {
 	a.see("│  Welcome to Haven, Ann!", "Write a message")
 	a.typ("Thanks Bob, it works from my terminal", ptytest.Enter)
 	a.golden("login-chat", a.see("│  Thanks Bob, it works from my terminal"))
-	got := lastMessage(t, bob, sent.ChatID)
+	got := sentMessage(t, bob, sent.ChatID, func(m client.Message) bool { return m.ID != sent.ID })
 	if got.Text != "Thanks Bob, it works from my terminal" || got.SenderID != session.UserID {
 		t.Fatalf("Bob got %+v", got)
 	}
@@ -914,7 +930,7 @@ func TestFormatting(t *testing.T) {
 	if st, _ := a.term.StyleAt("nine sharp"); !st.Bold {
 		t.Errorf("nine is drawn %+v", st)
 	}
-	got := lastMessage(t, bob, sent.ChatID)
+	got := sentMessage(t, bob, sent.ChatID, func(m client.Message) bool { return m.ID != sent.ID })
 	want := []client.Entity{{Type: "bold", Offset: 9, Length: 4}, {Type: "code", Offset: 21, Length: 6}}
 	if got.Text != "Start at nine sharp, gate B" || !sameEntities(got.Entities, want) {
 		t.Fatalf("Bob got %q %+v", got.Text, got.Entities)
