@@ -89,6 +89,7 @@ type Config struct {
 // Service runs the use cases. It is safe for concurrent use.
 type Service struct {
 	store      Store
+	reach      reachCache // CanContact's answers on the committed state
 	bus        Bus
 	codes      CodeSender
 	passwords  PasswordHasher

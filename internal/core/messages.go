@@ -270,7 +270,11 @@ func (s *Service) postable(ctx context.Context, q Queries, a *Actor, to Peer) (*
 		return nil, nil, err
 	}
 	if c.Kind == haven.ChatPrivate && !c.Saved() {
-		if err := s.CanContact(ctx, q, a.UserID, c.Other(a.UserID)); err != nil {
+		check := s.CanContact
+		if q == Queries(s.store) {
+			check = func(ctx context.Context, _ Queries, from, to int64) error { return s.canContactCached(ctx, from, to) }
+		}
+		if err := check(ctx, q, a.UserID, c.Other(a.UserID)); err != nil {
 			return nil, nil, err
 		}
 	}

@@ -102,6 +102,9 @@ const (
 type pusher struct {
 	cfg  PushConfig
 	jobs chan pushJob
+	// users is who may have a subscription: a message that can notify
+	// none of them is not looked at further.
+	users *pushUsers
 
 	// backlog counts the messages queued or being fanned out and the
 	// pushes queued or in flight: zero means everything committed so far
@@ -116,6 +119,7 @@ type pusher struct {
 type pushJob struct {
 	chatID, messageID, senderID int64
 	kind                        haven.ChatKind
+	peers                       []int64 // a private chat's two people
 	chatTitle                   string
 	text                        string
 }
@@ -139,7 +143,7 @@ func newPusher(cfg PushConfig) *pusher {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 10 * time.Second
 	}
-	return &pusher{cfg: cfg, jobs: make(chan pushJob, cfg.Queue)}
+	return &pusher{cfg: cfg, jobs: make(chan pushJob, cfg.Queue), users: newPushUsers()}
 }
 
 // PushStats are counts of Web Push delivery since the start.
@@ -224,7 +228,11 @@ func (s *Service) SubscribePush(ctx context.Context, a *Actor, in PushSubscripti
 		if !known && len(subs) >= s.limits.PushPerSession {
 			return haven.Errorf(haven.CodePushTooMany, "a session may have %d push subscriptions; unsubscribe one first", s.limits.PushPerSession)
 		}
-		return tx.PutPushSubscription(ctx, sub)
+		if err := tx.PutPushSubscription(ctx, sub); err != nil {
+			return err
+		}
+		tx.AfterCommit(func() { s.push.users.add(a.UserID) })
+		return nil
 	})
 	return s.internal(ctx, "push.subscribe", err)
 }
@@ -236,6 +244,9 @@ func (s *Service) UnsubscribePush(ctx context.Context, a *Actor, endpoint string
 	err := s.store.Update(ctx, func(tx Tx) error {
 		return tx.DeletePushSubscription(ctx, a.SessionID, endpoint)
 	})
+	if err == nil && s.push != nil {
+		err = s.push.users.recheck(ctx, s.store, a.UserID)
+	}
 	return s.internal(ctx, "push.unsubscribe", err)
 }
 
@@ -268,6 +279,9 @@ func (s *Service) queuePush(tx Tx, c *haven.Chat, m *haven.Message) {
 	}
 	j := pushJob{chatID: c.ID, messageID: m.ID, senderID: m.SenderID, kind: c.Kind,
 		chatTitle: cutText(c.Title, pushTextMax), text: pushText(m)}
+	if c.Kind == haven.ChatPrivate {
+		j.peers = []int64{c.PeerA, c.PeerB}
+	}
 	tx.AfterCommit(func() { s.push.enqueue(s.log, s.clock.Now(), j) })
 }
 
@@ -310,6 +324,14 @@ func (s *Service) RunPush(ctx context.Context, sockets Sockets) {
 		close(deliveries)
 		wg.Wait()
 	}()
+	// Unloaded, the set answers "maybe" for everyone: on a store others
+	// write too, subscriptions may be added where it cannot see them.
+	if !s.store.SoleWriter() {
+		s.log.Debug("push: the store has other writers; every message's subscribers are read")
+	} else if err := p.users.load(ctx, s.store); err != nil && ctx.Err() == nil {
+		// Every message is then looked at, as if all had a subscription.
+		s.log.Warn("push: reading who has a subscription failed", "err", err)
+	}
 	for {
 		select {
 		case j := <-p.jobs:
@@ -328,6 +350,9 @@ func (s *Service) RunPush(ctx context.Context, sockets Sockets) {
 func (s *Service) fanOutPush(ctx context.Context, sockets Sockets, j pushJob, out chan<- pushDelivery) {
 	p := s.push
 	defer p.backlog.Add(-1)
+	if !p.users.any(j.peers, j.senderID) {
+		return
+	}
 	full := PushNotification{ChatID: j.chatID, MessageID: j.messageID}
 	switch j.kind {
 	case haven.ChatPrivate, haven.ChatGroup:
@@ -416,6 +441,9 @@ func (s *Service) deliverPush(ctx context.Context, d pushDelivery) {
 			return
 		}
 		s.log.Debug("push: the push service no longer knows a subscription; deleted", "session", d.sub.SessionID)
+		if err := p.users.recheck(ctx, s.store, d.sub.UserID); err != nil && ctx.Err() == nil {
+			s.log.Warn("push: rechecking a person's subscriptions failed", "err", err)
+		}
 	default:
 		p.failed.Add(1)
 		s.log.Debug("push: delivery failed", "session", d.sub.SessionID, "err", err)

@@ -167,6 +167,17 @@ func (s *Service) TerminateOtherSessions(ctx context.Context, a *Actor) (int, er
 
 // announceEnded publishes, once tx has committed, that sessions ended.
 func (s *Service) announceEnded(ctx context.Context, tx Tx, userID int64, ids []int64) {
+	if len(ids) > 0 && s.push != nil {
+		// Their push subscriptions ended with them. Read off the writer,
+		// which the callback must not hold up.
+		tx.AfterCommit(func() {
+			go func() {
+				if err := s.push.users.recheck(context.WithoutCancel(ctx), s.store, userID); err != nil {
+					s.log.Warn("push: rechecking a person's subscriptions failed", "err", err)
+				}
+			}()
+		})
+	}
 	if s.bus == nil || len(ids) == 0 {
 		return
 	}

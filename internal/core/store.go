@@ -24,6 +24,24 @@ type Store interface {
 	// for itself). fn may be called more than once if the backend retries.
 	Update(ctx context.Context, fn func(tx Tx) error) error
 
+	// ReachVersion changes whenever a write may take away someone's
+	// right to see or contact someone (accounts, contacts, blocks, people
+	// found, chats, memberships, privacy): when the write is made inside
+	// Update, and again when it commits. A "yes" computed from reads
+	// started under one version holds while the version has not changed.
+	// Writes
+	// from another process (haven admin) do not move it: they add
+	// accounts and invites, which take no one's reach away.
+	ReachVersion() uint64
+
+	// SoleWriter reports whether every write but those that only add
+	// accounts and invites (haven admin's) goes through this Update.
+	// When not, as on a database other nodes write too, the Service
+	// keeps nothing read from the store in memory across requests: the
+	// pre-send reach check and the set of push subscribers are read each
+	// time.
+	SoleWriter() bool
+
 	// Close waits for pending Updates and releases the store.
 	Close() error
 }

@@ -31,6 +31,10 @@ type PushQueries interface {
 	// PushTargets lists, ordered by (UserID, ID), up to q.Limit
 	// subscriptions after q.After of the people q describes.
 	PushTargets(ctx context.Context, q PushTargetQuery) ([]*haven.PushSubscription, error)
+	// PushSubscribers lists the people who have a subscription, by id.
+	PushSubscribers(ctx context.Context) ([]int64, error)
+	// HasPushSubscription reports whether userID has a subscription.
+	HasPushSubscription(ctx context.Context, userID int64) (bool, error)
 }
 
 // PushTargetQuery describes whose subscriptions a new message may

@@ -238,3 +238,10 @@ func bindArgs(args []any) []any {
 	}
 	return out
 }
+
+// ReachVersion is always 0: see SoleWriter.
+func (s *Store) ReachVersion() uint64 { return 0 }
+
+// SoleWriter is false: other nodes may write the same database, so
+// nothing read from it may be kept in memory across requests.
+func (s *Store) SoleWriter() bool { return false }

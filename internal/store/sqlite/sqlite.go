@@ -86,6 +86,12 @@ type Store struct {
 	// use it to see that Updates are batched.
 	commits atomic.Int64
 
+	// reach is ReachVersion; reachOf remembers what touchesReach said of
+	// each statement the writer prepared (writer goroutine only).
+	reach   atomic.Uint64
+	reachOf map[string]bool
+	sole    bool // see SoleWriter
+
 	// idx keeps the search index in step with the events log.
 	idx *indexer
 }
@@ -107,6 +113,8 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 		spath:      searchPath(abs),
 		queue:      make(chan *request, queueSize),
 		writerDone: make(chan struct{}),
+		reachOf:    map[string]bool{},
+		sole:       true,
 	}
 	if err := s.open(ctx, true); err != nil {
 		s.closeDBs()
@@ -146,6 +154,7 @@ func OpenExisting(ctx context.Context, path string, log *slog.Logger) (*Store, e
 		spath:      searchPath(abs),
 		queue:      make(chan *request, queueSize),
 		writerDone: make(chan struct{}),
+		reachOf:    map[string]bool{},
 	}
 	if err := s.open(ctx, false); err != nil {
 		s.closeDBs()

@@ -25,9 +25,14 @@ var _ core.Tx = (*txn)(nil)
 // writerConn runs a Tx's statements on the writer's connection, each
 // prepared once. They run without the caller's context (see
 // connStmts.stmt); sqlstore.Tx checks it before each.
-type writerConn struct{ c *connStmts }
+// It notes in r what the statements may do to reach (reach.go).
+type writerConn struct {
+	c *connStmts
+	r *reachMark
+}
 
 func (w writerConn) Query(_ context.Context, query string, args ...any) (*sql.Rows, error) {
+	w.r.mark(query)
 	st, err := w.c.stmt(query)
 	if err != nil {
 		return nil, err
@@ -36,6 +41,7 @@ func (w writerConn) Query(_ context.Context, query string, args ...any) (*sql.Ro
 }
 
 func (w writerConn) QueryRow(_ context.Context, query string, args ...any) sqlstore.Scanner {
+	w.r.mark(query)
 	st, err := w.c.stmt(query)
 	if err != nil {
 		return sqlstore.ErrScanner{Err: err}
@@ -44,6 +50,7 @@ func (w writerConn) QueryRow(_ context.Context, query string, args ...any) sqlst
 }
 
 func (w writerConn) Exec(_ context.Context, query string, args ...any) (sql.Result, error) {
+	w.r.mark(query)
 	st, err := w.c.stmt(query)
 	if err != nil {
 		return nil, err

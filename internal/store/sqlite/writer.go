@@ -42,6 +42,7 @@ type request struct {
 	after  []func()
 	events bool // fn appended chat events: the search indexer has work
 	erased bool // fn deleted or overwrote text: a checkpoint is due (erase.go)
+	reach  bool // fn may have changed who sees or reaches whom (reach.go)
 }
 
 // Update runs fn in a read-write transaction and commits it durably before
@@ -185,8 +186,12 @@ func (s *Store) runBatch(batch []*request) (erased bool) {
 		return false
 	}
 	s.commits.Add(1)
-	kicked := false
+	kicked, reached := false, false
 	for _, r := range live {
+		if r.err == nil && r.reach && !reached {
+			s.reach.Add(1)
+			reached = true
+		}
 		if r.err == nil && r.events && !kicked {
 			s.idx.kick()
 			kicked = true
@@ -211,7 +216,8 @@ func (s *Store) runBatch(batch []*request) (erased bool) {
 // call runs r.fn on a Tx bound to the write connection, turning a panic
 // into an error.
 func (s *Store) call(r *request) (err error) {
-	tx := &txn{Tx: sqlstore.NewTx(writerConn{&s.wconn}, dialect{})}
+	mark := &reachMark{s: s}
+	tx := &txn{Tx: sqlstore.NewTx(writerConn{&s.wconn, mark}, dialect{})}
 	tx.fts = fts{db: tx.Tx.Queries.DB}
 	defer func() {
 		tx.Finish()
@@ -220,7 +226,7 @@ func (s *Store) call(r *request) (err error) {
 			err = fmt.Errorf("sqlite: panic in Update: %v", p)
 		}
 		if err == nil {
-			r.after, r.events, r.erased = tx.After, tx.AppendedEvents, tx.Erased
+			r.after, r.events, r.erased, r.reach = tx.After, tx.AppendedEvents, tx.Erased, mark.hit
 		}
 	}()
 	return r.fn(tx)

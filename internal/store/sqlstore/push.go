@@ -91,3 +91,23 @@ func (q Queries) PushTargets(ctx context.Context, tq core.PushTargetQuery) ([]*h
 	}
 	return subs, nil
 }
+
+// PushSubscribers lists the people with a subscription, walking
+// push_subscriptions_user.
+func (q Queries) PushSubscribers(ctx context.Context) ([]int64, error) {
+	ids, err := q.ids(ctx, `SELECT DISTINCT user_id FROM push_subscriptions ORDER BY user_id`)
+	if err != nil {
+		return nil, fmt.Errorf("push subscribers: %w", err)
+	}
+	return ids, nil
+}
+
+// HasPushSubscription reports whether userID has a subscription.
+func (q Queries) HasPushSubscription(ctx context.Context, userID int64) (bool, error) {
+	var has bool
+	err := q.DB.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM push_subscriptions WHERE user_id = ?)`, userID).Scan(&has)
+	if err != nil {
+		return false, fmt.Errorf("push subscriptions of user %d: %w", userID, err)
+	}
+	return has, nil
+}

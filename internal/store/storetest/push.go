@@ -229,3 +229,44 @@ func testPushTargets(t *testing.T, s core.Store) {
 		t.Errorf("without NotBlocking: %d targets (%d new), want %d and the blocker's one", len(got), blocked, len(want)+1)
 	}
 }
+
+// testPushSubscribers: who has a subscription, listed and asked one at a
+// time, follows subscribing, unsubscribing and the end of a session.
+func testPushSubscribers(t *testing.T, s core.Store) {
+	ctx := context.Background()
+	a, b, c := createUser(t, s), createUser(t, s), createUser(t, s)
+	as1 := createSession(t, s, a.ID, "subscribers-a1", t0)
+	as2 := createSession(t, s, a.ID, "subscribers-a2", t0)
+	bs := createSession(t, s, b.ID, "subscribers-b", t0)
+	createSession(t, s, c.ID, "subscribers-c", t0)
+	putPush(t, s, as1.ID, "https://push.example/a1", false)
+	putPush(t, s, as2.ID, "https://push.example/a2", false)
+	putPush(t, s, bs.ID, "https://push.example/b", false)
+	check := func(step string, want map[int64]bool) {
+		t.Helper()
+		ids, err := s.PushSubscribers(ctx)
+		if err != nil {
+			t.Fatalf("%s: PushSubscribers: %v", step, err)
+		}
+		got := map[int64]bool{}
+		for _, id := range ids {
+			got[id] = true
+		}
+		for _, u := range []int64{a.ID, b.ID, c.ID} {
+			if got[u] != want[u] {
+				t.Errorf("%s: PushSubscribers has %d: %v, want %v", step, u, got[u], want[u])
+			}
+			has, err := s.HasPushSubscription(ctx, u)
+			if err != nil || has != want[u] {
+				t.Errorf("%s: HasPushSubscription(%d) = %v, %v; want %v", step, u, has, err, want[u])
+			}
+		}
+	}
+	check("subscribed", map[int64]bool{a.ID: true, b.ID: true})
+	update(t, s, func(tx core.Tx) error { return tx.DeletePushSubscription(ctx, as1.ID, "https://push.example/a1") })
+	check("one of two unsubscribed", map[int64]bool{a.ID: true, b.ID: true})
+	update(t, s, func(tx core.Tx) error { return tx.DeleteSession(ctx, as2.ID) })
+	check("session ended", map[int64]bool{b.ID: true})
+	update(t, s, func(tx core.Tx) error { return tx.DeletePushSubscription(ctx, bs.ID, "https://push.example/b") })
+	check("all gone", map[int64]bool{})
+}

@@ -98,6 +98,8 @@ func Run(t *testing.T, open func(t *testing.T) core.Store) {
 		{"PushSubscriptions", testPushSubscriptions},
 		{"PushEndsWithSession", testPushEndsWithSession},
 		{"PushTargets", testPushTargets},
+		{"PushSubscribers", testPushSubscribers},
+		{"ReachVersion", testReachVersion},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
