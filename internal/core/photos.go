@@ -87,7 +87,7 @@ func (s *Service) setProfilePhoto(ctx context.Context, a *Actor, op string, pp *
 		if v, err = s.view(ctx, tx, a.UserID, u); err != nil {
 			return err
 		}
-		return s.profileChanged(ctx, tx, v)
+		return s.profileChanged(ctx, tx, u.ID)
 	})
 	if err != nil {
 		return nil, s.internal(ctx, op, err)

@@ -100,7 +100,7 @@ func (s *Service) changeUser(ctx context.Context, a *Actor, op string, profile b
 		if err != nil || !profile {
 			return err
 		}
-		return s.profileChanged(ctx, tx, v)
+		return s.profileChanged(ctx, tx, u.ID)
 	})
 	if err != nil {
 		return nil, s.internal(ctx, op, err)
@@ -109,10 +109,11 @@ func (s *Service) changeUser(ctx context.Context, a *Actor, op string, profile b
 }
 
 // profileChanged logs a profile event to the person's own log, so that
-// their other sessions learn their new names, username, bio or photo
-// (v is the account as its owner sees it).
-func (s *Service) profileChanged(ctx context.Context, tx Tx, v UserView) error {
-	return s.userEvent(ctx, tx, v.ID, haven.UserProfile, 0, map[string]any{"user": v})
+// their other sessions learn to fetch their new names, username, bio or
+// photo. The event holds none of them: a log keeps no copy of a profile
+// that a later change or the account's erasure must reach.
+func (s *Service) profileChanged(ctx context.Context, tx Tx, userID int64) error {
+	return s.userEvent(ctx, tx, userID, haven.UserProfile, 0, nil)
 }
 
 // CheckUsername reports whether a username is free for the actor to take.

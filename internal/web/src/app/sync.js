@@ -538,10 +538,12 @@ async function applyUserEvent(u) {
       break;
     case 'profile':
       // The person changed their profile, maybe on another device.
-      if (u.data && u.data.user && S.me && u.data.user.id === S.me.id) {
-        S.me = u.data.user;
-        S.users.set(S.me.id, S.me);
-      }
+      api.call('users.getMe', {}).then((me) => {
+        if (!S.me || me.id !== S.me.id) return;
+        S.me = me;
+        S.users.set(me.id, me);
+        emit();
+      }).catch(() => {});
       break;
     case 'messages.hidden': {
       const ids = (u.data && u.data.ids) || [];
