@@ -103,17 +103,19 @@ function UserInfo({ user, chat }) {
         <h3>{saved ? 'Saved Messages' : userName(user)}</h3>
         {!saved && <p class={user.status && user.status.kind === 'online' ? 'accent' : 'muted'}>{statusText(user)}</p>}
       </div>
-      <div class="info-section">
+      {(user.username || user.bio || user.phone || user.email || (cname && cname !== userName(user))) && <div class="info-section">
         {user.username && <Row icon="person" value={'@' + user.username} label="Username" onClick={() => navigator.clipboard.writeText('@' + user.username).then(() => toast('Username copied'))} />}
         {user.bio && <Row icon="info" value={user.bio} label="Bio" />}
         {user.phone && <Row icon="devices" value={user.phone} label="Phone" />}
         {user.email && <Row icon="link" value={user.email} label="Email" />}
         {cname && cname !== userName(user) && <Row icon="personAdd" value={cname} label="Name in your contacts" id="contact-name" />}
-      </div>
-      <div class="info-section">
-        <MuteRow chat={chat} />
-        {chat && <TimerRow chat={chat} may />}
-      </div>
+      </div>}
+      {chat && (
+        <div class="info-section">
+          <MuteRow chat={chat} />
+          <TimerRow chat={chat} may />
+        </div>
+      )}
       {!saved && !user.deleted && (
         <div class="info-section">
           {!chat && <Row icon="send" value="Send a message" onClick={() => {
