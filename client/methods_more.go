@@ -214,6 +214,16 @@ func (c *Client) ImportContacts(ctx context.Context, contacts []ContactInput) (*
 	return ptr[ImportResult](ctx, c, "contacts.import", obj{"contacts": contacts})
 }
 
+// AddContact adds a person the caller may see to their contacts under
+// the names given, or renames them (contacts.add).
+func (c *Client) AddContact(ctx context.Context, userID int64, firstName, lastName string) (*Contact, error) {
+	p := obj{"user_id": userID, "first_name": firstName}
+	if lastName != "" {
+		p["last_name"] = lastName
+	}
+	return ptr[Contact](ctx, c, "contacts.add", p)
+}
+
 // Contacts lists the caller's contacts (contacts.list).
 func (c *Client) Contacts(ctx context.Context) ([]Contact, error) {
 	return do[[]Contact](ctx, c, "contacts.list", nil)

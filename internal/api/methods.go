@@ -101,6 +101,11 @@ type (
 	importContactsParams struct {
 		Contacts []core.ContactInput `json:"contacts" required:"true"`
 	}
+	addContactParams struct {
+		UserID    int64  `json:"user_id" required:"true"`
+		FirstName string `json:"first_name" required:"true"`
+		LastName  string `json:"last_name"`
+	}
 	deleteContactsParams struct {
 		UserIDs []int64 `json:"user_ids" required:"true"`
 	}
@@ -249,6 +254,9 @@ func (s *Server) table() []*method {
 
 		def("contacts.import", true, func(ctx context.Context, c *call, p *importContactsParams) (any, error) {
 			return co.ImportContacts(ctx, c.actor, p.Contacts)
+		}),
+		def("contacts.add", true, func(ctx context.Context, c *call, p *addContactParams) (any, error) {
+			return co.AddContact(ctx, c.actor, p.UserID, p.FirstName, p.LastName)
 		}),
 		def("contacts.list", true, func(ctx context.Context, c *call, _ *none) (any, error) {
 			return co.ListContacts(ctx, c.actor)

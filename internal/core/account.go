@@ -80,7 +80,7 @@ func (s *Service) SetAccountTTL(ctx context.Context, a *Actor, months int) (*Acc
 	if !ok {
 		return nil, haven.Errorf(haven.CodeAccountTTLInvalid, "the period is 1, 3, 6 or 12 months")
 	}
-	_, err := s.changeUser(ctx, a, "account.setTTL", func(u *haven.User) error {
+	_, err := s.changeUser(ctx, a, "account.setTTL", false, func(u *haven.User) error {
 		u.AccountTTLDays = days
 		return nil
 	})

@@ -185,6 +185,46 @@ func (s *Service) findable(ctx context.Context, q Queries, seeker, target *haven
 	return q.LookedUp(ctx, target.ID, keys, s.now().Add(-LookupWindow))
 }
 
+// AddContact adds a person the actor may see to the actor's contacts
+// under the names given, or renames them if they are one already; the
+// actor has then found them (they stay visible if the contact is
+// removed). It is how a client adds someone met in a chat, whose phone
+// number it may not know. Errors: CodeParamInvalid (the actor's own id),
+// CodeUserNotFound (also for someone the actor may not see),
+// CodeFirstNameInvalid, CodeLastNameInvalid.
+func (s *Service) AddContact(ctx context.Context, a *Actor, userID int64, firstName, lastName string) (*ContactView, error) {
+	if userID == a.UserID {
+		return nil, haven.Errorf(haven.CodeParamInvalid, "you cannot add yourself to your contacts")
+	}
+	first, last, err := s.checkNames(firstName, lastName)
+	if err != nil {
+		return nil, err
+	}
+	var out *ContactView
+	err = s.store.Update(ctx, func(tx Tx) error {
+		u, err := s.knownUser(ctx, tx, a.UserID, userID)
+		if err != nil {
+			return err
+		}
+		if err := tx.PutContact(ctx, a.UserID, haven.Contact{UserID: u.ID, FirstName: first, LastName: last}); err != nil {
+			return err
+		}
+		if err := s.markFound(ctx, tx, a.UserID, []*haven.User{u}); err != nil {
+			return err
+		}
+		v, err := s.view(ctx, tx, a.UserID, u)
+		if err != nil {
+			return err
+		}
+		out = &ContactView{FirstName: first, LastName: last, User: v}
+		return nil
+	})
+	if err != nil {
+		return nil, s.internal(ctx, "contacts.add", err)
+	}
+	return out, nil
+}
+
 // ContactView is a contact as its owner sees it: the name they gave it
 // and the account as privacy shows it.
 type ContactView struct {

@@ -84,8 +84,10 @@ func (s *Service) setProfilePhoto(ctx context.Context, a *Actor, op string, pp *
 		if err := tx.SetUserPhoto(ctx, u.ID, u.Photo); err != nil {
 			return err
 		}
-		v, err = s.view(ctx, tx, a.UserID, u)
-		return err
+		if v, err = s.view(ctx, tx, a.UserID, u); err != nil {
+			return err
+		}
+		return s.profileChanged(ctx, tx, u.ID)
 	})
 	if err != nil {
 		return nil, s.internal(ctx, op, err)

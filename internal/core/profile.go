@@ -35,7 +35,7 @@ func (s *Service) UpdateProfile(ctx context.Context, a *Actor, c ProfileChange) 
 		}
 		bio = b
 	}
-	return s.changeUser(ctx, a, "account.updateProfile", func(u *haven.User) error {
+	return s.changeUser(ctx, a, "account.updateProfile", true, func(u *haven.User) error {
 		first, last := u.FirstName, u.LastName
 		if c.FirstName != nil {
 			first = *c.FirstName
@@ -63,7 +63,7 @@ func (s *Service) SetUsername(ctx context.Context, a *Actor, username string) (*
 	if username != "" && !haven.ValidUsername(username) {
 		return nil, usernameInvalid()
 	}
-	return s.changeUser(ctx, a, "account.updateUsername", func(u *haven.User) error {
+	return s.changeUser(ctx, a, "account.updateUsername", true, func(u *haven.User) error {
 		u.Username = username
 		return nil
 	})
@@ -80,8 +80,10 @@ func trimAt(u string) string {
 	return u
 }
 
-// changeUser applies change to the actor's account in one transaction.
-func (s *Service) changeUser(ctx context.Context, a *Actor, op string, change func(u *haven.User) error) (*UserView, error) {
+// changeUser applies change to the actor's account in one transaction;
+// with profile, the change is one others see (names, username, bio) and
+// is logged as a profile event.
+func (s *Service) changeUser(ctx context.Context, a *Actor, op string, profile bool, change func(u *haven.User) error) (*UserView, error) {
 	var v UserView
 	err := s.store.Update(ctx, func(tx Tx) error {
 		u, err := tx.UserByID(ctx, a.UserID)
@@ -95,12 +97,23 @@ func (s *Service) changeUser(ctx context.Context, a *Actor, op string, change fu
 			return err
 		}
 		v, err = s.view(ctx, tx, a.UserID, u)
-		return err
+		if err != nil || !profile {
+			return err
+		}
+		return s.profileChanged(ctx, tx, u.ID)
 	})
 	if err != nil {
 		return nil, s.internal(ctx, op, err)
 	}
 	return &v, nil
+}
+
+// profileChanged logs a profile event to the person's own log, so that
+// their other sessions learn to fetch their new names, username, bio or
+// photo. The event holds none of them: a log keeps no copy of a profile
+// that a later change or the account's erasure must reach.
+func (s *Service) profileChanged(ctx context.Context, tx Tx, userID int64) error {
+	return s.userEvent(ctx, tx, userID, haven.UserProfile, 0, nil)
 }
 
 // CheckUsername reports whether a username is free for the actor to take.

@@ -11,8 +11,8 @@ import (
 
 // TestArchivedChats: a chat archived from its menu leaves the list for
 // the "Archived chats" row (its unread messages counted there, not in
-// the tab's title), opens from the archive, and comes back to the list
-// when unarchived; the server keeps the choice for every device.
+// the tab's title), opens from the archive (which stays open beside it
+// on a desktop), and comes back to the list when unarchived; the server keeps the choice for every device.
 func TestArchivedChats(t *testing.T) {
 	srv := testserver.Start(t)
 	b := startBrowser(t, srv)
@@ -59,6 +59,8 @@ func TestArchivedChats(t *testing.T) {
 	ann.click(".archived-row")
 	ann.wait("the archive shows Bob's chat", `[...document.querySelectorAll('.dialog-list .list-item .item-title')].some(e => e.textContent === 'Bob')`)
 	ann.openChat("Bob")
+	// On a desktop the archive stays beside the chat opened from it.
+	ann.wait("the archive is still open", `document.querySelector('.sidebar .panel-title')?.textContent === 'Archived chats' && !!document.querySelector('.dialog-list .list-item.active')`)
 	ann.click(`.chat-head [aria-label="More"]`)
 	ann.clickText(".menu .menu-item", "Unarchive")
 	archived(false)

@@ -4,20 +4,63 @@
 // METHOD_NOT_FOUND once, and from then on people are found by username
 // (search.global), among the contacts, and among the chats.
 import { api } from './api.js';
-import { S, saveUsers, sortedDialogs, chatTitle, userName } from './state.js';
+import { S, emit, saveUsers, sortedDialogs, chatTitle, userName } from './state.js';
 
 let contacts = null;
+// The names the person gave their contacts: user id → {first_name, last_name}.
+const contactNames = new Map();
 
 export async function loadContacts(force) {
   if (contacts && !force) return contacts;
   try {
     const list = await api.call('contacts.list', {});
     saveUsers(list.map((c) => c.user));
+    contactNames.clear();
+    for (const c of list) contactNames.set(c.user.id, { first_name: c.first_name, last_name: c.last_name || '' });
     contacts = list.map((c) => c.user.id);
+    emit();
   } catch {
     contacts = contacts || [];
   }
   return contacts;
+}
+
+// contactName is the name the person gave a contact ('' for someone
+// not in their contacts, as far as the app knows).
+export function contactName(id) {
+  const n = contactNames.get(id);
+  return n ? [n.first_name, n.last_name].filter(Boolean).join(' ') : '';
+}
+
+export const contactNameParts = (id) => contactNames.get(id) || null;
+
+// addContact adds a person to the contacts under the names given, or
+// renames them (contacts.add).
+export async function addContact(id, first, last) {
+  const c = await api.call('contacts.add', { user_id: id, first_name: first, ...(last ? { last_name: last } : {}) });
+  saveUsers([c.user]);
+  contactNames.set(id, { first_name: c.first_name, last_name: c.last_name || '' });
+  if (contacts && !contacts.includes(id)) contacts = [...contacts, id];
+  emit();
+  return c;
+}
+
+// removeContact removes a person from the contacts (contacts.delete).
+export async function removeContact(id) {
+  await api.call('contacts.delete', { user_ids: [id] });
+  const u = S.users.get(id);
+  if (u) S.users.set(id, { ...u, contact: false, mutual_contact: false });
+  contactNames.delete(id);
+  if (contacts) contacts = contacts.filter((x) => x !== id);
+  emit();
+}
+
+// contactList is the contacts with their names, by name.
+export function contactList() {
+  return (contacts || [])
+    .map((id) => ({ user: S.users.get(id), name: contactName(id) }))
+    .filter((c) => c.user && !c.user.deleted)
+    .sort((a, b) => (a.name || userName(a.user)).localeCompare(b.name || userName(b.user)));
 }
 
 // knownPeople are the people the person has met: private chats, most

@@ -514,7 +514,7 @@ async function applyUserEvent(u) {
   const d = S.dialogs.get(id);
   // An event about a chat whose dialog is not here yet (its dialog.added
   // is still being fetched) is not lost: the list is fetched after it.
-  if (!d && u.kind !== 'dialog.added' && u.kind !== 'dialog.removed') refreshDialogs();
+  if (!d && id && u.kind !== 'dialog.added' && u.kind !== 'dialog.removed') refreshDialogs();
   switch (u.kind) {
     case 'dialog.added':
       refreshDialogs();
@@ -535,6 +535,15 @@ async function applyUserEvent(u) {
       break;
     case 'dialog.read':
       if (d && u.data) readUpTo(id, u.data.max_id, true);
+      break;
+    case 'profile':
+      // The person changed their profile, maybe on another device.
+      api.call('users.getMe', {}).then((me) => {
+        if (!S.me || me.id !== S.me.id) return;
+        S.me = me;
+        S.users.set(me.id, me);
+        emit();
+      }).catch(() => {});
       break;
     case 'messages.hidden': {
       const ids = (u.data && u.data.ids) || [];

@@ -36,7 +36,10 @@ export function openChat(c, fromRoute, around) {
   S.ui.jump = around || (same ? S.ui.jump : 0);
   if (!same) S.ui.select = null;
   if (!same) S.ui.info = S.ui.info && !matchMedia('(max-width: 1100px)').matches;
-  if (S.ui.panel && S.ui.panel !== 'settings' && !S.ui.panel.startsWith('settings')) S.ui.panel = null;
+  // A list the chat was opened from (the archive, the contacts) stays
+  // beside it where there is room; settings stay open everywhere.
+  const list = (S.ui.panel === 'archived' || S.ui.panel === 'contacts') && !matchMedia('(max-width: 720px)').matches;
+  if (S.ui.panel && !list && S.ui.panel !== 'settings' && !S.ui.panel.startsWith('settings')) S.ui.panel = null;
   const hash = c.id ? '#/c/' + c.id : '#/u/' + c.userId;
   if (!fromRoute && location.hash !== hash) history.pushState(null, '', hash);
   emit();

@@ -2,13 +2,13 @@
 // settings, members with the admins' actions, and invite links.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api.js';
-import { S, emit, peerOf, userName, toast, isMuted } from '../state.js';
+import { S, emit, peerOf, userName, toast, isMuted, useVersion } from '../state.js';
 import { statusText, plural, listTime } from '../util.js';
 import { ttlText } from '../preview.js';
 import { fetchChat, ensureUsers } from '../sync.js';
 import { uploadNow } from '../outbox.js';
 import { canChangeInfo, canChangeSettings, canInvite, canBan, canAddAdmins, canSeeMembers, isMember } from '../rights.js';
-import { searchPeople } from '../people.js';
+import { searchPeople, loadContacts, contactName, contactNameParts, addContact, removeContact } from '../people.js';
 import { setMuted, muteItems, mutedText } from '../mute.js';
 import { Icon } from './icons.jsx';
 import { Avatar, PanelHead, Toggle, Modal, openDialog, closeDialog, openMenu, confirm, Spinner } from './common.jsx';
@@ -90,8 +90,12 @@ function TimerRow({ chat, may }) {
 }
 
 function UserInfo({ user, chat }) {
+  useEffect(() => {
+    if (user && user.contact) loadContacts();
+  }, [user && user.id]);
   if (!user) return <Spinner />;
   const saved = S.me && user.id === S.me.id;
+  const cname = user.contact ? contactName(user.id) : '';
   return (
     <>
       <div class="info-hero">
@@ -99,19 +103,36 @@ function UserInfo({ user, chat }) {
         <h3>{saved ? 'Saved Messages' : userName(user)}</h3>
         {!saved && <p class={user.status && user.status.kind === 'online' ? 'accent' : 'muted'}>{statusText(user)}</p>}
       </div>
-      <div class="info-section">
+      {(user.username || user.bio || user.phone || user.email || (cname && cname !== userName(user))) && <div class="info-section">
         {user.username && <Row icon="person" value={'@' + user.username} label="Username" onClick={() => navigator.clipboard.writeText('@' + user.username).then(() => toast('Username copied'))} />}
         {user.bio && <Row icon="info" value={user.bio} label="Bio" />}
         {user.phone && <Row icon="devices" value={user.phone} label="Phone" />}
         {user.email && <Row icon="link" value={user.email} label="Email" />}
-      </div>
-      <div class="info-section">
-        <MuteRow chat={chat} />
-        {chat && <TimerRow chat={chat} may />}
-      </div>
+        {cname && cname !== userName(user) && <Row icon="personAdd" value={cname} label="Name in your contacts" id="contact-name" />}
+      </div>}
+      {chat && (
+        <div class="info-section">
+          <MuteRow chat={chat} />
+          <TimerRow chat={chat} may />
+        </div>
+      )}
       {!saved && !user.deleted && (
         <div class="info-section">
-          {!chat && <Row icon="send" value="Send a message" onClick={() => openChat({ userId: user.id })} />}
+          {!chat && <Row icon="send" value="Send a message" onClick={() => {
+            closeDialog();
+            openChat({ userId: user.id });
+          }} />}
+          {user.contact ? (
+            <>
+              <Row icon="edit" value="Edit contact" id="edit-contact" onClick={() => editContact(user)} />
+              <Row icon="trash" danger value="Remove from contacts" id="remove-contact" onClick={async () => {
+                if (!(await confirm(`Remove ${cname || userName(user)} from your contacts?`, { ok: 'Remove', danger: true }))) return;
+                removeContact(user.id).catch(() => toast('Could not remove the contact.', 'error'));
+              }} />
+            </>
+          ) : (
+            <Row icon="personAdd" value="Add to contacts" id="add-contact" onClick={() => editContact(user)} />
+          )}
           <Row icon="block" danger={!user.blocked} value={user.blocked ? 'Unblock' : 'Block'} id="block-user" onClick={async () => {
             if (!user.blocked && !(await confirm(`Block ${userName(user)}? They will not be able to message you.`, { ok: 'Block', danger: true }))) return;
             api.call(user.blocked ? 'contacts.unblock' : 'contacts.block', { user_id: user.id }).then(() => {
@@ -123,6 +144,60 @@ function UserInfo({ user, chat }) {
       )}
     </>
   );
+}
+
+// editContact asks for the name to keep a person under, and adds them
+// to the contacts or renames them.
+function editContact(user) {
+  const ContactForm = () => {
+    const had = user.contact && contactNameParts(user.id);
+    const [first, setFirst] = useState(had ? had.first_name : user.first_name || '');
+    const [last, setLast] = useState(had ? had.last_name : user.last_name || '');
+    const [err, setErr] = useState('');
+    const [busy, setBusy] = useState(false);
+    return (
+      <Modal title={user.contact ? 'Edit contact' : 'Add to contacts'} onClose={closeDialog}>
+        <form class="form" onSubmit={(e) => {
+          e.preventDefault();
+          setBusy(true);
+          addContact(user.id, first.trim(), last.trim()).then(closeDialog).catch((x) => {
+            setBusy(false);
+            setErr({
+              FIRST_NAME_INVALID: 'Enter a first name of 1 to 64 characters.',
+              PARAM_MISSING: 'Enter a first name of 1 to 64 characters.',
+              LAST_NAME_INVALID: 'The last name has at most 64 characters.',
+              USER_NOT_FOUND: 'This person is not available.',
+            }[x.code] || 'Could not save the contact.');
+          });
+        }}>
+          <label class="label" for="contact-first">First name</label>
+          <input id="contact-first" class="field" data-autofocus value={first} maxLength={64} onInput={(e) => setFirst(e.currentTarget.value)} />
+          <label class="label" for="contact-last">Last name</label>
+          <input id="contact-last" class="field" value={last} maxLength={64} onInput={(e) => setLast(e.currentTarget.value)} />
+          {err && <p class="form-error" role="alert">{err}</p>}
+          <div class="modal-actions">
+            <button type="button" class="btn flat" onClick={closeDialog}>Cancel</button>
+            <button type="submit" class="btn primary" id="contact-save" disabled={busy || !first.trim()}>Save</button>
+          </div>
+        </form>
+      </Modal>
+    );
+  };
+  openDialog(() => <ContactForm />);
+}
+
+// openProfile shows a person's profile (a group member's) in a dialog,
+// kept up to date as the app learns of changes.
+export function openProfile(id) {
+  const Profile = () => {
+    useVersion();
+    return (
+      <Modal title="Profile" onClose={closeDialog}>
+        <div class="profile-dialog"><UserInfo user={S.users.get(id)} chat={null} /></div>
+      </Modal>
+    );
+  };
+  openDialog(() => <Profile />);
 }
 
 function ChatInfo({ chat }) {
@@ -330,7 +405,10 @@ function Members({ chat }) {
     const me = S.me && mem.user.id === S.me.id;
     if (me) return;
     const outranks = chat.role === 'owner' || (chat.role === 'admin' && mem.role === 'member');
-    const items = [{ label: 'Message', icon: 'send', onClick: () => openChat({ userId: mem.user.id }) }];
+    const items = [
+      { label: 'View profile', icon: 'person', onClick: () => openProfile(mem.user.id) },
+      { label: 'Message', icon: 'send', onClick: () => openChat({ userId: mem.user.id }) },
+    ];
     if (canAddAdmins(chat) && outranks) {
       items.push({ label: mem.role === 'admin' ? 'Edit admin rights' : 'Make admin', icon: 'shield', onClick: () => editAdmin(chat, mem, load) });
       if (mem.role === 'admin') items.push({ label: 'Dismiss admin', icon: 'person', onClick: () => api.call('chats.setAdmin', { chat_id: chat.id, user_id: mem.user.id, rights: [] }).then(load).catch(() => toast('Could not change rights.', 'error')) });

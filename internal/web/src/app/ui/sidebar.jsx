@@ -7,7 +7,7 @@ import { S, emit, sortedDialogs, chatTitle, peerOf, isMuted, typingIn, userName,
 import { listTime, debounce, statusText, senderName, plural } from '../util.js';
 import { preview } from '../preview.js';
 import { renderText } from '../format.js';
-import { searchAll, searchPeople, knownPeople, loadContacts } from '../people.js';
+import { searchAll, searchPeople, knownPeople, loadContacts, contactList, matches } from '../people.js';
 import { readUpTo } from '../sync.js';
 import { setMuted, muteItems } from '../mute.js';
 import { Icon } from './icons.jsx';
@@ -23,6 +23,7 @@ export function Sidebar() {
   else if (p === 'newgroup') body = <NewGroup />;
   else if (p === 'newchannel') body = <NewChannel />;
   else if (p === 'archived') body = <Archived />;
+  else if (p === 'contacts') body = <Contacts />;
   else body = <Main />;
   return <aside class="sidebar" aria-label="Chats">{body}</aside>;
 }
@@ -53,6 +54,7 @@ function Main() {
     openMenu(r.left, r.bottom + 4, [
       { label: 'New group', icon: 'group', onClick: () => setPanel('newgroup') },
       { label: 'New channel', icon: 'channel', onClick: () => setPanel('newchannel') },
+      { label: 'Contacts', icon: 'person', onClick: () => setPanel('contacts') },
       { label: 'Saved Messages', icon: 'bookmark', onClick: () => openChat({ userId: S.me.id }) },
       { label: 'Archived chats', icon: 'archive', onClick: () => setPanel('archived') },
       { label: 'Settings', icon: 'settings', onClick: () => setPanel('settings') },
@@ -300,10 +302,53 @@ function SearchResults({ q }) {
 }
 
 function Archived() {
+  // The last chat unarchived (the archive stays open beside a chat on a
+  // desktop): back to the list, where it went.
+  // An archive opened empty from the menu stays, to say so.
+  const empty = S.loaded && !sortedDialogs(true).length;
+  const had = useRef(false);
+  if (!empty) had.current = true;
+  useEffect(() => {
+    if (empty && had.current) setPanel(null);
+  }, [empty]);
   return (
     <>
       <PanelHead title="Archived chats" onBack={() => setPanel(null)} />
       <DialogList archived />
+    </>
+  );
+}
+
+// Contacts lists the person's contacts under the names they gave them,
+// with a search box; a contact opens the chat with them.
+function Contacts() {
+  const [q, setQ] = useState('');
+  const [loaded, setLoaded] = useState(false);
+  useEffect(() => {
+    loadContacts(true).then(() => setLoaded(true));
+  }, []);
+  const all = contactList();
+  const list = q.trim() ? all.filter((c) => matches(c.name + ' ' + userName(c.user) + ' ' + (c.user.username || ''), q.trim().replace(/^@/, ''))) : all;
+  return (
+    <>
+      <PanelHead title="Contacts" onBack={() => setPanel(null)} />
+      <div class="search-box standalone"><Icon name="search" size={18} /><input id="contacts-search" type="search" placeholder="Search contacts" aria-label="Search contacts" value={q} onInput={(e) => setQ(e.currentTarget.value)} /></div>
+      <nav class="dialog-list contact-list" aria-label="Contacts" onKeyDown={arrows}>
+        {!loaded && !all.length && <div class="list-empty"><Spinner /></div>}
+        {list.map(({ user, name }) => {
+          const active = S.ui.chat && S.ui.chat.userId === user.id;
+          return (
+            <button class={'list-item' + (active ? ' active' : '')} key={user.id} data-user={user.id} onClick={() => openChat({ userId: user.id })}>
+              <Avatar id={user.id} name={name || userName(user)} photo={user.photo} online={user.status && user.status.kind === 'online'} />
+              <div class="item-main">
+                <div class="item-top"><span class="item-title">{name || userName(user)}</span></div>
+                <div class="item-bottom"><span class="item-text">{statusText(user)}</span></div>
+              </div>
+            </button>
+          );
+        })}
+        {loaded && !list.length && <div class="list-empty"><p>{q.trim() ? 'No contacts found.' : 'No contacts yet. Add people from their profile.'}</p></div>}
+      </nav>
     </>
   );
 }
