@@ -286,6 +286,8 @@ func (h *hub) watchChatLocked(chatID int64, s *socket, minID int64) {
 func (h *hub) unwatchChatLocked(chatID int64, s *socket) {
 	unwatchLocked(h.chats, chatID, s)
 	delete(s.chats, chatID)
+	delete(s.catching, chatID)
+	delete(s.caughtUp, chatID)
 }
 
 // unwatchLocked removes s from the interest in key, unsubscribing when
@@ -416,6 +418,13 @@ func (h *hub) fanOut(n *core.Notice) {
 		if n.MessageID != 0 && n.MessageID < minID {
 			continue
 		}
+		if c := s.catching[n.ChatID]; c != nil {
+			c.hold(s, n)
+			continue
+		}
+		if n.Seq != 0 && n.Seq <= s.caughtUp[n.ChatID] {
+			continue // sent from the log
+		}
 		s.send(f)
 	}
 }
@@ -458,6 +467,7 @@ func (h *hub) onUser(userID int64, data []byte) {
 		switch n.Event {
 		case string(haven.UserDialogAdded):
 			h.watchChatLocked(n.ChatID, s, minID)
+			h.catchUpLocked(s, n.ChatID, n.Seq)
 			if s.leftDuring != nil {
 				delete(s.leftDuring, n.ChatID)
 			}
