@@ -59,6 +59,9 @@ type ipSockets struct {
 type interest struct {
 	sub     core.Subscription
 	sockets map[*socket]int64
+	// order puts a chat's pushes back in seq order (reorder.go); only
+	// the chat's fan-out worker touches it.
+	order reorder
 }
 
 func newHub(bus core.Bus, co *core.Service, log *slog.Logger, m *metrics, limits ConnLimits) *hub {
@@ -404,7 +407,7 @@ func (h *hub) onChat(chatID int64, data []byte) {
 }
 
 // fanOut hands a chat push to every local socket of the chat's members
-// that may see it.
+// that may see it, in the chat's order (see reorder.go).
 func (h *hub) fanOut(n *core.Notice) {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
@@ -412,6 +415,11 @@ func (h *hub) fanOut(n *core.Notice) {
 	if in == nil {
 		return
 	}
+	h.inOrderLocked(in, n)
+}
+
+// deliverLocked sends a chat push to the interest's sockets.
+func (h *hub) deliverLocked(in *interest, n *core.Notice) {
 	// One frame for every socket, made once.
 	f := outFrame{data: n.Frame, framed: textFrame(n.Frame)}
 	for s, minID := range in.sockets {

@@ -1,8 +1,12 @@
 package server_test
 
 import (
+	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -10,16 +14,21 @@ import (
 	"github.com/havenchat/haven/internal/store/postgres/pgtest"
 )
 
-// startCluster starts n nodes sharing one fresh PostgreSQL database and
-// one NATS server, each on its own port and data directory.
+// startCluster starts n nodes sharing one fresh PostgreSQL database, one
+// NATS server and one secret key (it keys the hashes of sign-in codes
+// and of phone numbers), each on its own port and data directory.
 func startCluster(t *testing.T, n int) []*node {
 	t.Helper()
 	pg := pgtest.Get(t)
 	db := pg.ConnString(pg.NewEmpty(t))
 	ns := natstest.Start(t)
+	secret := filepath.Join(t.TempDir(), "secret.key")
+	if err := os.WriteFile(secret, []byte(strings.Repeat("cluster secret, test only! ", 2)), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	var nodes []*node
 	for range n {
-		nodes = append(nodes, startNode(t, append([]string{"--db", db, "--bus", ns.ClientURL()}, generous...)...))
+		nodes = append(nodes, startNode(t, append([]string{"--db", db, "--bus", ns.ClientURL(), "--secret-file", secret}, generous...)...))
 	}
 	return nodes
 }
@@ -100,5 +109,67 @@ func TestClusterSessionEndsEverywhere(t *testing.T) {
 		if r := c.call("users.getMe", nil); r.code() != "AUTH_TOKEN_INVALID" {
 			t.Fatalf("node %d: ended session's token gives %s", i, r.code())
 		}
+	}
+}
+
+// TestClusterGroupOrder: three people in a group, each connected to a
+// different node, send at once from their own nodes. Every socket sees
+// the group's events in the database's order (seq up by one, none twice,
+// none missing) and every acknowledged message.
+func TestClusterGroupOrder(t *testing.T) {
+	nodes := startCluster(t, 3)
+	var ph phones
+	var ps []*person
+	for i, name := range []string{"Ann", "Bob", "Cy"} {
+		ps = append(ps, cast(t, nodes[i], &ph, []string{name}, 1)...)
+	}
+	befriend(t, ps[0], ps[1:]...)
+	ms := markAll(socketsOf(ps...))
+	var g chatInfo
+	ps[0].api.call("chats.createGroup", map[string]any{"title": "Three nodes", "user_ids": idsOf(ps[1:]...)}).into(t, &g)
+	for i, p := range ps[1:] {
+		p.ws.waitUser(t, ms[i+1], "dialog.added", g.ID)
+	}
+	const each = 40
+	var wg sync.WaitGroup
+	sent := make([][]int64, len(ps))
+	errs := make(chan error, len(ps))
+	for i, p := range ps {
+		c := &apiClient{base: fixedBase(nodes[i].url), token: p.token, hc: newHTTPClient(t)}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range each {
+				r, err := c.do("messages.send", map[string]any{"chat_id": g.ID, "text": fmt.Sprintf("%s %d", p.name, k), "random_id": rid()})
+				if err == nil && !r.OK {
+					err = fmt.Errorf("%s: %s", p.name, r.code())
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+				var m messageView
+				if err := json.Unmarshal(r.Result, &m); err != nil {
+					errs <- err
+					return
+				}
+				sent[i] = append(sent[i], m.ID)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	for _, p := range ps {
+		for _, ids := range sent {
+			for _, id := range ids {
+				p.ws.waitEvent(t, ms[0], fmt.Sprintf("message %d", id), func(e chatEvent) bool {
+					return e.Kind == "message.new" && e.MessageID == id
+				})
+			}
+		}
+		checkGapless(t, p.ws, g.ID)
 	}
 }
