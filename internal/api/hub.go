@@ -369,6 +369,21 @@ func (h *hub) connected(ids []int64) map[int64]bool {
 	return out
 }
 
+// resync closes the signed-in sockets with closeResync after what is
+// queued to them (Server.Resync).
+func (h *hub) resync() {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	n := 0
+	for s := range h.all {
+		if s.actor.Load() != nil && !s.closed.Load() {
+			s.closeAfterQueue(closeResync, "RESYNC: this node may have missed pushes; reconnect and catch up")
+			n++
+		}
+	}
+	h.log.Warn("bus gap: sockets closed so that their clients catch up from the log", "sockets", n)
+}
+
 func (h *hub) closeAll(ctx context.Context) error {
 	h.mu.RLock()
 	all := make([]*socket, 0, len(h.all))

@@ -28,6 +28,10 @@ const (
 	// closeTooSlow: the client did not read fast enough; it should
 	// reconnect and catch up from the log.
 	closeTooSlow websocket.StatusCode = 4008
+	// closeResync: the node may have missed pushes (its bus connection
+	// was restored, or it fell behind the bus); the client should
+	// reconnect and catch up from the log.
+	closeResync websocket.StatusCode = 4009
 )
 
 // writeTimeout bounds one frame's write; a peer that stalls longer is cut.
