@@ -73,11 +73,11 @@ type Server struct {
 	busGaps prometheus.Counter
 	// apiReady is the API once made, for the bus's gaps (Resync).
 	apiReady atomic.Pointer[api.Server]
-	core    *core.Service
-	api     *api.Server
-	http    *http.Server
-	ln      net.Listener
-	tls     *tls.Config
+	core     *core.Service
+	api      *api.Server
+	http     *http.Server
+	ln       net.Listener
+	tls      *tls.Config
 
 	connsRefused prometheus.Counter
 
