@@ -17,7 +17,7 @@ import (
 // startCluster starts n nodes sharing one fresh PostgreSQL database, one
 // NATS server and one secret key (it keys the hashes of sign-in codes
 // and of phone numbers), each on its own port and data directory.
-func startCluster(t *testing.T, n int) []*node {
+func startCluster(t *testing.T, n int, args ...string) []*node {
 	t.Helper()
 	pg := pgtest.Get(t)
 	db := pg.ConnString(pg.NewEmpty(t))
@@ -28,7 +28,8 @@ func startCluster(t *testing.T, n int) []*node {
 	}
 	var nodes []*node
 	for range n {
-		nodes = append(nodes, startNode(t, append([]string{"--db", db, "--bus", ns.ClientURL(), "--secret-file", secret}, generous...)...))
+		all := append([]string{"--db", db, "--bus", ns.ClientURL(), "--secret-file", secret}, generous...)
+		nodes = append(nodes, startNode(t, append(all, args...)...))
 	}
 	return nodes
 }
@@ -171,5 +172,40 @@ func TestClusterGroupOrder(t *testing.T) {
 			}
 		}
 		checkGapless(t, p.ws, g.ID)
+	}
+}
+
+// TestClusterCodeLimitsHold: the sign-in code limits are buckets in the
+// shared database, so spreading requests over nodes gains nothing: with
+// 3 codes an hour per identifier and 5 per address, the 4th code for one
+// number and the 6th from one address are refused whichever node is
+// asked.
+func TestClusterCodeLimitsHold(t *testing.T) {
+	nodes := startCluster(t, 3, "--signin-code-per-identifier", "3", "--signin-code-per-ip", "5")
+	sendCode := func(n *node, identifier string) reply {
+		c := &httpCaller{t: t, base: n.url}
+		return c.call("auth.sendCode", map[string]string{"identifier": identifier, "device": "Test"})
+	}
+	for i := range 3 {
+		if r := sendCode(nodes[i], "+442079464001"); !r.OK {
+			t.Fatalf("code %d for one number, on node %d: %s", i+1, i, r.code())
+		}
+	}
+	for i, n := range nodes {
+		if r := sendCode(n, "+442079464001"); r.code() != "FLOOD_WAIT" {
+			t.Fatalf("a 4th code for one number on node %d: %s, want FLOOD_WAIT", i, r.code())
+		}
+	}
+	// Two more numbers from the same address use its 4th and 5th codes
+	// (the refused ones took none); the 6th is refused on every node.
+	for i, id := range []string{"+442079464002", "+442079464003"} {
+		if r := sendCode(nodes[i+1], id); !r.OK {
+			t.Fatalf("code for %s on node %d: %s", id, i+1, r.code())
+		}
+	}
+	for i, n := range nodes {
+		if r := sendCode(n, "+442079464009"); r.code() != "FLOOD_WAIT" {
+			t.Fatalf("a 6th code from one address on node %d: %s, want FLOOD_WAIT", i, r.code())
+		}
 	}
 }
