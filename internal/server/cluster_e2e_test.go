@@ -141,7 +141,7 @@ func TestClusterGroupOrder(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for k := range each {
-				r, err := c.do("messages.send", map[string]any{"chat_id": g.ID, "text": fmt.Sprintf("%s %d", p.name, k), "random_id": rid()})
+				r, err := c.do("messages.send", map[string]any{"chat_id": g.ID, "text": fmt.Sprintf("%s %d", p.name, k), "random_id": int64(i+1)*1_000_000 + int64(k) + 1})
 				if err == nil && !r.OK {
 					err = fmt.Errorf("%s: %s", p.name, r.code())
 				}
