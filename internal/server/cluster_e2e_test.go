@@ -209,3 +209,38 @@ func TestClusterCodeLimitsHold(t *testing.T) {
 		}
 	}
 }
+
+// TestClusterPresenceAndTyping: Bob's socket on node B going online,
+// typing and going offline reaches Ann's socket on node A, over the bus.
+func TestClusterPresenceAndTyping(t *testing.T) {
+	nodes := startCluster(t, 2)
+	a, b := nodes[0], nodes[1]
+	ann := dialWS(t, a.url, "")
+	bob := &httpCaller{t: t, base: b.url}
+	_, aid := signUp(t, a, ann, "+442079466001", "Ann")
+	bobTok, bid := signUp(t, b, bob, "+442079466002", "Bob")
+	knows(t, ann, "+442079466001", aid, bob, "+442079466002")
+	m := send(t, ann, map[string]any{"user_id": bid}, "Hi Bob")
+
+	bws := dialWS(t, b.url, bobTok)
+	if p := nextStatus(t, ann, bid); p.Status.Kind != "online" {
+		t.Fatalf("Bob online on node B, Ann on node A sees %+v", p)
+	}
+	if r := bws.call("messages.setTyping", map[string]any{"chat_id": m.ChatID}); !r.OK {
+		t.Fatalf("setTyping: %s", r.code())
+	}
+	var typing struct {
+		ChatID int64 `json:"chat_id"`
+		UserID int64 `json:"user_id"`
+	}
+	if err := json.Unmarshal(nextPush(t, ann, "chat.typing", 20*time.Second), &typing); err != nil {
+		t.Fatal(err)
+	}
+	if typing.ChatID != m.ChatID || typing.UserID != bid {
+		t.Fatalf("typing push %+v, want Bob in chat %d", typing, m.ChatID)
+	}
+	closeWS(t, bws)
+	if p := nextStatus(t, ann, bid); p.Status.Kind != "exact" || p.Status.LastSeen == 0 {
+		t.Fatalf("Bob offline, Ann sees %+v", p)
+	}
+}
