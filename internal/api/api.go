@@ -148,6 +148,14 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	return err
 }
 
+// Resync closes every signed-in socket with 4009 once the pushes already
+// queued to it are written: the node may have missed events on the bus,
+// for any chat and any person, and each client then fetches what it
+// missed from the log (sync.getDifference), quiet chats included.
+func (s *Server) Resync() {
+	s.sockets.resync()
+}
+
 // StartClosing makes /readyz fail so a load balancer stops sending work
 // while the server drains.
 func (s *Server) StartClosing() { s.closing.Store(true) }

@@ -59,6 +59,9 @@ type ipSockets struct {
 type interest struct {
 	sub     core.Subscription
 	sockets map[*socket]int64
+	// order puts a chat's pushes back in seq order (reorder.go); only
+	// the chat's fan-out worker touches it.
+	order reorder
 }
 
 func newHub(bus core.Bus, co *core.Service, log *slog.Logger, m *metrics, limits ConnLimits) *hub {
@@ -286,6 +289,8 @@ func (h *hub) watchChatLocked(chatID int64, s *socket, minID int64) {
 func (h *hub) unwatchChatLocked(chatID int64, s *socket) {
 	unwatchLocked(h.chats, chatID, s)
 	delete(s.chats, chatID)
+	delete(s.catching, chatID)
+	delete(s.caughtUp, chatID)
 }
 
 // unwatchLocked removes s from the interest in key, unsubscribing when
@@ -364,6 +369,21 @@ func (h *hub) connected(ids []int64) map[int64]bool {
 	return out
 }
 
+// resync closes the signed-in sockets with closeResync after what is
+// queued to them (Server.Resync).
+func (h *hub) resync() {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	n := 0
+	for s := range h.all {
+		if s.actor.Load() != nil && !s.closed.Load() {
+			s.closeAfterQueue(closeResync, "RESYNC: this node may have missed pushes; reconnect and catch up")
+			n++
+		}
+	}
+	h.log.Warn("bus gap: sockets closed so that their clients catch up from the log", "sockets", n)
+}
+
 func (h *hub) closeAll(ctx context.Context) error {
 	h.mu.RLock()
 	all := make([]*socket, 0, len(h.all))
@@ -402,7 +422,7 @@ func (h *hub) onChat(chatID int64, data []byte) {
 }
 
 // fanOut hands a chat push to every local socket of the chat's members
-// that may see it.
+// that may see it, in the chat's order (see reorder.go).
 func (h *hub) fanOut(n *core.Notice) {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
@@ -410,11 +430,23 @@ func (h *hub) fanOut(n *core.Notice) {
 	if in == nil {
 		return
 	}
+	h.inOrderLocked(in, n)
+}
+
+// deliverLocked sends a chat push to the interest's sockets.
+func (h *hub) deliverLocked(in *interest, n *core.Notice) {
 	// One frame for every socket, made once.
 	f := outFrame{data: n.Frame, framed: textFrame(n.Frame)}
 	for s, minID := range in.sockets {
 		if n.MessageID != 0 && n.MessageID < minID {
 			continue
+		}
+		if c := s.catching[n.ChatID]; c != nil {
+			c.hold(s, n)
+			continue
+		}
+		if n.Seq != 0 && n.Seq <= s.caughtUp[n.ChatID] {
+			continue // sent from the log
 		}
 		s.send(f)
 	}
@@ -458,6 +490,7 @@ func (h *hub) onUser(userID int64, data []byte) {
 		switch n.Event {
 		case string(haven.UserDialogAdded):
 			h.watchChatLocked(n.ChatID, s, minID)
+			h.catchUpLocked(s, n.ChatID, n.Seq)
 			if s.leftDuring != nil {
 				delete(s.leftDuring, n.ChatID)
 			}

@@ -14,6 +14,10 @@ type metrics struct {
 	cut      prometheus.Counter
 	refused  *prometheus.CounterVec
 	timedOut *prometheus.CounterVec
+	// reorderGaps and reorderLate count chat pushes that came out of
+	// the chat's order across nodes (reorder.go).
+	reorderGaps prometheus.Counter
+	reorderLate prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -43,9 +47,17 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "haven_websockets_timed_out_total",
 			Help: "WebSockets closed for not being authorized in time (auth) or not answering a ping (ping).",
 		}, []string{"reason"}),
+		reorderGaps: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "haven_push_order_gaps_total",
+			Help: "Times a node stopped waiting for a chat's missing pushes and sent the later ones (clients fill the gap from the log).",
+		}),
+		reorderLate: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "haven_push_late_total",
+			Help: "Chat pushes dropped for coming after later ones were sent (clients have them or fetch them from the log).",
+		}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.requests, m.latency, m.sockets, m.cut, m.refused, m.timedOut)
+		reg.MustRegister(m.requests, m.latency, m.sockets, m.cut, m.refused, m.timedOut, m.reorderGaps, m.reorderLate)
 	}
 	return m
 }

@@ -28,6 +28,10 @@ const (
 	// closeTooSlow: the client did not read fast enough; it should
 	// reconnect and catch up from the log.
 	closeTooSlow websocket.StatusCode = 4008
+	// closeResync: the node may have missed pushes (its bus connection
+	// was restored, or it fell behind the bus); the client should
+	// reconnect and catch up from the log.
+	closeResync websocket.StatusCode = 4009
 )
 
 // writeTimeout bounds one frame's write; a peer that stalls longer is cut.
@@ -109,6 +113,14 @@ type socket struct {
 	// leftDuring, while the hub loads the socket's chats, collects the
 	// chats its person leaves meanwhile.
 	leftDuring map[int64]bool
+	// catching holds, per chat the socket's person was just added to,
+	// the chat's pushes that arrive while the hub reads the events the
+	// node may have missed before it subscribed (hub.catchUp). The hub
+	// owns it: written under its lock, read by the chat's fan-out worker.
+	catching map[int64]*catchup
+	// caughtUp is, per chat caught up on, the last seq sent from the
+	// log: a push of that chat up to it is not sent twice.
+	caughtUp map[int64]int64
 	// present is the person the hub counts the socket for (presence);
 	// the hub owns it, under its lock.
 	present int64

@@ -37,7 +37,7 @@ func (s *Service) privateChat(ctx context.Context, tx Tx, me, other int64) (*hav
 		if err := tx.PutMember(ctx, &haven.Member{ChatID: c.ID, UserID: uid, Role: haven.RoleMember, JoinedAt: now}); err != nil {
 			return nil, err
 		}
-		if err := s.dialogAdded(ctx, tx, uid, c.ID, 0); err != nil {
+		if err := s.dialogAdded(ctx, tx, uid, c, 0); err != nil {
 			return nil, err
 		}
 	}
@@ -169,7 +169,7 @@ func (s *Service) enrol(ctx context.Context, tx Tx, c *haven.Chat, m *haven.Memb
 	if err := tx.UpdateChat(ctx, c); err != nil {
 		return err
 	}
-	return s.dialogAdded(ctx, tx, m.UserID, c.ID, m.MinMessageID)
+	return s.dialogAdded(ctx, tx, m.UserID, c, m.MinMessageID)
 }
 
 // memberEvent logs a change of membership in the chat, except for plain

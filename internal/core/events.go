@@ -47,7 +47,12 @@ type Notice struct {
 	// the person may see: a node routes the chat's pushes to their
 	// sockets from there without reading the store.
 	MinMessageID int64
-	Frame        []byte
+	// Seq is a chat event's seq; on a dialog.added, the chat's seq
+	// before the person joined: a node that learns of the new chat late
+	// reads the events after it from the log (the chat's first events
+	// may have passed it before it subscribed).
+	Seq   int64
+	Frame []byte
 }
 
 // frame is the push frame clients receive.
@@ -133,7 +138,7 @@ func (s *Service) chatEvent(ctx context.Context, tx Tx, c *haven.Chat, kind have
 		// it all, for the admins' differences.
 		ev.forOutsider(c)
 	}
-	s.publish(ctx, tx, Notice{Kind: PushChatEvent, ChatID: c.ID, UserID: userID, MessageID: e.MessageID}, chatSubject(c.ID), ev)
+	s.publish(ctx, tx, Notice{Kind: PushChatEvent, ChatID: c.ID, UserID: userID, MessageID: e.MessageID, Seq: e.Seq}, chatSubject(c.ID), ev)
 	return e, nil
 }
 
@@ -145,8 +150,8 @@ func (s *Service) userEvent(ctx context.Context, tx Tx, userID int64, kind haven
 
 // dialogAdded logs that a person joined chatID, where the first message
 // they may see is minID.
-func (s *Service) dialogAdded(ctx context.Context, tx Tx, userID, chatID, minID int64) error {
-	return s.userEventNotice(ctx, tx, userID, haven.UserDialogAdded, chatID, nil, Notice{MinMessageID: minID})
+func (s *Service) dialogAdded(ctx context.Context, tx Tx, userID int64, c *haven.Chat, minID int64) error {
+	return s.userEventNotice(ctx, tx, userID, haven.UserDialogAdded, c.ID, nil, Notice{MinMessageID: minID, Seq: c.Seq})
 }
 
 // userEventNotice is userEvent with routing fields for the notice.

@@ -10,12 +10,12 @@ import (
 // frame, as is: a node routes it by the header and writes the frame's
 // bytes to every socket without decoding anything. The header is a
 // version byte, then the kind and the event as length-prefixed strings
-// and the four ids as unsigned varints. A node that meets another
+// and the six numbers (ids and seq) as unsigned varints. A node that meets another
 // version drops the notice (its clients recover from the log).
-const noticeVersion = 1
+const noticeVersion = 2
 
-// noticeHeaderMax bounds the header: 1 + 2×(varint + 64) + 5×10 bytes.
-const noticeHeaderMax = 1 + 2*(binary.MaxVarintLen64+64) + 5*binary.MaxVarintLen64
+// noticeHeaderMax bounds the header: 1 + 2×(varint + 64) + 6×10 bytes.
+const noticeHeaderMax = 1 + 2*(binary.MaxVarintLen64+64) + 6*binary.MaxVarintLen64
 
 // ErrBadNotice is the error of DecodeNotice for bytes that are not a
 // notice of this version.
@@ -27,7 +27,7 @@ func AppendNotice(dst []byte, n Notice) ([]byte, error) {
 	if len(n.Kind) > 64 || len(n.Event) > 64 {
 		return dst, errors.New("core: notice kind or event too long")
 	}
-	if n.ChatID < 0 || n.UserID < 0 || n.MessageID < 0 || n.MinMessageID < 0 || n.SessionID < 0 {
+	if n.ChatID < 0 || n.UserID < 0 || n.MessageID < 0 || n.MinMessageID < 0 || n.SessionID < 0 || n.Seq < 0 {
 		return dst, errors.New("core: notice id below 0")
 	}
 	dst = append(dst, noticeVersion)
@@ -35,7 +35,7 @@ func AppendNotice(dst []byte, n Notice) ([]byte, error) {
 	dst = append(dst, n.Kind...)
 	dst = binary.AppendUvarint(dst, uint64(len(n.Event)))
 	dst = append(dst, n.Event...)
-	for _, id := range [...]int64{n.ChatID, n.UserID, n.MessageID, n.MinMessageID, n.SessionID} {
+	for _, id := range [...]int64{n.ChatID, n.UserID, n.MessageID, n.MinMessageID, n.SessionID, n.Seq} {
 		dst = binary.AppendUvarint(dst, uint64(id))
 	}
 	return append(dst, n.Frame...), nil
@@ -76,7 +76,7 @@ func DecodeNotice(data []byte) (Notice, error) {
 	if n.Event, ok = str(); !ok {
 		return Notice{}, ErrBadNotice
 	}
-	for _, id := range [...]*int64{&n.ChatID, &n.UserID, &n.MessageID, &n.MinMessageID, &n.SessionID} {
+	for _, id := range [...]*int64{&n.ChatID, &n.UserID, &n.MessageID, &n.MinMessageID, &n.SessionID, &n.Seq} {
 		v, k := binary.Uvarint(p)
 		if k <= 0 || v >= 1<<63 {
 			return Notice{}, ErrBadNotice
@@ -85,4 +85,10 @@ func DecodeNotice(data []byte) (Notice, error) {
 	}
 	n.Frame = p
 	return n, nil
+}
+
+// ChatEventFrame encodes a chat event as the push frame sockets receive,
+// for a node that sends a socket events it read from the log.
+func ChatEventFrame(ev ChatEventView) ([]byte, error) {
+	return json.Marshal(frame{Push: PushChatEvent, Data: ev})
 }

@@ -8,8 +8,8 @@ import (
 
 func TestNoticeRoundTrip(t *testing.T) {
 	for _, n := range []Notice{
-		{Kind: PushChatEvent, ChatID: 7, UserID: 3, MessageID: 1 << 52, Frame: []byte(`{"push":"chat.event","data":{}}`)},
-		{Kind: PushUserEvent, UserID: 9, ChatID: 2, Event: "dialog.added", MinMessageID: 41, Frame: []byte(`{}`)},
+		{Kind: PushChatEvent, ChatID: 7, UserID: 3, MessageID: 1 << 52, Seq: 1<<40 + 5, Frame: []byte(`{"push":"chat.event","data":{}}`)},
+		{Kind: PushUserEvent, UserID: 9, ChatID: 2, Event: "dialog.added", MinMessageID: 41, Seq: 17, Frame: []byte(`{}`)},
 		{Kind: PushSecretEnvelope, UserID: 4, SessionID: 1<<40 + 3, Frame: []byte(`{}`)},
 		{Kind: PushTyping},
 	} {
@@ -22,7 +22,7 @@ func TestNoticeRoundTrip(t *testing.T) {
 			t.Fatalf("%+v: %v", n, err)
 		}
 		if got.Kind != n.Kind || got.Event != n.Event || got.ChatID != n.ChatID || got.UserID != n.UserID ||
-			got.MessageID != n.MessageID || got.MinMessageID != n.MinMessageID || !bytes.Equal(got.Frame, n.Frame) {
+			got.MessageID != n.MessageID || got.MinMessageID != n.MinMessageID || got.Seq != n.Seq || !bytes.Equal(got.Frame, n.Frame) {
 			t.Fatalf("decoded %+v, want %+v", got, n)
 		}
 		// The frame is the tail of the bytes, not a copy.
@@ -57,12 +57,12 @@ func TestNoticeRefusesBadInput(t *testing.T) {
 	}
 	good, _ := AppendNotice(nil, Notice{Kind: "k", Event: "e", ChatID: 300, Frame: []byte("{}")})
 	for name, b := range map[string][]byte{
-		"empty":       nil,
-		"version 2":   append([]byte{2}, good[1:]...),
-		"JSON":        []byte(`{"kind":"chat.event"}`),
-		"cut in kind": good[:2],
-		"cut in ids":  good[:6],
-		"huge length": {noticeVersion, 0xff, 0xff, 0xff, 0xff, 0x0f},
+		"empty":           nil,
+		"another version": append([]byte{noticeVersion + 1}, good[1:]...),
+		"JSON":            []byte(`{"kind":"chat.event"}`),
+		"cut in kind":     good[:2],
+		"cut in ids":      good[:6],
+		"huge length":     {noticeVersion, 0xff, 0xff, 0xff, 0xff, 0x0f},
 		"id past 2^63": append([]byte{noticeVersion, 0, 0},
 			0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0, 0, 0),
 	} {

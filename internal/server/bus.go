@@ -19,7 +19,7 @@ import (
 // openBus returns the bus behind the node's ordered publisher: the
 // in-process bus, or the NATS bus when the bus setting names servers (then
 // also as nb). A node whose NATS servers do not answer does not start.
-func openBus(ctx context.Context, cfg *config.Serve, log *slog.Logger, gaps prometheus.Counter) (b core.Bus, nb *natsbus.Bus, err error) {
+func openBus(ctx context.Context, cfg *config.Serve, log *slog.Logger, gaps prometheus.Counter, onGap func()) (b core.Bus, nb *natsbus.Bus, err error) {
 	if cfg.Bus == "" {
 		return local.New(), nil, nil
 	}
@@ -29,10 +29,13 @@ func openBus(ctx context.Context, cfg *config.Serve, log *slog.Logger, gaps prom
 		Name: "haven " + host + " " + cfg.Listen,
 		Log:  log,
 		// Pushes carry sequence numbers: a client that sees a gap asks
-		// for the difference (DESIGN.md, principle 2). The node counts
-		// the gaps for operators; cutting its sockets at once, so that
-		// quiet chats resync too, is the hub's to add (internal/api).
-		OnGap: func(error) { gaps.Inc() },
+		// for the difference (DESIGN.md, principle 2). But a gap in a
+		// quiet chat shows only at its next push, so the node closes its
+		// sockets (ADR 0011) and counts the gap for operators.
+		OnGap: func(error) {
+			gaps.Inc()
+			onGap()
+		},
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("opening the bus: %w", err)

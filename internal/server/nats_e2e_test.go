@@ -43,8 +43,8 @@ func TestNATSBusEndToEnd(t *testing.T) {
 	n := startNode(t, append([]string{"--bus", ns.ClientURL(), "--metrics-listen", "127.0.0.1:0"}, generous...)...)
 	a := dialWS(t, n.url, "")
 	b := dialWS(t, n.url, "")
-	_, aid := signUp(t, n, a, "+442079460001", "Ann")
-	_, bid := signUp(t, n, b, "+442079460002", "Bob")
+	atok, aid := signUp(t, n, a, "+442079460001", "Ann")
+	btok, bid := signUp(t, n, b, "+442079460002", "Bob")
 	meet(t, a, b, bid)
 
 	m1 := send(t, a, map[string]any{"user_id": bid}, "Hi Bob")
@@ -71,7 +71,9 @@ func TestNATSBusEndToEnd(t *testing.T) {
 	}
 
 	// The NATS server goes away and comes back on its port: the node
-	// reconnects by itself, counts the gap, and pushes flow again.
+	// reconnects by itself, counts the gap, closes its sockets with 4009
+	// (they may have missed pushes: their clients reconnect and catch up
+	// from the log), and pushes flow again.
 	port := ns.Addr().(*net.TCPAddr).Port
 	tap.Close()
 	ns.Shutdown()
@@ -80,6 +82,17 @@ func TestNATSBusEndToEnd(t *testing.T) {
 	natstest.StartOn(t, port)
 	metric(t, n, "haven_bus_connected 1")
 	metric(t, n, "haven_bus_gaps_total 1")
+	for name, w := range map[string]*wsCaller{"Ann": a, "Bob": b} {
+		select {
+		case code := <-w.closed:
+			if code != 4009 {
+				t.Fatalf("%s's socket closed with %d after the gap, want 4009", name, code)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatalf("%s's socket stayed open after the bus gap", name)
+		}
+	}
+	a, b = dialWS(t, n.url, atok), dialWS(t, n.url, btok)
 	m3 := send(t, a, map[string]any{"chat_id": m1.ChatID}, "after the restart")
 	if ev := nextEvent(t, b, "message.new"); ev.Message == nil || ev.Message.ID != m3.ID {
 		t.Fatalf("Bob's push after the restart: %+v", ev)

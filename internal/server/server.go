@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -70,11 +71,13 @@ type Server struct {
 	// net is the NATS bus behind bus (nil for the in-process bus).
 	net     *natsbus.Bus
 	busGaps prometheus.Counter
-	core    *core.Service
-	api     *api.Server
-	http    *http.Server
-	ln      net.Listener
-	tls     *tls.Config
+	// apiReady is the API once made, for the bus's gaps (Resync).
+	apiReady atomic.Pointer[api.Server]
+	core     *core.Service
+	api      *api.Server
+	http     *http.Server
+	ln       net.Listener
+	tls      *tls.Config
 
 	connsRefused prometheus.Counter
 
@@ -171,7 +174,11 @@ func New(ctx context.Context, cfg *config.Serve, opt Options) (s *Server, err er
 		Name: "haven_bus_gaps_total",
 		Help: "Times this node may have missed events from the NATS bus (it fell behind, or its connection was restored).",
 	})
-	inner, nb, err := openBus(ctx, cfg, log, s.busGaps)
+	inner, nb, err := openBus(ctx, cfg, log, s.busGaps, func() {
+		if a := s.apiReady.Load(); a != nil {
+			a.Resync()
+		}
+	})
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -254,6 +261,7 @@ func New(ctx context.Context, cfg *config.Serve, opt Options) (s *Server, err er
 		st.Close()
 		return nil, err
 	}
+	s.apiReady.Store(s.api)
 	app, err := web.New()
 	if err != nil {
 		st.Close()
