@@ -11,11 +11,22 @@
 //
 //	open(token, store)     opens this session's device, creating it (keys
 //	                       and prekeys uploaded) the first time
-//	send(user, text)       sends text; resolves with the message
+//	send(user, text, ttl)  sends text, with a self-destruct timer of ttl
+//	                       seconds (0: none); resolves with the message
+//	markRead(user)         marks the person's messages read (their
+//	                       timers start, here and on every device)
+//	warnings()             the changes of contacts' keys not yet shown
+//	acceptIdentity(user)   accepts the person's new account key
+//	forward(user, id, to)  refuses: secret messages stay where they are
 //	receive()              fetches, decrypts and stores what waits;
 //	                       resolves with the events
 //	messages(user)         the secret chat with user, oldest first
 //	safetyNumber(user)     the safety number's 60 digits
+//
+// A refused call rejects with an Error whose code is IDENTITY_CHANGED
+// (the person's account key changed: compare safety numbers, then
+// acceptIdentity), FORWARD_REFUSED or NO_SECRET_DEVICES when it is one
+// of those.
 //
 // store is the page's keeper of the state (IndexedDB): load() resolves
 // with a Uint8Array or null, save(bytes) resolves once it is stored.
@@ -29,6 +40,7 @@ import (
 	"fmt"
 	"sync"
 	"syscall/js"
+	"time"
 
 	"github.com/havenchat/haven/client"
 )
@@ -37,7 +49,23 @@ func main() {
 	api := js.Global().Get("Object").New()
 	api.Set("open", promised(open))
 	api.Set("send", promised(withChats(func(ctx context.Context, sc *client.SecretChats, args []js.Value) (any, error) {
-		return sc.SendText(ctx, int64(args[0].Float()), args[1].String(), 0)
+		var ttl time.Duration
+		if len(args) > 2 && args[2].Type() == js.TypeNumber {
+			ttl = time.Duration(args[2].Int()) * time.Second
+		}
+		return sc.SendText(ctx, int64(args[0].Float()), args[1].String(), ttl)
+	})))
+	api.Set("markRead", promised(withChats(func(ctx context.Context, sc *client.SecretChats, args []js.Value) (any, error) {
+		return true, sc.MarkRead(ctx, int64(args[0].Float()))
+	})))
+	api.Set("warnings", promised(withChats(func(ctx context.Context, sc *client.SecretChats, args []js.Value) (any, error) {
+		return sc.Warnings()
+	})))
+	api.Set("acceptIdentity", promised(withChats(func(ctx context.Context, sc *client.SecretChats, args []js.Value) (any, error) {
+		return true, sc.AcceptIdentity(int64(args[0].Float()))
+	})))
+	api.Set("forward", promised(withChats(func(ctx context.Context, sc *client.SecretChats, args []js.Value) (any, error) {
+		return nil, sc.Forward(ctx, int64(args[0].Float()), int64(args[1].Float()), int64(args[2].Float()))
 	})))
 	api.Set("receive", promised(withChats(func(ctx context.Context, sc *client.SecretChats, args []js.Value) (any, error) {
 		evs, err := sc.Receive(ctx)
@@ -113,7 +141,13 @@ func promised(f func(context.Context, []js.Value) (any, error)) js.Func {
 			go func() {
 				v, err := f(context.Background(), args)
 				if err != nil {
-					reject.Invoke(js.Global().Get("Error").New(err.Error()))
+					e := js.Global().Get("Error").New(err.Error())
+					for code, target := range codes {
+						if errors.Is(err, target) {
+							e.Set("code", code)
+						}
+					}
+					reject.Invoke(e)
 					return
 				}
 				b, err := json.Marshal(v)
@@ -126,6 +160,13 @@ func promised(f func(context.Context, []js.Value) (any, error)) js.Func {
 			return nil
 		}))
 	})
+}
+
+// codes name the SDK's errors that the page acts on.
+var codes = map[string]error{
+	"IDENTITY_CHANGED":  client.ErrIdentityChanged,
+	"FORWARD_REFUSED":   client.ErrForwardRefused,
+	"NO_SECRET_DEVICES": client.ErrNoSecretDevices,
 }
 
 // jsStore is a client.SecretStore kept by the page.
