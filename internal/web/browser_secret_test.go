@@ -21,7 +21,8 @@ import (
 // from the chat's menu with a person on the Go SDK (the terminal app's
 // secret layer); text goes both ways, each side decrypting the other's
 // envelopes; the page shows the safety number as digits, the same the
-// SDK computes; and the server's data directory (database, write-ahead
+// SDK computes; the page keeps its keys across a reload and forgets them
+// at sign-out; and the server's data directory (database, write-ahead
 // log, files) holds none of the texts.
 func TestSecretChatWithSDK(t *testing.T) {
 	srv := testserver.Start(t)
@@ -109,6 +110,15 @@ func TestSecretChatWithSDK(t *testing.T) {
 	}
 	ann.wait("the messages are still there after a reload, and a new one opens",
 		`(() => { const l = [...document.querySelectorAll('#secret-messages .secret-msg .text')].map(e => e.textContent); return [`+js(toBob)+`, `+js(toAnn)+`, `+js(again)+`].every(x => l.includes(x)); })()`)
+
+	// The session ends (signed out elsewhere): the page forgets the
+	// device's keys and messages with everything else.
+	secretDB := `(indexedDB.databases().then(l => window.__secretDB = l.some(d => d.name === 'haven-secret')), window.__secretDB)`
+	ann.wait("the secret state is in IndexedDB", secretDB+" === true")
+	if err := annC.LogOut(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ann.wait("the secret state is gone after sign-out", secretDB+" === false")
 
 	// The server holds none of the texts, in any file of its data.
 	srv.Stop()

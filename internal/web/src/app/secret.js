@@ -8,6 +8,7 @@ import { api } from './api.js';
 import { sha256Bytes } from './sha256.js';
 
 let loading = null;
+let conn = null; // the open IndexedDB of the state
 
 // secretChats resolves with the opened havenSecret API (secretwasm's
 // doc) for this session's device, creating the device the first time.
@@ -43,7 +44,7 @@ function store(token) {
   const db = new Promise((resolve, reject) => {
     const r = indexedDB.open('haven-secret', 1);
     r.onupgradeneeded = () => r.result.createObjectStore('state');
-    r.onsuccess = () => resolve(r.result);
+    r.onsuccess = () => resolve(conn = r.result);
     r.onerror = () => reject(r.error);
   });
   const run = (mode, f) => db.then((d) => new Promise((resolve, reject) => {
@@ -57,6 +58,20 @@ function store(token) {
     load: () => run('readonly', (s) => s.get(key)).then((v) => v || null),
     save: (bytes) => run('readwrite', (s) => s.put(bytes, key)).then(() => true),
   };
+}
+
+// forgetSecrets deletes the device's state (its keys, sessions and
+// messages) on sign-out: the session it belonged to is over, and nothing
+// of the account stays in the browser. The next session makes a new
+// device.
+export function forgetSecrets() {
+  loading = null;
+  if (conn) conn.close();
+  conn = null;
+  return new Promise((resolve) => {
+    const r = indexedDB.deleteDatabase('haven-secret');
+    r.onsuccess = r.onerror = r.onblocked = () => resolve();
+  });
 }
 
 const listeners = new Set();
