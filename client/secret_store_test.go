@@ -14,8 +14,8 @@ import (
 // memStore is a SecretStore in memory, as a program that keeps the state
 // elsewhere than in a file (the web app's IndexedDB) has one.
 type memStore struct {
-	mu    sync.Mutex
-	b     []byte
+	mu sync.Mutex
+	b  []byte
 }
 
 func (m *memStore) Load() ([]byte, error) {
