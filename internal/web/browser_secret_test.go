@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -31,7 +32,7 @@ func TestSecretChatWithSDK(t *testing.T) {
 	defer cancel()
 
 	ann, annC, annU := b.signedIn("Ann", "ann@example.com", "Ann", "Lee")
-	bobC, _ := srv.SignUp(t, "bob@example.com", "Bob")
+	bobC, bobU := srv.SignUp(t, "bob@example.com", "Bob")
 	srv.Befriend(t, annC, bobC)
 	bob, err := client.CreateSecretDevice(ctx, bobC, filepath.Join(t.TempDir(), "bob.secret"))
 	if err != nil {
@@ -110,6 +111,40 @@ func TestSecretChatWithSDK(t *testing.T) {
 	}
 	ann.wait("the messages are still there after a reload, and a new one opens",
 		`(() => { const l = [...document.querySelectorAll('#secret-messages .secret-msg .text')].map(e => e.textContent); return [`+js(toBob)+`, `+js(toAnn)+`, `+js(again)+`].every(x => l.includes(x)); })()`)
+
+	// A secret message cannot be forwarded (its menu has no such item,
+	// and the layer refuses), and deleting one deletes it on Bob's side.
+	ann.wait("forwarding is refused", `(havenSecret.forward(`+js(fmt.Sprint(bobU.ID))+` * 1, 1, 1).catch(e => window.__fwd = e.code), window.__fwd === 'FORWARD_REFUSED')`)
+	ann.do("opening the menu of a secret message", chromedp.Evaluate[chromedp.Void](`(() => { const m = [...document.querySelectorAll('#secret-messages .secret-msg')].find(e => e.textContent.includes(`+js(again)+`)); const r = m.querySelector('.bubble').getBoundingClientRect(); m.dispatchEvent(new MouseEvent('contextmenu', {bubbles: true, clientX: r.left + 10, clientY: r.top + 10})); })()`))
+	ann.wait("the menu shows", `!!document.querySelector('.menu .menu-item')`)
+	if eval[bool](ann, `[...document.querySelectorAll('.menu .menu-item')].some(e => /forward/i.test(e.textContent))`) {
+		t.Fatal("a secret message's menu offers to forward it")
+	}
+	ann.clickText(".menu .menu-item", "Delete for both")
+	ann.wait("the deleted message leaves the page", `![...document.querySelectorAll('#secret-messages .secret-msg .text')].some(e => e.textContent === `+js(again)+`)`)
+	for deleted := false; !deleted; {
+		evs, err := bob.Receive(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range evs {
+			deleted = deleted || e.Kind == "deleted"
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatal("the deletion never reached the SDK")
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	ms, err := bob.Messages(annU.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms {
+		if m.Text == again {
+			t.Fatal("the message deleted in the web app is still on the SDK's side")
+		}
+	}
 
 	// The session ends (signed out elsewhere): the page forgets the
 	// device's keys and messages with everything else.

@@ -17,6 +17,8 @@
 //	                       timers start, here and on every device)
 //	warnings()             the changes of contacts' keys not yet shown
 //	acceptIdentity(user)   accepts the person's new account key
+//	delete(user, ids)      deletes messages here and on every device of
+//	                       both people
 //	forward(user, id, to)  refuses: secret messages stay where they are
 //	receive()              fetches, decrypts and stores what waits;
 //	                       resolves with the events
@@ -63,6 +65,13 @@ func main() {
 	})))
 	api.Set("acceptIdentity", promised(withChats(func(ctx context.Context, sc *client.SecretChats, args []js.Value) (any, error) {
 		return true, sc.AcceptIdentity(int64(args[0].Float()))
+	})))
+	api.Set("delete", promised(withChats(func(ctx context.Context, sc *client.SecretChats, args []js.Value) (any, error) {
+		ids := make([]int64, args[1].Length())
+		for i := range ids {
+			ids[i] = int64(args[1].Index(i).Float())
+		}
+		return true, sc.Delete(ctx, int64(args[0].Float()), ids...)
 	})))
 	api.Set("forward", promised(withChats(func(ctx context.Context, sc *client.SecretChats, args []js.Value) (any, error) {
 		return nil, sc.Forward(ctx, int64(args[0].Float()), int64(args[1].Float()), int64(args[2].Float()))

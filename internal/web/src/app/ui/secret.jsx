@@ -8,7 +8,7 @@ import { S, emit, userName } from '../state.js';
 import { clock } from '../util.js';
 import { secretChats, receiveSoon, onSecret } from '../secret.js';
 import { Icon } from './icons.jsx';
-import { Spinner } from './common.jsx';
+import { Spinner, openMenu, longPress } from './common.jsx';
 
 export function SecretView({ userId }) {
   const peer = S.users.get(userId);
@@ -114,7 +114,11 @@ export function SecretView({ userId }) {
           <div class="messages-inner">
             {!hs && !err && <Spinner />}
             {msgs.map((m) => (
-              <div key={m.id} class={'msg secret-msg' + (m.out ? ' out' : ' in')} data-id={m.id}>
+              <div key={m.id} class={'msg secret-msg' + (m.out ? ' out' : ' in')} data-id={m.id} {...longPress((x, y) => openMenu(x, y, [
+                { label: 'Copy text', icon: 'copy', onClick: () => navigator.clipboard && navigator.clipboard.writeText(m.text || '') },
+                // No forwarding: a secret message stays in its chat.
+                { label: 'Delete for both', icon: 'trash', danger: true, onClick: () => hs.delete(userId, [m.id]).then(() => refresh(hs)).catch((er) => setErr(er.message)) },
+              ]))}>
                 <div class="bubble">
                   {m.text && <div class="text" dir="auto">{m.text}</div>}
                   <span class="meta after-text">
