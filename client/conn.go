@@ -52,11 +52,7 @@ func (c *Client) Connect(ctx context.Context) (*Conn, error) {
 	case strings.HasPrefix(u, "http://"):
 		u = "ws://" + strings.TrimPrefix(u, "http://")
 	}
-	h := http.Header{}
-	if tok := c.Token(); tok != "" {
-		h.Set("Authorization", "Bearer "+tok)
-	}
-	ws, resp, err := websocket.Dial(ctx, u, &websocket.DialOptions{HTTPHeader: h, HTTPClient: c.hc})
+	ws, resp, err := websocket.Dial(ctx, u, c.dialOptions())
 	if err != nil {
 		if e := refusal(resp); e != nil {
 			return nil, e

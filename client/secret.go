@@ -114,8 +114,8 @@ type secretPayload struct {
 // SecretChats is one device's secret chats. It is safe for concurrent
 // use; calls run one at a time.
 type SecretChats struct {
-	c    *Client
-	path string
+	c     *Client
+	store SecretStore
 
 	mu   sync.Mutex
 	st   *secretState
@@ -134,11 +134,17 @@ const secretPreKeys = 100
 // vouched for, are replaced: contacts are warned), a device key, and
 // prekeys on the server. The state goes to path (mode 0600).
 func CreateSecretDevice(ctx context.Context, c *Client, path string) (*SecretChats, error) {
+	return CreateSecretDeviceIn(ctx, c, FileSecretStore(path))
+}
+
+// CreateSecretDeviceIn is CreateSecretDevice keeping the state in store
+// (the web app's IndexedDB, for one) rather than in a file.
+func CreateSecretDeviceIn(ctx context.Context, c *Client, store SecretStore) (*SecretChats, error) {
 	acct, err := e2ee.NewAccountKey()
 	if err != nil {
 		return nil, err
 	}
-	return newSecretDevice(ctx, c, path, acct, false)
+	return newSecretDevice(ctx, c, store, acct, false)
 }
 
 // LinkSecretDevice makes this session another secret-chat device of an
@@ -152,15 +158,15 @@ func LinkSecretDevice(ctx context.Context, c *Client, path string, seed []byte) 
 	if err != nil {
 		return nil, err
 	}
-	return newSecretDevice(ctx, c, path, acct, true)
+	return newSecretDevice(ctx, c, FileSecretStore(path), acct, true)
 }
 
-func newSecretDevice(ctx context.Context, c *Client, path string, acct *e2ee.AccountKey, link bool) (*SecretChats, error) {
+func newSecretDevice(ctx context.Context, c *Client, store SecretStore, acct *e2ee.AccountKey, link bool) (*SecretChats, error) {
 	me, err := c.Me(ctx)
 	if err != nil {
 		return nil, err
 	}
-	sc := &SecretChats{c: c, path: path, acct: acct, now: time.Now,
+	sc := &SecretChats{c: c, store: store, acct: acct, now: time.Now,
 		st: &secretState{Version: secretStateVersion, User: me.ID, AccountSeed: acct.Seed(),
 			Peers: map[int64]*secretPeer{}, Chats: map[int64][]*SecretMessage{}}}
 	for attempt := 0; ; attempt++ {
@@ -235,11 +241,16 @@ func newSecretDevice(ctx context.Context, c *Client, path string, acct *e2ee.Acc
 // OpenSecretChats opens the secret chats kept at path by
 // CreateSecretDevice or LinkSecretDevice, for the same session's client.
 func OpenSecretChats(c *Client, path string) (*SecretChats, error) {
-	st, err := loadSecretState(path)
+	return OpenSecretChatsIn(c, FileSecretStore(path))
+}
+
+// OpenSecretChatsIn is OpenSecretChats for a state kept in store.
+func OpenSecretChatsIn(c *Client, store SecretStore) (*SecretChats, error) {
+	st, err := loadSecretState(store)
 	if err != nil {
 		return nil, err
 	}
-	sc := &SecretChats{c: c, path: path, st: st, now: time.Now}
+	sc := &SecretChats{c: c, store: store, st: st, now: time.Now}
 	if sc.acct, err = e2ee.AccountKeyFromSeed(st.AccountSeed); err != nil {
 		return nil, err
 	}
@@ -289,7 +300,7 @@ func (sc *SecretChats) saveLocked() error {
 	if sc.st.Sessions, err = sc.ss.MarshalBinary(); err != nil {
 		return err
 	}
-	return sc.st.save(sc.path)
+	return sc.st.save(sc.store)
 }
 
 // UserID returns the account's user id.

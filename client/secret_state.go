@@ -43,20 +43,44 @@ const secretStateVersion = 1
 // does not exist.
 var ErrNoSecretState = errors.New("haven: no secret-chat state")
 
-func loadSecretState(path string) (*secretState, error) {
-	b, err := os.ReadFile(path)
+// SecretStore keeps a device's secret-chat state: one opaque value,
+// read once when the chats are opened and written whole after every
+// change. It holds the device's private keys: keep it where only its
+// owner can read it.
+type SecretStore interface {
+	// Load returns the state last saved, or an error wrapping
+	// ErrNoSecretState when there is none.
+	Load() ([]byte, error)
+	// Save replaces the state durably: after it returns, a crash leaves
+	// the new state, and before, the old one.
+	Save([]byte) error
+}
+
+// FileSecretStore keeps the state in the file at path, of mode 0600,
+// written through a new file renamed over the old one.
+func FileSecretStore(path string) SecretStore { return fileStore(path) }
+
+type fileStore string
+
+func (path fileStore) Load() ([]byte, error) {
+	b, err := os.ReadFile(string(path))
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("%w at %s", ErrNoSecretState, path)
+		return nil, fmt.Errorf("%w at %s", ErrNoSecretState, string(path))
 	}
+	return b, err
+}
+
+func loadSecretState(store SecretStore) (*secretState, error) {
+	b, err := store.Load()
 	if err != nil {
 		return nil, err
 	}
 	var st secretState
 	if err := json.Unmarshal(b, &st); err != nil {
-		return nil, fmt.Errorf("haven: secret-chat state %s: %w", path, err)
+		return nil, fmt.Errorf("haven: secret-chat state: %w", err)
 	}
 	if st.Version != secretStateVersion {
-		return nil, fmt.Errorf("haven: secret-chat state %s has version %d, want %d", path, st.Version, secretStateVersion)
+		return nil, fmt.Errorf("haven: secret-chat state has version %d, want %d", st.Version, secretStateVersion)
 	}
 	if st.Peers == nil {
 		st.Peers = map[int64]*secretPeer{}
@@ -67,17 +91,25 @@ func loadSecretState(path string) (*secretState, error) {
 	return &st, nil
 }
 
-// save writes the state durably: a new file of mode 0600, synced, then
-// renamed over the old one, so that a crash leaves one or the other.
-func (st *secretState) save(path string) error {
+func (st *secretState) save(store SecretStore) error {
 	b, err := json.Marshal(st)
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+	if err := store.Save(b); err != nil {
+		return fmt.Errorf("haven: saving secret-chat state: %w", err)
+	}
+	return nil
+}
+
+// Save writes the state durably: a new file of mode 0600, synced, then
+// renamed over the old one, so that a crash leaves one or the other.
+func (path fileStore) Save(b []byte) error {
+	p := string(path)
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
 		return err
 	}
-	tmp := fmt.Sprintf("%s.%d.tmp", path, time.Now().UnixNano())
+	tmp := fmt.Sprintf("%s.%d.tmp", p, time.Now().UnixNano())
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 	if err != nil {
 		return err
@@ -90,11 +122,10 @@ func (st *secretState) save(path string) error {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Rename(tmp, path)
+		err = os.Rename(tmp, p)
 	}
 	if err != nil {
 		os.Remove(tmp)
-		return fmt.Errorf("haven: saving secret-chat state: %w", err)
 	}
-	return nil
+	return err
 }

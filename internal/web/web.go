@@ -19,11 +19,13 @@ import (
 	"embed"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"io/fs"
 	"mime"
 	"net/http"
 	"path"
 	"strings"
+	"sync"
 )
 
 //go:generate go run ./gen -src src -out dist
@@ -31,11 +33,13 @@ import (
 //go:embed dist
 var dist embed.FS
 
-// CSP is the Content-Security-Policy of the app. 'self' in connect-src
+// CSP is the Content-Security-Policy of the app. 'wasm-unsafe-eval'
+// lets the page compile WebAssembly (the secret chats' program, from
+// this origin only); it allows no eval of JavaScript. 'self' in connect-src
 // covers the WebSocket of the same host; data: images are the tiny
 // previews that messages carry, blob: the photos, files and voice notes
 // the person picks or records before sending them.
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; " +
+const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data: blob:; " +
 	"media-src 'self' blob:; connect-src 'self'; font-src 'self'; worker-src 'self'; manifest-src 'self'; " +
 	"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
@@ -50,11 +54,13 @@ type App struct {
 
 // asset is one file of the app, ready to send.
 type asset struct {
-	body  []byte
-	gz    []byte // gzipped body; nil when it would not shrink
-	etag  string
-	ctype string
-	cache string
+	body []byte
+	gz   []byte // gzipped body; nil when it would not shrink
+	// inflate returns the body of an asset stored gzipped (body nil).
+	inflate func() []byte
+	etag    string
+	ctype   string
+	cache   string
 }
 
 // New loads the embedded app. It fails only if the binary was built
@@ -70,6 +76,10 @@ func New() (*App, error) {
 			return err
 		}
 		name := strings.TrimPrefix(p, "dist/")
+		if gzName, ok := strings.CutSuffix(name, ".gz"); ok {
+			a.files[gzName] = newGzipped(gzName, body)
+			return nil
+		}
 		a.files[name] = newAsset(name, body)
 		return nil
 	})
@@ -82,9 +92,34 @@ func New() (*App, error) {
 	return a, nil
 }
 
+// newGzipped is the asset of a file that dist holds gzipped (the
+// secret chats' WebAssembly, too big to compress at every start): sent
+// as it is to browsers that take gzip, inflated once for any other.
+func newGzipped(name string, gz []byte) *asset {
+	f := newAsset(name, nil)
+	sum := sha256.Sum256(gz)
+	f.etag = `"` + hex.EncodeToString(sum[:12]) + `"`
+	f.gz = gz
+	f.inflate = sync.OnceValue(func() []byte {
+		zr, err := gzip.NewReader(bytes.NewReader(gz))
+		if err != nil {
+			return nil // dist is built by gen: a test reads every file
+		}
+		b, _ := io.ReadAll(zr)
+		return b
+	})
+	return f
+}
+
 func newAsset(name string, body []byte) *asset {
 	sum := sha256.Sum256(body)
 	f := &asset{body: body, etag: `"` + hex.EncodeToString(sum[:12]) + `"`}
+	if body == nil {
+		// newGzipped's: it sets the rest.
+		f.ctype = mime.TypeByExtension(path.Ext(name))
+		f.cache = "public, max-age=31536000, immutable"
+		return f
+	}
 	switch ext := path.Ext(name); ext {
 	case ".webmanifest":
 		f.ctype = "application/manifest+json"
@@ -149,6 +184,9 @@ func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cache-Control", f.cache)
 	h.Set("Vary", "Accept-Encoding")
 	body, etag := f.body, f.etag
+	if f.inflate != nil {
+		body = f.inflate()
+	}
 	if f.gz != nil && acceptsGzip(r) {
 		body = f.gz
 		etag = strings.TrimSuffix(f.etag, `"`) + `-gz"`

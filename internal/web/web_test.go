@@ -1,6 +1,8 @@
 package web_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"io"
 	"net/http"
 	"regexp"
@@ -52,12 +54,14 @@ func TestAppServedWithStrictHeaders(t *testing.T) {
 			t.Errorf("GET %s: not compressed", path)
 		}
 		csp := res.Header.Get("Content-Security-Policy")
-		for _, want := range []string{"default-src 'self'", "script-src 'self';", "style-src 'self';", "frame-ancestors 'none'", "object-src 'none'", "base-uri 'none'"} {
+		for _, want := range []string{"default-src 'self'", "script-src 'self' 'wasm-unsafe-eval';", "style-src 'self';", "frame-ancestors 'none'", "object-src 'none'", "base-uri 'none'"} {
 			if !strings.Contains(csp, want) {
 				t.Errorf("GET %s: the CSP %q lacks %q", path, csp, want)
 			}
 		}
-		for _, banned := range []string{"unsafe-inline", "unsafe-eval", "http:", "https:", "*"} {
+		// 'wasm-unsafe-eval' (the secret chats' WebAssembly) compiles
+		// WebAssembly only; JavaScript's eval stays banned.
+		for _, banned := range []string{"unsafe-inline", "'unsafe-eval'", "http:", "https:", "*"} {
 			if strings.Contains(csp, banned) {
 				t.Errorf("GET %s: the CSP %q allows %q", path, csp, banned)
 			}
@@ -185,4 +189,46 @@ func headerBytes(res *http.Response) int {
 		}
 	}
 	return n
+}
+
+// TestSecretWasmLoadedApart: the secret chats' WebAssembly is named by
+// the app's script (which fetches it when a secret chat opens), not by
+// the page nor the service worker's list, so it is no part of the first
+// load; it is served gzipped as stored, or inflated to a browser that
+// takes no gzip, cached as immutable.
+func TestSecretWasmLoadedApart(t *testing.T) {
+	srv := testserver.Start(t)
+	_, page := getPlain(t, srv.URL+"/")
+	_, sw := getPlain(t, srv.URL+"/sw.js")
+	var script []byte
+	for _, m := range assetRef.FindAllStringSubmatch(string(page), -1) {
+		if strings.HasSuffix(m[1], ".js") {
+			_, script = getPlain(t, srv.URL+m[1])
+		}
+	}
+	name := regexp.MustCompile(`/assets/secret-[A-Z0-9]{8}\.wasm`).Find(script)
+	if name == nil {
+		t.Fatal("the app's script names no secret-chat WebAssembly")
+	}
+	if bytes.Contains(page, name) || bytes.Contains(sw, []byte("wasm")) {
+		t.Fatalf("%s is in the page or the service worker's list: it would be part of the first load", name)
+	}
+	res, gz := get(t, srv.URL+string(name))
+	if res.StatusCode != 200 || res.Header.Get("Content-Type") != "application/wasm" || res.Header.Get("Content-Encoding") != "gzip" ||
+		!strings.Contains(res.Header.Get("Cache-Control"), "immutable") {
+		t.Fatalf("GET %s: %d, %q, %q, %q", name, res.StatusCode, res.Header.Get("Content-Type"), res.Header.Get("Content-Encoding"), res.Header.Get("Cache-Control"))
+	}
+	res, plain := getPlain(t, srv.URL+string(name))
+	if res.StatusCode != 200 || res.Header.Get("Content-Encoding") != "" || !bytes.HasPrefix(plain, []byte("\x00asm")) {
+		t.Fatalf("GET %s without gzip: %d, %q, starts %q", name, res.StatusCode, res.Header.Get("Content-Encoding"), plain[:min(8, len(plain))])
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(gz))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inflated, err := io.ReadAll(zr)
+	if err != nil || !bytes.Equal(inflated, plain) {
+		t.Fatalf("the gzipped and the plain WebAssembly differ (%v)", err)
+	}
+	t.Logf("secret chats' WebAssembly: %.2f MiB, %.2f MiB gzipped", float64(len(plain))/(1<<20), float64(len(gz))/(1<<20))
 }

@@ -13,6 +13,7 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -20,6 +21,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/exec"
 	"path"
 	"path/filepath"
 	"regexp"
@@ -52,6 +54,13 @@ func Build(src string) (map[string][]byte, error) {
 		return nil, err
 	}
 	files := make(map[string][]byte)
+	secret, err := secretWasm(src)
+	if err != nil {
+		return nil, err
+	}
+	for name, b := range secret {
+		files[name] = b
+	}
 	// Paths are relative to src, wherever the build runs from: they go
 	// into the hashes that name the files.
 	res := api.Build(api.BuildOptions{
@@ -74,7 +83,11 @@ func Build(src string) (map[string][]byte, error) {
 		LegalComments:     api.LegalCommentsNone,
 		Banner:            map[string]string{"js": "/*! Haven web app. Includes Preact (MIT, see /licenses.txt). */"},
 		Plugins:           []api.Plugin{vendored(src)},
-		LogLevel:          api.LogLevelSilent,
+		Define: map[string]string{
+			"SECRET_WASM": fmt.Sprintf("%q", "/"+secretName(secret, ".wasm")),
+			"WASM_EXEC":   fmt.Sprintf("%q", "/"+secretName(secret, ".js")),
+		},
+		LogLevel: api.LogLevelSilent,
 	})
 	if err := buildErrors(res.Errors); err != nil {
 		return nil, err
@@ -123,8 +136,8 @@ func Build(src string) (map[string][]byte, error) {
 	// a browser learns that a new version is out.
 	var shell []string
 	for name := range files {
-		if name == "licenses.txt" {
-			continue
+		if name == "licenses.txt" || secret[name] != nil {
+			continue // the secret chats' program is fetched when first used
 		}
 		shell = append(shell, "/"+strings.TrimSuffix(name, "index.html"))
 	}
@@ -224,4 +237,58 @@ func write(out string, files map[string][]byte) error {
 		}
 	}
 	return nil
+}
+
+// secretWasm builds ../secretwasm (the SDK's secret chats) for
+// GOOS=js GOARCH=wasm, reproducibly, and takes the Go runtime's
+// wasm_exec.js beside it, both named by their content hash.
+func secretWasm(src string) (map[string][]byte, error) {
+	tmp, err := os.MkdirTemp("", "haven-wasm")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	out := filepath.Join(tmp, "secret.wasm")
+	cmd := exec.Command("go", "build", "-trimpath", "-buildvcs=false", "-ldflags=-s -w -buildid=", "-o", out, "./secretwasm")
+	cmd.Dir = filepath.Join(src, "..")
+	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm", "CGO_ENABLED=0")
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("building the secret chats' WebAssembly: %v\n%s", err, msg)
+	}
+	wasm, err := os.ReadFile(out)
+	if err != nil {
+		return nil, err
+	}
+	goroot, err := exec.Command("go", "env", "GOROOT").Output()
+	if err != nil {
+		return nil, err
+	}
+	execJS, err := os.ReadFile(filepath.Join(strings.TrimSpace(string(goroot)), "lib", "wasm", "wasm_exec.js"))
+	if err != nil {
+		return nil, err
+	}
+	named := func(name, ext string, b []byte) string {
+		h := sha256.Sum256(b)
+		return "assets/" + name + "-" + strings.ToUpper(hex.EncodeToString(h[:])[:8]) + ext
+	}
+	// The program is stored gzipped (a quarter of its size, in the
+	// repository and in the binary) and served as it is (see web.go).
+	var gz bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+	zw.Write(wasm)
+	zw.Close()
+	return map[string][]byte{
+		named("secret", ".wasm", wasm) + ".gz": gz.Bytes(),
+		named("wasm_exec", ".js", execJS):      execJS,
+	}, nil
+}
+
+// secretName is the name of the secret chats' file ending in ext.
+func secretName(files map[string][]byte, ext string) string {
+	for name := range files {
+		if name = strings.TrimSuffix(name, ".gz"); strings.HasSuffix(name, ext) {
+			return name
+		}
+	}
+	return ""
 }

@@ -3,6 +3,8 @@
 // the recent messages with the sync state they match, so the app opens
 // without a network and catches up from there.
 
+import { forgetSecrets } from './secret.js';
+
 const NAME = 'haven';
 let dbp = null;
 
@@ -44,4 +46,5 @@ export const outboxDel = (id) => tx('outbox', 'readwrite', (s) => s.delete(id));
 export async function wipe() {
   await tx('kv', 'readwrite', (s) => s.clear()).catch(() => {});
   await tx('outbox', 'readwrite', (s) => s.clear()).catch(() => {});
+  await forgetSecrets();
 }

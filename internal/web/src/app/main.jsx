@@ -123,7 +123,7 @@ export async function signOut(callServer) {
   S.msgs.clear();
   S.pending.clear();
   S.drafts.clear();
-  S.ui = { ...S.ui, chat: null, panel: null, info: false, search: '', menu: null, dialog: null };
+  S.ui = { ...S.ui, chat: null, secret: null, panel: null, info: false, search: '', menu: null, dialog: null };
   history.replaceState(null, '', '/');
   emit();
 }

@@ -17,6 +17,7 @@ import { Avatar, Spinner, openMenu, longPress, openDialog, closeDialog, Modal } 
 import { Composer, startEdit, startReply } from './composer.jsx';
 import { MediaView, PendingMedia } from './media.jsx';
 import { dialogMenu } from './sidebar.jsx';
+import { SecretView } from './secret.jsx';
 
 // openChat shows a chat ({id}) or a person's private chat ({userId}),
 // optionally at a message.
@@ -77,6 +78,7 @@ export function ChatView() {
     );
   }
   const chat = c.id ? S.chats.get(c.id) : null;
+  if (S.ui.secret && chat && peerOf(chat) && peerOf(chat).id === S.ui.secret.userId) return <SecretView userId={S.ui.secret.userId} />;
   const key = chatKey(c);
   return (
     <main class="chat" aria-label="Chat">

@@ -212,6 +212,11 @@ export function dialogMenu(d, chat) {
     muted
       ? { label: 'Unmute', icon: 'bell', onClick: () => setMuted(d, 0) }
       : { label: 'Mute…', icon: 'mute', onClick: (m) => openMenu(m.x, m.y, muteItems(d)) },
+    chat.kind === 'private' && peerOf(chat) && S.me && peerOf(chat).id !== S.me.id && {
+      label: 'Start secret chat',
+      icon: 'lock',
+      onClick: () => { S.ui.secret = { userId: peerOf(chat).id }; emit(); },
+    },
     { label: d.archived ? 'Unarchive' : 'Archive', icon: d.archived ? 'unarchive' : 'archive', onClick: () => upd({ archived: !d.archived }) },
     d.unread_count > 0 && {
       label: 'Mark as read',
