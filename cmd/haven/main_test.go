@@ -804,8 +804,14 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 	wsClosed := make(chan error, 1)
 	go func() {
-		_, _, err := ws.Read(ctx)
-		wsClosed <- err
+		// Pushes may come first (the profile change below is pushed to
+		// the person's sessions); the close ends the reads.
+		for {
+			if _, _, err := ws.Read(ctx); err != nil {
+				wsClosed <- err
+				return
+			}
+		}
 	}()
 
 	// A request in flight: its body is sent in two chunks, the second
