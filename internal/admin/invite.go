@@ -48,11 +48,7 @@ func inviteCreate(ctx context.Context, r *run, args []string) int {
 	if err != nil {
 		return r.usage(err)
 	}
-	cfg, err := r.settings()
-	if err != nil {
-		return r.fail(err)
-	}
-	svc, closeStore, err := r.service(ctx, cfg)
+	cfg, svc, closeStore, err := r.open(ctx)
 	if err != nil {
 		return r.fail(err)
 	}
@@ -84,11 +80,7 @@ func inviteList(ctx context.Context, r *run, args []string) int {
 	if _, code, done := r.parse(args, 0, 0, "no arguments"); done {
 		return code
 	}
-	cfg, err := r.settings()
-	if err != nil {
-		return r.fail(err)
-	}
-	svc, closeStore, err := r.service(ctx, cfg)
+	_, svc, closeStore, err := r.open(ctx)
 	if err != nil {
 		return r.fail(err)
 	}
@@ -143,11 +135,7 @@ func inviteRevoke(ctx context.Context, r *run, args []string) int {
 	if done {
 		return code
 	}
-	cfg, err := r.settings()
-	if err != nil {
-		return r.fail(err)
-	}
-	svc, closeStore, err := r.service(ctx, cfg)
+	_, svc, closeStore, err := r.open(ctx)
 	if err != nil {
 		return r.fail(err)
 	}
@@ -164,11 +152,7 @@ func userCreate(ctx context.Context, r *run, args []string) int {
 	if done {
 		return code
 	}
-	cfg, err := r.settings()
-	if err != nil {
-		return r.fail(err)
-	}
-	svc, closeStore, err := r.service(ctx, cfg)
+	_, svc, closeStore, err := r.open(ctx)
 	if err != nil {
 		return r.fail(err)
 	}
@@ -200,4 +184,15 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// open reads the operator's settings and opens the service on their data,
+// as every command that acts on accounts and invites starts.
+func (r *run) open(ctx context.Context) (*config.Serve, *core.Service, func(), error) {
+	cfg, err := r.settings()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	svc, closeStore, err := r.service(ctx, cfg)
+	return cfg, svc, closeStore, err
 }
