@@ -22,6 +22,7 @@ type tx struct {
 type dialogRow struct {
 	d        client.Dialog
 	seq      int64 // the chat's seq that d reflects
+	infoSeq  int64 // the chat's seq when its description and settings were fetched
 	pinRank  int64
 	activity int64
 }
@@ -135,7 +136,7 @@ func (t *tx) putDialogs(ds []client.Dialog, force bool) error {
 			continue
 		}
 		wasPinned := row.pinRank > 0
-		row.d, row.seq = d, d.Chat.Seq
+		row.d, row.seq, row.infoSeq = d, d.Chat.Seq, d.Chat.Seq
 		if d.TopMessage != nil {
 			row.activity = max(row.activity, d.TopMessage.Date)
 		}
@@ -433,8 +434,8 @@ func (t *tx) loadSelf() error {
 func (t *tx) dialog(chatID int64) (*dialogRow, error) {
 	row := &dialogRow{}
 	var data []byte
-	err := t.tx.QueryRowContext(t.ctx, "SELECT seq, pin_rank, activity, data FROM dialogs WHERE chat_id = ?", chatID).
-		Scan(&row.seq, &row.pinRank, &row.activity, &data)
+	err := t.tx.QueryRowContext(t.ctx, "SELECT seq, info_seq, pin_rank, activity, data FROM dialogs WHERE chat_id = ?", chatID).
+		Scan(&row.seq, &row.infoSeq, &row.pinRank, &row.activity, &data)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -452,10 +453,10 @@ func (t *tx) putDialog(row *dialogRow) error {
 	if err != nil {
 		return err
 	}
-	_, err = t.tx.ExecContext(t.ctx, `INSERT INTO dialogs (chat_id, seq, pin_rank, activity, data) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (chat_id) DO UPDATE SET seq = excluded.seq, pin_rank = excluded.pin_rank,
+	_, err = t.tx.ExecContext(t.ctx, `INSERT INTO dialogs (chat_id, seq, info_seq, pin_rank, activity, data) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (chat_id) DO UPDATE SET seq = excluded.seq, info_seq = excluded.info_seq, pin_rank = excluded.pin_rank,
 			activity = excluded.activity, data = excluded.data`,
-		row.d.Chat.ID, row.seq, row.pinRank, row.activity, data)
+		row.d.Chat.ID, row.seq, row.infoSeq, row.pinRank, row.activity, data)
 	return err
 }
 

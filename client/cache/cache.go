@@ -29,7 +29,7 @@ import (
 const DefaultKeep = 500
 
 // schemaVersion is the PRAGMA user_version of the schema below.
-const schemaVersion = 1
+const schemaVersion = 2
 
 // schema is the whole schema. Dialogs and messages are kept as the
 // server's JSON, with the columns the queries need beside it.
@@ -44,14 +44,17 @@ CREATE TABLE seqs (
 	chat_id INTEGER PRIMARY KEY,
 	seq     INTEGER NOT NULL
 );
--- seq: the chat's seq that data reflects; activity: the date of its last
--- event; pin_rank: 0 when not pinned, higher for the ones pinned later.
+-- seq: the chat's seq that data reflects; info_seq: the chat's seq when
+-- its description and settings (what only a fetch brings) were fetched;
+-- activity: the date of its last event; pin_rank: 0 when not pinned,
+-- higher for the ones pinned later.
 CREATE TABLE dialogs (
 	chat_id  INTEGER PRIMARY KEY,
 	seq      INTEGER NOT NULL,
 	pin_rank INTEGER NOT NULL,
 	activity INTEGER NOT NULL,
-	data     TEXT NOT NULL
+	data     TEXT NOT NULL,
+	info_seq INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX dialogs_order ON dialogs (pin_rank DESC, activity DESC, chat_id DESC);
 CREATE TABLE messages (
@@ -125,6 +128,16 @@ func (c *Cache) migrate(ctx context.Context) error {
 	switch v {
 	case schemaVersion:
 		return nil
+	case 1:
+		// Version 1 had no info_seq: a chat fetched at any seq updates
+		// the dialog until it is fetched again.
+		if _, err := tx.ExecContext(ctx, "ALTER TABLE dialogs ADD COLUMN info_seq INTEGER NOT NULL DEFAULT 0"); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", schemaVersion)); err != nil {
+			return err
+		}
+		return tx.Commit()
 	case 0:
 		var n int
 		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema").Scan(&n); err != nil {
@@ -271,15 +284,26 @@ func (c *Cache) SaveHistory(ctx context.Context, chatID int64, ms []client.Messa
 // "chat.update" or "member.update" event asks it to: its title,
 // description, username, photo, settings and the person's role. The
 // dialog keeps its place in the log (its seq and top message move with
-// the events only); a chat older than what the cache has applied, or one
-// it has no dialog of, is ignored.
+// the events only). A chat older than the one the cache last had (from
+// a fetch or a dialog list), or one it has no dialog of, is ignored.
+//
+// A fetch may cross events the cache applies meanwhile (a read, a pin):
+// what those events carry (title, pinned message, read position) stays
+// as they left it, and the rest, which changes only with a chat.update
+// or member.update that asks for the chat again, comes from the fetch.
 func (c *Cache) SaveChat(ctx context.Context, ch client.Chat) error {
 	return c.update(ctx, "saving a chat", func(t *tx) error {
 		row, err := t.dialog(ch.ID)
-		if err != nil || row == nil || ch.Seq < row.seq {
+		if err != nil || row == nil || ch.Seq < row.infoSeq {
 			return err
 		}
-		ch.Seq, ch.TopMessageID = row.d.Chat.Seq, row.d.Chat.TopMessageID
+		old := row.d.Chat
+		row.infoSeq = ch.Seq
+		if ch.Seq < row.seq {
+			ch.Title, ch.PinnedMessageID = old.Title, old.PinnedMessageID
+		}
+		ch.ReadOutboxMaxID = max(ch.ReadOutboxMaxID, old.ReadOutboxMaxID)
+		ch.Seq, ch.TopMessageID = old.Seq, old.TopMessageID
 		row.d.Chat = ch
 		return t.putDialog(row)
 	})

@@ -344,3 +344,74 @@ func TestSaveChat(t *testing.T) {
 	}
 	title()
 }
+
+// A fetch answered before events the cache applied meanwhile (a read,
+// a pin, a new title) still brings what only a fetch brings (the
+// description); what those events carried stays as they left it.
+func TestSaveChatCrossingEvents(t *testing.T) {
+	c, _ := openCache(t)
+	s := &stepper{t: t, c: c}
+	s.save(&client.Change{Reset: true, State: client.SyncState{Seqs: map[int64]int64{chat: 0}},
+		Dialogs: []client.Dialog{{Chat: client.Chat{ID: chat, Kind: "group", Title: "Club"}}}})
+	s.chatEvent("message.new", peer, msg(1, peer, "a"), "")
+	s.chatEvent("chat.update", peer, nil, "") // seq 2: the description changed
+	fetched := client.Chat{ID: chat, Kind: "group", Title: "Club", About: "Tuesdays", Seq: 2, TopMessageID: 1}
+	s.chatEvent("chat.read", peer, nil, `{"max_id":1}`)
+	pinned := msg(1, peer, "a")
+	s.save(&client.Change{Event: client.Event{Chat: &client.ChatEvent{ChatID: chat, Seq: 4, Kind: "message.pin", Date: 1004,
+		UserID: peer, MessageID: 1, Message: pinned, Data: json.RawMessage(`{"pinned":true}`)}},
+		State: client.SyncState{Seqs: map[int64]int64{chat: 4}}})
+	s.seq = 4
+	renamed := msg(2, peer, "")
+	renamed.Service = &client.ServiceAction{Type: "title_changed", Title: "Book club"}
+	s.chatEvent("message.new", peer, renamed, "")
+
+	if err := c.SaveChat(context.Background(), fetched); err != nil {
+		t.Fatal(err)
+	}
+	d := dialog(t, c, chat)
+	if d.Chat.About != "Tuesdays" || d.Chat.Title != "Book club" || d.Chat.PinnedMessageID != 1 ||
+		d.Chat.ReadOutboxMaxID != 1 || d.Chat.Seq != 5 || d.Chat.TopMessageID != 2 {
+		t.Fatalf("after a fetch that crossed events: %+v", d.Chat)
+	}
+	// An older fetch than that one changes nothing.
+	if err := c.SaveChat(context.Background(), client.Chat{ID: chat, Kind: "group", Title: "Club", Seq: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if d := dialog(t, c, chat); d.Chat.About != "Tuesdays" || d.Chat.Title != "Book club" {
+		t.Fatalf("after an older fetch: %+v", d.Chat)
+	}
+}
+
+// A cache of the first schema opens, keeps what it had, and learns
+// when its chats were fetched from then on.
+func TestOpenUpgradesVersion1(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "old.cache")
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v1 := strings.Replace(cache.SchemaForTest, ",\n\tinfo_seq INTEGER NOT NULL DEFAULT 0", "", 1)
+	if v1 == cache.SchemaForTest {
+		t.Fatal("the schema's info_seq column moved: update this test")
+	}
+	if _, err := db.Exec(v1 + "PRAGMA user_version = 1;"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`INSERT INTO dialogs (chat_id, seq, pin_rank, activity, data) VALUES (?, 3, 0, 1, ?)`,
+		chat, fmt.Sprintf(`{"chat":{"id":%d,"kind":"group","title":"Kept","seq":3}}`, chat)); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	c, err := cache.Open(path)
+	if err != nil {
+		t.Fatalf("Open a version 1 cache: %v", err)
+	}
+	defer c.Close()
+	if err := c.SaveChat(context.Background(), client.Chat{ID: chat, Kind: "group", Title: "Kept", About: "new", Seq: 3}); err != nil {
+		t.Fatal(err)
+	}
+	if d := dialog(t, c, chat); d.Chat.Title != "Kept" || d.Chat.About != "new" {
+		t.Fatalf("dialog after the upgrade: %+v", d.Chat)
+	}
+}

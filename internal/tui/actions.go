@@ -54,7 +54,7 @@ func (m *model) cachedDialogs() tea.Cmd {
 	}
 }
 
-// keepDialogs writes the server's dialog list into the cache.
+// keepDialogs writes the dialog list into the cache.
 func (m *model) keepDialogs(ds []client.Dialog) {
 	m.keep(func(ctx context.Context) error { return m.store.SaveDialogs(ctx, ds) })
 }
@@ -75,14 +75,21 @@ func (m *model) keepChat(ch client.Chat) {
 // keep runs a write to the cache at once, beside the program rather than
 // as one of its commands: a command still queued when the person quits
 // never runs, and Run waits for every write begun here before it closes
-// the cache.
+// the cache. Writes land in the order they were begun: a dialog list
+// saved before a chat's update must not land after it and undo it.
 func (m *model) keep(fn func(ctx context.Context) error) {
 	if m.store == nil {
 		return
 	}
 	m.keeping.Add(1)
+	prev, done := m.lastKeep, make(chan struct{})
+	m.lastKeep = done
 	go func() {
 		defer m.keeping.Done()
+		defer close(done)
+		if prev != nil {
+			<-prev
+		}
 		if err := fn(context.WithoutCancel(m.ctx)); err != nil && m.ctx.Err() == nil && m.report != nil {
 			m.report(errMsg{err})
 		}

@@ -149,9 +149,10 @@ type model struct {
 	now   func() time.Time
 	store *cache.Cache // nil without a cache
 
-	writes  sync.WaitGroup // changes on their way to the server
-	keeping sync.WaitGroup // writes to the cache under way
-	report  func(tea.Msg)  // sends a message to the running program
+	writes   sync.WaitGroup // changes on their way to the server
+	keeping  sync.WaitGroup // writes to the cache under way
+	lastKeep chan struct{}  // closed when the newest of them is done
+	report   func(tea.Msg)  // sends a message to the running program
 
 	width, height int
 	focus         focus
@@ -323,7 +324,7 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		m.setDialogs(msg)
 		m.loaded = true
-		m.keepDialogs(msg)
+		m.keepDialogs(m.dialogList())
 		return m, tea.Batch(again, m.wantUsers(m.dialogPeople()))
 	case cachedDialogsMsg:
 		if !m.loaded { // the server's answer wins
@@ -469,7 +470,9 @@ func (m *model) setDialogs(ds []client.Dialog) {
 		d := ds[i]
 		if o := old[d.Chat.ID]; o != nil {
 			if o.Chat.Seq > d.Chat.Seq {
-				d.Chat.Seq, d.Chat.TopMessageID, d.TopMessage, d.UnreadCount = o.Chat.Seq, o.Chat.TopMessageID, o.TopMessage, o.UnreadCount
+				// The app has seen this chat's later events (and fetched
+				// the chat again after any chat.update among them).
+				d.Chat, d.TopMessage, d.UnreadCount = o.Chat, o.TopMessage, o.UnreadCount
 			}
 			d.Chat.ReadOutboxMaxID = max(d.Chat.ReadOutboxMaxID, o.Chat.ReadOutboxMaxID)
 			if o.ReadInboxMaxID > d.ReadInboxMaxID {
@@ -489,6 +492,15 @@ func (m *model) setDialogs(ds []client.Dialog) {
 	}
 	m.sel = 0
 	m.sortDialogs(keep)
+}
+
+// dialogList is a copy of the list as the app has it, for the cache.
+func (m *model) dialogList() []client.Dialog {
+	ds := make([]client.Dialog, len(m.dialogs))
+	for i, d := range m.dialogs {
+		ds[i] = *d
+	}
+	return ds
 }
 
 // selected is the chat the list highlights; 0 for none.
