@@ -98,7 +98,7 @@ func migrateCmd(ctx context.Context, r *run, args []string) int {
 	start := time.Now()
 	fmt.Fprintf(r.stdout, "Moving the installation in %s to PostgreSQL: a snapshot, then one transaction (interrupted, it changes nothing).\n", *from)
 	rep, err := Migrate(ctx, MigrateOptions{From: *from, To: *to, Live: *live, Progress: progressPrinter(r.stdout)})
-	if errors.Is(err, context.Canceled) || ctx.Err() != nil {
+	if err != nil && (errors.Is(err, context.Canceled) || ctx.Err() != nil) {
 		fmt.Fprintf(r.stderr, "haven admin %s: interrupted: nothing was changed in the PostgreSQL database; run it again\n", r.name)
 		return exitFailure
 	}
