@@ -2,11 +2,11 @@ package main
 
 // The move from SQLite to PostgreSQL, with the real binary: an
 // installation populated through the public API is copied with haven
-// admin migrate, copied again after it changed (a run interrupted
-// midway first, which changes nothing), and a server on the PostgreSQL
-// database serves the same history, dialogs, files, sessions, sign-ins
-// and secret-chat envelopes, and goes on with new ids after the copied
-// ones.
+// admin migrate (a snapshot of the running server), copied again after
+// it changed (a run interrupted midway first, which changes nothing),
+// and a server on the PostgreSQL database serves the same history,
+// dialogs, search, files, sessions, sign-ins and secret-chat envelopes,
+// and goes on with new ids after the copied ones.
 
 import (
 	"bytes"
@@ -182,10 +182,11 @@ func TestMigrateToPostgres(t *testing.T) {
 	if r := runAdmin(t, "migrate", "--from", data, "--to", target); r.code != 1 || !strings.Contains(r.stderr, "running") {
 		t.Fatalf("haven admin migrate beside a running server: exit %d, stderr %q; want 1 and a word that it runs", r.code, r.stderr)
 	}
-	p.stop()
 
-	// The first copy.
-	r := runAdmin(t, "migrate", "--from", data, "--to", target)
+	// The first copy, a snapshot of the running server, as an operator
+	// trying the move would take it.
+	r := runAdmin(t, "migrate", "--live", "--from", data, "--to", target)
+	p.stop()
 	if r.code != 0 || !strings.Contains(r.stdout, "count and checksum match") || !strings.Contains(r.stdout, "messages") {
 		t.Fatalf("haven admin migrate: exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 	}
@@ -274,6 +275,11 @@ func TestMigrateToPostgres(t *testing.T) {
 	}
 	if got := afterA[private].History[0]; got.ID != late.ID || got.Text != "after the first copy" {
 		t.Fatalf("the newest private message on PostgreSQL is %+v, want %+v", got, late)
+	}
+
+	// Search: PostgreSQL made the words of the copied messages.
+	if hits, err := a2.Search(ctx, sdk.SearchParams{Query: "edited", ChatID: private, Limit: 5}); err != nil || len(hits) != 1 || hits[0].ID != 3 {
+		t.Fatalf("searching the moved chat for \"edited\": %+v, %v; want message 3", hits, err)
 	}
 
 	// Files, sessions, a pending sign-in, the secret envelope.
