@@ -32,7 +32,8 @@ const usage = `Haven: a self-hosted, privacy-first messenger.
 Usage:
   haven serve [flags]   run the server (haven serve --help lists the flags)
   haven admin COMMAND   the operator's commands: sign-up invites, accounts,
-                        backup and restore (haven admin --help)
+                        backup and restore, the move to PostgreSQL
+                        (haven admin --help)
   haven bench SCENARIO  measure a server over real sockets (haven bench --help)
   haven login           sign in to a server (or make an account) and keep the session
   haven logout          end the session and forget it

@@ -1,5 +1,6 @@
 // Package admin is the operator's command, "haven admin": sign-up
-// invites, accounts made by hand, backups and restores. It works on the
+// invites, accounts made by hand, backups and restores, and the move
+// of an installation from SQLite to PostgreSQL (migrate.go). It works on the
 // data directory of a server, while that server runs or not: SQLite in
 // WAL mode lets another process read and write beside the server, and
 // every write waits for the server's transactions (the busy timeout)
@@ -56,6 +57,13 @@ Commands:
                           server runs
   restore DIR             put a backup into the data directory, which must
                           be new or empty; then start the server on it
+  migrate --to URL [--from DIR] [--live]
+                          copy the installation in DIR (default: the
+                          data directory) to the PostgreSQL database URL,
+                          verify every table and keep ids going on after
+                          the copied ones; stop the server first (--live
+                          copies a snapshot of a running one). Safe to
+                          run again: an interrupted run changes nothing
 
 Flags of every command (as for haven serve, whose TOML file and HAVEN_*
 variables apply too; give the same as the server was given):
@@ -111,6 +119,7 @@ var commands = map[string]func(context.Context, *run, []string) int{
 	"user create":   userCreate,
 	"backup":        backupCmd,
 	"restore":       restoreCmd,
+	"migrate":       migrateCmd,
 }
 
 // run is one command being run: its flags and output.
