@@ -146,3 +146,30 @@ func TestSnapshot(t *testing.T) {
 		t.Error("a snapshot of a missing database succeeded")
 	}
 }
+
+// TestSnapshotRelativePaths copies a database named relative to the
+// working directory, as `haven admin backup` is given the default
+// ./haven-data.
+func TestSnapshotRelativePaths(t *testing.T) {
+	ctx := context.Background()
+	t.Chdir(t.TempDir())
+	if err := os.Mkdir("haven-data", 0o700); err != nil {
+		t.Fatal(err)
+	}
+	s := open(t, filepath.Join("haven-data", "haven.db"))
+	if err := s.Update(ctx, func(tx core.Tx) error { return tx.CreateUser(ctx, testUser(0)) }); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if err := sqlite.Snapshot(ctx, filepath.Join("haven-data", "haven.db"), "copy.db"); err != nil {
+		t.Fatalf("snapshot of a relative path: %v", err)
+	}
+	cs, err := sqlite.Open(ctx, "copy.db", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cs.Close()
+	if _, err := cs.UserByPhone(ctx, testUser(0).Phone); err != nil {
+		t.Errorf("the copy lacks the user: %v", err)
+	}
+}
