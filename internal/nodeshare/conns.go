@@ -11,14 +11,15 @@ import (
 )
 
 // Conns shares a node's open connections per address group (package
-// conncap's counts) with the other nodes, and counts theirs: it is a
-// conncap.Shared.
+// conncap's TCP connections, or the API's WebSockets) with the other
+// nodes, and counts theirs: it is a conncap.Shared.
 type Conns struct {
-	bus    core.Bus
-	log    *slog.Logger
-	node   string
-	counts func() map[string]int // this node's, all of them
-	now    func() time.Time
+	bus     core.Bus
+	subject string
+	log     *slog.Logger
+	node    string
+	counts  func() map[string]int // this node's, all of them
+	now     func() time.Time
 
 	mu       sync.Mutex
 	changed  map[string]int        // this node's groups changed since the last report
@@ -44,20 +45,21 @@ type connsReport struct {
 	Counts map[string]int `json:"counts"`
 }
 
-// NewConns shares what counts returns (conncap.Listener.Counts) over bus
-// until Close; hand it to conncap.Listener.SetShared.
-func NewConns(counts func() map[string]int, bus core.Bus, log *slog.Logger) (*Conns, error) {
-	return newConns(counts, bus, log, time.Now)
+// NewConns shares what counts returns (conncap.Listener.Counts) over
+// bus, on subject (ConnsSubject, SocketsSubject), until Close; hand it to
+// conncap.Listener.SetShared (or the API's SetSharedSockets).
+func NewConns(subject string, counts func() map[string]int, bus core.Bus, log *slog.Logger) (*Conns, error) {
+	return newConns(subject, counts, bus, log, time.Now)
 }
 
 // newConns is NewConns reading the time from now.
-func newConns(counts func() map[string]int, bus core.Bus, log *slog.Logger, now func() time.Time) (*Conns, error) {
+func newConns(subject string, counts func() map[string]int, bus core.Bus, log *slog.Logger, now func() time.Time) (*Conns, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	c := &Conns{bus: bus, log: log, node: newNodeID(), counts: counts, now: now,
+	c := &Conns{bus: bus, subject: subject, log: log, node: newNodeID(), counts: counts, now: now,
 		changed: make(map[string]int), others: make(map[string]*nodeConns), total: make(map[string]int)}
-	sub, err := bus.Subscribe(ConnsSubject, c.receive)
+	sub, err := bus.Subscribe(subject, c.receive)
 	if err != nil {
 		return nil, err
 	}
@@ -109,7 +111,7 @@ func (c *Conns) report() {
 		c.mu.Unlock()
 		return
 	}
-	publish(c.bus, c.log, ConnsSubject, r)
+	publish(c.bus, c.log, c.subject, r)
 }
 
 // receive applies another node's report.

@@ -7,8 +7,8 @@
 // others what it let through a few times a second. Flood: each node
 // publishes the tokens it took (per method and key) every FloodEvery;
 // the others take as many from their own buckets (flood.Limits.Charge).
-// Connections: each node publishes its open connections per address
-// group when they change (every ConnsEvery) and all of them every
+// Connections (TCP, and WebSockets): each node publishes its open
+// connections per address group when they change (every ConnsEvery) and all of them every
 // ConnsFull; the others add them to their own count until ConnsTTL
 // passes without news, so a node that died stops counting.
 //
@@ -28,10 +28,12 @@ import (
 	"github.com/havenchat/haven/internal/core"
 )
 
-// Subjects of the bus that carry the nodes' reports.
+// Subjects of the bus that carry the nodes' reports: tokens taken, TCP
+// connections and WebSockets per address group.
 const (
-	FloodSubject = "haven.limits.flood"
-	ConnsSubject = "haven.limits.conns"
+	FloodSubject   = "haven.limits.flood"
+	ConnsSubject   = "haven.limits.conns"
+	SocketsSubject = "haven.limits.sockets"
 )
 
 // Intervals of the reports.

@@ -1,6 +1,7 @@
 package nodeshare
 
 import (
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -87,7 +88,7 @@ func TestConnsShared(t *testing.T) {
 	clk := &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
 	var mu sync.Mutex
 	countsA := map[string]int{}
-	a, err := newConns(func() map[string]int {
+	a, err := newConns(ConnsSubject, func() map[string]int {
 		mu.Lock()
 		defer mu.Unlock()
 		m := map[string]int{}
@@ -100,7 +101,7 @@ func TestConnsShared(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	b, err := newConns(func() map[string]int { return nil }, bus, nil, clk.Now)
+	b, err := newConns(ConnsSubject, func() map[string]int { return nil }, bus, nil, clk.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,4 +141,39 @@ func TestConnsShared(t *testing.T) {
 	if n := b.Others("192.0.2.1"); n != 0 {
 		t.Fatalf("node A silent for ConnsTTL still counts %d", n)
 	}
+}
+
+// BenchmarkAllow: what sharing adds to a request's flood check (the
+// bucket alone, then the bucket and the note for the next report), with
+// 1,000 people calling; the reports go out on the in-process bus.
+func BenchmarkAllow(b *testing.B) {
+	rule := flood.Rule{Rate: 1e8, Burst: 1e8}
+	keys := make([]string, 1000)
+	for i := range keys {
+		keys[i] = "u:" + strconv.Itoa(i)
+	}
+	b.Run("local", func(b *testing.B) {
+		l := flood.NewLimits(rule, nil, nil)
+		b.RunParallel(func(pb *testing.PB) {
+			i := 0
+			for pb.Next() {
+				l.Allow("messages.send", keys[i%len(keys)])
+				i++
+			}
+		})
+	})
+	b.Run("shared", func(b *testing.B) {
+		f, err := NewFlood(flood.NewLimits(rule, nil, nil), local.New(), nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer f.Close()
+		b.RunParallel(func(pb *testing.PB) {
+			i := 0
+			for pb.Next() {
+				f.Allow("messages.send", keys[i%len(keys)])
+				i++
+			}
+		})
+	})
 }

@@ -3,6 +3,7 @@ package server_test
 import (
 	"bufio"
 	"net"
+	"net/http"
 	"testing"
 	"time"
 )
@@ -68,6 +69,45 @@ func TestClusterConnCapHolds(t *testing.T) {
 	onA[0].Close()
 	probe(t, b, true, "a connection closed on node A to free its place on node B")
 	probe(t, a, false, "node A to refuse a 5th connection again")
+}
+
+// TestClusterSocketCapHolds: behind a trusted proxy (a cluster's load
+// balancer), one client address's WebSockets count on every node: with
+// ws-per-ip 3, two on node A and one on node B leave none on either.
+func TestClusterSocketCapHolds(t *testing.T) {
+	nodes := startCluster(t, 2, "--trusted-proxies", "127.0.0.1", "--ws-per-ip", "3", "--ws-unauthorized-per-ip", "3")
+	a, b := nodes[0], nodes[1]
+	client := xff("203.0.113.7")
+	mustUpgrade(t, a, client, "1st socket, on node A")
+	mustUpgrade(t, a, client, "2nd socket, on node A")
+	mustUpgrade(t, b, client, "3rd socket, on node B")
+	// Per node, each would take more: B holds one, A two.
+	probeWS(t, b, client, "node B to refuse a 4th socket")
+	probeWS(t, a, client, "node A to refuse a 4th socket")
+	// Another address behind the same proxy is not lumped with it.
+	mustUpgrade(t, b, xff("203.0.113.8"), "a socket of another address, on node B")
+}
+
+// probeWS upgrades sockets on n until one is refused with
+// CONNECTIONS_TOO_MANY, closing those accepted meanwhile; it fails the
+// test after 10 seconds.
+func probeWS(t *testing.T, n *node, hdr http.Header, what string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, r := upgrade(t, n, hdr)
+		if c == nil {
+			if r.code() != "CONNECTIONS_TOO_MANY" {
+				t.Fatalf("%s: refused with %d %s", what, r.Status, r.code())
+			}
+			return
+		}
+		c.conn.CloseNow()
+		if time.Now().After(deadline) {
+			t.Fatalf("waited 10s for %s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // probe dials n until a connection is served (wantServed; it is left

@@ -265,6 +265,9 @@ func New(ctx context.Context, cfg *config.Serve, opt Options) (s *Server, err er
 		// disk or a database another process holds locked.
 		Ready: newWriteProbe(st.CheckWritable, time.Second).ready,
 	})
+	if err == nil {
+		err = s.shareSockets()
+	}
 	if err != nil {
 		st.Close()
 		return nil, err

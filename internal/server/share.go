@@ -10,7 +10,8 @@ import (
 )
 
 // Limits that hold across the nodes of a cluster (ADR 0012): on a NATS
-// bus, flood control and the per-address connection cap are shared
+// bus, flood control and the per-address caps of TCP connections and
+// WebSockets are shared
 // with the other nodes (package nodeshare); a single node keeps them in
 // its memory alone, at no new cost.
 
@@ -34,13 +35,28 @@ func (s *Server) sharedConnCap(ln *conncap.Listener) (net.Listener, error) {
 	if s.net == nil {
 		return ln, nil
 	}
-	c, err := nodeshare.NewConns(ln.Counts, s.net, s.log)
+	c, err := nodeshare.NewConns(nodeshare.ConnsSubject, ln.Counts, s.net, s.log)
 	if err != nil {
 		return nil, err
 	}
 	ln.SetShared(c)
 	s.shared = append(s.shared, c)
 	return ln, nil
+}
+
+// shareSockets makes the API's per-address WebSocket cap count those of
+// the other nodes when there is a NATS bus.
+func (s *Server) shareSockets() error {
+	if s.net == nil {
+		return nil
+	}
+	c, err := nodeshare.NewConns(nodeshare.SocketsSubject, s.api.SocketsPerGroup, s.net, s.log)
+	if err != nil {
+		return err
+	}
+	s.api.SetSharedSockets(c)
+	s.shared = append(s.shared, c)
+	return nil
 }
 
 // closeShared sends the last reports and stops sharing.
