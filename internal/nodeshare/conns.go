@@ -111,6 +111,19 @@ func (c *Conns) report() {
 		c.mu.Unlock()
 		return
 	}
+	// In parts: after a full report's first part, the others only add.
+	for len(r.Counts) > maxEntries {
+		part := connsReport{Node: c.node, Full: r.Full, Counts: make(map[string]int, maxEntries)}
+		for k, n := range r.Counts {
+			part.Counts[k] = n
+			delete(r.Counts, k)
+			if len(part.Counts) == maxEntries {
+				break
+			}
+		}
+		publish(c.bus, c.log, c.subject, part)
+		r.Full = false
+	}
 	publish(c.bus, c.log, c.subject, r)
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -67,14 +68,12 @@ func (f *Flood) Allow(method, key string) (bool, time.Duration) {
 	if n, found := f.pending[k]; found {
 		f.pending[k] = n + 1
 	} else if len(f.pending) < maxPending {
-		f.pending[floodKey{cloneString(method), cloneString(key)}] = 1
+		// The strings may point into a request's buffer: keep copies.
+		f.pending[floodKey{strings.Clone(method), strings.Clone(key)}] = 1
 	}
 	f.mu.Unlock()
 	return ok, wait
 }
-
-// cloneString copies s, which may point into a request's buffer.
-func cloneString(s string) string { return string([]byte(s)) }
 
 // report publishes the tokens taken since the last report, if any.
 func (f *Flood) report() {
@@ -86,11 +85,17 @@ func (f *Flood) report() {
 	p := f.pending
 	f.pending = make(map[floodKey]int, len(p))
 	f.mu.Unlock()
-	r := floodReport{Node: f.node, Taken: make([]floodTaken, 0, len(p))}
+	r := floodReport{Node: f.node, Taken: make([]floodTaken, 0, min(len(p), maxEntries))}
 	for k, n := range p {
 		r.Taken = append(r.Taken, floodTaken{k.method, k.key, n})
+		if len(r.Taken) == maxEntries {
+			publish(f.bus, f.log, FloodSubject, r)
+			r.Taken = r.Taken[:0]
+		}
 	}
-	publish(f.bus, f.log, FloodSubject, r)
+	if len(r.Taken) > 0 {
+		publish(f.bus, f.log, FloodSubject, r)
+	}
 }
 
 // receive charges another node's report to this node's buckets.

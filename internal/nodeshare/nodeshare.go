@@ -53,6 +53,11 @@ const (
 // node still applies its own limits in full).
 const maxPending = 1 << 16
 
+// maxEntries bounds the entries of one report, so that a report stays
+// far below NATS's largest message (1 MiB by default): a longer one goes
+// out in parts, in order.
+const maxEntries = 4096
+
 // newNodeID names this node in its reports, so that it skips its own.
 func newNodeID() string {
 	b := make([]byte, 8)

@@ -177,3 +177,57 @@ func BenchmarkAllow(b *testing.B) {
 		})
 	})
 }
+
+// TestReportsInParts: reports longer than maxEntries go out in parts and
+// arrive whole, a full one included.
+func TestReportsInParts(t *testing.T) {
+	bus := local.New()
+	clk := &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	const many = maxEntries*2 + 10
+	counts := make(map[string]int, many)
+	for i := range many {
+		counts["g"+strconv.Itoa(i)] = 1
+	}
+	a, err := newConns(SocketsSubject, func() map[string]int {
+		m := make(map[string]int, len(counts))
+		for k, n := range counts {
+			m[k] = n
+		}
+		return m
+	}, bus, nil, clk.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := newConns(SocketsSubject, func() map[string]int { return nil }, bus, nil, clk.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	// The first report is a full one.
+	eventually(t, "node B to count every group", func() bool {
+		for k := range counts {
+			if b.Others(k) != 1 {
+				return false
+			}
+		}
+		return true
+	})
+
+	rule := flood.Rule{Rate: 1, Burst: 1}
+	la, lb := flood.NewLimits(rule, nil, clk.Now), flood.NewLimits(rule, nil, clk.Now)
+	fa, err := NewFlood(la, bus, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fa.Close()
+	fb, err := NewFlood(lb, bus, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fb.Close()
+	for i := range many {
+		fa.Allow("m", strconv.Itoa(i))
+	}
+	eventually(t, "node B to hear of every key", func() bool { return lb.Len() == many })
+}
