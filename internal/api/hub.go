@@ -35,6 +35,9 @@ type hub struct {
 	// perIP counts the sockets of each client address group (see
 	// clientaddr.Group), for the per-address caps.
 	perIP map[string]*ipSockets
+	// sharedIP, if set, counts the sockets other nodes hold per address
+	// group, for SocketsPerIP across a cluster (SetSharedSockets).
+	sharedIP SharedCounts
 
 	// Chat pushes are fanned out by workers, one queue per shard of chat
 	// ids: the bus's publisher never waits for sockets, and each chat's
@@ -134,11 +137,15 @@ func (h *hub) add(ctx context.Context, s *socket, a *core.Actor) error {
 	if n == nil {
 		n = &ipSockets{}
 	}
+	others := 0
+	if h.sharedIP != nil {
+		others = h.sharedIP.Others(s.group)
+	}
 	var limit string
 	var err error
 	switch {
-	case n.all >= h.limits.SocketsPerIP:
-		limit, err = "ip", tooMany("%d WebSockets are open from your address already", n.all)
+	case n.all+others >= h.limits.SocketsPerIP:
+		limit, err = "ip", tooMany("%d WebSockets are open from your address already", n.all+others)
 	case a == nil && n.unauthorized >= h.limits.UnauthorizedSocketsPerIP:
 		limit, err = "unauthorized", tooMany("%d WebSockets not yet signed in are open from your address already", n.unauthorized)
 	case a != nil && h.people[a.UserID] >= h.limits.SocketsPerUser:
@@ -151,6 +158,9 @@ func (h *hub) add(ctx context.Context, s *socket, a *core.Actor) error {
 	}
 	h.perIP[s.group] = n
 	n.all++
+	if h.sharedIP != nil {
+		h.sharedIP.Changed(s.group, n.all)
+	}
 	h.all[s] = struct{}{}
 	if a == nil {
 		n.unauthorized++
@@ -316,6 +326,9 @@ func (h *hub) remove(s *socket) {
 	delete(h.all, s)
 	n := h.perIP[s.group]
 	n.all--
+	if h.sharedIP != nil {
+		h.sharedIP.Changed(s.group, n.all)
+	}
 	a := s.actor.Load()
 	if a == nil {
 		n.unauthorized--
@@ -502,4 +515,25 @@ func (h *hub) onUser(userID int64, data []byte) {
 		}
 		s.send(f)
 	}
+}
+
+// SharedCounts are the connections the other nodes of a cluster hold
+// per address group (package nodeshare), for a cap across them.
+type SharedCounts interface {
+	// Others returns the sockets other nodes hold from group key.
+	Others(key string) int
+	// Changed tells that this node now holds n sockets from group key;
+	// it is called under the hub's lock and must not block.
+	Changed(key string, n int)
+}
+
+// socketsPerGroup returns the sockets open now, per address group.
+func (h *hub) socketsPerGroup() map[string]int {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	m := make(map[string]int, len(h.perIP))
+	for k, n := range h.perIP {
+		m[k] = n.all
+	}
+	return m
 }

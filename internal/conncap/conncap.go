@@ -29,6 +29,34 @@ type Listener struct {
 
 	mu   sync.Mutex
 	open map[string]int
+	// shared, if set, counts the connections other nodes hold and
+	// hears of this node's changes (SetShared).
+	shared Shared
+}
+
+// Shared is what other nodes hold open, for a cap across a cluster
+// (package nodeshare).
+type Shared interface {
+	// Others returns the connections other nodes hold from group key.
+	Others(key string) int
+	// Changed tells that this node now holds n connections from group
+	// key. It is called under the Listener's lock: it must not block.
+	Changed(key string, n int)
+}
+
+// SetShared makes the cap count the connections sh says other nodes
+// hold, and tells sh of this node's. Call it before Accept.
+func (l *Listener) SetShared(sh Shared) { l.shared = sh }
+
+// Counts returns the connections counted now, per address group.
+func (l *Listener) Counts() map[string]int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	m := make(map[string]int, len(l.open))
+	for k, n := range l.open {
+		m[k] = n
+	}
+	return m
 }
 
 // New wraps ln. exempt, when not nil, names the peers that are never
@@ -51,8 +79,12 @@ func (l *Listener) Accept() (net.Conn, error) {
 			return c, nil
 		}
 		key := clientaddr.Group(a)
+		others := 0
+		if l.shared != nil {
+			others = l.shared.Others(key)
+		}
 		l.mu.Lock()
-		if l.open[key] >= l.max {
+		if l.open[key]+others >= l.max {
 			l.mu.Unlock()
 			if l.refused != nil {
 				l.refused()
@@ -61,6 +93,9 @@ func (l *Listener) Accept() (net.Conn, error) {
 			continue
 		}
 		l.open[key]++
+		if l.shared != nil {
+			l.shared.Changed(key, l.open[key])
+		}
 		l.mu.Unlock()
 		return &conn{Conn: c, l: l, key: key}, nil
 	}
@@ -77,6 +112,9 @@ func (l *Listener) release(key string) {
 	l.mu.Lock()
 	if l.open[key]--; l.open[key] <= 0 {
 		delete(l.open, key)
+	}
+	if l.shared != nil {
+		l.shared.Changed(key, l.open[key])
 	}
 	l.mu.Unlock()
 }

@@ -175,6 +175,41 @@ func (l *Limiter) allow(scope, id string) (bool, time.Duration) {
 	return true, 0
 }
 
+// Charge takes n tokens from key's bucket without asking: requests
+// another node allowed (package nodeshare). A bucket is emptied at most,
+// never put in debt, so a late report cannot refuse a key for longer
+// than one refill time.
+func (l *Limiter) Charge(key string, n int) { l.charge("", key, n) }
+
+func (l *Limiter) charge(scope, id string, n int) {
+	if l.unlimited || n <= 0 {
+		return
+	}
+	now := int64(l.clock().Sub(l.epoch))
+	s := &l.shards[maphash.String(l.seed, id)&(numShards-1)]
+	k := bucketKey{scope, id}
+	s.mu.Lock()
+	tat, found := s.tat[k]
+	if !found || tat < now {
+		tat = now
+	}
+	// n may be large: compare before multiplying.
+	if int64(n) >= (now+l.window-tat)/l.interval {
+		tat = now + l.window
+	} else {
+		tat += int64(n) * l.interval
+	}
+	if found {
+		s.tat[k] = tat
+	} else {
+		if len(s.tat) >= s.sweepAt {
+			s.sweep(now)
+		}
+		s.tat[bucketKey{strings.Clone(scope), strings.Clone(id)}] = tat
+	}
+	s.mu.Unlock()
+}
+
 // sweep rebuilds the shard's map without the full buckets. The caller
 // holds s.mu.
 func (s *shardState) sweep(now int64) {

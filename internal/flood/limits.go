@@ -38,6 +38,16 @@ func (l *Limits) Allow(method, key string) (ok bool, retryAfter time.Duration) {
 	return l.def.allow(method, key)
 }
 
+// Charge takes n tokens from the bucket of (method, key) without asking,
+// as Limiter.Charge: requests another node allowed.
+func (l *Limits) Charge(method, key string, n int) {
+	if lim, listed := l.methods[method]; listed {
+		lim.charge("", key, n)
+		return
+	}
+	l.def.charge(method, key, n)
+}
+
 // Len returns the number of buckets held across all methods.
 func (l *Limits) Len() int {
 	n := l.def.Len()

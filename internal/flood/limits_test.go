@@ -119,3 +119,35 @@ func BenchmarkAllowParallel(b *testing.B) {
 		}
 	})
 }
+
+// TestLimitsCharge: tokens another node spent come off the same bucket
+// (per method, per key), empty it at most, and refill as usual.
+func TestLimitsCharge(t *testing.T) {
+	clk := newFakeClock()
+	l := NewLimits(Rule{Rate: 10, Burst: 5}, map[string]Rule{"auth.sendCode": {Rate: 1, Burst: 2}}, clk.Now)
+	l.Charge("messages.send", "u1", 3)
+	for range 2 {
+		if ok, _ := l.Allow("messages.send", "u1"); !ok {
+			t.Fatal("refused within the burst left after a charge of 3 of 5")
+		}
+	}
+	if ok, wait := l.Allow("messages.send", "u1"); ok || wait != 100*time.Millisecond {
+		t.Fatalf("after 3 charged and 2 taken: %v, %v; want refused for 100ms", ok, wait)
+	}
+	if ok, _ := l.Allow("messages.edit", "u1"); !ok {
+		t.Fatal("a charge to messages.send refused messages.edit")
+	}
+	// A huge charge empties the bucket, no more: one interval refills one token.
+	l.Charge("auth.sendCode", "ip1", 1<<40)
+	if ok, wait := l.Allow("auth.sendCode", "ip1"); ok || wait != time.Second {
+		t.Fatalf("after a huge charge: %v, %v; want refused for 1s (empty, not in debt)", ok, wait)
+	}
+	clk.Advance(time.Second)
+	if ok, _ := l.Allow("auth.sendCode", "ip1"); !ok {
+		t.Fatal("refused after refilling one token")
+	}
+	l.Charge("other", "u1", 0)
+	if l.Len() != 3 {
+		t.Fatalf("Len = %d, want 3 buckets (a zero charge makes none)", l.Len())
+	}
+}

@@ -46,7 +46,7 @@ func openBus(ctx context.Context, cfg *config.Serve, log *slog.Logger, gaps prom
 
 // closeBus publishes what is queued, then closes the NATS connection.
 func (s *Server) closeBus(ctx context.Context) error {
-	err := s.bus.Close(ctx)
+	err := errors.Join(s.closeShared(), s.bus.Close(ctx))
 	if s.net != nil {
 		err = errors.Join(err, s.net.Close(ctx))
 	}

@@ -64,6 +64,7 @@ func restartPush(t *testing.T, w *pushWorld) {
 	}
 	all := append([]string{"--listen", "127.0.0.1:0", "--data-dir", n.dir, "--code-sender", "webhook=" + n.codes.srv.URL,
 		"--log-level", "debug", "--push-allow-private", "--metrics-listen", "127.0.0.1:0"}, generous...)
+	all = append(all, n.db...) // the same PostgreSQL database, if any
 	cfg, err := config.LoadServe(all, nil, io.Discard)
 	if err != nil {
 		t.Fatalf("config: %v", err)

@@ -11,6 +11,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -80,6 +81,8 @@ type Server struct {
 	tls      *tls.Config
 
 	connsRefused prometheus.Counter
+	// shared are the limits shared with the other nodes (share.go).
+	shared []io.Closer
 
 	// metrics serves /metrics and /debug/pprof/ on cfg.MetricsListen;
 	// nil when that is off.
@@ -236,11 +239,16 @@ func New(ctx context.Context, cfg *config.Serve, opt Options) (s *Server, err er
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	registerPushMetrics(reg, s.core)
 	registerBusMetrics(reg, bus, s.busGaps, s.net)
+	fl, err := s.sharedFlood(floodLimits(cfg, now))
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
 	s.api, err = api.New(api.Config{
 		Core:           s.core,
 		Bus:            bus,
 		Log:            log,
-		Flood:          floodLimits(cfg, now),
+		Flood:          fl,
 		Registerer:     reg,
 		TrustedProxies: cfg.TrustedProxies,
 		Conns: api.ConnLimits{
@@ -257,6 +265,9 @@ func New(ctx context.Context, cfg *config.Serve, opt Options) (s *Server, err er
 		// disk or a database another process holds locked.
 		Ready: newWriteProbe(st.CheckWritable, time.Second).ready,
 	})
+	if err == nil {
+		err = s.shareSockets()
+	}
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -417,7 +428,10 @@ func (s *Server) Start(ctx context.Context) error {
 	// The cap counts peers before TLS: a connection over it costs no
 	// handshake. Trusted proxies are exempt; the API counts their
 	// clients one by one.
-	var ln net.Listener = conncap.New(s.ln, s.cfg.ConnsPerIP, clientaddr.New(s.cfg.TrustedProxies).Trusted, s.connsRefused.Inc)
+	ln, err := s.sharedConnCap(conncap.New(s.ln, s.cfg.ConnsPerIP, clientaddr.New(s.cfg.TrustedProxies).Trusted, s.connsRefused.Inc))
+	if err != nil {
+		return err
+	}
 	if s.tls != nil {
 		ln = tls.NewListener(ln, s.tls)
 	}
