@@ -9,10 +9,10 @@ import (
 )
 
 // Commits reports how many physical transactions the writer has committed.
-func (s *Store) Commits() int64 { return s.commits.Load() }
+func (s *Store) Commits() int64 { return s.w.Commits() }
 
 // Queued reports how many Updates wait in the queue.
-func (s *Store) Queued() int { return len(s.queue) }
+func (s *Store) Queued() int { return s.w.Queued() }
 
 // ReadPool is the pool the Queries methods read through.
 func (s *Store) ReadPool() *sql.DB { return s.read }

@@ -35,7 +35,6 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/havenchat/haven"
 	"github.com/havenchat/haven/internal/core"
 	"github.com/havenchat/haven/internal/store/sqlstore"
 
@@ -45,7 +44,7 @@ import (
 var _ core.Store = (*Store)(nil)
 
 // ErrClosed is returned by Update once Close has been called.
-var ErrClosed = &haven.Error{Code: haven.CodeUnavailable, Message: "store is closed"}
+var ErrClosed = sqlstore.ErrClosed
 
 // busyTimeoutMS is how long a connection waits for a lock held by another
 // connection (a checkpoint, another process) before failing.
@@ -72,19 +71,12 @@ type Store struct {
 	search *sql.DB
 	sconn  connStmts
 
-	// mu guards closed; Update holds it shared while it enqueues so that
-	// Close, which takes it exclusively, knows no one is about to send on
-	// queue when it closes it.
-	mu         sync.RWMutex
-	closed     bool
-	queue      chan *request
-	writerDone chan struct{}
-	closeOnce  sync.Once
-	closeErr   error
-
-	// commits counts the physical transactions the writer committed; tests
-	// use it to see that Updates are batched.
-	commits atomic.Int64
+	// w runs the Updates on wconn (writer.go); erase is its checkpoint
+	// timer, which only its goroutine touches.
+	w         *writer
+	erase     eraseTimer
+	closeOnce sync.Once
+	closeErr  error
 
 	// reach is ReachVersion; reachOf remembers what touchesReach said of
 	// each statement the writer prepared (writer goroutine only).
@@ -108,13 +100,11 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
 	s := &Store{
-		log:        log,
-		path:       abs,
-		spath:      searchPath(abs),
-		queue:      make(chan *request, queueSize),
-		writerDone: make(chan struct{}),
-		reachOf:    map[string]bool{},
-		sole:       true,
+		log:     log,
+		path:    abs,
+		spath:   searchPath(abs),
+		reachOf: map[string]bool{},
+		sole:    true,
 	}
 	if err := s.open(ctx, true); err != nil {
 		s.closeDBs()
@@ -126,7 +116,7 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 		s.closeDBs()
 		return nil, err
 	}
-	go s.writer()
+	s.startWriter()
 	return s, nil
 }
 
@@ -149,20 +139,23 @@ func OpenExisting(ctx context.Context, path string, log *slog.Logger) (*Store, e
 		return nil, fmt.Errorf("sqlite: no database: %w", err)
 	}
 	s := &Store{
-		log:        log,
-		path:       abs,
-		spath:      searchPath(abs),
-		queue:      make(chan *request, queueSize),
-		writerDone: make(chan struct{}),
-		reachOf:    map[string]bool{},
+		log:     log,
+		path:    abs,
+		spath:   searchPath(abs),
+		reachOf: map[string]bool{},
 	}
 	if err := s.open(ctx, false); err != nil {
 		s.closeDBs()
 		return nil, err
 	}
 	s.setReaders()
-	go s.writer()
+	s.startWriter()
 	return s, nil
+}
+
+// startWriter starts the goroutine that runs the Updates.
+func (s *Store) startWriter() {
+	s.w = sqlstore.StartWriter("sqlite", s.log, committer{s: s, erase: &s.erase})
 }
 
 // setReaders points the reads at the read pool.
@@ -336,11 +329,8 @@ func (s *Store) Close() error {
 		if s.idx != nil {
 			s.idx.stop()
 		}
-		s.mu.Lock()
-		s.closed = true
-		close(s.queue)
-		s.mu.Unlock()
-		<-s.writerDone
+		s.w.Close()
+		s.erase.stop()
 		s.closeErr = s.closeDBs()
 	})
 	return s.closeErr

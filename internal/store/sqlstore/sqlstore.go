@@ -1,6 +1,7 @@
 // Package sqlstore is the part of core.Store that every SQL database
-// shares: the queries, the mapping of rows to domain values, and the
-// writes of a transaction. It is written once; each database's package
+// shares: the queries, the mapping of rows to domain values, the writes
+// of a transaction, and the writer that group-commits Updates
+// (writer.go). It is written once; each database's package
 // (internal/store/sqlite, internal/store/postgres) supplies only what
 // differs: the connections and transactions, the schema and its
 // migrations, full-text search, and a Dialect.
