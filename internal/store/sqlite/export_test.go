@@ -35,22 +35,10 @@ func (s *Store) SearchPragma(name string) (string, error) {
 }
 
 // Migrations lists the embedded migration versions of the main database.
-func Migrations() ([]int, error) { return versions(mainSchema) }
+func Migrations() ([]int, error) { return mainSchema.Versions() }
 
 // SearchMigrations lists those of the search index's database.
-func SearchMigrations() ([]int, error) { return versions(searchSchema) }
-
-func versions(sc schema) ([]int, error) {
-	ms, err := sc.migrations()
-	if err != nil {
-		return nil, err
-	}
-	var vs []int
-	for _, m := range ms {
-		vs = append(vs, m.version)
-	}
-	return vs, nil
-}
+func SearchMigrations() ([]int, error) { return searchSchema.Versions() }
 
 // SearchPath is where the search index of the database at path lives.
 var SearchPath = searchPath

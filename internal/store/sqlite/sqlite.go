@@ -179,12 +179,12 @@ func (s *Store) open(ctx context.Context, migrate bool) error {
 		return err
 	}
 	if !migrate {
-		if err := mainSchema.check(ctx, s.wconn.conn); err != nil {
+		if err := mainSchema.Check(ctx, s.wconn.conn); err != nil {
 			return fmt.Errorf("sqlite: %s: %w", s.path, err)
 		}
 		return s.openReaders(ctx)
 	}
-	if err := mainSchema.migrate(ctx, s.wconn.conn, s.log); err != nil {
+	if err := mainSchema.Migrate(ctx, s.wconn.conn, s.log); err != nil {
 		return fmt.Errorf("sqlite: %s: %w", s.path, err)
 	}
 	if err := s.cutWAL(&s.wconn, s.path); err != nil {
@@ -244,7 +244,7 @@ func (s *Store) openSearch(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := searchSchema.migrate(ctx, s.sconn.conn, s.log); err != nil {
+	if err := searchSchema.Migrate(ctx, s.sconn.conn, s.log); err != nil {
 		return fmt.Errorf("sqlite: %s: %w (it holds only the search index: delete it to have it rebuilt)", s.spath, err)
 	}
 	if err := s.sconn.exec(ftsSecureDelete); err != nil {
