@@ -19,13 +19,7 @@ import (
 // by default; the target is 15,000: ulimit -n 20000). HAVEN_CHANNEL_CPUPROF=FILE
 // writes a CPU profile of the server while it posts.
 func BenchmarkChannelPost(b *testing.B) {
-	subs := 1000
-	if v := os.Getenv("HAVEN_CHANNEL_SUBSCRIBERS"); v != "" {
-		var err error
-		if subs, err = strconv.Atoi(v); err != nil || subs < 1 {
-			b.Fatalf("HAVEN_CHANNEL_SUBSCRIBERS=%q: want a number of subscribers", v)
-		}
-	}
+	subs := envCount(b, "HAVEN_CHANNEL_SUBSCRIBERS", 1000, 1)
 	bs := startBench(b)
 	admin, _, err := bs.signUp("admin@channel.test")
 	if err != nil {

@@ -32,13 +32,7 @@ import (
 // HAVEN_IDLE_HEAPPROF=FILE writes a heap profile taken with the sockets
 // open. Run it with -benchtime 1x: each op opens every socket.
 func BenchmarkIdleSockets(b *testing.B) {
-	n := 2000
-	if v := os.Getenv("HAVEN_IDLE_SOCKETS"); v != "" {
-		var err error
-		if n, err = strconv.Atoi(v); err != nil || n < 10 {
-			b.Fatalf("HAVEN_IDLE_SOCKETS=%q: want a number of sockets, 10 or more", v)
-		}
-	}
+	n := envCount(b, "HAVEN_IDLE_SOCKETS", 2000, 10)
 	const perPerson = 10
 	bs := startBench(b, "--ws-per-user", strconv.Itoa(perPerson))
 	people := n / perPerson
@@ -168,6 +162,20 @@ func TestIdleClientHelper(t *testing.T) {
 	for _, c := range conns {
 		c.CloseNow()
 	}
+}
+
+// envCount reads a count from the environment variable name: def when
+// it is not set, and at least least.
+func envCount(b *testing.B, name string, def, least int) int {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < least {
+		b.Fatalf("%s=%q: want a whole number, %d or more", name, v, least)
+	}
+	return n
 }
 
 // writeTokens writes the tokens, one a line, to a file for the idle
