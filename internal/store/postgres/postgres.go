@@ -57,9 +57,7 @@ type Store struct {
 // A database whose schema is newer than this binary knows is refused.
 // log may be nil.
 func Open(ctx context.Context, url string, log *slog.Logger) (*Store, error) {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
+	log = sqlstore.Logger(log)
 	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)

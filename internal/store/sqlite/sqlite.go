@@ -92,20 +92,11 @@ type Store struct {
 // schema up to date and starts the writer. A database whose schema is
 // newer than this binary knows is refused. log may be nil.
 func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	abs, err := filepath.Abs(path)
+	s, err := newStore(path, log)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: %w", err)
+		return nil, err
 	}
-	s := &Store{
-		log:     log,
-		path:    abs,
-		spath:   searchPath(abs),
-		reachOf: map[string]bool{},
-		sole:    true,
-	}
+	s.sole = true
 	if err := s.open(ctx, true); err != nil {
 		s.closeDBs()
 		return nil, err
@@ -128,21 +119,12 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 // search index. Writes go through a writer of their own, and wait for
 // the server's transactions (the busy timeout) rather than fail.
 func OpenExisting(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	abs, err := filepath.Abs(path)
+	s, err := newStore(path, log)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: %w", err)
+		return nil, err
 	}
-	if _, err := os.Stat(abs); err != nil {
+	if _, err := os.Stat(s.path); err != nil {
 		return nil, fmt.Errorf("sqlite: no database: %w", err)
-	}
-	s := &Store{
-		log:     log,
-		path:    abs,
-		spath:   searchPath(abs),
-		reachOf: map[string]bool{},
 	}
 	if err := s.open(ctx, false); err != nil {
 		s.closeDBs()
@@ -151,6 +133,21 @@ func OpenExisting(ctx context.Context, path string, log *slog.Logger) (*Store, e
 	s.setReaders()
 	s.startWriter()
 	return s, nil
+}
+
+// newStore is the Store of the database at path, opened by neither Open
+// nor OpenExisting yet.
+func newStore(path string, log *slog.Logger) (*Store, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	return &Store{
+		log:     sqlstore.Logger(log),
+		path:    abs,
+		spath:   searchPath(abs),
+		reachOf: map[string]bool{},
+	}, nil
 }
 
 // startWriter starts the goroutine that runs the Updates.

@@ -23,6 +23,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"log/slog"
 
 	"github.com/havenchat/haven"
 )
@@ -221,4 +222,13 @@ func queryAll[T any](ctx context.Context, db DB, scan func(scanner) (T, error), 
 		return nil, err
 	}
 	return scanAll(rows, scan)
+}
+
+// Logger is log, or one that discards when log is nil (a store's Open
+// takes nil for no log).
+func Logger(log *slog.Logger) *slog.Logger {
+	if log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return log
 }
