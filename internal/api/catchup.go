@@ -18,6 +18,10 @@ import (
 // holding the chat's pushes that arrive meanwhile; then it sends those
 // held with a later seq. The socket receives each event once, in the
 // chat's order, whichever node made it.
+//
+// A node alone, on a bus that delivers in step (core.InStepBus), needs
+// none of it: the chat's events after the notice are published after it,
+// and reach the subscription the notice made. Its sockets read nothing.
 
 // catchupHeld bounds the pushes held for one socket and chat while the
 // log is read; beyond it the socket is cut and its client resyncs from
@@ -48,10 +52,11 @@ func (c *catchup) hold(s *socket, n *core.Notice) {
 	c.held = append(c.held, &cp)
 }
 
-// catchUpLocked starts reading the chat's events after seq for s.
+// catchUpLocked starts reading the chat's events after seq for s, unless
+// the bus cannot have lost them.
 func (h *hub) catchUpLocked(s *socket, chatID, seq int64) {
 	a := s.actor.Load()
-	if a == nil {
+	if a == nil || core.InStep(h.bus) {
 		return
 	}
 	if s.catching == nil {

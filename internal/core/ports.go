@@ -67,6 +67,23 @@ type Bus interface {
 	Subscribe(subject string, h func(data []byte)) (Subscription, error)
 }
 
+// InStepBus is a Bus that can say whether it delivers in step: whether a
+// subscription made by a handler while it handles a message receives
+// every message published after that one. The in-process bus of a node
+// alone does; a network bus, on which other nodes publish and a new
+// subscription takes effect later, does not (a node then catches up from
+// the store on what it may have missed).
+type InStepBus interface {
+	Bus
+	InStep() bool
+}
+
+// InStep reports whether b delivers in step (see InStepBus).
+func InStep(b Bus) bool {
+	s, ok := b.(InStepBus)
+	return ok && s.InStep()
+}
+
 // Subscription is a live interest in a subject.
 type Subscription interface {
 	Unsubscribe() error

@@ -88,6 +88,37 @@ func (bs *benchServer) call(token, method string, params any, out any) error {
 
 // signUp walks one person through sign-up by email and returns their
 // token and id.
+// signUpMany signs n people up, 16 at a time, the i-th with the address
+// fmt.Sprintf(format, i), and has each do then (when not nil); it ends
+// the benchmark, failed, should any of it fail.
+func (bs *benchServer) signUpMany(b *testing.B, n int, format string, then func(token string) error) []string {
+	b.Helper()
+	tokens := make([]string, n)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 16)
+	for i := range n {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			var err error
+			tokens[i], _, err = bs.signUp(fmt.Sprintf(format, i))
+			if err == nil && then != nil {
+				err = then(tokens[i])
+			}
+			if err != nil {
+				b.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if b.Failed() {
+		b.FailNow()
+	}
+	return tokens
+}
+
 func (bs *benchServer) signUp(email string) (string, int64, error) {
 	var sent struct {
 		LoginToken string `json:"login_token"`
@@ -141,27 +172,7 @@ func BenchmarkGroupFanOut1000(b *testing.B) {
 	const members = 1000
 	bs := startBench(b)
 	call := bs.call
-	// Sign the members up, 16 at a time.
-	tokens := make([]string, members)
-	ids := make([]int64, members)
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 16)
-	for i := range members {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			var err error
-			if tokens[i], ids[i], err = bs.signUp(fmt.Sprintf("m%d@fanout.test", i)); err != nil {
-				b.Error(err)
-			}
-		}()
-	}
-	wg.Wait()
-	if b.Failed() {
-		return
-	}
+	tokens := bs.signUpMany(b, members, "m%d@fanout.test", nil)
 	// The members join by an invite link: strangers may not add each
 	// other to groups.
 	var chat struct{ ID int64 }
@@ -172,6 +183,8 @@ func BenchmarkGroupFanOut1000(b *testing.B) {
 	if err := call(tokens[0], "chats.createInvite", map[string]any{"chat_id": chat.ID}, &link); err != nil {
 		b.Fatal(err)
 	}
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 16)
 	for i := 1; i < members; i++ {
 		wg.Add(1)
 		sem <- struct{}{}

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -31,73 +32,17 @@ import (
 // HAVEN_IDLE_HEAPPROF=FILE writes a heap profile taken with the sockets
 // open. Run it with -benchtime 1x: each op opens every socket.
 func BenchmarkIdleSockets(b *testing.B) {
-	n := 2000
-	if v := os.Getenv("HAVEN_IDLE_SOCKETS"); v != "" {
-		var err error
-		if n, err = strconv.Atoi(v); err != nil || n < 10 {
-			b.Fatalf("HAVEN_IDLE_SOCKETS=%q: want a number of sockets, 10 or more", v)
-		}
-	}
+	n := envCount(b, "HAVEN_IDLE_SOCKETS", 2000, 10)
 	const perPerson = 10
 	bs := startBench(b, "--ws-per-user", strconv.Itoa(perPerson))
 	people := n / perPerson
-	tokens := make([]string, people)
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 16)
-	for i := range people {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			var err error
-			if tokens[i], _, err = bs.signUp(fmt.Sprintf("idle%d@idle.test", i)); err != nil {
-				b.Error(err)
-			}
-		}()
-	}
-	wg.Wait()
-	if b.Failed() {
-		return
-	}
-	list := b.TempDir() + "/tokens"
-	if err := os.WriteFile(list, []byte(strings.Join(tokens, "\n")), 0o600); err != nil {
-		b.Fatal(err)
-	}
+	tokens := bs.signUpMany(b, people, "idle%d@idle.test", nil)
+	list := writeTokens(b, tokens)
 	for b.Loop() {
 		before := memNow()
-		cmd := exec.Command(os.Args[0], "-test.run=^TestIdleClientHelper$", "-test.count=1")
-		cmd.Env = append(os.Environ(), "HAVEN_IDLE_CLIENT="+bs.srv.URL(), "HAVEN_IDLE_TOKENS="+list, fmt.Sprintf("HAVEN_IDLE_PER_PERSON=%d", perPerson))
-		cmd.Stderr = os.Stderr
-		stdin, err := cmd.StdinPipe()
-		if err != nil {
-			b.Fatal(err)
-		}
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			b.Fatal(err)
-		}
-		ready := make(chan string, 1)
-		go func() {
-			sc := bufio.NewScanner(out)
-			for sc.Scan() {
-				if strings.HasPrefix(sc.Text(), "ready ") || strings.HasPrefix(sc.Text(), "failed ") {
-					ready <- sc.Text()
-				}
-			}
-			close(ready)
-		}()
-		var line string
-		select {
-		case line = <-ready:
-		case <-time.After(5 * time.Minute):
-		}
-		if !strings.HasPrefix(line, "ready ") {
-			stdin.Close()
-			_ = cmd.Wait()
+		client := bs.startIdleClient(b, list, perPerson, "")
+		if line := client.next(b); !strings.HasPrefix(line, "ready ") {
+			client.stop()
 			b.Fatalf("the client did not open its sockets: %q", line)
 		}
 		// Let the server's side of the last handshakes settle.
@@ -111,8 +56,7 @@ func BenchmarkIdleSockets(b *testing.B) {
 			_ = pprof.Lookup("heap").WriteTo(pf, 0)
 			pf.Close()
 		}
-		stdin.Close()
-		_ = cmd.Wait()
+		client.stop()
 		per := func(a, z uint64) float64 { return (float64(z) - float64(a)) / float64(people*perPerson) }
 		b.ReportMetric(per(before.heap, after.heap), "heapB/socket")
 		b.ReportMetric(per(before.stack, after.stack), "stackB/socket")
@@ -218,6 +162,87 @@ func TestIdleClientHelper(t *testing.T) {
 	for _, c := range conns {
 		c.CloseNow()
 	}
+}
+
+// envCount reads a count from the environment variable name: def when
+// it is not set, and at least least.
+func envCount(b *testing.B, name string, def, least int) int {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < least {
+		b.Fatalf("%s=%q: want a whole number, %d or more", name, v, least)
+	}
+	return n
+}
+
+// writeTokens writes the tokens, one a line, to a file for the idle
+// client, and returns its path.
+func writeTokens(b *testing.B, tokens []string) string {
+	list := b.TempDir() + "/tokens"
+	if err := os.WriteFile(list, []byte(strings.Join(tokens, "\n")), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	return list
+}
+
+// idleClient is a running TestIdleClientHelper.
+type idleClient struct {
+	cmd   *exec.Cmd
+	stdin io.WriteCloser
+	lines chan string
+}
+
+// startIdleClient starts TestIdleClientHelper as a child process,
+// holding per sockets for each token in the file list, and counting the
+// frames that hold marker ("" for none).
+func (bs *benchServer) startIdleClient(b *testing.B, list string, per int, marker string) *idleClient {
+	cmd := exec.Command(os.Args[0], "-test.run=^TestIdleClientHelper$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "HAVEN_IDLE_CLIENT="+bs.srv.URL(), "HAVEN_IDLE_TOKENS="+list, fmt.Sprintf("HAVEN_IDLE_PER_PERSON=%d", per))
+	if marker != "" {
+		cmd.Env = append(cmd.Env, "HAVEN_IDLE_MARKER="+marker)
+	}
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	c := &idleClient{cmd: cmd, stdin: stdin, lines: make(chan string, 16)}
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			c.lines <- sc.Text()
+		}
+		close(c.lines)
+	}()
+	return c
+}
+
+// next returns the client's next line; "" if it ended first, or said
+// nothing for 5 minutes.
+func (c *idleClient) next(b *testing.B) string {
+	select {
+	case l := <-c.lines:
+		return l
+	case <-time.After(5 * time.Minute):
+		b.Logf("the client said nothing for 5 minutes")
+		return ""
+	}
+}
+
+// stop has the client close its sockets and waits for it to end.
+func (c *idleClient) stop() {
+	c.stdin.Close()
+	_ = c.cmd.Wait()
 }
 
 // startCPUProfile profiles this process into file ("" for none) until

@@ -11,7 +11,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/havenchat/haven/client"
-	"github.com/havenchat/haven/internal/testserver"
 )
 
 // sdkReceives waits until sc has received a message of text (from the
@@ -46,25 +45,10 @@ func sdkReceives(ctx context.Context, t *testing.T, sc *client.SecretChats, text
 // warns, refuses to send until the new key is accepted, and shows the
 // new safety number.
 func TestSecretChatTimerAndIdentity(t *testing.T) {
-	srv := testserver.Start(t)
-	b := startBrowser(t, srv)
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-	defer cancel()
-
-	ann, annC, annU := b.signedIn("Ann", "ann@example.com", "Ann", "Lee")
-	bobC, _ := srv.SignUp(t, "bob@example.com", "Bob")
-	srv.Befriend(t, annC, bobC)
-	bob, err := client.CreateSecretDevice(ctx, bobC, filepath.Join(t.TempDir(), "bob.secret"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := bobC.Send(ctx, &client.SendParams{UserID: annU.ID, Text: "hi"}); err != nil {
-		t.Fatal(err)
-	}
+	sp := startSecretPair(t, "hi")
+	ctx, ann, annU, bobC, bob := sp.ctx, sp.ann, sp.annU, sp.bobC, sp.bob
 	ann.openChat("Bob")
-	ann.click(`.chat-head [aria-label="More"]`)
-	ann.clickText(".menu .menu-item", "Start secret chat")
-	ann.wait("the secret chat opens", `!!document.querySelector('#secret-send:not([disabled])')`)
+	startSecretChat(ann)
 	shows := func(text string) string {
 		return `[...document.querySelectorAll('#secret-messages .secret-msg .text')].some(e => e.textContent === ` + js(text) + `)`
 	}
@@ -110,19 +94,7 @@ func TestSecretChatTimerAndIdentity(t *testing.T) {
 		t.Fatal(err)
 	}
 	ann.wait("the SDK's timed message shows", shows(vanish2))
-	for read := false; !read; {
-		evs, err := bob.Receive(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range evs {
-			read = read || e.Kind == "read"
-		}
-		if ctx.Err() != nil {
-			t.Fatal("the SDK never heard that the page read its message")
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	sdkHears(ctx, t, bob, "read", "the SDK never heard that the page read its message")
 	ann.wait("the SDK's timed message disappears from the page", "!"+shows(vanish2))
 	waitGone("the SDK's timed message on the SDK", func() bool { return !sdkHas(vanish2) })
 

@@ -26,30 +26,15 @@ import (
 // at sign-out; and the server's data directory (database, write-ahead
 // log, files) holds none of the texts.
 func TestSecretChatWithSDK(t *testing.T) {
-	srv := testserver.Start(t)
-	b := startBrowser(t, srv)
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-	defer cancel()
-
-	ann, annC, annU := b.signedIn("Ann", "ann@example.com", "Ann", "Lee")
-	bobC, bobU := srv.SignUp(t, "bob@example.com", "Bob")
-	srv.Befriend(t, annC, bobC)
-	bob, err := client.CreateSecretDevice(ctx, bobC, filepath.Join(t.TempDir(), "bob.secret"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := bobC.Send(ctx, &client.SendParams{UserID: annU.ID, Text: "Let's talk in secret"}); err != nil {
-		t.Fatal(err)
-	}
+	sp := startSecretPair(t, "Let's talk in secret")
+	ctx, srv, ann, annC, annU, bobU, bob := sp.ctx, sp.srv, sp.ann, sp.annC, sp.annU, sp.bobU, sp.bob
 
 	ann.openChat("Bob")
 	ann.waitMessage("Let's talk in secret")
 	if eval[bool](ann, `performance.getEntriesByType('resource').some(e => e.name.includes('.wasm'))`) {
 		t.Fatal("the secret chats' WebAssembly was fetched before a secret chat was opened")
 	}
-	ann.click(`.chat-head [aria-label="More"]`)
-	ann.clickText(".menu .menu-item", "Start secret chat")
-	ann.wait("the secret chat opens", `!!document.querySelector('#secret-send:not([disabled])')`)
+	startSecretChat(ann)
 
 	// The safety number: 60 digits, the same on both sides.
 	ann.wait("the safety number shows", `/^[0-9 ]{60,}$/.test((document.querySelector('#secret-safety') || {}).textContent || '')`)
@@ -122,20 +107,7 @@ func TestSecretChatWithSDK(t *testing.T) {
 	}
 	ann.clickText(".menu .menu-item", "Delete for both")
 	ann.wait("the deleted message leaves the page", `![...document.querySelectorAll('#secret-messages .secret-msg .text')].some(e => e.textContent === `+js(again)+`)`)
-	for deleted := false; !deleted; {
-		evs, err := bob.Receive(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range evs {
-			deleted = deleted || e.Kind == "deleted"
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatal("the deletion never reached the SDK")
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
+	sdkHears(ctx, t, bob, "deleted", "the deletion never reached the SDK")
 	ms, err := bob.Messages(annU.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -178,6 +150,68 @@ func TestSecretChatWithSDK(t *testing.T) {
 	// The scan can see: the cloud message is there in plain text.
 	if !dataHolds(t, srv.DataDir, "Let's talk in secret") {
 		t.Fatal("the scan found not even the cloud message: it looks in the wrong place")
+	}
+}
+
+// secretPair is the start of a secret chat test: Ann signed in to the
+// web app, Bob on the Go SDK with a secret-chat device, contacts, and a
+// cloud message from Bob to Ann.
+type secretPair struct {
+	ctx        context.Context
+	srv        *testserver.Server
+	ann        *page
+	annC, bobC *client.Client
+	annU, bobU *client.User
+	bob        *client.SecretChats
+}
+
+// startSecretPair starts the server and the browser and sets the pair
+// up, Bob's cloud message saying hello. Its context ends in 4 minutes.
+func startSecretPair(t *testing.T, hello string) *secretPair {
+	t.Helper()
+	srv := testserver.Start(t)
+	b := startBrowser(t, srv)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	t.Cleanup(cancel)
+	sp := &secretPair{ctx: ctx, srv: srv}
+	sp.ann, sp.annC, sp.annU = b.signedIn("Ann", "ann@example.com", "Ann", "Lee")
+	sp.bobC, sp.bobU = srv.SignUp(t, "bob@example.com", "Bob")
+	srv.Befriend(t, sp.annC, sp.bobC)
+	var err error
+	if sp.bob, err = client.CreateSecretDevice(ctx, sp.bobC, filepath.Join(t.TempDir(), "bob.secret")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sp.bobC.Send(ctx, &client.SendParams{UserID: sp.annU.ID, Text: hello}); err != nil {
+		t.Fatal(err)
+	}
+	return sp
+}
+
+// startSecretChat starts a secret chat from the open chat's menu and
+// waits until it can send.
+func startSecretChat(p *page) {
+	p.click(`.chat-head [aria-label="More"]`)
+	p.clickText(".menu .menu-item", "Start secret chat")
+	p.wait("the secret chat opens", `!!document.querySelector('#secret-send:not([disabled])')`)
+}
+
+// sdkHears waits until sc receives an event of kind, failing with
+// failure when ctx ends first.
+func sdkHears(ctx context.Context, t *testing.T, sc *client.SecretChats, kind, failure string) {
+	t.Helper()
+	for heard := false; !heard; {
+		evs, err := sc.Receive(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range evs {
+			heard = heard || e.Kind == kind
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatal(failure)
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
 }
 

@@ -43,6 +43,11 @@ func (b *Bus) Publish(ctx context.Context, subject string, data []byte) error {
 	return nil
 }
 
+// InStep is true: Publish calls the subject's handlers before it
+// returns, and a subscription a handler makes is in place before the
+// next Publish reads the subscribers.
+func (b *Bus) InStep() bool { return true }
+
 // Subscribe registers h for subject.
 func (b *Bus) Subscribe(subject string, h func([]byte)) (core.Subscription, error) {
 	s := &sub{b: b, subject: subject, h: h}

@@ -29,3 +29,22 @@ func TestPublishSubscribe(t *testing.T) {
 		t.Fatalf("publish to no subscriber delivered %v", got)
 	}
 }
+
+// TestInStep: a subscription made by a handler while it handles a
+// message receives the next message published, as InStep says.
+func TestInStep(t *testing.T) {
+	b := New()
+	if !b.InStep() {
+		t.Fatal("the in-process bus does not say it delivers in step")
+	}
+	var got []string
+	_, _ = b.Subscribe("user", func([]byte) {
+		_, _ = b.Subscribe("chat", func(d []byte) { got = append(got, string(d)) })
+	})
+	ctx := context.Background()
+	_ = b.Publish(ctx, "user", []byte("added"))
+	_ = b.Publish(ctx, "chat", []byte("first"))
+	if len(got) != 1 || got[0] != "first" {
+		t.Fatalf("the subscription made in the handler got %q, want [first]", got)
+	}
+}

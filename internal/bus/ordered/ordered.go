@@ -122,6 +122,11 @@ func (b *Bus) Publish(ctx context.Context, subject string, data []byte) error {
 	return nil
 }
 
+// InStep is the bus behind's: one goroutine publishes the queue in order,
+// so a subscription made while handling an event is in place for the
+// events queued after it whenever the bus behind delivers in step.
+func (b *Bus) InStep() bool { return core.InStep(b.next) }
+
 // Subscribe subscribes on the bus behind.
 func (b *Bus) Subscribe(subject string, h func(data []byte)) (core.Subscription, error) {
 	return b.next.Subscribe(subject, h)

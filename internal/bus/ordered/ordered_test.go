@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/havenchat/haven/internal/bus/local"
+	"github.com/havenchat/haven/internal/core"
 )
 
 // waitFor polls cond until it holds or a generous deadline passes.
@@ -150,5 +151,49 @@ func TestCloseDrains(t *testing.T) {
 	}
 	if err := b.Close(context.Background()); err != nil {
 		t.Fatalf("second Close: %v", err)
+	}
+}
+
+// notInStep is a bus that says nothing of delivering in step.
+type notInStep struct{ b *local.Bus }
+
+func (n notInStep) Publish(ctx context.Context, subject string, data []byte) error {
+	return n.b.Publish(ctx, subject, data)
+}
+
+func (n notInStep) Subscribe(subject string, h func([]byte)) (core.Subscription, error) {
+	return n.b.Subscribe(subject, h)
+}
+
+// TestInStep: over an in-process bus, a subscription made while handling
+// an event receives the events queued after it, as InStep says; over a
+// bus that does not say it delivers in step, InStep is false.
+func TestInStep(t *testing.T) {
+	ctx := context.Background()
+	b := New(local.New(), Options{})
+	defer b.Close(ctx)
+	if !b.InStep() {
+		t.Fatal("over the in-process bus, InStep is false")
+	}
+	other := New(notInStep{local.New()}, Options{})
+	defer other.Close(ctx)
+	if other.InStep() {
+		t.Fatal("over a bus that does not deliver in step, InStep is true")
+	}
+	var mu sync.Mutex
+	var got []string
+	if _, err := b.Subscribe("user", func([]byte) {
+		_, _ = b.Subscribe("chat", func(d []byte) { mu.Lock(); got = append(got, string(d)); mu.Unlock() })
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for i, subj := range []string{"user", "chat", "chat"} {
+		if err := b.Publish(ctx, subj, []byte(strconv.Itoa(i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, "both chat events", func() bool { mu.Lock(); defer mu.Unlock(); return len(got) == 2 })
+	if got[0] != "1" || got[1] != "2" {
+		t.Fatalf("the subscription made in the handler got %q, want [1 2]", got)
 	}
 }

@@ -41,4 +41,4 @@ func versionsOn(ctx context.Context, db *sql.DB) ([]int, error) {
 var RewriteSQL = rewriteSQL
 
 // Commits reports how many transactions the writer has committed.
-func (s *Store) Commits() int64 { return s.commits.Load() }
+func (s *Store) Commits() int64 { return s.w.Commits() }

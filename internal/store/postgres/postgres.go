@@ -23,12 +23,9 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
-	"runtime/debug"
 	"sync"
-	"sync/atomic"
 	"time"
 
-	"github.com/havenchat/haven"
 	"github.com/havenchat/haven/internal/core"
 	"github.com/havenchat/haven/internal/store/sqlstore"
 	"github.com/jackc/pgx/v5"
@@ -38,7 +35,7 @@ import (
 var _ core.Store = (*Store)(nil)
 
 // ErrClosed is returned by Update once Close has been called.
-var ErrClosed = &haven.Error{Code: haven.CodeUnavailable, Message: "store is closed"}
+var ErrClosed = sqlstore.ErrClosed
 
 // Store is the PostgreSQL implementation of core.Store. It is safe for
 // concurrent use.
@@ -50,18 +47,9 @@ type Store struct {
 	db  *sql.DB
 	sql *rewriter
 
-	// mu guards closed; Update holds it shared while it enqueues so that
-	// Close, which takes it exclusively, knows no one is about to send on
-	// queue when it closes it.
-	mu         sync.RWMutex
-	closed     bool
-	queue      chan *request
-	writerDone chan struct{}
-	closeOnce  sync.Once
-	closeErr   error
-
-	// commits counts the transactions the writer committed.
-	commits atomic.Int64
+	w         *writer // runs the Updates (writer.go)
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // Open connects to the database at url (a postgres:// URL or a key=value
@@ -69,9 +57,7 @@ type Store struct {
 // A database whose schema is newer than this binary knows is refused.
 // log may be nil.
 func Open(ctx context.Context, url string, log *slog.Logger) (*Store, error) {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
+	log = sqlstore.Logger(log)
 	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
@@ -89,11 +75,11 @@ func Open(ctx context.Context, url string, log *slog.Logger) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	s := &Store{log: log, db: db, sql: newRewriter(), queue: make(chan *request, queueSize), writerDone: make(chan struct{})}
+	s := &Store{log: log, db: db, sql: newRewriter()}
 	pool := poolDB{s}
 	s.Queries = sqlstore.Queries{DB: pool, D: dialect{}}
 	s.fts = fts{db: pool}
-	go s.writer()
+	s.w = sqlstore.StartWriter("postgres", log, committer{s})
 	return s, nil
 }
 
@@ -101,11 +87,7 @@ func Open(ctx context.Context, url string, log *slog.Logger) (*Store, error) {
 // closes the pool. It is safe to call more than once.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
-		s.mu.Lock()
-		s.closed = true
-		close(s.queue)
-		s.mu.Unlock()
-		<-s.writerDone
+		s.w.Close()
 		if err := s.db.Close(); err != nil {
 			s.closeErr = fmt.Errorf("postgres: close: %w", err)
 		}
@@ -116,49 +98,9 @@ func (s *Store) Close() error {
 // Update runs fn in a read-write transaction and commits it before
 // returning; with PostgreSQL's default synchronous_commit, a commit is on
 // disk when it returns. fn may share the transaction with other Updates
-// of this node (group commit, see writer.go); its own writes are kept or
-// undone as a unit. If ctx ends before the writer takes the request,
-// Update returns ctx.Err() and fn never runs; once fn has run, Update
-// waits for the commit so that what it returns is true. A panic in fn is
-// recovered and returned as an error. After Close, Update returns
-// ErrClosed.
+// of this node (group commit, see writer.go): see sqlstore.Writer.Update.
 func (s *Store) Update(ctx context.Context, fn func(tx core.Tx) error) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	req := &request{ctx: ctx, fn: fn, done: make(chan error, 1)}
-	s.mu.RLock()
-	if s.closed {
-		s.mu.RUnlock()
-		return ErrClosed
-	}
-	select {
-	case s.queue <- req:
-		s.mu.RUnlock()
-	case <-ctx.Done():
-		s.mu.RUnlock()
-		return ctx.Err()
-	}
-	select {
-	case err := <-req.done:
-		return err
-	case <-ctx.Done():
-		if req.state.CompareAndSwap(stateQueued, stateAbandoned) {
-			return ctx.Err()
-		}
-		// The writer has it: its answer is coming, and is the truth.
-		return <-req.done
-	}
-}
-
-// afterCommit runs one AfterCommit callback; a panic in it is logged.
-func (s *Store) afterCommit(f func()) {
-	defer func() {
-		if p := recover(); p != nil {
-			s.log.Error("postgres: panic in AfterCommit callback", "panic", p, "stack", string(debug.Stack()))
-		}
-	}()
-	f()
+	return s.w.Update(ctx, fn)
 }
 
 // CheckWritable reports whether the database can be written now, which a

@@ -9,10 +9,10 @@ import (
 )
 
 // Commits reports how many physical transactions the writer has committed.
-func (s *Store) Commits() int64 { return s.commits.Load() }
+func (s *Store) Commits() int64 { return s.w.Commits() }
 
 // Queued reports how many Updates wait in the queue.
-func (s *Store) Queued() int { return len(s.queue) }
+func (s *Store) Queued() int { return s.w.Queued() }
 
 // ReadPool is the pool the Queries methods read through.
 func (s *Store) ReadPool() *sql.DB { return s.read }
@@ -35,22 +35,10 @@ func (s *Store) SearchPragma(name string) (string, error) {
 }
 
 // Migrations lists the embedded migration versions of the main database.
-func Migrations() ([]int, error) { return versions(mainSchema) }
+func Migrations() ([]int, error) { return mainSchema.Versions() }
 
 // SearchMigrations lists those of the search index's database.
-func SearchMigrations() ([]int, error) { return versions(searchSchema) }
-
-func versions(sc schema) ([]int, error) {
-	ms, err := sc.migrations()
-	if err != nil {
-		return nil, err
-	}
-	var vs []int
-	for _, m := range ms {
-		vs = append(vs, m.version)
-	}
-	return vs, nil
-}
+func SearchMigrations() ([]int, error) { return searchSchema.Versions() }
 
 // SearchPath is where the search index of the database at path lives.
 var SearchPath = searchPath

@@ -35,7 +35,6 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/havenchat/haven"
 	"github.com/havenchat/haven/internal/core"
 	"github.com/havenchat/haven/internal/store/sqlstore"
 
@@ -45,7 +44,7 @@ import (
 var _ core.Store = (*Store)(nil)
 
 // ErrClosed is returned by Update once Close has been called.
-var ErrClosed = &haven.Error{Code: haven.CodeUnavailable, Message: "store is closed"}
+var ErrClosed = sqlstore.ErrClosed
 
 // busyTimeoutMS is how long a connection waits for a lock held by another
 // connection (a checkpoint, another process) before failing.
@@ -72,19 +71,12 @@ type Store struct {
 	search *sql.DB
 	sconn  connStmts
 
-	// mu guards closed; Update holds it shared while it enqueues so that
-	// Close, which takes it exclusively, knows no one is about to send on
-	// queue when it closes it.
-	mu         sync.RWMutex
-	closed     bool
-	queue      chan *request
-	writerDone chan struct{}
-	closeOnce  sync.Once
-	closeErr   error
-
-	// commits counts the physical transactions the writer committed; tests
-	// use it to see that Updates are batched.
-	commits atomic.Int64
+	// w runs the Updates on wconn (writer.go); erase is its checkpoint
+	// timer, which only its goroutine touches.
+	w         *writer
+	erase     eraseTimer
+	closeOnce sync.Once
+	closeErr  error
 
 	// reach is ReachVersion; reachOf remembers what touchesReach said of
 	// each statement the writer prepared (writer goroutine only).
@@ -100,22 +92,11 @@ type Store struct {
 // schema up to date and starts the writer. A database whose schema is
 // newer than this binary knows is refused. log may be nil.
 func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	abs, err := filepath.Abs(path)
+	s, err := newStore(path, log)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: %w", err)
+		return nil, err
 	}
-	s := &Store{
-		log:        log,
-		path:       abs,
-		spath:      searchPath(abs),
-		queue:      make(chan *request, queueSize),
-		writerDone: make(chan struct{}),
-		reachOf:    map[string]bool{},
-		sole:       true,
-	}
+	s.sole = true
 	if err := s.open(ctx, true); err != nil {
 		s.closeDBs()
 		return nil, err
@@ -126,7 +107,7 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 		s.closeDBs()
 		return nil, err
 	}
-	go s.writer()
+	s.startWriter()
 	return s, nil
 }
 
@@ -138,31 +119,40 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 // search index. Writes go through a writer of their own, and wait for
 // the server's transactions (the busy timeout) rather than fail.
 func OpenExisting(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	abs, err := filepath.Abs(path)
+	s, err := newStore(path, log)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: %w", err)
+		return nil, err
 	}
-	if _, err := os.Stat(abs); err != nil {
+	if _, err := os.Stat(s.path); err != nil {
 		return nil, fmt.Errorf("sqlite: no database: %w", err)
-	}
-	s := &Store{
-		log:        log,
-		path:       abs,
-		spath:      searchPath(abs),
-		queue:      make(chan *request, queueSize),
-		writerDone: make(chan struct{}),
-		reachOf:    map[string]bool{},
 	}
 	if err := s.open(ctx, false); err != nil {
 		s.closeDBs()
 		return nil, err
 	}
 	s.setReaders()
-	go s.writer()
+	s.startWriter()
 	return s, nil
+}
+
+// newStore is the Store of the database at path, opened by neither Open
+// nor OpenExisting yet.
+func newStore(path string, log *slog.Logger) (*Store, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	return &Store{
+		log:     sqlstore.Logger(log),
+		path:    abs,
+		spath:   searchPath(abs),
+		reachOf: map[string]bool{},
+	}, nil
+}
+
+// startWriter starts the goroutine that runs the Updates.
+func (s *Store) startWriter() {
+	s.w = sqlstore.StartWriter("sqlite", s.log, committer{s: s, erase: &s.erase})
 }
 
 // setReaders points the reads at the read pool.
@@ -186,12 +176,12 @@ func (s *Store) open(ctx context.Context, migrate bool) error {
 		return err
 	}
 	if !migrate {
-		if err := mainSchema.check(ctx, s.wconn.conn); err != nil {
+		if err := mainSchema.Check(ctx, s.wconn.conn); err != nil {
 			return fmt.Errorf("sqlite: %s: %w", s.path, err)
 		}
 		return s.openReaders(ctx)
 	}
-	if err := mainSchema.migrate(ctx, s.wconn.conn, s.log); err != nil {
+	if err := mainSchema.Migrate(ctx, s.wconn.conn, s.log); err != nil {
 		return fmt.Errorf("sqlite: %s: %w", s.path, err)
 	}
 	if err := s.cutWAL(&s.wconn, s.path); err != nil {
@@ -251,7 +241,7 @@ func (s *Store) openSearch(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := searchSchema.migrate(ctx, s.sconn.conn, s.log); err != nil {
+	if err := searchSchema.Migrate(ctx, s.sconn.conn, s.log); err != nil {
 		return fmt.Errorf("sqlite: %s: %w (it holds only the search index: delete it to have it rebuilt)", s.spath, err)
 	}
 	if err := s.sconn.exec(ftsSecureDelete); err != nil {
@@ -340,11 +330,8 @@ func (s *Store) Close() error {
 		if s.idx != nil {
 			s.idx.stop()
 		}
-		s.mu.Lock()
-		s.closed = true
-		close(s.queue)
-		s.mu.Unlock()
-		<-s.writerDone
+		s.w.Close()
+		s.erase.stop()
 		s.closeErr = s.closeDBs()
 	})
 	return s.closeErr

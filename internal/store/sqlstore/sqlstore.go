@@ -1,6 +1,7 @@
 // Package sqlstore is the part of core.Store that every SQL database
-// shares: the queries, the mapping of rows to domain values, and the
-// writes of a transaction. It is written once; each database's package
+// shares: the queries, the mapping of rows to domain values, the writes
+// of a transaction, and the writer that group-commits Updates
+// (writer.go). It is written once; each database's package
 // (internal/store/sqlite, internal/store/postgres) supplies only what
 // differs: the connections and transactions, the schema and its
 // migrations, full-text search, and a Dialect.
@@ -22,6 +23,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"log/slog"
 
 	"github.com/havenchat/haven"
 )
@@ -220,4 +222,13 @@ func queryAll[T any](ctx context.Context, db DB, scan func(scanner) (T, error), 
 		return nil, err
 	}
 	return scanAll(rows, scan)
+}
+
+// Logger is log, or one that discards when log is nil (a store's Open
+// takes nil for no log).
+func Logger(log *slog.Logger) *slog.Logger {
+	if log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return log
 }

@@ -1,0 +1,317 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/havenchat/haven"
+	"github.com/havenchat/haven/internal/core"
+)
+
+// ErrClosed is returned by Update once the store has been closed.
+var ErrClosed = &haven.Error{Code: haven.CodeUnavailable, Message: "store is closed"}
+
+// Group commit. One goroutine per store writes: Update queues a request;
+// the writer takes the first request and whatever else is already
+// waiting (up to MaxBatch), and runs them all in one transaction, each
+// inside its own savepoint, so that one fn's failure (a failed statement
+// included, which on PostgreSQL would otherwise end the transaction)
+// undoes only that fn's writes. One COMMIT then makes the whole batch
+// durable. While it commits, the next batch gathers in the queue: the
+// busier the store, the bigger the batches. How a batch's transaction
+// begins, takes its lock and commits is the database's (Committer).
+const (
+	MaxBatch  = 256
+	queueSize = 4 * MaxBatch
+)
+
+// Batch is the transaction of one batch of Updates.
+type Batch interface {
+	// Exec runs a statement of the batch's own (a savepoint's).
+	Exec(query string) error
+	// Commit commits. When it fails, the transaction is over: the
+	// backend rolls back whatever it must.
+	Commit() error
+	// Rollback ends the transaction without committing.
+	Rollback() error
+}
+
+// Committer is what a database supplies to its Writer. B is its batch
+// transaction; M is what one fn leaves for after the commit, besides its
+// AfterCommit callbacks. The writer goroutine alone calls its methods.
+type Committer[B Batch, M any] interface {
+	// Begin starts a batch's transaction, with whatever lock its writes
+	// take. Its error is returned to the callers as it is.
+	Begin() (B, error)
+	// Run runs fn on a Tx bound to b, and returns fn's AfterCommit
+	// callbacks and marks. A panic in fn may pass through it.
+	Run(b B, fn func(core.Tx) error) (after []func(), mark M, err error)
+	// Committed is given the marks of a committed batch's Updates that
+	// succeeded, in order, before their callbacks run.
+	Committed(marks []M)
+	// Due, when it fires between batches, has the writer call Tend. A
+	// nil channel never fires.
+	Due() <-chan time.Time
+	Tend()
+}
+
+// A request's state moves from queued to exactly one of taken (by the
+// writer) or abandoned (by its caller, whose context ended first).
+const (
+	stateQueued int32 = iota
+	stateTaken
+	stateAbandoned
+)
+
+// request is one Update waiting for the writer.
+type request[M any] struct {
+	ctx   context.Context
+	fn    func(core.Tx) error
+	state atomic.Int32
+	done  chan error // buffered: the writer never waits for the caller
+
+	// Set by the writer while it runs fn.
+	err   error
+	after []func()
+	mark  M
+}
+
+// Writer runs a store's Updates, grouped into batches, on one goroutine.
+type Writer[B Batch, M any] struct {
+	name string // the database's, for messages
+	log  *slog.Logger
+	c    Committer[B, M]
+
+	// mu guards closed; Update holds it shared while it enqueues so that
+	// Close, which takes it exclusively, knows no one is about to send on
+	// queue when it closes it.
+	mu     sync.RWMutex
+	closed bool
+	queue  chan *request[M]
+	done   chan struct{}
+
+	// commits counts the transactions committed; tests use it to see
+	// that Updates are batched.
+	commits atomic.Int64
+}
+
+// StartWriter starts the writer goroutine of a store on database name.
+func StartWriter[B Batch, M any](name string, log *slog.Logger, c Committer[B, M]) *Writer[B, M] {
+	w := &Writer[B, M]{
+		name:  name,
+		log:   log,
+		c:     c,
+		queue: make(chan *request[M], queueSize),
+		done:  make(chan struct{}),
+	}
+	go w.run()
+	return w
+}
+
+// Update runs fn in a read-write transaction and commits it before
+// returning. fn may share the transaction with other Updates; its own
+// writes are kept or undone as a unit. If ctx ends before the writer
+// takes the request, Update returns ctx.Err() and fn never runs; once fn
+// has run, Update waits for the commit so that what it returns is true.
+// A panic in fn is recovered and returned as an error. After Close,
+// Update returns ErrClosed.
+func (w *Writer[B, M]) Update(ctx context.Context, fn func(tx core.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	req := &request[M]{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	w.mu.RLock()
+	if w.closed {
+		w.mu.RUnlock()
+		return ErrClosed
+	}
+	select {
+	case w.queue <- req:
+		w.mu.RUnlock()
+	case <-ctx.Done():
+		w.mu.RUnlock()
+		return ctx.Err()
+	}
+	select {
+	case err := <-req.done:
+		return err
+	case <-ctx.Done():
+		if req.state.CompareAndSwap(stateQueued, stateAbandoned) {
+			return ctx.Err()
+		}
+		// The writer has it: its answer is coming, and is the truth.
+		return <-req.done
+	}
+}
+
+// Close stops accepting Updates and waits until every queued one has
+// been answered and the writer goroutine has ended. It is safe to call
+// more than once.
+func (w *Writer[B, M]) Close() {
+	w.mu.Lock()
+	if !w.closed {
+		w.closed = true
+		close(w.queue)
+	}
+	w.mu.Unlock()
+	<-w.done
+}
+
+// Commits reports how many transactions the writer has committed.
+func (w *Writer[B, M]) Commits() int64 { return w.commits.Load() }
+
+// Queued reports how many Updates wait in the queue.
+func (w *Writer[B, M]) Queued() int { return len(w.queue) }
+
+// run is the writer goroutine. It ends when Close has closed the queue
+// and every queued request has been answered.
+func (w *Writer[B, M]) run() {
+	defer close(w.done)
+	batch := make([]*request[M], 0, MaxBatch)
+	for {
+		var req *request[M]
+		select {
+		case r, ok := <-w.queue:
+			if !ok {
+				return
+			}
+			req = r
+		case <-w.c.Due():
+			w.c.Tend()
+			continue
+		}
+		batch = append(batch[:0], req)
+	gather:
+		for len(batch) < MaxBatch {
+			select {
+			case r, ok := <-w.queue:
+				if !ok {
+					break gather
+				}
+				batch = append(batch, r)
+			default:
+				break gather
+			}
+		}
+		w.runBatch(batch)
+		clear(batch) // let the requests be collected
+	}
+}
+
+// runBatch runs one batch of requests in one transaction and answers each.
+func (w *Writer[B, M]) runBatch(batch []*request[M]) {
+	live := batch[:0]
+	for _, r := range batch {
+		if !r.state.CompareAndSwap(stateQueued, stateTaken) {
+			continue // abandoned; its caller has gone
+		}
+		if err := r.ctx.Err(); err != nil {
+			r.done <- err
+			continue
+		}
+		live = append(live, r)
+	}
+	if len(live) == 0 {
+		return
+	}
+	// fail answers everyone: requests whose fn failed get their own
+	// error, the others err.
+	fail := func(err error) {
+		for _, r := range live {
+			if r.err == nil {
+				r.err = err
+			}
+			r.done <- r.err
+		}
+	}
+	tx, err := w.c.Begin()
+	if err != nil {
+		fail(err)
+		return
+	}
+	// abort ends the transaction without committing and answers everyone.
+	abort := func(err error) {
+		if rbErr := tx.Rollback(); rbErr != nil {
+			w.log.Warn(w.name+": rollback after failed batch", "err", rbErr)
+		}
+		fail(err)
+	}
+	for _, r := range live {
+		if err := tx.Exec(`SAVEPOINT u`); err != nil {
+			abort(fmt.Errorf("%s: savepoint: %w", w.name, err))
+			return
+		}
+		r.err = w.call(tx, r)
+		if r.err != nil {
+			// If the database already ended the whole transaction (SQLite
+			// does on some I/O errors), ROLLBACK TO fails: give up on the
+			// batch.
+			if err := tx.Exec(`ROLLBACK TO SAVEPOINT u`); err != nil {
+				abort(fmt.Errorf("%s: transaction lost after a failed update: %w", w.name, err))
+				return
+			}
+		}
+		if err := tx.Exec(`RELEASE SAVEPOINT u`); err != nil {
+			abort(fmt.Errorf("%s: release savepoint: %w", w.name, err))
+			return
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		// Whether a COMMIT that failed on the way back committed is not
+		// known; the callers get the error, and their retries (random_id)
+		// find out.
+		fail(fmt.Errorf("%s: commit: %w", w.name, err))
+		return
+	}
+	w.commits.Add(1)
+	var marks []M
+	for _, r := range live {
+		if r.err == nil {
+			marks = append(marks, r.mark)
+		}
+	}
+	w.c.Committed(marks)
+	// Callbacks run here, in commit order, before each caller is answered:
+	// events are published in the order they were committed, and when
+	// Update returns, its callbacks have run.
+	for _, r := range live {
+		if r.err == nil {
+			for _, f := range r.after {
+				w.afterCommit(f)
+			}
+		}
+		r.done <- r.err
+	}
+}
+
+// call runs r.fn in the batch's transaction, turning a panic into an
+// error.
+func (w *Writer[B, M]) call(tx B, r *request[M]) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			w.log.Error(w.name+": panic in Update", "panic", p, "stack", string(debug.Stack()))
+			err = fmt.Errorf("%s: panic in Update: %v", w.name, p)
+		}
+	}()
+	after, mark, err := w.c.Run(tx, r.fn)
+	if err == nil {
+		r.after, r.mark = after, mark
+	}
+	return err
+}
+
+// afterCommit runs one AfterCommit callback; a panic in it is logged and
+// does not stop the writer.
+func (w *Writer[B, M]) afterCommit(f func()) {
+	defer func() {
+		if p := recover(); p != nil {
+			w.log.Error(w.name+": panic in AfterCommit callback", "panic", p, "stack", string(debug.Stack()))
+		}
+	}()
+	f()
+}
