@@ -519,16 +519,9 @@ func (k *socket) writeFrames(frames []outFrame) bool {
 		buf = append(buf, closeFrame(closing.code, closing.reason)...)
 	}
 	*wb = buf
-	if len(buf) > 0 {
-		// A peer that takes nothing for writeTimeout is cut. The
-		// deadline is cleared after: a direct write must not wait.
-		_ = k.nc.SetWriteDeadline(time.Now().Add(writeTimeout))
-		_, err := k.nc.Write(buf)
-		_ = k.nc.SetWriteDeadline(time.Time{})
-		if err != nil {
-			k.drop()
-			return false
-		}
+	if len(buf) > 0 && !k.writeAll(buf) {
+		k.drop()
+		return false
 	}
 	if closing != nil {
 		// The peer's close ends the socket (see peerClosed); a peer that
@@ -544,6 +537,27 @@ func (k *socket) writeFrames(frames []outFrame) bool {
 		return false
 	}
 	return true
+}
+
+// writeAll writes b, first without waiting (most often the kernel takes
+// it all, and no deadline is set), then the rest with a deadline: a
+// peer that takes nothing for writeTimeout is cut. It reports whether
+// all was written.
+func (k *socket) writeAll(b []byte) bool {
+	if k.raw != nil {
+		n, err := k.writeSome(b)
+		if err != nil {
+			return false
+		}
+		if b = b[n:]; len(b) == 0 {
+			return true
+		}
+	}
+	// The deadline is cleared after: a direct write must not wait.
+	_ = k.nc.SetWriteDeadline(time.Now().Add(writeTimeout))
+	_, err := k.nc.Write(b)
+	_ = k.nc.SetWriteDeadline(time.Time{})
+	return err == nil
 }
 
 // endSession tells the client its session ended and closes the socket
