@@ -525,11 +525,13 @@ func (k *socket) writeFrames(frames []outFrame) bool {
 	}
 	if closing != nil {
 		// The peer's close ends the socket (see peerClosed); a peer that
-		// broke the protocol, or sent its close already, is not waited
-		// for, nor one that never answers.
+		// sent its close already is not waited for, nor one that never
+		// answers. (One that broke the protocol is read on, its bytes
+		// thrown away, so that it reads the close before the connection
+		// goes: closed with unread bytes, it would be reset.)
 		k.closed.Store(true)
 		k.closeSent.Store(true)
-		if k.closeRecv.Load() || k.failing.Load() {
+		if k.closeRecv.Load() {
 			k.drop()
 		} else {
 			time.AfterFunc(closeWait, k.drop)

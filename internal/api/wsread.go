@@ -151,7 +151,10 @@ func (k *socket) readLoop(early []byte) {
 // the socket must end now. The caller holds readMu.
 func (k *socket) consume(p []byte) bool {
 	if k.failing.Load() {
-		return true // the rest of a broken stream means nothing: the close is on its way
+		// The rest of a broken stream means nothing: the close is on its
+		// way, and the connection goes closeWait after it, or when the
+		// peer closes.
+		return true
 	}
 	b := p
 	if k.rd != nil && len(k.rd.partial) > 0 {
@@ -305,8 +308,7 @@ func (k *socket) peerClosed(p []byte) bool {
 }
 
 // fail closes the socket for a frame that breaks the protocol or the
-// size limit: the close goes out first, and nothing read after it is
-// taken.
+// size limit: the close goes out, and nothing read after it is taken.
 func (k *socket) fail(code ws.StatusCode, reason string) {
 	k.failing.Store(true)
 	k.closeNow(code, reason)
