@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -10,7 +9,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/coder/websocket"
+	"github.com/gobwas/ws"
 
 	"github.com/havenchat/haven"
 )
@@ -93,7 +92,7 @@ func (l ConnLimits) sweepEvery() time.Duration {
 }
 
 // closeAuthTimeout: the socket was not authorized within AuthTimeout.
-const closeAuthTimeout websocket.StatusCode = 4002
+const closeAuthTimeout ws.StatusCode = 4002
 
 // tooMany is the refusal of a socket beyond one of the caps.
 func tooMany(format string, args ...any) error {
@@ -121,14 +120,21 @@ func (h *hub) keep() {
 func (h *hub) sweep(now time.Time) {
 	authBefore := now.Add(-h.limits.AuthTimeout).UnixNano()
 	quietBefore := now.Add(-h.limits.PingInterval).UnixNano()
-	var late, quiet []*socket
+	pongBefore := now.Add(-h.limits.PingTimeout).UnixNano()
+	var late, quiet, dead []*socket
 	h.mu.RLock()
 	for s := range h.all {
+		ping := s.pingAt.Load()
 		switch {
 		case s.closed.Load():
 		case s.actor.Load() == nil && s.opened <= authBefore:
 			late = append(late, s)
-		case s.alive.Load() <= quietBefore && len(s.slots) == 0 && !s.pinging.Load():
+		case ping != 0 && s.alive.Load() >= ping:
+			// Answered: a pong, or any frame.
+			s.pingAt.CompareAndSwap(ping, 0)
+		case ping != 0 && ping <= pongBefore:
+			dead = append(dead, s)
+		case ping == 0 && s.alive.Load() <= quietBefore && len(s.slots) == 0:
 			quiet = append(quiet, s)
 		}
 	}
@@ -138,50 +144,22 @@ func (h *hub) sweep(now time.Time) {
 		s.closeNow(closeAuthTimeout, fmt.Sprintf("%s: not authorized within %s", haven.CodeAuthRequired, h.limits.AuthTimeout))
 	}
 	for _, s := range quiet {
-		s.ping(h.limits.PingTimeout)
+		s.ping(now)
+	}
+	for _, s := range dead {
+		h.metrics.timedOut.WithLabelValues("ping").Inc()
+		s.drop()
 	}
 }
 
-// ping checks that the peer of a quiet socket still answers, and drops
-// the connection if no pong (nor any frame) comes within timeout.
-//
-// The WebSocket library's Ping waits for its pong, so each ping waits on
-// a goroutine of its own; it lives one round trip (timeout, for a dead
-// peer), not as long as the socket.
-func (k *socket) ping(timeout time.Duration) {
-	c := k.conn.Load()
-	if c == nil || !k.pinging.CompareAndSwap(false, true) {
+// ping checks that the peer of a quiet socket still answers: the
+// sweep drops the connection if no pong (nor any frame) comes within
+// PingTimeout. No goroutine nor timer waits for the pong.
+func (k *socket) ping(now time.Time) {
+	if !k.pingAt.CompareAndSwap(0, now.UnixNano()) {
 		return
 	}
-	sent := time.Now().UnixNano()
-	go func() {
-		defer k.pinging.Store(false)
-		ctx, cancel := context.WithTimeout(context.Background(), timeout)
-		err := c.Ping(ctx)
-		cancel()
-		if err == nil {
-			k.alive.Store(time.Now().UnixNano())
-			return
-		}
-		// A frame read meanwhile proves the peer alive: its pong may be
-		// queued behind requests the socket has no slot for yet.
-		if k.alive.Load() >= sent {
-			return
-		}
-		if !k.closed.Load() {
-			k.srv.metrics.timedOut.WithLabelValues("ping").Inc()
-		}
-		k.drop()
-	}()
-}
-
-// drop closes the connection at once, without a closing handshake: the
-// peer is not answering.
-func (k *socket) drop() {
-	k.closed.Store(true)
-	if c := k.conn.Load(); c != nil {
-		c.CloseNow()
-	}
+	k.send(outFrame{framed: pingFrame})
 }
 
 // bodyClock bounds how long a request body may take to arrive: all of

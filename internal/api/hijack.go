@@ -4,26 +4,20 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
+	"net/url"
+	"strings"
 )
 
-// The buffers the WebSocket library keeps for the life of a socket.
-// net/http's are 4 KiB each, which 15,000 idle sockets pay for nothing:
-// the library reads frame headers through the reader (a request frame's
-// body mostly goes around it) and writes only control frames through
-// the writer, the largest of which (131 bytes) must fit whole so that
-// it leaves in one Write (see socket.nc).
-const (
-	wsReadBuffer  = 512
-	wsWriteBuffer = 256
-)
-
-// hijacker hands the WebSocket library the connection with small
-// buffers of its own, and keeps the connection for the socket.
+// hijacker hands the WebSocket handshake the connection with small
+// buffers (the handshake writes its answer through them; the socket
+// keeps neither), and keeps what the client wrote before it saw the
+// answer.
 type hijacker struct {
 	http.ResponseWriter
-	nc net.Conn
+	prefix []byte
 }
 
 func (h *hijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
@@ -35,27 +29,25 @@ func (h *hijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	h.nc = c
-	var rc net.Conn = c
 	if n := brw.Reader.Buffered(); n > 0 {
-		// The client wrote before it saw the handshake's answer.
 		b, _ := brw.Reader.Peek(n)
-		rc = &prefixConn{Conn: c, prefix: bytes.Clone(b)}
+		h.prefix = bytes.Clone(b)
 	}
-	return rc, bufio.NewReadWriter(bufio.NewReaderSize(rc, wsReadBuffer), bufio.NewWriterSize(rc, wsWriteBuffer)), nil
+	return c, bufio.NewReadWriter(bufio.NewReaderSize(c, 16), bufio.NewWriterSize(c, 512)), nil
 }
 
-// prefixConn reads prefix before the connection.
-type prefixConn struct {
-	net.Conn
-	prefix []byte
-}
-
-func (c *prefixConn) Read(p []byte) (int, error) {
-	if len(c.prefix) > 0 {
-		n := copy(p, c.prefix)
-		c.prefix = c.prefix[n:]
-		return n, nil
+// checkOrigin refuses a browser's upgrade from another site's page
+// (cross-site WebSocket hijacking): a request with an Origin must come
+// from the host it is addressed to. Clients that are not browsers send
+// none.
+func checkOrigin(r *http.Request) error {
+	o := r.Header.Get("Origin")
+	if o == "" {
+		return nil
 	}
-	return c.Conn.Read(p)
+	u, err := url.Parse(o)
+	if err != nil || !strings.EqualFold(u.Host, r.Host) {
+		return fmt.Errorf("a WebSocket from origin %q is not accepted by host %q", o, r.Host)
+	}
+	return nil
 }

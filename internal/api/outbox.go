@@ -95,6 +95,34 @@ func (o *outbox) put(f outFrame, limit int, mine bool) putResult {
 	return putFlush
 }
 
+// cut drops the frames waiting (but the rest of a frame begun, which
+// must end before another can start) and queues close f in their place:
+// it reports whether the caller must start a writer. Nothing is queued
+// after a close already queued.
+func (o *outbox) cut(f outFrame) (flush bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.shut {
+		return false
+	}
+	keep := 0
+	if len(o.frames) > 0 && o.frames[0].rest {
+		keep = 1
+	}
+	clear(o.frames[keep:])
+	o.frames = append(o.frames[:keep], f)
+	o.bytes = 0
+	for _, q := range o.frames {
+		o.bytes += q.size()
+	}
+	o.shut = true
+	if o.busy {
+		return false
+	}
+	o.busy = true
+	return true
+}
+
 // putFront queues the unwritten rest of a frame a direct write began,
 // ahead of everything, for the writer the caller then starts. The caller
 // holds busy.

@@ -13,25 +13,26 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/coder/websocket"
 	"github.com/go-json-experiment/json/jsontext"
+	"github.com/gobwas/ws"
 
 	"github.com/havenchat/haven"
 	"github.com/havenchat/haven/internal/core"
+	"github.com/havenchat/haven/internal/netpoll"
 )
 
 // Close codes of the WebSocket transport beyond RFC 6455's.
 const (
 	// closeSessionEnded: the socket's session was ended (logged out,
 	// terminated from another device, account deleted).
-	closeSessionEnded websocket.StatusCode = 4001
+	closeSessionEnded ws.StatusCode = 4001
 	// closeTooSlow: the client did not read fast enough; it should
 	// reconnect and catch up from the log.
-	closeTooSlow websocket.StatusCode = 4008
+	closeTooSlow ws.StatusCode = 4008
 	// closeResync: the node may have missed pushes (its bus connection
 	// was restored, or it fell behind the bus); the client should
 	// reconnect and catch up from the log.
-	closeResync websocket.StatusCode = 4009
+	closeResync ws.StatusCode = 4009
 )
 
 // writeTimeout bounds one frame's write; a peer that stalls longer is cut.
@@ -70,8 +71,10 @@ type pushFrame struct {
 type outFrame struct {
 	data   []byte
 	framed []byte
-	code   websocket.StatusCode
+	code   ws.StatusCode
 	reason string
+	// rest: the unwritten rest of a frame a direct write began.
+	rest bool
 }
 
 func (f outFrame) isClose() bool { return f.data == nil && f.framed == nil }
@@ -86,15 +89,16 @@ func (f outFrame) size() int {
 
 // socket is one WebSocket connection.
 type socket struct {
-	srv  *Server
-	conn atomic.Pointer[websocket.Conn] // set once the handshake is done
-	// nc is the connection under conn, on which the socket writes its
-	// data frames itself (the library writes only control frames, each
-	// in one Write, so the two never interleave); raw, when nc is plain
-	// TCP, takes writes that do not wait. Both are set before the
-	// outbox opens, and read only by whoever holds the outbox.
+	srv *Server
+	// nc is the connection, once the handshake is done; every frame the
+	// socket sends goes through its outbox, so no two writes interleave.
+	// raw, when nc is plain TCP, takes reads and writes that do not
+	// wait, and poll (with fd) tells when it has something to read. All
+	// are set, under readMu, before the outbox opens.
 	nc    net.Conn
 	raw   syscall.RawConn
+	poll  *netpoll.Poller
+	fd    int
 	ip    string
 	actor atomic.Pointer[core.Actor] // nil until authorized; set by the hub
 	// group is the client's address group, for the per-address caps.
@@ -103,9 +107,23 @@ type socket struct {
 	// unauthorized socket is closed AuthTimeout after it.
 	opened int64
 	// alive is when the peer was last heard from (a frame read or a
-	// pong), in Unix nanoseconds; pinging is set while a ping waits.
-	alive   atomic.Int64
-	pinging atomic.Bool
+	// pong), in Unix nanoseconds; pingAt, when a ping was sent that no
+	// frame has answered yet (0 when none waits).
+	alive  atomic.Int64
+	pingAt atomic.Int64
+
+	// The reading side (wsread.go): reading is set while a reader runs;
+	// readMu is held by it, and guards rd and ended. dead is set once
+	// the socket is ending.
+	reading atomic.Bool
+	readMu  sync.Mutex
+	rd      *readState
+	ended   bool
+	dead    atomic.Bool
+	// The closing handshake: the close frame sent and received; failing,
+	// the peer broke the protocol (the close goes out, then the
+	// connection is dropped without waiting for the peer's).
+	closeSent, closeRecv, failing atomic.Bool
 
 	// chats are the chats whose pushes the socket receives; the hub
 	// owns it, under its lock.
@@ -128,6 +146,9 @@ type socket struct {
 	out     *outbox
 	slots   chan struct{} // in-flight request slots
 	running sync.WaitGroup
+	// ctx is the requests' context, cancelled when the socket ends.
+	ctx    context.Context
+	cancel context.CancelFunc
 	// refuse, once set, is the answer to every new request.
 	refuse atomic.Pointer[haven.Error]
 	closed atomic.Bool
@@ -173,7 +194,12 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		done:   make(chan struct{}),
 		batch:  batch,
 	}
+	sock.ctx, sock.cancel = context.WithCancel(context.Background())
 	sock.alive.Store(now)
+	if err := checkOrigin(r); err != nil {
+		http.Error(w, err.Error(), http.StatusForbidden)
+		return
+	}
 	// Count the socket in and subscribe before the handshake completes:
 	// once the client sees the socket open, every commit after that
 	// reaches it as a push. Pushes that come meanwhile wait in the queue
@@ -182,49 +208,52 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
+	// No compression is offered (none is negotiated), no subprotocol.
 	hj := &hijacker{ResponseWriter: w}
-	conn, err := websocket.Accept(hj, r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
+	nc, _, _, err := ws.HTTPUpgrader{}.Upgrade(r, hj)
 	if err != nil {
-		s.sockets.remove(sock)
-		return // Accept has answered the client
+		// The upgrader has answered the client.
+		if nc != nil {
+			_ = nc.Close()
+		}
+		sock.finish()
+		return
 	}
-	conn.SetReadLimit(s.maxBody)
-	sock.conn.Store(conn)
-	sock.nc = hj.nc
-	// A plain connection (not TLS, which must encrypt what is written)
-	// takes writes that do not wait.
-	if sc, ok := hj.nc.(syscall.Conn); ok {
+	sock.readMu.Lock()
+	if sock.ended {
+		sock.unlockRead()
+		_ = nc.Close()
+		return
+	}
+	sock.nc = nc
+	// A plain connection (not TLS, which must encrypt what is written
+	// and decrypt what is read) takes reads and writes that do not wait.
+	if sc, ok := nc.(syscall.Conn); ok {
 		if rc, err := sc.SyscallConn(); err == nil {
 			sock.raw = rc
 		}
 	}
-	if sock.closed.Load() {
-		// Cut as too slow before it even opened.
-		conn.CloseNow()
-		s.sockets.remove(sock)
-		return
+	if p, err := netpoll.Shared(); err == nil && sock.raw != nil {
+		_ = sock.raw.Control(func(fd uintptr) { sock.fd = int(fd) })
+		sock.poll = p
 	}
 	s.metrics.sockets.Inc()
-	// The socket lives on its own goroutine: this handler returns, and
-	// net/http lets go of the request, its headers and its buffers.
-	go sock.serve()
-}
-
-// serve reads the socket's requests until it closes, then counts it out.
-func (k *socket) serve() {
-	defer func() {
-		k.srv.sockets.remove(k)
-		k.srv.metrics.sockets.Dec()
-		close(k.done)
-	}()
+	sock.unlockRead()
 	// Pushes queued during the handshake go now.
-	if k.out.open(k.raw != nil) {
-		go k.flush()
+	if sock.out.open(sock.raw != nil) {
+		go sock.flush()
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	k.readLoop(ctx)
-	k.running.Wait()
+	// This handler returns, and net/http lets go of the request, its
+	// headers and its buffers. A socket the poller watches holds no
+	// goroutine while its peer is quiet: the first reader takes what
+	// the client wrote before it saw the handshake's answer, then arms
+	// the poller.
+	if sock.poll != nil {
+		sock.reading.Store(true)
+		go sock.readReady(hj.prefix)
+	} else {
+		go sock.readLoop(hj.prefix)
+	}
 }
 
 // bind attaches the socket to a session: its requests act as that
@@ -233,39 +262,6 @@ func (k *socket) serve() {
 // Errors: CONNECTIONS_TOO_MANY.
 func (k *socket) bind(ctx context.Context, a *core.Actor, signedIn bool) error {
 	return k.srv.sockets.bind(ctx, k, &core.Actor{UserID: a.UserID, SessionID: a.SessionID, IP: k.ip}, signedIn)
-}
-
-func (k *socket) readLoop(ctx context.Context) {
-	for {
-		// The read ends when the connection closes. A context that can
-		// end would make the library register a callback on it for
-		// every read, which an idle socket would hold all along.
-		typ, data, err := k.conn.Load().Read(context.Background())
-		if err != nil {
-			return
-		}
-		k.alive.Store(time.Now().UnixNano())
-		if typ != websocket.MessageText {
-			k.reply(nil, nil, haven.Errorf(haven.CodeMalformedJSON, "frames are JSON text"))
-			continue
-		}
-		var f requestFrame
-		if err := decodeFrame(data, &f); err != nil {
-			k.reply(frameID(data), nil, err)
-			continue
-		}
-		if e := k.refuse.Load(); e != nil {
-			k.reply(f.ID, nil, e)
-			continue
-		}
-		select {
-		case k.slots <- struct{}{}:
-		case <-ctx.Done():
-			return
-		}
-		k.running.Add(1)
-		go k.handle(ctx, f)
-	}
 }
 
 // decodeFrame checks a request frame with the same rules as HTTP bodies.
@@ -409,9 +405,9 @@ func (k *socket) writeNow(f outFrame) {
 	n, err := k.writeSome(b)
 	switch {
 	case err != nil:
-		k.closeNow(websocket.StatusInternalError, "write failed")
+		k.drop()
 	case n < len(b):
-		k.out.putFront(outFrame{framed: b[n:]})
+		k.out.putFront(outFrame{framed: b[n:], rest: true})
 		go k.flush()
 	case k.out.release():
 		go k.flush()
@@ -444,18 +440,17 @@ func (k *socket) writeSome(b []byte) (n int, err error) {
 	return n, err
 }
 
-// closeNow closes the connection without waiting for queued frames.
-func (k *socket) closeNow(code websocket.StatusCode, reason string) {
-	if k.closed.CompareAndSwap(false, true) {
-		if c := k.conn.Load(); c != nil {
-			go c.Close(code, reason)
-		}
+// closeNow closes the connection without waiting for queued frames:
+// they are dropped, the close goes next.
+func (k *socket) closeNow(code ws.StatusCode, reason string) {
+	if k.closed.CompareAndSwap(false, true) && k.out.cut(outFrame{code: code, reason: reason}) {
+		go k.flush()
 	}
 }
 
 // closeAfterQueue closes the connection once the frames queued before it
 // have been written.
-func (k *socket) closeAfterQueue(code websocket.StatusCode, reason string) {
+func (k *socket) closeAfterQueue(code ws.StatusCode, reason string) {
 	if k.out.put(outFrame{code: code, reason: reason}, k.srv.wsQueue, false) == putFlush {
 		go k.flush()
 	}
@@ -520,26 +515,51 @@ func (k *socket) writeFrames(frames []outFrame) bool {
 			batchBufs.Put(bb)
 		}
 	}
+	if closing != nil {
+		buf = append(buf, closeFrame(closing.code, closing.reason)...)
+	}
 	*wb = buf
-	if len(buf) > 0 {
-		// A peer that takes nothing for writeTimeout is cut. The
-		// deadline is cleared after: the library's own writes (pongs,
-		// the close) have none.
-		_ = k.nc.SetWriteDeadline(time.Now().Add(writeTimeout))
-		_, err := k.nc.Write(buf)
-		_ = k.nc.SetWriteDeadline(time.Time{})
-		if err != nil {
-			k.closeNow(websocket.StatusInternalError, "write failed")
-			return false
-		}
+	if len(buf) > 0 && !k.writeAll(buf) {
+		k.drop()
+		return false
 	}
 	if closing != nil {
-		if k.closed.CompareAndSwap(false, true) {
-			_ = k.conn.Load().Close(closing.code, closing.reason)
+		// The peer's close ends the socket (see peerClosed); a peer that
+		// sent its close already is not waited for, nor one that never
+		// answers. (One that broke the protocol is read on, its bytes
+		// thrown away, so that it reads the close before the connection
+		// goes: closed with unread bytes, it would be reset.)
+		k.closed.Store(true)
+		k.closeSent.Store(true)
+		if k.closeRecv.Load() {
+			k.drop()
+		} else {
+			time.AfterFunc(closeWait, k.drop)
 		}
 		return false
 	}
 	return true
+}
+
+// writeAll writes b, first without waiting (most often the kernel takes
+// it all, and no deadline is set), then the rest with a deadline: a
+// peer that takes nothing for writeTimeout is cut. It reports whether
+// all was written.
+func (k *socket) writeAll(b []byte) bool {
+	if k.raw != nil {
+		n, err := k.writeSome(b)
+		if err != nil {
+			return false
+		}
+		if b = b[n:]; len(b) == 0 {
+			return true
+		}
+	}
+	// The deadline is cleared after: a direct write must not wait.
+	_ = k.nc.SetWriteDeadline(time.Now().Add(writeTimeout))
+	_, err := k.nc.Write(b)
+	_ = k.nc.SetWriteDeadline(time.Time{})
+	return err == nil
 }
 
 // endSession tells the client its session ended and closes the socket
@@ -574,10 +594,10 @@ func (k *socket) waitIdle(ctx context.Context) {
 func (k *socket) drainAndClose(ctx context.Context) {
 	k.refuse.Store(haven.Errorf(haven.CodeUnavailable, "the server is shutting down; reconnect"))
 	k.waitIdle(ctx)
-	k.closeAfterQueue(websocket.StatusGoingAway, "server shutting down")
+	k.closeAfterQueue(ws.StatusGoingAway, "server shutting down")
 	select {
 	case <-k.done:
 	case <-ctx.Done():
-		k.closeNow(websocket.StatusGoingAway, "server shutting down")
+		k.drop()
 	}
 }

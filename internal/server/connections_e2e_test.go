@@ -212,14 +212,29 @@ func TestUnauthorizedSocketClosed(t *testing.T) {
 // caller then plays a peer that has gone: it never writes again.
 func rawUpgrade(t *testing.T, n *node, token string) (net.Conn, *bufio.Reader) {
 	t.Helper()
+	return rawUpgradeWith(t, n, token, nil)
+}
+
+// rawUpgradeWith is rawUpgrade that writes early (frames, say) in the
+// same write as the handshake, before its answer; no token, no
+// Authorization header.
+func rawUpgradeWith(t *testing.T, n *node, token string, early []byte) (net.Conn, *bufio.Reader) {
+	t.Helper()
 	host := strings.TrimPrefix(n.url, "http://")
 	c, err := net.Dial("tcp", host)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
-	fmt.Fprintf(c, "GET /api/ws HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
-		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nAuthorization: Bearer %s\r\n\r\n", host, token)
+	auth := ""
+	if token != "" {
+		auth = "Authorization: Bearer " + token + "\r\n"
+	}
+	req := fmt.Appendf(nil, "GET /api/ws HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n%s\r\n", host, auth)
+	if _, err := c.Write(append(req, early...)); err != nil {
+		t.Fatal(err)
+	}
 	br := bufio.NewReader(c)
 	c.SetReadDeadline(time.Now().Add(10 * time.Second))
 	resp, err := http.ReadResponse(br, nil)
