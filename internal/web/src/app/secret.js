@@ -29,7 +29,10 @@ async function load() {
   const { instance } = await WebAssembly.instantiateStreaming(fetch(SECRET_WASM), go.importObject);
   go.run(instance);
   const hs = globalThis.havenSecret;
-  await hs.open(api.token, store(api.token));
+  // The program's calls go through the page's connection (it links no
+  // HTTP client of its own), as JSON text both ways.
+  const page = { call: (method, params) => api.call(method, JSON.parse(params)).then((r) => JSON.stringify(r ?? null)) };
+  await hs.open(page, store(api.token));
   api.on('push', (f) => {
     if (f.push === 'secret.envelope') receiveSoon();
   });
