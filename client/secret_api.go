@@ -148,10 +148,6 @@ func (t secretTransport) Call(ctx context.Context, method string, params, result
 	return t.c.Call(ctx, method, params, result)
 }
 
-func (t secretTransport) CallUntilAnswered(ctx context.Context, method string, params, result any) error {
-	return t.c.callUntilAnswered(ctx, method, params, result)
-}
-
 func (secretTransport) ErrorCode(err error) string {
 	if e, ok := errors.AsType[*Error](err); ok {
 		return e.Code

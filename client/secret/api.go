@@ -3,6 +3,8 @@ package secret
 import (
 	"context"
 	"encoding/base64"
+
+	"github.com/havenchat/haven/internal/retry"
 )
 
 // Transport carries the secret chats' calls to the server. The Go SDK's
@@ -15,10 +17,6 @@ type Transport interface {
 	// JSON, and decodes the answer's result into result unless it is
 	// nil. An error the server answered has its code from ErrorCode.
 	Call(ctx context.Context, method string, params, result any) error
-	// CallUntilAnswered is Call for a method whose params carry
-	// random_ids (secret.send): it may try again, with the same params,
-	// while the server does not answer, until ctx ends.
-	CallUntilAnswered(ctx context.Context, method string, params, result any) error
 	// ErrorCode returns the server's error code of an error of Call
 	// (such as "SECRET_DEVICE_NOT_FOUND"), or "" for another error.
 	ErrorCode(err error) string
@@ -116,7 +114,8 @@ func (a API) Send(ctx context.Context, es []EnvelopeOut) (int, error) {
 	var out struct {
 		Queued int `json:"queued"`
 	}
-	err := a.T.CallUntilAnswered(ctx, "secret.send", map[string]any{"envelopes": es}, &out)
+	params := map[string]any{"envelopes": es}
+	err := retry.UntilAnswered(ctx, func() error { return a.T.Call(ctx, "secret.send", params, &out) }, a.T.Unanswered)
 	return out.Queued, err
 }
 

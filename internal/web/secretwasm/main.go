@@ -245,12 +245,6 @@ func (t pageTransport) Call(ctx context.Context, method string, params, result a
 	return json.Unmarshal([]byte(v.String()), result)
 }
 
-// CallUntilAnswered is Call: the page's connection tries again itself
-// when it reconnects, and a send that failed is reported to the person.
-func (t pageTransport) CallUntilAnswered(ctx context.Context, method string, params, result any) error {
-	return t.Call(ctx, method, params, result)
-}
-
 func (pageTransport) ErrorCode(err error) string {
 	if e, ok := errors.AsType[*apiError](err); ok {
 		return e.code
