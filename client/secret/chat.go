@@ -160,8 +160,8 @@ func (sc *Chats) OpenFile(ctx context.Context, m *Message) ([]byte, error) {
 // that does not open (a replay, a forgery, one for a session this
 // device no longer has) is dropped and reported as "rejected". When the
 // server holds few one-time prekeys of the device, it uploads more.
-// Call it when a "secret.envelope" push arrives (an [Event]'s Push from
-// [Client.Updates], or [Conn.Pushes]), and on start.
+// Call it when a "secret.envelope" push arrives (a client.Event's Push
+// from client.Client.Updates, or client.Conn.Pushes), and on start.
 func (sc *Chats) Receive(ctx context.Context) ([]Event, error) {
 	sc.mu.Lock()
 	defer sc.mu.Unlock()

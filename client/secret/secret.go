@@ -134,7 +134,7 @@ type Chats struct {
 // uploads at a time.
 const preKeys = 100
 
-// Create makes this session the first secret-chat device of
+// Create makes the session that t speaks for the first secret-chat device of
 // the account: a new account key (any earlier one, and the devices it
 // vouched for, are replaced: contacts are warned), a device key, and
 // prekeys on the server. The state goes to path (mode 0600).
@@ -152,7 +152,7 @@ func CreateIn(ctx context.Context, t Transport, store Store) (*Chats, error) {
 	return newSecretDevice(ctx, t, store, acct, false)
 }
 
-// Link makes this session another secret-chat device of an
+// Link makes the session that t speaks for another secret-chat device of an
 // account that has one: seed is the account key, from
 // [Chats.AccountSeed] on an existing device (carried by the
 // person, never through the server). The device adds itself to the
