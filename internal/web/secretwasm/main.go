@@ -7,15 +7,14 @@
 // loads it only when a secret chat is opened (src/app/secret.js).
 //
 // Its calls to the server go through the page (the api object given to
-// open), which already holds the connection: the program links no HTTP
-// or WebSocket client, which keeps it small (a test in internal/web
-// holds it to a budget).
+// setup, create or link), which already holds the connection: the
+// program links no HTTP or WebSocket client, which keeps it small (a
+// test in internal/web holds it to a budget).
 //
 // It sets globalThis.havenSecret to a small API whose methods return
-// Promises:
+// Promises (and globalThis.havenSecretMore to more of them, among which
+// setup, create and link that open the device: extensions.go):
 //
-//	open(api, store)       opens this session's device, creating it (keys
-//	                       and prekeys uploaded) the first time
 //	send(user, text, ttl)  sends text, with a self-destruct timer of ttl
 //	                       seconds (0: none); resolves with the message
 //	markRead(user)         marks the person's messages read (their
@@ -38,7 +37,11 @@
 // api is the page's connection: call(method, params) resolves with the
 // API method's result, or rejects with an Error whose code is the
 // server's error code (NETWORK when the server was not reached); params
-// and the result go as JSON text.
+// and the result go as JSON text. shareFile(bytes) uploads an
+// attachment's ciphertext (a Uint8Array) and resolves with the URL
+// secret.shareFile answers for it; fetchFile(url, limit) resolves with
+// the bytes at such a URL (a Uint8Array of at most limit bytes), or
+// rejects as call does.
 //
 // store is the page's keeper of the state (IndexedDB): load() resolves
 // with a Uint8Array or null, save(bytes) resolves once it is stored.
@@ -59,7 +62,6 @@ import (
 
 func main() {
 	api := js.Global().Get("Object").New()
-	api.Set("open", promised(open))
 	api.Set("send", promised(withChats(func(ctx context.Context, sc *secret.Chats, args []js.Value) (any, error) {
 		var ttl time.Duration
 		if len(args) > 2 && args[2].Type() == js.TypeNumber {
@@ -117,33 +119,13 @@ var (
 	chats *secret.Chats
 )
 
-// open opens the device of the page's session, or creates it.
-func open(ctx context.Context, args []js.Value) (any, error) {
-	if len(args) < 2 || args[0].Type() != js.TypeObject || args[1].Type() != js.TypeObject {
-		return nil, errors.New("havenSecret.open(api, store)")
-	}
-	t := pageTransport{args[0]}
-	st := jsStore{args[1]}
-	sc, err := secret.OpenIn(t, st)
-	if errors.Is(err, secret.ErrNoState) {
-		sc, err = secret.CreateIn(ctx, t, st)
-	}
-	if err != nil {
-		return nil, err
-	}
-	mu.Lock()
-	chats = sc
-	mu.Unlock()
-	return map[string]any{"user": sc.UserID(), "device": sc.DeviceID()}, nil
-}
-
 func withChats(f func(context.Context, *secret.Chats, []js.Value) (any, error)) func(context.Context, []js.Value) (any, error) {
 	return func(ctx context.Context, args []js.Value) (any, error) {
 		mu.Lock()
 		sc := chats
 		mu.Unlock()
 		if sc == nil {
-			return nil, errors.New("havenSecret: open first")
+			return nil, errors.New("havenSecret: setup first")
 		}
 		return f(ctx, sc, args)
 	}
@@ -257,14 +239,34 @@ func (t pageTransport) Unanswered(err error) bool {
 	return c == "NETWORK" || c == "UNAVAILABLE"
 }
 
-// errNoFiles: the web app does not send or open secret files (the page
-// offers neither).
-var errNoFiles = errors.New("haven: the web app does not send or open secret files")
+func (t pageTransport) ShareFile(ctx context.Context, data []byte) (string, error) {
+	a := js.Global().Get("Uint8Array").New(len(data))
+	js.CopyBytesToJS(a, data)
+	v, err := await(t.api.Call("shareFile", a))
+	if err != nil {
+		return "", err
+	}
+	if v.Type() != js.TypeString {
+		return "", errors.New("haven: secret.shareFile: the page answered no URL")
+	}
+	return v.String(), nil
+}
 
-func (pageTransport) ShareFile(context.Context, []byte) (string, error) { return "", errNoFiles }
-
-func (pageTransport) FetchFile(context.Context, string, int64) ([]byte, error) {
-	return nil, errNoFiles
+func (t pageTransport) FetchFile(ctx context.Context, url string, limit int64) ([]byte, error) {
+	v, err := await(t.api.Call("fetchFile", url, float64(limit)))
+	if err != nil {
+		return nil, err
+	}
+	if v.Type() != js.TypeObject {
+		return nil, errors.New("haven: fetching a secret file: the page answered no bytes")
+	}
+	n := v.Get("length").Int()
+	if int64(n) > limit {
+		return nil, fmt.Errorf("haven: fetching a secret file: more than %d bytes", limit)
+	}
+	b := make([]byte, n)
+	js.CopyBytesToGo(b, v)
+	return b, nil
 }
 
 // await waits for a Promise (from a goroutine that is not a callback's).
