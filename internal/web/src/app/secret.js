@@ -54,7 +54,7 @@ function loadWasm() {
 const page = {
   call: (method, params) => api.call(method, JSON.parse(params)).then((r) => JSON.stringify(r ?? null)),
   shareFile: async (bytes) => {
-    const id = await uploadNow(new Blob([bytes], { type: 'application/octet-stream' }), 'secret');
+    const id = await uploadNow(new Blob([bytes], { type: 'application/octet-stream' }), 'file');
     return (await api.call('secret.shareFile', { file_id: id })).url;
   },
   fetchFile,
