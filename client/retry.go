@@ -3,36 +3,17 @@ package client
 import (
 	"context"
 	"errors"
-	"math/rand/v2"
 	"net/url"
-	"time"
+
+	"github.com/havenchat/haven/internal/retry"
 )
 
-// maxSendBackoff is the longest wait between two tries of a send.
-const maxSendBackoff = 5 * time.Second
-
 // callUntilAnswered calls a method whose params carry random_ids (a
-// send or a forward) until the server answers it: after a network
-// failure, or a server shutting down (UNAVAILABLE), it tries again with
-// the same params, waiting longer each time (with jitter), until ctx
-// ends. The random_ids make the repeats safe: the server posts the
-// message once and answers every try with it.
+// send or a forward) until the server answers it (retry.UntilAnswered):
+// after a network failure, or a server shutting down (UNAVAILABLE), it
+// tries again with the same params until ctx ends.
 func (c *Client) callUntilAnswered(ctx context.Context, method string, params, result any) error {
-	backoff := 100 * time.Millisecond
-	for {
-		err := c.Call(ctx, method, params, result)
-		if err == nil || !unanswered(err) || ctx.Err() != nil {
-			return err
-		}
-		t := time.NewTimer(backoff/2 + rand.N(backoff/2+1))
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return err
-		case <-t.C:
-		}
-		backoff = min(backoff*2, maxSendBackoff)
-	}
+	return retry.UntilAnswered(ctx, func() error { return c.Call(ctx, method, params, result) }, unanswered)
 }
 
 // unanswered reports whether err means the server did not take the

@@ -2,7 +2,6 @@ package tui
 
 import (
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -14,6 +13,7 @@ import (
 
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
 	"github.com/havenchat/haven/client"
 	"github.com/havenchat/haven/internal/msgtext"
@@ -38,7 +38,14 @@ type (
 		msgs     []client.SecretMessage
 		warnings []client.SecretWarning
 	}
-	secretSafetyMsg  struct{ grouped string }
+	secretSafetyMsg struct {
+		grouped string
+		qr      []byte // the payload of the QR code
+	}
+	secretFoundMsg struct {
+		query string
+		msgs  []client.SecretMessage
+	}
 	secretArrivedMsg struct {
 		sc   *client.SecretChats
 		from []int64 // who wrote what was fetched
@@ -54,12 +61,14 @@ type secretOverlay struct {
 	peer     int64
 	input    textinput.Model
 	msgs     []client.SecretMessage
-	info     string // the safety number or the account key, when asked
+	info     string   // the safety number, the account key or what search found, when asked
+	qr       []string // a QR code under info
 	warnings []string
 	polling  bool
 	polled   time.Time
 	ttl      time.Duration // self-destruct timer of the messages sent next
 	marking  bool          // a read receipt is on its way
+	sel      int64         // the id of the message picked with the arrows (0: none)
 }
 
 // secretTimers are the self-destruct timers Ctrl+T cycles through.
@@ -139,9 +148,9 @@ func (m *model) askLink(peer int64) {
 			if strings.EqualFold(v, "new") {
 				sc, err = client.CreateSecretDevice(ctx, m.c, m.opts.SecretPath)
 			} else {
-				seed, derr := hex.DecodeString(strings.ReplaceAll(v, " ", ""))
-				if derr != nil || len(seed) != 32 {
-					return nil, errors.New("an account key is 64 hexadecimal digits")
+				seed, err := client.ParseAccountKey(v)
+				if err != nil {
+					return nil, err
 				}
 				sc, err = client.LinkSecretDevice(ctx, m.c, m.opts.SecretPath, seed)
 			}
@@ -238,6 +247,7 @@ func (m *model) secretUpdate(msg tea.Msg) (tea.Cmd, bool) {
 	case secretStateMsg:
 		if o != nil && o.peer == msg.peer {
 			o.msgs, o.polling = msg.msgs, false
+			o.keepSel()
 			for _, w := range msg.warnings {
 				o.warnings = append(o.warnings, m.warningText(w))
 			}
@@ -260,6 +270,7 @@ func (m *model) secretUpdate(msg tea.Msg) (tea.Cmd, bool) {
 	case secretMarkedMsg:
 		if o != nil && o.peer == msg.peer {
 			o.msgs, o.marking = msg.msgs, false
+			o.keepSel()
 		}
 		return nil, true
 	case secretSafetyMsg:
@@ -270,7 +281,26 @@ func (m *model) secretUpdate(msg tea.Msg) (tea.Cmd, bool) {
 			for i := 0; i < len(g); i += 4 {
 				rows = append(rows, strings.Join(g[i:min(i+4, len(g))], " "))
 			}
-			o.info = "Safety number with " + m.name(o.peer) + ", the same on both phones:\n" + strings.Join(rows, "\n")
+			o.info = "Safety number with " + m.name(o.peer) + ", the same on both phones, or scan the code:\n" + strings.Join(rows, "\n")
+			o.setQR(string(msg.qr))
+		}
+		return nil, true
+	case secretFoundMsg:
+		if o != nil {
+			o.qr = nil
+			lines := []string{fmt.Sprintf("Secret messages with %q, found on this device (%d):", msg.query, len(msg.msgs))}
+			for _, x := range msg.msgs[:min(len(msg.msgs), 8)] {
+				who := m.name(x.From)
+				if x.Out {
+					who = "You"
+				}
+				text := msgtext.OneLine(x.Text)
+				if x.File != nil {
+					text = "📎 " + msgtext.OneLine(x.File.Name) + " " + text
+				}
+				lines = append(lines, fmt.Sprintf("%s · %s · %s: %s", m.name(x.Chat), time.Unix(x.Date, 0).Format("Jan 2 15:04"), who, text))
+			}
+			o.info = strings.Join(lines, "\n")
 		}
 		return nil, true
 	case tickMsg:
@@ -294,9 +324,6 @@ func (m *model) warningText(w client.SecretWarning) string {
 
 func (o *secretOverlay) key(m *model, k tea.KeyPressMsg) tea.Cmd {
 	switch k.String() {
-	case "esc":
-		m.overlay = nil
-		return nil
 	case "ctrl+s":
 		if m.secret == nil {
 			return nil
@@ -304,12 +331,58 @@ func (o *secretOverlay) key(m *model, k tea.KeyPressMsg) tea.Cmd {
 		sc, peer := m.secret, o.peer
 		return m.call(func(ctx context.Context) (tea.Msg, error) {
 			sn, err := sc.SafetyNumber(ctx, peer)
-			return secretSafetyMsg{sn.Grouped()}, err
+			return secretSafetyMsg{sn.Grouped(), sn.QR()}, err
 		})
 	case "ctrl+k":
 		if m.secret != nil {
-			o.info = "Your account key, to link another device of yours (never share it):\n" + hex.EncodeToString(m.secret.AccountSeed())
+			key := m.secret.AccountKeyText()
+			g := strings.Fields(key) // two lines of four groups: narrow panes show it whole
+			o.info = "Your account key, to link another device of yours: type it or scan the code there (never show it to anyone):\n" +
+				strings.Join(g[:len(g)/2], " ") + "\n" + strings.Join(g[len(g)/2:], " ")
+			o.setQR(key)
 		}
+		return nil
+	case "ctrl+f":
+		if m.secret == nil {
+			return nil
+		}
+		sc := m.secret
+		m.overlay = newPrompt("Search secret chats (on this device only):", "", func(v string) tea.Cmd {
+			m.overlay = o
+			if v = strings.TrimSpace(v); v == "" {
+				return nil
+			}
+			return m.call(func(ctx context.Context) (tea.Msg, error) {
+				ms, err := sc.Search(v)
+				return secretFoundMsg{v, ms}, err
+			})
+		})
+		return nil
+	case "up", "down":
+		o.moveSel(k.String() == "up")
+		return nil
+	case "delete", "ctrl+x":
+		if o.sel == 0 || m.secret == nil {
+			if k.String() == "ctrl+x" {
+				m.say("Pick a message with ↑ first")
+			}
+			break
+		}
+		sc, peer, id := m.secret, o.peer, o.sel
+		o.sel = 0
+		return m.call(func(ctx context.Context) (tea.Msg, error) {
+			if err := sc.Delete(ctx, peer, id); err != nil {
+				return nil, err
+			}
+			msgs, err := sc.Messages(peer)
+			return batchMsg{secretStateMsg{peer: peer, msgs: msgs}, noticeMsg("Deleted for both of you, on every device")}, err
+		})
+	case "esc":
+		if o.sel != 0 {
+			o.sel = 0
+			return nil
+		}
+		m.overlay = nil
 		return nil
 	case "ctrl+a":
 		if m.secret != nil {
@@ -431,6 +504,42 @@ func (o *secretOverlay) saveNewestFile(m *model) tea.Cmd {
 	})
 }
 
+// moveSel picks the message before (up) or after the picked one; past
+// the newest, none is picked.
+func (o *secretOverlay) moveSel(up bool) {
+	i := slices.IndexFunc(o.msgs, func(x client.SecretMessage) bool { return x.ID == o.sel })
+	switch {
+	case i < 0 && up:
+		i = len(o.msgs) - 1
+	case i < 0:
+		return
+	case up:
+		i = max(i-1, 0)
+	default:
+		i++
+	}
+	o.sel = 0
+	if i >= 0 && i < len(o.msgs) {
+		o.sel = o.msgs[i].ID
+	}
+}
+
+// keepSel forgets a picked message that is gone (deleted, expired).
+func (o *secretOverlay) keepSel() {
+	if !slices.ContainsFunc(o.msgs, func(x client.SecretMessage) bool { return x.ID == o.sel }) {
+		o.sel = 0
+	}
+}
+
+// setQR shows payload as a QR code under the info, or says why not.
+func (o *secretOverlay) setQR(payload string) {
+	lines, err := qrLines(payload)
+	if err != nil {
+		o.info += "\n(no QR code: " + err.Error() + ")"
+	}
+	o.qr = lines
+}
+
 func (o *secretOverlay) update(m *model, msg tea.Msg) tea.Cmd {
 	var cmd tea.Cmd
 	o.input, cmd = o.input.Update(msg)
@@ -451,7 +560,7 @@ func (o *secretOverlay) view(m *model, w, h int) string {
 		timer = o.ttl.String()
 	}
 	head := []string{titleStyle.Render(oneLine("🔒 Secret chat with "+m.name(o.peer)+" · timer "+timer, w)),
-		dimStyle.Render(oneLine("Ctrl+S safety number · Ctrl+T timer · Ctrl+O send file · Ctrl+D save newest file · Esc back", w))}
+		dimStyle.Render(oneLine("Ctrl+S safety number · Ctrl+T timer · Ctrl+O send file · Ctrl+D save newest file · ↑ pick, Del delete for both · Ctrl+F search · Ctrl+K link a device · Esc back", w))}
 	var extra []string
 	for _, wn := range o.warnings {
 		extra = append(extra, errStyle.Render(oneLine(wn, w)))
@@ -460,6 +569,11 @@ func (o *secretOverlay) view(m *model, w, h int) string {
 		for _, l := range strings.Split(o.info, "\n") {
 			extra = append(extra, promptStyle.Render(oneLine(l, w)))
 		}
+	}
+	if len(o.qr) > 0 && lipgloss.Width(o.qr[0]) <= w && len(o.qr)+len(extra)+5 <= h {
+		extra = append(extra, o.qr...)
+	} else if len(o.qr) > 0 {
+		extra = append(extra, dimStyle.Render(oneLine("(a larger terminal shows the QR code)", w)))
 	}
 	o.input.SetWidth(max(w-3, 5))
 	foot := []string{dimStyle.Render(strings.Repeat("─", w)), "> " + o.input.View()}
@@ -489,7 +603,11 @@ func (o *secretOverlay) view(m *model, w, h int) string {
 				case msg.TTL != 0:
 					mark = " ⏱ " + (time.Duration(msg.TTL) * time.Second).String() + " once read"
 				}
-				body = append(body, style.Render(who)+" "+dimStyle.Render(time.Unix(msg.Date, 0).Format("15:04")+mark))
+				line := style.Render(who) + " " + dimStyle.Render(time.Unix(msg.Date, 0).Format("15:04")+mark)
+				if msg.ID == o.sel {
+					line = selStyle.Render("▶ "+who+" "+time.Unix(msg.Date, 0).Format("15:04")+mark) + dimStyle.Render("  Del deletes it for both")
+				}
+				body = append(body, line)
 			}
 			body = append(body, "  "+l)
 		}

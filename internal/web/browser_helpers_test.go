@@ -313,7 +313,7 @@ func (p *page) openChat(title string) {
 	if p.phone {
 		p.backToList()
 	}
-	p.clickText(".dialog-list .list-item", title)
+	p.clickText(".dialog-list .list-item:not(.secret-item)", title) // a secret chat opens by its own item
 	p.wait("the chat "+title+" is open", fmt.Sprintf(`(document.querySelector('#chat-title')||{}).textContent === %s`, js(title)))
 }
 

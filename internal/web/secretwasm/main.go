@@ -1,16 +1,20 @@
 //go:build js && wasm
 
 // Command secretwasm is the web app's secret chats: the Go SDK's secret
-// layer (client.SecretChats, the same code the terminal app runs, so the
-// envelopes, device lists and state are the same bytes) compiled to
+// layer (package client/secret, the same code the terminal app runs, so
+// the envelopes, device lists and state are the same bytes) compiled to
 // WebAssembly. `go generate ./internal/web` builds it into dist; the app
 // loads it only when a secret chat is opened (src/app/secret.js).
 //
-// It sets globalThis.havenSecret to a small API whose methods return
-// Promises:
+// Its calls to the server go through the page (the api object given to
+// setup, create or link), which already holds the connection: the
+// program links no HTTP or WebSocket client, which keeps it small (a
+// test in internal/web holds it to a budget).
 //
-//	open(token, store)     opens this session's device, creating it (keys
-//	                       and prekeys uploaded) the first time
+// It sets globalThis.havenSecret to a small API whose methods return
+// Promises (and globalThis.havenSecretMore to more of them, among which
+// setup, create and link that open the device: extensions.go):
+//
 //	send(user, text, ttl)  sends text, with a self-destruct timer of ttl
 //	                       seconds (0: none); resolves with the message
 //	markRead(user)         marks the person's messages read (their
@@ -30,6 +34,15 @@
 // acceptIdentity), FORWARD_REFUSED or NO_SECRET_DEVICES when it is one
 // of those.
 //
+// api is the page's connection: call(method, params) resolves with the
+// API method's result, or rejects with an Error whose code is the
+// server's error code (NETWORK when the server was not reached); params
+// and the result go as JSON text. shareFile(bytes) uploads an
+// attachment's ciphertext (a Uint8Array) and resolves with the URL
+// secret.shareFile answers for it; fetchFile(url, limit) resolves with
+// the bytes at such a URL (a Uint8Array of at most limit bytes), or
+// rejects as call does.
+//
 // store is the page's keeper of the state (IndexedDB): load() resolves
 // with a Uint8Array or null, save(bytes) resolves once it is stored.
 // The state, private keys included, never leaves the browser.
@@ -44,39 +57,38 @@ import (
 	"syscall/js"
 	"time"
 
-	"github.com/havenchat/haven/client"
+	"github.com/havenchat/haven/client/secret"
 )
 
 func main() {
 	api := js.Global().Get("Object").New()
-	api.Set("open", promised(open))
-	api.Set("send", promised(withChats(func(ctx context.Context, sc *client.SecretChats, args []js.Value) (any, error) {
+	api.Set("send", promised(withChats(func(ctx context.Context, sc *secret.Chats, args []js.Value) (any, error) {
 		var ttl time.Duration
 		if len(args) > 2 && args[2].Type() == js.TypeNumber {
 			ttl = time.Duration(args[2].Int()) * time.Second
 		}
 		return sc.SendText(ctx, int64(args[0].Float()), args[1].String(), ttl)
 	})))
-	api.Set("markRead", promised(withChats(func(ctx context.Context, sc *client.SecretChats, args []js.Value) (any, error) {
+	api.Set("markRead", promised(withChats(func(ctx context.Context, sc *secret.Chats, args []js.Value) (any, error) {
 		return true, sc.MarkRead(ctx, int64(args[0].Float()))
 	})))
-	api.Set("warnings", promised(withChats(func(ctx context.Context, sc *client.SecretChats, args []js.Value) (any, error) {
+	api.Set("warnings", promised(withChats(func(ctx context.Context, sc *secret.Chats, args []js.Value) (any, error) {
 		return sc.Warnings()
 	})))
-	api.Set("acceptIdentity", promised(withChats(func(ctx context.Context, sc *client.SecretChats, args []js.Value) (any, error) {
+	api.Set("acceptIdentity", promised(withChats(func(ctx context.Context, sc *secret.Chats, args []js.Value) (any, error) {
 		return true, sc.AcceptIdentity(int64(args[0].Float()))
 	})))
-	api.Set("delete", promised(withChats(func(ctx context.Context, sc *client.SecretChats, args []js.Value) (any, error) {
+	api.Set("delete", promised(withChats(func(ctx context.Context, sc *secret.Chats, args []js.Value) (any, error) {
 		ids := make([]int64, args[1].Length())
 		for i := range ids {
 			ids[i] = int64(args[1].Index(i).Float())
 		}
 		return true, sc.Delete(ctx, int64(args[0].Float()), ids...)
 	})))
-	api.Set("forward", promised(withChats(func(ctx context.Context, sc *client.SecretChats, args []js.Value) (any, error) {
+	api.Set("forward", promised(withChats(func(ctx context.Context, sc *secret.Chats, args []js.Value) (any, error) {
 		return nil, sc.Forward(ctx, int64(args[0].Float()), int64(args[1].Float()), int64(args[2].Float()))
 	})))
-	api.Set("receive", promised(withChats(func(ctx context.Context, sc *client.SecretChats, args []js.Value) (any, error) {
+	api.Set("receive", promised(withChats(func(ctx context.Context, sc *secret.Chats, args []js.Value) (any, error) {
 		evs, err := sc.Receive(ctx)
 		out := make([]map[string]any, 0, len(evs))
 		for _, e := range evs {
@@ -88,10 +100,10 @@ func main() {
 		}
 		return out, err
 	})))
-	api.Set("messages", promised(withChats(func(ctx context.Context, sc *client.SecretChats, args []js.Value) (any, error) {
+	api.Set("messages", promised(withChats(func(ctx context.Context, sc *secret.Chats, args []js.Value) (any, error) {
 		return sc.Messages(int64(args[0].Float()))
 	})))
-	api.Set("safetyNumber", promised(withChats(func(ctx context.Context, sc *client.SecretChats, args []js.Value) (any, error) {
+	api.Set("safetyNumber", promised(withChats(func(ctx context.Context, sc *secret.Chats, args []js.Value) (any, error) {
 		n, err := sc.SafetyNumber(ctx, int64(args[0].Float()))
 		if err != nil {
 			return nil, err
@@ -104,36 +116,16 @@ func main() {
 
 var (
 	mu    sync.Mutex
-	chats *client.SecretChats
+	chats *secret.Chats
 )
 
-// open opens the device of the session of token, or creates it.
-func open(ctx context.Context, args []js.Value) (any, error) {
-	if len(args) < 2 || args[0].Type() != js.TypeString || args[1].Type() != js.TypeObject {
-		return nil, errors.New("havenSecret.open(token, store)")
-	}
-	c := client.New(js.Global().Get("location").Get("origin").String(), client.WithToken(args[0].String()))
-	st := jsStore{args[1]}
-	sc, err := client.OpenSecretChatsIn(c, st)
-	if errors.Is(err, client.ErrNoSecretState) {
-		sc, err = client.CreateSecretDeviceIn(ctx, c, st)
-	}
-	if err != nil {
-		return nil, err
-	}
-	mu.Lock()
-	chats = sc
-	mu.Unlock()
-	return map[string]any{"user": sc.UserID(), "device": sc.DeviceID()}, nil
-}
-
-func withChats(f func(context.Context, *client.SecretChats, []js.Value) (any, error)) func(context.Context, []js.Value) (any, error) {
+func withChats(f func(context.Context, *secret.Chats, []js.Value) (any, error)) func(context.Context, []js.Value) (any, error) {
 	return func(ctx context.Context, args []js.Value) (any, error) {
 		mu.Lock()
 		sc := chats
 		mu.Unlock()
 		if sc == nil {
-			return nil, errors.New("havenSecret: open first")
+			return nil, errors.New("havenSecret: setup first")
 		}
 		return f(ctx, sc, args)
 	}
@@ -173,21 +165,21 @@ func promised(f func(context.Context, []js.Value) (any, error)) js.Func {
 
 // codes name the SDK's errors that the page acts on.
 var codes = map[string]error{
-	"IDENTITY_CHANGED":  client.ErrIdentityChanged,
-	"FORWARD_REFUSED":   client.ErrForwardRefused,
-	"NO_SECRET_DEVICES": client.ErrNoSecretDevices,
+	"IDENTITY_CHANGED":  secret.ErrIdentityChanged,
+	"FORWARD_REFUSED":   secret.ErrForwardRefused,
+	"NO_SECRET_DEVICES": secret.ErrNoSecretDevices,
 }
 
-// jsStore is a client.SecretStore kept by the page.
+// jsStore is a secret.Store kept by the page.
 type jsStore struct{ v js.Value }
 
 func (s jsStore) Load() ([]byte, error) {
 	v, err := await(s.v.Call("load"))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("havenSecret: the store: %w", err)
 	}
 	if v.IsNull() || v.IsUndefined() {
-		return nil, client.ErrNoSecretState
+		return nil, secret.ErrNoState
 	}
 	b := make([]byte, v.Get("length").Int())
 	js.CopyBytesToGo(b, v)
@@ -197,8 +189,84 @@ func (s jsStore) Load() ([]byte, error) {
 func (s jsStore) Save(b []byte) error {
 	a := js.Global().Get("Uint8Array").New(len(b))
 	js.CopyBytesToJS(a, b)
-	_, err := await(s.v.Call("save", a))
-	return err
+	if _, err := await(s.v.Call("save", a)); err != nil {
+		return fmt.Errorf("havenSecret: the store: %w", err)
+	}
+	return nil
+}
+
+// pageTransport is a secret.Transport that hands the calls to the page's
+// api.call.
+type pageTransport struct{ api js.Value }
+
+// apiError is an error the page's call rejected with.
+type apiError struct{ code, message string }
+
+func (e *apiError) Error() string {
+	if e.code == "" {
+		return e.message
+	}
+	return "haven: " + e.code + ": " + e.message
+}
+
+func (t pageTransport) Call(ctx context.Context, method string, params, result any) error {
+	body := []byte("{}")
+	if params != nil {
+		var err error
+		if body, err = json.Marshal(params); err != nil {
+			return err
+		}
+	}
+	v, err := await(t.api.Call("call", method, string(body)))
+	if err != nil || result == nil {
+		return err
+	}
+	if v.Type() != js.TypeString {
+		return errors.New("haven: " + method + ": the page answered no JSON text")
+	}
+	return json.Unmarshal([]byte(v.String()), result)
+}
+
+func (pageTransport) ErrorCode(err error) string {
+	if e, ok := errors.AsType[*apiError](err); ok {
+		return e.code
+	}
+	return ""
+}
+
+func (t pageTransport) Unanswered(err error) bool {
+	c := t.ErrorCode(err)
+	return c == "NETWORK" || c == "UNAVAILABLE"
+}
+
+func (t pageTransport) ShareFile(ctx context.Context, data []byte) (string, error) {
+	a := js.Global().Get("Uint8Array").New(len(data))
+	js.CopyBytesToJS(a, data)
+	v, err := await(t.api.Call("shareFile", a))
+	if err != nil {
+		return "", err
+	}
+	if v.Type() != js.TypeString {
+		return "", errors.New("haven: secret.shareFile: the page answered no URL")
+	}
+	return v.String(), nil
+}
+
+func (t pageTransport) FetchFile(ctx context.Context, url string, limit int64) ([]byte, error) {
+	v, err := await(t.api.Call("fetchFile", url, float64(limit)))
+	if err != nil {
+		return nil, err
+	}
+	if v.Type() != js.TypeObject {
+		return nil, errors.New("haven: fetching a secret file: the page answered no bytes")
+	}
+	n := v.Get("length").Int()
+	if int64(n) > limit {
+		return nil, fmt.Errorf("haven: fetching a secret file: more than %d bytes", limit)
+	}
+	b := make([]byte, n)
+	js.CopyBytesToGo(b, v)
+	return b, nil
 }
 
 // await waits for a Promise (from a goroutine that is not a callback's).
@@ -208,9 +276,25 @@ func await(p js.Value) (js.Value, error) {
 		err error
 	}
 	ch := make(chan result, 1)
-	ok := js.FuncOf(func(_ js.Value, a []js.Value) any { ch <- result{v: a[0]}; return nil })
+	ok := js.FuncOf(func(_ js.Value, a []js.Value) any {
+		v := js.Undefined()
+		if len(a) > 0 {
+			v = a[0]
+		}
+		ch <- result{v: v}
+		return nil
+	})
 	fail := js.FuncOf(func(_ js.Value, a []js.Value) any {
-		ch <- result{err: fmt.Errorf("havenSecret: the store: %s", a[0].Call("toString").String())}
+		e := &apiError{message: "rejected"}
+		if len(a) > 0 && !a[0].IsNull() && !a[0].IsUndefined() {
+			e.message = a[0].Call("toString").String()
+		}
+		if len(a) > 0 && a[0].Type() == js.TypeObject {
+			if c := a[0].Get("code"); c.Type() == js.TypeString {
+				e.code, e.message = c.String(), a[0].Get("message").String()
+			}
+		}
+		ch <- result{err: e}
 		return nil
 	})
 	defer ok.Release()

@@ -13,6 +13,7 @@ export const S = {
   pending: new Map(), // chat id (or "u" + user id) → outbox entries, oldest first
   typing: new Map(), // chat id → Map(user id → expiry in ms)
   drafts: new Map(), // chat key → text
+  secretChats: [], // this device's secret chats, newest first: {user, last} (secret.js)
   toasts: [],
   ui: {
     chat: null, // the open chat: {id} or {userId} before a private chat exists

@@ -34,6 +34,8 @@ export function openChat(c, fromRoute, around) {
   const cur = S.ui.chat;
   const same = cur && cur.id === c.id && cur.userId === c.userId;
   S.ui.chat = c;
+  S.ui.secret = null; // openSecret sets it again
+
   S.ui.jump = around || (same ? S.ui.jump : 0);
   if (!same) S.ui.select = null;
   if (!same) S.ui.info = S.ui.info && !matchMedia('(max-width: 1100px)').matches;
@@ -78,7 +80,8 @@ export function ChatView() {
     );
   }
   const chat = c.id ? S.chats.get(c.id) : null;
-  if (S.ui.secret && chat && peerOf(chat) && peerOf(chat).id === S.ui.secret.userId) return <SecretView userId={S.ui.secret.userId} />;
+  const peerId = chat ? peerOf(chat) && peerOf(chat).id : c.userId;
+  if (S.ui.secret && peerId === S.ui.secret.userId) return <SecretView key={peerId} userId={S.ui.secret.userId} />;
   const key = chatKey(c);
   return (
     <main class="chat" aria-label="Chat">

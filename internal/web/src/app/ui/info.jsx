@@ -13,6 +13,7 @@ import { setMuted, muteItems, mutedText } from '../mute.js';
 import { Icon } from './icons.jsx';
 import { Avatar, PanelHead, Toggle, Modal, openDialog, closeDialog, openMenu, confirm, Spinner } from './common.jsx';
 import { openChat, closeChat } from './chat.jsx';
+import { openSecret } from '../secret.js';
 
 const close = () => {
   S.ui.info = false;
@@ -122,6 +123,10 @@ function UserInfo({ user, chat }) {
             closeDialog();
             openChat({ userId: user.id });
           }} />}
+          <Row icon="lock" value="Start secret chat" id="start-secret" onClick={() => {
+            closeDialog();
+            openSecret(user.id);
+          }} />
           {user.contact ? (
             <>
               <Row icon="edit" value="Edit contact" id="edit-contact" onClick={() => editContact(user)} />

@@ -13,6 +13,7 @@ import { setMuted, muteItems } from '../mute.js';
 import { Icon } from './icons.jsx';
 import { Avatar, PanelHead, Spinner, openMenu, longPress, confirm } from './common.jsx';
 import { openChat } from './chat.jsx';
+import { openSecret, searchSecret } from '../secret.js';
 import { Settings } from './settings.jsx';
 
 export function Sidebar() {
@@ -132,8 +133,8 @@ function DialogList({ archived }) {
           </div>
         </button>
       )}
-      {list.map((d) => <DialogItem key={d.chat_id} d={d} />)}
-      {!list.length && (
+      {withSecrets(list, archived ? [] : S.secretChats).map((d) => d.secret ? <SecretItem key={'s' + d.secret.user} s={d.secret} /> : <DialogItem key={d.chat_id} d={d} />)}
+      {!list.length && !(S.secretChats.length && !archived) && (
         <div class="list-empty">
           <p>{archived ? 'No archived chats.' : 'No chats yet.'}</p>
           {!archived && <button class="btn primary" onClick={() => setPanel('newchat')}>Start a chat</button>}
@@ -148,7 +149,7 @@ function DialogItem({ d }) {
   const peer = peerOf(chat);
   const saved = chat.kind === 'private' && S.me && chat.peer_id === S.me.id;
   const title = chatTitle(chat);
-  const active = S.ui.chat && S.ui.chat.id === chat.id;
+  const active = S.ui.chat && S.ui.chat.id === chat.id && !S.ui.secret;
   const typing = typingIn(chat.id);
   const pending = S.pending.get(String(chat.id)) || [];
   const last = pending.length ? pending[pending.length - 1] : null;
@@ -201,6 +202,41 @@ function DialogItem({ d }) {
   );
 }
 
+// withSecrets puts the secret chats among the dialogs by the date of
+// their last message, after the pinned dialogs.
+function withSecrets(list, secrets) {
+  if (!secrets.length) return list;
+  const date = (d) => (d.secret ? (d.secret.last ? d.secret.last.date : 0) : d.top_message ? d.top_message.date : 0);
+  const pinned = list.filter((d) => d.pinned);
+  const rest = [...list.filter((d) => !d.pinned), ...secrets.map((s) => ({ secret: s }))];
+  // A stable sort keeps the dialogs' own order among equal dates.
+  return [...pinned, ...rest.sort((a, b) => date(b) - date(a))];
+}
+
+// SecretItem is a secret chat in the chat list: the person's name in
+// green with a lock, and the last message, which only this device has.
+function SecretItem({ s }) {
+  const peer = S.users.get(s.user);
+  const name = userName(peer);
+  const active = S.ui.secret && S.ui.secret.userId === s.user && S.ui.chat;
+  const m = s.last;
+  const text = !m ? 'Secret chat' : (m.out ? 'You: ' : '') + (m.file ? '📎 ' + (m.text || m.file.name) : m.text || '');
+  return (
+    <button class={'list-item secret-item' + (active ? ' active' : '')} data-secret={s.user} aria-current={active ? 'true' : undefined}
+      aria-label={'Secret chat with ' + name} onClick={() => openSecret(s.user)}>
+      <Avatar id={s.user} name={name} photo={peer && peer.photo} />
+      <div class="item-main">
+        <div class="item-top">
+          <Icon name="lock" size={16} class="kind secret-lock" title="Secret chat" />
+          <span class="item-title secret-title">{name}</span>
+          <span class="item-time">{m ? listTime(m.date) : ''}</span>
+        </div>
+        <div class="item-bottom"><span class="item-text">{text}</span></div>
+      </div>
+    </button>
+  );
+}
+
 export function dialogMenu(d, chat) {
   const muted = isMuted(d);
   const upd = (p) => api.call('dialogs.update', { chat_id: chat.id, ...p }).then(() => {
@@ -215,7 +251,7 @@ export function dialogMenu(d, chat) {
     chat.kind === 'private' && peerOf(chat) && S.me && peerOf(chat).id !== S.me.id && {
       label: 'Start secret chat',
       icon: 'lock',
-      onClick: () => { S.ui.secret = { userId: peerOf(chat).id }; emit(); },
+      onClick: () => openSecret(peerOf(chat).id),
     },
     { label: d.archived ? 'Unarchive' : 'Archive', icon: d.archived ? 'unarchive' : 'archive', onClick: () => upd({ archived: !d.archived }) },
     d.unread_count > 0 && {
@@ -244,8 +280,8 @@ function SearchResults({ q }) {
   const run = useRef(null);
   if (!run.current) {
     run.current = debounce((query, set) => {
-      searchAll(query).then((r) => {
-        if (S.ui.search === query) set(r);
+      Promise.all([searchAll(query), searchSecret(query)]).then(([r, secret]) => {
+        if (S.ui.search === query) set({ ...r, secret });
       });
     }, 250);
   }
@@ -254,7 +290,7 @@ function SearchResults({ q }) {
     run.current(q, setRes);
   }, [q]);
   if (!res) return <div class="list-empty"><Spinner /></div>;
-  const none = !res.chats.length && !res.people.length && !res.publicChats.length && !res.messages.length;
+  const none = !res.secret.length && !res.chats.length && !res.people.length && !res.publicChats.length && !res.messages.length;
   const done = () => {
     S.ui.search = '';
     emit();
@@ -288,6 +324,19 @@ function SearchResults({ q }) {
           <div class="item-main"><span class="item-title">{c.title}</span><span class="item-text">@{c.username} · {plural(c.member_count || 0, c.kind === 'channel' ? 'subscriber' : 'member')}</span></div>
         </button>
       ))}
+      {res.secret.length > 0 && <h3 class="section">Secret chats (searched on this device)</h3>}
+      {res.secret.map((m) => {
+        const peer = S.users.get(m.chat);
+        return (
+          <button class="list-item" key={'s' + m.chat + '.' + m.id} data-secret-found={m.id} onClick={() => { done(); openSecret(m.chat); }}>
+            <Avatar id={m.chat} name={userName(peer)} photo={peer && peer.photo} size={48} />
+            <div class="item-main">
+              <div class="item-top"><Icon name="lock" size={16} class="kind secret-lock" /><span class="item-title secret-title">{userName(peer)}</span><span class="item-time">{listTime(m.date)}</span></div>
+              <div class="item-bottom"><span class="item-text">{m.out ? 'You: ' : ''}{m.file ? '📎 ' + m.file.name + ' ' : ''}{(m.text || '').slice(0, 200)}</span></div>
+            </div>
+          </button>
+        );
+      })}
       {res.messages.length > 0 && <h3 class="section">Messages</h3>}
       {res.messages.map((m) => {
         const c = S.chats.get(m.chat_id) || res.msgChats.get(m.chat_id);

@@ -1,4 +1,4 @@
-package client
+package secret
 
 import (
 	"bytes"
@@ -7,8 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -20,7 +18,7 @@ import (
 // person and every other device of one's own, starting sessions with
 // those that have none, saves the state, and hands the envelopes to the
 // server.
-func (sc *SecretChats) sendLocked(ctx context.Context, chat int64, p *secretPayload) error {
+func (sc *Chats) sendLocked(ctx context.Context, chat int64, p *payload) error {
 	if chat == sc.st.User {
 		return errors.New("haven: a secret chat is with another person")
 	}
@@ -54,7 +52,7 @@ func (sc *SecretChats) sendLocked(ctx context.Context, chat int64, p *secretPayl
 		missing[a.User] = append(missing[a.User], uint32(a.Device))
 	}
 	for user, ids := range missing {
-		got, err := sc.c.SecretBundles(ctx, user, ids)
+		got, err := sc.api.Bundles(ctx, user, ids)
 		if err != nil {
 			return err
 		}
@@ -87,51 +85,47 @@ func (sc *SecretChats) sendLocked(ctx context.Context, chat int64, p *secretPayl
 	if err := sc.saveLocked(); err != nil {
 		return err
 	}
-	out := make([]SecretEnvelopeOut, len(envs))
+	out := make([]EnvelopeOut, len(envs))
 	for i, e := range envs {
-		out[i] = SecretEnvelopeOut{UserID: e.To.User, DeviceID: uint32(e.To.Device), RandomID: randomID(), Body: e.Body}
+		out[i] = EnvelopeOut{UserID: e.To.User, DeviceID: uint32(e.To.Device), RandomID: randomID(), Body: e.Body}
 	}
-	_, err = sc.c.SendSecretEnvelopes(ctx, out)
+	_, err = sc.api.Send(ctx, out)
 	return err
 }
 
 // SendText sends text to the secret chat with user. ttl, if not 0, is
 // the self-destruct timer: the message disappears on every device ttl
 // after the recipient read it.
-func (sc *SecretChats) SendText(ctx context.Context, user int64, text string, ttl time.Duration) (*SecretMessage, error) {
-	return sc.sendMessage(ctx, user, &secretPayload{Kind: "msg", Text: text, TTL: int64(ttl / time.Second)})
+func (sc *Chats) SendText(ctx context.Context, user int64, text string, ttl time.Duration) (*Message, error) {
+	return sc.sendMessage(ctx, user, &payload{Kind: "msg", Text: text, TTL: int64(ttl / time.Second)})
 }
 
 // SendFile encrypts data under a new random key, uploads the ciphertext
 // and sends a message carrying the key, the ciphertext's digest and
 // where to fetch it (a link valid 30 days, secret.shareFile). The
 // server stores only the ciphertext, for 30 days.
-func (sc *SecretChats) SendFile(ctx context.Context, user int64, name string, data []byte, caption string, ttl time.Duration) (*SecretMessage, error) {
+func (sc *Chats) SendFile(ctx context.Context, user int64, name string, data []byte, caption string, ttl time.Duration) (*Message, error) {
 	ct, key, digest, err := e2ee.SealAttachment(data)
 	if err != nil {
 		return nil, err
 	}
-	f, err := sc.c.UploadBytes(ctx, ct, "")
+	u, err := sc.api.T.ShareFile(ctx, ct)
 	if err != nil {
 		return nil, err
 	}
-	u, err := sc.c.ShareSecretFile(ctx, f.ID)
-	if err != nil {
-		return nil, err
-	}
-	file := &SecretFile{Name: name, Size: int64(len(data)), URL: u.URL, Key: key[:], Digest: digest[:]}
-	return sc.sendMessage(ctx, user, &secretPayload{Kind: "msg", Text: caption, File: file, TTL: int64(ttl / time.Second)})
+	file := &File{Name: name, Size: int64(len(data)), URL: u, Key: key[:], Digest: digest[:]}
+	return sc.sendMessage(ctx, user, &payload{Kind: "msg", Text: caption, File: file, TTL: int64(ttl / time.Second)})
 }
 
-func (sc *SecretChats) sendMessage(ctx context.Context, user int64, p *secretPayload) (*SecretMessage, error) {
+func (sc *Chats) sendMessage(ctx context.Context, user int64, p *payload) (*Message, error) {
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
 	p.Chat, p.ID, p.Date = user, randomID(), sc.now().Unix()
-	m := &SecretMessage{ID: p.ID, Chat: user, From: sc.st.User, Device: uint32(sc.dev.ID()), Out: true, Date: p.Date,
+	m := &Message{ID: p.ID, Chat: user, From: sc.st.User, Device: uint32(sc.dev.ID()), Out: true, Date: p.Date,
 		Text: p.Text, File: p.File, TTL: p.TTL}
 	sc.st.Chats[user] = append(sc.st.Chats[user], m)
 	if err := sc.sendLocked(ctx, user, p); err != nil {
-		sc.st.Chats[user] = slices.DeleteFunc(sc.st.Chats[user], func(x *SecretMessage) bool { return x == m })
+		sc.st.Chats[user] = slices.DeleteFunc(sc.st.Chats[user], func(x *Message) bool { return x == m })
 		return nil, err
 	}
 	c := *m
@@ -139,34 +133,14 @@ func (sc *SecretChats) sendMessage(ctx context.Context, user int64, p *secretPay
 }
 
 // OpenFile fetches and decrypts a message's file, checking its digest.
-func (sc *SecretChats) OpenFile(ctx context.Context, m *SecretMessage) ([]byte, error) {
+func (sc *Chats) OpenFile(ctx context.Context, m *Message) ([]byte, error) {
 	if m.File == nil {
 		return nil, errors.New("haven: the message has no file")
-	}
-	u := m.File.URL
-	if strings.HasPrefix(u, "/") {
-		u = sc.c.base + u
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := sc.c.hc.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-		if err := decodeEnvelope("files.download", body, resp.StatusCode, nil); err != nil {
-			return nil, err
-		}
-		return nil, fmt.Errorf("haven: fetching a secret file: status %d", resp.StatusCode)
 	}
 	// The ciphertext is the plaintext plus 2 bytes and a 16-byte tag per
 	// 64 KiB chunk: no more is read.
 	limit := m.File.Size + 2 + 16*(m.File.Size/(64<<10)+1) + 1
-	ct, err := io.ReadAll(io.LimitReader(resp.Body, limit))
+	ct, err := sc.api.T.FetchFile(ctx, m.File.URL, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -186,15 +160,15 @@ func (sc *SecretChats) OpenFile(ctx context.Context, m *SecretMessage) ([]byte, 
 // that does not open (a replay, a forgery, one for a session this
 // device no longer has) is dropped and reported as "rejected". When the
 // server holds few one-time prekeys of the device, it uploads more.
-// Call it when a "secret.envelope" push arrives (an [Event]'s Push from
-// [Client.Updates], or [Conn.Pushes]), and on start.
-func (sc *SecretChats) Receive(ctx context.Context) ([]SecretEvent, error) {
+// Call it when a "secret.envelope" push arrives (a client.Event's Push
+// from client.Client.Updates, or client.Conn.Pushes), and on start.
+func (sc *Chats) Receive(ctx context.Context) ([]Event, error) {
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
-	var events []SecretEvent
+	var events []Event
 	lists := map[int64]*e2ee.DeviceList{}
 	for {
-		in, err := sc.c.FetchSecretEnvelopes(ctx, 0, 100)
+		in, err := sc.api.Fetch(ctx, 0, 100)
 		if err != nil {
 			return events, err
 		}
@@ -220,7 +194,7 @@ func (sc *SecretChats) Receive(ctx context.Context) ([]SecretEvent, error) {
 			return events, err
 		}
 		if last != 0 {
-			if _, err := sc.c.AckSecretEnvelopes(ctx, last); err != nil {
+			if _, err := sc.api.Ack(ctx, last); err != nil {
 				return events, err
 			}
 		}
@@ -231,8 +205,8 @@ func (sc *SecretChats) Receive(ctx context.Context) ([]SecretEvent, error) {
 }
 
 // replenishLocked uploads a new batch of one-time prekeys.
-func (sc *SecretChats) replenishLocked(ctx context.Context) error {
-	up, err := sc.dev.NewPreKeys(secretPreKeys)
+func (sc *Chats) replenishLocked(ctx context.Context) error {
+	up, err := sc.dev.NewPreKeys(preKeys)
 	if err != nil {
 		return err
 	}
@@ -240,7 +214,7 @@ func (sc *SecretChats) replenishLocked(ctx context.Context) error {
 		return err
 	}
 	b, _ := up.MarshalBinary()
-	_, err = sc.c.UploadSecretKeys(ctx, b)
+	_, err = sc.api.UploadKeys(ctx, b)
 	return err
 }
 
@@ -248,8 +222,8 @@ func (sc *SecretChats) replenishLocked(ctx context.Context) error {
 // cannot open is reported as "rejected" (and will be acknowledged); an
 // error (the server could not be asked for the sender's device list) is
 // returned, and the envelope is left to a later Receive.
-func (sc *SecretChats) openLocked(ctx context.Context, lists map[int64]*e2ee.DeviceList, raw []byte) ([]SecretEvent, error) {
-	reject := func(err error) ([]SecretEvent, error) { return []SecretEvent{{Kind: "rejected", Err: err}}, nil }
+func (sc *Chats) openLocked(ctx context.Context, lists map[int64]*e2ee.DeviceList, raw []byte) ([]Event, error) {
+	reject := func(err error) ([]Event, error) { return []Event{{Kind: "rejected", Err: err}}, nil }
 	env, err := e2ee.ParseEnvelope(raw)
 	if err != nil {
 		return reject(err)
@@ -261,7 +235,7 @@ func (sc *SecretChats) openLocked(ctx context.Context, lists map[int64]*e2ee.Dev
 	l := lists[env.From.User]
 	if l == nil {
 		if l, _, err = sc.deviceList(ctx, env.From.User); err != nil {
-			if ctx.Err() != nil || transient(err) {
+			if ctx.Err() != nil || sc.api.transient(err) {
 				return nil, err
 			}
 			// The sender is gone, hidden, blocks us, or their list does
@@ -274,7 +248,7 @@ func (sc *SecretChats) openLocked(ctx context.Context, lists map[int64]*e2ee.Dev
 	if err != nil {
 		return reject(err)
 	}
-	var p secretPayload
+	var p payload
 	if err := json.NewDecoder(bytes.NewReader(pt)).Decode(&p); err != nil {
 		return reject(fmt.Errorf("haven: a secret message that is not a payload: %w", err))
 	}
@@ -291,26 +265,26 @@ func (sc *SecretChats) openLocked(ctx context.Context, lists map[int64]*e2ee.Dev
 	}
 	switch p.Kind {
 	case "msg":
-		if slices.ContainsFunc(sc.st.Chats[chat], func(m *SecretMessage) bool { return m.ID == p.ID }) {
+		if slices.ContainsFunc(sc.st.Chats[chat], func(m *Message) bool { return m.ID == p.ID }) {
 			return nil, nil
 		}
-		m := &SecretMessage{ID: p.ID, Chat: chat, From: env.From.User, Device: uint32(env.From.Device),
+		m := &Message{ID: p.ID, Chat: chat, From: env.From.User, Device: uint32(env.From.Device),
 			Out: env.From.User == sc.st.User, Date: p.Date, Text: p.Text, File: p.File, TTL: p.TTL}
 		sc.st.Chats[chat] = append(sc.st.Chats[chat], m)
 		c := *m
-		return []SecretEvent{{Kind: "message", Chat: chat, Message: &c}}, nil
+		return []Event{{Kind: "message", Chat: chat, Message: &c}}, nil
 	case "delete":
-		sc.st.Chats[chat] = slices.DeleteFunc(sc.st.Chats[chat], func(m *SecretMessage) bool { return slices.Contains(p.IDs, m.ID) })
-		return []SecretEvent{{Kind: "deleted", Chat: chat, IDs: p.IDs}}, nil
+		sc.st.Chats[chat] = slices.DeleteFunc(sc.st.Chats[chat], func(m *Message) bool { return slices.Contains(p.IDs, m.ID) })
+		return []Event{{Kind: "deleted", Chat: chat, IDs: p.IDs}}, nil
 	case "read":
 		sc.markRead(chat, p.IDs, p.Date)
-		return []SecretEvent{{Kind: "read", Chat: chat, IDs: p.IDs}}, nil
+		return []Event{{Kind: "read", Chat: chat, IDs: p.IDs}}, nil
 	}
 	return reject(fmt.Errorf("haven: a secret message of unknown kind %q", p.Kind))
 }
 
 // markRead records that ids were read at `at` and starts their timers.
-func (sc *SecretChats) markRead(chat int64, ids []int64, at int64) {
+func (sc *Chats) markRead(chat int64, ids []int64, at int64) {
 	for _, m := range sc.st.Chats[chat] {
 		if slices.Contains(ids, m.ID) && m.ReadAt == 0 {
 			m.ReadAt = at
@@ -322,23 +296,23 @@ func (sc *SecretChats) markRead(chat int64, ids []int64, at int64) {
 }
 
 // expireLocked deletes the messages whose timer ran out.
-func (sc *SecretChats) expireLocked() {
+func (sc *Chats) expireLocked() {
 	now := sc.now().Unix()
 	for chat, ms := range sc.st.Chats {
-		sc.st.Chats[chat] = slices.DeleteFunc(ms, func(m *SecretMessage) bool { return m.ExpiresAt != 0 && m.ExpiresAt <= now })
+		sc.st.Chats[chat] = slices.DeleteFunc(ms, func(m *Message) bool { return m.ExpiresAt != 0 && m.ExpiresAt <= now })
 	}
 }
 
 // Messages returns the secret chat with user, oldest first, without the
 // messages whose self-destruct timer ran out (which it deletes).
-func (sc *SecretChats) Messages(user int64) ([]SecretMessage, error) {
+func (sc *Chats) Messages(user int64) ([]Message, error) {
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
 	sc.expireLocked()
 	if err := sc.saveLocked(); err != nil {
 		return nil, err
 	}
-	out := make([]SecretMessage, 0, len(sc.st.Chats[user]))
+	out := make([]Message, 0, len(sc.st.Chats[user]))
 	for _, m := range sc.st.Chats[user] {
 		out = append(out, *m)
 	}
@@ -348,7 +322,7 @@ func (sc *SecretChats) Messages(user int64) ([]SecretMessage, error) {
 // Search finds the secret messages whose text or file name contains
 // query (ignoring case), in every secret chat, newest first. It runs on
 // the device alone: the server cannot search what it cannot read.
-func (sc *SecretChats) Search(query string) ([]SecretMessage, error) {
+func (sc *Chats) Search(query string) ([]Message, error) {
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
 	sc.expireLocked()
@@ -359,7 +333,7 @@ func (sc *SecretChats) Search(query string) ([]SecretMessage, error) {
 	if q == "" {
 		return nil, nil
 	}
-	var out []SecretMessage
+	var out []Message
 	for _, ms := range sc.st.Chats {
 		for _, m := range ms {
 			if strings.Contains(strings.ToLower(m.Text), q) || m.File != nil && strings.Contains(strings.ToLower(m.File.Name), q) {
@@ -367,14 +341,14 @@ func (sc *SecretChats) Search(query string) ([]SecretMessage, error) {
 			}
 		}
 	}
-	slices.SortFunc(out, func(a, b SecretMessage) int {
+	slices.SortFunc(out, func(a, b Message) int {
 		return cmp.Or(cmp.Compare(b.Date, a.Date), cmp.Compare(b.ID, a.ID))
 	})
 	return out, nil
 }
 
 // Chats lists the people this device has secret chats with.
-func (sc *SecretChats) Chats() []int64 {
+func (sc *Chats) Chats() []int64 {
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
 	out := make([]int64, 0, len(sc.st.Chats))
@@ -388,7 +362,7 @@ func (sc *SecretChats) Chats() []int64 {
 // MarkRead marks the other person's messages in the chat with user as
 // read: their self-destruct timers start here and, told, on every other
 // device of both people.
-func (sc *SecretChats) MarkRead(ctx context.Context, user int64) error {
+func (sc *Chats) MarkRead(ctx context.Context, user int64) error {
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
 	var ids []int64
@@ -402,26 +376,26 @@ func (sc *SecretChats) MarkRead(ctx context.Context, user int64) error {
 	}
 	now := sc.now().Unix()
 	sc.markRead(user, ids, now)
-	return sc.sendLocked(ctx, user, &secretPayload{Kind: "read", Chat: user, IDs: ids, Date: now})
+	return sc.sendLocked(ctx, user, &payload{Kind: "read", Chat: user, IDs: ids, Date: now})
 }
 
 // Delete deletes messages of the chat with user here and on every device
 // of both people.
-func (sc *SecretChats) Delete(ctx context.Context, user int64, ids ...int64) error {
+func (sc *Chats) Delete(ctx context.Context, user int64, ids ...int64) error {
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
 	for _, id := range ids {
-		if !slices.ContainsFunc(sc.st.Chats[user], func(m *SecretMessage) bool { return m.ID == id }) {
-			return ErrSecretMessageNotFound
+		if !slices.ContainsFunc(sc.st.Chats[user], func(m *Message) bool { return m.ID == id }) {
+			return ErrMessageNotFound
 		}
 	}
-	sc.st.Chats[user] = slices.DeleteFunc(sc.st.Chats[user], func(m *SecretMessage) bool { return slices.Contains(ids, m.ID) })
-	return sc.sendLocked(ctx, user, &secretPayload{Kind: "delete", Chat: user, IDs: ids, Date: sc.now().Unix()})
+	sc.st.Chats[user] = slices.DeleteFunc(sc.st.Chats[user], func(m *Message) bool { return slices.Contains(ids, m.ID) })
+	return sc.sendLocked(ctx, user, &payload{Kind: "delete", Chat: user, IDs: ids, Date: sc.now().Unix()})
 }
 
 // Forward refuses: a secret message stays in its secret chat. It exists
 // so that an app's forward action has one answer for secret messages.
-func (sc *SecretChats) Forward(ctx context.Context, user, id, toChatID int64) error {
+func (sc *Chats) Forward(ctx context.Context, user, id, toChatID int64) error {
 	return ErrForwardRefused
 }
 
@@ -429,7 +403,7 @@ func (sc *SecretChats) Forward(ctx context.Context, user, id, toChatID int64) er
 // compare on both phones (Digits, Grouped) or scan (QR). It needs the
 // person's pinned account key: it fetches their device list once if
 // there is none yet.
-func (sc *SecretChats) SafetyNumber(ctx context.Context, user int64) (e2ee.SafetyNumber, error) {
+func (sc *Chats) SafetyNumber(ctx context.Context, user int64) (e2ee.SafetyNumber, error) {
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
 	if sc.st.Peers[user] == nil {
@@ -449,7 +423,7 @@ func (sc *SecretChats) SafetyNumber(ctx context.Context, user int64) (e2ee.Safet
 
 // Warnings returns the warnings about contacts' keys not yet returned,
 // and forgets them.
-func (sc *SecretChats) Warnings() ([]SecretWarning, error) {
+func (sc *Chats) Warnings() ([]Warning, error) {
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
 	out := sc.st.Warnings
@@ -459,27 +433,11 @@ func (sc *SecretChats) Warnings() ([]SecretWarning, error) {
 
 // AcceptIdentity accepts user's changed account key, so that sends to
 // them go again. Compare safety numbers first.
-func (sc *SecretChats) AcceptIdentity(user int64) error {
+func (sc *Chats) AcceptIdentity(user int64) error {
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
 	if p := sc.st.Peers[user]; p != nil {
 		p.IdentityChanged = false
 	}
 	return sc.saveLocked()
-}
-
-// transient reports whether err may pass if tried again: the server was
-// not reached or could not answer, or the session must sign in again.
-func transient(err error) bool {
-	if unanswered(err) {
-		return true
-	}
-	var e *Error
-	if errors.As(err, &e) {
-		switch e.Code {
-		case "INTERNAL", "FLOOD_WAIT", "AUTH_REQUIRED", "AUTH_TOKEN_INVALID":
-			return true
-		}
-	}
-	return false
 }

@@ -1,4 +1,4 @@
-package client_test
+package secret_test
 
 import (
 	"bytes"
@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/havenchat/haven/client"
+	"github.com/havenchat/haven/client/secret"
 	"github.com/havenchat/haven/e2ee"
 	"github.com/havenchat/haven/internal/testserver"
 )
@@ -287,7 +288,7 @@ func TestSecretChat(t *testing.T) {
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	everyone := []*client.SecretChats{sc.a1, sc.a2, sc.b1, sc.b2, b3}
 	for _, d := range everyone {
-		client.SetSecretClock(d, clock)
+		secret.SetClock(d, clock)
 	}
 	m, err := sc.a1.SendText(ctx, sc.bob, plain[4], time.Minute)
 	if err != nil {

@@ -1,4 +1,4 @@
-package client
+package secret
 
 import (
 	"encoding/json"
@@ -9,26 +9,26 @@ import (
 	"time"
 )
 
-// secretState is what a device keeps of its secret chats, in one file
+// state is what a device keeps of its secret chats, in one file
 // readable by its owner only (mode 0600): the account and device
 // private keys, the ratchet sessions, the pinned device lists of each
 // contact and the messages. It is rewritten whole, through a new file
 // renamed over the old one, after every change, and before the server
 // is told an envelope was received.
-type secretState struct {
-	Version     int                        `json:"version"`
-	User        int64                      `json:"user"`
-	AccountSeed []byte                     `json:"account_seed"`
-	Device      []byte                     `json:"device"`
-	Sessions    []byte                     `json:"sessions"`
-	OwnList     []byte                     `json:"own_list"`
-	Peers       map[int64]*secretPeer      `json:"peers"`
-	Chats       map[int64][]*SecretMessage `json:"chats"`
-	Warnings    []SecretWarning            `json:"warnings"`
+type state struct {
+	Version     int                  `json:"version"`
+	User        int64                `json:"user"`
+	AccountSeed []byte               `json:"account_seed"`
+	Device      []byte               `json:"device"`
+	Sessions    []byte               `json:"sessions"`
+	OwnList     []byte               `json:"own_list"`
+	Peers       map[int64]*peer      `json:"peers"`
+	Chats       map[int64][]*Message `json:"chats"`
+	Warnings    []Warning            `json:"warnings"`
 }
 
-// secretPeer is what a device knows of a contact's secret-chat keys.
-type secretPeer struct {
+// peer is what a device knows of a contact's secret-chat keys.
+type peer struct {
 	// List is the newest signed device list seen: its account key is
 	// pinned at first contact.
 	List []byte `json:"list"`
@@ -37,61 +37,61 @@ type secretPeer struct {
 	IdentityChanged bool `json:"identity_changed"`
 }
 
-const secretStateVersion = 1
+const stateVersion = 1
 
-// ErrNoSecretState is returned by OpenSecretChats when its state file
+// ErrNoState is returned by Open when its state file
 // does not exist.
-var ErrNoSecretState = errors.New("haven: no secret-chat state")
+var ErrNoState = errors.New("haven: no secret-chat state")
 
-// SecretStore keeps a device's secret-chat state: one opaque value,
+// Store keeps a device's secret-chat state: one opaque value,
 // read once when the chats are opened and written whole after every
 // change. It holds the device's private keys: keep it where only its
 // owner can read it.
-type SecretStore interface {
+type Store interface {
 	// Load returns the state last saved, or an error wrapping
-	// ErrNoSecretState when there is none.
+	// ErrNoState when there is none.
 	Load() ([]byte, error)
 	// Save replaces the state durably: after it returns, a crash leaves
 	// the new state, and before, the old one.
 	Save([]byte) error
 }
 
-// FileSecretStore keeps the state in the file at path, of mode 0600,
+// FileStore keeps the state in the file at path, of mode 0600,
 // written through a new file renamed over the old one.
-func FileSecretStore(path string) SecretStore { return fileStore(path) }
+func FileStore(path string) Store { return fileStore(path) }
 
 type fileStore string
 
 func (path fileStore) Load() ([]byte, error) {
 	b, err := os.ReadFile(string(path))
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("%w at %s", ErrNoSecretState, string(path))
+		return nil, fmt.Errorf("%w at %s", ErrNoState, string(path))
 	}
 	return b, err
 }
 
-func loadSecretState(store SecretStore) (*secretState, error) {
+func loadState(store Store) (*state, error) {
 	b, err := store.Load()
 	if err != nil {
 		return nil, err
 	}
-	var st secretState
+	var st state
 	if err := json.Unmarshal(b, &st); err != nil {
 		return nil, fmt.Errorf("haven: secret-chat state: %w", err)
 	}
-	if st.Version != secretStateVersion {
-		return nil, fmt.Errorf("haven: secret-chat state has version %d, want %d", st.Version, secretStateVersion)
+	if st.Version != stateVersion {
+		return nil, fmt.Errorf("haven: secret-chat state has version %d, want %d", st.Version, stateVersion)
 	}
 	if st.Peers == nil {
-		st.Peers = map[int64]*secretPeer{}
+		st.Peers = map[int64]*peer{}
 	}
 	if st.Chats == nil {
-		st.Chats = map[int64][]*SecretMessage{}
+		st.Chats = map[int64][]*Message{}
 	}
 	return &st, nil
 }
 
-func (st *secretState) save(store SecretStore) error {
+func (st *state) save(store Store) error {
 	b, err := json.Marshal(st)
 	if err != nil {
 		return err

@@ -1,4 +1,15 @@
-package client
+// Package secret is the Go SDK's secret chats: end-to-end encrypted
+// conversations between every device of two people (docs/e2ee.md).
+// [Chats] is one device's side: its keys and sessions, kept in a
+// [Store] (a file of mode 0600, or the web app's IndexedDB), and the
+// messages it sent and received. The server relays envelopes it cannot
+// read; files go up encrypted under a random key carried in the message.
+//
+// The package reaches the server only through a [Transport]: Go
+// programs use the client package's (client.CreateSecretDevice and the
+// rest), and the web app's WebAssembly its page's, so that it links no
+// HTTP client of its own.
+package secret
 
 import (
 	"context"
@@ -13,12 +24,6 @@ import (
 	"github.com/havenchat/haven/e2ee"
 )
 
-// Secret chats: end-to-end encrypted conversations between every device
-// of two people (docs/e2ee.md). [SecretChats] is one device's side:
-// its keys and sessions, kept in a state file of mode 0600, and the
-// messages it sent and received. The server relays envelopes it cannot
-// read; files go up encrypted under a random key carried in the message.
-
 // Errors of secret chats.
 var (
 	// ErrIdentityChanged: the person's account key changed since it was
@@ -31,12 +36,12 @@ var (
 	// ErrNoSecretDevices: the person has no device that can receive
 	// secret messages.
 	ErrNoSecretDevices = errors.New("haven: the person has no secret-chat devices")
-	// ErrSecretMessageNotFound: no such message in the secret chat.
-	ErrSecretMessageNotFound = errors.New("haven: no such secret message")
+	// ErrMessageNotFound: no such message in the secret chat.
+	ErrMessageNotFound = errors.New("haven: no such secret message")
 )
 
-// SecretMessage is one message of a secret chat, as this device keeps it.
-type SecretMessage struct {
+// Message is one message of a secret chat, as this device keeps it.
+type Message struct {
 	// ID is the sender's random id, the same on every device.
 	ID int64 `json:"id"`
 	// Chat is the other person of the conversation.
@@ -48,7 +53,7 @@ type SecretMessage struct {
 	Date   int64  `json:"date"`
 	Text   string `json:"text,omitempty"`
 	// File is an attachment: the server has only its ciphertext.
-	File *SecretFile `json:"file,omitempty"`
+	File *File `json:"file,omitempty"`
 	// TTL is the self-destruct timer in seconds (0: none): the message
 	// disappears on every device TTL seconds after the recipient read it.
 	TTL int64 `json:"ttl,omitempty"`
@@ -58,9 +63,9 @@ type SecretMessage struct {
 	ExpiresAt int64 `json:"expires_at,omitempty"`
 }
 
-// SecretFile is an encrypted attachment: where its ciphertext is, and
+// File is an encrypted attachment: where its ciphertext is, and
 // the key and digest that open it.
-type SecretFile struct {
+type File struct {
 	Name   string `json:"name"`
 	Size   int64  `json:"size"`
 	URL    string `json:"url"`
@@ -68,8 +73,8 @@ type SecretFile struct {
 	Digest []byte `json:"digest"`
 }
 
-// SecretWarning tells the person that a contact's keys changed.
-type SecretWarning struct {
+// Warning tells the person that a contact's keys changed.
+type Warning struct {
 	User int64 `json:"user"`
 	// Kind is "identity_changed" (the account key: every safety number
 	// with them changes; sends wait for AcceptIdentity) or
@@ -80,109 +85,110 @@ type SecretWarning struct {
 	Date    int64    `json:"date"`
 }
 
-// The kinds of SecretWarning.
+// The kinds of Warning.
 const (
 	WarningIdentityChanged = "identity_changed"
 	WarningDevicesChanged  = "devices_changed"
 )
 
-// SecretEvent is one thing Receive found.
-type SecretEvent struct {
+// Event is one thing Receive found.
+type Event struct {
 	// Kind is "message" (Message is new), "deleted" (IDs were deleted
 	// from Chat by the other side or another own device), "read" (IDs of
 	// Chat were read; their timers run) or "rejected" (an envelope that
 	// did not open: Err says why, such as e2ee.ErrReplay).
 	Kind    string
 	Chat    int64
-	Message *SecretMessage
+	Message *Message
 	IDs     []int64
 	Err     error
 }
 
-// secretPayload is what a ratchet message carries.
-type secretPayload struct {
-	Kind string      `json:"k"` // "msg", "delete", "read"
-	Chat int64       `json:"c"` // the conversation's other person, as the sender sees it
-	ID   int64       `json:"i,omitempty"`
-	IDs  []int64     `json:"ids,omitempty"`
-	Date int64       `json:"d"`
-	Text string      `json:"t,omitempty"`
-	File *SecretFile `json:"f,omitempty"`
-	TTL  int64       `json:"ttl,omitempty"`
+// payload is what a ratchet message carries.
+type payload struct {
+	Kind string  `json:"k"` // "msg", "delete", "read"
+	Chat int64   `json:"c"` // the conversation's other person, as the sender sees it
+	ID   int64   `json:"i,omitempty"`
+	IDs  []int64 `json:"ids,omitempty"`
+	Date int64   `json:"d"`
+	Text string  `json:"t,omitempty"`
+	File *File   `json:"f,omitempty"`
+	TTL  int64   `json:"ttl,omitempty"`
 }
 
-// SecretChats is one device's secret chats. It is safe for concurrent
+// Chats is one device's secret chats. It is safe for concurrent
 // use; calls run one at a time.
-type SecretChats struct {
-	c     *Client
-	store SecretStore
+type Chats struct {
+	api   API
+	store Store
 
 	mu   sync.Mutex
-	st   *secretState
+	st   *state
 	acct *e2ee.AccountKey
 	dev  *e2ee.Device
 	ss   *e2ee.Sessions
 	now  func() time.Time
 }
 
-// secretPreKeys is how many one-time prekeys of each kind a device
+// preKeys is how many one-time prekeys of each kind a device
 // uploads at a time.
-const secretPreKeys = 100
+const preKeys = 100
 
-// CreateSecretDevice makes this session the first secret-chat device of
+// Create makes the session that t speaks for the first secret-chat device of
 // the account: a new account key (any earlier one, and the devices it
 // vouched for, are replaced: contacts are warned), a device key, and
 // prekeys on the server. The state goes to path (mode 0600).
-func CreateSecretDevice(ctx context.Context, c *Client, path string) (*SecretChats, error) {
-	return CreateSecretDeviceIn(ctx, c, FileSecretStore(path))
+func Create(ctx context.Context, t Transport, path string) (*Chats, error) {
+	return CreateIn(ctx, t, FileStore(path))
 }
 
-// CreateSecretDeviceIn is CreateSecretDevice keeping the state in store
+// CreateIn is Create keeping the state in store
 // (the web app's IndexedDB, for one) rather than in a file.
-func CreateSecretDeviceIn(ctx context.Context, c *Client, store SecretStore) (*SecretChats, error) {
+func CreateIn(ctx context.Context, t Transport, store Store) (*Chats, error) {
 	acct, err := e2ee.NewAccountKey()
 	if err != nil {
 		return nil, err
 	}
-	return newSecretDevice(ctx, c, store, acct, false)
+	return newSecretDevice(ctx, t, store, acct, false)
 }
 
-// LinkSecretDevice makes this session another secret-chat device of an
+// Link makes the session that t speaks for another secret-chat device of an
 // account that has one: seed is the account key, from
-// [SecretChats.AccountSeed] on an existing device (carried by the
+// [Chats.AccountSeed] on an existing device (carried by the
 // person, never through the server). The device adds itself to the
 // account's signed device list; it receives messages sent from then on,
 // none from before.
-func LinkSecretDevice(ctx context.Context, c *Client, path string, seed []byte) (*SecretChats, error) {
+func Link(ctx context.Context, t Transport, path string, seed []byte) (*Chats, error) {
 	acct, err := e2ee.AccountKeyFromSeed(seed)
 	if err != nil {
 		return nil, err
 	}
-	return newSecretDevice(ctx, c, FileSecretStore(path), acct, true)
+	return newSecretDevice(ctx, t, FileStore(path), acct, true)
 }
 
-func newSecretDevice(ctx context.Context, c *Client, store SecretStore, acct *e2ee.AccountKey, link bool) (*SecretChats, error) {
-	me, err := c.Me(ctx)
+func newSecretDevice(ctx context.Context, t Transport, store Store, acct *e2ee.AccountKey, link bool) (*Chats, error) {
+	api := API{t}
+	me, err := api.me(ctx)
 	if err != nil {
 		return nil, err
 	}
-	sc := &SecretChats{c: c, store: store, acct: acct, now: time.Now,
-		st: &secretState{Version: secretStateVersion, User: me.ID, AccountSeed: acct.Seed(),
-			Peers: map[int64]*secretPeer{}, Chats: map[int64][]*SecretMessage{}}}
+	sc := &Chats{api: api, store: store, acct: acct, now: time.Now,
+		st: &state{Version: stateVersion, User: me, AccountSeed: acct.Seed(),
+			Peers: map[int64]*peer{}, Chats: map[int64][]*Message{}}}
 	for attempt := 0; ; attempt++ {
 		id, err := randomDeviceID()
 		if err != nil {
 			return nil, err
 		}
-		if sc.dev, err = e2ee.NewDevice(me.ID, acct.Public(), id); err != nil {
+		if sc.dev, err = e2ee.NewDevice(me, acct.Public(), id); err != nil {
 			return nil, err
 		}
-		up, err := sc.dev.NewPreKeys(secretPreKeys)
+		up, err := sc.dev.NewPreKeys(preKeys)
 		if err != nil {
 			return nil, err
 		}
 		b, _ := up.MarshalBinary()
-		if _, err = c.UploadSecretKeys(ctx, b); IsCode(err, "SECRET_DEVICE_TAKEN") && attempt < 5 {
+		if _, err = api.UploadKeys(ctx, b); api.is(err, "SECRET_DEVICE_TAKEN") && attempt < 5 {
 			continue
 		}
 		if err != nil {
@@ -196,7 +202,7 @@ func newSecretDevice(ctx context.Context, c *Client, store SecretStore, acct *e2
 			version uint64 = 1
 			devices        = []e2ee.DeviceEntry{{ID: sc.dev.ID(), Key: sc.dev.Key()}}
 		)
-		cur, err := c.SecretDeviceList(ctx, me.ID)
+		cur, err := api.DeviceList(ctx, me)
 		switch {
 		case err == nil:
 			l, err := e2ee.ParseDeviceList(cur.List)
@@ -214,16 +220,16 @@ func newSecretDevice(ctx context.Context, c *Client, store SecretStore, acct *e2
 					}
 				}
 			}
-		case IsCode(err, "SECRET_DEVICE_NOT_FOUND") && !link:
+		case api.is(err, "SECRET_DEVICE_NOT_FOUND") && !link:
 		default:
 			return nil, err
 		}
-		l, err := e2ee.SignDeviceList(acct, me.ID, version, devices)
+		l, err := e2ee.SignDeviceList(acct, me, version, devices)
 		if err != nil {
 			return nil, err
 		}
 		b, _ := l.MarshalBinary()
-		if err = c.SetSecretDeviceList(ctx, b); IsCode(err, "SECRET_DEVICE_LIST_OLD") && attempt < 5 {
+		if err = api.SetDeviceList(ctx, b); api.is(err, "SECRET_DEVICE_LIST_OLD") && attempt < 5 {
 			continue // another device changed it meanwhile
 		}
 		if err != nil {
@@ -238,19 +244,19 @@ func newSecretDevice(ctx context.Context, c *Client, store SecretStore, acct *e2
 	return sc, nil
 }
 
-// OpenSecretChats opens the secret chats kept at path by
-// CreateSecretDevice or LinkSecretDevice, for the same session's client.
-func OpenSecretChats(c *Client, path string) (*SecretChats, error) {
-	return OpenSecretChatsIn(c, FileSecretStore(path))
+// Open opens the secret chats kept at path by
+// Create or Link, for the same session's client.
+func Open(t Transport, path string) (*Chats, error) {
+	return OpenIn(t, FileStore(path))
 }
 
-// OpenSecretChatsIn is OpenSecretChats for a state kept in store.
-func OpenSecretChatsIn(c *Client, store SecretStore) (*SecretChats, error) {
-	st, err := loadSecretState(store)
+// OpenIn is Open for a state kept in store.
+func OpenIn(t Transport, store Store) (*Chats, error) {
+	st, err := loadState(store)
 	if err != nil {
 		return nil, err
 	}
-	sc := &SecretChats{c: c, store: store, st: st, now: time.Now}
+	sc := &Chats{api: API{t}, store: store, st: st, now: time.Now}
 	if sc.acct, err = e2ee.AccountKeyFromSeed(st.AccountSeed); err != nil {
 		return nil, err
 	}
@@ -289,7 +295,7 @@ func randomID() int64 {
 }
 
 // saveLocked writes the state with the current device and sessions.
-func (sc *SecretChats) saveLocked() error {
+func (sc *Chats) saveLocked() error {
 	var err error
 	if sc.st.Device, err = sc.dev.MarshalBinary(); err != nil {
 		return err
@@ -304,22 +310,22 @@ func (sc *SecretChats) saveLocked() error {
 }
 
 // UserID returns the account's user id.
-func (sc *SecretChats) UserID() int64 { return sc.st.User }
+func (sc *Chats) UserID() int64 { return sc.st.User }
 
 // DeviceID returns this device's id within the account.
-func (sc *SecretChats) DeviceID() uint32 { return uint32(sc.dev.ID()) }
+func (sc *Chats) DeviceID() uint32 { return uint32(sc.dev.ID()) }
 
 // AccountSeed returns the account's private key, to link another device
-// of the person's (LinkSecretDevice). Whoever has it can add devices to
+// of the person's (Link). Whoever has it can add devices to
 // the account: show it only to its owner.
-func (sc *SecretChats) AccountSeed() []byte { return slices.Clone(sc.st.AccountSeed) }
+func (sc *Chats) AccountSeed() []byte { return slices.Clone(sc.st.AccountSeed) }
 
 // deviceList fetches a person's (or one's own) device list, checks it
 // against the one pinned, pins it, and syncs the sessions with it. It
 // returns the list and the devices that can receive now.
-func (sc *SecretChats) deviceList(ctx context.Context, user int64) (*e2ee.DeviceList, []uint32, error) {
-	got, err := sc.c.SecretDeviceList(ctx, user)
-	if IsCode(err, "SECRET_DEVICE_NOT_FOUND") {
+func (sc *Chats) deviceList(ctx context.Context, user int64) (*e2ee.DeviceList, []uint32, error) {
+	got, err := sc.api.DeviceList(ctx, user)
+	if sc.api.is(err, "SECRET_DEVICE_NOT_FOUND") {
 		return nil, nil, ErrNoSecretDevices
 	}
 	if err != nil {
@@ -351,7 +357,7 @@ func (sc *SecretChats) deviceList(ctx context.Context, user int64) (*e2ee.Device
 			return nil, nil, err // a rollback: keep the pinned one
 		}
 		if change.Changed() && user != sc.st.User {
-			w := SecretWarning{User: user, Kind: WarningDevicesChanged, Date: sc.now().Unix()}
+			w := Warning{User: user, Kind: WarningDevicesChanged, Date: sc.now().Unix()}
 			if change.AccountChanged {
 				w.Kind = WarningIdentityChanged
 				sc.st.Peers[user].IdentityChanged = true
@@ -372,7 +378,7 @@ func (sc *SecretChats) deviceList(ctx context.Context, user int64) (*e2ee.Device
 		sc.st.OwnList = got.List
 	} else {
 		if sc.st.Peers[user] == nil {
-			sc.st.Peers[user] = &secretPeer{}
+			sc.st.Peers[user] = &peer{}
 		}
 		sc.st.Peers[user].List = got.List
 	}

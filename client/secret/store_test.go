@@ -1,4 +1,4 @@
-package client_test
+package secret_test
 
 import (
 	"context"
