@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/havenchat/haven"
+	"github.com/havenchat/haven/internal/conncap"
 	"github.com/havenchat/haven/internal/core"
 )
 
@@ -517,15 +518,11 @@ func (h *hub) onUser(userID int64, data []byte) {
 	}
 }
 
-// SharedCounts are the connections the other nodes of a cluster hold
-// per address group (package nodeshare), for a cap across them.
-type SharedCounts interface {
-	// Others returns the sockets other nodes hold from group key.
-	Others(key string) int
-	// Changed tells that this node now holds n sockets from group key;
-	// it is called under the hub's lock and must not block.
-	Changed(key string, n int)
-}
+// SharedCounts are the sockets the other nodes of a cluster hold per
+// address group (package nodeshare), for a cap across them: the same
+// contract as conncap's for TCP connections (Changed is called under the
+// hub's lock and must not block).
+type SharedCounts = conncap.Shared
 
 // socketsPerGroup returns the sockets open now, per address group.
 func (h *hub) socketsPerGroup() map[string]int {
