@@ -429,8 +429,14 @@ func (h *hub) onChat(chatID int64, data []byte) {
 	// goroutine, not the store's writer): the whole node is behind, and
 	// slowing it is better than dropping every socket's push. A stopped
 	// hub takes nothing more.
+	h.queue(&n)
+}
+
+// queue hands n to the fan-out worker of its chat's shard, waiting while
+// that queue is full, unless the hub stops.
+func (h *hub) queue(n *core.Notice) {
 	select {
-	case h.shards[maphash.Comparable(h.seed, chatID)%uint64(len(h.shards))] <- &n:
+	case h.shards[maphash.Comparable(h.seed, n.ChatID)%uint64(len(h.shards))] <- n:
 	case <-h.done:
 	}
 }
