@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/havenchat/haven"
+	"github.com/havenchat/haven/internal/conncap"
 	"github.com/havenchat/haven/internal/core"
 )
 
@@ -428,8 +429,14 @@ func (h *hub) onChat(chatID int64, data []byte) {
 	// goroutine, not the store's writer): the whole node is behind, and
 	// slowing it is better than dropping every socket's push. A stopped
 	// hub takes nothing more.
+	h.queue(&n)
+}
+
+// queue hands n to the fan-out worker of its chat's shard, waiting while
+// that queue is full, unless the hub stops.
+func (h *hub) queue(n *core.Notice) {
 	select {
-	case h.shards[maphash.Comparable(h.seed, chatID)%uint64(len(h.shards))] <- &n:
+	case h.shards[maphash.Comparable(h.seed, n.ChatID)%uint64(len(h.shards))] <- n:
 	case <-h.done:
 	}
 }
@@ -517,15 +524,11 @@ func (h *hub) onUser(userID int64, data []byte) {
 	}
 }
 
-// SharedCounts are the connections the other nodes of a cluster hold
-// per address group (package nodeshare), for a cap across them.
-type SharedCounts interface {
-	// Others returns the sockets other nodes hold from group key.
-	Others(key string) int
-	// Changed tells that this node now holds n sockets from group key;
-	// it is called under the hub's lock and must not block.
-	Changed(key string, n int)
-}
+// SharedCounts are the sockets the other nodes of a cluster hold per
+// address group (package nodeshare), for a cap across them: the same
+// contract as conncap's for TCP connections (Changed is called under the
+// hub's lock and must not block).
+type SharedCounts = conncap.Shared
 
 // socketsPerGroup returns the sockets open now, per address group.
 func (h *hub) socketsPerGroup() map[string]int {

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"hash/maphash"
 	"slices"
 	"time"
 
@@ -80,10 +79,7 @@ func (h *hub) inOrderLocked(in *interest, n *core.Notice) {
 			o.armed = true
 			chatID := n.ChatID
 			time.AfterFunc(reorderWait, func() {
-				select {
-				case h.shards[maphash.Comparable(h.seed, chatID)%uint64(len(h.shards))] <- &core.Notice{Kind: reorderFlush, ChatID: chatID}:
-				case <-h.done:
-				}
+				h.queue(&core.Notice{Kind: reorderFlush, ChatID: chatID})
 			})
 		}
 	}

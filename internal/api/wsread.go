@@ -295,8 +295,9 @@ func (k *socket) peerClosed(p []byte) bool {
 	}
 	code := ws.StatusNormalClosure
 	if len(p) >= 2 {
-		code, _ = ws.ParseCloseFrameData(p)
-		if c, r := ws.ParseCloseFrameData(p); ws.CheckCloseFrameData(c, r) != nil {
+		var reason string
+		code, reason = ws.ParseCloseFrameData(p)
+		if ws.CheckCloseFrameData(code, reason) != nil {
 			code = ws.StatusProtocolError
 		}
 	} else if len(p) == 1 {

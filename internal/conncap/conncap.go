@@ -10,6 +10,7 @@ package conncap
 import (
 	"errors"
 	"io"
+	"maps"
 	"net"
 	"net/netip"
 	"sync"
@@ -52,11 +53,7 @@ func (l *Listener) SetShared(sh Shared) { l.shared = sh }
 func (l *Listener) Counts() map[string]int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	m := make(map[string]int, len(l.open))
-	for k, n := range l.open {
-		m[k] = n
-	}
-	return m
+	return maps.Clone(l.open)
 }
 
 // New wraps ln. exempt, when not nil, names the peers that are never

@@ -162,15 +162,7 @@ func (l *Limiter) allow(scope, id string) (bool, time.Duration) {
 		s.mu.Unlock()
 		return false, time.Duration(wait)
 	}
-	if found {
-		s.tat[k] = next
-	} else {
-		if len(s.tat) >= s.sweepAt {
-			s.sweep(now)
-		}
-		// Keys often point into a request buffer; keep a copy only.
-		s.tat[bucketKey{strings.Clone(scope), strings.Clone(id)}] = next
-	}
+	s.store(k, found, next, now)
 	s.mu.Unlock()
 	return true, 0
 }
@@ -199,15 +191,22 @@ func (l *Limiter) charge(scope, id string, n int) {
 	} else {
 		tat += int64(n) * l.interval
 	}
+	s.store(k, found, tat, now)
+	s.mu.Unlock()
+}
+
+// store sets k's bucket to tat; found says whether k was in the map. A
+// new key may sweep the shard first, and is stored as a copy (keys often
+// point into a request buffer). The caller holds s.mu.
+func (s *shardState) store(k bucketKey, found bool, tat, now int64) {
 	if found {
 		s.tat[k] = tat
-	} else {
-		if len(s.tat) >= s.sweepAt {
-			s.sweep(now)
-		}
-		s.tat[bucketKey{strings.Clone(scope), strings.Clone(id)}] = tat
+		return
 	}
-	s.mu.Unlock()
+	if len(s.tat) >= s.sweepAt {
+		s.sweep(now)
+	}
+	s.tat[bucketKey{strings.Clone(k.scope), strings.Clone(k.id)}] = tat
 }
 
 // sweep rebuilds the shard's map without the full buckets. The caller

@@ -1,7 +1,6 @@
 package nodeshare
 
 import (
-	"context"
 	"encoding/json"
 	"log/slog"
 	"sync"
@@ -59,13 +58,9 @@ func newConns(subject string, counts func() map[string]int, bus core.Bus, log *s
 	}
 	c := &Conns{bus: bus, subject: subject, log: log, node: newNodeID(), counts: counts, now: now,
 		changed: make(map[string]int), others: make(map[string]*nodeConns), total: make(map[string]int)}
-	sub, err := bus.Subscribe(subject, c.receive)
-	if err != nil {
+	if err := c.start(bus, subject, c.receive, ConnsEvery, c.report); err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	c.stopper = stopper{cancel: cancel, done: make(chan struct{}), sub: sub}
-	go loop(ctx, ConnsEvery, c.report, c.done)
 	return c, nil
 }
 

@@ -1,7 +1,6 @@
 package nodeshare
 
 import (
-	"context"
 	"encoding/json"
 	"log/slog"
 	"strings"
@@ -47,13 +46,9 @@ func NewFlood(limits *flood.Limits, bus core.Bus, log *slog.Logger) (*Flood, err
 		log = slog.New(slog.DiscardHandler)
 	}
 	f := &Flood{limits: limits, bus: bus, log: log, node: newNodeID(), pending: make(map[floodKey]int)}
-	sub, err := bus.Subscribe(FloodSubject, f.receive)
-	if err != nil {
+	if err := f.start(bus, FloodSubject, f.receive, FloodEvery, f.report); err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	f.stopper = stopper{cancel: cancel, done: make(chan struct{}), sub: sub}
-	go loop(ctx, FloodEvery, f.report, f.done)
 	return f, nil
 }
 

@@ -102,6 +102,19 @@ type stopper struct {
 	once   sync.Once
 }
 
+// start listens on subject with receive and calls tick every d, until
+// Close.
+func (s *stopper) start(bus core.Bus, subject string, receive func([]byte), d time.Duration, tick func()) error {
+	sub, err := bus.Subscribe(subject, receive)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s.cancel, s.done, s.sub = cancel, make(chan struct{}), sub
+	go loop(ctx, d, tick, s.done)
+	return nil
+}
+
 // Close sends the last report, and stops reporting and listening.
 func (s *stopper) Close() error {
 	var err error

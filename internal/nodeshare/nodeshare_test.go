@@ -1,6 +1,7 @@
 package nodeshare
 
 import (
+	"maps"
 	"strconv"
 	"sync"
 	"testing"
@@ -37,6 +38,39 @@ func eventually(t *testing.T, what string, cond func() bool) {
 	}
 }
 
+// floodPair shares la and lb over bus, as two nodes do.
+func floodPair(t *testing.T, bus *local.Bus, la, lb *flood.Limits) (a, b *Flood) {
+	t.Helper()
+	a, err := NewFlood(la, bus, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	b, err = NewFlood(lb, bus, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return a, b
+}
+
+// connsPair shares node A's counts (a copy of what countsA returns) on
+// subject with a node B that holds none.
+func connsPair(t *testing.T, bus *local.Bus, clk *clock, subject string, countsA func() map[string]int) (a, b *Conns) {
+	t.Helper()
+	a, err := newConns(subject, countsA, bus, nil, clk.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	b, err = newConns(subject, func() map[string]int { return nil }, bus, nil, clk.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return a, b
+}
+
 // TestFloodShared: tokens one node takes come off the other's bucket of
 // the same method and key, and only that one.
 func TestFloodShared(t *testing.T) {
@@ -44,16 +78,7 @@ func TestFloodShared(t *testing.T) {
 	clk := &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
 	rule := flood.Rule{Rate: 1, Burst: 5}
 	la, lb := flood.NewLimits(rule, nil, clk.Now), flood.NewLimits(rule, nil, clk.Now)
-	a, err := NewFlood(la, bus, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	b, err := NewFlood(lb, bus, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	a, b := floodPair(t, bus, la, lb)
 	for range 4 {
 		if ok, _ := a.Allow("messages.send", "u:1"); !ok {
 			t.Fatal("node A refused within the burst")
@@ -88,24 +113,11 @@ func TestConnsShared(t *testing.T) {
 	clk := &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
 	var mu sync.Mutex
 	countsA := map[string]int{}
-	a, err := newConns(ConnsSubject, func() map[string]int {
+	a, b := connsPair(t, bus, clk, ConnsSubject, func() map[string]int {
 		mu.Lock()
 		defer mu.Unlock()
-		m := map[string]int{}
-		for k, n := range countsA {
-			m[k] = n
-		}
-		return m
-	}, bus, nil, clk.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	b, err := newConns(ConnsSubject, func() map[string]int { return nil }, bus, nil, clk.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+		return maps.Clone(countsA)
+	})
 	set := func(k string, n int) {
 		mu.Lock()
 		countsA[k] = n
@@ -188,22 +200,7 @@ func TestReportsInParts(t *testing.T) {
 	for i := range many {
 		counts["g"+strconv.Itoa(i)] = 1
 	}
-	a, err := newConns(SocketsSubject, func() map[string]int {
-		m := make(map[string]int, len(counts))
-		for k, n := range counts {
-			m[k] = n
-		}
-		return m
-	}, bus, nil, clk.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	b, err := newConns(SocketsSubject, func() map[string]int { return nil }, bus, nil, clk.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	_, b := connsPair(t, bus, clk, SocketsSubject, func() map[string]int { return maps.Clone(counts) })
 	// The first report is a full one.
 	eventually(t, "node B to count every group", func() bool {
 		for k := range counts {
@@ -216,16 +213,7 @@ func TestReportsInParts(t *testing.T) {
 
 	rule := flood.Rule{Rate: 1, Burst: 1}
 	la, lb := flood.NewLimits(rule, nil, clk.Now), flood.NewLimits(rule, nil, clk.Now)
-	fa, err := NewFlood(la, bus, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fa.Close()
-	fb, err := NewFlood(lb, bus, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fb.Close()
+	fa, _ := floodPair(t, bus, la, lb)
 	for i := range many {
 		fa.Allow("m", strconv.Itoa(i))
 	}

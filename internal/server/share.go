@@ -32,29 +32,29 @@ func (s *Server) sharedFlood(l *flood.Limits) (api.Limiter, error) {
 // sharedConnCap caps ln's connections per address group, counting
 // those of the other nodes when there is a NATS bus.
 func (s *Server) sharedConnCap(ln *conncap.Listener) (net.Listener, error) {
-	if s.net == nil {
-		return ln, nil
-	}
-	c, err := nodeshare.NewConns(nodeshare.ConnsSubject, ln.Counts, s.net, s.log)
-	if err != nil {
+	if err := s.shareConns(nodeshare.ConnsSubject, ln.Counts, ln.SetShared); err != nil {
 		return nil, err
 	}
-	ln.SetShared(c)
-	s.shared = append(s.shared, c)
 	return ln, nil
 }
 
 // shareSockets makes the API's per-address WebSocket cap count those of
 // the other nodes when there is a NATS bus.
 func (s *Server) shareSockets() error {
+	return s.shareConns(nodeshare.SocketsSubject, s.api.SocketsPerGroup, s.api.SetSharedSockets)
+}
+
+// shareConns shares the counts per address group on subject, when there
+// is a NATS bus, and hands the cap what the other nodes hold (set).
+func (s *Server) shareConns(subject string, counts func() map[string]int, set func(conncap.Shared)) error {
 	if s.net == nil {
 		return nil
 	}
-	c, err := nodeshare.NewConns(nodeshare.SocketsSubject, s.api.SocketsPerGroup, s.net, s.log)
+	c, err := nodeshare.NewConns(subject, counts, s.net, s.log)
 	if err != nil {
 		return err
 	}
-	s.api.SetSharedSockets(c)
+	set(c)
 	s.shared = append(s.shared, c)
 	return nil
 }
