@@ -94,24 +94,11 @@ func (q Queries) UsersByIDs(ctx context.Context, ids []int64) ([]*haven.User, er
 		args := paddedIDs(ids[:n])
 		ids = ids[n:]
 		query := `SELECT ` + userColumns + ` FROM users WHERE id IN (?` + strings.Repeat(`, ?`, len(args)-1) + `)`
-		rows, err := q.DB.Query(ctx, query, args...)
+		got, err := queryAll(ctx, q.DB, scanUser, query, args...)
 		if err != nil {
 			return nil, fmt.Errorf("users: %w", err)
 		}
-		for rows.Next() {
-			u, err := scanUser(rows)
-			if err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("users: %w", err)
-			}
-			users = append(users, u)
-		}
-		if err := rows.Close(); err != nil {
-			return nil, fmt.Errorf("users: %w", err)
-		}
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("users: %w", err)
-		}
+		users = append(users, got...)
 	}
 	return users, nil
 }
