@@ -57,11 +57,7 @@ type fts struct{ db sqlstore.DB }
 
 // all runs a search statement and reads the messages it finds.
 func (q fts) all(ctx context.Context, query string, args ...any) ([]*haven.Message, error) {
-	rows, err := q.db.Query(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	return sqlstore.ScanAll(rows, sqlstore.ScanMessage)
+	return sqlstore.QueryAll(ctx, q.db, sqlstore.ScanMessage, query, args...)
 }
 
 // SearchMessages finds messages whose text matches query, ordered by
