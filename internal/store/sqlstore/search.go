@@ -26,10 +26,12 @@ func searchRune(r rune) bool {
 	return unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.IsMark(r) || unicode.Is(unicode.Co, r)
 }
 
+// likeEscaper escapes a string for LIKE ... ESCAPE '\'.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
 // likePrefix escapes s for LIKE ... ESCAPE '\' and appends the wildcard.
 func likePrefix(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	return r.Replace(s) + "%"
+	return likeEscaper.Replace(s) + "%"
 }
 
 // usernamePrefix returns the bounds [lo, hi) of the canonical usernames
