@@ -68,11 +68,12 @@ func (q Queries) SearchChats(ctx context.Context, query string, limit int) ([]*h
 	if title == "" {
 		return nil, nil
 	}
+	like := likePrefix(title)
 	cs, err := queryAll(ctx, q.DB, scanChat, `SELECT `+chatColumns+` FROM chats c
 		WHERE c.username_canon IS NOT NULL AND c.kind IN ('group', 'channel')
 			AND (c.username_canon >= ? AND c.username_canon < ?
 				OR c.title LIKE ? ESCAPE '\' OR c.title LIKE ? ESCAPE '\')
-		ORDER BY c.member_count DESC, c.id LIMIT ?`, lo, hi, likePrefix(title), "% "+likePrefix(title), limit)
+		ORDER BY c.member_count DESC, c.id LIMIT ?`, lo, hi, like, "% "+like, limit)
 	if err != nil {
 		return nil, fmt.Errorf("search chats: %w", err)
 	}
