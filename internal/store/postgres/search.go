@@ -122,9 +122,5 @@ func (q fts) SearchChatBefore(ctx context.Context, userID, chatID int64, query s
 
 // all runs a search statement and reads the messages it finds.
 func (q fts) all(ctx context.Context, query string, args ...any) ([]*haven.Message, error) {
-	rows, err := q.db.Query(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	return sqlstore.ScanAll(rows, sqlstore.ScanMessage)
+	return sqlstore.QueryAll(ctx, q.db, sqlstore.ScanMessage, query, args...)
 }

@@ -57,11 +57,7 @@ type fts struct{ db sqlstore.DB }
 
 // all runs a search statement and reads the messages it finds.
 func (q fts) all(ctx context.Context, query string, args ...any) ([]*haven.Message, error) {
-	rows, err := q.db.Query(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	return sqlstore.ScanAll(rows, sqlstore.ScanMessage)
+	return sqlstore.QueryAll(ctx, q.db, sqlstore.ScanMessage, query, args...)
 }
 
 // SearchMessages finds messages whose text matches query, ordered by
@@ -172,11 +168,7 @@ func (q fts) SearchChatBefore(ctx context.Context, userID, chatID int64, query s
 
 // searchChat searches one chat, whose rowids are [lo, hi].
 func (q fts) searchChat(ctx context.Context, userID, chatID int64, match string, lo, hi int64, limit int) ([]*haven.Message, error) {
-	rows, err := q.db.Query(ctx, searchChatQuery, chatID, userID, match, lo, hi, userID, limit)
-	if err != nil {
-		return nil, fmt.Errorf("search chat %d: %w", chatID, err)
-	}
-	ms, err := sqlstore.ScanAll(rows, sqlstore.ScanMessage)
+	ms, err := q.all(ctx, searchChatQuery, chatID, userID, match, lo, hi, userID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("search chat %d: %w", chatID, err)
 	}
@@ -187,11 +179,7 @@ func (q fts) searchChat(ctx context.Context, userID, chatID int64, match string,
 // matches of the whole index, newest chat first, kept when the person's
 // membership (one primary-key lookup) lets them see the message.
 func (q fts) searchMember(ctx context.Context, userID int64, match string, upper int64, limit int) ([]*haven.Message, error) {
-	rows, err := q.db.Query(ctx, searchMemberQuery, userID, match, upper, userID, limit)
-	if err != nil {
-		return nil, fmt.Errorf("search chats of %d: %w", userID, err)
-	}
-	ms, err := sqlstore.ScanAll(rows, sqlstore.ScanMessage)
+	ms, err := q.all(ctx, searchMemberQuery, userID, match, upper, userID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("search chats of %d: %w", userID, err)
 	}

@@ -315,25 +315,21 @@ func (q Queries) Members(ctx context.Context, chatID int64, roles []haven.Role, 
 		return nil, nil
 	}
 	var (
-		rows *sql.Rows
-		err  error
+		ms  []*haven.Member
+		err error
 	)
 	if len(roles) == 0 {
-		rows, err = q.DB.Query(ctx, `SELECT `+memberColumns+` FROM members mb
+		ms, err = queryAll(ctx, q.DB, scanMember, `SELECT `+memberColumns+` FROM members mb
 			WHERE mb.chat_id = ? AND mb.user_id > ? ORDER BY mb.user_id LIMIT ?`, chatID, afterUserID, limit)
 	} else {
 		var list []byte
 		if list, err = json.Marshal(roles); err != nil {
 			return nil, fmt.Errorf("members of chat %d: %w", chatID, err)
 		}
-		rows, err = q.DB.Query(ctx, `SELECT `+memberColumns+` FROM members mb
+		ms, err = queryAll(ctx, q.DB, scanMember, `SELECT `+memberColumns+` FROM members mb
 			WHERE mb.chat_id = ? AND mb.user_id > ? AND mb.role IN (SELECT value FROM json_each(?))
 			ORDER BY mb.user_id LIMIT ?`, chatID, afterUserID, string(list), limit)
 	}
-	if err != nil {
-		return nil, fmt.Errorf("members of chat %d: %w", chatID, err)
-	}
-	ms, err := scanAll(rows, scanMember)
 	if err != nil {
 		return nil, fmt.Errorf("members of chat %d: %w", chatID, err)
 	}

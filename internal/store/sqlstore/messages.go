@@ -281,12 +281,8 @@ func (q Queries) Messages(ctx context.Context, chatID int64, ids []int64) ([]*ha
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	rows, err := q.DB.Query(ctx, `SELECT `+messageColumns+` FROM messages m
+	ms, err := queryAll(ctx, q.DB, scanMessage, `SELECT `+messageColumns+` FROM messages m
 		WHERE m.chat_id = ? AND m.id IN (SELECT CAST(value AS BIGINT) FROM json_each(?)) ORDER BY m.id`, chatID, idList(ids))
-	if err != nil {
-		return nil, fmt.Errorf("messages of chat %d: %w", chatID, err)
-	}
-	ms, err := scanAll(rows, scanMessage)
 	if err != nil {
 		return nil, fmt.Errorf("messages of chat %d: %w", chatID, err)
 	}
@@ -317,11 +313,7 @@ func (q Queries) History(ctx context.Context, chatID, viewer, minID, maxID int64
 	if newest {
 		query = historyNewestQuery
 	}
-	rows, err := q.DB.Query(ctx, query, chatID, minID, maxID, viewer, limit)
-	if err != nil {
-		return nil, fmt.Errorf("history of chat %d: %w", chatID, err)
-	}
-	ms, err := scanAll(rows, scanMessage)
+	ms, err := queryAll(ctx, q.DB, scanMessage, query, chatID, minID, maxID, viewer, limit)
 	if err != nil {
 		return nil, fmt.Errorf("history of chat %d: %w", chatID, err)
 	}

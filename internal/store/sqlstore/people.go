@@ -51,20 +51,10 @@ func (q Queries) VisibleUsers(ctx context.Context, viewer int64, ids []int64) ([
 	var out []int64
 	for len(ids) > 0 {
 		n := min(len(ids), usersChunk)
-		chunk := ids[:n]
+		padded := paddedIDs(ids[:n])
 		ids = ids[n:]
-		// Padded to a power of two, as UsersByIDs does, so that few
-		// distinct statements are prepared.
-		size := 1
-		for size < n {
-			size *= 2
-		}
-		args := make([]any, 0, size+1)
-		args = append(args, viewer)
-		for i := range size {
-			args = append(args, chunk[min(i, n-1)])
-		}
-		params := make([]string, size)
+		args := append([]any{viewer}, padded...)
+		params := make([]string, len(padded))
 		for i := range params {
 			params[i] = "?" + strconv.Itoa(i+2)
 		}

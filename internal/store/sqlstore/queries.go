@@ -71,42 +71,34 @@ func (q Queries) UserByID(ctx context.Context, id int64) (*haven.User, error) {
 // limit on bound parameters.
 const usersChunk = 512
 
+// paddedIDs returns chunk as query arguments, padded to a power of two by
+// repeating its last id, so that only a handful of distinct statements
+// are ever prepared.
+func paddedIDs(chunk []int64) []any {
+	size := 1
+	for size < len(chunk) {
+		size *= 2
+	}
+	args := make([]any, size)
+	for i := range args {
+		args[i] = chunk[min(i, len(chunk)-1)]
+	}
+	return args
+}
+
 // UsersByIDs returns the users that exist among ids, in no set order.
 func (q Queries) UsersByIDs(ctx context.Context, ids []int64) ([]*haven.User, error) {
 	users := make([]*haven.User, 0, len(ids))
 	for len(ids) > 0 {
 		n := min(len(ids), usersChunk)
-		chunk := ids[:n]
+		args := paddedIDs(ids[:n])
 		ids = ids[n:]
-		// The list is padded to a power of two by repeating an id, so
-		// that only a handful of distinct statements are ever prepared.
-		size := 1
-		for size < n {
-			size *= 2
-		}
-		args := make([]any, size)
-		for i := range args {
-			args[i] = chunk[min(i, n-1)]
-		}
-		query := `SELECT ` + userColumns + ` FROM users WHERE id IN (?` + strings.Repeat(`, ?`, size-1) + `)`
-		rows, err := q.DB.Query(ctx, query, args...)
+		query := `SELECT ` + userColumns + ` FROM users WHERE id IN (?` + strings.Repeat(`, ?`, len(args)-1) + `)`
+		got, err := queryAll(ctx, q.DB, scanUser, query, args...)
 		if err != nil {
 			return nil, fmt.Errorf("users: %w", err)
 		}
-		for rows.Next() {
-			u, err := scanUser(rows)
-			if err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("users: %w", err)
-			}
-			users = append(users, u)
-		}
-		if err := rows.Close(); err != nil {
-			return nil, fmt.Errorf("users: %w", err)
-		}
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("users: %w", err)
-		}
+		users = append(users, got...)
 	}
 	return users, nil
 }

@@ -26,10 +26,12 @@ func searchRune(r rune) bool {
 	return unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.IsMark(r) || unicode.Is(unicode.Co, r)
 }
 
+// likeEscaper escapes a string for LIKE ... ESCAPE '\'.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
 // likePrefix escapes s for LIKE ... ESCAPE '\' and appends the wildcard.
 func likePrefix(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	return r.Replace(s) + "%"
+	return likeEscaper.Replace(s) + "%"
 }
 
 // usernamePrefix returns the bounds [lo, hi) of the canonical usernames
@@ -66,11 +68,12 @@ func (q Queries) SearchChats(ctx context.Context, query string, limit int) ([]*h
 	if title == "" {
 		return nil, nil
 	}
+	like := likePrefix(title)
 	cs, err := queryAll(ctx, q.DB, scanChat, `SELECT `+chatColumns+` FROM chats c
 		WHERE c.username_canon IS NOT NULL AND c.kind IN ('group', 'channel')
 			AND (c.username_canon >= ? AND c.username_canon < ?
 				OR c.title LIKE ? ESCAPE '\' OR c.title LIKE ? ESCAPE '\')
-		ORDER BY c.member_count DESC, c.id LIMIT ?`, lo, hi, likePrefix(title), "% "+likePrefix(title), limit)
+		ORDER BY c.member_count DESC, c.id LIMIT ?`, lo, hi, like, "% "+like, limit)
 	if err != nil {
 		return nil, fmt.Errorf("search chats: %w", err)
 	}

@@ -210,11 +210,6 @@ func scanAll[T any](rows *sql.Rows, scan func(scanner) (T, error)) ([]T, error) 
 	return out, rows.Err()
 }
 
-// ScanAll reads every row of rows with scan, then closes rows.
-func ScanAll[T any](rows *sql.Rows, scan func(Scanner) (T, error)) ([]T, error) {
-	return scanAll(rows, scan)
-}
-
 // queryAll runs a query on db and reads every row it returns with scan.
 func queryAll[T any](ctx context.Context, db DB, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
 	rows, err := db.Query(ctx, query, args...)
@@ -222,6 +217,11 @@ func queryAll[T any](ctx context.Context, db DB, scan func(scanner) (T, error), 
 		return nil, err
 	}
 	return scanAll(rows, scan)
+}
+
+// QueryAll runs a query on db and reads every row it returns with scan.
+func QueryAll[T any](ctx context.Context, db DB, scan func(Scanner) (T, error), query string, args ...any) ([]T, error) {
+	return queryAll(ctx, db, scan, query, args...)
 }
 
 // Logger is log, or one that discards when log is nil (a store's Open

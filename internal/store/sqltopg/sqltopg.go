@@ -302,18 +302,13 @@ func readSchema(ctx context.Context, tx pgx.Tx, src *sql.DB) ([]table, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: reading the foreign keys: %w", err)
 	}
-	for frows.Next() {
-		var from, to string
-		if err := frows.Scan(&from, &to); err != nil {
-			frows.Close()
-			return nil, err
-		}
+	var from, to string
+	if _, err := pgx.ForEachRow(frows, []any{&from, &to}, func() error {
 		if from != to {
 			deps[from] = append(deps[from], to)
 		}
-	}
-	frows.Close()
-	if err := frows.Err(); err != nil {
+		return nil
+	}); err != nil {
 		return nil, fmt.Errorf("postgres: reading the foreign keys: %w", err)
 	}
 	var out []table

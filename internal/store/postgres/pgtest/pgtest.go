@@ -131,7 +131,14 @@ func (s *Server) ConnString(name string) string {
 // returns its name.
 func (s *Server) NewEmpty(t testing.TB) string {
 	t.Helper()
-	name, drop, err := s.CreateEmpty()
+	return dropAtEnd(t, s.CreateEmpty)
+}
+
+// dropAtEnd calls create, failing t on an error, drops what it made when
+// t ends, and returns its name or URL.
+func dropAtEnd(t testing.TB, create func() (string, func() error, error)) string {
+	t.Helper()
+	v, drop, err := create()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +147,7 @@ func (s *Server) NewEmpty(t testing.TB) string {
 			t.Error(err)
 		}
 	})
-	return name
+	return v
 }
 
 // CreateEmpty is NewEmpty for code without a testing.TB: it returns the
@@ -157,16 +164,7 @@ func (s *Server) CreateEmpty() (name string, drop func() error, err error) {
 // migrated once per run), dropped when t ends, and returns its URL.
 func (s *Server) New(t testing.TB) string {
 	t.Helper()
-	url, drop, err := s.Create()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := drop(); err != nil {
-			t.Error(err)
-		}
-	})
-	return url
+	return dropAtEnd(t, s.Create)
 }
 
 // Create is New for code without a testing.TB: it returns the URL and
