@@ -189,8 +189,7 @@ func (sc *Chats) Receive(ctx context.Context) ([]Event, error) {
 			events = append(events, evs...)
 			last = q.ID
 		}
-		sc.expireLocked()
-		if err := sc.saveLocked(); err != nil {
+		if err := sc.expireLocked(); err != nil {
 			return events, err
 		}
 		if last != 0 {
@@ -295,12 +294,14 @@ func (sc *Chats) markRead(chat int64, ids []int64, at int64) {
 	}
 }
 
-// expireLocked deletes the messages whose timer ran out.
-func (sc *Chats) expireLocked() {
+// expireLocked deletes the messages whose timer ran out and saves the
+// state.
+func (sc *Chats) expireLocked() error {
 	now := sc.now().Unix()
 	for chat, ms := range sc.st.Chats {
 		sc.st.Chats[chat] = slices.DeleteFunc(ms, func(m *Message) bool { return m.ExpiresAt != 0 && m.ExpiresAt <= now })
 	}
+	return sc.saveLocked()
 }
 
 // Messages returns the secret chat with user, oldest first, without the
@@ -308,8 +309,7 @@ func (sc *Chats) expireLocked() {
 func (sc *Chats) Messages(user int64) ([]Message, error) {
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
-	sc.expireLocked()
-	if err := sc.saveLocked(); err != nil {
+	if err := sc.expireLocked(); err != nil {
 		return nil, err
 	}
 	out := make([]Message, 0, len(sc.st.Chats[user]))
@@ -325,8 +325,7 @@ func (sc *Chats) Messages(user int64) ([]Message, error) {
 func (sc *Chats) Search(query string) ([]Message, error) {
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
-	sc.expireLocked()
-	if err := sc.saveLocked(); err != nil {
+	if err := sc.expireLocked(); err != nil {
 		return nil, err
 	}
 	q := strings.ToLower(strings.TrimSpace(query))

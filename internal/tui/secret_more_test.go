@@ -83,15 +83,7 @@ func TestSecretDeleteSearchAndQR(t *testing.T) {
 	a.see("the second secret")
 	var got []string
 	waitFor(t, func() bool {
-		evs, err := bobSC.Receive(c)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, ev := range evs {
-			if ev.Kind == "message" {
-				got = append(got, ev.Message.Text)
-			}
-		}
+		got = append(got, receiveTexts(t, c, bobSC)...)
 		return len(got) == 2
 	}, "Bob's device receiving both")
 

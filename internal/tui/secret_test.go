@@ -1,6 +1,7 @@
 package tui_test
 
 import (
+	"context"
 	"encoding/hex"
 	"os"
 	"os/exec"
@@ -51,15 +52,7 @@ func TestSecretChat(t *testing.T) {
 	a.see("You", "Meet at the old bridge")
 	var got []string
 	waitFor(t, func() bool {
-		evs, err := bobSC.Receive(c)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, ev := range evs {
-			if ev.Kind == "message" {
-				got = append(got, ev.Message.Text)
-			}
-		}
+		got = append(got, receiveTexts(t, c, bobSC)...)
 		return slices.Contains(got, "Meet at the old bridge")
 	}, "Bob's device decrypting Ann's secret message")
 	if _, err := bobSC.SendText(c, annU.ID, "Bring the map", 0); err != nil {
@@ -234,4 +227,21 @@ func TestSecretLinkDevice(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.see("You", "Answered from my phone")
+}
+
+// receiveTexts receives on sc and gives the texts of the messages that
+// came.
+func receiveTexts(t *testing.T, c context.Context, sc *client.SecretChats) []string {
+	t.Helper()
+	evs, err := sc.Receive(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	for _, ev := range evs {
+		if ev.Kind == "message" {
+			texts = append(texts, ev.Message.Text)
+		}
+	}
+	return texts
 }

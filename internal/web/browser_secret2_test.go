@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -17,6 +18,14 @@ import (
 // web app), and returns it.
 func sdkReceives(ctx context.Context, t *testing.T, sc *client.SecretChats, text string) *client.SecretMessage {
 	t.Helper()
+	return sdkReceivesWhere(ctx, t, sc, fmt.Sprintf("%q", text), func(m *client.SecretMessage) bool { return m.Text == text })
+}
+
+// sdkReceivesWhere waits until sc has received a message that match
+// accepts (what names it), and returns it; an envelope the SDK rejects
+// fails the test.
+func sdkReceivesWhere(ctx context.Context, t *testing.T, sc *client.SecretChats, what string, match func(*client.SecretMessage) bool) *client.SecretMessage {
+	t.Helper()
 	for {
 		evs, err := sc.Receive(ctx)
 		if err != nil {
@@ -26,13 +35,13 @@ func sdkReceives(ctx context.Context, t *testing.T, sc *client.SecretChats, text
 			if e.Kind == "rejected" {
 				t.Fatalf("the SDK rejected an envelope: %v", e.Err)
 			}
-			if e.Message != nil && e.Message.Text == text {
+			if e.Message != nil && match(e.Message) {
 				return e.Message
 			}
 		}
 		select {
 		case <-ctx.Done():
-			t.Fatalf("the SDK did not receive %q", text)
+			t.Fatalf("the SDK did not receive %s", what)
 		case <-time.After(100 * time.Millisecond):
 		}
 	}

@@ -97,25 +97,7 @@ func TestSecretFilesListSearchAndQR(t *testing.T) {
 	}
 	ann.do("attaching a photo", chromedp.SetUploadFiles(chromedp.CSS("#secret-file"), []string{photo}))
 	ann.wait("the page shows its own photo, decrypted", `[...document.querySelectorAll('#secret-messages .secret-msg.out img.secret-photo')].some(i => i.complete && i.naturalWidth === 64)`)
-	var got *client.SecretMessage
-	for got == nil {
-		evs, err := bob.Receive(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range evs {
-			if e.Kind == "rejected" {
-				t.Fatalf("the SDK rejected an envelope: %v", e.Err)
-			}
-			if e.Message != nil && e.Message.File != nil {
-				got = e.Message
-			}
-		}
-		if ctx.Err() != nil {
-			t.Fatal("the photo never reached the SDK")
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	got := sdkReceivesWhere(ctx, t, bob, "the photo", func(m *client.SecretMessage) bool { return m.File != nil })
 	if got.File.Name != "sunset.png" || got.File.Size != int64(len(photoBytes)) {
 		t.Fatalf("the SDK got file %q of %d bytes, want sunset.png of %d", got.File.Name, got.File.Size, len(photoBytes))
 	}

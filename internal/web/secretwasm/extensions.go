@@ -111,23 +111,15 @@ func init() {
 		}
 		return sc.SendFile(ctx, int64(args[0].Float()), args[1].String(), data, caption, ttl)
 	})))
-	api.Set("openFile", js.FuncOf(func(this js.Value, args []js.Value) any {
+	api.Set("openFile", promisedJS(func(ctx context.Context, args []js.Value) (js.Value, error) {
 		// Answers a Uint8Array rather than JSON: the bytes go to a Blob.
-		args = append([]js.Value(nil), args...)
-		return js.Global().Get("Promise").New(js.FuncOf(func(_ js.Value, pr []js.Value) any {
-			resolve, reject := pr[0], pr[1]
-			go func() {
-				data, err := openFile(context.Background(), args)
-				if err != nil {
-					reject.Invoke(js.Global().Get("Error").New(err.Error()))
-					return
-				}
-				a := js.Global().Get("Uint8Array").New(len(data))
-				js.CopyBytesToJS(a, data)
-				resolve.Invoke(a)
-			}()
-			return nil
-		}))
+		data, err := openFile(ctx, args)
+		if err != nil {
+			return js.Undefined(), err
+		}
+		a := js.Global().Get("Uint8Array").New(len(data))
+		js.CopyBytesToJS(a, data)
+		return a, nil
 	}))
 	api.Set("chats", promised(withChats(func(ctx context.Context, sc *secret.Chats, args []js.Value) (any, error) {
 		type chat struct {

@@ -132,9 +132,25 @@ func withChats(f func(context.Context, *secret.Chats, []js.Value) (any, error)) 
 }
 
 // promised turns f into a JS function returning a Promise of f's answer
-// as JSON-shaped values. f runs on its own goroutine: a callback from
-// JS must not block.
+// as JSON-shaped values.
 func promised(f func(context.Context, []js.Value) (any, error)) js.Func {
+	return promisedJS(func(ctx context.Context, args []js.Value) (js.Value, error) {
+		v, err := f(ctx, args)
+		if err != nil {
+			return js.Undefined(), err
+		}
+		b, err := json.Marshal(v)
+		if err != nil {
+			return js.Undefined(), err
+		}
+		return js.Global().Get("JSON").Call("parse", string(b)), nil
+	})
+}
+
+// promisedJS turns f into a JS function returning a Promise of f's
+// answer, rejected with an Error carrying the code of a known SDK error.
+// f runs on its own goroutine: a callback from JS must not block.
+func promisedJS(f func(context.Context, []js.Value) (js.Value, error)) js.Func {
 	return js.FuncOf(func(this js.Value, args []js.Value) any {
 		args = append([]js.Value(nil), args...)
 		return js.Global().Get("Promise").New(js.FuncOf(func(_ js.Value, pr []js.Value) any {
@@ -151,12 +167,7 @@ func promised(f func(context.Context, []js.Value) (any, error)) js.Func {
 					reject.Invoke(e)
 					return
 				}
-				b, err := json.Marshal(v)
-				if err != nil {
-					reject.Invoke(js.Global().Get("Error").New(err.Error()))
-					return
-				}
-				resolve.Invoke(js.Global().Get("JSON").Call("parse", string(b)))
+				resolve.Invoke(v)
 			}()
 			return nil
 		}))
