@@ -17,6 +17,28 @@ type sharedStore struct{ *sqlite.Store }
 
 func (sharedStore) SoleWriter() bool { return false }
 
+// sharedFixture is a fixture on a database file of its own (returned,
+// for another writer to open) whose store says it has other writers
+// when shared is set.
+func sharedFixture(t *testing.T, ctx context.Context, shared bool, push core.PushConfig) (*fixture, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "core.db")
+	st, err := sqlite.Open(ctx, path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var store core.Store = st
+	if shared {
+		store = sharedStore{st}
+	}
+	f := &fixture{store: st, clock: &fixedClock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}, codes: &codeBox{last: map[string]string{}}, tokens: map[int64]string{}}
+	f.svc, err = core.New(core.Config{Store: store, Codes: f.codes, Passwords: fastPasswords(), Clock: f.clock, Secret: make([]byte, 32), Push: push})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f, path
+}
+
 // TestReachCacheOffBesideOtherWriters: when another writer shares the
 // database (another node, another process), a block it writes refuses
 // the very next send; the cache, which only sees this process's writes,
@@ -24,20 +46,7 @@ func (sharedStore) SoleWriter() bool { return false }
 func TestReachCacheOffBesideOtherWriters(t *testing.T) {
 	for _, shared := range []bool{true, false} {
 		ctx := context.Background()
-		path := filepath.Join(t.TempDir(), "core.db")
-		st, err := sqlite.Open(ctx, path, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var store core.Store = st
-		if shared {
-			store = sharedStore{st}
-		}
-		f := &fixture{store: st, clock: &fixedClock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}, codes: &codeBox{last: map[string]string{}}, tokens: map[int64]string{}}
-		f.svc, err = core.New(core.Config{Store: store, Codes: f.codes, Passwords: fastPasswords(), Clock: f.clock, Secret: make([]byte, 32)})
-		if err != nil {
-			t.Fatal(err)
-		}
+		f, path := sharedFixture(t, ctx, shared, core.PushConfig{})
 		ann, bob := f.user(t, "+442079460001", "Ann"), f.user(t, "+442079460002", "Bob")
 		meet(t, f.svc, ann, bob)
 		m, err := f.svc.Send(ctx, ann, core.Peer{UserID: bob.UserID}, core.SendInput{Text: "one", RandomID: 1})
@@ -63,7 +72,7 @@ func TestReachCacheOffBesideOtherWriters(t *testing.T) {
 		if !shared && err != nil {
 			t.Errorf("as the sole writer the cached answer was expected to stand (this test's control), got %v", err)
 		}
-		st.Close()
+		f.store.Close()
 	}
 }
 
@@ -83,22 +92,8 @@ func (c *countingSender) Push(ctx context.Context, sub *haven.PushSubscription, 
 func TestPushSubscribersReadBesideOtherWriters(t *testing.T) {
 	for _, shared := range []bool{true, false} {
 		ctx, cancel := context.WithCancel(context.Background())
-		path := filepath.Join(t.TempDir(), "core.db")
-		st, err := sqlite.Open(ctx, path, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var store core.Store = st
-		if shared {
-			store = sharedStore{st}
-		}
 		sender := &countingSender{}
-		f := &fixture{store: st, clock: &fixedClock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}, codes: &codeBox{last: map[string]string{}}, tokens: map[int64]string{}}
-		f.svc, err = core.New(core.Config{Store: store, Codes: f.codes, Passwords: fastPasswords(), Clock: f.clock, Secret: make([]byte, 32),
-			Push: core.PushConfig{Sender: sender}})
-		if err != nil {
-			t.Fatal(err)
-		}
+		f, path := sharedFixture(t, ctx, shared, core.PushConfig{Sender: sender})
 		ann, bob := f.user(t, "+442079460001", "Ann"), f.user(t, "+442079460002", "Bob")
 		meet(t, f.svc, ann, bob)
 		done := make(chan struct{})
@@ -133,7 +128,7 @@ func TestPushSubscribersReadBesideOtherWriters(t *testing.T) {
 		}
 		cancel()
 		<-done
-		st.Close()
+		f.store.Close()
 	}
 }
 

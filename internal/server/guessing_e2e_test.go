@@ -21,6 +21,13 @@ import (
 // startNode's), as an operator restarting the process would.
 func (n *node) restart(t *testing.T, args ...string) {
 	t.Helper()
+	n.restartWith(t, server.Options{}, args...)
+}
+
+// restartWith is restart with options for the new server (its Log and
+// Clock are the node's own).
+func (n *node) restartWith(t *testing.T, opt server.Options, args ...string) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := n.srv.Shutdown(ctx); err != nil {
@@ -33,7 +40,8 @@ func (n *node) restart(t *testing.T, args ...string) {
 		t.Fatalf("config: %v", err)
 	}
 	log := slog.New(slog.NewTextHandler(n.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	if n.srv, err = server.New(context.Background(), cfg, server.Options{Log: log, Clock: n.clock}); err != nil {
+	opt.Log, opt.Clock = log, n.clock
+	if n.srv, err = server.New(context.Background(), cfg, opt); err != nil {
 		t.Fatalf("server.New: %v", err)
 	}
 	if err := n.srv.Start(context.Background()); err != nil {

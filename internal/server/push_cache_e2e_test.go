@@ -1,13 +1,8 @@
 package server_test
 
 import (
-	"context"
-	"io"
-	"log/slog"
 	"testing"
-	"time"
 
-	"github.com/havenchat/haven/internal/config"
 	"github.com/havenchat/haven/internal/server"
 )
 
@@ -56,25 +51,6 @@ func TestWebPushFollowsSubscriptions(t *testing.T) {
 // reaching the same push service.
 func restartPush(t *testing.T, w *pushWorld) {
 	t.Helper()
-	n := w.n
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := n.srv.Shutdown(ctx); err != nil {
-		t.Fatalf("Shutdown: %v", err)
-	}
-	all := append([]string{"--listen", "127.0.0.1:0", "--data-dir", n.dir, "--code-sender", "webhook=" + n.codes.srv.URL,
-		"--log-level", "debug", "--push-allow-private", "--metrics-listen", "127.0.0.1:0"}, generous...)
-	all = append(all, n.db...) // the same PostgreSQL database, if any
-	cfg, err := config.LoadServe(all, nil, io.Discard)
-	if err != nil {
-		t.Fatalf("config: %v", err)
-	}
-	log := slog.New(slog.NewTextHandler(n.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	if n.srv, err = server.New(context.Background(), cfg, server.Options{Log: log, Clock: n.clock, PushRootCAs: w.ps.roots()}); err != nil {
-		t.Fatalf("server.New: %v", err)
-	}
-	if err := n.srv.Start(context.Background()); err != nil {
-		t.Fatalf("Start: %v", err)
-	}
-	n.url = n.srv.URL()
+	w.n.restartWith(t, server.Options{PushRootCAs: w.ps.roots()},
+		append([]string{"--push-allow-private", "--metrics-listen", "127.0.0.1:0"}, generous...)...)
 }

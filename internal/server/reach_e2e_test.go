@@ -7,17 +7,25 @@ import "testing"
 // while nothing that could take reach away has been written. Each test
 // warms it with a send, changes one thing, and sends again at once.
 
+// warmed is Ann (a) and Bob (b), who have met, after two sends from Ann
+// to Bob (by user id, then by chat id, m being the first).
+func warmed(t *testing.T) (a, b *httpCaller, aid, bid int64, m messageView) {
+	t.Helper()
+	n := startNode(t, generous...)
+	a = &httpCaller{t: t, base: n.url}
+	b = &httpCaller{t: t, base: n.url}
+	_, aid = signUp(t, n, a, "+442079460001", "Ann")
+	_, bid = signUp(t, n, b, "+442079460002", "Bob")
+	meet(t, a, b, bid)
+	m = send(t, a, map[string]any{"user_id": bid}, "one")
+	send(t, a, map[string]any{"chat_id": m.ChatID}, "two")
+	return a, b, aid, bid, m
+}
+
 // TestSendRefusedRightAfterBlock: a block refuses the very next send, by
 // user id and by chat id; an unblock lets the next one through.
 func TestSendRefusedRightAfterBlock(t *testing.T) {
-	n := startNode(t, generous...)
-	a := &httpCaller{t: t, base: n.url}
-	b := &httpCaller{t: t, base: n.url}
-	_, aid := signUp(t, n, a, "+442079460001", "Ann")
-	_, bid := signUp(t, n, b, "+442079460002", "Bob")
-	meet(t, a, b, bid)
-	m := send(t, a, map[string]any{"user_id": bid}, "one")
-	send(t, a, map[string]any{"chat_id": m.ChatID}, "two")
+	a, b, aid, bid, m := warmed(t)
 
 	b.call("contacts.block", map[string]int64{"user_id": aid}).into(t, new(bool))
 	wantCode(t, a.call("messages.send", map[string]any{"user_id": bid, "text": "by id", "random_id": rid()}), "USER_BLOCKED", "a send by user id right after a block")
@@ -32,14 +40,7 @@ func TestSendRefusedRightAfterBlock(t *testing.T) {
 // TestSendRefusedRightAfterAccountDeleted: once the recipient deleted
 // their account, the next send to them is refused.
 func TestSendRefusedRightAfterAccountDeleted(t *testing.T) {
-	n := startNode(t, generous...)
-	a := &httpCaller{t: t, base: n.url}
-	b := &httpCaller{t: t, base: n.url}
-	signUp(t, n, a, "+442079460001", "Ann")
-	_, bid := signUp(t, n, b, "+442079460002", "Bob")
-	meet(t, a, b, bid)
-	m := send(t, a, map[string]any{"user_id": bid}, "one")
-	send(t, a, map[string]any{"chat_id": m.ChatID}, "two")
+	a, b, _, _, m := warmed(t)
 
 	b.call("account.delete", map[string]any{}).into(t, new(bool))
 	r := a.call("messages.send", map[string]any{"chat_id": m.ChatID, "text": "anyone?", "random_id": rid()})

@@ -54,8 +54,13 @@ func (m *model) cachedDialogs() tea.Cmd {
 	}
 }
 
-// keepDialogs writes the dialog list into the cache.
-func (m *model) keepDialogs(ds []client.Dialog) {
+// keepDialogs writes a copy of the dialog list as the app has it into
+// the cache.
+func (m *model) keepDialogs() {
+	ds := make([]client.Dialog, len(m.dialogs))
+	for i, d := range m.dialogs {
+		ds[i] = *d
+	}
 	m.keep(func(ctx context.Context) error { return m.store.SaveDialogs(ctx, ds) })
 }
 

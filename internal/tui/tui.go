@@ -324,7 +324,7 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		m.setDialogs(msg)
 		m.loaded = true
-		m.keepDialogs(m.dialogList())
+		m.keepDialogs()
 		return m, tea.Batch(again, m.wantUsers(m.dialogPeople()))
 	case cachedDialogsMsg:
 		if !m.loaded { // the server's answer wins
@@ -492,15 +492,6 @@ func (m *model) setDialogs(ds []client.Dialog) {
 	}
 	m.sel = 0
 	m.sortDialogs(keep)
-}
-
-// dialogList is a copy of the list as the app has it, for the cache.
-func (m *model) dialogList() []client.Dialog {
-	ds := make([]client.Dialog, len(m.dialogs))
-	for i, d := range m.dialogs {
-		ds[i] = *d
-	}
-	return ds
 }
 
 // selected is the chat the list highlights; 0 for none.

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -33,20 +34,7 @@ func TestArchivedChats(t *testing.T) {
 	}
 	archived := func(want bool) {
 		t.Helper()
-		for end := time.Now().Add(step); ; time.Sleep(100 * time.Millisecond) {
-			ds, err := annC.Dialogs(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, d := range ds {
-				if d.Chat.ID == m.ChatID && d.Archived == want {
-					return
-				}
-			}
-			if time.Now().After(end) {
-				t.Fatalf("the server does not have Bob's chat archived=%v", want)
-			}
-		}
+		serverDialog(t, ctx, annC, m.ChatID, fmt.Sprintf("Bob's chat archived=%v", want), func(d client.Dialog) bool { return d.Archived == want })
 	}
 	inList := `[...document.querySelectorAll('.dialog-list .list-item .item-title')].map(e => e.textContent)`
 

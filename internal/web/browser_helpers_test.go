@@ -211,6 +211,30 @@ func (p *page) wait(what, expr string) {
 	}
 }
 
+// serverDialog polls c's dialog list until the dialog of chatID is one
+// ok accepts, and returns it; after step it fails, naming what it
+// waited for and the dialog it last saw.
+func serverDialog(t *testing.T, ctx context.Context, c *client.Client, chatID int64, what string, ok func(client.Dialog) bool) client.Dialog {
+	t.Helper()
+	var last client.Dialog
+	for end := time.Now().Add(step); ; time.Sleep(100 * time.Millisecond) {
+		ds, err := c.Dialogs(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range ds {
+			if d.Chat.ID == chatID {
+				if last = d; ok(d) {
+					return d
+				}
+			}
+		}
+		if time.Now().After(end) {
+			t.Fatalf("the server never had %s: last %+v", what, last)
+		}
+	}
+}
+
 // eval evaluates an expression (awaiting a promise) and decodes its
 // value.
 func eval[T any](p *page, expr string) T {

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -30,28 +31,10 @@ func TestTimedMute(t *testing.T) {
 	// now + sec (or for ever, sec < 0; or not, 0).
 	mutedFor := func(sec int64) {
 		t.Helper()
-		var got int64
-		for {
-			ds, err := annC.Dialogs(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, d := range ds {
-				if d.Chat.ID == m.ChatID {
-					got = d.MutedUntil
-				}
-			}
-			now := time.Now().Unix()
-			switch {
-			case sec < 0 && got == 2147483647, sec == 0 && got == 0, sec > 0 && got >= now+sec-120 && got <= now+sec+5:
-				return
-			}
-			select {
-			case <-ctx.Done():
-				t.Fatalf("the chat is muted until %d, want now (%d) + %d", got, now, sec)
-			case <-time.After(100 * time.Millisecond):
-			}
-		}
+		serverDialog(t, ctx, annC, m.ChatID, fmt.Sprintf("the chat muted until now (%d) + %d", time.Now().Unix(), sec), func(d client.Dialog) bool {
+			got, now := d.MutedUntil, time.Now().Unix()
+			return sec < 0 && got == 2147483647 || sec == 0 && got == 0 || sec > 0 && got >= now+sec-120 && got <= now+sec+5
+		})
 	}
 	mutedMark := `[...document.querySelectorAll('.dialog-list .list-item')].some(e => e.textContent.includes('Bob') && e.querySelector('.muted-icon'))`
 
