@@ -146,6 +146,7 @@ func (m *model) loadDialogs() tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(m.ctx, callTimeout)
 		defer cancel()
+		asked := m.ticks.Add(1)
 		ds, err := m.c.Dialogs(ctx)
 		switch {
 		case m.ctx.Err() != nil:
@@ -157,7 +158,7 @@ func (m *model) loadDialogs() tea.Cmd {
 			}
 			return dialogsFailedMsg{err}
 		}
-		return dialogsMsg(ds)
+		return dialogsMsg{ds, asked}
 	}
 }
 
@@ -651,11 +652,12 @@ func inviteHash(link string) string {
 
 // reopen reloads the dialogs, then opens chatID.
 func (m *model) reopen(ctx context.Context, chatID int64) (tea.Msg, error) {
+	asked := m.ticks.Add(1)
 	ds, err := m.c.Dialogs(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return batchMsg{dialogsMsg(ds), openChatMsg{chatID: chatID}}, nil
+	return batchMsg{dialogsMsg{ds, asked}, openChatMsg{chatID: chatID}}, nil
 }
 
 // batchMsg is several messages to apply in order.

@@ -20,6 +20,7 @@ import (
 	"os"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"charm.land/bubbles/v2/textarea"
@@ -152,7 +153,12 @@ type model struct {
 	writes   sync.WaitGroup // changes on their way to the server
 	keeping  sync.WaitGroup // writes to the cache under way
 	lastKeep chan struct{}  // closed when the newest of them is done
-	report   func(tea.Msg)  // sends a message to the running program
+
+	// ticks orders lists asked for against dialogs changed here; setAt
+	// is the tick of each dialog's last dialogs.update answer.
+	ticks  atomic.Uint64
+	setAt  map[int64]uint64
+	report func(tea.Msg) // sends a message to the running program
 
 	width, height int
 	focus         focus
@@ -235,12 +241,15 @@ type (
 	eventMsg       client.Event
 	streamEndedMsg struct{}
 	tickMsg        time.Time
-	dialogsMsg     []client.Dialog
-	usersMsg       []client.User
-	errMsg         struct{ err error }
-	noticeMsg      string
-	chatMsg        client.Chat
-	historyMsg     struct {
+	dialogsMsg     struct {
+		ds    []client.Dialog
+		asked uint64 // m.ticks when it was asked for
+	}
+	usersMsg   []client.User
+	errMsg     struct{ err error }
+	noticeMsg  string
+	chatMsg    client.Chat
+	historyMsg struct {
 		chatID int64
 		msgs   []client.Message // newest first, as the server answers
 		older  bool             // a page before what is shown
@@ -322,13 +331,13 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 				again = tea.Batch(m.loadHistory(m.chat.id, 0, 0), m.markRead(m.chat.id, 0))
 			}
 		}
-		m.setDialogs(msg)
+		m.setDialogs(msg.ds, msg.asked)
 		m.loaded = true
 		m.keepDialogs()
 		return m, tea.Batch(again, m.wantUsers(m.dialogPeople()))
 	case cachedDialogsMsg:
 		if !m.loaded { // the server's answer wins
-			m.setDialogs(msg)
+			m.setDialogs(msg, 0)
 		}
 		return m, m.wantUsers(m.dialogPeople())
 	case usersMsg:
@@ -341,6 +350,10 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case dialogUpdatedMsg:
 		if d := m.dialog(msg.Chat.ID); d != nil {
 			d.Pinned, d.Archived, d.MutedUntil = msg.Pinned, msg.Archived, msg.MutedUntil
+			if m.setAt == nil {
+				m.setAt = map[int64]uint64{}
+			}
+			m.setAt[msg.Chat.ID] = m.ticks.Add(1)
 			m.sortDialogs(m.selected())
 		}
 		return m, nil
@@ -459,7 +472,10 @@ func (m *model) dialog(chatID int64) *client.Dialog {
 // is a snapshot that may be older than what the app has seen since it
 // was asked for (events, a read): where the app's own dialog is ahead,
 // its counts and top message stay.
-func (m *model) setDialogs(ds []client.Dialog) {
+//
+// Likewise a dialog pinned, muted or archived here after the list was
+// asked for keeps what dialogs.update answered: the list may predate it.
+func (m *model) setDialogs(ds []client.Dialog, asked uint64) {
 	keep := m.selected()
 	old := make(map[int64]*client.Dialog, len(m.dialogs))
 	for _, d := range m.dialogs {
@@ -469,6 +485,9 @@ func (m *model) setDialogs(ds []client.Dialog) {
 	for i := range ds {
 		d := ds[i]
 		if o := old[d.Chat.ID]; o != nil {
+			if m.setAt[d.Chat.ID] > asked {
+				d.Pinned, d.Archived, d.MutedUntil = o.Pinned, o.Archived, o.MutedUntil
+			}
 			if o.Chat.Seq > d.Chat.Seq {
 				// The app has seen this chat's later events (and fetched
 				// the chat again after any chat.update among them).

@@ -25,7 +25,7 @@ func benchModel(n int) *model {
 			UnreadCount: int(i % 7),
 		})
 	}
-	m.setDialogs(ds)
+	m.setDialogs(ds, 0)
 	for i := int64(2); i < 40; i++ {
 		m.users[i] = &client.User{ID: i, FirstName: fmt.Sprintf("Person %d", i)}
 	}
