@@ -100,3 +100,50 @@ func (s *Service) takeGuessNow(ctx context.Context, key []byte) error {
 func (s *Service) giveBackNow(ctx context.Context, key []byte) error {
 	return s.store.Update(ctx, func(tx Tx) error { return s.giveBack(ctx, tx, s.guesses, key) })
 }
+
+// beforeGuess readies the check of a guess (a code) inside tx against
+// key's bucket of wrong guesses (s.guesses): failed is FLOOD_WAIT when
+// the bucket is empty, and then the guess must not be checked. As the
+// sole writer, the bucket is only read: this transaction runs alone, so
+// nothing can take its last token before wrongGuess does, and a right
+// guess, as in every sign-up, writes nothing. Beside other writers
+// (other nodes on one PostgreSQL) the token is taken first (tryTake), so
+// that guesses sent at once to several nodes get no more answers than
+// the bucket holds, and rightGuess gives it back.
+func (s *Service) beforeGuess(ctx context.Context, tx Tx, key []byte) (failed, err error) {
+	if s.guesses.Unlimited() {
+		return nil, nil
+	}
+	if !s.store.SoleWriter() {
+		return s.tryTake(ctx, tx, s.guesses, key)
+	}
+	wait, err := tx.TokenWait(ctx, key, s.guesses, s.now())
+	if err != nil {
+		return nil, err
+	}
+	if wait > 0 {
+		return floodWait(wait), nil
+	}
+	return nil, nil
+}
+
+// wrongGuess counts a wrong guess beforeGuess let through.
+func (s *Service) wrongGuess(ctx context.Context, tx Tx, key []byte) error {
+	if s.guesses.Unlimited() || !s.store.SoleWriter() {
+		return nil // taken by beforeGuess
+	}
+	err := s.take(ctx, tx, s.guesses, key)
+	if haven.ErrorCode(err) == haven.CodeFloodWait {
+		// Cannot be: beforeGuess saw a token in this transaction.
+		return nil
+	}
+	return err
+}
+
+// rightGuess ends a right guess beforeGuess let through.
+func (s *Service) rightGuess(ctx context.Context, tx Tx, key []byte) error {
+	if s.store.SoleWriter() {
+		return nil // nothing was taken
+	}
+	return s.giveBack(ctx, tx, s.guesses, key)
+}

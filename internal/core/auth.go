@@ -196,14 +196,17 @@ func (s *Service) SignIn(ctx context.Context, a *Actor, loginToken, code string)
 			return nil, haven.Errorf(haven.CodeLoginStepInvalid, "the code was already accepted; continue with the %s step", at.Step), nil
 		}
 		key := s.limitKey(scopeGuessCode, at.Identifier)
-		if failed, err := s.tryTake(ctx, tx, s.guesses, key); failed != nil || err != nil {
+		if failed, err := s.beforeGuess(ctx, tx, key); failed != nil || err != nil {
 			return nil, failed, err
 		}
 		if len(code) != s.limits.CodeLength || !s.codeMatches(at.TokenHash, PurposeSignIn, code, at.CodeHash) {
+			if err := s.wrongGuess(ctx, tx, key); err != nil {
+				return nil, nil, err
+			}
 			failed, err := s.spend(ctx, tx, at, haven.Errorf(haven.CodeCodeInvalid, "the code is wrong"))
 			return nil, failed, err
 		}
-		if err := s.giveBack(ctx, tx, s.guesses, key); err != nil {
+		if err := s.rightGuess(ctx, tx, key); err != nil {
 			return nil, nil, err
 		}
 		u, err := s.userByIdentifier(ctx, tx, at.Identifier, at.Kind)
@@ -246,6 +249,12 @@ func (s *Service) userByIdentifier(ctx context.Context, q Queries, id string, ki
 
 // authorize ends a login attempt with a new session for u.
 func (s *Service) authorize(ctx context.Context, tx Tx, a *Actor, at *haven.LoginAttempt, u *haven.User) (*Authorization, error) {
+	return s.authorizeNew(ctx, tx, a, at, u, false)
+}
+
+// authorizeNew is authorize; fresh says u was created in this
+// transaction, already active now.
+func (s *Service) authorizeNew(ctx context.Context, tx Tx, a *Actor, at *haven.LoginAttempt, u *haven.User, fresh bool) (*Authorization, error) {
 	token, hash, err := s.newToken()
 	if err != nil {
 		return nil, err
@@ -258,8 +267,10 @@ func (s *Service) authorize(ctx context.Context, tx Tx, a *Actor, at *haven.Logi
 	if err := tx.CreateSession(ctx, sess); err != nil {
 		return nil, err
 	}
-	if err := tx.TouchUser(ctx, u.ID, now); err != nil {
-		return nil, err
+	if !fresh {
+		if err := tx.TouchUser(ctx, u.ID, now); err != nil {
+			return nil, err
+		}
 	}
 	if err := tx.DeleteLoginAttempt(ctx, at.ID); err != nil {
 		return nil, err
@@ -295,7 +306,7 @@ func (s *Service) SignUp(ctx context.Context, a *Actor, loginToken, firstName, l
 		if err := tx.CreateUser(ctx, u); err != nil {
 			return nil, nil, err
 		}
-		res, err := s.authorize(ctx, tx, a, at, u)
+		res, err := s.authorizeNew(ctx, tx, a, at, u, true)
 		return res, nil, err
 	})
 }
@@ -401,14 +412,17 @@ func (s *Service) RecoverPassword(ctx context.Context, a *Actor, loginToken, cod
 			return nil, haven.Errorf(haven.CodeLoginStepInvalid, "no password recovery was requested"), nil
 		}
 		key := s.accountKey(at.UserID)
-		if failed, err := s.tryTake(ctx, tx, s.guesses, key); failed != nil || err != nil {
+		if failed, err := s.beforeGuess(ctx, tx, key); failed != nil || err != nil {
 			return nil, failed, err
 		}
 		if len(code) != s.limits.CodeLength || !s.codeMatches(at.TokenHash, PurposePasswordRecovery, code, at.RecoveryCodeHash) {
+			if err := s.wrongGuess(ctx, tx, key); err != nil {
+				return nil, nil, err
+			}
 			failed, err := s.spend(ctx, tx, at, haven.Errorf(haven.CodeCodeInvalid, "the recovery code is wrong"))
 			return nil, failed, err
 		}
-		if err := s.giveBack(ctx, tx, s.guesses, key); err != nil {
+		if err := s.rightGuess(ctx, tx, key); err != nil {
 			return nil, nil, err
 		}
 		u, err := tx.UserByID(ctx, at.UserID)

@@ -90,6 +90,7 @@ type Config struct {
 type Service struct {
 	store      Store
 	reach      reachCache // CanContact's answers on the committed state
+	posts      postCache  // postable's reads on the committed state
 	bus        Bus
 	codes      CodeSender
 	passwords  PasswordHasher

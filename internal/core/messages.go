@@ -66,11 +66,20 @@ func (s *Service) Send(ctx context.Context, a *Actor, to Peer, in SendInput) (*M
 	if err != nil {
 		return nil, err
 	}
-	if v, err := s.alreadySent(ctx, a, in.RandomID); v != nil || err != nil {
-		return v, err
-	}
+	// A retry is not looked up first: the random_id's row is written in
+	// the same transaction as the message, under a unique key, so a
+	// retry's write fails (CodeDuplicate) and sendPrepared answers with
+	// the first message. That saves a read per send; a retry whose checks
+	// now fail (the sender has since left, the reply target is gone) is
+	// looked up then, so that it still gets the first answer.
 	msg := &haven.Message{SenderID: a.UserID, Text: text, Entities: entities, ReplyToID: in.ReplyToID, Silent: in.Silent}
-	return s.sendOne(ctx, a, to, &prepared{msg: msg, randomID: in.RandomID}, "messages.send")
+	v, err := s.sendOne(ctx, a, to, &prepared{msg: msg, randomID: in.RandomID}, "messages.send")
+	if err != nil && haven.ErrorCode(err) != haven.CodeInternal {
+		if first, ferr := s.alreadySent(ctx, a, in.RandomID); first != nil || ferr != nil {
+			return first, ferr
+		}
+	}
+	return v, err
 }
 
 // sendOne is sendPrepared for a single message.
@@ -237,7 +246,53 @@ var errNoChatYet = errors.New("no private chat yet")
 // membership, rights, blocking and slow mode. For a person with whom the
 // actor has no private chat yet it returns errNoChatYet, having checked
 // that the person exists and does not block the actor.
+//
+// On the committed state of a store that is its database's sole writer,
+// the chat and the actor's row in it come from s.posts while the store's
+// ReachVersion stands (see postCache); the checks run on every call.
+// Beside other writers (cluster mode: other nodes write the same
+// PostgreSQL) nothing is cached: every send reads them from the store.
 func (s *Service) postable(ctx context.Context, q Queries, a *Actor, to Peer) (*haven.Chat, *haven.Member, error) {
+	cached := q == Queries(s.store) && s.store.SoleWriter()
+	key := postKey{sender: a.UserID, chatID: to.ChatID, userID: to.UserID}
+	var v uint64
+	var c *haven.Chat
+	var m *haven.Member
+	hit := false
+	if cached {
+		v = s.store.ReachVersion() // before the reads: see reachCache
+		c, m, hit = s.posts.get(key, v)
+	}
+	if !hit {
+		var err error
+		if c, m, err = s.postRead(ctx, q, a, to); err != nil {
+			return nil, nil, err
+		}
+	}
+	if err := can(c, m, ActSend, s.now()); err != nil {
+		return nil, nil, err
+	}
+	if c.Kind == haven.ChatPrivate && !c.Saved() {
+		check := s.CanContact
+		if q == Queries(s.store) {
+			check = func(ctx context.Context, _ Queries, from, to int64) error { return s.canContactCached(ctx, from, to) }
+		}
+		if err := check(ctx, q, a.UserID, c.Other(a.UserID)); err != nil {
+			return nil, nil, err
+		}
+	}
+	if cached && !hit {
+		s.posts.put(key, v, c, m)
+	}
+	if err := s.slowModeWait(c, m); err != nil {
+		return nil, nil, err
+	}
+	return c, m, nil
+}
+
+// postRead reads the chat a peer names and the actor's row in it (nil
+// when there is none), or errNoChatYet as postable says.
+func (s *Service) postRead(ctx context.Context, q Queries, a *Actor, to Peer) (*haven.Chat, *haven.Member, error) {
 	var c *haven.Chat
 	var err error
 	if to.UserID != 0 {
@@ -264,21 +319,6 @@ func (s *Service) postable(ctx context.Context, q Queries, a *Actor, to Peer) (*
 	}
 	m, err := s.member(ctx, q, c.ID, a.UserID)
 	if err != nil {
-		return nil, nil, err
-	}
-	if err := can(c, m, ActSend, s.now()); err != nil {
-		return nil, nil, err
-	}
-	if c.Kind == haven.ChatPrivate && !c.Saved() {
-		check := s.CanContact
-		if q == Queries(s.store) {
-			check = func(ctx context.Context, _ Queries, from, to int64) error { return s.canContactCached(ctx, from, to) }
-		}
-		if err := check(ctx, q, a.UserID, c.Other(a.UserID)); err != nil {
-			return nil, nil, err
-		}
-	}
-	if err := s.slowModeWait(c, m); err != nil {
 		return nil, nil, err
 	}
 	return c, m, nil

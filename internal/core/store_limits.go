@@ -39,6 +39,10 @@ type LimitTx interface {
 	// token; when there was not, nothing changes and wait (> 0) is how
 	// long until there will be one. r must not be unlimited.
 	TakeToken(ctx context.Context, key []byte, r Rate, now time.Time) (ok bool, wait time.Duration, err error)
+	// TokenWait reads, without taking anything, how long until the
+	// bucket named key under r has a token at now: 0 when it has one. A
+	// bucket not seen before is full. r must not be unlimited.
+	TokenWait(ctx context.Context, key []byte, r Rate, now time.Time) (time.Duration, error)
 	// ReturnToken gives back a token TakeToken took (a guess that proved
 	// right costs nothing); a bucket that is full stays full.
 	ReturnToken(ctx context.Context, key []byte, r Rate) error

@@ -244,3 +244,26 @@ func TestClusterPresenceAndTyping(t *testing.T) {
 		t.Fatalf("Bob offline, Ann sees %+v", p)
 	}
 }
+
+// TestClusterRemovedMemberCannotPost: a member who has been posting
+// through node B is removed by the owner through node A, and the
+// member's very next send through node B is refused. Beside other
+// writers a node keeps nothing it read for a send (ADR 4's amendment):
+// B's own version of who may post never moves for A's writes.
+func TestClusterRemovedMemberCannotPost(t *testing.T) {
+	nodes := startCluster(t, 2)
+	ac := dialWS(t, nodes[0].url, "")
+	bc := dialWS(t, nodes[1].url, "")
+	const annPhone, bobPhone = "+442079464001", "+442079464002"
+	_, aid := signUp(t, nodes[0], ac, annPhone, "Ann")
+	_, bid := signUp(t, nodes[1], bc, bobPhone, "Bob")
+	knows(t, ac, annPhone, aid, bc, bobPhone)
+	var g chatInfo
+	ac.call("chats.createGroup", map[string]any{"title": "Two nodes", "user_ids": []int64{bid}}).into(t, &g)
+	for i := range 3 {
+		send(t, bc, map[string]any{"chat_id": g.ID}, fmt.Sprintf("warm %d", i))
+	}
+	ac.call("chats.removeMember", map[string]any{"chat_id": g.ID, "user_id": bid}).into(t, new(bool))
+	wantCode(t, bc.call("messages.send", map[string]any{"chat_id": g.ID, "text": "after", "random_id": rid()}),
+		"NOT_MEMBER", "a send through node B right after node A removed the sender")
+}

@@ -36,11 +36,13 @@ import (
 const (
 	indexBatch = 1024 // events per indexing transaction, at most: bounds the text held in memory
 	indexEvery = 10 * time.Second
-	// indexPause is the least time between two passes: at most ~50
+	// indexPause is the least time between two passes: at most ~10
 	// transactions a second, however many commits wake the indexer. It is
 	// also about the longest a message waits to become searchable on a
-	// busy server.
-	indexPause = 20 * time.Millisecond
+	// busy server. At 20 ms the indexer took 17-19 % of the server's CPU
+	// in the 50-pair direct bench, at 100 ms 12-14 % while the server
+	// posted more (docs/benchmarks.md, "The write path, round two").
+	indexPause = 100 * time.Millisecond
 	// indexPersistGap: a pass that meets only other kinds of events moves
 	// its cursor in memory only (there is nothing to write), but writes it
 	// once it is this far ahead of the stored one, so that a restart does

@@ -36,6 +36,26 @@ func (t *Tx) TakeToken(ctx context.Context, key []byte, r core.Rate, now time.Ti
 	return false, time.Duration(max(tat-ms-slack, 1)) * time.Millisecond, nil
 }
 
+// TokenWait reads the bucket TakeToken would take from: a token is
+// there when its full-again moment is at most window-interval ahead.
+func (t *Tx) TokenWait(ctx context.Context, key []byte, r core.Rate, now time.Time) (time.Duration, error) {
+	interval := r.Interval().Milliseconds()
+	slack := interval*int64(r.Count) - interval
+	ms := millis(now)
+	var tat int64
+	err := t.queryRow(ctx, `SELECT tat FROM rate_limits WHERE key = ?`, key).Scan(&tat)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("token wait: %w", err)
+	}
+	if max(tat, ms)-ms <= slack {
+		return 0, nil
+	}
+	return time.Duration(max(tat-ms-slack, 1)) * time.Millisecond, nil
+}
+
 // ReturnToken gives back a token TakeToken took.
 func (t *Tx) ReturnToken(ctx context.Context, key []byte, r core.Rate) error {
 	if _, err := t.exec(ctx, `UPDATE rate_limits SET tat = tat - ? WHERE key = ?`, r.Interval().Milliseconds(), key); err != nil {

@@ -49,6 +49,31 @@ func testTokenBuckets(t *testing.T, s core.Store) {
 		t.Fatalf("right after = %v, %v; want refused, 20m", ok, wait)
 	}
 
+	// TokenWait reads what TakeToken would answer, and takes nothing.
+	for _, c := range []struct {
+		key  string
+		at   time.Time
+		want time.Duration
+	}{
+		{"a", t0.Add(20 * time.Minute), 20 * time.Minute}, // empty
+		{"a", t0.Add(30 * time.Minute), 10 * time.Minute},
+		{"a", t0.Add(40 * time.Minute), 0}, // one back
+		{"b", t0, 0},                       // two of three left
+		{"never", t0, 0},                   // a bucket not seen is full
+	} {
+		for range 2 {
+			var wait time.Duration
+			update(t, s, func(tx core.Tx) error {
+				var err error
+				wait, err = tx.TokenWait(ctx, hash(c.key), r, c.at)
+				return err
+			})
+			if wait != c.want {
+				t.Fatalf("TokenWait(%s) at %v = %v, want %v", c.key, c.at.Sub(t0), wait, c.want)
+			}
+		}
+	}
+
 	// A token given back can be taken again at once.
 	update(t, s, func(tx core.Tx) error { return tx.ReturnToken(ctx, hash("a"), r) })
 	if ok, _ := take(t, s, "a", r, t0.Add(20*time.Minute)); !ok {
