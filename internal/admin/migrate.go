@@ -133,4 +133,3 @@ func progressPrinter(w io.Writer) func(sqltopg.Progress) {
 		}
 	}
 }
-
