@@ -191,6 +191,9 @@ func TestMigrateToPostgres(t *testing.T) {
 		t.Fatalf("haven admin migrate: exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 	}
 	t.Logf("haven admin migrate:\n%s", r.stdout)
+	if strings.Contains(r.stdout, " 1 rows") {
+		t.Errorf("haven admin migrate says \"1 rows\":\n%s", r.stdout)
+	}
 
 	// Another installation is refused, and changes nothing.
 	other := t.TempDir()

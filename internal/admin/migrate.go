@@ -112,7 +112,7 @@ func migrateCmd(ctx context.Context, r *run, args []string) int {
 	if rep.Replaced {
 		fmt.Fprintf(r.stdout, "Replaced the copy made at %s, which nothing had changed since.\n", rep.ReplacedCopyAt.Format(time.RFC3339))
 	}
-	fmt.Fprintf(r.stdout, "Moved %d rows in %d tables in %v; every table's count and checksum match.\n", rows, len(rep.Tables), time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(r.stdout, "Moved %s in %d tables in %v; every table's count and checksum match.\n", fmt.Sprintf("%d %s", rows, plural(int(rows), "row", "rows")), len(rep.Tables), time.Since(start).Round(time.Millisecond))
 	fmt.Fprintf(r.stdout, "Next: give every node the keys (secret.key, vapid.key) and the uploaded files of %s (or the same S3 bucket), then start them with --db.\n", *from)
 	return 0
 }
@@ -127,7 +127,7 @@ func progressPrinter(w io.Writer) func(sqltopg.Progress) {
 			verifying = true
 			fmt.Fprintf(w, "Verifying: reading every table back from PostgreSQL...\n")
 		case p.Phase == "copy" && p.Rows == p.Total:
-			fmt.Fprintf(w, "  [%2d/%d] %-20s %d rows\n", p.Index, p.Tables, p.Table, p.Rows)
+			fmt.Fprintf(w, "  [%2d/%d] %-20s %s\n", p.Index, p.Tables, p.Table, fmt.Sprintf("%d %s", p.Rows, plural(int(p.Rows), "row", "rows")))
 		case p.Phase == "copy" && p.Rows > 0 && p.Rows%100000 == 0:
 			fmt.Fprintf(w, "  [%2d/%d] %-20s %d of %d rows...\n", p.Index, p.Tables, p.Table, p.Rows, p.Total)
 		}

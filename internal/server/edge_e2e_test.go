@@ -308,7 +308,9 @@ func TestReadyNeedsWrites(t *testing.T) {
 	if s := ready(); s != 200 {
 		t.Fatalf("/readyz of a fresh node: %d", s)
 	}
-	db, err := sql.Open("sqlite", filepath.Join(n.dir, "haven.db"))
+	// busy_timeout: the node may be writing (its own housekeeping) when
+	// the test asks for the lock; wait for it instead of failing at once.
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(n.dir, "haven.db")+"?_pragma=busy_timeout(20000)")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -321,6 +321,9 @@ func TestWebPushPrivateNotifications(t *testing.T) {
 	tablet := w.ps.device(t)
 	var ok bool
 	bob.api.call("push.subscribe", tablet.subscription(w.ps.srv.URL)).into(t, &ok) // "private" left out
+	if !ok {
+		t.Fatal("push.subscribe answered false")
+	}
 
 	// Each push is waited for before the choice changes: a push reads
 	// the subscription as it is when it goes.
