@@ -171,6 +171,18 @@ func New(ctx context.Context, cfg *config.Serve, opt Options) (s *Server, err er
 		st.Close()
 		return nil, err
 	}
+	keys, err := sharedKeys(cfg, secret)
+	if err == nil {
+		now := time.Now
+		if opt.Clock != nil {
+			now = opt.Clock.Now
+		}
+		err = checkKeys(ctx, st, keys, now())
+	}
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
 	limits.PushPerSession = cfg.PushPerSession
 	limits.SecretQueueMax, limits.SecretTTL = cfg.SecretQueue, cfg.SecretTTL
 	s.busGaps = prometheus.NewCounter(prometheus.CounterOpts{

@@ -149,7 +149,7 @@ func testSessions(t *testing.T, s core.Store) {
 		t.Fatalf("SessionByToken: %v", err)
 	}
 	equalSession(t, got, s2)
-	got, err = s.SessionByID(ctx, s3.ID)
+	got, err = s.SessionByID(ctx, s3.UserID, s3.ID)
 	if err != nil {
 		t.Fatalf("SessionByID: %v", err)
 	}
@@ -157,7 +157,7 @@ func testSessions(t *testing.T, s core.Store) {
 	if _, err := s.SessionByToken(ctx, hash("nope")); !errors.Is(err, haven.ErrNotFound) {
 		t.Errorf("SessionByToken(missing) = %v, want ErrNotFound", err)
 	}
-	if _, err := s.SessionByID(ctx, so.ID+1000); !errors.Is(err, haven.ErrNotFound) {
+	if _, err := s.SessionByID(ctx, so.UserID, so.ID+1000); !errors.Is(err, haven.ErrNotFound) {
 		t.Errorf("SessionByID(missing) = %v, want ErrNotFound", err)
 	}
 
@@ -173,29 +173,29 @@ func testSessions(t *testing.T, s core.Store) {
 	}
 
 	at := t0.Add(time.Hour)
-	update(t, s, func(tx core.Tx) error { return tx.TouchSession(ctx, s1.ID, at, "192.0.2.7") })
+	update(t, s, func(tx core.Tx) error { return tx.TouchSession(ctx, s1.UserID, s1.ID, at, "192.0.2.7") })
 	s1.LastActiveAt, s1.IP = at, "192.0.2.7"
-	got, err = s.SessionByID(ctx, s1.ID)
+	got, err = s.SessionByID(ctx, s1.UserID, s1.ID)
 	if err != nil {
 		t.Fatalf("SessionByID: %v", err)
 	}
 	equalSession(t, got, s1)
-	update(t, s, func(tx core.Tx) error { return tx.TouchSession(ctx, s1.ID, at.Add(time.Second), "") })
+	update(t, s, func(tx core.Tx) error { return tx.TouchSession(ctx, s1.UserID, s1.ID, at.Add(time.Second), "") })
 	s1.LastActiveAt, s1.IP = at.Add(time.Second), ""
-	got, err = s.SessionByID(ctx, s1.ID)
+	got, err = s.SessionByID(ctx, s1.UserID, s1.ID)
 	if err != nil {
 		t.Fatalf("SessionByID: %v", err)
 	}
 	equalSession(t, got, s1)
-	if err := s.Update(ctx, func(tx core.Tx) error { return tx.TouchSession(ctx, so.ID+1000, at, "") }); !errors.Is(err, haven.ErrNotFound) {
+	if err := s.Update(ctx, func(tx core.Tx) error { return tx.TouchSession(ctx, so.UserID, so.ID+1000, at, "") }); !errors.Is(err, haven.ErrNotFound) {
 		t.Errorf("TouchSession(missing) = %v, want ErrNotFound", err)
 	}
 
-	update(t, s, func(tx core.Tx) error { return tx.DeleteSession(ctx, s2.ID) })
+	update(t, s, func(tx core.Tx) error { return tx.DeleteSession(ctx, s2.UserID, s2.ID) })
 	if _, err := s.SessionByToken(ctx, s2.TokenHash); !errors.Is(err, haven.ErrNotFound) {
 		t.Errorf("deleted session: %v, want ErrNotFound", err)
 	}
-	if err := s.Update(ctx, func(tx core.Tx) error { return tx.DeleteSession(ctx, s2.ID) }); !errors.Is(err, haven.ErrNotFound) {
+	if err := s.Update(ctx, func(tx core.Tx) error { return tx.DeleteSession(ctx, s2.UserID, s2.ID) }); !errors.Is(err, haven.ErrNotFound) {
 		t.Errorf("DeleteSession(deleted) = %v, want ErrNotFound", err)
 	}
 	list, err = s.UserSessions(ctx, u.ID)
@@ -231,7 +231,7 @@ func testDeleteUserSessions(t *testing.T, s core.Store) {
 	if err != nil || len(list) != 1 || list[0].ID != ids[1] {
 		t.Errorf("sessions left = %v, %v; want just %d", list, err, ids[1])
 	}
-	if _, err := s.SessionByID(ctx, so.ID); err != nil {
+	if _, err := s.SessionByID(ctx, so.UserID, so.ID); err != nil {
 		t.Errorf("another user's session was removed: %v", err)
 	}
 
