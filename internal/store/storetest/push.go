@@ -72,8 +72,12 @@ func testPushSubscriptions(t *testing.T, s core.Store) {
 		t.Errorf("PutPushSubscription for no session = %v, want ErrNotFound", err)
 	}
 
-	update(t, s, func(tx core.Tx) error { return tx.DeletePushSubscription(ctx, sess.UserID, sess.ID, "https://push.example/b") })
-	update(t, s, func(tx core.Tx) error { return tx.DeletePushSubscription(ctx, sess.UserID, sess.ID, "https://push.example/b") }) // missing: no error
+	update(t, s, func(tx core.Tx) error {
+		return tx.DeletePushSubscription(ctx, sess.UserID, sess.ID, "https://push.example/b")
+	})
+	update(t, s, func(tx core.Tx) error {
+		return tx.DeletePushSubscription(ctx, sess.UserID, sess.ID, "https://push.example/b")
+	}) // missing: no error
 	if got := pushEndpoints(t, s, sess); !slices.Equal(got, []string{"https://push.example/a"}) {
 		t.Errorf("after DeletePushSubscription: %v", got)
 	}
@@ -263,10 +267,14 @@ func testPushSubscribers(t *testing.T, s core.Store) {
 		}
 	}
 	check("subscribed", map[int64]bool{a.ID: true, b.ID: true})
-	update(t, s, func(tx core.Tx) error { return tx.DeletePushSubscription(ctx, as1.UserID, as1.ID, "https://push.example/a1") })
+	update(t, s, func(tx core.Tx) error {
+		return tx.DeletePushSubscription(ctx, as1.UserID, as1.ID, "https://push.example/a1")
+	})
 	check("one of two unsubscribed", map[int64]bool{a.ID: true, b.ID: true})
 	update(t, s, func(tx core.Tx) error { return tx.DeleteSession(ctx, as2.UserID, as2.ID) })
 	check("session ended", map[int64]bool{b.ID: true})
-	update(t, s, func(tx core.Tx) error { return tx.DeletePushSubscription(ctx, bs.UserID, bs.ID, "https://push.example/b") })
+	update(t, s, func(tx core.Tx) error {
+		return tx.DeletePushSubscription(ctx, bs.UserID, bs.ID, "https://push.example/b")
+	})
 	check("all gone", map[int64]bool{})
 }

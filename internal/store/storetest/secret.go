@@ -117,7 +117,10 @@ func testSecretKeys(t *testing.T, s core.Store) {
 		t.Fatalf("SecretQueueLength up to 2 = %d", n)
 	}
 	var n int
-	update(t, s, func(tx core.Tx) (err error) { n, err = tx.DeleteSecretEnvelopes(ctx, s2.UserID, s2.ID, es[0].ID); return err })
+	update(t, s, func(tx core.Tx) (err error) {
+		n, err = tx.DeleteSecretEnvelopes(ctx, s2.UserID, s2.ID, es[0].ID)
+		return err
+	})
 	if n != 1 {
 		t.Fatalf("DeleteSecretEnvelopes = %d, want 1", n)
 	}
@@ -134,7 +137,9 @@ func testSecretKeys(t *testing.T, s core.Store) {
 
 	// Ending a session deletes its device, prekeys and queue; erasing
 	// the account its list.
-	update(t, s, func(tx core.Tx) error { return tx.AddSecretPreKeys(ctx, s2.UserID, s2.ID, preKeys(haven.PreKeyKEM, 1), 10) })
+	update(t, s, func(tx core.Tx) error {
+		return tx.AddSecretPreKeys(ctx, s2.UserID, s2.ID, preKeys(haven.PreKeyKEM, 1), 10)
+	})
 	update(t, s, func(tx core.Tx) error { return tx.DeleteSession(ctx, s2.UserID, s2.ID) })
 	if _, err := s.SecretDeviceOf(ctx, s2.UserID, s2.ID); !errors.Is(err, haven.ErrNotFound) {
 		t.Fatalf("the device of an ended session: %v", err)
