@@ -82,7 +82,7 @@ func checkKeys(ctx context.Context, st core.Store, keys []sharedKey, now time.Ti
 		return fmt.Errorf("checking the shared keys: %w", err)
 	}
 	if wrong != nil {
-		return fmt.Errorf("%s (%s, setting %s): %w; every node on one database must use the same %s: copy it from the first node, or from the data directory the database was moved from (docs/operations.md, \"Many nodes\")",
+		return fmt.Errorf("%s (%s, --%s): %w; every node on one database must use the same %s: copy it from the first node, or from the data directory the database was moved from (docs/operations.md, \"Many nodes\")",
 			wrong.name, wrong.path, wrong.setting, ErrKeyMismatch, wrong.name)
 	}
 	return nil
