@@ -623,7 +623,7 @@ type store interface {
 // cfg.DB, else SQLite in the data directory.
 func openStore(ctx context.Context, cfg *config.Serve, log *slog.Logger) (store, error) {
 	if cfg.DB != "" {
-		st, err := postgres.Open(ctx, cfg.DB, log)
+		st, err := postgres.OpenWith(ctx, cfg.DB, log, postgres.Options{MaxBatch: cfg.DBBatch})
 		if err != nil {
 			// The error names the host and database, never the URL: it
 			// may hold a password.

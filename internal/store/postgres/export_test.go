@@ -73,3 +73,6 @@ func MigrateTo(ctx context.Context, url string, upTo int) error {
 	defer conn.Close()
 	return old.Migrate(ctx, conn, sqlstore.Logger(nil))
 }
+
+// Queued reports how many Updates wait for the writer.
+func (s *Store) Queued() int { return s.w.Queued() }
