@@ -45,6 +45,7 @@ const (
 type SecretEnvelope struct {
 	ID        int64
 	SessionID int64 // the recipient device's session
+	UserID    int64 // the recipient device's user
 	RandomID  int64 // the sender's, so that a retried send queues it once
 	Envelope  []byte
 	CreatedAt time.Time // to the hour: enough to expire it

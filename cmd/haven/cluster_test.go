@@ -34,7 +34,8 @@ func TestClusterBinary(t *testing.T) {
 	}
 	var nodes []*proc
 	for range 3 {
-		nodes = append(nodes, startServing(t, t.TempDir(), "--db", db, "--bus", ns.ClientURL(), "--secret-file", secret))
+		nodes = append(nodes, startServing(t, t.TempDir(), "--db", db, "--bus", ns.ClientURL(), "--secret-file", secret,
+			"--push-key-file", filepath.Join(shared, "vapid.key")))
 	}
 	annTok, _ := signUp(t, nodes[0], "+442079465001", "Ann", 1)
 	bobTok, bob := signUp(t, nodes[1], "+442079465002", "Bob", 1)
@@ -156,4 +157,60 @@ func TestClusterBinary(t *testing.T) {
 		t.Fatalf("Bob's socket got one more: %+v", e)
 	case <-time.After(500 * time.Millisecond):
 	}
+}
+
+// TestClusterKeysMustMatch: the first node on a database records which
+// secret key and Web Push key it runs with (as fingerprints); a second
+// node with another secret key, or another Web Push key, refuses to
+// start, naming the key and its file; one with the same keys serves.
+func TestClusterKeysMustMatch(t *testing.T) {
+	t.Parallel()
+	pg := pgtest.Get(t)
+	db := pg.ConnString(pg.NewEmpty(t))
+	shared := t.TempDir()
+	secret, other := filepath.Join(shared, "cluster.key"), filepath.Join(shared, "other.key")
+	if err := os.WriteFile(secret, []byte(strings.Repeat("k", 32)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(other, []byte(strings.Repeat("o", 32)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	vapid := filepath.Join(shared, "vapid.key")
+	first := startServing(t, t.TempDir(), "--db", db, "--secret-file", secret, "--push-key-file", vapid)
+
+	for _, c := range []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"another secret key", []string{"--secret-file", other, "--push-key-file", vapid},
+			[]string{"secret.key (" + other, "--secret-file", "not the one this database was first started with"}},
+		{"its own Web Push key", []string{"--secret-file", secret}, // vapid.key made in its data directory
+			[]string{"vapid.key (", "push-key-file", "not the one this database was first started with"}},
+	} {
+		wd := t.TempDir()
+		r := runHaven(t, wd, cleanEnv(), append([]string{"serve", "--listen", "127.0.0.1:0", "--data-dir", filepath.Join(wd, "data"), "--db", db}, c.args...)...)
+		if r.code != 1 {
+			t.Errorf("%s: exit %d, want 1\n%s", c.name, r.code, r.stderr)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(r.stderr, w) {
+				t.Errorf("%s: the log does not say %q:\n%s", c.name, w, r.stderr)
+			}
+		}
+		if strings.Contains(r.stderr, "haven is serving") {
+			t.Errorf("%s: the node served", c.name)
+		}
+	}
+
+	// The same keys: a second node serves beside the first.
+	second := startServing(t, t.TempDir(), "--db", db, "--secret-file", secret, "--push-key-file", vapid)
+	tok, ann := signUp(t, first, "+442079465101", "Ann", 1)
+	var me user
+	call(t, second.url, "users.getMe", tok, nil, &me)
+	if me.ID != ann.ID {
+		t.Errorf("node 2 says the token is %+v's, want Ann %d", me, ann.ID)
+	}
+	second.stop()
+	first.stop()
 }

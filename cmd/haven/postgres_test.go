@@ -1,7 +1,10 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 
@@ -19,9 +22,17 @@ func TestThreeNodesStartOnOnePostgres(t *testing.T) {
 	t.Parallel()
 	srv := pgtest.Get(t)
 	db := srv.ConnString(srv.NewEmpty(t))
+	// The nodes share the keys (the first start makes the Web Push key,
+	// the others read it; the secret is written before).
+	shared := t.TempDir()
+	secret := filepath.Join(shared, "secret.key")
+	if err := os.WriteFile(secret, []byte(strings.Repeat("k", 32)), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	nodes := make([]*proc, 3)
 	for i := range nodes {
-		nodes[i] = start(t, t.TempDir(), "--listen", "127.0.0.1:0", "--data-dir", t.TempDir(), "--db", db)
+		nodes[i] = start(t, t.TempDir(), "--listen", "127.0.0.1:0", "--data-dir", t.TempDir(), "--db", db,
+			"--secret-file", secret, "--push-key-file", filepath.Join(shared, "vapid.key"))
 	}
 	var wg sync.WaitGroup
 	for _, p := range nodes {

@@ -30,6 +30,11 @@ type Serve struct {
 	// that holds Haven's data instead of SQLite in DataDir. It may carry a
 	// password: do not log it.
 	DB string
+	// DBBatch is the most Updates one write transaction groups on
+	// PostgreSQL (1 to 256): 1 keeps each request in its own transaction,
+	// so that none spans two chats but where one request writes two (for
+	// a distributed PostgreSQL; docs/operations.md).
+	DBBatch int
 	// Bus is the NATS server(s) this node shares events with other nodes
 	// through (nats://host:4222, comma-separated for several), or empty
 	// for the in-process bus of a node that runs alone.
@@ -296,6 +301,17 @@ var serveSettings = []setting[Serve]{
 		name: "db", kind: kindString, arg: "URL", secret: true, defNote: "SQLite: <data-dir>/haven.db",
 		help: "postgres://user:password@host:port/database of a PostgreSQL database to keep the data in instead of SQLite, for several nodes sharing one database (uploaded files and keys stay in data-dir)",
 		set:  func(c *Serve, v string) error { return keep(&c.DB)(optional(parseDBURL)(v)) },
+	},
+	{
+		name: "db-batch", kind: kindInt, arg: "N", def: "256",
+		help: "PostgreSQL: most writes grouped into one transaction (1 to 256); 1 gives each request a transaction of its own, so that none spans two chats, for a distributed PostgreSQL (Citus), at the cost of write throughput",
+		set: func(c *Serve, v string) error {
+			n, err := parseInt(v, 1)
+			if err == nil && n > 256 {
+				err = errors.New("must be at most 256")
+			}
+			return keep(&c.DBBatch)(n, err)
+		},
 	},
 	{
 		name: "bus", kind: kindString, arg: "URL", secret: true, defNote: "in-process (this node alone)",
@@ -773,6 +789,8 @@ func (c *Serve) check(from map[string]string) []error {
 	if c.MetricsListen != "" && c.MetricsListen == c.Listen && !strings.HasSuffix(c.Listen, ":0") {
 		fail("%s: must differ from listen: metrics and profiles are not served beside the API", at("metrics-listen"))
 	}
+
+	unused("db", "without db (SQLite has one writer, and groups as it must)", "db-batch")
 
 	if c.TLSCert != "" && c.TLSKey == "" {
 		fail("%s: needs tls-key as well", at("tls-cert"))

@@ -68,6 +68,7 @@ func TestServeDefaults(t *testing.T) {
 	want := &Serve{
 		Listen:                  "127.0.0.1:8080",
 		DataDir:                 "./haven-data",
+		DBBatch:                 256,
 		LogFormat:               "text",
 		LogLevel:                slog.LevelInfo,
 		PeopleSearchScan:        10_000,
@@ -250,6 +251,7 @@ var serveSamples = map[string]sample{
 	"data-dir":                   {value: "/var/lib/haven"},
 	"db":                         {value: "postgres://haven:pw@db.example.org:5432/haven"},
 	"bus":                        {value: "nats://10.0.0.1:4222,nats://10.0.0.2:4222"},
+	"db-batch":                   {value: "1", with: []string{"--db", "postgres://haven:pw@db.example.org:5432/haven"}},
 	"public-url":                 {value: "https://chat.example.org"},
 	"signup":                     {value: "closed"},
 	"signup-phone-prefixes":      {value: "+4420,+1555", with: []string{"--signup=invite"}},

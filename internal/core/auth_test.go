@@ -49,7 +49,7 @@ func TestSecretsStoredHashed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := f.store.SessionByID(ctx, res.SessionID)
+	s, err := f.store.SessionByID(ctx, res.User.ID, res.SessionID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -217,7 +217,7 @@ func (s *Service) SubscribePush(ctx context.Context, a *Actor, in PushSubscripti
 	sub := &haven.PushSubscription{SessionID: a.SessionID, UserID: a.UserID, Endpoint: in.Endpoint,
 		P256dh: p256dh, Auth: auth, Private: in.Private, CreatedAt: s.now()}
 	err = s.store.Update(ctx, func(tx Tx) error {
-		subs, err := tx.PushSubscriptions(ctx, a.SessionID)
+		subs, err := tx.PushSubscriptions(ctx, a.UserID, a.SessionID)
 		if err != nil {
 			return err
 		}
@@ -242,7 +242,7 @@ func (s *Service) SubscribePush(ctx context.Context, a *Actor, in PushSubscripti
 // first, when the push service said it was gone).
 func (s *Service) UnsubscribePush(ctx context.Context, a *Actor, endpoint string) error {
 	err := s.store.Update(ctx, func(tx Tx) error {
-		return tx.DeletePushSubscription(ctx, a.SessionID, endpoint)
+		return tx.DeletePushSubscription(ctx, a.UserID, a.SessionID, endpoint)
 	})
 	if err == nil && s.push != nil {
 		err = s.push.users.recheck(ctx, s.store, a.UserID)
@@ -433,7 +433,7 @@ func (s *Service) deliverPush(ctx context.Context, d pushDelivery) {
 		p.sent.Add(1)
 	case errors.Is(err, ErrPushGone):
 		p.gone.Add(1)
-		err := s.store.Update(ctx, func(tx Tx) error { return tx.DeletePushSubscriptionByID(ctx, d.sub.ID) })
+		err := s.store.Update(ctx, func(tx Tx) error { return tx.DeletePushSubscriptionByID(ctx, d.sub.UserID, d.sub.ID) })
 		if err != nil {
 			if ctx.Err() == nil {
 				s.log.Warn("push: deleting a gone subscription failed", "session", d.sub.SessionID, "err", err)

@@ -109,7 +109,7 @@ func TestPushSubscribersReadBesideOtherWriters(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		sub := &haven.PushSubscription{SessionID: bob.SessionID, Endpoint: "https://push.example/bob",
+		sub := &haven.PushSubscription{SessionID: bob.SessionID, UserID: bob.UserID, Endpoint: "https://push.example/bob",
 			P256dh: make([]byte, 65), Auth: make([]byte, 16), CreatedAt: f.clock.Now()}
 		if err := other.Update(ctx, func(tx core.Tx) error { return tx.PutPushSubscription(ctx, sub) }); err != nil {
 			t.Fatal(err)

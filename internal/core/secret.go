@@ -163,10 +163,10 @@ func (s *Service) UploadSecretKeys(ctx context.Context, a *Actor, upload []byte)
 		if err := tx.PutSecretDevice(ctx, d); err != nil {
 			return err
 		}
-		if err := tx.AddSecretPreKeys(ctx, a.SessionID, keys, e2ee.MaxOneTimePreKeys); err != nil {
+		if err := tx.AddSecretPreKeys(ctx, a.UserID, a.SessionID, keys, e2ee.MaxOneTimePreKeys); err != nil {
 			return err
 		}
-		x, kem, err := tx.SecretPreKeyCounts(ctx, a.SessionID)
+		x, kem, err := tx.SecretPreKeyCounts(ctx, a.UserID, a.SessionID)
 		c = counts(x, kem)
 		return err
 	})
@@ -301,7 +301,7 @@ func (s *Service) SecretBundles(ctx context.Context, a *Actor, userID int64, dev
 			}
 			// The device as it is now: it may have gone, or uploaded
 			// other keys, since the check.
-			cur, err := tx.SecretDeviceOf(ctx, d.SessionID)
+			cur, err := tx.SecretDeviceOf(ctx, d.UserID, d.SessionID)
 			if errors.Is(err, haven.ErrNotFound) {
 				continue
 			}
@@ -337,21 +337,21 @@ func (s *Service) bundle(ctx context.Context, tx Tx, d *haven.SecretDevice) ([]b
 	b.KEM.ID, b.KEM.LastResort = d.LastResort.ID, true
 	copy(b.KEM.Public[:], d.LastResort.Public)
 	copy(b.KEM.Signature[:], d.LastResort.Signature)
-	if k, err := tx.TakeSecretPreKey(ctx, d.SessionID, haven.PreKeyKEM); err == nil {
+	if k, err := tx.TakeSecretPreKey(ctx, d.UserID, d.SessionID, haven.PreKeyKEM); err == nil {
 		b.KEM = e2ee.KEMPreKey{ID: k.ID}
 		copy(b.KEM.Public[:], k.Public)
 		copy(b.KEM.Signature[:], k.Signature)
 	} else if !errors.Is(err, haven.ErrNotFound) {
 		return nil, err
 	}
-	if k, err := tx.TakeSecretPreKey(ctx, d.SessionID, haven.PreKeyX25519); err == nil {
+	if k, err := tx.TakeSecretPreKey(ctx, d.UserID, d.SessionID, haven.PreKeyX25519); err == nil {
 		b.OneTime, b.HasOneTime = e2ee.OneTimePreKey{ID: k.ID}, true
 		copy(b.OneTime.Public[:], k.Public)
 		copy(b.OneTime.Signature[:], k.Signature)
 	} else if !errors.Is(err, haven.ErrNotFound) {
 		return nil, err
 	}
-	x, kem, err := tx.SecretPreKeyCounts(ctx, d.SessionID)
+	x, kem, err := tx.SecretPreKeyCounts(ctx, d.UserID, d.SessionID)
 	if err != nil {
 		return nil, err
 	}
@@ -391,7 +391,7 @@ func (s *Service) SendSecret(ctx context.Context, a *Actor, out []OutgoingEnvelo
 	// (which verifies each list's signature), the envelopes. The writer
 	// only checks that each device is still there and its queue has room,
 	// and queues.
-	me, err := s.store.SecretDeviceOf(ctx, a.SessionID)
+	me, err := s.store.SecretDeviceOf(ctx, a.UserID, a.SessionID)
 	if errors.Is(err, haven.ErrNotFound) {
 		return 0, haven.Errorf(haven.CodeSecretNoDevice, "upload keys with secret.uploadKeys first")
 	}
@@ -436,7 +436,7 @@ func (s *Service) SendSecret(ctx context.Context, a *Actor, out []OutgoingEnvelo
 		if err != nil {
 			return 0, s.internal(ctx, "secret.send", err)
 		}
-		envs[i] = &haven.SecretEnvelope{SessionID: sess, RandomID: o.RandomID, Envelope: b, CreatedAt: s.now().Truncate(time.Hour)}
+		envs[i] = &haven.SecretEnvelope{SessionID: sess, UserID: o.UserID, RandomID: o.RandomID, Envelope: b, CreatedAt: s.now().Truncate(time.Hour)}
 	}
 	queued := 0
 	err = s.store.Update(ctx, func(tx Tx) error {
@@ -447,12 +447,12 @@ func (s *Service) SendSecret(ctx context.Context, a *Actor, out []OutgoingEnvelo
 			if !counted {
 				// The device may have gone since the check: its session
 				// ended (the queue went with it).
-				if _, err := tx.SecretDeviceOf(ctx, e.SessionID); errors.Is(err, haven.ErrNotFound) {
+				if _, err := tx.SecretDeviceOf(ctx, e.UserID, e.SessionID); errors.Is(err, haven.ErrNotFound) {
 					return haven.Errorf(haven.CodeSecretDeviceNotFound, "user %d has no device %d; fetch the device list again", out[i].UserID, out[i].DeviceID)
 				} else if err != nil {
 					return err
 				}
-				if n, err = tx.SecretQueueLength(ctx, e.SessionID, s.secretQueueMax()); err != nil {
+				if n, err = tx.SecretQueueLength(ctx, e.UserID, e.SessionID, s.secretQueueMax()); err != nil {
 					return err
 				}
 			}
@@ -494,16 +494,16 @@ func (s *Service) FetchSecret(ctx context.Context, a *Actor, afterID int64, limi
 	if limit <= 0 || limit > SecretFetchMax {
 		limit = SecretFetchMax
 	}
-	if _, err := s.store.SecretDeviceOf(ctx, a.SessionID); errors.Is(err, haven.ErrNotFound) {
+	if _, err := s.store.SecretDeviceOf(ctx, a.UserID, a.SessionID); errors.Is(err, haven.ErrNotFound) {
 		return nil, haven.Errorf(haven.CodeSecretNoDevice, "upload keys with secret.uploadKeys first")
 	} else if err != nil {
 		return nil, s.internal(ctx, "secret.fetch", err)
 	}
-	es, err := s.store.SecretEnvelopes(ctx, a.SessionID, afterID, limit)
+	es, err := s.store.SecretEnvelopes(ctx, a.UserID, a.SessionID, afterID, limit)
 	if err != nil {
 		return nil, s.internal(ctx, "secret.fetch", err)
 	}
-	x, kem, err := s.store.SecretPreKeyCounts(ctx, a.SessionID)
+	x, kem, err := s.store.SecretPreKeyCounts(ctx, a.UserID, a.SessionID)
 	if err != nil {
 		return nil, s.internal(ctx, "secret.fetch", err)
 	}
@@ -520,7 +520,7 @@ func (s *Service) AckSecret(ctx context.Context, a *Actor, upTo int64) (int, err
 	var n int
 	err := s.store.Update(ctx, func(tx Tx) error {
 		var err error
-		n, err = tx.DeleteSecretEnvelopes(ctx, a.SessionID, upTo)
+		n, err = tx.DeleteSecretEnvelopes(ctx, a.UserID, a.SessionID, upTo)
 		return err
 	})
 	return n, s.internal(ctx, "secret.ack", err)

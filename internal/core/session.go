@@ -65,7 +65,7 @@ func (s *Service) touch(ctx context.Context, sess *haven.Session, ip string) {
 		ip = ""
 	}
 	err := s.store.Update(ctx, func(tx Tx) error {
-		if err := tx.TouchSession(ctx, sess.ID, now, ip); err != nil {
+		if err := tx.TouchSession(ctx, sess.UserID, sess.ID, now, ip); err != nil {
 			return err
 		}
 		return tx.TouchUser(ctx, sess.UserID, now)
@@ -128,14 +128,14 @@ func network(ip string) string {
 // included). Errors: CodeSessionNotFound.
 func (s *Service) TerminateSession(ctx context.Context, a *Actor, sessionID int64) error {
 	err := s.store.Update(ctx, func(tx Tx) error {
-		sess, err := tx.SessionByID(ctx, sessionID)
+		sess, err := tx.SessionByID(ctx, a.UserID, sessionID)
 		if errors.Is(err, haven.ErrNotFound) || (err == nil && sess.UserID != a.UserID) {
 			return haven.Errorf(haven.CodeSessionNotFound, "you have no session %d", sessionID)
 		}
 		if err != nil {
 			return err
 		}
-		if err := tx.DeleteSession(ctx, sessionID); err != nil {
+		if err := tx.DeleteSession(ctx, a.UserID, sessionID); err != nil {
 			return err
 		}
 		s.announceEnded(ctx, tx, a.UserID, []int64{sessionID})

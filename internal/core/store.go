@@ -90,11 +90,12 @@ type Tx interface {
 
 	// CreateSession inserts s, setting s.ID.
 	CreateSession(ctx context.Context, s *haven.Session) error
-	// TouchSession records activity: LastActiveAt and IP (IP may be "").
-	// Errors: haven.ErrNotFound.
-	TouchSession(ctx context.Context, sessionID int64, at time.Time, ip string) error
-	// DeleteSession removes one session. Errors: haven.ErrNotFound.
-	DeleteSession(ctx context.Context, sessionID int64) error
+	// TouchSession records activity of userID's session: LastActiveAt
+	// and IP (IP may be ""). Errors: haven.ErrNotFound.
+	TouchSession(ctx context.Context, userID, sessionID int64, at time.Time, ip string) error
+	// DeleteSession removes one session of userID. Errors:
+	// haven.ErrNotFound.
+	DeleteSession(ctx context.Context, userID, sessionID int64) error
 	// DeleteUserSessions removes all of a user's sessions but except (0 for
 	// none) and returns the ids it removed.
 	DeleteUserSessions(ctx context.Context, userID, except int64) ([]int64, error)
@@ -156,8 +157,8 @@ type Queries interface {
 	// SessionByToken finds a session by the hash of its token.
 	// Errors: haven.ErrNotFound.
 	SessionByToken(ctx context.Context, tokenHash []byte) (*haven.Session, error)
-	// SessionByID returns a session. Errors: haven.ErrNotFound.
-	SessionByID(ctx context.Context, id int64) (*haven.Session, error)
+	// SessionByID returns a session of userID. Errors: haven.ErrNotFound.
+	SessionByID(ctx context.Context, userID, id int64) (*haven.Session, error)
 	// UserSessions lists a user's sessions, newest first.
 	UserSessions(ctx context.Context, userID int64) ([]*haven.Session, error)
 

@@ -11,23 +11,23 @@ import (
 // belongs to a session: deleting the session (DeleteSession,
 // DeleteUserSessions, EraseUser) deletes its subscriptions.
 type PushTx interface {
-	// PutPushSubscription stores sub for sub.SessionID, replacing the
+	// PutPushSubscription stores sub for sub.SessionID of sub.UserID, replacing the
 	// keys and Private of the session's subscription with the same
 	// endpoint if there is one (keeping its ID and CreatedAt), and sets
 	// sub.ID. Errors: haven.ErrNotFound when the session does not exist.
 	PutPushSubscription(ctx context.Context, sub *haven.PushSubscription) error
 	// DeletePushSubscription removes a session's subscription to
 	// endpoint; a missing one is not an error.
-	DeletePushSubscription(ctx context.Context, sessionID int64, endpoint string) error
-	// DeletePushSubscriptionByID removes one subscription; a missing one
-	// is not an error.
-	DeletePushSubscriptionByID(ctx context.Context, id int64) error
+	DeletePushSubscription(ctx context.Context, userID, sessionID int64, endpoint string) error
+	// DeletePushSubscriptionByID removes one subscription of userID; a
+	// missing one is not an error.
+	DeletePushSubscriptionByID(ctx context.Context, userID, id int64) error
 }
 
 // PushQueries are the reads of Web Push subscriptions.
 type PushQueries interface {
 	// PushSubscriptions lists a session's subscriptions by ID.
-	PushSubscriptions(ctx context.Context, sessionID int64) ([]*haven.PushSubscription, error)
+	PushSubscriptions(ctx context.Context, userID, sessionID int64) ([]*haven.PushSubscription, error)
 	// PushTargets lists, ordered by (UserID, ID), up to q.Limit
 	// subscriptions after q.After of the people q describes.
 	PushTargets(ctx context.Context, q PushTargetQuery) ([]*haven.PushSubscription, error)

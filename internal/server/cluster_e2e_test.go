@@ -15,8 +15,9 @@ import (
 )
 
 // startCluster starts n nodes sharing one fresh PostgreSQL database, one
-// NATS server and one secret key (it keys the hashes of sign-in codes
-// and of phone numbers), each on its own port and data directory.
+// NATS server, one secret key (it keys the hashes of sign-in codes and
+// of phone numbers) and one Web Push key, each on its own port and data
+// directory.
 func startCluster(t *testing.T, n int, args ...string) []*node {
 	t.Helper()
 	pg := pgtest.Get(t)
@@ -26,9 +27,10 @@ func startCluster(t *testing.T, n int, args ...string) []*node {
 	if err := os.WriteFile(secret, []byte(strings.Repeat("cluster secret, test only! ", 2)), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	vapid := filepath.Join(filepath.Dir(secret), "vapid.key") // made by the first node
 	var nodes []*node
 	for range n {
-		all := append([]string{"--db", db, "--bus", ns.ClientURL(), "--secret-file", secret}, generous...)
+		all := append([]string{"--db", db, "--bus", ns.ClientURL(), "--secret-file", secret, "--push-key-file", vapid}, generous...)
 		nodes = append(nodes, startNode(t, append(all, args...)...))
 	}
 	return nodes

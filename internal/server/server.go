@@ -171,6 +171,18 @@ func New(ctx context.Context, cfg *config.Serve, opt Options) (s *Server, err er
 		st.Close()
 		return nil, err
 	}
+	keys, err := sharedKeys(cfg, secret)
+	if err == nil {
+		now := time.Now
+		if opt.Clock != nil {
+			now = opt.Clock.Now
+		}
+		err = checkKeys(ctx, st, keys, now())
+	}
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
 	limits.PushPerSession = cfg.PushPerSession
 	limits.SecretQueueMax, limits.SecretTTL = cfg.SecretQueue, cfg.SecretTTL
 	s.busGaps = prometheus.NewCounter(prometheus.CounterOpts{
@@ -611,7 +623,7 @@ type store interface {
 // cfg.DB, else SQLite in the data directory.
 func openStore(ctx context.Context, cfg *config.Serve, log *slog.Logger) (store, error) {
 	if cfg.DB != "" {
-		st, err := postgres.Open(ctx, cfg.DB, log)
+		st, err := postgres.OpenWith(ctx, cfg.DB, log, postgres.Options{MaxBatch: cfg.DBBatch})
 		if err != nil {
 			// The error names the host and database, never the URL: it
 			// may hold a password.

@@ -3,7 +3,9 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"testing/fstest"
 
+	"github.com/havenchat/haven/internal/store/sqlstore"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 )
@@ -42,3 +44,35 @@ var RewriteSQL = rewriteSQL
 
 // Commits reports how many transactions the writer has committed.
 func (s *Store) Commits() int64 { return s.w.Commits() }
+
+// MigrateTo brings the database at url up to migration upTo only, as a
+// binary of that time would have left it.
+func MigrateTo(ctx context.Context, url string, upTo int) error {
+	ms, err := schema.Migrations()
+	if err != nil {
+		return err
+	}
+	files := fstest.MapFS{}
+	for _, m := range ms {
+		if m.Version <= upTo {
+			files["migrations/"+m.Name] = &fstest.MapFile{Data: []byte(m.SQL)}
+		}
+	}
+	old := schema
+	old.FS = files
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		return err
+	}
+	db := stdlib.OpenDB(*cfg)
+	defer db.Close()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return old.Migrate(ctx, conn, sqlstore.Logger(nil))
+}
+
+// Queued reports how many Updates wait for the writer.
+func (s *Store) Queued() int { return s.w.Queued() }

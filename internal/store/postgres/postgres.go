@@ -52,12 +52,35 @@ type Store struct {
 	closeErr  error
 }
 
+// Options are the choices of a Store beyond its database.
+type Options struct {
+	// MaxBatch is the most Updates the node's writer groups into one
+	// transaction (writer.go): 0 is sqlstore.MaxBatch; 1 runs each
+	// Update in a transaction of its own, so that a transaction spans
+	// two chats only when one Update writes two (a forward). On one
+	// PostgreSQL server grouping is faster; a distributed one (Citus)
+	// commits a transaction over several machines' shards with two-phase
+	// commit (docs/operations.md).
+	MaxBatch int
+}
+
 // Open connects to the database at url (a postgres:// URL or a key=value
 // connection string), brings its schema up to date and returns the store.
 // A database whose schema is newer than this binary knows is refused.
 // log may be nil.
 func Open(ctx context.Context, url string, log *slog.Logger) (*Store, error) {
+	return OpenWith(ctx, url, log, Options{})
+}
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, url string, log *slog.Logger, opt Options) (*Store, error) {
 	log = sqlstore.Logger(log)
+	if opt.MaxBatch == 0 {
+		opt.MaxBatch = sqlstore.MaxBatch
+	}
+	if opt.MaxBatch < 1 || opt.MaxBatch > sqlstore.MaxBatch {
+		return nil, fmt.Errorf("postgres: a batch of %d updates: must be 1 to %d", opt.MaxBatch, sqlstore.MaxBatch)
+	}
 	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
@@ -79,7 +102,7 @@ func Open(ctx context.Context, url string, log *slog.Logger) (*Store, error) {
 	pool := poolDB{s}
 	s.Queries = sqlstore.Queries{DB: pool, D: dialect{}}
 	s.fts = fts{db: pool}
-	s.w = sqlstore.StartWriter("postgres", log, committer{s})
+	s.w = sqlstore.StartWriterBatch("postgres", log, committer{s}, opt.MaxBatch)
 	return s, nil
 }
 

@@ -418,11 +418,22 @@ func (q Queries) Dialogs(ctx context.Context, userID int64, sinceGID int64) ([]c
 	return ds, nil
 }
 
-// PutInvite inserts or replaces an invite link.
+// PutInvite inserts or replaces an invite link, and its hash's row in
+// invite_links, where InviteByHash finds the link's chat. A hash belongs
+// to one chat for good.
 func (t *Tx) PutInvite(ctx context.Context, inv *haven.Invite) error {
-	_, err := t.exec(ctx, `INSERT INTO invites (hash, chat_id, creator_id, created_at, expires_at, usage_limit, usage, revoked)
+	var chatID int64
+	err := t.queryRow(ctx, `INSERT INTO invite_links (hash, chat_id) VALUES (?, ?)
+		ON CONFLICT (hash) DO UPDATE SET chat_id = invite_links.chat_id RETURNING chat_id`, inv.Hash, inv.ChatID).Scan(&chatID)
+	if err != nil {
+		return fmt.Errorf("put invite: %w", err)
+	}
+	if chatID != inv.ChatID {
+		return fmt.Errorf("put invite: the link is chat %d's, not %d's", chatID, inv.ChatID)
+	}
+	_, err = t.exec(ctx, `INSERT INTO invites (hash, chat_id, creator_id, created_at, expires_at, usage_limit, usage, revoked)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (hash) DO UPDATE SET chat_id = excluded.chat_id, creator_id = excluded.creator_id,
+		ON CONFLICT (chat_id, hash) DO UPDATE SET creator_id = excluded.creator_id,
 			created_at = excluded.created_at, expires_at = excluded.expires_at, usage_limit = excluded.usage_limit,
 			usage = excluded.usage, revoked = excluded.revoked`,
 		inv.Hash, inv.ChatID, inv.CreatorID, millis(inv.CreatedAt), optMillis(inv.ExpiresAt), inv.UsageLimit,
@@ -448,9 +459,14 @@ func scanInvite(sc scanner) (*haven.Invite, error) {
 	return &inv, nil
 }
 
-// InviteByHash returns an invite link. Errors: haven.ErrNotFound.
+// InviteByHash returns an invite link: its chat from invite_links (keyed
+// by the hash), then the link (keyed by chat). Errors: haven.ErrNotFound.
 func (q Queries) InviteByHash(ctx context.Context, hash string) (*haven.Invite, error) {
-	inv, err := scanInvite(q.DB.QueryRow(ctx, `SELECT `+inviteColumns+` FROM invites WHERE hash = ?`, hash))
+	var chatID int64
+	if err := q.DB.QueryRow(ctx, `SELECT chat_id FROM invite_links WHERE hash = ?`, hash).Scan(&chatID); err != nil {
+		return nil, fmt.Errorf("invite: %w", noRows(err))
+	}
+	inv, err := scanInvite(q.DB.QueryRow(ctx, `SELECT `+inviteColumns+` FROM invites WHERE chat_id = ? AND hash = ?`, chatID, hash))
 	if err != nil {
 		return nil, fmt.Errorf("invite: %w", err)
 	}

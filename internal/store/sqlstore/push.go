@@ -22,17 +22,17 @@ func scanPush(sc scanner) (*haven.PushSubscription, error) {
 	return &p, nil
 }
 
-// PutPushSubscription stores sub for its session (the user is the
-// session's), or updates the keys and Private of the session's
-// subscription to the same endpoint; sets sub.ID, UserID and CreatedAt.
-// Errors: haven.ErrNotFound when the session does not exist.
+// PutPushSubscription stores sub for its session of sub.UserID, or
+// updates the keys and Private of the session's subscription to the same
+// endpoint; sets sub.ID and CreatedAt. Errors: haven.ErrNotFound when
+// the session does not exist.
 func (t *Tx) PutPushSubscription(ctx context.Context, sub *haven.PushSubscription) error {
 	var created int64
 	err := t.queryRow(ctx, `INSERT INTO push_subscriptions (session_id, user_id, endpoint, p256dh, auth, private, created_at)
-		SELECT id, user_id, ?, ?, ?, ?, ? FROM sessions WHERE id = ?
-		ON CONFLICT (session_id, endpoint) DO UPDATE SET p256dh = excluded.p256dh, auth = excluded.auth, private = excluded.private
-		RETURNING id, user_id, created_at`,
-		sub.Endpoint, sub.P256dh, sub.Auth, sub.Private, millis(sub.CreatedAt), sub.SessionID).Scan(&sub.ID, &sub.UserID, &created)
+		SELECT id, user_id, ?, ?, ?, ?, ? FROM sessions WHERE user_id = ? AND id = ?
+		ON CONFLICT (user_id, session_id, endpoint) DO UPDATE SET p256dh = excluded.p256dh, auth = excluded.auth, private = excluded.private
+		RETURNING id, created_at`,
+		sub.Endpoint, sub.P256dh, sub.Auth, sub.Private, millis(sub.CreatedAt), sub.UserID, sub.SessionID).Scan(&sub.ID, &created)
 	if err != nil {
 		return fmt.Errorf("put push subscription of session %d: %w", sub.SessionID, noRows(err))
 	}
@@ -41,25 +41,25 @@ func (t *Tx) PutPushSubscription(ctx context.Context, sub *haven.PushSubscriptio
 }
 
 // DeletePushSubscription removes a session's subscription to endpoint.
-func (t *Tx) DeletePushSubscription(ctx context.Context, sessionID int64, endpoint string) error {
-	if _, err := t.exec(ctx, `DELETE FROM push_subscriptions WHERE session_id = ? AND endpoint = ?`, sessionID, endpoint); err != nil {
+func (t *Tx) DeletePushSubscription(ctx context.Context, userID, sessionID int64, endpoint string) error {
+	if _, err := t.exec(ctx, `DELETE FROM push_subscriptions WHERE user_id = ? AND session_id = ? AND endpoint = ?`, userID, sessionID, endpoint); err != nil {
 		return fmt.Errorf("delete push subscription of session %d: %w", sessionID, err)
 	}
 	return nil
 }
 
 // DeletePushSubscriptionByID removes one subscription.
-func (t *Tx) DeletePushSubscriptionByID(ctx context.Context, id int64) error {
-	if _, err := t.exec(ctx, `DELETE FROM push_subscriptions WHERE id = ?`, id); err != nil {
+func (t *Tx) DeletePushSubscriptionByID(ctx context.Context, userID, id int64) error {
+	if _, err := t.exec(ctx, `DELETE FROM push_subscriptions WHERE user_id = ? AND id = ?`, userID, id); err != nil {
 		return fmt.Errorf("delete push subscription %d: %w", id, err)
 	}
 	return nil
 }
 
 // PushSubscriptions lists a session's subscriptions by id.
-func (q Queries) PushSubscriptions(ctx context.Context, sessionID int64) ([]*haven.PushSubscription, error) {
+func (q Queries) PushSubscriptions(ctx context.Context, userID, sessionID int64) ([]*haven.PushSubscription, error) {
 	subs, err := queryAll(ctx, q.DB, scanPush, `SELECT `+pushColumns+` FROM push_subscriptions p
-		WHERE p.session_id = ? ORDER BY p.id`, sessionID)
+		WHERE p.user_id = ? AND p.session_id = ? ORDER BY p.id`, userID, sessionID)
 	if err != nil {
 		return nil, fmt.Errorf("push subscriptions of session %d: %w", sessionID, err)
 	}

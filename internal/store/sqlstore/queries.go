@@ -193,19 +193,20 @@ func scanSession(sc scanner) (*haven.Session, error) {
 	return &s, nil
 }
 
-// SessionByToken finds a session by the hash of its token.
-// Errors: haven.ErrNotFound.
+// SessionByToken finds a session by the hash of its token: its user
+// and id in session_tokens (keyed by the hash), then the session (keyed
+// by user). Errors: haven.ErrNotFound.
 func (q Queries) SessionByToken(ctx context.Context, tokenHash []byte) (*haven.Session, error) {
-	s, err := scanSession(q.DB.QueryRow(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE token_hash = ?`, tokenHash))
-	if err != nil {
-		return nil, fmt.Errorf("session: %w", err)
+	var userID, id int64
+	if err := q.DB.QueryRow(ctx, `SELECT user_id, session_id FROM session_tokens WHERE token_hash = ?`, tokenHash).Scan(&userID, &id); err != nil {
+		return nil, fmt.Errorf("session: %w", noRows(err))
 	}
-	return s, nil
+	return q.SessionByID(ctx, userID, id)
 }
 
-// SessionByID returns a session. Errors: haven.ErrNotFound.
-func (q Queries) SessionByID(ctx context.Context, id int64) (*haven.Session, error) {
-	s, err := scanSession(q.DB.QueryRow(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE id = ?`, id))
+// SessionByID returns a session of userID. Errors: haven.ErrNotFound.
+func (q Queries) SessionByID(ctx context.Context, userID, id int64) (*haven.Session, error) {
+	s, err := scanSession(q.DB.QueryRow(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE user_id = ? AND id = ?`, userID, id))
 	if err != nil {
 		return nil, fmt.Errorf("session: %w", err)
 	}

@@ -52,24 +52,32 @@ func (t *Tx) PutSecretDevice(ctx context.Context, d *haven.SecretDevice) error {
 	case err != nil && !errors.Is(noRows(err), haven.ErrNotFound):
 		return fail(err)
 	}
-	old, err := t.SecretDeviceOf(ctx, d.SessionID)
+	old, err := t.SecretDeviceOf(ctx, d.UserID, d.SessionID)
 	switch {
 	case err == nil && (old.DeviceID != d.DeviceID || string(old.SignKey) != string(d.SignKey) || string(old.DHKey) != string(d.DHKey)):
 		// Another device in the same session (a reinstall): its one-time
 		// prekeys were signed by the old key.
-		if _, err := t.exec(ctx, `DELETE FROM secret_prekeys WHERE session_id = ?`, d.SessionID); err != nil {
+		if _, err := t.exec(ctx, `DELETE FROM secret_prekeys WHERE user_id = ? AND session_id = ?`, d.UserID, d.SessionID); err != nil {
 			return fail(err)
 		}
 	case err != nil && !errors.Is(err, haven.ErrNotFound):
 		return fail(err)
 	}
-	_, err = t.exec(ctx, `INSERT INTO secret_devices (`+secretDeviceColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (session_id) DO UPDATE SET device_id = excluded.device_id, sign_key = excluded.sign_key, dh_key = excluded.dh_key,
-			signed_id = excluded.signed_id, signed_public = excluded.signed_public, signed_signature = excluded.signed_signature,
-			kem_id = excluded.kem_id, kem_public = excluded.kem_public, kem_signature = excluded.kem_signature,
-			updated_at = excluded.updated_at`,
-		d.SessionID, d.UserID, int64(d.DeviceID), d.SignKey, d.DHKey, int64(d.Signed.ID), d.Signed.Public, d.Signed.Signature,
-		int64(d.LastResort.ID), d.LastResort.Public, d.LastResort.Signature, millis(d.UpdatedAt))
+	if old != nil {
+		// Replaced in place (the writer runs one Update at a time: nothing
+		// came between the read and this). An upsert would need a unique
+		// index on (user_id, session_id), which SQLite cannot match to an
+		// ON CONFLICT target while session_id is its rowid.
+		err = t.execOne(ctx, `UPDATE secret_devices SET device_id = ?, sign_key = ?, dh_key = ?, signed_id = ?, signed_public = ?,
+				signed_signature = ?, kem_id = ?, kem_public = ?, kem_signature = ?, updated_at = ?
+			WHERE user_id = ? AND session_id = ?`,
+			int64(d.DeviceID), d.SignKey, d.DHKey, int64(d.Signed.ID), d.Signed.Public, d.Signed.Signature,
+			int64(d.LastResort.ID), d.LastResort.Public, d.LastResort.Signature, millis(d.UpdatedAt), d.UserID, d.SessionID)
+	} else {
+		_, err = t.exec(ctx, `INSERT INTO secret_devices (`+secretDeviceColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			d.SessionID, d.UserID, int64(d.DeviceID), d.SignKey, d.DHKey, int64(d.Signed.ID), d.Signed.Public, d.Signed.Signature,
+			int64(d.LastResort.ID), d.LastResort.Public, d.LastResort.Signature, millis(d.UpdatedAt))
+	}
 	if err != nil {
 		return fail(err)
 	}
@@ -78,20 +86,20 @@ func (t *Tx) PutSecretDevice(ctx context.Context, d *haven.SecretDevice) error {
 
 // AddSecretPreKeys adds one-time prekeys, keeping the newest keep of each
 // kind.
-func (t *Tx) AddSecretPreKeys(ctx context.Context, sessionID int64, keys []haven.SecretPreKey, keep int) error {
+func (t *Tx) AddSecretPreKeys(ctx context.Context, userID, sessionID int64, keys []haven.SecretPreKey, keep int) error {
 	fail := func(err error) error { return fmt.Errorf("add prekeys of session %d: %w", sessionID, err) }
 	kinds := map[haven.SecretPreKeyKind]bool{}
 	for _, k := range keys {
-		if _, err := t.exec(ctx, `INSERT INTO secret_prekeys (session_id, kind, key_id, public, signature) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (session_id, kind, key_id) DO NOTHING`, sessionID, int(k.Kind), int64(k.ID), k.Public, k.Signature); err != nil {
+		if _, err := t.exec(ctx, `INSERT INTO secret_prekeys (user_id, session_id, kind, key_id, public, signature) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (user_id, session_id, kind, key_id) DO NOTHING`, userID, sessionID, int(k.Kind), int64(k.ID), k.Public, k.Signature); err != nil {
 			return fail(err)
 		}
 		kinds[k.Kind] = true
 	}
 	for kind := range kinds {
-		if _, err := t.exec(ctx, `DELETE FROM secret_prekeys WHERE session_id = ?1 AND kind = ?2 AND id NOT IN
-			(SELECT id FROM secret_prekeys WHERE session_id = ?1 AND kind = ?2 ORDER BY id DESC LIMIT ?3)`,
-			sessionID, int(kind), keep); err != nil {
+		if _, err := t.exec(ctx, `DELETE FROM secret_prekeys WHERE user_id = ?4 AND session_id = ?1 AND kind = ?2 AND id NOT IN
+			(SELECT id FROM secret_prekeys WHERE user_id = ?4 AND session_id = ?1 AND kind = ?2 ORDER BY id DESC LIMIT ?3)`,
+			sessionID, int(kind), keep, userID); err != nil {
 			return fail(err)
 		}
 	}
@@ -100,17 +108,17 @@ func (t *Tx) AddSecretPreKeys(ctx context.Context, sessionID int64, keys []haven
 
 // TakeSecretPreKey removes and returns the oldest one-time prekey of a
 // kind.
-func (t *Tx) TakeSecretPreKey(ctx context.Context, sessionID int64, kind haven.SecretPreKeyKind) (*haven.SecretPreKey, error) {
+func (t *Tx) TakeSecretPreKey(ctx context.Context, userID, sessionID int64, kind haven.SecretPreKeyKind) (*haven.SecretPreKey, error) {
 	var (
 		id, keyID int64
 		k         = haven.SecretPreKey{Kind: kind}
 	)
-	err := t.queryRow(ctx, `SELECT id, key_id, public, signature FROM secret_prekeys WHERE session_id = ? AND kind = ? ORDER BY id LIMIT 1`,
-		sessionID, int(kind)).Scan(&id, &keyID, &k.Public, &k.Signature)
+	err := t.queryRow(ctx, `SELECT id, key_id, public, signature FROM secret_prekeys WHERE user_id = ? AND session_id = ? AND kind = ? ORDER BY id LIMIT 1`,
+		userID, sessionID, int(kind)).Scan(&id, &keyID, &k.Public, &k.Signature)
 	if err != nil {
 		return nil, fmt.Errorf("take prekey of session %d: %w", sessionID, noRows(err))
 	}
-	if _, err := t.exec(ctx, `DELETE FROM secret_prekeys WHERE id = ?`, id); err != nil {
+	if _, err := t.exec(ctx, `DELETE FROM secret_prekeys WHERE user_id = ? AND id = ?`, userID, id); err != nil {
 		return nil, fmt.Errorf("take prekey of session %d: %w", sessionID, err)
 	}
 	k.ID = uint32(keyID)
@@ -119,8 +127,8 @@ func (t *Tx) TakeSecretPreKey(ctx context.Context, sessionID int64, kind haven.S
 
 // PutSecretEnvelope queues an envelope unless its random id is queued.
 func (t *Tx) PutSecretEnvelope(ctx context.Context, e *haven.SecretEnvelope) (bool, error) {
-	ids, err := t.ids(ctx, `INSERT INTO secret_envelopes (session_id, random_id, envelope, created_at) VALUES (?, ?, ?, ?)
-		ON CONFLICT (session_id, random_id) DO NOTHING RETURNING id`, e.SessionID, e.RandomID, e.Envelope, millis(e.CreatedAt))
+	ids, err := t.ids(ctx, `INSERT INTO secret_envelopes (user_id, session_id, random_id, envelope, created_at) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (user_id, session_id, random_id) DO NOTHING RETURNING id`, e.UserID, e.SessionID, e.RandomID, e.Envelope, millis(e.CreatedAt))
 	if err != nil {
 		return false, fmt.Errorf("queue envelope for session %d: %w", e.SessionID, err)
 	}
@@ -132,8 +140,8 @@ func (t *Tx) PutSecretEnvelope(ctx context.Context, e *haven.SecretEnvelope) (bo
 }
 
 // DeleteSecretEnvelopes deletes a session's envelopes up to upTo.
-func (t *Tx) DeleteSecretEnvelopes(ctx context.Context, sessionID, upTo int64) (int, error) {
-	res, err := t.exec(ctx, `DELETE FROM secret_envelopes WHERE session_id = ? AND id <= ?`, sessionID, upTo)
+func (t *Tx) DeleteSecretEnvelopes(ctx context.Context, userID, sessionID, upTo int64) (int, error) {
+	res, err := t.exec(ctx, `DELETE FROM secret_envelopes WHERE user_id = ? AND session_id = ? AND id <= ?`, userID, sessionID, upTo)
 	if err != nil {
 		return 0, fmt.Errorf("delete envelopes of session %d: %w", sessionID, err)
 	}
@@ -177,8 +185,8 @@ func (q Queries) SecretDevices(ctx context.Context, userID int64) ([]*haven.Secr
 }
 
 // SecretDeviceOf returns a session's device.
-func (q Queries) SecretDeviceOf(ctx context.Context, sessionID int64) (*haven.SecretDevice, error) {
-	d, err := scanSecretDevice(q.DB.QueryRow(ctx, `SELECT `+secretDeviceColumns+` FROM secret_devices WHERE session_id = ?`, sessionID))
+func (q Queries) SecretDeviceOf(ctx context.Context, userID, sessionID int64) (*haven.SecretDevice, error) {
+	d, err := scanSecretDevice(q.DB.QueryRow(ctx, `SELECT `+secretDeviceColumns+` FROM secret_devices WHERE user_id = ? AND session_id = ?`, userID, sessionID))
 	if err != nil {
 		return nil, fmt.Errorf("secret device of session %d: %w", sessionID, noRows(err))
 	}
@@ -186,10 +194,10 @@ func (q Queries) SecretDeviceOf(ctx context.Context, sessionID int64) (*haven.Se
 }
 
 // SecretPreKeyCounts counts a session's one-time prekeys of each kind.
-func (q Queries) SecretPreKeyCounts(ctx context.Context, sessionID int64) (int, int, error) {
+func (q Queries) SecretPreKeyCounts(ctx context.Context, userID, sessionID int64) (int, int, error) {
 	var x, kem int
 	err := q.DB.QueryRow(ctx, `SELECT COALESCE(SUM(CASE WHEN kind = 0 THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN kind = 1 THEN 1 ELSE 0 END), 0)
-		FROM secret_prekeys WHERE session_id = ?`, sessionID).Scan(&x, &kem)
+		FROM secret_prekeys WHERE user_id = ? AND session_id = ?`, userID, sessionID).Scan(&x, &kem)
 	if err != nil {
 		return 0, 0, fmt.Errorf("prekey counts of session %d: %w", sessionID, err)
 	}
@@ -197,9 +205,10 @@ func (q Queries) SecretPreKeyCounts(ctx context.Context, sessionID int64) (int, 
 }
 
 // SecretQueueLength counts a session's envelopes, up to atMost.
-func (q Queries) SecretQueueLength(ctx context.Context, sessionID int64, atMost int) (int, error) {
+func (q Queries) SecretQueueLength(ctx context.Context, userID, sessionID int64, atMost int) (int, error) {
 	var n int
-	err := q.DB.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM secret_envelopes WHERE session_id = ? LIMIT ?) AS q`, sessionID, atMost).Scan(&n)
+	err := q.DB.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM secret_envelopes WHERE user_id = ? AND session_id = ? LIMIT ?) AS q`,
+		userID, sessionID, atMost).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("queue length of session %d: %w", sessionID, err)
 	}
@@ -211,7 +220,7 @@ func scanSecretEnvelope(sc scanner) (*haven.SecretEnvelope, error) {
 		e       haven.SecretEnvelope
 		created int64
 	)
-	if err := sc.Scan(&e.ID, &e.SessionID, &e.RandomID, &e.Envelope, &created); err != nil {
+	if err := sc.Scan(&e.ID, &e.SessionID, &e.UserID, &e.RandomID, &e.Envelope, &created); err != nil {
 		return nil, err
 	}
 	e.CreatedAt = fromMillis(created)
@@ -219,9 +228,9 @@ func scanSecretEnvelope(sc scanner) (*haven.SecretEnvelope, error) {
 }
 
 // SecretEnvelopes lists a session's envelopes after afterID, oldest first.
-func (q Queries) SecretEnvelopes(ctx context.Context, sessionID, afterID int64, limit int) ([]*haven.SecretEnvelope, error) {
-	es, err := queryAll(ctx, q.DB, scanSecretEnvelope, `SELECT id, session_id, random_id, envelope, created_at FROM secret_envelopes
-		WHERE session_id = ? AND id > ? ORDER BY id LIMIT ?`, sessionID, afterID, limit)
+func (q Queries) SecretEnvelopes(ctx context.Context, userID, sessionID, afterID int64, limit int) ([]*haven.SecretEnvelope, error) {
+	es, err := queryAll(ctx, q.DB, scanSecretEnvelope, `SELECT id, session_id, user_id, random_id, envelope, created_at FROM secret_envelopes
+		WHERE user_id = ? AND session_id = ? AND id > ? ORDER BY id LIMIT ?`, userID, sessionID, afterID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("envelopes of session %d: %w", sessionID, err)
 	}

@@ -111,12 +111,17 @@ func (t *Tx) DeleteExpiredLoginAttempts(ctx context.Context, now time.Time) (int
 	return int(n), nil
 }
 
-// CreateSession inserts s, setting s.ID.
+// CreateSession inserts s, setting s.ID, and its token's hash into
+// session_tokens, where SessionByToken finds the session's user.
 func (t *Tx) CreateSession(ctx context.Context, s *haven.Session) error {
 	newID, err := t.insertID(ctx, `INSERT INTO sessions (user_id, token_hash, device, created_at, last_active_at, ip)
 		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
 		s.UserID, s.TokenHash, s.Device, millis(s.CreatedAt), millis(s.LastActiveAt), s.IP)
 	if err != nil {
+		return fmt.Errorf("create session: %w", err)
+	}
+	if _, err := t.exec(ctx, `INSERT INTO session_tokens (token_hash, user_id, session_id) VALUES (?, ?, ?)`,
+		s.TokenHash, s.UserID, newID); err != nil {
 		return fmt.Errorf("create session: %w", err)
 	}
 	s.ID = newID
@@ -125,28 +130,60 @@ func (t *Tx) CreateSession(ctx context.Context, s *haven.Session) error {
 
 // TouchSession records activity: LastActiveAt and IP.
 // Errors: haven.ErrNotFound.
-func (t *Tx) TouchSession(ctx context.Context, sessionID int64, at time.Time, ip string) error {
-	err := t.execOne(ctx, `UPDATE sessions SET last_active_at = ?, ip = ? WHERE id = ?`, millis(at), ip, sessionID)
+func (t *Tx) TouchSession(ctx context.Context, userID, sessionID int64, at time.Time, ip string) error {
+	err := t.execOne(ctx, `UPDATE sessions SET last_active_at = ?, ip = ? WHERE user_id = ? AND id = ?`, millis(at), ip, userID, sessionID)
 	if err != nil {
 		return fmt.Errorf("touch session %d: %w", sessionID, err)
 	}
 	return nil
 }
 
-// DeleteSession removes one session. Errors: haven.ErrNotFound.
-func (t *Tx) DeleteSession(ctx context.Context, sessionID int64) error {
-	if err := t.execOne(ctx, `DELETE FROM sessions WHERE id = ?`, sessionID); err != nil {
+// DeleteSession removes one session and its token's lookup row.
+// Errors: haven.ErrNotFound.
+func (t *Tx) DeleteSession(ctx context.Context, userID, sessionID int64) error {
+	var hash []byte
+	err := t.queryRow(ctx, `DELETE FROM sessions WHERE user_id = ? AND id = ? RETURNING token_hash`, userID, sessionID).Scan(&hash)
+	if err != nil {
+		return fmt.Errorf("delete session %d: %w", sessionID, noRows(err))
+	}
+	if _, err := t.exec(ctx, `DELETE FROM session_tokens WHERE token_hash = ?`, hash); err != nil {
 		return fmt.Errorf("delete session %d: %w", sessionID, err)
 	}
 	return nil
 }
 
 // DeleteUserSessions removes all of a user's sessions but except (0 for
-// none) and returns the ids it removed, in ascending order.
+// none), and their tokens' lookup rows, and returns the ids it removed,
+// in ascending order.
 func (t *Tx) DeleteUserSessions(ctx context.Context, userID, except int64) ([]int64, error) {
-	ids, err := t.ids(ctx, `DELETE FROM sessions WHERE user_id = ? AND id <> ? RETURNING id`, userID, except)
+	fail := func(err error) ([]int64, error) { return nil, fmt.Errorf("delete sessions of %d: %w", userID, err) }
+	rows, err := t.query(ctx, `DELETE FROM sessions WHERE user_id = ? AND id <> ? RETURNING id, token_hash`, userID, except)
 	if err != nil {
-		return nil, fmt.Errorf("delete sessions of %d: %w", userID, err)
+		return fail(err)
+	}
+	var (
+		ids    []int64
+		hashes [][]byte
+	)
+	for rows.Next() {
+		var (
+			id   int64
+			hash []byte
+		)
+		if err := rows.Scan(&id, &hash); err != nil {
+			rows.Close()
+			return fail(err)
+		}
+		ids, hashes = append(ids, id), append(hashes, hash)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fail(err)
+	}
+	for _, h := range hashes {
+		if _, err := t.exec(ctx, `DELETE FROM session_tokens WHERE token_hash = ?`, h); err != nil {
+			return fail(err)
+		}
 	}
 	slices.Sort(ids)
 	return ids, nil

@@ -83,9 +83,10 @@ type request[M any] struct {
 
 // Writer runs a store's Updates, grouped into batches, on one goroutine.
 type Writer[B Batch, M any] struct {
-	name string // the database's, for messages
-	log  *slog.Logger
-	c    Committer[B, M]
+	name     string // the database's, for messages
+	log      *slog.Logger
+	c        Committer[B, M]
+	maxBatch int // the most Updates in one transaction
 
 	// mu guards closed; Update holds it shared while it enqueues so that
 	// Close, which takes it exclusively, knows no one is about to send on
@@ -100,14 +101,22 @@ type Writer[B Batch, M any] struct {
 	commits atomic.Int64
 }
 
-// StartWriter starts the writer goroutine of a store on database name.
+// StartWriter starts the writer goroutine of a store on database name,
+// with batches of up to MaxBatch Updates.
 func StartWriter[B Batch, M any](name string, log *slog.Logger, c Committer[B, M]) *Writer[B, M] {
+	return StartWriterBatch(name, log, c, MaxBatch)
+}
+
+// StartWriterBatch is StartWriter with batches of up to maxBatch Updates
+// (1 to MaxBatch; 1 runs each Update in a transaction of its own).
+func StartWriterBatch[B Batch, M any](name string, log *slog.Logger, c Committer[B, M], maxBatch int) *Writer[B, M] {
 	w := &Writer[B, M]{
-		name:  name,
-		log:   log,
-		c:     c,
-		queue: make(chan *request[M], queueSize),
-		done:  make(chan struct{}),
+		name:     name,
+		log:      log,
+		c:        c,
+		maxBatch: min(max(maxBatch, 1), MaxBatch),
+		queue:    make(chan *request[M], queueSize),
+		done:     make(chan struct{}),
 	}
 	go w.run()
 	return w
@@ -187,7 +196,7 @@ func (w *Writer[B, M]) run() {
 		}
 		batch = append(batch[:0], req)
 	gather:
-		for len(batch) < MaxBatch {
+		for len(batch) < w.maxBatch {
 			select {
 			case r, ok := <-w.queue:
 				if !ok {

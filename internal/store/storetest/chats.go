@@ -640,6 +640,16 @@ func testInvites(t *testing.T, s core.Store) {
 		t.Errorf("InviteByHash(missing) = %v, want ErrNotFound", err)
 	}
 
+	// A link's hash belongs to its chat for good.
+	moved := *invs[3]
+	moved.ChatID = c.ID
+	if err := s.Update(ctx, func(tx core.Tx) error { return tx.PutInvite(ctx, &moved) }); err == nil {
+		t.Errorf("PutInvite moved link %s from chat %d to %d", moved.Hash, d.ID, c.ID)
+	}
+	if got, err := s.InviteByHash(ctx, moved.Hash); err != nil || !same(got, invs[3]) {
+		t.Errorf("after PutInvite to another chat: %+v, %v; want %+v", got, err, invs[3])
+	}
+
 	// PutInvite replaces.
 	used := *invs[1]
 	used.Usage, used.Revoked = 10, true

@@ -13,18 +13,18 @@ import (
 )
 
 // putPush stores a subscription of a session to endpoint and returns it.
-func putPush(t *testing.T, s core.Store, sessionID int64, endpoint string, private bool) *haven.PushSubscription {
+func putPush(t *testing.T, s core.Store, sess *haven.Session, endpoint string, private bool) *haven.PushSubscription {
 	t.Helper()
-	sub := &haven.PushSubscription{SessionID: sessionID, Endpoint: endpoint, P256dh: hash("p256dh " + endpoint),
+	sub := &haven.PushSubscription{SessionID: sess.ID, UserID: sess.UserID, Endpoint: endpoint, P256dh: hash("p256dh " + endpoint),
 		Auth: hash("auth " + endpoint)[:16], Private: private, CreatedAt: t0}
 	update(t, s, func(tx core.Tx) error { return tx.PutPushSubscription(context.Background(), sub) })
 	return sub
 }
 
 // pushEndpoints lists the endpoints of a session's subscriptions.
-func pushEndpoints(t *testing.T, s core.Queries, sessionID int64) []string {
+func pushEndpoints(t *testing.T, s core.Queries, sess *haven.Session) []string {
 	t.Helper()
-	subs, err := s.PushSubscriptions(context.Background(), sessionID)
+	subs, err := s.PushSubscriptions(context.Background(), sess.UserID, sess.ID)
 	if err != nil {
 		t.Fatalf("PushSubscriptions: %v", err)
 	}
@@ -41,13 +41,13 @@ func testPushSubscriptions(t *testing.T, s core.Store) {
 	sess := createSession(t, s, u.ID, "push-1", t0)
 	other := createSession(t, s, u.ID, "push-2", t0)
 
-	a := putPush(t, s, sess.ID, "https://push.example/a", false)
+	a := putPush(t, s, sess, "https://push.example/a", false)
 	if a.ID <= 0 || a.UserID != u.ID {
 		t.Fatalf("PutPushSubscription set ID %d, UserID %d; want an id and the session's user %d", a.ID, a.UserID, u.ID)
 	}
-	putPush(t, s, sess.ID, "https://push.example/b", true)
-	putPush(t, s, other.ID, "https://push.example/a", false) // the same device, another session
-	subs, err := s.PushSubscriptions(ctx, sess.ID)
+	putPush(t, s, sess, "https://push.example/b", true)
+	putPush(t, s, other, "https://push.example/a", false) // the same device, another session
+	subs, err := s.PushSubscriptions(ctx, sess.UserID, sess.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,32 +57,36 @@ func testPushSubscriptions(t *testing.T, s core.Store) {
 
 	// The same endpoint again replaces the keys and the choice of
 	// privacy, keeping the row.
-	again := &haven.PushSubscription{SessionID: sess.ID, Endpoint: a.Endpoint, P256dh: hash("new key"),
+	again := &haven.PushSubscription{SessionID: sess.ID, UserID: u.ID, Endpoint: a.Endpoint, P256dh: hash("new key"),
 		Auth: hash("new auth")[:16], Private: true, CreatedAt: t0.Add(time.Hour)}
 	update(t, s, func(tx core.Tx) error { return tx.PutPushSubscription(ctx, again) })
-	subs, _ = s.PushSubscriptions(ctx, sess.ID)
+	subs, _ = s.PushSubscriptions(ctx, sess.UserID, sess.ID)
 	want := *a
 	want.P256dh, want.Auth, want.Private = again.P256dh, again.Auth, true
 	if len(subs) != 2 || !same(subs[0], &want) || again.ID != a.ID || !again.CreatedAt.Equal(t0) {
 		t.Errorf("after the same endpoint again:\n got %+v (put gave id %d, created %v)\nwant %+v first", subs, again.ID, again.CreatedAt, &want)
 	}
 
-	missing := &haven.PushSubscription{SessionID: sess.ID + 1000, Endpoint: "https://push.example/x", P256dh: hash("k"), Auth: hash("a")[:16], CreatedAt: t0}
+	missing := &haven.PushSubscription{SessionID: sess.ID + 1000, UserID: u.ID, Endpoint: "https://push.example/x", P256dh: hash("k"), Auth: hash("a")[:16], CreatedAt: t0}
 	if err := s.Update(ctx, func(tx core.Tx) error { return tx.PutPushSubscription(ctx, missing) }); !errors.Is(err, haven.ErrNotFound) {
 		t.Errorf("PutPushSubscription for no session = %v, want ErrNotFound", err)
 	}
 
-	update(t, s, func(tx core.Tx) error { return tx.DeletePushSubscription(ctx, sess.ID, "https://push.example/b") })
-	update(t, s, func(tx core.Tx) error { return tx.DeletePushSubscription(ctx, sess.ID, "https://push.example/b") }) // missing: no error
-	if got := pushEndpoints(t, s, sess.ID); !slices.Equal(got, []string{"https://push.example/a"}) {
+	update(t, s, func(tx core.Tx) error {
+		return tx.DeletePushSubscription(ctx, sess.UserID, sess.ID, "https://push.example/b")
+	})
+	update(t, s, func(tx core.Tx) error {
+		return tx.DeletePushSubscription(ctx, sess.UserID, sess.ID, "https://push.example/b")
+	}) // missing: no error
+	if got := pushEndpoints(t, s, sess); !slices.Equal(got, []string{"https://push.example/a"}) {
 		t.Errorf("after DeletePushSubscription: %v", got)
 	}
-	if got := pushEndpoints(t, s, other.ID); !slices.Equal(got, []string{"https://push.example/a"}) {
+	if got := pushEndpoints(t, s, other); !slices.Equal(got, []string{"https://push.example/a"}) {
 		t.Errorf("another session's subscription to the same endpoint: %v", got)
 	}
-	update(t, s, func(tx core.Tx) error { return tx.DeletePushSubscriptionByID(ctx, a.ID) })
-	update(t, s, func(tx core.Tx) error { return tx.DeletePushSubscriptionByID(ctx, a.ID) })
-	if got := pushEndpoints(t, s, sess.ID); len(got) != 0 {
+	update(t, s, func(tx core.Tx) error { return tx.DeletePushSubscriptionByID(ctx, a.UserID, a.ID) })
+	update(t, s, func(tx core.Tx) error { return tx.DeletePushSubscriptionByID(ctx, a.UserID, a.ID) })
+	if got := pushEndpoints(t, s, sess); len(got) != 0 {
 		t.Errorf("after DeletePushSubscriptionByID: %v", got)
 	}
 }
@@ -98,31 +102,31 @@ func testPushEndsWithSession(t *testing.T, s core.Store) {
 	others := createSession(t, s, u.ID, "end-3", t0)
 	fs := createSession(t, s, friend.ID, "end-friend", t0)
 	for _, ss := range []*haven.Session{one, kept, others, fs} {
-		putPush(t, s, ss.ID, fmt.Sprintf("https://push.example/%d", ss.ID), false)
+		putPush(t, s, ss, fmt.Sprintf("https://push.example/%d", ss.ID), false)
 	}
 
-	update(t, s, func(tx core.Tx) error { return tx.DeleteSession(ctx, one.ID) })
-	if got := pushEndpoints(t, s, one.ID); len(got) != 0 {
+	update(t, s, func(tx core.Tx) error { return tx.DeleteSession(ctx, one.UserID, one.ID) })
+	if got := pushEndpoints(t, s, one); len(got) != 0 {
 		t.Errorf("DeleteSession left subscriptions %v", got)
 	}
 	update(t, s, func(tx core.Tx) error {
 		_, err := tx.DeleteUserSessions(ctx, u.ID, kept.ID)
 		return err
 	})
-	if got := pushEndpoints(t, s, others.ID); len(got) != 0 {
+	if got := pushEndpoints(t, s, others); len(got) != 0 {
 		t.Errorf("DeleteUserSessions left subscriptions %v", got)
 	}
-	if got := pushEndpoints(t, s, kept.ID); len(got) != 1 {
+	if got := pushEndpoints(t, s, kept); len(got) != 1 {
 		t.Errorf("DeleteUserSessions took the kept session's subscriptions: %v", got)
 	}
 	update(t, s, func(tx core.Tx) error {
 		_, err := tx.EraseUser(ctx, u.ID)
 		return err
 	})
-	if got := pushEndpoints(t, s, kept.ID); len(got) != 0 {
+	if got := pushEndpoints(t, s, kept); len(got) != 0 {
 		t.Errorf("EraseUser left subscriptions %v", got)
 	}
-	if got := pushEndpoints(t, s, fs.ID); len(got) != 1 {
+	if got := pushEndpoints(t, s, fs); len(got) != 1 {
 		t.Errorf("EraseUser took another person's subscriptions: %v", got)
 	}
 }
@@ -132,7 +136,7 @@ func testPushTargets(t *testing.T, s core.Store) {
 	sender := createUser(t, s)
 	c := createChat(t, s, sender.ID)
 	senderSess := createSession(t, s, sender.ID, "targets-sender", t0)
-	putPush(t, s, senderSess.ID, "https://push.example/sender", false)
+	putPush(t, s, senderSess, "https://push.example/sender", false)
 
 	now := t0.Add(time.Hour)
 	type person struct {
@@ -168,7 +172,7 @@ func testPushTargets(t *testing.T, s core.Store) {
 		}
 		sessions := []*haven.Session{createSession(t, s, u.ID, p.name+" 1", t0), createSession(t, s, u.ID, p.name+" 2", t0)}
 		for i := range p.subs {
-			sub := putPush(t, s, sessions[i%2].ID, fmt.Sprintf("https://push.example/%s/%d", p.name, i), i == 1)
+			sub := putPush(t, s, sessions[i%2], fmt.Sprintf("https://push.example/%s/%d", p.name, i), i == 1)
 			if p.want {
 				want = append(want, sub.ID)
 			}
@@ -176,7 +180,7 @@ func testPushTargets(t *testing.T, s core.Store) {
 	}
 	// Someone in another chat is never a target.
 	outsider := createUser(t, s)
-	putPush(t, s, createSession(t, s, outsider.ID, "outsider", t0).ID, "https://push.example/outsider", false)
+	putPush(t, s, createSession(t, s, outsider.ID, "outsider", t0), "https://push.example/outsider", false)
 
 	q := core.PushTargetQuery{ChatID: c.ID, MessageID: 5, Except: sender.ID, Now: now, NotBlocking: sender.ID}
 	all := func(limit int) []int64 {
@@ -239,9 +243,9 @@ func testPushSubscribers(t *testing.T, s core.Store) {
 	as2 := createSession(t, s, a.ID, "subscribers-a2", t0)
 	bs := createSession(t, s, b.ID, "subscribers-b", t0)
 	createSession(t, s, c.ID, "subscribers-c", t0)
-	putPush(t, s, as1.ID, "https://push.example/a1", false)
-	putPush(t, s, as2.ID, "https://push.example/a2", false)
-	putPush(t, s, bs.ID, "https://push.example/b", false)
+	putPush(t, s, as1, "https://push.example/a1", false)
+	putPush(t, s, as2, "https://push.example/a2", false)
+	putPush(t, s, bs, "https://push.example/b", false)
 	check := func(step string, want map[int64]bool) {
 		t.Helper()
 		ids, err := s.PushSubscribers(ctx)
@@ -263,10 +267,14 @@ func testPushSubscribers(t *testing.T, s core.Store) {
 		}
 	}
 	check("subscribed", map[int64]bool{a.ID: true, b.ID: true})
-	update(t, s, func(tx core.Tx) error { return tx.DeletePushSubscription(ctx, as1.ID, "https://push.example/a1") })
+	update(t, s, func(tx core.Tx) error {
+		return tx.DeletePushSubscription(ctx, as1.UserID, as1.ID, "https://push.example/a1")
+	})
 	check("one of two unsubscribed", map[int64]bool{a.ID: true, b.ID: true})
-	update(t, s, func(tx core.Tx) error { return tx.DeleteSession(ctx, as2.ID) })
+	update(t, s, func(tx core.Tx) error { return tx.DeleteSession(ctx, as2.UserID, as2.ID) })
 	check("session ended", map[int64]bool{b.ID: true})
-	update(t, s, func(tx core.Tx) error { return tx.DeletePushSubscription(ctx, bs.ID, "https://push.example/b") })
+	update(t, s, func(tx core.Tx) error {
+		return tx.DeletePushSubscription(ctx, bs.UserID, bs.ID, "https://push.example/b")
+	})
 	check("all gone", map[int64]bool{})
 }

@@ -44,7 +44,7 @@ func testSecretKeys(t *testing.T, s core.Store) {
 
 	d1 := secretDevice(s1.ID, u.ID, 5, "one")
 	update(t, s, func(tx core.Tx) error { return tx.PutSecretDevice(ctx, d1) })
-	got, err := s.SecretDeviceOf(ctx, s1.ID)
+	got, err := s.SecretDeviceOf(ctx, s1.UserID, s1.ID)
 	if err != nil || got.DeviceID != 5 || !bytes.Equal(got.LastResort.Public, d1.LastResort.Public) || got.Signed.ID != 1 || got.LastResort.ID != 2 || !got.UpdatedAt.Equal(t0) {
 		t.Fatalf("SecretDeviceOf = %+v, %v", got, err)
 	}
@@ -60,18 +60,18 @@ func testSecretKeys(t *testing.T, s core.Store) {
 	// One-time prekeys: duplicates kept once, the newest kept past the
 	// bound, taken oldest first and each once.
 	update(t, s, func(tx core.Tx) error {
-		return tx.AddSecretPreKeys(ctx, s1.ID, append(preKeys(haven.PreKeyX25519, 10, 11, 12), preKeys(haven.PreKeyKEM, 20)...), 3)
+		return tx.AddSecretPreKeys(ctx, s1.UserID, s1.ID, append(preKeys(haven.PreKeyX25519, 10, 11, 12), preKeys(haven.PreKeyKEM, 20)...), 3)
 	})
 	update(t, s, func(tx core.Tx) error {
-		return tx.AddSecretPreKeys(ctx, s1.ID, preKeys(haven.PreKeyX25519, 12, 13), 3)
+		return tx.AddSecretPreKeys(ctx, s1.UserID, s1.ID, preKeys(haven.PreKeyX25519, 12, 13), 3)
 	})
-	if x, kem, err := s.SecretPreKeyCounts(ctx, s1.ID); err != nil || x != 3 || kem != 1 {
+	if x, kem, err := s.SecretPreKeyCounts(ctx, s1.UserID, s1.ID); err != nil || x != 3 || kem != 1 {
 		t.Fatalf("counts = %d, %d, %v; want 3 and 1", x, kem, err)
 	}
 	var taken []uint32
 	for range 4 {
 		err := s.Update(ctx, func(tx core.Tx) error {
-			k, err := tx.TakeSecretPreKey(ctx, s1.ID, haven.PreKeyX25519)
+			k, err := tx.TakeSecretPreKey(ctx, s1.UserID, s1.ID, haven.PreKeyX25519)
 			if err == nil {
 				taken = append(taken, k.ID)
 			}
@@ -87,14 +87,14 @@ func testSecretKeys(t *testing.T, s core.Store) {
 
 	// New device keys in the same session drop the old one-time prekeys.
 	update(t, s, func(tx core.Tx) error { return tx.PutSecretDevice(ctx, secretDevice(s1.ID, u.ID, 5, "reinstalled")) })
-	if x, kem, _ := s.SecretPreKeyCounts(ctx, s1.ID); x != 0 || kem != 0 {
+	if x, kem, _ := s.SecretPreKeyCounts(ctx, s1.UserID, s1.ID); x != 0 || kem != 0 {
 		t.Fatalf("after new device keys: %d, %d prekeys left", x, kem)
 	}
 
 	// Envelopes: queued once per random id, listed in order, acknowledged
 	// up to an id, expired by age.
 	for i, at := range []time.Time{t0, t0.Add(time.Hour), t0.Add(2 * time.Hour)} {
-		e := &haven.SecretEnvelope{SessionID: s2.ID, RandomID: int64(100 + i), Envelope: []byte{byte(i)}, CreatedAt: at}
+		e := &haven.SecretEnvelope{SessionID: s2.ID, UserID: s2.UserID, RandomID: int64(100 + i), Envelope: []byte{byte(i)}, CreatedAt: at}
 		var ok bool
 		update(t, s, func(tx core.Tx) (err error) { ok, err = tx.PutSecretEnvelope(ctx, e); return err })
 		if !ok || e.ID == 0 {
@@ -103,21 +103,24 @@ func testSecretKeys(t *testing.T, s core.Store) {
 	}
 	var again bool
 	update(t, s, func(tx core.Tx) (err error) {
-		again, err = tx.PutSecretEnvelope(ctx, &haven.SecretEnvelope{SessionID: s2.ID, RandomID: 100, Envelope: []byte("x"), CreatedAt: t0})
+		again, err = tx.PutSecretEnvelope(ctx, &haven.SecretEnvelope{SessionID: s2.ID, UserID: s2.UserID, RandomID: 100, Envelope: []byte("x"), CreatedAt: t0})
 		return err
 	})
 	if again {
 		t.Fatal("a repeated random id queued again")
 	}
-	es, err := s.SecretEnvelopes(ctx, s2.ID, 0, 2)
+	es, err := s.SecretEnvelopes(ctx, s2.UserID, s2.ID, 0, 2)
 	if err != nil || len(es) != 2 || es[0].Envelope[0] != 0 || es[1].Envelope[0] != 1 || !es[0].CreatedAt.Equal(t0) {
 		t.Fatalf("SecretEnvelopes = %+v, %v", es, err)
 	}
-	if n, _ := s.SecretQueueLength(ctx, s2.ID, 2); n != 2 {
+	if n, _ := s.SecretQueueLength(ctx, s2.UserID, s2.ID, 2); n != 2 {
 		t.Fatalf("SecretQueueLength up to 2 = %d", n)
 	}
 	var n int
-	update(t, s, func(tx core.Tx) (err error) { n, err = tx.DeleteSecretEnvelopes(ctx, s2.ID, es[0].ID); return err })
+	update(t, s, func(tx core.Tx) (err error) {
+		n, err = tx.DeleteSecretEnvelopes(ctx, s2.UserID, s2.ID, es[0].ID)
+		return err
+	})
 	if n != 1 {
 		t.Fatalf("DeleteSecretEnvelopes = %d, want 1", n)
 	}
@@ -128,21 +131,23 @@ func testSecretKeys(t *testing.T, s core.Store) {
 	if n != 1 {
 		t.Fatalf("DeleteSecretEnvelopesBefore = %d, want 1", n)
 	}
-	if n, _ := s.SecretQueueLength(ctx, s2.ID, 100); n != 1 {
+	if n, _ := s.SecretQueueLength(ctx, s2.UserID, s2.ID, 100); n != 1 {
 		t.Fatalf("queue length = %d, want 1", n)
 	}
 
 	// Ending a session deletes its device, prekeys and queue; erasing
 	// the account its list.
-	update(t, s, func(tx core.Tx) error { return tx.AddSecretPreKeys(ctx, s2.ID, preKeys(haven.PreKeyKEM, 1), 10) })
-	update(t, s, func(tx core.Tx) error { return tx.DeleteSession(ctx, s2.ID) })
-	if _, err := s.SecretDeviceOf(ctx, s2.ID); !errors.Is(err, haven.ErrNotFound) {
+	update(t, s, func(tx core.Tx) error {
+		return tx.AddSecretPreKeys(ctx, s2.UserID, s2.ID, preKeys(haven.PreKeyKEM, 1), 10)
+	})
+	update(t, s, func(tx core.Tx) error { return tx.DeleteSession(ctx, s2.UserID, s2.ID) })
+	if _, err := s.SecretDeviceOf(ctx, s2.UserID, s2.ID); !errors.Is(err, haven.ErrNotFound) {
 		t.Fatalf("the device of an ended session: %v", err)
 	}
-	if x, kem, _ := s.SecretPreKeyCounts(ctx, s2.ID); x+kem != 0 {
+	if x, kem, _ := s.SecretPreKeyCounts(ctx, s2.UserID, s2.ID); x+kem != 0 {
 		t.Fatal("prekeys of an ended session are left")
 	}
-	if n, _ := s.SecretQueueLength(ctx, s2.ID, 100); n != 0 {
+	if n, _ := s.SecretQueueLength(ctx, s2.UserID, s2.ID, 100); n != 0 {
 		t.Fatal("the queue of an ended session is left")
 	}
 	update(t, s, func(tx core.Tx) error { _, err := tx.EraseUser(ctx, u.ID); return err })

@@ -149,7 +149,7 @@ func testSessions(t *testing.T, s core.Store) {
 		t.Fatalf("SessionByToken: %v", err)
 	}
 	equalSession(t, got, s2)
-	got, err = s.SessionByID(ctx, s3.ID)
+	got, err = s.SessionByID(ctx, s3.UserID, s3.ID)
 	if err != nil {
 		t.Fatalf("SessionByID: %v", err)
 	}
@@ -157,7 +157,7 @@ func testSessions(t *testing.T, s core.Store) {
 	if _, err := s.SessionByToken(ctx, hash("nope")); !errors.Is(err, haven.ErrNotFound) {
 		t.Errorf("SessionByToken(missing) = %v, want ErrNotFound", err)
 	}
-	if _, err := s.SessionByID(ctx, so.ID+1000); !errors.Is(err, haven.ErrNotFound) {
+	if _, err := s.SessionByID(ctx, so.UserID, so.ID+1000); !errors.Is(err, haven.ErrNotFound) {
 		t.Errorf("SessionByID(missing) = %v, want ErrNotFound", err)
 	}
 
@@ -173,31 +173,51 @@ func testSessions(t *testing.T, s core.Store) {
 	}
 
 	at := t0.Add(time.Hour)
-	update(t, s, func(tx core.Tx) error { return tx.TouchSession(ctx, s1.ID, at, "192.0.2.7") })
+	update(t, s, func(tx core.Tx) error { return tx.TouchSession(ctx, s1.UserID, s1.ID, at, "192.0.2.7") })
 	s1.LastActiveAt, s1.IP = at, "192.0.2.7"
-	got, err = s.SessionByID(ctx, s1.ID)
+	got, err = s.SessionByID(ctx, s1.UserID, s1.ID)
 	if err != nil {
 		t.Fatalf("SessionByID: %v", err)
 	}
 	equalSession(t, got, s1)
-	update(t, s, func(tx core.Tx) error { return tx.TouchSession(ctx, s1.ID, at.Add(time.Second), "") })
+	update(t, s, func(tx core.Tx) error { return tx.TouchSession(ctx, s1.UserID, s1.ID, at.Add(time.Second), "") })
 	s1.LastActiveAt, s1.IP = at.Add(time.Second), ""
-	got, err = s.SessionByID(ctx, s1.ID)
+	got, err = s.SessionByID(ctx, s1.UserID, s1.ID)
 	if err != nil {
 		t.Fatalf("SessionByID: %v", err)
 	}
 	equalSession(t, got, s1)
-	if err := s.Update(ctx, func(tx core.Tx) error { return tx.TouchSession(ctx, so.ID+1000, at, "") }); !errors.Is(err, haven.ErrNotFound) {
+	if err := s.Update(ctx, func(tx core.Tx) error { return tx.TouchSession(ctx, so.UserID, so.ID+1000, at, "") }); !errors.Is(err, haven.ErrNotFound) {
 		t.Errorf("TouchSession(missing) = %v, want ErrNotFound", err)
 	}
 
-	update(t, s, func(tx core.Tx) error { return tx.DeleteSession(ctx, s2.ID) })
+	update(t, s, func(tx core.Tx) error { return tx.DeleteSession(ctx, s2.UserID, s2.ID) })
 	if _, err := s.SessionByToken(ctx, s2.TokenHash); !errors.Is(err, haven.ErrNotFound) {
 		t.Errorf("deleted session: %v, want ErrNotFound", err)
 	}
-	if err := s.Update(ctx, func(tx core.Tx) error { return tx.DeleteSession(ctx, s2.ID) }); !errors.Is(err, haven.ErrNotFound) {
+	if err := s.Update(ctx, func(tx core.Tx) error { return tx.DeleteSession(ctx, s2.UserID, s2.ID) }); !errors.Is(err, haven.ErrNotFound) {
 		t.Errorf("DeleteSession(deleted) = %v, want ErrNotFound", err)
 	}
+	// The store is keyed by user: a session is reached only with its
+	// user's id.
+	if _, err := s.SessionByID(ctx, other.ID, s1.ID); !errors.Is(err, haven.ErrNotFound) {
+		t.Errorf("SessionByID(another user, %d) = %v, want ErrNotFound", s1.ID, err)
+	}
+	if err := s.Update(ctx, func(tx core.Tx) error { return tx.DeleteSession(ctx, other.ID, s1.ID) }); !errors.Is(err, haven.ErrNotFound) {
+		t.Errorf("DeleteSession(another user, %d) = %v, want ErrNotFound", s1.ID, err)
+	}
+	if err := s.Update(ctx, func(tx core.Tx) error { return tx.TouchSession(ctx, other.ID, s1.ID, at, "") }); !errors.Is(err, haven.ErrNotFound) {
+		t.Errorf("TouchSession(another user, %d) = %v, want ErrNotFound", s1.ID, err)
+	}
+	// A deleted session's token is gone from the lookup by token too: a
+	// new session may hold the same token hash (were it left behind, the
+	// token's unique key would refuse it).
+	again := createSession(t, s, other.ID, "two", t0)
+	if got, err := s.SessionByToken(ctx, hash("two")); err != nil || got.ID != again.ID || got.UserID != other.ID {
+		t.Errorf("SessionByToken after the token was given again = %+v, %v; want session %d of %d", got, err, again.ID, other.ID)
+	}
+	update(t, s, func(tx core.Tx) error { return tx.DeleteSession(ctx, again.UserID, again.ID) })
+
 	list, err = s.UserSessions(ctx, u.ID)
 	if err != nil || len(list) != 2 || list[0].ID != s3.ID || list[1].ID != s1.ID {
 		t.Errorf("UserSessions after delete = %v, %v; want [%d %d]", list, err, s3.ID, s1.ID)
@@ -231,7 +251,7 @@ func testDeleteUserSessions(t *testing.T, s core.Store) {
 	if err != nil || len(list) != 1 || list[0].ID != ids[1] {
 		t.Errorf("sessions left = %v, %v; want just %d", list, err, ids[1])
 	}
-	if _, err := s.SessionByID(ctx, so.ID); err != nil {
+	if _, err := s.SessionByID(ctx, so.UserID, so.ID); err != nil {
 		t.Errorf("another user's session was removed: %v", err)
 	}
 
@@ -250,5 +270,12 @@ func testDeleteUserSessions(t *testing.T, s core.Store) {
 	})
 	if len(removed) != 0 {
 		t.Errorf("DeleteUserSessions with none left removed %v", removed)
+	}
+	// Their tokens went with them (see testSessions).
+	for i := range 4 {
+		if _, err := s.SessionByToken(ctx, hash(fmt.Sprint("u", i))); !errors.Is(err, haven.ErrNotFound) {
+			t.Errorf("SessionByToken of removed session u%d = %v, want ErrNotFound", i, err)
+		}
+		createSession(t, s, other.ID, fmt.Sprint("u", i), t0)
 	}
 }

@@ -256,7 +256,7 @@ func testTxReadsOwnWrites(t *testing.T, s core.Store) {
 		}
 		gs, err := tx.SessionByToken(ctx, ss.TokenHash)
 		add("SessionByToken", err == nil && gs.ID == ss.ID, err)
-		gs, err = tx.SessionByID(ctx, ss.ID)
+		gs, err = tx.SessionByID(ctx, ss.UserID, ss.ID)
 		add("SessionByID", err == nil && gs.UserID == u.ID, err)
 		list, err := tx.UserSessions(ctx, u.ID)
 		add("UserSessions", len(list) == 1, err)

@@ -341,7 +341,7 @@ func testEraseUser(t *testing.T, s core.Store) {
 	}
 
 	// The friend keeps everything of their own.
-	if _, err := s.SessionByID(ctx, fs.ID); err != nil {
+	if _, err := s.SessionByID(ctx, fs.UserID, fs.ID); err != nil {
 		t.Errorf("friend's session: %v", err)
 	}
 	if _, err := s.LoginAttemptByToken(ctx, friendLA.TokenHash); err != nil {
