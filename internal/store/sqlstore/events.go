@@ -2,9 +2,11 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 
 	"github.com/havenchat/haven"
+	"github.com/havenchat/haven/internal/core"
 )
 
 // AppendEvent stores an event (ChatID and Seq already set), setting e.GID.
@@ -60,6 +62,75 @@ func (q Queries) Events(ctx context.Context, chatID, afterSeq int64, limit int) 
 		return nil, fmt.Errorf("events of chat %d: %w", chatID, err)
 	}
 	return es, nil
+}
+
+// chatEventsQuery reads a chat's events with the messages they name, as
+// they are now, in one pass over the chat's (chat_id, seq) index: each
+// event's message is a lookup of the messages table's primary key, and
+// whether the viewer hid it one of the hidden table's (empty for most
+// people). A message.delete event names a message that is gone, and
+// reads none.
+const chatEventsQuery = `SELECT e.gid, e.seq, e.kind, e.message_id, e.user_id, e.date, e.data,
+		m.id, m.sender_id, m.date, m.reply_to_id, m.edit_date, m.silent, m.pinned, m.views, m.expires_at,
+		m.text, m.entities, m.forward, m.service, m.media,
+		EXISTS (SELECT 1 FROM hidden h WHERE h.user_id = ? AND h.chat_id = e.chat_id AND h.msg_id = e.message_id)
+	FROM events e LEFT JOIN messages m ON m.chat_id = e.chat_id AND m.id = e.message_id AND e.kind <> ?
+	WHERE e.chat_id = ? AND e.seq > ? ORDER BY e.seq LIMIT ?`
+
+// ChatEvents returns a chat's events with seq > afterSeq, in order, at
+// most limit, each with the message it names as it is now (see
+// core.EventMessage).
+func (q Queries) ChatEvents(ctx context.Context, chatID, viewer, afterSeq int64, limit int) ([]core.EventMessage, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	rows, err := q.DB.Query(ctx, chatEventsQuery, viewer, string(haven.EventMessageDelete), chatID, afterSeq, limit)
+	if err != nil {
+		return nil, fmt.Errorf("events of chat %d: %w", chatID, err)
+	}
+	defer rows.Close()
+	out := make([]core.EventMessage, 0, min(limit, 1024))
+	// An event naming the same message as one before it (an edit, a
+	// reaction) shares its copy.
+	var last *haven.Message
+	for rows.Next() {
+		var (
+			e                          core.EventMessage
+			kind                       string
+			date                       int64
+			id, sender, mdate, reply   sql.NullInt64
+			editDate, views, expires   sql.NullInt64
+			silent, pinned             sql.NullBool
+			text                       sql.NullString
+			entities, forward, service []byte
+			media                      []byte
+		)
+		err := rows.Scan(&e.GID, &e.Seq, &kind, &e.MessageID, &e.UserID, &date, &e.Data,
+			&id, &sender, &mdate, &reply, &editDate, &silent, &pinned, &views, &expires,
+			&text, &entities, &forward, &service, &media, &e.Hidden)
+		if err != nil {
+			return nil, fmt.Errorf("events of chat %d: %w", chatID, err)
+		}
+		e.ChatID, e.Kind, e.Date = chatID, haven.EventKind(kind), fromMillis(date)
+		if id.Valid {
+			if last != nil && last.ID == id.Int64 {
+				e.Message = last
+			} else {
+				m := &haven.Message{ChatID: chatID, ID: id.Int64, SenderID: sender.Int64, Date: fromMillis(mdate.Int64),
+					ReplyToID: reply.Int64, EditDate: fromOptMillis(editDate), Silent: silent.Bool, Pinned: pinned.Bool,
+					Views: int(views.Int64), ExpiresAt: fromOptMillis(expires), Text: text.String}
+				if err := decodeMessageJSON(m, entities, forward, service, media); err != nil {
+					return nil, err
+				}
+				e.Message, last = m, m
+			}
+		}
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("events of chat %d: %w", chatID, err)
+	}
+	return out, nil
 }
 
 // UserEvents returns a person's events with pts > afterPts, in order, at
