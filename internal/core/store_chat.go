@@ -141,7 +141,8 @@ type ChatQueries interface {
 	Events(ctx context.Context, chatID, afterSeq int64, limit int) ([]*haven.Event, error)
 	// ChatEvents returns a chat's events with seq > afterSeq, in order,
 	// at most limit, each with the message it names as it is now and
-	// whether viewer hid it: one read for a chat difference.
+	// whether viewer hid it: one read for a chat difference. The
+	// events' GIDs are not read (0).
 	ChatEvents(ctx context.Context, chatID, viewer, afterSeq int64, limit int) ([]EventMessage, error)
 	// UserEvents returns a person's events with pts > afterPts, in
 	// order, at most limit.
