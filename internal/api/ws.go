@@ -347,6 +347,15 @@ func (k *socket) reply(id json.RawMessage, res any, err error) {
 	if id == nil {
 		id = json.RawMessage("null")
 	}
+	if a, ok := res.(jsonAppender); ok && err == nil {
+		f, aerr := appendAnswer(id, a)
+		if aerr != nil {
+			k.srv.log.Error("encoding a response frame", "err", aerr)
+			return
+		}
+		k.answer(f)
+		return
+	}
 	fr := responseFrame{ID: id, OK: err == nil, Result: res}
 	if err != nil {
 		we, _ := toWire(err)
@@ -358,6 +367,37 @@ func (k *socket) reply(id json.RawMessage, res any, err error) {
 		return
 	}
 	k.answer(outFrame{data: b})
+}
+
+// jsonAppender is a result that encodes itself, writing the bytes
+// json.Marshal would (a chat difference: megabytes of events).
+type jsonAppender interface {
+	AppendJSON(dst []byte) ([]byte, error)
+}
+
+// maxHeader is the longest header of a server's text frame.
+const maxHeader = 10
+
+// appendAnswer encodes a successful answer straight into its WebSocket
+// frame: the JSON is appended after room for the header, which goes in
+// front once the length is known. The frame holds the same bytes as
+// reply's json.Marshal of a responseFrame, with no second copy.
+func appendAnswer(id json.RawMessage, a jsonAppender) (outFrame, error) {
+	idb, err := json.Marshal(id) // as the responseFrame's field
+	if err != nil {
+		return outFrame{}, err
+	}
+	buf := make([]byte, maxHeader, 64<<10)
+	buf = append(append(append(buf, `{"id":`...), idb...), `,"ok":true,"result":`...)
+	if buf, err = a.AppendJSON(buf); err != nil {
+		return outFrame{}, err
+	}
+	buf = append(buf, '}')
+	data := buf[maxHeader:]
+	var h [maxHeader]byte
+	start := maxHeader - len(appendTextHeader(h[:0], len(data)))
+	appendTextHeader(buf[start:start], len(data))
+	return outFrame{data: data, framed: buf[start:]}, nil
 }
 
 // push sends a server push; a socket too slow to take it is cut.

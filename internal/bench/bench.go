@@ -66,6 +66,9 @@ type Options struct {
 	// The sizes of the scenarios (see the usage text).
 	Conns, Pairs, Members, Posters, Subscribers, Online, Posts int
 	Messages, Events, Rounds                                   int
+	// SearchEvery: history readers make every SearchEvery-th call a
+	// search (0: pages alone).
+	SearchEvery int
 
 	// Sweep runs the scenario at growing sizes (see the usage text).
 	Sweep bool
@@ -86,7 +89,7 @@ func DefaultOptions() Options {
 	return Options{
 		HookListen: "127.0.0.1:9099", Duration: 10 * time.Second, Concurrency: 32,
 		Conns: 1000, Pairs: 50, Members: 100, Posters: 10, Subscribers: 1000, Online: -1, Posts: 20,
-		Messages: 10000, Events: 1000, Rounds: 5,
+		Messages: 10000, Events: 1000, Rounds: 5, SearchEvery: 10,
 	}
 }
 

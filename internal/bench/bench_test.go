@@ -165,6 +165,20 @@ func TestHistory(t *testing.T) {
 	}
 }
 
+// TestHistoryPagesAlone: --search-every 0 reads pages and no search.
+func TestHistoryPagesAlone(t *testing.T) {
+	o := small()
+	o.SearchEvery = 0
+	rep, r := runScenario(t, "history", o)
+	measuredSomething(t, rep, r)
+	if n := r.More["search, round trip"].Count; n != 0 {
+		t.Errorf("%d searches, want none", n)
+	}
+	if search := r.ServerTime["messages.search"]; search != nil && search.Count != 0 {
+		t.Errorf("the server answered %d searches", search.Count)
+	}
+}
+
 func TestParseBuckets(t *testing.T) {
 	before, err := parseBuckets(strings.NewReader(`# HELP haven_api_request_duration_seconds Time to answer
 haven_api_request_duration_seconds_bucket{method="messages.send",le="0.001"} 10
@@ -367,6 +381,8 @@ func TestMainRefusesBadCommandLines(t *testing.T) {
 		{"channel", "--spawn", "--online", "0"},
 		{"direct", "--spawn", "extra"},
 		{"direct", "--server", "http://127.0.0.1:1", "--server-args", "--x"},
+		{"direct", "--server", "http://127.0.0.1:1", "--server-binary", "/bin/true"},
+		{"history", "--spawn", "--search-every", "-1"},
 	} {
 		var stdout, stderr bytes.Buffer
 		if code := Main(context.Background(), args, havenBin, &stdout, &stderr, false); code != 2 || !strings.Contains(stderr.String(), "haven bench: ") {

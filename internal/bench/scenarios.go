@@ -244,7 +244,7 @@ func (h *historyLoad) measure(ctx context.Context, r *run, dur time.Duration) *R
 				var msgs []struct {
 					ID int64 `json:"id"`
 				}
-				if n%10 == 9 {
+				if every := r.opts.SearchEvery; every > 0 && n%every == every-1 {
 					err := c.call(sctx, "messages.search", map[string]any{"chat_id": h.chat, "query": words[rand.IntN(len(words))], "limit": pageSize}, &msgs)
 					if err != nil {
 						if failed(sctx, err) {
