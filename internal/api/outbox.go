@@ -170,6 +170,48 @@ func (o *outbox) take(dst []outFrame) []outFrame {
 	return dst
 }
 
+// takeData is take for a writer that does not wait (a fan-out writer,
+// see socket.flushNoWait): it moves the frames before the first close to
+// the end of dst. When a close is first in line it returns dst as it
+// was with closeNext set: the caller, still holding the connection,
+// hands it to a writer that waits (flush), which makes the close. When
+// nothing waits it releases the connection, as take does.
+func (o *outbox) takeData(dst []outFrame) (_ []outFrame, closeNext bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if len(o.frames) == 0 {
+		o.busy = false
+		return dst, false
+	}
+	n := 0
+	for n < len(o.frames) && !o.frames[n].isClose() {
+		n++
+	}
+	if n == 0 {
+		return dst, true
+	}
+	dst = append(dst, o.frames[:n]...)
+	if n < len(o.frames) {
+		// Only a close can follow (nothing is queued after one).
+		rest := copy(o.frames, o.frames[n:])
+		clear(o.frames[rest:])
+		o.frames = o.frames[:rest]
+		o.bytes = 0
+		for _, f := range o.frames {
+			o.bytes += f.size()
+		}
+		return dst, false
+	}
+	clear(o.frames)
+	if cap(o.frames) > 64 {
+		o.frames = nil
+	} else {
+		o.frames = o.frames[:0]
+	}
+	o.bytes = 0
+	return dst, false
+}
+
 // nextMessage returns the first WebSocket message of frames and the
 // frames after it. On a batching socket, consecutive data frames join,
 // one per line, up to batchBytes (a frame larger than that goes alone);
