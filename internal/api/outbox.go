@@ -24,10 +24,12 @@ const DefaultWSQueueBytes = 1 << 20
 // goroutine, without blocking (see socket.send); otherwise the frame is
 // queued, and a writer goroutine, started when the first frame is
 // queued, writes all that waits, in one write, and ends when nothing is
-// left. Pushes always queue: the fan-out, one goroutine for all the
-// sockets of a chat, must not make a system call per socket, and a
-// socket that receives faster than one write per push then takes many
-// in one write.
+// left. Pushes always queue: the fan-out worker, one goroutine for all
+// the sockets of a chat, makes no system call per socket; it hands the
+// sockets it found idle to the node's writers (hub.writes), which write
+// without waiting and leave the rest to the socket's writer goroutine
+// (socket.flushNoWait). A socket that receives faster than one write per
+// push then takes many in one write.
 type outbox struct {
 	mu     sync.Mutex
 	frames []outFrame
