@@ -1,3 +1,5 @@
+//go:build linux
+
 package api
 
 import (
@@ -25,7 +27,8 @@ import (
 // One op is one round: every socket written once, then waited for until
 // the child has read the frame on every one. It reports the writers'
 // time per round (write-ms) and the time until the last reader had it
-// (deliver-ms).
+// (deliver-ms). HAVEN_FLOOR_READERS=epoll reads the child's sockets as
+// haven bench does (one epoll reader per core, no goroutine per socket).
 //
 //	ulimit -n 20000; go test -run XXX -bench WriteFloor -benchtime 100x ./internal/api/
 func BenchmarkWriteFloor(b *testing.B) {
@@ -133,6 +136,26 @@ func TestFloorReaderHelper(t *testing.T) {
 	var mu sync.Mutex
 	rounds := map[int64]int{} // round → sockets that have read it
 	report := make(chan struct{}, 1024)
+	count := func(got *int64, round *int64) {
+		for *got >= int64(size)*(*round+1) {
+			*round++
+			mu.Lock()
+			rounds[*round]++
+			if rounds[*round] == n {
+				delete(rounds, *round)
+				report <- struct{}{}
+			}
+			mu.Unlock()
+		}
+	}
+	if os.Getenv("HAVEN_FLOOR_READERS") == "epoll" {
+		epollReaders(t, conns, count)
+		fmt.Println("ready")
+		for range report {
+			os.Stdout.Write([]byte{1})
+		}
+		return
+	}
 	for _, c := range conns {
 		go func() {
 			buf := make([]byte, 1024)
@@ -146,16 +169,7 @@ func TestFloorReaderHelper(t *testing.T) {
 					return
 				}
 				got += int64(m)
-				for got >= int64(size)*(round+1) {
-					round++
-					mu.Lock()
-					rounds[round]++
-					if rounds[round] == n {
-						delete(rounds, round)
-						report <- struct{}{}
-					}
-					mu.Unlock()
-				}
+				count(&got, &round)
 			}
 		}()
 	}
