@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"runtime"
 	"sync"
@@ -22,7 +21,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// The bench's sockets are read without a goroutine each: a few readers
+// The bench's sockets that only receive (a channel's subscribers) are
+// read without a goroutine each: a few readers
 // (one per core) wait on epoll sets, level-triggered, and read each
 // ready socket once, into a buffer they share, parsing the server's
 // frames in place. A goroutine per socket, as a WebSocket library
@@ -76,28 +76,31 @@ func (p *clientPoller) run() {
 			}
 			panic("bench: epoll_wait: " + err.Error())
 		}
+		// Under the lock: a socket is not closed (and its number
+		// reused) while it is read.
+		p.mu.Lock()
 		for _, ev := range events[:n] {
-			p.mu.Lock()
-			pc := p.conns[ev.Fd]
-			p.mu.Unlock()
-			if pc != nil {
+			if pc := p.conns[ev.Fd]; pc != nil {
 				pc.readReady(buf)
 			}
 		}
+		p.mu.Unlock()
 	}
 }
 
-// polledConn is a client WebSocket read by a clientPoller.
+// polledConn is a client WebSocket read by a clientPoller. Its
+// descriptor is a copy (dup) of the dialled connection's, which is
+// closed: Go's own poller no longer wakes for it.
 type polledConn struct {
 	p  *clientPoller
-	nc net.Conn
 	fd int
 	c  *wsConn
 
-	wmu sync.Mutex // serializes writes (calls, pongs, the close)
+	wmu      sync.Mutex // serializes writes (calls, pongs), and the close
+	fdClosed bool       // under wmu and the poller's lock
 
-	// Owned by the poller's goroutine: the start of a frame not yet
-	// whole, and the fragments of a message not yet ended.
+	// Under the poller's lock: the start of a frame not yet whole, the
+	// fragments of a message not yet ended, and whether it ended.
 	pending []byte
 	frag    []byte
 	ended   bool
@@ -136,18 +139,7 @@ func dialPolled(ctx context.Context, u string, h http.Header, c *wsConn) (*polle
 		}
 		return nil, fmt.Errorf("opening a socket: %w", err)
 	}
-	pc := &polledConn{nc: nc, c: c}
-	if br != nil {
-		// Frames the server sent right after its answer, parsed before
-		// a poller knows the socket.
-		pending := make([]byte, br.Buffered())
-		_, _ = io.ReadFull(br, pending)
-		ws.PutReader(br)
-		pc.parse(pending, time.Now())
-		if pc.ended {
-			return nil, errClosed
-		}
-	}
+	pc := &polledConn{c: c}
 	sc, ok := nc.(syscall.Conn)
 	if !ok {
 		nc.Close()
@@ -158,7 +150,26 @@ func dialPolled(ctx context.Context, u string, h http.Header, c *wsConn) (*polle
 		nc.Close()
 		return nil, err
 	}
-	_ = rc.Control(func(fd uintptr) { pc.fd = int(fd) })
+	var dupErr error
+	_ = rc.Control(func(fd uintptr) { pc.fd, dupErr = unix.FcntlInt(fd, unix.F_DUPFD_CLOEXEC, 0) })
+	var pending []byte
+	if br != nil {
+		// Frames the server sent right after its answer.
+		pending = make([]byte, br.Buffered())
+		_, _ = io.ReadFull(br, pending)
+		ws.PutReader(br)
+	}
+	nc.Close()
+	if dupErr != nil {
+		return nil, dupErr
+	}
+	if len(pending) > 0 {
+		// Parsed before a poller knows the socket.
+		pc.parse(pending, time.Now())
+		if pc.ended {
+			return nil, errClosed
+		}
+	}
 	pollerMu.Lock()
 	pc.p = ps[pollerNext%uint32(len(ps))]
 	pollerNext++
@@ -168,20 +179,28 @@ func dialPolled(ctx context.Context, u string, h http.Header, c *wsConn) (*polle
 	pc.p.mu.Unlock()
 	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLRDHUP, Fd: int32(pc.fd)}
 	if err := unix.EpollCtl(pc.p.epfd, unix.EPOLL_CTL_ADD, pc.fd, &ev); err != nil {
-		pc.forget()
-		nc.Close()
+		pc.p.mu.Lock()
+		pc.shut()
+		pc.p.mu.Unlock()
 		return nil, err
 	}
 	return pc, nil
 }
 
-func (pc *polledConn) forget() {
-	pc.p.mu.Lock()
-	if pc.p.conns[int32(pc.fd)] == pc {
+// shut forgets the socket and closes its descriptor, once; the caller
+// holds the poller's lock (when the socket has a poller).
+func (pc *polledConn) shut() {
+	pc.wmu.Lock()
+	defer pc.wmu.Unlock()
+	if pc.fdClosed {
+		return
+	}
+	pc.fdClosed = true
+	if pc.p != nil && pc.p.conns[int32(pc.fd)] == pc {
 		delete(pc.p.conns, int32(pc.fd))
 		_ = unix.EpollCtl(pc.p.epfd, unix.EPOLL_CTL_DEL, pc.fd, nil)
 	}
-	pc.p.mu.Unlock()
+	_ = syscall.Close(pc.fd)
 }
 
 // readReady reads what the socket holds, once, without waiting.
@@ -267,10 +286,7 @@ func (pc *polledConn) end() {
 		return
 	}
 	pc.ended = true
-	if pc.p != nil {
-		pc.forget()
-	}
-	_ = pc.nc.Close()
+	pc.shut()
 	pc.c.ended()
 }
 
@@ -296,9 +312,29 @@ func (pc *polledConn) write(op wsOp, payload []byte) error {
 	}
 	pc.wmu.Lock()
 	defer pc.wmu.Unlock()
-	_ = pc.nc.SetWriteDeadline(time.Now().Add(30 * time.Second))
-	_, err := pc.nc.Write(f)
-	return err
+	if pc.fdClosed {
+		return errClosed
+	}
+	// The descriptor does not wait (O_NONBLOCK): wait for room here.
+	deadline := time.Now().Add(30 * time.Second)
+	for len(f) > 0 {
+		n, err := syscall.Write(pc.fd, f)
+		if n > 0 {
+			f = f[n:]
+		}
+		switch {
+		case err == syscall.EINTR:
+		case err == syscall.EAGAIN:
+			left := time.Until(deadline)
+			if left <= 0 {
+				return errors.New("writing to a socket: timed out")
+			}
+			_, _ = unix.Poll([]unix.PollFd{{Fd: int32(pc.fd), Events: unix.POLLOUT}}, int(left.Milliseconds())+1)
+		case err != nil:
+			return err
+		}
+	}
+	return nil
 }
 
 // close sends a normal close; the server's close (or the connection's
@@ -306,8 +342,10 @@ func (pc *polledConn) write(op wsOp, payload []byte) error {
 func (pc *polledConn) close() {
 	_ = pc.write(ws.OpClose, binary.BigEndian.AppendUint16(nil, uint16(ws.StatusNormalClosure)))
 	time.AfterFunc(5*time.Second, func() {
-		pc.forget()
-		_ = pc.nc.Close()
+		pc.p.mu.Lock()
+		pc.ended = true
+		pc.shut()
+		pc.p.mu.Unlock()
 		pc.c.ended()
 	})
 }

@@ -188,18 +188,25 @@ type wsConn struct {
 
 // dialWS opens a socket authorized with token (the Authorization header
 // of the upgrade).
-func dialWS(ctx context.Context, base, token string, hc *http.Client, onEvent func(delivery, time.Time)) (*wsConn, error) {
+//
+// A socket that only receives (polled) is read by the bench's pollers
+// where there are some (poll_linux.go), without a goroutine; a socket
+// that makes calls keeps a goroutine of the WebSocket library, whose
+// answers it then receives sooner.
+func dialWS(ctx context.Context, base, token string, hc *http.Client, polled bool, onEvent func(delivery, time.Time)) (*wsConn, error) {
 	u := "ws" + strings.TrimPrefix(base, "http") + "/api/ws?batch=1"
 	h := http.Header{}
 	h.Set("Authorization", "Bearer "+token)
 	c := &wsConn{onEvent: onEvent, done: make(chan struct{}), wait: make(map[int64]chan envelope)}
-	pc, err := dialPolled(ctx, u, h, c)
-	if err == nil {
-		c.pc = pc
-		return c, nil
-	}
-	if !errors.Is(err, errNoPoller) {
-		return nil, err
+	if polled {
+		pc, err := dialPolled(ctx, u, h, c)
+		if err == nil {
+			c.pc = pc
+			return c, nil
+		}
+		if !errors.Is(err, errNoPoller) {
+			return nil, err
+		}
 	}
 	ws, resp, err := websocket.Dial(ctx, u, &websocket.DialOptions{HTTPHeader: h, HTTPClient: hc})
 	if err != nil {
