@@ -50,6 +50,41 @@ type hub struct {
 	seed   maphash.Seed
 	done   chan struct{}
 	wg     sync.WaitGroup
+	// writes are the sockets a fan-out worker queued a push to and found
+	// idle, in batches, for the writers (one per core) to write without
+	// waiting (socket.flushNoWait): no goroutine is started per socket
+	// per push, and a post to a large chat is written on every core.
+	// Closed once the fan-out workers have ended.
+	writes   chan []*socket
+	writerWG sync.WaitGroup
+}
+
+// writeBatch is how many sockets a fan-out worker hands the writers at a
+// time: small enough that the writers start while the worker goes on
+// queueing, large enough that the hand-over costs little per socket.
+const writeBatch = 128
+
+// fanBatch collects, for one fan-out worker, the sockets the writers
+// must write (see hub.writes).
+type fanBatch struct {
+	h     *hub
+	socks []*socket
+}
+
+func (b *fanBatch) add(s *socket) {
+	b.socks = append(b.socks, s)
+	if len(b.socks) >= writeBatch {
+		b.send()
+	}
+}
+
+// send hands the sockets collected to the writers.
+func (b *fanBatch) send() {
+	if len(b.socks) == 0 {
+		return
+	}
+	b.h.writes <- b.socks
+	b.socks = make([]*socket, 0, writeBatch)
 }
 
 // ipSockets are the sockets open from one client address group: all of
@@ -85,21 +120,35 @@ func newHub(bus core.Bus, co *core.Service, log *slog.Logger, m *metrics, limits
 		done:      make(chan struct{}),
 	}
 	n := runtime.GOMAXPROCS(0)
+	h.writes = make(chan []*socket, 1024)
+	for range n {
+		h.writerWG.Add(1)
+		go func() {
+			defer h.writerWG.Done()
+			var frames []outFrame
+			for socks := range h.writes {
+				for _, s := range socks {
+					frames = s.flushNoWait(frames)
+				}
+			}
+		}()
+	}
 	for range n {
 		q := make(chan *core.Notice, 4096)
 		h.shards = append(h.shards, q)
 		h.wg.Add(1)
 		go func() {
 			defer h.wg.Done()
+			b := &fanBatch{h: h, socks: make([]*socket, 0, writeBatch)}
 			for {
 				select {
 				case n := <-q:
-					h.fanOut(n)
+					h.fanOut(n, b)
 				case <-h.done:
 					for {
 						select {
 						case n := <-q:
-							h.fanOut(n)
+							h.fanOut(n, b)
 						default:
 							return
 						}
@@ -127,6 +176,8 @@ func (h *hub) stop() {
 	h.mu.Unlock()
 	close(h.done)
 	h.wg.Wait()
+	close(h.writes)
+	h.writerWG.Wait()
 }
 
 // add counts a new socket in, bound to a (nil: not yet authorized), or
@@ -443,18 +494,20 @@ func (h *hub) queue(n *core.Notice) {
 
 // fanOut hands a chat push to every local socket of the chat's members
 // that may see it, in the chat's order (see reorder.go).
-func (h *hub) fanOut(n *core.Notice) {
+// The sockets that need a writer go to the writers, in batches, as they
+// are found and once all are queued.
+func (h *hub) fanOut(n *core.Notice, b *fanBatch) {
 	h.mu.RLock()
-	defer h.mu.RUnlock()
-	in := h.chats[n.ChatID]
-	if in == nil {
-		return
+	if in := h.chats[n.ChatID]; in != nil {
+		h.inOrderLocked(in, n, b)
 	}
-	h.inOrderLocked(in, n)
+	h.mu.RUnlock()
+	b.send()
 }
 
-// deliverLocked sends a chat push to the interest's sockets.
-func (h *hub) deliverLocked(in *interest, n *core.Notice) {
+// deliverLocked queues a chat push to the interest's sockets; those
+// whose outbox was idle are added to b for the writers.
+func (h *hub) deliverLocked(in *interest, n *core.Notice, b *fanBatch) {
 	// One frame for every socket, made once.
 	f := outFrame{data: n.Frame, framed: textFrame(n.Frame)}
 	for s, minID := range in.sockets {
@@ -468,7 +521,9 @@ func (h *hub) deliverLocked(in *interest, n *core.Notice) {
 		if n.Seq != 0 && n.Seq <= s.caughtUp[n.ChatID] {
 			continue // sent from the log
 		}
-		s.send(f)
+		if s.sendFanned(f) {
+			b.add(s)
+		}
 	}
 }
 

@@ -535,30 +535,9 @@ var wbufs = sync.Pool{New: func() any { return new([]byte) }}
 // among them; it reports whether the writer should go on.
 func (k *socket) writeFrames(frames []outFrame) bool {
 	wb := wbufs.Get().(*[]byte)
-	defer func() {
-		if cap(*wb) <= batchBytes {
-			wbufs.Put(wb)
-		}
-	}()
-	buf := (*wb)[:0]
-	var closing *outFrame
-	for rest := frames; len(rest) > 0; {
-		var msg outFrame
-		var bb *[]byte
-		msg, rest, bb = nextMessage(rest, k.batch)
-		if msg.isClose() {
-			closing = &msg
-			break
-		}
-		buf = appendFrame(buf, msg)
-		if bb != nil {
-			batchBufs.Put(bb)
-		}
-	}
-	if closing != nil {
-		buf = append(buf, closeFrame(closing.code, closing.reason)...)
-	}
-	*wb = buf
+	defer putWbuf(wb)
+	closing := k.encode(wb, frames)
+	buf := *wb
 	if len(buf) > 0 && !k.writeAll(buf) {
 		k.drop()
 		return false
@@ -579,6 +558,99 @@ func (k *socket) writeFrames(frames []outFrame) bool {
 		return false
 	}
 	return true
+}
+
+func putWbuf(wb *[]byte) {
+	if cap(*wb) <= batchBytes {
+		wbufs.Put(wb)
+	}
+}
+
+// encode sets *wb to frames as the bytes of WebSocket messages (joined
+// when the socket batches), up to and with the first close, which it
+// returns (nil when there is none).
+func (k *socket) encode(wb *[]byte, frames []outFrame) (closing *outFrame) {
+	buf := (*wb)[:0]
+	for rest := frames; len(rest) > 0; {
+		var msg outFrame
+		var bb *[]byte
+		msg, rest, bb = nextMessage(rest, k.batch)
+		if msg.isClose() {
+			closing = &msg
+			break
+		}
+		buf = appendFrame(buf, msg)
+		if bb != nil {
+			batchBufs.Put(bb)
+		}
+	}
+	if closing != nil {
+		buf = append(buf, closeFrame(closing.code, closing.reason)...)
+	}
+	*wb = buf
+	return closing
+}
+
+// sendFanned queues a chat push for the fan-out's writers (hub.writers):
+// it reports whether the caller must hand the socket to one of them,
+// the push being first in an idle outbox. The socket's own writer
+// goroutine (flush) is started only for a connection that does not take
+// writes that do not wait (TLS). A full queue cuts the socket, as send.
+func (k *socket) sendFanned(f outFrame) (write bool) {
+	if k.closed.Load() {
+		return false
+	}
+	switch k.out.put(f, k.srv.wsQueue, false) {
+	case putRefused:
+		k.srv.metrics.cut.Inc()
+		k.closeNow(closeTooSlow, "too slow: reconnect and resync")
+	case putFlush:
+		// raw was set before the outbox opened, and putFlush comes
+		// only after that.
+		if k.raw != nil {
+			return true
+		}
+		go k.flush()
+	}
+	return false
+}
+
+// flushNoWait writes what the socket's outbox holds, on the caller's
+// goroutine (a fan-out writer) and without waiting: round after round
+// until nothing is left, when the connection is released. What the
+// kernel does not take, and a close, go to the socket's own writer
+// goroutine (flush), which may wait: a slow reader never holds up the
+// fan-out writer, and is cut as before when its queue fills. The caller
+// holds the outbox (putFlush). frames is scratch space, returned for
+// reuse.
+func (k *socket) flushNoWait(frames []outFrame) []outFrame {
+	for {
+		var closeNext bool
+		frames, closeNext = k.out.takeData(frames[:0])
+		if len(frames) == 0 {
+			if closeNext {
+				go k.flush()
+			}
+			return frames
+		}
+		wb := wbufs.Get().(*[]byte)
+		k.encode(wb, frames)
+		clear(frames)
+		b := *wb
+		n, err := k.writeSome(b)
+		switch {
+		case err != nil:
+			putWbuf(wb)
+			k.drop()
+			return frames
+		case n < len(b):
+			k.out.putFront(outFrame{framed: bytes.Clone(b[n:]), rest: true})
+			putWbuf(wb)
+			go k.flush()
+			return frames
+		}
+		putWbuf(wb)
+	}
 }
 
 // writeAll writes b, first without waiting (most often the kernel takes

@@ -79,6 +79,7 @@ func Main(ctx context.Context, args []string, binary string, stdout, stderr io.W
 	fs.BoolVar(&o.Sweep, "sweep", false, "measure at growing sizes or loads")
 	fs.StringVar(&jsonPath, "json", "", "write the figures to this JSON file")
 	fs.StringVar(&o.Profile, "profile", "", "keep a CPU profile of the server over the measured phase in this file (go tool pprof reads it)")
+	fs.StringVar(&o.SelfProfile, "self-profile", "", "keep a CPU profile of the bench itself over the measured phase in this file")
 	fs.StringVar(&plotPath, "plot", "", "draw latency and throughput over time to this SVG file")
 	printUsage := func(w io.Writer) {
 		fmt.Fprint(w, usage)

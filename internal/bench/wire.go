@@ -108,6 +108,10 @@ func decode(method string, data []byte, result any) error {
 
 var errClosed = errors.New("the socket closed")
 
+// errNoPoller: this system has no poller for the bench's sockets
+// (poll_linux.go); a goroutine reads each.
+var errNoPoller = errors.New("no poller for the sockets here")
+
 // delivery is what the bench reads of a chat.event push of a message
 // it sent: who sent it (0 for a channel post) and when (the
 // nanoseconds its text carries).
@@ -168,9 +172,13 @@ func leadingInt(b []byte) (int64, bool) {
 // answers by id, and each chat.event push handed to onEvent with the
 // time it was read.
 type wsConn struct {
-	ws      *websocket.Conn
-	onEvent func(d delivery, at time.Time)
-	done    chan struct{}
+	ws *websocket.Conn
+	// pc, instead of ws, is a socket read by the bench's pollers
+	// (Linux): no goroutine per socket.
+	pc        *polledConn
+	onEvent   func(d delivery, at time.Time)
+	done      chan struct{}
+	endedOnce sync.Once
 
 	mu     sync.Mutex
 	nextID int64
@@ -180,10 +188,26 @@ type wsConn struct {
 
 // dialWS opens a socket authorized with token (the Authorization header
 // of the upgrade).
-func dialWS(ctx context.Context, base, token string, hc *http.Client, onEvent func(delivery, time.Time)) (*wsConn, error) {
+//
+// A socket that only receives (polled) is read by the bench's pollers
+// where there are some (poll_linux.go), without a goroutine; a socket
+// that makes calls keeps a goroutine of the WebSocket library, whose
+// answers it then receives sooner.
+func dialWS(ctx context.Context, base, token string, hc *http.Client, polled bool, onEvent func(delivery, time.Time)) (*wsConn, error) {
 	u := "ws" + strings.TrimPrefix(base, "http") + "/api/ws?batch=1"
 	h := http.Header{}
 	h.Set("Authorization", "Bearer "+token)
+	c := &wsConn{onEvent: onEvent, done: make(chan struct{}), wait: make(map[int64]chan []byte)}
+	if polled {
+		pc, err := dialPolled(ctx, u, h, c)
+		if err == nil {
+			c.pc = pc
+			return c, nil
+		}
+		if !errors.Is(err, errNoPoller) {
+			return nil, err
+		}
+	}
 	ws, resp, err := websocket.Dial(ctx, u, &websocket.DialOptions{HTTPHeader: h, HTTPClient: hc})
 	if err != nil {
 		if resp != nil && resp.Body != nil {
@@ -198,7 +222,7 @@ func dialWS(ctx context.Context, base, token string, hc *http.Client, onEvent fu
 		return nil, fmt.Errorf("opening a socket: %w", err)
 	}
 	ws.SetReadLimit(16 << 20)
-	c := &wsConn{ws: ws, onEvent: onEvent, done: make(chan struct{}), wait: make(map[int64]chan []byte)}
+	c.ws = ws
 	go c.read()
 	return c, nil
 }
@@ -206,14 +230,7 @@ func dialWS(ctx context.Context, base, token string, hc *http.Client, onEvent fu
 func (c *wsConn) read() {
 	var err error
 	defer func() {
-		c.mu.Lock()
-		c.err = errClosed
-		for id, ch := range c.wait {
-			close(ch)
-			delete(c.wait, id)
-		}
-		c.mu.Unlock()
-		close(c.done)
+		c.ended()
 		c.ws.CloseNow()
 	}()
 	for {
@@ -227,6 +244,20 @@ func (c *wsConn) read() {
 			c.dispatch(line, at)
 		}
 	}
+}
+
+// ended fails the calls waiting and marks the socket closed, once.
+func (c *wsConn) ended() {
+	c.endedOnce.Do(func() {
+		c.mu.Lock()
+		c.err = errClosed
+		for id, ch := range c.wait {
+			close(ch)
+			delete(c.wait, id)
+		}
+		c.mu.Unlock()
+		close(c.done)
+	})
 }
 
 func (c *wsConn) dispatch(frame []byte, at time.Time) {
@@ -290,7 +321,12 @@ func (c *wsConn) call(ctx context.Context, method string, params, result any) er
 		forget()
 		return err
 	}
-	if err := c.ws.Write(ctx, websocket.MessageText, frame); err != nil {
+	if c.pc != nil {
+		err = c.pc.write(opText, frame)
+	} else {
+		err = c.ws.Write(ctx, websocket.MessageText, frame)
+	}
+	if err != nil {
 		forget()
 		return fmt.Errorf("%s: %w", method, errClosed)
 	}
@@ -335,4 +371,10 @@ func (c *wsConn) closed() bool {
 	}
 }
 
-func (c *wsConn) close() { c.ws.Close(websocket.StatusNormalClosure, "") }
+func (c *wsConn) close() {
+	if c.pc != nil {
+		c.pc.close()
+		return
+	}
+	c.ws.Close(websocket.StatusNormalClosure, "")
+}
