@@ -481,12 +481,16 @@ func TestServerSetupWaitsOutFloodControl(t *testing.T) {
 	url, _, _ := serve(t, "--code-sender", "webhook=http://"+hook+"/", "--signin-code-per-ip", "1000")
 	o := small()
 	o.Spawn, o.Server, o.HookListen = false, url, hook
+	// 200 posts/s offered per poster, whatever the answers' latency: far
+	// past flood control's 30/s and burst of 60 on any machine (one post
+	// in flight each stayed under it on a loaded one).
+	o.Rate = 600
 	rep, r := runScenario(t, "group", o)
 	if !strings.HasPrefix(rep.FloodControl, "on") {
 		t.Errorf("flood control %q", rep.FloodControl)
 	}
 	if r.Limits["FLOOD_WAIT"] == 0 {
-		t.Errorf("limits %v; want FLOOD_WAIT from 3 posters sending as fast as they can", r.Limits)
+		t.Errorf("limits %v; want FLOOD_WAIT from 3 posters offering 200 posts/s each", r.Limits)
 	}
 	if posts := int64(r.Figures["posts acknowledged"]); posts == 0 || r.Ops != posts*int64(o.Members-1) {
 		t.Errorf("%d deliveries for %d posts", r.Ops, posts)
