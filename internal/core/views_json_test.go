@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"math/rand/v2"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -87,5 +88,65 @@ func TestChatDifferenceJSON(t *testing.T) {
 	}
 	if _, err := bad.AppendJSON(nil); err == nil {
 		t.Error("AppendJSON took invalid event data")
+	}
+}
+
+// TestChatDifferenceJSONEveryField: every field of the views AppendJSON
+// writes by hand, set, comes out as json.Marshal writes it: a field
+// added to a view later and not to AppendJSON fails here.
+func TestChatDifferenceJSONEveryField(t *testing.T) {
+	m := &MessageView{}
+	fill(t, reflect.ValueOf(m).Elem())
+	ev := ChatEventView{Message: m}
+	fill(t, reflect.ValueOf(&ev).Elem())
+	d := &ChatDifference{Events: []ChatEventView{ev}}
+	fill(t, reflect.ValueOf(d).Elem())
+	want, err := json.Marshal(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := d.AppendJSON(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("AppendJSON misses a field json.Marshal writes:\n got %s\nwant %s", got, want)
+	}
+}
+
+// fill sets every zero field of the struct v to a value that is not
+// its zero: numbers 7, strings "s", bools true, a byte slice (raw JSON)
+// to 1, other slices to one element, pointers to a new value.
+func fill(t *testing.T, v reflect.Value) {
+	t.Helper()
+	for i := range v.NumField() {
+		f := v.Field(i)
+		if !f.CanSet() || !f.IsZero() {
+			continue
+		}
+		switch f.Kind() {
+		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+			f.SetInt(7)
+		case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+			f.SetUint(7)
+		case reflect.Float32, reflect.Float64:
+			f.SetFloat(7)
+		case reflect.String:
+			f.SetString("s")
+		case reflect.Bool:
+			f.SetBool(true)
+		case reflect.Slice:
+			if f.Type().Elem().Kind() == reflect.Uint8 {
+				f.SetBytes([]byte("1"))
+			} else {
+				f.Set(reflect.MakeSlice(f.Type(), 1, 1))
+			}
+		case reflect.Pointer:
+			f.Set(reflect.New(f.Type().Elem()))
+		case reflect.Map:
+			f.Set(reflect.MakeMap(f.Type()))
+		default:
+			t.Fatalf("fill: field %s of kind %s", v.Type().Field(i).Name, f.Kind())
+		}
 	}
 }
