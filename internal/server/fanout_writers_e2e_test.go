@@ -19,8 +19,8 @@ import (
 // reads receives every message of each chat exactly once, in the chat's
 // order, and all of them while the stalled socket still holds its
 // unread pushes: it delays no one. Once it reads again it receives the
-// same, in order, or it was cut as too slow (4008) without a gap before
-// the cut.
+// same, in order, or it was cut as too slow (4008, or dropped once its
+// close frame could not get through) without a gap before the cut.
 func TestFanOutByWritersEveryPushOnceInOrder(t *testing.T) {
 	if testing.Short() {
 		t.Skip("opens 300 sockets")
@@ -117,8 +117,13 @@ func TestFanOutByWritersEveryPushOnceInOrder(t *testing.T) {
 			got[c] = append(got[c], ids...)
 		}
 		if closed {
-			if code != 4008 {
-				t.Fatalf("the stalled socket closed with %d, want 4008 (too slow) or no close", code)
+			// 4008 when the close frame reached it; with nothing read for
+			// long (a slow, loaded machine) the server's write deadline
+			// may drop the connection before its close frame gets
+			// through the full buffers: then the server must have counted
+			// it as cut for being too slow.
+			if code != 4008 && socketsCut(t, w.n) == 0 {
+				t.Fatalf("the stalled socket closed with %d and the server cut no socket as too slow; want 4008 (too slow) or no close", code)
 			}
 			break
 		}
