@@ -5,6 +5,7 @@ import (
 	"hash/maphash"
 	"log/slog"
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/havenchat/haven"
@@ -26,7 +27,7 @@ type hub struct {
 
 	mu        sync.RWMutex
 	all       map[*socket]struct{}
-	bySession map[int64]map[*socket]struct{}
+	bySession map[int64][]*socket
 	users     map[int64]*interest
 	chats     map[int64]*interest
 	// people counts each person's bound sockets on this node: core
@@ -112,7 +113,7 @@ func newHub(bus core.Bus, co *core.Service, log *slog.Logger, m *metrics, limits
 		limits:    limits,
 		perIP:     make(map[string]*ipSockets),
 		all:       make(map[*socket]struct{}),
-		bySession: make(map[int64]map[*socket]struct{}),
+		bySession: make(map[int64][]*socket),
 		users:     make(map[int64]*interest),
 		chats:     make(map[int64]*interest),
 		people:    make(map[int64]int),
@@ -266,12 +267,12 @@ func (h *hub) bind(ctx context.Context, s *socket, a *core.Actor, signedIn bool)
 
 // sessionLocked files s under its session and counts it for its person.
 func (h *hub) sessionLocked(s *socket, a *core.Actor) {
-	set := h.bySession[a.SessionID]
-	if set == nil {
-		set = make(map[*socket]struct{})
-		h.bySession[a.SessionID] = set
+	// A slice, not a set: a session has few sockets (SocketsPerUser at
+	// most), and most have one, which a map would hold in a few hundred
+	// bytes.
+	if set := h.bySession[a.SessionID]; !slices.Contains(set, s) {
+		h.bySession[a.SessionID] = append(set, s)
 	}
-	set[s] = struct{}{}
 	h.presentLocked(s, a.UserID)
 }
 
@@ -403,10 +404,13 @@ func (h *hub) unbindLocked(s *socket, a *core.Actor) {
 }
 
 func (h *hub) unsessionLocked(s *socket, sessionID int64) {
-	if set := h.bySession[sessionID]; set != nil {
-		delete(set, s)
+	set := h.bySession[sessionID]
+	if i := slices.Index(set, s); i >= 0 {
+		set = slices.Delete(set, i, i+1)
 		if len(set) == 0 {
 			delete(h.bySession, sessionID)
+		} else {
+			h.bySession[sessionID] = set
 		}
 	}
 }
@@ -414,11 +418,7 @@ func (h *hub) unsessionLocked(s *socket, sessionID int64) {
 func (h *hub) ofSession(id int64) []*socket {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
-	out := make([]*socket, 0, len(h.bySession[id]))
-	for s := range h.bySession[id] {
-		out = append(out, s)
-	}
-	return out
+	return slices.Clone(h.bySession[id])
 }
 
 // connected returns the sessions among ids with a socket on this node.
