@@ -5,6 +5,7 @@ import (
 	"hash/maphash"
 	"log/slog"
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/havenchat/haven"
@@ -26,7 +27,7 @@ type hub struct {
 
 	mu        sync.RWMutex
 	all       map[*socket]struct{}
-	bySession map[int64]map[*socket]struct{}
+	bySession map[int64][]*socket
 	users     map[int64]*interest
 	chats     map[int64]*interest
 	// people counts each person's bound sockets on this node: core
@@ -97,10 +98,69 @@ type ipSockets struct {
 // chat, each socket maps to the first message id its person may see.
 type interest struct {
 	sub     core.Subscription
-	sockets map[*socket]int64
+	sockets socketSet
 	// order puts a chat's pushes back in seq order (reorder.go); only
 	// the chat's fan-out worker touches it.
 	order reorder
+}
+
+// socketSet maps sockets to an int64. Most people have one socket, so
+// the first is held in place and a map is made only for a second: a
+// one-entry map costs ~190 B.
+type socketSet struct {
+	one    *socket
+	oneVal int64
+	more   map[*socket]int64
+}
+
+func (ss *socketSet) put(s *socket, v int64) {
+	switch {
+	case ss.one == s:
+		ss.oneVal = v
+	case ss.one == nil && !ss.inMore(s):
+		ss.one, ss.oneVal = s, v
+	default:
+		if ss.more == nil {
+			ss.more = make(map[*socket]int64)
+		}
+		ss.more[s] = v
+	}
+}
+
+func (ss *socketSet) inMore(s *socket) bool {
+	_, ok := ss.more[s]
+	return ok
+}
+
+func (ss *socketSet) del(s *socket) {
+	if ss.one == s {
+		ss.one, ss.oneVal = nil, 0
+		return
+	}
+	delete(ss.more, s)
+}
+
+func (ss *socketSet) len() int {
+	n := len(ss.more)
+	if ss.one != nil {
+		n++
+	}
+	return n
+}
+
+// all yields each socket and its value. Like a map's range, a socket
+// deleted meanwhile and not yet reached is not yielded.
+func (ss *socketSet) all(yield func(*socket, int64) bool) {
+	if s := ss.one; s != nil {
+		if !yield(s, ss.oneVal) {
+			return
+		}
+	}
+	for s, v := range ss.more {
+		if !yield(s, v) {
+			return
+		}
+	}
 }
 
 func newHub(bus core.Bus, co *core.Service, log *slog.Logger, m *metrics, limits ConnLimits) *hub {
@@ -112,7 +172,7 @@ func newHub(bus core.Bus, co *core.Service, log *slog.Logger, m *metrics, limits
 		limits:    limits,
 		perIP:     make(map[string]*ipSockets),
 		all:       make(map[*socket]struct{}),
-		bySession: make(map[int64]map[*socket]struct{}),
+		bySession: make(map[int64][]*socket),
 		users:     make(map[int64]*interest),
 		chats:     make(map[int64]*interest),
 		people:    make(map[int64]int),
@@ -266,12 +326,12 @@ func (h *hub) bind(ctx context.Context, s *socket, a *core.Actor, signedIn bool)
 
 // sessionLocked files s under its session and counts it for its person.
 func (h *hub) sessionLocked(s *socket, a *core.Actor) {
-	set := h.bySession[a.SessionID]
-	if set == nil {
-		set = make(map[*socket]struct{})
-		h.bySession[a.SessionID] = set
+	// A slice, not a set: a session has few sockets (SocketsPerUser at
+	// most), and most have one, which a map would hold in a few hundred
+	// bytes.
+	if set := h.bySession[a.SessionID]; !slices.Contains(set, s) {
+		h.bySession[a.SessionID] = append(set, s)
 	}
-	set[s] = struct{}{}
 	h.presentLocked(s, a.UserID)
 }
 
@@ -334,10 +394,10 @@ func (h *hub) watchLocked(set map[int64]*interest, key int64, s *socket, minID i
 			h.log.Warn("subscribing failed; sockets will catch up from the log", "subject", subject, "err", err)
 			return
 		}
-		in = &interest{sub: sub, sockets: make(map[*socket]int64)}
+		in = &interest{sub: sub}
 		set[key] = in
 	}
-	in.sockets[s] = minID
+	in.sockets.put(s, minID)
 }
 
 func (h *hub) watchChatLocked(chatID int64, s *socket, minID int64) {
@@ -362,8 +422,8 @@ func unwatchLocked(set map[int64]*interest, key int64, s *socket) {
 	if in == nil {
 		return
 	}
-	delete(in.sockets, s)
-	if len(in.sockets) == 0 {
+	in.sockets.del(s)
+	if in.sockets.len() == 0 {
 		_ = in.sub.Unsubscribe()
 		delete(set, key)
 	}
@@ -403,10 +463,13 @@ func (h *hub) unbindLocked(s *socket, a *core.Actor) {
 }
 
 func (h *hub) unsessionLocked(s *socket, sessionID int64) {
-	if set := h.bySession[sessionID]; set != nil {
-		delete(set, s)
+	set := h.bySession[sessionID]
+	if i := slices.Index(set, s); i >= 0 {
+		set = slices.Delete(set, i, i+1)
 		if len(set) == 0 {
 			delete(h.bySession, sessionID)
+		} else {
+			h.bySession[sessionID] = set
 		}
 	}
 }
@@ -414,11 +477,7 @@ func (h *hub) unsessionLocked(s *socket, sessionID int64) {
 func (h *hub) ofSession(id int64) []*socket {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
-	out := make([]*socket, 0, len(h.bySession[id]))
-	for s := range h.bySession[id] {
-		out = append(out, s)
-	}
-	return out
+	return slices.Clone(h.bySession[id])
 }
 
 // connected returns the sessions among ids with a socket on this node.
@@ -510,7 +569,7 @@ func (h *hub) fanOut(n *core.Notice, b *fanBatch) {
 func (h *hub) deliverLocked(in *interest, n *core.Notice, b *fanBatch) {
 	// One frame for every socket, made once.
 	f := outFrame{data: n.Frame, framed: textFrame(n.Frame)}
-	for s, minID := range in.sockets {
+	for s, minID := range in.sockets.all {
 		if n.MessageID != 0 && n.MessageID < minID {
 			continue
 		}
@@ -542,7 +601,7 @@ func (h *hub) onUser(userID int64, data []byte) {
 		defer h.mu.RUnlock()
 		if in := h.users[userID]; in != nil {
 			f := outFrame{data: n.Frame, framed: textFrame(n.Frame)}
-			for s := range in.sockets {
+			for s := range in.sockets.all {
 				if n.SessionID != 0 {
 					if a := s.actor.Load(); a == nil || a.SessionID != n.SessionID {
 						continue
@@ -561,7 +620,7 @@ func (h *hub) onUser(userID int64, data []byte) {
 		return
 	}
 	f := outFrame{data: n.Frame, framed: textFrame(n.Frame)}
-	for s := range in.sockets {
+	for s := range in.sockets.all {
 		switch n.Event {
 		case string(haven.UserDialogAdded):
 			h.watchChatLocked(n.ChatID, s, minID)

@@ -143,16 +143,21 @@ type socket struct {
 	// the hub owns it, under its lock.
 	present int64
 
-	out     *outbox
-	slots   chan struct{} // in-flight request slots
+	out *outbox
+	// slots holds the in-flight request slots, made by the reader for
+	// the socket's first request (an idle socket has none); nil until
+	// then, for no request ran.
+	slots   atomic.Pointer[chan struct{}]
 	running sync.WaitGroup
-	// ctx is the requests' context, cancelled when the socket ends.
-	ctx    context.Context
-	cancel context.CancelFunc
+	// reqs is the requests' context, made with the first request and
+	// cancelled when the socket ends (see requestContext).
+	reqs atomic.Pointer[requestContext]
 	// refuse, once set, is the answer to every new request.
 	refuse atomic.Pointer[haven.Error]
 	closed atomic.Bool
-	done   chan struct{}
+	// done is closed once the socket has ended and its requests have
+	// answered; made on demand (see over), nil until then.
+	done atomic.Pointer[chan struct{}]
 	// batch: the client takes several frames in one message, one per
 	// line (it opened the socket with ?batch=1).
 	batch bool
@@ -190,11 +195,8 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		group:  addrGroup(addr, r),
 		opened: now,
 		out:    newOutbox(),
-		slots:  make(chan struct{}, s.wsInflight),
-		done:   make(chan struct{}),
 		batch:  batch,
 	}
-	sock.ctx, sock.cancel = context.WithCancel(context.Background())
 	sock.alive.Store(now)
 	if err := checkOrigin(r); err != nil {
 		http.Error(w, err.Error(), http.StatusForbidden)
@@ -329,7 +331,7 @@ func validID(id []byte) bool {
 
 func (k *socket) handle(ctx context.Context, f requestFrame) {
 	defer func() {
-		<-k.slots
+		<-*k.slots.Load()
 		k.running.Done()
 	}()
 	start := time.Now()
@@ -693,7 +695,7 @@ func (k *socket) waitIdle(ctx context.Context) {
 	// The slots in use are the requests still running.
 	tick := time.NewTicker(5 * time.Millisecond)
 	defer tick.Stop()
-	for len(k.slots) > 0 && ctx.Err() == nil {
+	for k.inflight() > 0 && ctx.Err() == nil {
 		select {
 		case <-tick.C:
 		case <-ctx.Done():
@@ -708,8 +710,87 @@ func (k *socket) drainAndClose(ctx context.Context) {
 	k.waitIdle(ctx)
 	k.closeAfterQueue(ws.StatusGoingAway, "server shutting down")
 	select {
-	case <-k.done:
+	case <-k.over():
 	case <-ctx.Done():
 		k.drop()
+	}
+}
+
+// requestContext is the context of a socket's requests, and its cancel.
+type requestContext struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+// requestCtx returns the requests' context, made on the first call;
+// the reader calls it, holding readMu. Made after the socket began to
+// end, it is cancelled already.
+func (k *socket) requestCtx() context.Context {
+	if rc := k.reqs.Load(); rc != nil {
+		return rc.ctx
+	}
+	rc := new(requestContext)
+	rc.ctx, rc.cancel = context.WithCancel(context.Background())
+	k.reqs.Store(rc)
+	// cancel sets dead before it looks for the context: either it
+	// finds this one, or dead is seen here.
+	if k.dead.Load() {
+		rc.cancel()
+	}
+	return rc.ctx
+}
+
+// cancel cancels the requests' context, if one was made. The caller
+// has set dead.
+func (k *socket) cancel() {
+	if rc := k.reqs.Load(); rc != nil {
+		rc.cancel()
+	}
+}
+
+// requestSlots returns the channel of in-flight request slots, made on
+// the first call; the reader calls it, holding readMu.
+func (k *socket) requestSlots() chan struct{} {
+	if p := k.slots.Load(); p != nil {
+		return *p
+	}
+	c := make(chan struct{}, k.srv.wsInflight)
+	k.slots.Store(&c)
+	return c
+}
+
+// inflight is how many of the socket's requests are running.
+func (k *socket) inflight() int {
+	if p := k.slots.Load(); p != nil {
+		return len(*p)
+	}
+	return 0
+}
+
+// closedChan is a channel closed already.
+var closedChan = func() *chan struct{} {
+	c := make(chan struct{})
+	close(c)
+	return &c
+}()
+
+// over returns a channel closed once the socket has ended and its
+// requests have answered.
+func (k *socket) over() <-chan struct{} {
+	if p := k.done.Load(); p != nil {
+		return *p
+	}
+	c := make(chan struct{})
+	if k.done.CompareAndSwap(nil, &c) {
+		return c
+	}
+	return *k.done.Load()
+}
+
+// markEnded closes the channel over returns, or has it return one
+// closed already.
+func (k *socket) markEnded() {
+	if p := k.done.Swap(closedChan); p != nil && p != closedChan {
+		close(*p)
 	}
 }
