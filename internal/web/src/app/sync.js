@@ -434,6 +434,11 @@ function applyChatEvent(e, diff) {
       const max = (e.data && e.data.max_id) || 0;
       if (e.user_id && S.me && e.user_id !== S.me.id) c.read_outbox_max_id = Math.max(c.read_outbox_max_id || 0, max);
       else if (!e.user_id) c.read_outbox_max_id = Math.max(c.read_outbox_max_id || 0, max);
+      // The person's own read, maybe on another device: its dialog.read
+      // user event says the same, but a dialog list older than this
+      // event (taken while the read was committing) would otherwise
+      // bring back the unread count from before it.
+      else if (S.me && e.user_id === S.me.id) readUpTo(id, max, true);
       break;
     }
     case 'member.update':
