@@ -108,10 +108,6 @@ func decode(method string, data []byte, result any) error {
 
 var errClosed = errors.New("the socket closed")
 
-// errNoPoller: this system has no poller for the bench's sockets
-// (poll_linux.go); a goroutine reads each.
-var errNoPoller = errors.New("no poller for the sockets here")
-
 // delivery is what the bench reads of a chat.event push of a message
 // it sent: who sent it (0 for a channel post) and when (the
 // nanoseconds its text carries).
@@ -172,42 +168,22 @@ func leadingInt(b []byte) (int64, bool) {
 // answers by id, and each chat.event push handed to onEvent with the
 // time it was read.
 type wsConn struct {
-	ws *websocket.Conn
-	// pc, instead of ws, is a socket read by the bench's pollers
-	// (Linux): no goroutine per socket.
-	pc        *polledConn
-	onEvent   func(d delivery, at time.Time)
-	done      chan struct{}
-	endedOnce sync.Once
+	ws      *websocket.Conn
+	onEvent func(d delivery, at time.Time)
+	done    chan struct{}
 
 	mu     sync.Mutex
 	nextID int64
-	wait   map[int64]chan []byte
+	wait   map[int64]chan envelope
 	err    error
 }
 
 // dialWS opens a socket authorized with token (the Authorization header
 // of the upgrade).
-//
-// A socket that only receives (polled) is read by the bench's pollers
-// where there are some (poll_linux.go), without a goroutine; a socket
-// that makes calls keeps a goroutine of the WebSocket library, whose
-// answers it then receives sooner.
-func dialWS(ctx context.Context, base, token string, hc *http.Client, polled bool, onEvent func(delivery, time.Time)) (*wsConn, error) {
+func dialWS(ctx context.Context, base, token string, hc *http.Client, onEvent func(delivery, time.Time)) (*wsConn, error) {
 	u := "ws" + strings.TrimPrefix(base, "http") + "/api/ws?batch=1"
 	h := http.Header{}
 	h.Set("Authorization", "Bearer "+token)
-	c := &wsConn{onEvent: onEvent, done: make(chan struct{}), wait: make(map[int64]chan []byte)}
-	if polled {
-		pc, err := dialPolled(ctx, u, h, c)
-		if err == nil {
-			c.pc = pc
-			return c, nil
-		}
-		if !errors.Is(err, errNoPoller) {
-			return nil, err
-		}
-	}
 	ws, resp, err := websocket.Dial(ctx, u, &websocket.DialOptions{HTTPHeader: h, HTTPClient: hc})
 	if err != nil {
 		if resp != nil && resp.Body != nil {
@@ -222,7 +198,7 @@ func dialWS(ctx context.Context, base, token string, hc *http.Client, polled boo
 		return nil, fmt.Errorf("opening a socket: %w", err)
 	}
 	ws.SetReadLimit(16 << 20)
-	c.ws = ws
+	c := &wsConn{ws: ws, onEvent: onEvent, done: make(chan struct{}), wait: make(map[int64]chan envelope)}
 	go c.read()
 	return c, nil
 }
@@ -230,7 +206,14 @@ func dialWS(ctx context.Context, base, token string, hc *http.Client, polled boo
 func (c *wsConn) read() {
 	var err error
 	defer func() {
-		c.ended()
+		c.mu.Lock()
+		c.err = errClosed
+		for id, ch := range c.wait {
+			close(ch)
+			delete(c.wait, id)
+		}
+		c.mu.Unlock()
+		close(c.done)
 		c.ws.CloseNow()
 	}()
 	for {
@@ -246,20 +229,6 @@ func (c *wsConn) read() {
 	}
 }
 
-// ended fails the calls waiting and marks the socket closed, once.
-func (c *wsConn) ended() {
-	c.endedOnce.Do(func() {
-		c.mu.Lock()
-		c.err = errClosed
-		for id, ch := range c.wait {
-			close(ch)
-			delete(c.wait, id)
-		}
-		c.mu.Unlock()
-		close(c.done)
-	})
-}
-
 func (c *wsConn) dispatch(frame []byte, at time.Time) {
 	if bytes.HasPrefix(frame, []byte(`{"push"`)) {
 		if c.onEvent != nil {
@@ -269,12 +238,18 @@ func (c *wsConn) dispatch(frame []byte, at time.Time) {
 		}
 		return // other pushes: not measured
 	}
-	// An answer begins with its id ({"id":N,...}): the frame is read
-	// once, by the caller, into its result (a client reads a 10,000-event
-	// answer once; reading it three times made the bench's own cost a
-	// large part of a catch-up's).
-	id, ok := answerID(frame)
-	if !ok {
+	var f struct {
+		ID json.RawMessage `json:"id"`
+	}
+	if json.Unmarshal(frame, &f) != nil {
+		return
+	}
+	id, err := strconv.ParseInt(string(f.ID), 10, 64)
+	if err != nil {
+		return
+	}
+	var env envelope
+	if json.Unmarshal(frame, &env) != nil {
 		return
 	}
 	c.mu.Lock()
@@ -282,17 +257,8 @@ func (c *wsConn) dispatch(frame []byte, at time.Time) {
 	delete(c.wait, id)
 	c.mu.Unlock()
 	if ch != nil {
-		ch <- frame
+		ch <- env
 	}
-}
-
-// answerID reads the id an answer frame begins with.
-func answerID(frame []byte) (int64, bool) {
-	const prefix = `{"id":`
-	if !bytes.HasPrefix(frame, []byte(prefix)) {
-		return 0, false
-	}
-	return leadingInt(frame[len(prefix):])
 }
 
 // call calls method on the socket and waits for its answer.
@@ -304,7 +270,7 @@ func (c *wsConn) call(ctx context.Context, method string, params, result any) er
 	}
 	c.nextID++
 	id := c.nextID
-	ch := make(chan []byte, 1)
+	ch := make(chan envelope, 1)
 	c.wait[id] = ch
 	c.mu.Unlock()
 	forget := func() {
@@ -321,12 +287,7 @@ func (c *wsConn) call(ctx context.Context, method string, params, result any) er
 		forget()
 		return err
 	}
-	if c.pc != nil {
-		err = c.pc.write(opText, frame)
-	} else {
-		err = c.ws.Write(ctx, websocket.MessageText, frame)
-	}
-	if err != nil {
+	if err := c.ws.Write(ctx, websocket.MessageText, frame); err != nil {
 		forget()
 		return fmt.Errorf("%s: %w", method, errClosed)
 	}
@@ -334,28 +295,18 @@ func (c *wsConn) call(ctx context.Context, method string, params, result any) er
 	case <-ctx.Done():
 		forget()
 		return ctx.Err()
-	case frame, ok := <-ch:
+	case env, ok := <-ch:
 		if !ok {
 			return fmt.Errorf("%s: %w", method, errClosed)
-		}
-		// One pass over the frame: the result is decoded in place.
-		var env struct {
-			OK     bool      `json:"ok"`
-			Result any       `json:"result"`
-			Error  *apiError `json:"error"`
-		}
-		env.Result = result
-		if result == nil {
-			env.Result = new(json.RawMessage) // kept, not parsed into maps
-		}
-		if err := json.Unmarshal(frame, &env); err != nil {
-			return fmt.Errorf("%s: unreadable answer: %w", method, err)
 		}
 		if !env.OK {
 			if env.Error == nil {
 				return fmt.Errorf("%s: an error without a code", method)
 			}
 			return env.Error
+		}
+		if result != nil {
+			return json.Unmarshal(env.Result, result)
 		}
 		return nil
 	}
@@ -371,10 +322,4 @@ func (c *wsConn) closed() bool {
 	}
 }
 
-func (c *wsConn) close() {
-	if c.pc != nil {
-		c.pc.close()
-		return
-	}
-	c.ws.Close(websocket.StatusNormalClosure, "")
-}
+func (c *wsConn) close() { c.ws.Close(websocket.StatusNormalClosure, "") }
