@@ -261,7 +261,11 @@ func (s *Service) postable(ctx context.Context, q Queries, a *Actor, to Peer) (*
 	hit := false
 	if cached {
 		v = s.store.ReachVersion() // before the reads: see reachCache
-		c, m, hit = s.posts.get(key, v)
+		var rows postRows
+		if rows, hit = s.posts.get(key, v); hit {
+			cc, mm := *rows.c, *rows.m
+			c, m = &cc, &mm
+		}
 	}
 	if !hit {
 		var err error
@@ -282,7 +286,8 @@ func (s *Service) postable(ctx context.Context, q Queries, a *Actor, to Peer) (*
 		}
 	}
 	if cached && !hit {
-		s.posts.put(key, v, c, m)
+		cc, mm := *c, *m
+		s.posts.put(key, v, postRows{c: &cc, m: &mm}, postCacheMax)
 	}
 	if err := s.slowModeWait(c, m); err != nil {
 		return nil, nil, err

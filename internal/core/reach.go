@@ -14,10 +14,7 @@ import (
 // read for it. Only "yes" is kept: a refusal is read again each time,
 // and a kept "yes" can be wrong only if a write took reach away without
 // moving the version, which the store rules out.
-type reachCache struct {
-	mu sync.Mutex
-	ok map[[2]int64]uint64 // (from, to) → the version the yes was read under
-}
+type reachCache = versioned[[2]int64, struct{}] // (from, to)
 
 // reachCacheMax bounds the answers kept (about 40 bytes each); past it
 // the cache starts again empty.
@@ -31,23 +28,13 @@ func (s *Service) canContactCached(ctx context.Context, from, to int64) error {
 	}
 	key := [2]int64{from, to}
 	v := s.store.ReachVersion()
-	c := &s.reach
-	c.mu.Lock()
-	at, hit := c.ok[key]
-	hit = hit && at == v
-	c.mu.Unlock()
-	if hit {
+	if _, hit := s.reach.get(key, v); hit {
 		return nil
 	}
 	if err := s.CanContact(ctx, s.store, from, to); err != nil {
 		return err
 	}
-	c.mu.Lock()
-	if c.ok == nil || len(c.ok) >= reachCacheMax {
-		c.ok = make(map[[2]int64]uint64)
-	}
-	c.ok[key] = v
-	c.mu.Unlock()
+	s.reach.put(key, v, struct{}{}, reachCacheMax)
 	return nil
 }
 
@@ -61,43 +48,53 @@ func (s *Service) canContactCached(ctx context.Context, from, to int64) error {
 // for what a send checks. The checks themselves (can, slow mode, the
 // other person's block) run again on every send, on copies, because some
 // depend on the time. Only rows that passed the checks are kept.
-type postCache struct {
-	mu sync.Mutex
-	m  map[postKey]postEntry
-}
+type postCache = versioned[postKey, postRows]
 
 // postKey is a sender and where they post: a chat, or a person.
 type postKey struct{ sender, chatID, userID int64 }
 
-type postEntry struct {
-	v uint64
-	c *haven.Chat   // never changed once kept: get hands out copies
-	m *haven.Member // likewise
+// postRows are the rows postable read, never changed once kept: the
+// caller copies them on the way in and out (postable).
+type postRows struct {
+	c *haven.Chat
+	m *haven.Member
 }
 
 // postCacheMax bounds the entries kept (a chat and a member row, about
 // 500 bytes); past it the cache starts again empty.
 const postCacheMax = 1 << 14
 
-// get returns copies of the rows kept for k under version v.
-func (p *postCache) get(k postKey, v uint64) (*haven.Chat, *haven.Member, bool) {
-	p.mu.Lock()
-	e, ok := p.m[k]
-	p.mu.Unlock()
-	if !ok || e.v != v {
-		return nil, nil, false
-	}
-	c, m := *e.c, *e.m
-	return &c, &m, true
+// versioned keeps values each read under the store's ReachVersion: a
+// value stands while the version has not moved. Past max entries it
+// starts again empty. The zero value is ready.
+type versioned[K comparable, V any] struct {
+	mu sync.Mutex
+	m  map[K]versionedEntry[V]
 }
 
-// put keeps copies of c and m, read under version v, for k.
-func (p *postCache) put(k postKey, v uint64, c *haven.Chat, m *haven.Member) {
-	cc, mm := *c, *m
-	p.mu.Lock()
-	if p.m == nil || len(p.m) >= postCacheMax {
-		p.m = make(map[postKey]postEntry)
+type versionedEntry[V any] struct {
+	v   uint64
+	val V
+}
+
+// get returns the value kept for k under version v.
+func (c *versioned[K, V]) get(k K, v uint64) (V, bool) {
+	c.mu.Lock()
+	e, ok := c.m[k]
+	c.mu.Unlock()
+	if !ok || e.v != v {
+		var zero V
+		return zero, false
 	}
-	p.m[k] = postEntry{v: v, c: &cc, m: &mm}
-	p.mu.Unlock()
+	return e.val, true
+}
+
+// put keeps val, read under version v, for k.
+func (c *versioned[K, V]) put(k K, v uint64, val V, max int) {
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= max {
+		c.m = make(map[K]versionedEntry[V])
+	}
+	c.m[k] = versionedEntry[V]{v: v, val: val}
+	c.mu.Unlock()
 }
