@@ -300,15 +300,18 @@ export function Composer({ c, chat }) {
   };
 
   // insert puts text at the caret (over the selection) of the text box.
+  // insert puts an emoji at the caret of the text box at once, the
+  // caret after it: a caret put back by a timer could come after the
+  // next key (input runs before timers in a busy browser) and the next
+  // emoji would go to the end.
   const insert = (x) => {
     const t = ta.current;
-    const a = t ? t.selectionStart : text.length;
-    const b = t ? t.selectionEnd : text.length;
-    const v = text.slice(0, a) + x + text.slice(b);
-    setDraft(v);
-    setTimeout(() => {
-      if (t) t.setSelectionRange(a + x.length, a + x.length);
-    }, 0);
+    if (!t) {
+      setDraft(text + x);
+      return;
+    }
+    t.setRangeText(x, t.selectionStart, t.selectionEnd, 'end');
+    setDraft(t.value);
   };
 
   const bar = edit || reply;
