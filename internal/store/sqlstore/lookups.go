@@ -13,9 +13,10 @@ import (
 // table keyed by it, which names its holder: a distributed PostgreSQL
 // keeps a table's unique keys only when they hold its distribution
 // column, so the users and chats tables keep none but their ids (see
-// docs/decisions/0017-lookup-tables-for-unique-values.md). The store
-// writes a lookup row in the same transaction as its holder's row; a
-// value is looked up there first, then its holder by id.
+// docs/decisions/0016-keys-by-user-lookup-tables-key-check.md,
+// "Amended"). The store writes a lookup row in the same transaction as
+// its holder's row; a value is looked up there first, then its holder
+// by id.
 
 // lookup is one lookup table: its key column and the column of the
 // holder's id.

@@ -12,7 +12,7 @@ import (
 
 // What must be unique across people and chats (a phone number, an email
 // address, a username, a private chat's pair) is kept so by the store
-// itself (on PostgreSQL, lookup tables keyed by the value: ADR 0017):
+// itself (on PostgreSQL, lookup tables keyed by the value: ADR 0016, amended):
 // these tests hold it to that, one at a time and at once.
 
 // testPhoneEmailUnique: a phone number or an email address belongs to

@@ -1,6 +1,6 @@
 -- Keys for a distributed PostgreSQL, third part (0004 and 0005 did the
--- rest; ADR 0017): what must be unique across people and chats moves to
--- lookup tables keyed by it, as a table spread over many machines by a
+-- rest; ADR 0016, amended): what must be unique across people and chats
+-- moves to lookup tables keyed by it, as a table spread over many machines by a
 -- column (Citus's distribution column, YugabyteDB's hash key) can only
 -- keep unique keys that hold that column:
 --   * user_phones, user_emails: a phone number, an email address ->

@@ -1,6 +1,6 @@
 -- 0021: what PostgreSQL's migration 0006 (keys for a distributed
--- PostgreSQL, ADR 0017) needs of the shared queries, so that both
--- schemas keep the same tables and columns: what must be unique across
+-- PostgreSQL, ADR 0016 as amended) needs of the shared queries, so that
+-- both schemas keep the same tables and columns: what must be unique across
 -- people and chats is kept by lookup tables keyed by it, which the store
 -- writes beside users and chats in the same transaction and reads first:
 --   * user_phones, user_emails: a phone number, an email address -> its
