@@ -321,6 +321,14 @@ func TestMigrateToPostgres(t *testing.T) {
 		t.Fatalf("a person signed up on PostgreSQL has id %d; want one after %d", dan.ID, cat.ID)
 	}
 
+	// What is unique came with its lookup tables: Bob signs in by his
+	// phone number to his own account, and Ann writing to Bob reaches
+	// their private chat, not a new one.
+	wantAuthorized(t, q, "+442079460052", 2, bob)
+	if m, err := a2.Send(ctx, &sdk.SendParams{UserID: bob.ID, Text: "the same chat"}); err != nil || m.ChatID != private {
+		t.Fatalf("Ann writing to Bob on PostgreSQL: %+v, %v; want their private chat %d", m, err, private)
+	}
+
 	// Now a server has written to it: the copy is the installation, and
 	// copying the SQLite database over it again is refused.
 	q.stop()

@@ -84,7 +84,7 @@ func (s *Service) SendCode(ctx context.Context, a *Actor, identifier, device str
 	}
 	if err := s.codes.SendCode(ctx, id, code, PurposeSignIn); err != nil {
 		s.log.WarnContext(ctx, "code delivery failed", "kind", kind, "err", err)
-		_ = s.store.Update(ctx, func(tx Tx) error { return tx.DeleteLoginAttempt(ctx, at.ID) })
+		_ = s.store.Update(ctx, func(tx Tx) error { return tx.DeleteLoginAttempt(ctx, at.TokenHash) })
 		return nil, haven.Errorf(haven.CodeCodeDeliveryFailed, "the code could not be delivered; try again later")
 	}
 	var delivery string
@@ -155,7 +155,7 @@ func (s *Service) signInTx(ctx context.Context, loginToken string, fn func(tx Tx
 		}
 		if !s.now().Before(at.ExpiresAt) {
 			failed = haven.Errorf(haven.CodeCodeExpired, "the code has expired; ask for a new one")
-			return tx.DeleteLoginAttempt(ctx, at.ID)
+			return tx.DeleteLoginAttempt(ctx, at.TokenHash)
 		}
 		res, failed, err = fn(tx, at)
 		return err
@@ -175,7 +175,7 @@ func (s *Service) signInTx(ctx context.Context, loginToken string, fn func(tx Tx
 func (s *Service) spend(ctx context.Context, tx Tx, at *haven.LoginAttempt, wrong *haven.Error) (error, error) {
 	at.Attempts++
 	if at.Attempts >= s.limits.CodeAttempts {
-		return haven.Errorf(haven.CodeCodeAttemptsExceeded, "too many wrong attempts; ask for a new code"), tx.DeleteLoginAttempt(ctx, at.ID)
+		return haven.Errorf(haven.CodeCodeAttemptsExceeded, "too many wrong attempts; ask for a new code"), tx.DeleteLoginAttempt(ctx, at.TokenHash)
 	}
 	wrong.Message = fmt.Sprintf("%s; %d attempts left", wrong.Message, s.limits.CodeAttempts-at.Attempts)
 	return wrong, tx.UpdateLoginAttempt(ctx, at)
@@ -212,7 +212,7 @@ func (s *Service) SignIn(ctx context.Context, a *Actor, loginToken, code string)
 		u, err := s.userByIdentifier(ctx, tx, at.Identifier, at.Kind)
 		switch {
 		case errors.Is(err, haven.ErrNotFound) && s.signup.Mode == SignupClosed:
-			return nil, signupClosed(), tx.DeleteLoginAttempt(ctx, at.ID)
+			return nil, signupClosed(), tx.DeleteLoginAttempt(ctx, at.TokenHash)
 		case errors.Is(err, haven.ErrNotFound):
 			at.Step = haven.StepSignUpRequired
 			res := &Authorization{Status: StatusSignUpRequired, InviteRequired: s.signup.needsInvite(at.Identifier, at.Kind)}
@@ -272,7 +272,7 @@ func (s *Service) authorizeNew(ctx context.Context, tx Tx, a *Actor, at *haven.L
 			return nil, err
 		}
 	}
-	if err := tx.DeleteLoginAttempt(ctx, at.ID); err != nil {
+	if err := tx.DeleteLoginAttempt(ctx, at.TokenHash); err != nil {
 		return nil, err
 	}
 	u.LastActiveAt = now

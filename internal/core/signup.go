@@ -209,7 +209,7 @@ func signupClosed() error {
 // (which then holds no write but, for SignupClosed, the attempt's end).
 func (s *Service) admit(ctx context.Context, tx Tx, at *haven.LoginAttempt, code string) (failed, err error) {
 	if s.signup.Mode == SignupClosed {
-		return signupClosed(), tx.DeleteLoginAttempt(ctx, at.ID)
+		return signupClosed(), tx.DeleteLoginAttempt(ctx, at.TokenHash)
 	}
 	if !s.signup.needsInvite(at.Identifier, at.Kind) {
 		return nil, nil

@@ -68,11 +68,15 @@ type Tx interface {
 
 	// CreateUser inserts u, setting u.ID. The user's privacy starts at
 	// the defaults. Errors: haven.CodeUsernameOccupied when u.Username is
-	// taken; a *haven.Error with CodePhoneInvalid/CodeEmailInvalid never.
+	// taken; haven.CodeAccountExists when another account (deleted ones
+	// too, until erased) has u.Phone or u.Email; a *haven.Error with
+	// CodePhoneInvalid/CodeEmailInvalid never.
 	CreateUser(ctx context.Context, u *haven.User) error
-	// UpdateUser writes every field of u (but ID and CreatedAt).
-	// Errors: haven.ErrNotFound; CodeUsernameOccupied when u.Username is
-	// held by another account.
+	// UpdateUser writes every field of u (but ID and CreatedAt); a
+	// username, phone number or email address it gives up is free for
+	// others. Errors: haven.ErrNotFound; CodeUsernameOccupied when
+	// u.Username is held by another account or a chat; CodeAccountExists
+	// as CreateUser.
 	UpdateUser(ctx context.Context, u *haven.User) error
 	// TouchUser moves the user's LastActiveAt to at. Errors: haven.ErrNotFound.
 	TouchUser(ctx context.Context, userID int64, at time.Time) error
@@ -80,10 +84,12 @@ type Tx interface {
 	// CreateLoginAttempt inserts a, setting a.ID.
 	CreateLoginAttempt(ctx context.Context, a *haven.LoginAttempt) error
 	// UpdateLoginAttempt writes Attempts, Step, UserID, Device and
-	// RecoveryCodeHash of a. Errors: haven.ErrNotFound.
+	// RecoveryCodeHash of the attempt with a.TokenHash.
+	// Errors: haven.ErrNotFound.
 	UpdateLoginAttempt(ctx context.Context, a *haven.LoginAttempt) error
-	// DeleteLoginAttempt removes an attempt; a missing one is not an error.
-	DeleteLoginAttempt(ctx context.Context, id int64) error
+	// DeleteLoginAttempt removes an attempt by its token's hash; a missing
+	// one is not an error.
+	DeleteLoginAttempt(ctx context.Context, tokenHash []byte) error
 	// DeleteExpiredLoginAttempts removes attempts that expired before now
 	// and reports how many.
 	DeleteExpiredLoginAttempts(ctx context.Context, now time.Time) (int, error)

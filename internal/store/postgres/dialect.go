@@ -25,17 +25,6 @@ func (dialect) UniqueViolation(err error, table, column string) bool {
 		strings.HasPrefix(e.ConstraintName, table+"_"+column+"_")
 }
 
-// UsernameTaken reports whether err is a username held already: by the
-// same kind (the unique constraint) or by the other kind (the trigger
-// username_free, which fails with the constraint name username_occupied).
-func (d dialect) UsernameTaken(err error, table string) bool {
-	if d.UniqueViolation(err, table, "username_canon") {
-		return true
-	}
-	var e *pgconn.PgError
-	return errors.As(err, &e) && e.Code == uniqueViolation && e.ConstraintName == "username_occupied"
-}
-
 // BlobKeyColumns reads the catalogue of the current schema.
 func (dialect) BlobKeyColumns() string {
 	return `SELECT c.table_name, c.column_name FROM information_schema.columns c

@@ -52,12 +52,18 @@ var placements = map[string]placement{
 	"secret_devices":      {"user", "user_id", ""},
 	"secret_prekeys":      {"user", "user_id", ""},
 	"secret_envelopes":    {"user", "user_id", ""},
+	"private_pairs":       {"user", "peer_a", ""}, // by the lower id of the pair
 	// Lookup tables: keyed by what a client presents, which names no
 	// person or chat; each gives the one to name.
 	"session_tokens": {"session token", "token_hash", "a session token's hash -> its user and session: signing in"},
 	"invite_links":   {"invite link", "hash", "an invite link's hash -> its chat: joining by link"},
+	// Lookup tables of what is unique across people and chats, each
+	// keyed by it and naming its holder.
+	"user_phones": {"phone", "phone", "a phone number -> its account: signing in, finding people"},
+	"user_emails": {"email", "email", "an email address -> its account: signing in, finding people"},
+	"usernames":   {"username", "username_canon", "a username -> the account or chat that holds it"},
 	// Their own keys.
-	"login_attempts": {"login attempt", "id", "a sign-in before there is an account to name"},
+	"login_attempts": {"login attempt", "token_hash", "a sign-in before there is an account to name, by its token's hash"},
 	"rate_limits":    {"rate limit", "key", "a limit's bucket (an identifier's or an address's hash)"},
 	"uploads":        {"upload", "id", "an upload in progress, by its id"},
 	"upload_parts":   {"upload", "upload_id", "an upload's parts, with their upload"},
@@ -74,16 +80,11 @@ var placements = map[string]placement{
 
 // uniqueNotDistributed are the unique keys that do not hold their
 // table's distribution column: a distributed PostgreSQL cannot keep them
-// as they are. Each needs a lookup table first (as session_tokens and
-// invite_links are for sessions and invites), or is given up.
+// as they are. What must be unique across people and chats goes through
+// a lookup table keyed by it instead (user_phones, user_emails,
+// usernames, private_pairs, session_tokens, invite_links).
 var uniqueNotDistributed = map[string]string{
-	"users_username_canon_key":      "a username, unique across people and chats: a lookup table by name",
-	"users_phone_key":               "a phone number (signing in): a lookup table by phone",
-	"users_email_key":               "an email address (signing in): a lookup table by email",
-	"chats_username_canon_key":      "a public chat's username: the same lookup table by name",
-	"chats_peer_a_peer_b_private":   "one private chat per pair: a lookup table by pair",
-	"events_gid_key":                "the order of commits across chats; unique by its sequence alone",
-	"login_attempts_token_hash_key": "a sign-in token: the table would be keyed by token_hash",
+	"events_gid_key": "the order of commits across chats; unique by its sequence alone",
 }
 
 // foreignNotColocated are the foreign keys between tables of different

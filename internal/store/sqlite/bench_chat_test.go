@@ -148,6 +148,7 @@ func fillSends(s *sqlite.Store) error {
 	err := s.Exec(ctx,
 		series(sendChats)+fmt.Sprintf(`INSERT INTO users (id, first_name, username, username_canon, created_at,
 			last_active_at, account_ttl_days) SELECT i + 1, 'User', 'bench_' || i, 'bench_' || i, %d, %d, 365 FROM n`, benchT0, benchT0),
+		series(sendChats)+`INSERT INTO usernames (username_canon, user_id) SELECT 'bench_' || i, i + 1 FROM n`,
 		series(sendChats)+fmt.Sprintf(`INSERT INTO chats (id, kind, title, creator_id, created_at, seq, top_message_id,
 			last_event_at, member_count) SELECT i + 1, 'group', 'Chat ' || i, i + 1, %d, %d, %d, %d, 1 FROM n`,
 			benchT0, sendMessages/sendChats, sendMessages/sendChats, benchT0+sendMessages),

@@ -42,7 +42,7 @@ func TestMigration0020KeepsTokens(t *testing.T) {
 	}
 	// Back to before 0020.
 	db := rawDB(t, path)
-	_, err := db.Exec(`DROP TABLE cluster_keys; DROP TABLE invite_links; DROP TABLE session_tokens; DROP INDEX invites_chat_id_hash;
+	_, err := db.Exec(undo0021 + `DROP TABLE cluster_keys; DROP TABLE invite_links; DROP TABLE session_tokens; DROP INDEX invites_chat_id_hash;
 		DROP INDEX push_subscriptions_user_session_endpoint;
 		DROP INDEX secret_prekeys_user_key; DROP INDEX secret_prekeys_take; ALTER TABLE secret_prekeys DROP COLUMN user_id;
 		CREATE INDEX secret_prekeys_take ON secret_prekeys (session_id, kind, id);

@@ -102,7 +102,7 @@ func TestMigrationFromTwo(t *testing.T) {
 	// Back to version 2: the search tables in the main database, indexed
 	// up to the end of the log, and no search file.
 	db := rawDB(t, path)
-	_, err := db.Exec(`DROP TABLE cluster_keys; DROP TABLE invite_links; DROP TABLE session_tokens; DROP INDEX invites_chat_id_hash;
+	_, err := db.Exec(undo0021 + `DROP TABLE cluster_keys; DROP TABLE invite_links; DROP TABLE session_tokens; DROP INDEX invites_chat_id_hash;
 		DROP TABLE secret_files; DROP TABLE secret_envelopes; DROP TABLE secret_prekeys; DROP TABLE secret_devices; DROP TABLE secret_device_lists;
 		DROP TABLE push_subscriptions;
 		DROP INDEX members_seniority; DROP INDEX invites_creator;

@@ -69,18 +69,6 @@ func (dialect) UniqueViolation(err error, table, column string) bool {
 		strings.Contains(e.Error(), table+"."+column)
 }
 
-// UsernameTaken reports whether err is the failure of a write that gave a
-// user or a chat a username already held: by the same kind (the UNIQUE
-// constraint) or by the other kind (the triggers of 0002_messaging.sql).
-func (d dialect) UsernameTaken(err error, table string) bool {
-	if d.UniqueViolation(err, table, "username_canon") {
-		return true
-	}
-	var e *msqlite.Error
-	return errors.As(err, &e) && e.Code() == sqlite3.SQLITE_CONSTRAINT_TRIGGER &&
-		strings.Contains(e.Error(), "username occupied")
-}
-
 // BlobKeyColumns reads the schema; sqlite_master is tiny and cached by
 // SQLite.
 func (dialect) BlobKeyColumns() string {

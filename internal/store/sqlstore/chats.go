@@ -110,21 +110,12 @@ func reactionsJSON(rs []string) (sql.NullString, error) {
 	return sql.NullString{String: string(b), Valid: true}, nil
 }
 
-// chatError translates the constraint failures of a chats write.
-func (t *Tx) chatError(err error, c *haven.Chat) error {
-	switch {
-	case t.D.UsernameTaken(err, "chats"):
-		return &haven.Error{Code: haven.CodeUsernameOccupied, Message: fmt.Sprintf("username %q is taken", c.Username)}
-	case t.D.UniqueViolation(err, "chats", "peer_a"):
-		return &haven.Error{Code: haven.CodeChatExists, Message: fmt.Sprintf("users %d and %d already have a private chat", c.PeerA, c.PeerB)}
-	}
-	return err
-}
-
 // CreateChat inserts c, setting c.ID. A private chat's pair is stored
 // with PeerA <= PeerB, and c is changed to match; a zero LastEventAt
 // becomes CreatedAt, so that a new chat sorts among the dialogs by its
-// creation. Errors: CodeUsernameOccupied, CodeChatExists.
+// creation. Its username is claimed in usernames, a private chat's pair
+// in private_pairs, which keep them unique (lookups.go).
+// Errors: CodeUsernameOccupied, CodeChatExists.
 func (t *Tx) CreateChat(ctx context.Context, c *haven.Chat) error {
 	var peerA, peerB sql.NullInt64
 	if c.Kind == haven.ChatPrivate {
@@ -140,6 +131,10 @@ func (t *Tx) CreateChat(ctx context.Context, c *haven.Chat) error {
 	if err != nil {
 		return fmt.Errorf("create chat: %w", err)
 	}
+	canon := haven.CanonicalUsername(c.Username)
+	if held, err := t.taken(ctx, chatUsernames, canon); err != nil || held {
+		return fmt.Errorf("create chat: %w", occupied(err, c.Username))
+	}
 	newID, err := t.insertID(ctx, `INSERT INTO chats (kind, title, about, username, username_canon, creator_id, created_at,
 			seq, top_message_id, last_event_at, member_count, max_read_id, max_read_by, max_read_id2, default_rights,
 			slow_mode, history_hidden, ttl_seconds, reactions, pinned_message_id, peer_a, peer_b, signatures)
@@ -149,18 +144,44 @@ func (t *Tx) CreateChat(ctx context.Context, c *haven.Chat) error {
 		c.MaxReadBy, c.MaxReadID2, int64(c.DefaultRights), c.SlowModeSeconds, c.HistoryHidden, c.TTLSeconds, reactions, c.PinnedMessageID,
 		peerA, peerB, c.Signatures)
 	if err != nil {
-		return fmt.Errorf("create chat: %w", t.chatError(err, c))
+		return fmt.Errorf("create chat: %w", err)
+	}
+	if canon != "" {
+		if ok, err := t.claim(ctx, chatUsernames, canon, newID); err != nil || !ok {
+			return fmt.Errorf("create chat: %w", occupied(err, c.Username))
+		}
+	}
+	if c.Kind == haven.ChatPrivate {
+		ok, err := t.claimPair(ctx, c.PeerA, c.PeerB, newID)
+		if err != nil {
+			return fmt.Errorf("create chat: %w", err)
+		}
+		if !ok {
+			return &haven.Error{Code: haven.CodeChatExists, Message: fmt.Sprintf("users %d and %d already have a private chat", c.PeerA, c.PeerB)}
+		}
 	}
 	c.ID = newID
 	return nil
 }
 
-// UpdateChat writes a chat's descriptive fields and settings.
+// UpdateChat writes a chat's descriptive fields and settings, and moves
+// its username's row in usernames when the name changes.
 // Errors: haven.ErrNotFound, CodeUsernameOccupied.
 func (t *Tx) UpdateChat(ctx context.Context, c *haven.Chat) error {
 	reactions, err := reactionsJSON(c.Reactions)
 	if err != nil {
 		return fmt.Errorf("update chat %d: %w", c.ID, err)
+	}
+	// A private chat never has a username: its read receipts, the most
+	// frequent of these writes, skip reading the one it holds.
+	if c.Kind != haven.ChatPrivate || c.Username != "" {
+		var old sql.NullString
+		if err := t.queryRow(ctx, `SELECT username_canon FROM chats WHERE id = ?`, c.ID).Scan(&old); err != nil {
+			return fmt.Errorf("update chat %d: %w", c.ID, noRows(err))
+		}
+		if ok, err := t.move(ctx, chatUsernames, c.ID, old.String, haven.CanonicalUsername(c.Username)); err != nil || !ok {
+			return fmt.Errorf("update chat %d: %w", c.ID, occupied(err, c.Username))
+		}
 	}
 	err = t.execOne(ctx, `UPDATE chats SET title = ?, about = ?, username = ?, username_canon = ?,
 			default_rights = ?, slow_mode = ?, history_hidden = ?, ttl_seconds = ?, reactions = ?,
@@ -171,7 +192,7 @@ func (t *Tx) UpdateChat(ctx context.Context, c *haven.Chat) error {
 		int64(c.DefaultRights), c.SlowModeSeconds, c.HistoryHidden, c.TTLSeconds, reactions,
 		c.PinnedMessageID, c.MemberCount, c.MaxReadID, c.MaxReadBy, c.MaxReadID2, c.CreatorID, c.Signatures, c.ID)
 	if err != nil {
-		return fmt.Errorf("update chat %d: %w", c.ID, t.chatError(err, c))
+		return fmt.Errorf("update chat %d: %w", c.ID, err)
 	}
 	return nil
 }
@@ -209,11 +230,11 @@ func (q Queries) ChatByUsername(ctx context.Context, username string) (*haven.Ch
 	if canon == "" {
 		return nil, fmt.Errorf("chat @%s: %w", username, haven.ErrNotFound)
 	}
-	c, err := scanChat(q.DB.QueryRow(ctx, `SELECT `+chatColumns+` FROM chats c WHERE c.username_canon = ?`, canon))
+	id, err := q.holderOf(ctx, chatUsernames, canon)
 	if err != nil {
 		return nil, fmt.Errorf("chat @%s: %w", username, err)
 	}
-	return c, nil
+	return q.ChatByID(ctx, id)
 }
 
 // PrivateChatID returns the private chat of a and b, in either order.
@@ -223,7 +244,7 @@ func (q Queries) PrivateChatID(ctx context.Context, a, b int64) (int64, error) {
 		a, b = b, a
 	}
 	var id int64
-	err := q.DB.QueryRow(ctx, `SELECT id FROM chats WHERE peer_a = ? AND peer_b = ? AND kind = 'private'`, a, b).Scan(&id)
+	err := q.DB.QueryRow(ctx, `SELECT chat_id FROM private_pairs WHERE peer_a = ? AND peer_b = ?`, a, b).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("private chat of %d and %d: %w", a, b, noRows(err))
 	}

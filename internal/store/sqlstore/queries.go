@@ -103,32 +103,47 @@ func (q Queries) UsersByIDs(ctx context.Context, ids []int64) ([]*haven.User, er
 	return users, nil
 }
 
-// UserByPhone finds a live account by its normalised phone number.
+// UserByPhone finds a live account by its normalised phone number:
+// its holder in user_phones, then the account by id.
 // Errors: haven.ErrNotFound.
 func (q Queries) UserByPhone(ctx context.Context, phone string) (*haven.User, error) {
 	if phone == "" {
 		return nil, haven.ErrNotFound
 	}
-	return q.userBy(ctx, `phone = ? AND deleted = 0`, phone)
+	id, err := q.holderOf(ctx, phones, phone)
+	if err != nil {
+		return nil, fmt.Errorf("user: %w", err)
+	}
+	return q.userBy(ctx, `id = ? AND deleted = 0`, id)
 }
 
-// UserByEmail finds a live account by its normalised email address.
+// UserByEmail finds a live account by its normalised email address:
+// its holder in user_emails, then the account by id.
 // Errors: haven.ErrNotFound.
 func (q Queries) UserByEmail(ctx context.Context, email string) (*haven.User, error) {
 	if email == "" {
 		return nil, haven.ErrNotFound
 	}
-	return q.userBy(ctx, `email = ? AND deleted = 0`, email)
+	id, err := q.holderOf(ctx, emails, email)
+	if err != nil {
+		return nil, fmt.Errorf("user: %w", err)
+	}
+	return q.userBy(ctx, `id = ? AND deleted = 0`, id)
 }
 
-// UserByUsername finds a live account by its username in any case.
+// UserByUsername finds a live account by its username in any case:
+// its holder in usernames, then the account by id.
 // Errors: haven.ErrNotFound.
 func (q Queries) UserByUsername(ctx context.Context, username string) (*haven.User, error) {
 	canon := haven.CanonicalUsername(username)
 	if canon == "" {
 		return nil, haven.ErrNotFound
 	}
-	return q.userBy(ctx, `username_canon = ? AND deleted = 0`, canon)
+	id, err := q.holderOf(ctx, userUsernames, canon)
+	if err != nil {
+		return nil, fmt.Errorf("user: %w", err)
+	}
+	return q.userBy(ctx, `id = ? AND deleted = 0`, id)
 }
 
 // InactiveUsers returns up to limit ids of live accounts whose LastActiveAt

@@ -48,11 +48,6 @@ type Dialect interface {
 	// constraint (or unique index) on table.column: the first column of
 	// the constraint, for one on several.
 	UniqueViolation(err error, table, column string) bool
-	// UsernameTaken reports whether err is the failure of a write that
-	// gave a user or a chat (table "users" or "chats") a username already
-	// held, by the same kind (the unique index) or by the other kind (the
-	// schema's triggers, which fail with "username occupied").
-	UsernameTaken(err error, table string) bool
 	// BlobKeyColumns is a query that lists, as (table, column) rows, every
 	// column named blob_key or ending in _blob_key in the schema.
 	BlobKeyColumns() string

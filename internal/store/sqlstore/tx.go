@@ -9,47 +9,53 @@ import (
 	"github.com/havenchat/haven"
 )
 
-// userError translates the constraint failures of a users write.
-func (t *Tx) userError(err error, u *haven.User) error {
-	switch {
-	case t.D.UsernameTaken(err, "users"):
-		return &haven.Error{Code: haven.CodeUsernameOccupied, Message: fmt.Sprintf("username %q is taken", u.Username)}
-	case t.D.UniqueViolation(err, "users", "phone"):
-		return fmt.Errorf("phone number already belongs to another account: %w", err)
-	case t.D.UniqueViolation(err, "users", "email"):
-		return fmt.Errorf("email address already belongs to another account: %w", err)
-	}
-	return err
-}
-
-// CreateUser inserts u, setting u.ID. Errors: haven.CodeUsernameOccupied.
+// CreateUser inserts u, setting u.ID, and claims its username, phone
+// number and email address in their lookup tables.
+// Errors: haven.CodeUsernameOccupied, haven.CodeAccountExists.
 func (t *Tx) CreateUser(ctx context.Context, u *haven.User) error {
+	keys := keysOf(u)
+	if err := t.freeUserKeys(ctx, keys, u.Username); err != nil {
+		return fmt.Errorf("create user: %w", err)
+	}
 	newID, err := t.insertID(ctx, `INSERT INTO users (first_name, last_name, username, username_canon, bio, phone, email,
 			deleted, created_at, last_active_at, account_ttl_days, password_hash, password_hint, recovery_email)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		u.FirstName, u.LastName, u.Username, nullString(haven.CanonicalUsername(u.Username)), u.Bio,
+		u.FirstName, u.LastName, u.Username, nullString(keys.username), u.Bio,
 		nullString(u.Phone), nullString(u.Email), u.Deleted, millis(u.CreatedAt), millis(u.LastActiveAt),
 		u.AccountTTLDays, u.Password.Hash, u.Password.Hint, u.Password.RecoveryEmail)
 	if err != nil {
-		return fmt.Errorf("create user: %w", t.userError(err, u))
+		return fmt.Errorf("create user: %w", err)
 	}
-	id := newID
-	u.ID = id
+	if err := t.moveUserKeys(ctx, newID, userKeys{}, keys, u.Username); err != nil {
+		return fmt.Errorf("create user: %w", err)
+	}
+	u.ID = newID
 	return nil
 }
 
-// UpdateUser writes every field of u but ID and CreatedAt.
-// Errors: haven.ErrNotFound, haven.CodeUsernameOccupied.
+// UpdateUser writes every field of u but ID and CreatedAt, and moves its
+// lookup rows: a username, phone number or email address it gives up is
+// anyone's. Errors: haven.ErrNotFound, haven.CodeUsernameOccupied,
+// haven.CodeAccountExists.
 func (t *Tx) UpdateUser(ctx context.Context, u *haven.User) error {
-	err := t.execOne(ctx, `UPDATE users SET first_name = ?, last_name = ?, username = ?, username_canon = ?,
+	fail := func(err error) error { return fmt.Errorf("update user %d: %w", u.ID, err) }
+	old, err := t.storedUserKeys(ctx, u.ID)
+	if err != nil {
+		return fail(err)
+	}
+	keys := keysOf(u)
+	if err := t.moveUserKeys(ctx, u.ID, old, keys, u.Username); err != nil {
+		return fail(err)
+	}
+	err = t.execOne(ctx, `UPDATE users SET first_name = ?, last_name = ?, username = ?, username_canon = ?,
 			bio = ?, phone = ?, email = ?, deleted = ?, last_active_at = ?, account_ttl_days = ?,
 			password_hash = ?, password_hint = ?, recovery_email = ?
 		WHERE id = ?`,
-		u.FirstName, u.LastName, u.Username, nullString(haven.CanonicalUsername(u.Username)), u.Bio,
+		u.FirstName, u.LastName, u.Username, nullString(keys.username), u.Bio,
 		nullString(u.Phone), nullString(u.Email), u.Deleted, millis(u.LastActiveAt), u.AccountTTLDays,
 		u.Password.Hash, u.Password.Hint, u.Password.RecoveryEmail, u.ID)
 	if err != nil {
-		return fmt.Errorf("update user %d: %w", u.ID, t.userError(err, u))
+		return fail(err)
 	}
 	return nil
 }
@@ -77,22 +83,24 @@ func (t *Tx) CreateLoginAttempt(ctx context.Context, a *haven.LoginAttempt) erro
 }
 
 // UpdateLoginAttempt writes Attempts, Step, UserID, Device and
-// RecoveryCodeHash of a. Errors: haven.ErrNotFound.
+// RecoveryCodeHash of a, found by its token's hash (the table's key).
+// Errors: haven.ErrNotFound.
 func (t *Tx) UpdateLoginAttempt(ctx context.Context, a *haven.LoginAttempt) error {
 	err := t.execOne(ctx, `UPDATE login_attempts SET attempts = ?, step = ?, user_id = ?, device = ?,
 			recovery_code_hash = ?
-		WHERE id = ?`,
-		a.Attempts, string(a.Step), nullID(a.UserID), a.Device, a.RecoveryCodeHash, a.ID)
+		WHERE token_hash = ?`,
+		a.Attempts, string(a.Step), nullID(a.UserID), a.Device, a.RecoveryCodeHash, a.TokenHash)
 	if err != nil {
 		return fmt.Errorf("update login attempt %d: %w", a.ID, err)
 	}
 	return nil
 }
 
-// DeleteLoginAttempt removes an attempt; a missing one is not an error.
-func (t *Tx) DeleteLoginAttempt(ctx context.Context, id int64) error {
-	if _, err := t.exec(ctx, `DELETE FROM login_attempts WHERE id = ?`, id); err != nil {
-		return fmt.Errorf("delete login attempt %d: %w", id, err)
+// DeleteLoginAttempt removes an attempt by its token's hash; a missing
+// one is not an error.
+func (t *Tx) DeleteLoginAttempt(ctx context.Context, tokenHash []byte) error {
+	if _, err := t.exec(ctx, `DELETE FROM login_attempts WHERE token_hash = ?`, tokenHash); err != nil {
+		return fmt.Errorf("delete login attempt: %w", err)
 	}
 	return nil
 }
@@ -237,7 +245,8 @@ func (t *Tx) SetPrivacy(ctx context.Context, userID int64, key haven.PrivacyKey,
 }
 
 // EraseUser removes the personal data of an account for good and marks it
-// Deleted; the row keeps only its id and CreatedAt. Returns the ids of the
+// Deleted, and frees its username, phone number and email address; the
+// row keeps only its id and CreatedAt. Returns the ids of the
 // sessions it removed, in ascending order. Errors: haven.ErrNotFound.
 func (t *Tx) EraseUser(ctx context.Context, userID int64) ([]int64, error) {
 	u, err := t.UserByID(ctx, userID)
@@ -278,6 +287,14 @@ func (t *Tx) EraseUser(ctx context.Context, userID int64) ([]int64, error) {
 		return fail(err)
 	}
 	if err := t.DeleteEmailConfirmation(ctx, userID); err != nil {
+		return fail(err)
+	}
+	// Its username, phone number and email address are anyone's now.
+	held, err := t.storedUserKeys(ctx, userID)
+	if err != nil {
+		return fail(err)
+	}
+	if err := t.moveUserKeys(ctx, userID, held, userKeys{}, ""); err != nil {
 		return fail(err)
 	}
 	if _, err := t.exec(ctx, `UPDATE users SET first_name = '', last_name = '', username = '', username_canon = NULL,

@@ -57,7 +57,7 @@ func testLoginAttempts(t *testing.T, s core.Store) {
 	check(a)
 
 	missing := *a
-	missing.ID += 1000
+	missing.TokenHash = hash("another token") // attempts are found by their token
 	if err := s.Update(ctx, func(tx core.Tx) error { return tx.UpdateLoginAttempt(ctx, &missing) }); !errors.Is(err, haven.ErrNotFound) {
 		t.Errorf("UpdateLoginAttempt(missing) = %v, want ErrNotFound", err)
 	}
@@ -65,11 +65,11 @@ func testLoginAttempts(t *testing.T, s core.Store) {
 		t.Errorf("LoginAttemptByToken(missing) = %v, want ErrNotFound", err)
 	}
 
-	update(t, s, func(tx core.Tx) error { return tx.DeleteLoginAttempt(ctx, a.ID) })
+	update(t, s, func(tx core.Tx) error { return tx.DeleteLoginAttempt(ctx, a.TokenHash) })
 	if _, err := s.LoginAttemptByToken(ctx, a.TokenHash); !errors.Is(err, haven.ErrNotFound) {
 		t.Errorf("deleted attempt: %v, want ErrNotFound", err)
 	}
-	update(t, s, func(tx core.Tx) error { return tx.DeleteLoginAttempt(ctx, a.ID) }) // missing: no error
+	update(t, s, func(tx core.Tx) error { return tx.DeleteLoginAttempt(ctx, a.TokenHash) }) // missing: no error
 }
 
 func testDeleteExpiredLoginAttempts(t *testing.T, s core.Store) {

@@ -27,6 +27,8 @@ func Run(t *testing.T, open func(t *testing.T) core.Store) {
 		{"UsersByIDs", testUsersByIDs},
 		{"UserLookups", testUserLookups},
 		{"UsernameUnique", testUsernameUnique},
+		{"PhoneEmailUnique", testPhoneEmailUnique},
+		{"ConcurrentSignups", testConcurrentSignups},
 		{"UpdateUser", testUpdateUser},
 		{"TouchUser", testTouchUser},
 		{"LoginAttempts", testLoginAttempts},
@@ -54,6 +56,7 @@ func Run(t *testing.T, open func(t *testing.T) core.Store) {
 
 		{"CreateAndGetChat", testCreateAndGetChat},
 		{"PrivateChats", testPrivateChats},
+		{"ConcurrentPrivateChats", testConcurrentPrivateChats},
 		{"ChatUsernames", testChatUsernames},
 		{"UpdateChat", testUpdateChat},
 		{"NextSeq", testNextSeq},
