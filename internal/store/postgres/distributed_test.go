@@ -82,7 +82,6 @@ var uniqueNotDistributed = map[string]string{
 	"users_email_key":               "an email address (signing in): a lookup table by email",
 	"chats_username_canon_key":      "a public chat's username: the same lookup table by name",
 	"chats_peer_a_peer_b_private":   "one private chat per pair: a lookup table by pair",
-	"events_gid_key":                "the order of commits across chats; unique by its sequence alone",
 	"login_attempts_token_hash_key": "a sign-in token: the table would be keyed by token_hash",
 }
 

@@ -10,11 +10,12 @@
 // which keeps one code path for both databases: sqlstore reads *sql.Rows.
 // pgx caches each connection's prepared statements itself.
 //
-// Updates run one transaction at a time across the cluster, under an
-// advisory lock (writelock.go): fn sees the same world as on SQLite's
-// single writer, and the events' gids follow commits. Each node groups
-// its concurrent Updates into one transaction (writer.go), as the SQLite
-// store does. Reads run beside them, on the pool.
+// Each node groups its concurrent Updates into one transaction
+// (writer.go), as the SQLite store does; the nodes' transactions run
+// beside each other, SERIALIZABLE, so that fn sees the world as on
+// SQLite's single writer, and those that conflict run again
+// (writelock.go). Catch-up reads gids up to a horizon
+// (migrations/0007_gid_horizon.sql). Reads run on the pool.
 package postgres
 
 import (

@@ -25,6 +25,8 @@ var ErrClosed = &haven.Error{Code: haven.CodeUnavailable, Message: "store is clo
 // durable. While it commits, the next batch gathers in the queue: the
 // busier the store, the bigger the batches. How a batch's transaction
 // begins, takes its lock and commits is the database's (Committer).
+// Where other writers share the database (PostgreSQL's nodes), an Update
+// undone by a conflict with them runs again in a later batch (Retry).
 const (
 	MaxBatch  = 256
 	queueSize = 4 * MaxBatch
