@@ -38,6 +38,14 @@ func commits(nodes []*postgres.Store) int64 {
 	return n
 }
 
+func retries(nodes []*postgres.Store) int64 {
+	var n int64
+	for _, s := range nodes {
+		n += s.Retries()
+	}
+	return n
+}
+
 // BenchmarkCreateSessionNodes is BenchmarkCreateSessionParallel with the
 // callers spread over one or two stores on one database (two nodes):
 // what a second node adds to the cluster's write rate.
@@ -52,7 +60,7 @@ func BenchmarkCreateSessionNodes(b *testing.B) {
 				b.Fatal(err)
 			}
 			var k, caller atomic.Uint64
-			c0 := commits(nodes)
+			c0, r0 := commits(nodes), retries(nodes)
 			b.SetParallelism(64)
 			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {
@@ -73,6 +81,7 @@ func BenchmarkCreateSessionNodes(b *testing.B) {
 			if c := commits(nodes) - c0; c > 0 {
 				b.ReportMetric(float64(b.N)/float64(c), "updates/commit")
 			}
+			b.ReportMetric(float64(retries(nodes)-r0)/float64(b.N), "retries/op")
 		})
 	}
 }
@@ -106,7 +115,7 @@ func BenchmarkSendMessageNodes(b *testing.B) {
 				b.Fatal(err)
 			}
 			var k, caller atomic.Int64
-			c0 := commits(nodes)
+			c0, r0 := commits(nodes), retries(nodes)
 			b.SetParallelism(64)
 			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {
@@ -141,6 +150,7 @@ func BenchmarkSendMessageNodes(b *testing.B) {
 			if c := commits(nodes) - c0; c > 0 {
 				b.ReportMetric(float64(b.N)/float64(c), "updates/commit")
 			}
+			b.ReportMetric(float64(retries(nodes)-r0)/float64(b.N), "retries/op")
 		})
 	}
 }

@@ -18,6 +18,8 @@ import (
 // Where two transactions cannot be put in such an order, PostgreSQL
 // fails one of them with a serialization failure (or a deadlock), and
 // the writer runs the Updates it undid again (sqlstore.Writer, Retry).
+// A statement waiting for a row another batch holds gives up after
+// lockWait and counts as a conflict too (writer.go, Begin).
 //
 // A chat's seq and a person's pts are counters in their rows, which each
 // writer updates: a second writer of the same row waits for the first
@@ -33,6 +35,10 @@ import (
 // cannot conflict with anything and its Updates make progress. The lock
 // is a session lock taken before BEGIN, so that a batch's snapshot (taken
 // at its first statement) comes after the batches it waited for.
+
+// lockWait is how long a statement of a batch running beside others
+// waits for a row lock before it counts as a conflict.
+const lockWait = "10ms"
 
 // writeLock is the key of the advisory lock.
 const writeLock = 7236321985520697715
@@ -68,11 +74,12 @@ func unlockWrites(ctx context.Context, conn *sql.Conn, alone bool) error {
 }
 
 // conflict reports whether err says the transaction met another one it
-// could not be ordered with: a serialization failure or a deadlock.
+// could not be ordered with: a serialization failure, a deadlock, or a
+// lock held longer than lockWait.
 func conflict(err error) bool {
 	var pe *pgconn.PgError
 	if !errors.As(err, &pe) {
 		return false
 	}
-	return pe.Code == "40001" || pe.Code == "40P01"
+	return pe.Code == "40001" || pe.Code == "40P01" || pe.Code == "55P03"
 }

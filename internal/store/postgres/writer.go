@@ -82,7 +82,22 @@ func (c committer) Begin(alone bool) (*batch, error) {
 		b.release()
 		return nil, fmt.Errorf("postgres: begin: %w", err)
 	}
-	return &batch{s: c.s, conn: conn, tx: tx, alone: alone}, nil
+	b := &batch{s: c.s, conn: conn, tx: tx, alone: alone}
+	if !alone {
+		// A row another batch holds is one it is changing: once it
+		// commits, this transaction fails on it anyway (SERIALIZABLE).
+		// Waiting for that only holds this batch's rows longer, and two
+		// batches waiting for each other's rows wait a deadlock_timeout
+		// (a second) before either gives up. So an Update gives up at
+		// once and runs again (writelock.go).
+		if _, err := tx.ExecContext(ctx, `SET LOCAL lock_timeout = '`+lockWait+`'`); err != nil {
+			if rbErr := b.Rollback(); rbErr != nil {
+				c.s.log.Warn("postgres: rollback after failed batch", "err", rbErr)
+			}
+			return nil, fmt.Errorf("postgres: begin: %w", err)
+		}
+	}
+	return b, nil
 }
 
 // errConflict is what Run returns for an Update whose statements met a

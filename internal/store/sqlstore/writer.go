@@ -110,6 +110,8 @@ type Writer[B Batch, M any] struct {
 	// commits counts the transactions committed; tests use it to see
 	// that Updates are batched.
 	commits atomic.Int64
+	// retries counts the Updates sent back by a conflict (Retry).
+	retries atomic.Int64
 }
 
 // StartWriter starts the writer goroutine of a store on database name,
@@ -184,6 +186,10 @@ func (w *Writer[B, M]) Close() {
 
 // Commits reports how many transactions the writer has committed.
 func (w *Writer[B, M]) Commits() int64 { return w.commits.Load() }
+
+// Retries reports how many times a conflict with another writer sent an
+// Update back to run again.
+func (w *Writer[B, M]) Retries() int64 { return w.retries.Load() }
 
 // Queued reports how many Updates wait in the queue.
 func (w *Writer[B, M]) Queued() int { return len(w.queue) }
@@ -271,6 +277,7 @@ func (w *Writer[B, M]) runBatch(batch []*request[M]) (again []*request[M]) {
 			if !r.again {
 				continue
 			}
+			w.retries.Add(1)
 			if r.tries++; r.tries >= maxTries {
 				r.done <- fmt.Errorf("%s: gave up after %d conflicts with other writers: %w", w.name, r.tries, r.err)
 				continue
