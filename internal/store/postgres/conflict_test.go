@@ -11,6 +11,8 @@ import (
 	"github.com/havenchat/haven/internal/core"
 	"github.com/havenchat/haven/internal/store/postgres"
 	"github.com/havenchat/haven/internal/store/postgres/pgtest"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // TestReadModifyWriteAcrossNodes runs core's commonest pattern from two
@@ -99,4 +101,66 @@ func TestReadModifyWriteAcrossNodes(t *testing.T) {
 		t.Errorf("%d members counted in, want %d", total, callers*each)
 	}
 	t.Logf("%d Updates ran again after a conflict", nodes[0].Retries()+nodes[1].Retries())
+}
+
+// TestRowHeldRunsAgainThenAlone: an Update whose row another transaction
+// holds gives up after the lock wait and runs again; from its third try
+// it runs alone, waits for the row as long as it takes, and succeeds.
+func TestRowHeldRunsAgainThenAlone(t *testing.T) {
+	url := pgtest.Get(t).New(t)
+	ctx := context.Background()
+	s, err := postgres.Open(ctx, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var chatID int64
+	err = s.Update(ctx, func(tx core.Tx) error {
+		u := &haven.User{FirstName: "a", CreatedAt: time.UnixMilli(0), LastActiveAt: time.UnixMilli(0)}
+		if err := tx.CreateUser(ctx, u); err != nil {
+			return err
+		}
+		c := &haven.Chat{Kind: haven.ChatGroup, Title: "g", CreatorID: u.ID, CreatedAt: time.UnixMilli(0)}
+		err := tx.CreateChat(ctx, c)
+		chatID = c.ID
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := stdlib.OpenDB(*cfg)
+	defer raw.Close()
+	holder, err := raw.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := holder.ExecContext(ctx, `SELECT 1 FROM chats WHERE id = $1 FOR UPDATE`, chatID); err != nil {
+		t.Fatal(err)
+	}
+	const hold = 300 * time.Millisecond
+	time.AfterFunc(hold, func() { holder.Commit() })
+	r0 := s.Retries()
+	start := time.Now()
+	runs := 0
+	err = s.Update(ctx, func(tx core.Tx) error {
+		runs++
+		_, _, err := tx.NextSeq(ctx, chatID, false, time.UnixMilli(1))
+		return err
+	})
+	if err != nil {
+		t.Fatalf("Update: %v", err)
+	}
+	if took := time.Since(start); took < hold {
+		t.Errorf("the Update took %v, less than the row was held", took)
+	}
+	if got := s.Retries() - r0; got != 2 || runs != 3 {
+		t.Errorf("%d retries, %d runs; want 2 and 3 (two lock waits given up, then alone)", got, runs)
+	}
+	if c, err := s.ChatByID(ctx, chatID); err != nil || c.Seq != 1 {
+		t.Errorf("chat after: %+v, %v; want seq 1", c, err)
+	}
 }
