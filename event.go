@@ -4,8 +4,10 @@ import "time"
 
 // Event is one entry of a chat's log. Every change to a chat is an event
 // with the chat's next Seq, written in the same transaction as the change.
-// GID orders every event of the store: a commit's events come after every
-// event committed before it, so "changed since GID g" is well defined.
+// GID places the event among all the store's, for catch-up: an event
+// committed after a reader took LastGID has a larger GID, so "changed
+// since GID g" is well defined. The events of one commit may share it
+// (docs/decisions/0003, 0017).
 type Event struct {
 	ChatID    int64
 	Seq       int64

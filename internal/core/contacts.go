@@ -110,6 +110,8 @@ func (s *Service) ImportContacts(ctx context.Context, a *Actor, in []ContactInpu
 					Message: fmt.Sprintf("at most %d new phone numbers and emails a day: retry in %d s", s.lookups, secs)}
 			}
 		}
+		// fn may run again (core.Store.Update): the result starts over.
+		res.Unmatched, res.Imported = 0, res.Imported[:0]
 		me, err := tx.UserByID(ctx, a.UserID)
 		if err != nil {
 			return err

@@ -144,8 +144,11 @@ type ChatQueries interface {
 	UserEvents(ctx context.Context, userID, afterPts int64, limit int) ([]*haven.UserEvent, error)
 	// UserPts returns a person's current pts. Errors: haven.ErrNotFound.
 	UserPts(ctx context.Context, userID int64) (int64, error)
-	// LastGID returns the GID of the newest event in the store (0 when
-	// there is none).
+	// LastGID returns the position a client's state keeps: every event
+	// committed after it was read has a larger GID. It never goes down.
+	// On SQLite it is the newest event's GID (0 when there is none); on
+	// PostgreSQL, a horizon below the transactions still running
+	// (docs/decisions/0017).
 	LastGID(ctx context.Context) (int64, error)
 
 	// InviteByHash returns an invite link. Errors: haven.ErrNotFound.

@@ -73,7 +73,10 @@ func (s *Service) GetDifference(ctx context.Context, a *Actor, pts, gid int64) (
 	for _, e := range evs {
 		d.UserEvents = append(d.UserEvents, userEventView(e))
 	}
-	if gid < st.GID {
+	// Asked even when the state's gid has not moved: on PostgreSQL it is
+	// a horizon, held where it is by a transaction still running while
+	// later ones commit above it (docs/decisions/0017).
+	if gid <= st.GID {
 		if d.Dialogs, err = s.dialogs(ctx, a, gid); err != nil {
 			return nil, err
 		}

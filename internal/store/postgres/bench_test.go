@@ -17,9 +17,9 @@ import (
 
 // BenchmarkCreateSessionParallel is the SQLite store's benchmark of the
 // same name on PostgreSQL: durable session inserts, one per Update, from
-// many concurrent callers. Updates run one transaction at a time for the
-// whole cluster (writelock.go), grouped by each node's writer (writer.go),
-// so this is a node's write rate for the smallest write.
+// many concurrent callers, grouped by the node's writer (writer.go): a
+// node's write rate for the smallest write. BenchmarkCreateSessionNodes
+// spreads them over two nodes.
 func BenchmarkCreateSessionParallel(b *testing.B) {
 	s, err := postgres.Open(context.Background(), pgtest.Get(b).New(b), nil)
 	if err != nil {

@@ -83,9 +83,7 @@ var placements = map[string]placement{
 // as they are. What must be unique across people and chats goes through
 // a lookup table keyed by it instead (user_phones, user_emails,
 // usernames, private_pairs, session_tokens, invite_links).
-var uniqueNotDistributed = map[string]string{
-	"events_gid_key": "the order of commits across chats; unique by its sequence alone",
-}
+var uniqueNotDistributed = map[string]string{}
 
 // foreignNotColocated are the foreign keys between tables of different
 // groups, which a distributed PostgreSQL does not keep (only those within

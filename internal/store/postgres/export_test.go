@@ -45,6 +45,9 @@ var RewriteSQL = rewriteSQL
 // Commits reports how many transactions the writer has committed.
 func (s *Store) Commits() int64 { return s.w.Commits() }
 
+// Retries reports how many Updates a conflict sent back to run again.
+func (s *Store) Retries() int64 { return s.w.Retries() }
+
 // MigrateTo brings the database at url up to migration upTo only, as a
 // binary of that time would have left it.
 func MigrateTo(ctx context.Context, url string, upTo int) error {

@@ -47,5 +47,14 @@ func migrate(ctx context.Context, db *sql.DB, log *slog.Logger) (err error) {
 			err = fmt.Errorf("release the migration lock: %w", uerr)
 		}
 	}()
-	return schema.Migrate(ctx, conn, log)
+	if err := schema.Migrate(ctx, conn, log); err != nil {
+		return err
+	}
+	// A database restored or copied into this cluster may hold gids
+	// above its transaction ids: lift the gids to come above them
+	// (migrations/0007_gid_horizon.sql).
+	if _, err := conn.ExecContext(ctx, `SELECT gid_rebase()`); err != nil {
+		return fmt.Errorf("rebase gids: %w", err)
+	}
+	return nil
 }

@@ -10,11 +10,12 @@
 // which keeps one code path for both databases: sqlstore reads *sql.Rows.
 // pgx caches each connection's prepared statements itself.
 //
-// Updates run one transaction at a time across the cluster, under an
-// advisory lock (writelock.go): fn sees the same world as on SQLite's
-// single writer, and the events' gids follow commits. Each node groups
-// its concurrent Updates into one transaction (writer.go), as the SQLite
-// store does. Reads run beside them, on the pool.
+// Each node groups its concurrent Updates into one transaction
+// (writer.go), as the SQLite store does; the nodes' transactions run
+// beside each other, SERIALIZABLE, so that fn sees the world as on
+// SQLite's single writer, and those that conflict run again
+// (writelock.go). Catch-up reads gids up to a horizon
+// (migrations/0007_gid_horizon.sql). Reads run on the pool.
 package postgres
 
 import (
@@ -163,23 +164,42 @@ func (p poolDB) QueryRow(ctx context.Context, query string, args ...any) sqlstor
 	return p.s.db.QueryRowContext(ctx, p.s.sql.rewrite(query), bindArgs(args)...)
 }
 
-// txConn runs statements in a transaction.
+// txConn runs statements in a transaction, noting in conflict the first
+// statement error that is a conflict with another writer (writelock.go).
 type txConn struct {
-	s  *Store
-	tx *sql.Tx
+	s        *Store
+	tx       *sql.Tx
+	conflict *error
+}
+
+func (c txConn) note(err error) error {
+	if err != nil && *c.conflict == nil && conflict(err) {
+		*c.conflict = err
+	}
+	return err
 }
 
 func (c txConn) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return c.tx.QueryContext(ctx, c.s.sql.rewrite(query), bindArgs(args)...)
+	rows, err := c.tx.QueryContext(ctx, c.s.sql.rewrite(query), bindArgs(args)...)
+	return rows, c.note(err)
 }
 
 func (c txConn) QueryRow(ctx context.Context, query string, args ...any) sqlstore.Scanner {
-	return c.tx.QueryRowContext(ctx, c.s.sql.rewrite(query), bindArgs(args)...)
+	return noteRow{c.tx.QueryRowContext(ctx, c.s.sql.rewrite(query), bindArgs(args)...), c}
 }
 
 func (c txConn) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return c.tx.ExecContext(ctx, c.s.sql.rewrite(query), bindArgs(args)...)
+	res, err := c.tx.ExecContext(ctx, c.s.sql.rewrite(query), bindArgs(args)...)
+	return res, c.note(err)
 }
+
+// noteRow is a row whose error, known at Scan, txConn notes.
+type noteRow struct {
+	row *sql.Row
+	c   txConn
+}
+
+func (r noteRow) Scan(dest ...any) error { return r.c.note(r.row.Scan(dest...)) }
 
 // bindArgs binds Go's bool as the 0 or 1 the schema's flag columns hold
 // (see migrations/0001_init.sql).
@@ -202,6 +222,26 @@ func bindArgs(args []any) []any {
 		return args
 	}
 	return out
+}
+
+// LastGID returns the gid horizon (migrations/0007_gid_horizon.sql): an
+// event committed after it was read has a larger gid, which is what
+// sync.getDifference needs of a state's gid. It never goes down.
+func (s *Store) LastGID(ctx context.Context) (int64, error) {
+	var gid int64
+	if err := s.db.QueryRowContext(ctx, `SELECT gid_horizon()`).Scan(&gid); err != nil {
+		return 0, fmt.Errorf("postgres: gid horizon: %w", err)
+	}
+	return gid, nil
+}
+
+// LastGID is Store.LastGID, in the transaction.
+func (t *txn) LastGID(ctx context.Context) (int64, error) {
+	var gid int64
+	if err := t.Tx.Queries.DB.QueryRow(ctx, `SELECT gid_horizon()`).Scan(&gid); err != nil {
+		return 0, fmt.Errorf("postgres: gid horizon: %w", err)
+	}
+	return gid, nil
 }
 
 // ReachVersion is always 0: see SoleWriter.

@@ -3,42 +3,83 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
-// One writer at a time. events.gid orders the events of every chat
-// together, in commit order: a client that has seen gid N has seen every
-// event committed before it (core's sync rests on this). A sequence alone
-// does not give that: two transactions may commit in the other order than
-// they drew their numbers. And core's use cases are written for SQLite's
-// single writer: they read a chat, change it and write it back, which
-// concurrent transactions on PostgreSQL turn into lost updates,
-// serialization failures or deadlocks (two joins of one chat lock its row
-// in opposite orders).
+// Writers beside each other (docs/decisions/0017). Every node's writer
+// runs its batches (writer.go) as SERIALIZABLE transactions, concurrently
+// with the other nodes'. PostgreSQL then guarantees what core's use
+// cases were written for, on SQLite's single writer: whatever commits is
+// as if the transactions had run one at a time, so a use case that reads
+// a chat, changes it and writes it back never loses another's change.
+// Where two transactions cannot be put in such an order, PostgreSQL
+// fails one of them with a serialization failure (or a deadlock), and
+// the writer runs the Updates it undid again (sqlstore.Writer, Retry).
+// A statement waiting for a row another batch holds gives up after
+// lockWait and counts as a conflict too (writer.go, Begin).
 //
-// So every write transaction (a batch of Updates, see writer.go) takes
-// the transaction advisory lock writeLock as its first statement, which
-// PostgreSQL releases when the transaction ends: the cluster has one
-// writer at a time, on every node alike, as SQLite has, and gids follow
-// commits. The transactions are READ COMMITTED: each statement sees what
-// was committed before it, so a batch that waited for the lock reads
-// what the writer before it left. With one
-// writer at a time, that is as good as serializable for writes; reads
-// never take the lock. The schema's insert trigger on events takes the
-// same lock, so that no other writer can break the order of gids.
+// A chat's seq and a person's pts are counters in their rows, which each
+// writer updates: a second writer of the same row waits for the first
+// and, once it commits, fails and runs again; so a chat's events take
+// their seqs in commit order, and a person's pts likewise. gids follow
+// transaction ids, not commits; catch-up reads them up to a horizon
+// (migrations/0007_gid_horizon.sql).
 //
-// The cost is that writes do not scale with nodes: see
-// docs/decisions/0007 for how that is to be relaxed.
+// The advisory lock writeLock stays, as a way to run alone: each batch
+// holds it shared, so that batches of all nodes run beside each other;
+// a batch holding Updates sent back more than once holds it exclusively,
+// which waits for the batches running and keeps new ones out, so that it
+// cannot conflict with anything and its Updates make progress. The lock
+// is a session lock taken before BEGIN, so that a batch's snapshot (taken
+// at its first statement) comes after the batches it waited for.
 
-// writeLock is the key of the advisory lock; the trigger events_next_gid
-// in migrations/0001_init.sql names the same number.
+// lockWait is how long a statement of a batch running beside others
+// waits for a row lock before it counts as a conflict.
+const lockWait = "10ms"
+
+// writeLock is the key of the advisory lock.
 const writeLock = 7236321985520697715
 
-// lockWrites takes writeLock for the transaction tx, waiting for it as
-// long as it takes: the node's writer has nothing else to do meanwhile.
-func lockWrites(ctx context.Context, tx *sql.Tx) error {
-	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(writeLock)); err != nil {
+// lockWrites takes writeLock on conn, shared or (alone) exclusively,
+// waiting for it as long as it takes: the node's writer has nothing else
+// to do meanwhile.
+func lockWrites(ctx context.Context, conn *sql.Conn, alone bool) error {
+	q := `SELECT pg_advisory_lock_shared($1)`
+	if alone {
+		q = `SELECT pg_advisory_lock($1)`
+	}
+	if _, err := conn.ExecContext(ctx, q, int64(writeLock)); err != nil {
 		return fmt.Errorf("postgres: take the write lock: %w", err)
 	}
 	return nil
+}
+
+// unlockWrites releases what lockWrites took.
+func unlockWrites(ctx context.Context, conn *sql.Conn, alone bool) error {
+	q := `SELECT pg_advisory_unlock_shared($1)`
+	if alone {
+		q = `SELECT pg_advisory_unlock($1)`
+	}
+	var ok bool
+	if err := conn.QueryRowContext(ctx, q, int64(writeLock)).Scan(&ok); err != nil {
+		return fmt.Errorf("postgres: release the write lock: %w", err)
+	}
+	if !ok {
+		return errors.New("postgres: release the write lock: not held")
+	}
+	return nil
+}
+
+// conflict reports whether err says the transaction met another one it
+// could not be ordered with: a serialization failure, a deadlock, or a
+// lock held longer than lockWait.
+func conflict(err error) bool {
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) {
+		return false
+	}
+	return pe.Code == "40001" || pe.Code == "40P01" || pe.Code == "55P03"
 }

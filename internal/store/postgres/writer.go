@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -10,24 +11,24 @@ import (
 	"github.com/havenchat/haven/internal/store/sqlstore"
 )
 
-// Group commit, as on SQLite (sqlstore.Writer). Updates run one at a time
-// across the cluster (writelock.go), so a commit per Update would cap the
-// cluster at one commit's latency per write. Instead one goroutine per
-// node writes: it runs a batch of queued Updates in one transaction,
-// under the write lock, each inside its own savepoint, and one COMMIT
-// makes the whole batch durable.
+// Group commit, as on SQLite (sqlstore.Writer): one goroutine per node
+// writes; it runs a batch of queued Updates in one transaction, each
+// inside its own savepoint, and one COMMIT makes the whole batch durable.
+// The batches of different nodes run beside each other (writelock.go).
 
 // writer is the Store's sqlstore.Writer.
 type writer = sqlstore.Writer[*batch, struct{}]
 
 // committer is the Store's sqlstore.Committer: a batch's transaction is
-// one of the pool's connections, under the write lock.
+// one of the pool's connections, holding the write lock.
 type committer struct{ s *Store }
 
 // batch is the transaction of one batch, on a connection of its own.
 type batch struct {
-	conn *sql.Conn
-	tx   *sql.Tx
+	s     *Store
+	conn  *sql.Conn
+	tx    *sql.Tx
+	alone bool // holds the write lock exclusively
 }
 
 // Statements run without the callers' contexts: cancelling one would
@@ -39,50 +40,91 @@ func (b *batch) Exec(query string) error {
 	return err
 }
 
-// Commit commits, and gives the connection back to the pool, for the
-// callbacks' reads.
+// Commit commits, releases the write lock and gives the connection back
+// to the pool, for the callbacks' reads.
 func (b *batch) Commit() error {
-	defer b.conn.Close()
-	return b.tx.Commit()
+	err := b.tx.Commit()
+	b.release()
+	return err
 }
 
 func (b *batch) Rollback() error {
-	defer b.conn.Close()
-	return b.tx.Rollback()
+	err := b.tx.Rollback()
+	b.release()
+	return err
 }
 
-func (c committer) Begin() (*batch, error) {
+// release releases the write lock and the connection. A connection whose
+// lock could not be released is closed, which releases it.
+func (b *batch) release() {
+	if err := unlockWrites(context.Background(), b.conn, b.alone); err != nil {
+		b.s.log.Warn("postgres: closing a connection", "err", err)
+		if err := b.conn.Raw(func(dc any) error { return dc.(interface{ Close() error }).Close() }); err != nil {
+			b.s.log.Warn("postgres: close", "err", err)
+		}
+	}
+	b.conn.Close()
+}
+
+func (c committer) Begin(alone bool) (*batch, error) {
 	ctx := context.Background()
 	conn, err := c.s.db.Conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	tx, err := conn.BeginTx(ctx, nil)
+	if err := lockWrites(ctx, conn, alone); err != nil {
+		conn.Close() // a failed lock statement leaves none held
+		return nil, err
+	}
+	tx, err := conn.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelSerializable})
 	if err != nil {
-		conn.Close()
+		b := &batch{s: c.s, conn: conn, alone: alone}
+		b.release()
 		return nil, fmt.Errorf("postgres: begin: %w", err)
 	}
-	b := &batch{conn: conn, tx: tx}
-	if err := lockWrites(ctx, tx); err != nil {
-		if rbErr := b.Rollback(); rbErr != nil {
-			c.s.log.Warn("postgres: rollback after failed batch", "err", rbErr)
+	b := &batch{s: c.s, conn: conn, tx: tx, alone: alone}
+	if !alone {
+		// A row another batch holds is one it is changing: once it
+		// commits, this transaction fails on it anyway (SERIALIZABLE).
+		// Waiting for that only holds this batch's rows longer, and two
+		// batches waiting for each other's rows wait a deadlock_timeout
+		// (a second) before either gives up. So an Update gives up at
+		// once and runs again (writelock.go).
+		if _, err := tx.ExecContext(ctx, `SET LOCAL lock_timeout = '`+lockWait+`'`); err != nil {
+			if rbErr := b.Rollback(); rbErr != nil {
+				c.s.log.Warn("postgres: rollback after failed batch", "err", rbErr)
+			}
+			return nil, fmt.Errorf("postgres: begin: %w", err)
 		}
-		return nil, err
 	}
 	return b, nil
 }
 
+// errConflict is what Run returns for an Update whose statements met a
+// conflict, whatever fn made of that statement's error.
+var errConflict = errors.New("postgres: a conflict with another writer")
+
 // Run runs fn on a Tx bound to the batch's transaction.
 func (c committer) Run(b *batch, fn func(core.Tx) error) ([]func(), struct{}, error) {
 	t := &txn{}
-	t.Tx = sqlstore.NewTx(txConn{s: c.s, tx: b.tx}, dialect{})
+	conn := txConn{s: c.s, tx: b.tx, conflict: new(error)}
+	t.Tx = sqlstore.NewTx(conn, dialect{})
 	t.fts = fts{db: t.Tx.Queries.DB}
 	defer t.Finish()
-	if err := fn(t); err != nil {
+	err := fn(t)
+	if *conn.conflict != nil {
+		// fn may have turned the statement's error into one of its own,
+		// or even carried on: either way its work is undone.
+		return nil, struct{}{}, fmt.Errorf("%w: %w", errConflict, *conn.conflict)
+	}
+	if err != nil {
 		return nil, struct{}{}, err
 	}
 	return t.After, struct{}{}, nil
 }
+
+// Retry: a conflict, met by a statement or at COMMIT.
+func (committer) Retry(err error) bool { return errors.Is(err, errConflict) || conflict(err) }
 
 func (committer) Committed([]struct{}) {}
 

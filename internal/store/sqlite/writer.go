@@ -57,7 +57,9 @@ func (b batch) Commit() error {
 
 func (b batch) Rollback() error { return b.s.wconn.exec(`ROLLBACK`) }
 
-func (c committer) Begin() (batch, error) {
+// Begin begins; the write connection is the only writer of the
+// database, so every batch runs alone.
+func (c committer) Begin(bool) (batch, error) {
 	if err := c.s.wconn.begin(c.s.log); err != nil {
 		return batch{}, fmt.Errorf("sqlite: begin: %w", err)
 	}
@@ -95,6 +97,9 @@ func (c committer) Committed(marks []mark) {
 		c.erase.arm(eraseDelay)
 	}
 }
+
+// Retry is false: a single writer meets no conflicts.
+func (committer) Retry(error) bool { return false }
 
 func (c committer) Due() <-chan time.Time { return c.erase.C }
 

@@ -7,9 +7,10 @@ import (
 	"github.com/havenchat/haven"
 )
 
-// AppendEvent stores an event (ChatID and Seq already set), setting e.GID.
-// The gid comes from the events table's AUTOINCREMENT: the writer runs one
-// Update at a time, so gids grow in commit order.
+// AppendEvent stores an event (ChatID and Seq already set), setting e.GID,
+// which the database gives: on SQLite the events table's AUTOINCREMENT
+// (one writer, so gids grow in commit order), on PostgreSQL the
+// transaction's id (its migration 0007).
 func (t *Tx) AppendEvent(ctx context.Context, e *haven.Event) error {
 	newID, err := t.insertID(ctx, `INSERT INTO events (chat_id, seq, kind, message_id, user_id, date, data)
 		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING gid`,
@@ -97,7 +98,8 @@ func (q Queries) UserPts(ctx context.Context, userID int64) (int64, error) {
 }
 
 // LastGID returns the GID of the newest event (0 when there is none):
-// the end of the rowid B-tree, one descent.
+// the end of the rowid B-tree, one descent. With one writer, what
+// commits later has a larger gid. (PostgreSQL's store has its own.)
 func (q Queries) LastGID(ctx context.Context) (int64, error) {
 	var gid int64
 	if err := q.DB.QueryRow(ctx, `SELECT coalesce(max(gid), 0) FROM events`).Scan(&gid); err != nil {

@@ -25,6 +25,8 @@ var ErrClosed = &haven.Error{Code: haven.CodeUnavailable, Message: "store is clo
 // durable. While it commits, the next batch gathers in the queue: the
 // busier the store, the bigger the batches. How a batch's transaction
 // begins, takes its lock and commits is the database's (Committer).
+// Where other writers share the database (PostgreSQL's nodes), an Update
+// undone by a conflict with them runs again in a later batch (Retry).
 const (
 	MaxBatch  = 256
 	queueSize = 4 * MaxBatch
@@ -46,11 +48,18 @@ type Batch interface {
 // AfterCommit callbacks. The writer goroutine alone calls its methods.
 type Committer[B Batch, M any] interface {
 	// Begin starts a batch's transaction, with whatever lock its writes
-	// take. Its error is returned to the callers as it is.
-	Begin() (B, error)
+	// take. alone asks for a transaction that no other writer of the
+	// database runs beside: the batch holds Updates that Retry has sent
+	// back more than once. Its error is returned to the callers as it is.
+	Begin(alone bool) (B, error)
 	// Run runs fn on a Tx bound to b, and returns fn's AfterCommit
 	// callbacks and marks. A panic in fn may pass through it.
 	Run(b B, fn func(core.Tx) error) (after []func(), mark M, err error)
+	// Retry reports whether err, from Run or Commit, says the work was
+	// undone by a conflict with another writer of the database (a
+	// serialization failure, a deadlock) and is to run again. A database
+	// with one writer never says so.
+	Retry(err error) bool
 	// Committed is given the marks of a committed batch's Updates that
 	// succeeded, in order, before their callbacks run.
 	Committed(marks []M)
@@ -79,6 +88,8 @@ type request[M any] struct {
 	err   error
 	after []func()
 	mark  M
+	tries int  // the times fn ran and was undone by a conflict (Retry)
+	again bool // fn's work in this batch was undone by a conflict
 }
 
 // Writer runs a store's Updates, grouped into batches, on one goroutine.
@@ -99,6 +110,8 @@ type Writer[B Batch, M any] struct {
 	// commits counts the transactions committed; tests use it to see
 	// that Updates are batched.
 	commits atomic.Int64
+	// retries counts the Updates sent back by a conflict (Retry).
+	retries atomic.Int64
 }
 
 // StartWriter starts the writer goroutine of a store on database name,
@@ -174,6 +187,10 @@ func (w *Writer[B, M]) Close() {
 // Commits reports how many transactions the writer has committed.
 func (w *Writer[B, M]) Commits() int64 { return w.commits.Load() }
 
+// Retries reports how many times a conflict with another writer sent an
+// Update back to run again.
+func (w *Writer[B, M]) Retries() int64 { return w.retries.Load() }
+
 // Queued reports how many Updates wait in the queue.
 func (w *Writer[B, M]) Queued() int { return len(w.queue) }
 
@@ -182,19 +199,22 @@ func (w *Writer[B, M]) Queued() int { return len(w.queue) }
 func (w *Writer[B, M]) run() {
 	defer close(w.done)
 	batch := make([]*request[M], 0, MaxBatch)
+	var carry []*request[M] // sent back by a conflict: they go first
 	for {
-		var req *request[M]
-		select {
-		case r, ok := <-w.queue:
-			if !ok {
-				return
+		batch = append(batch[:0], carry...)
+		carry = carry[:0]
+		if len(batch) == 0 {
+			select {
+			case r, ok := <-w.queue:
+				if !ok {
+					return
+				}
+				batch = append(batch, r)
+			case <-w.c.Due():
+				w.c.Tend()
+				continue
 			}
-			req = r
-		case <-w.c.Due():
-			w.c.Tend()
-			continue
 		}
-		batch = append(batch[:0], req)
 	gather:
 		for len(batch) < w.maxBatch {
 			select {
@@ -207,41 +227,69 @@ func (w *Writer[B, M]) run() {
 				break gather
 			}
 		}
-		w.runBatch(batch)
+		carry = append(carry, w.runBatch(batch)...)
 		clear(batch) // let the requests be collected
 	}
 }
 
-// runBatch runs one batch of requests in one transaction and answers each.
-func (w *Writer[B, M]) runBatch(batch []*request[M]) {
+// maxTries bounds how often a conflict may send one Update back. From
+// the third try on, its batch runs alone (Committer.Begin), where no
+// conflict can arise; the bound only guards against a database that
+// reports conflicts anyway.
+const maxTries = 8
+
+// runBatch runs one batch of requests in one transaction and answers
+// each, but for those whose work a conflict with another writer undid
+// (Committer.Retry): it returns them, to run again in the next batch.
+func (w *Writer[B, M]) runBatch(batch []*request[M]) (again []*request[M]) {
 	live := batch[:0]
+	alone := false
 	for _, r := range batch {
-		if !r.state.CompareAndSwap(stateQueued, stateTaken) {
+		if r.tries == 0 && !r.state.CompareAndSwap(stateQueued, stateTaken) {
 			continue // abandoned; its caller has gone
 		}
 		if err := r.ctx.Err(); err != nil {
-			r.done <- err
+			r.done <- err // nothing of its fn was committed
 			continue
 		}
+		r.err, r.after, r.again = nil, nil, false
+		alone = alone || r.tries >= 2
 		live = append(live, r)
 	}
 	if len(live) == 0 {
-		return
+		return nil
 	}
 	// fail answers everyone: requests whose fn failed get their own
 	// error, the others err.
 	fail := func(err error) {
 		for _, r := range live {
-			if r.err == nil {
+			if r.err == nil || r.again {
 				r.err = err
 			}
 			r.done <- r.err
 		}
 	}
-	tx, err := w.c.Begin()
+	// retry sends back the requests marked again, or answers them with
+	// their error once they have had their tries.
+	retry := func(rs []*request[M]) []*request[M] {
+		var out []*request[M]
+		for _, r := range rs {
+			if !r.again {
+				continue
+			}
+			w.retries.Add(1)
+			if r.tries++; r.tries >= maxTries {
+				r.done <- fmt.Errorf("%s: gave up after %d conflicts with other writers: %w", w.name, r.tries, r.err)
+				continue
+			}
+			out = append(out, r)
+		}
+		return out
+	}
+	tx, err := w.c.Begin(alone)
 	if err != nil {
 		fail(err)
-		return
+		return nil
 	}
 	// abort ends the transaction without committing and answers everyone.
 	abort := func(err error) {
@@ -253,29 +301,39 @@ func (w *Writer[B, M]) runBatch(batch []*request[M]) {
 	for _, r := range live {
 		if err := tx.Exec(`SAVEPOINT u`); err != nil {
 			abort(fmt.Errorf("%s: savepoint: %w", w.name, err))
-			return
+			return nil
 		}
 		r.err = w.call(tx, r)
 		if r.err != nil {
+			r.again = w.c.Retry(r.err)
 			// If the database already ended the whole transaction (SQLite
 			// does on some I/O errors), ROLLBACK TO fails: give up on the
 			// batch.
 			if err := tx.Exec(`ROLLBACK TO SAVEPOINT u`); err != nil {
 				abort(fmt.Errorf("%s: transaction lost after a failed update: %w", w.name, err))
-				return
+				return nil
 			}
 		}
 		if err := tx.Exec(`RELEASE SAVEPOINT u`); err != nil {
 			abort(fmt.Errorf("%s: release savepoint: %w", w.name, err))
-			return
+			return nil
 		}
 	}
 	if err := tx.Commit(); err != nil {
+		if w.c.Retry(err) {
+			// Nothing was committed and no one answered: the whole batch
+			// runs again, those that failed on their own included (their
+			// failure may have come from what the conflict undid).
+			for _, r := range live {
+				r.again, r.err = true, err
+			}
+			return retry(live)
+		}
 		// Whether a COMMIT that failed on the way back committed is not
 		// known; the callers get the error, and their retries (random_id)
 		// find out.
 		fail(fmt.Errorf("%s: commit: %w", w.name, err))
-		return
+		return nil
 	}
 	w.commits.Add(1)
 	var marks []M
@@ -289,6 +347,9 @@ func (w *Writer[B, M]) runBatch(batch []*request[M]) {
 	// events are published in the order they were committed, and when
 	// Update returns, its callbacks have run.
 	for _, r := range live {
+		if r.again {
+			continue
+		}
 		if r.err == nil {
 			for _, f := range r.after {
 				w.afterCommit(f)
@@ -296,6 +357,7 @@ func (w *Writer[B, M]) runBatch(batch []*request[M]) {
 		}
 		r.done <- r.err
 	}
+	return retry(live)
 }
 
 // call runs r.fn in the batch's transaction, turning a panic into an
