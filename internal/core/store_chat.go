@@ -139,6 +139,11 @@ type ChatQueries interface {
 	// Events returns a chat's events with seq > afterSeq, in order, at
 	// most limit.
 	Events(ctx context.Context, chatID, afterSeq int64, limit int) ([]*haven.Event, error)
+	// ChatEvents returns a chat's events with seq > afterSeq, in order,
+	// at most limit, each with the message it names as it is now and
+	// whether viewer hid it: one read for a chat difference. The
+	// events' GIDs are not read (0).
+	ChatEvents(ctx context.Context, chatID, viewer, afterSeq int64, limit int) ([]EventMessage, error)
 	// UserEvents returns a person's events with pts > afterPts, in
 	// order, at most limit.
 	UserEvents(ctx context.Context, userID, afterPts int64, limit int) ([]*haven.UserEvent, error)
@@ -191,4 +196,14 @@ type Dialog struct {
 type MessageRef struct {
 	ChatID int64
 	ID     int64
+}
+
+// EventMessage is a chat event with the message it names as it is now:
+// Message is nil when the event names none, deletes it, or the message
+// is gone since. Hidden reports whether the viewer hid the message for
+// themselves. Events naming the same message may share one Message.
+type EventMessage struct {
+	haven.Event
+	Message *haven.Message
+	Hidden  bool
 }

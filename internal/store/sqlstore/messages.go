@@ -30,30 +30,39 @@ func scanMessage(sc scanner) (*haven.Message, error) {
 		return nil, noRows(err)
 	}
 	m.Date, m.EditDate, m.ExpiresAt = fromMillis(date), fromOptMillis(editDate), fromOptMillis(expires)
+	if err := decodeMessageJSON(&m, entities, forward, service, media); err != nil {
+		return nil, err
+	}
+	return &m, nil
+}
+
+// decodeMessageJSON sets a message's parts kept as JSON columns (nil:
+// none).
+func decodeMessageJSON(m *haven.Message, entities, forward, service, media []byte) error {
 	if entities != nil {
 		if err := json.Unmarshal(entities, &m.Entities); err != nil {
-			return nil, fmt.Errorf("message %d/%d entities: %w", m.ChatID, m.ID, err)
+			return fmt.Errorf("message %d/%d entities: %w", m.ChatID, m.ID, err)
 		}
 	}
 	if forward != nil {
 		m.Forward = new(haven.Forward)
 		if err := json.Unmarshal(forward, m.Forward); err != nil {
-			return nil, fmt.Errorf("message %d/%d forward: %w", m.ChatID, m.ID, err)
+			return fmt.Errorf("message %d/%d forward: %w", m.ChatID, m.ID, err)
 		}
 	}
 	if service != nil {
 		m.Service = new(haven.ServiceAction)
 		if err := json.Unmarshal(service, m.Service); err != nil {
-			return nil, fmt.Errorf("message %d/%d service: %w", m.ChatID, m.ID, err)
+			return fmt.Errorf("message %d/%d service: %w", m.ChatID, m.ID, err)
 		}
 	}
 	if media != nil {
 		m.Media = new(haven.Media)
 		if err := json.Unmarshal(media, m.Media); err != nil {
-			return nil, fmt.Errorf("message %d/%d media: %w", m.ChatID, m.ID, err)
+			return fmt.Errorf("message %d/%d media: %w", m.ChatID, m.ID, err)
 		}
 	}
-	return &m, nil
+	return nil
 }
 
 // jsonOrNull encodes v as JSON text, or NULL when it is nil (or empty,
