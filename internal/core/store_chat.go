@@ -120,12 +120,12 @@ type ChatQueries interface {
 	History(ctx context.Context, chatID, viewer, minID, maxID int64, limit int, newest bool) ([]*haven.Message, error)
 	// HiddenIDs returns which of ids the viewer has hidden.
 	HiddenIDs(ctx context.Context, viewer, chatID int64, ids []int64) (map[int64]bool, error)
-	// CountUnread counts messages after afterID not sent by userID nor
-	// hidden by them, stopping at limit.
-	CountUnread(ctx context.Context, chatID, userID, afterID int64, limit int) (int, error)
-	// CountMentions counts messages after afterID that mention userID
-	// and that they have not hidden.
-	CountMentions(ctx context.Context, chatID, userID, afterID int64) (int, error)
+	// CountUnread counts messages with ids in (afterID, upToID] not sent
+	// by userID nor hidden by them, stopping at limit.
+	CountUnread(ctx context.Context, chatID, userID, afterID, upToID int64, limit int) (int, error)
+	// CountMentions counts messages with ids in (afterID, upToID] that
+	// mention userID and that they have not hidden.
+	CountMentions(ctx context.Context, chatID, userID, afterID, upToID int64) (int, error)
 	// Reactions returns the reactions to messages, by message id; each
 	// message's ordered by user id.
 	Reactions(ctx context.Context, chatID int64, msgIDs []int64) (map[int64][]haven.Reaction, error)

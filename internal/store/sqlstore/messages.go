@@ -347,30 +347,34 @@ func (q Queries) HiddenIDs(ctx context.Context, viewer, chatID int64, ids []int6
 }
 
 const countUnreadQuery = `SELECT count(*) FROM (SELECT 1 FROM messages m
-	WHERE m.chat_id = ? AND m.id > ? AND m.sender_id <> ? AND ` + notHidden + ` LIMIT ?) AS unread`
+	WHERE m.chat_id = ? AND m.id > ? AND m.id <= ? AND m.sender_id <> ? AND ` + notHidden + ` LIMIT ?) AS unread`
 
-// CountUnread counts messages after afterID not sent by userID nor hidden
-// by them, stopping at limit: the count reads at most limit rows.
-func (q Queries) CountUnread(ctx context.Context, chatID, userID, afterID int64, limit int) (int, error) {
-	if limit <= 0 {
+// CountUnread counts messages with ids in (afterID, upToID] not sent by
+// userID nor hidden by them, stopping at limit: the count reads at most
+// limit rows.
+func (q Queries) CountUnread(ctx context.Context, chatID, userID, afterID, upToID int64, limit int) (int, error) {
+	if limit <= 0 || upToID <= afterID {
 		return 0, nil
 	}
 	var n int
-	err := q.DB.QueryRow(ctx, countUnreadQuery, chatID, afterID, userID, userID, limit).Scan(&n)
+	err := q.DB.QueryRow(ctx, countUnreadQuery, chatID, afterID, upToID, userID, userID, limit).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("unread in chat %d: %w", chatID, err)
 	}
 	return n, nil
 }
 
-// CountMentions counts messages after afterID that mention userID and
-// that they have not hidden.
-func (q Queries) CountMentions(ctx context.Context, chatID, userID, afterID int64) (int, error) {
+// CountMentions counts messages with ids in (afterID, upToID] that
+// mention userID and that they have not hidden.
+func (q Queries) CountMentions(ctx context.Context, chatID, userID, afterID, upToID int64) (int, error) {
+	if upToID <= afterID {
+		return 0, nil
+	}
 	var n int
 	err := q.DB.QueryRow(ctx, `SELECT count(*) FROM mentions mn
-		WHERE mn.chat_id = ? AND mn.user_id = ? AND mn.msg_id > ?
+		WHERE mn.chat_id = ? AND mn.user_id = ? AND mn.msg_id > ? AND mn.msg_id <= ?
 			AND NOT EXISTS (SELECT 1 FROM hidden h WHERE h.user_id = mn.user_id AND h.chat_id = mn.chat_id AND h.msg_id = mn.msg_id)`,
-		chatID, userID, afterID).Scan(&n)
+		chatID, userID, afterID, upToID).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("mentions in chat %d: %w", chatID, err)
 	}

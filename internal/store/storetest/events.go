@@ -369,7 +369,7 @@ func testChatTxReadsOwnWrites(t *testing.T, s core.Store) {
 		expect("Messages", len(list) == 1, err)
 		list, err = tx.History(ctx, c.ID, v.ID, 1, msgID, 10, true)
 		expect("History", len(list) == 1, err)
-		n, err := tx.CountUnread(ctx, c.ID, v.ID, 0, 10)
+		n, err := tx.CountUnread(ctx, c.ID, v.ID, 0, msgID, 10)
 		expect("CountUnread", n == 1, err)
 		es, err := tx.Events(ctx, c.ID, 0, 10)
 		expect("Events", len(es) == 1 && es[0].GID == e.GID, err)
@@ -386,7 +386,7 @@ func testChatTxReadsOwnWrites(t *testing.T, s core.Store) {
 		if err := tx.AddMentions(ctx, c.ID, msgID, []int64{u.ID}); err != nil {
 			return err
 		}
-		n, err = tx.CountMentions(ctx, c.ID, u.ID, 0)
+		n, err = tx.CountMentions(ctx, c.ID, u.ID, 0, msgID)
 		expect("CountMentions", n == 1, err)
 		if err := tx.SetReaction(ctx, c.ID, msgID, v.ID, "👍"); err != nil {
 			return err
