@@ -39,7 +39,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		}),
 		cut: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "haven_websockets_cut_slow_total",
-			Help: "WebSockets closed because their outgoing queue was full.",
+			Help: "WebSockets closed for being too slow: their outgoing queue full, or a write that took nothing for the write timeout.",
 		}),
 		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "haven_websockets_refused_total",

@@ -155,6 +155,9 @@ type socket struct {
 	// refuse, once set, is the answer to every new request.
 	refuse atomic.Pointer[haven.Error]
 	closed atomic.Bool
+	// cut is set once the socket is counted as cut for being too slow
+	// (see cutSlow).
+	cut atomic.Bool
 	// done is closed once the socket has ended and its requests have
 	// answered; made on demand (see over), nil until then.
 	done atomic.Pointer[chan struct{}]
@@ -426,8 +429,7 @@ func (k *socket) put(f outFrame, mine bool) {
 	}
 	switch k.out.put(f, k.srv.wsQueue, mine) {
 	case putRefused:
-		k.srv.metrics.cut.Inc()
-		k.closeNow(closeTooSlow, "too slow: reconnect and resync")
+		k.cutSlow(closeTooSlow, "too slow: reconnect and resync")
 	case putDirect:
 		k.writeNow(f)
 	case putFlush:
@@ -480,6 +482,23 @@ func (k *socket) writeSome(b []byte) (n int, err error) {
 		err = werr
 	}
 	return n, err
+}
+
+// cutSlow closes a socket that does not keep up (its queue full, or too
+// far behind), counted as cut for being too slow.
+func (k *socket) cutSlow(code ws.StatusCode, reason string) {
+	k.countCut()
+	k.closeNow(code, reason)
+}
+
+// countCut counts the socket as cut for being too slow, once, whichever
+// way it goes: closed as its queue filled (cutSlow), or dropped as a
+// write missed its deadline (writeFrames), which may be the close frame
+// of that cut.
+func (k *socket) countCut() {
+	if k.cut.CompareAndSwap(false, true) {
+		k.srv.metrics.cut.Inc()
+	}
 }
 
 // closeNow closes the connection without waiting for queued frames:
@@ -540,9 +559,17 @@ func (k *socket) writeFrames(frames []outFrame) bool {
 	defer putWbuf(wb)
 	closing := k.encode(wb, frames)
 	buf := *wb
-	if len(buf) > 0 && !k.writeAll(buf) {
-		k.drop()
-		return false
+	if len(buf) > 0 {
+		if err := k.writeAll(buf); err != nil {
+			// A peer that took nothing for writeTimeout, its buffers
+			// full, is dropped for being too slow: its close frame
+			// could not get through either.
+			if isTimeout(err) {
+				k.countCut()
+			}
+			k.drop()
+			return false
+		}
 	}
 	if closing != nil {
 		// The peer's close ends the socket (see peerClosed); a peer that
@@ -604,8 +631,7 @@ func (k *socket) sendFanned(f outFrame) (write bool) {
 	}
 	switch k.out.put(f, k.srv.wsQueue, false) {
 	case putRefused:
-		k.srv.metrics.cut.Inc()
-		k.closeNow(closeTooSlow, "too slow: reconnect and resync")
+		k.cutSlow(closeTooSlow, "too slow: reconnect and resync")
 	case putFlush:
 		// raw was set before the outbox opened, and putFlush comes
 		// only after that.
@@ -657,23 +683,22 @@ func (k *socket) flushNoWait(frames []outFrame) []outFrame {
 
 // writeAll writes b, first without waiting (most often the kernel takes
 // it all, and no deadline is set), then the rest with a deadline: a
-// peer that takes nothing for writeTimeout is cut. It reports whether
-// all was written.
-func (k *socket) writeAll(b []byte) bool {
+// peer that takes nothing for writeTimeout is cut (a timeout error).
+func (k *socket) writeAll(b []byte) error {
 	if k.raw != nil {
 		n, err := k.writeSome(b)
 		if err != nil {
-			return false
+			return err
 		}
 		if b = b[n:]; len(b) == 0 {
-			return true
+			return nil
 		}
 	}
 	// The deadline is cleared after: a direct write must not wait.
 	_ = k.nc.SetWriteDeadline(time.Now().Add(writeTimeout))
 	_, err := k.nc.Write(b)
 	_ = k.nc.SetWriteDeadline(time.Time{})
-	return err == nil
+	return err
 }
 
 // endSession tells the client its session ended and closes the socket
