@@ -27,24 +27,26 @@ func TestDialogMatchesItsChat(t *testing.T) {
 	if err := f.svc.Read(ctx, bob, first.ChatID, first.ID); err != nil {
 		t.Fatal(err)
 	}
-	var stop atomic.Bool
+	// Ann sends 300 notes (fewer than the count's cap) while Bob lists
+	// his dialogs again and again.
+	var done atomic.Bool
 	sent := make(chan error, 1)
 	go func() {
 		defer close(sent)
-		for i := 2; !stop.Load(); i++ {
-			if _, err := f.svc.Send(ctx, ann, core.Peer{ChatID: first.ChatID}, core.SendInput{Text: "note", RandomID: int64(i)}); err != nil {
+		defer done.Store(true)
+		for i := range 300 {
+			if _, err := f.svc.Send(ctx, ann, core.Peer{ChatID: first.ChatID}, core.SendInput{Text: "note", RandomID: int64(i + 2)}); err != nil {
 				sent <- err
 				return
 			}
 		}
 	}()
 	defer func() {
-		stop.Store(true)
 		for err := range sent {
 			t.Fatal(err)
 		}
 	}()
-	for range 400 {
+	for !done.Load() {
 		ds, err := f.svc.Dialogs(ctx, bob)
 		if err != nil {
 			t.Fatal(err)
