@@ -113,8 +113,7 @@ func (h *hub) catchUpLocked(s *socket, chatID, seq int64) {
 		}
 		delete(s.catching, chatID)
 		if c.overflow || len(frames) >= catchupEvents {
-			h.metrics.cut.Inc()
-			s.closeNow(closeTooSlow, "too far behind: reconnect and resync")
+			s.cutSlow(closeTooSlow, "too far behind: reconnect and resync")
 			return
 		}
 		if !failed {

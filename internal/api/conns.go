@@ -134,7 +134,7 @@ func (h *hub) sweep(now time.Time) {
 			s.pingAt.CompareAndSwap(ping, 0)
 		case ping != 0 && ping <= pongBefore:
 			dead = append(dead, s)
-		case ping == 0 && s.alive.Load() <= quietBefore && len(s.slots) == 0:
+		case ping == 0 && s.alive.Load() <= quietBefore && s.inflight() == 0:
 			quiet = append(quiet, s)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"hash/maphash"
 	"log/slog"
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/havenchat/haven"
@@ -26,7 +27,7 @@ type hub struct {
 
 	mu        sync.RWMutex
 	all       map[*socket]struct{}
-	bySession map[int64]map[*socket]struct{}
+	bySession map[int64][]*socket
 	users     map[int64]*interest
 	chats     map[int64]*interest
 	// people counts each person's bound sockets on this node: core
@@ -50,6 +51,41 @@ type hub struct {
 	seed   maphash.Seed
 	done   chan struct{}
 	wg     sync.WaitGroup
+	// writes are the sockets a fan-out worker queued a push to and found
+	// idle, in batches, for the writers (one per core) to write without
+	// waiting (socket.flushNoWait): no goroutine is started per socket
+	// per push, and a post to a large chat is written on every core.
+	// Closed once the fan-out workers have ended.
+	writes   chan []*socket
+	writerWG sync.WaitGroup
+}
+
+// writeBatch is how many sockets a fan-out worker hands the writers at a
+// time: small enough that the writers start while the worker goes on
+// queueing, large enough that the hand-over costs little per socket.
+const writeBatch = 128
+
+// fanBatch collects, for one fan-out worker, the sockets the writers
+// must write (see hub.writes).
+type fanBatch struct {
+	h     *hub
+	socks []*socket
+}
+
+func (b *fanBatch) add(s *socket) {
+	b.socks = append(b.socks, s)
+	if len(b.socks) >= writeBatch {
+		b.send()
+	}
+}
+
+// send hands the sockets collected to the writers.
+func (b *fanBatch) send() {
+	if len(b.socks) == 0 {
+		return
+	}
+	b.h.writes <- b.socks
+	b.socks = make([]*socket, 0, writeBatch)
 }
 
 // ipSockets are the sockets open from one client address group: all of
@@ -62,10 +98,69 @@ type ipSockets struct {
 // chat, each socket maps to the first message id its person may see.
 type interest struct {
 	sub     core.Subscription
-	sockets map[*socket]int64
+	sockets socketSet
 	// order puts a chat's pushes back in seq order (reorder.go); only
 	// the chat's fan-out worker touches it.
 	order reorder
+}
+
+// socketSet maps sockets to an int64. Most people have one socket, so
+// the first is held in place and a map is made only for a second: a
+// one-entry map costs ~190 B.
+type socketSet struct {
+	one    *socket
+	oneVal int64
+	more   map[*socket]int64
+}
+
+func (ss *socketSet) put(s *socket, v int64) {
+	switch {
+	case ss.one == s:
+		ss.oneVal = v
+	case ss.one == nil && !ss.inMore(s):
+		ss.one, ss.oneVal = s, v
+	default:
+		if ss.more == nil {
+			ss.more = make(map[*socket]int64)
+		}
+		ss.more[s] = v
+	}
+}
+
+func (ss *socketSet) inMore(s *socket) bool {
+	_, ok := ss.more[s]
+	return ok
+}
+
+func (ss *socketSet) del(s *socket) {
+	if ss.one == s {
+		ss.one, ss.oneVal = nil, 0
+		return
+	}
+	delete(ss.more, s)
+}
+
+func (ss *socketSet) len() int {
+	n := len(ss.more)
+	if ss.one != nil {
+		n++
+	}
+	return n
+}
+
+// all yields each socket and its value. Like a map's range, a socket
+// deleted meanwhile and not yet reached is not yielded.
+func (ss *socketSet) all(yield func(*socket, int64) bool) {
+	if s := ss.one; s != nil {
+		if !yield(s, ss.oneVal) {
+			return
+		}
+	}
+	for s, v := range ss.more {
+		if !yield(s, v) {
+			return
+		}
+	}
 }
 
 func newHub(bus core.Bus, co *core.Service, log *slog.Logger, m *metrics, limits ConnLimits) *hub {
@@ -77,7 +172,7 @@ func newHub(bus core.Bus, co *core.Service, log *slog.Logger, m *metrics, limits
 		limits:    limits,
 		perIP:     make(map[string]*ipSockets),
 		all:       make(map[*socket]struct{}),
-		bySession: make(map[int64]map[*socket]struct{}),
+		bySession: make(map[int64][]*socket),
 		users:     make(map[int64]*interest),
 		chats:     make(map[int64]*interest),
 		people:    make(map[int64]int),
@@ -85,21 +180,35 @@ func newHub(bus core.Bus, co *core.Service, log *slog.Logger, m *metrics, limits
 		done:      make(chan struct{}),
 	}
 	n := runtime.GOMAXPROCS(0)
+	h.writes = make(chan []*socket, 1024)
+	for range n {
+		h.writerWG.Add(1)
+		go func() {
+			defer h.writerWG.Done()
+			var frames []outFrame
+			for socks := range h.writes {
+				for _, s := range socks {
+					frames = s.flushNoWait(frames)
+				}
+			}
+		}()
+	}
 	for range n {
 		q := make(chan *core.Notice, 4096)
 		h.shards = append(h.shards, q)
 		h.wg.Add(1)
 		go func() {
 			defer h.wg.Done()
+			b := &fanBatch{h: h, socks: make([]*socket, 0, writeBatch)}
 			for {
 				select {
 				case n := <-q:
-					h.fanOut(n)
+					h.fanOut(n, b)
 				case <-h.done:
 					for {
 						select {
 						case n := <-q:
-							h.fanOut(n)
+							h.fanOut(n, b)
 						default:
 							return
 						}
@@ -127,6 +236,8 @@ func (h *hub) stop() {
 	h.mu.Unlock()
 	close(h.done)
 	h.wg.Wait()
+	close(h.writes)
+	h.writerWG.Wait()
 }
 
 // add counts a new socket in, bound to a (nil: not yet authorized), or
@@ -215,12 +326,12 @@ func (h *hub) bind(ctx context.Context, s *socket, a *core.Actor, signedIn bool)
 
 // sessionLocked files s under its session and counts it for its person.
 func (h *hub) sessionLocked(s *socket, a *core.Actor) {
-	set := h.bySession[a.SessionID]
-	if set == nil {
-		set = make(map[*socket]struct{})
-		h.bySession[a.SessionID] = set
+	// A slice, not a set: a session has few sockets (SocketsPerUser at
+	// most), and most have one, which a map would hold in a few hundred
+	// bytes.
+	if set := h.bySession[a.SessionID]; !slices.Contains(set, s) {
+		h.bySession[a.SessionID] = append(set, s)
 	}
-	set[s] = struct{}{}
 	h.presentLocked(s, a.UserID)
 }
 
@@ -283,10 +394,10 @@ func (h *hub) watchLocked(set map[int64]*interest, key int64, s *socket, minID i
 			h.log.Warn("subscribing failed; sockets will catch up from the log", "subject", subject, "err", err)
 			return
 		}
-		in = &interest{sub: sub, sockets: make(map[*socket]int64)}
+		in = &interest{sub: sub}
 		set[key] = in
 	}
-	in.sockets[s] = minID
+	in.sockets.put(s, minID)
 }
 
 func (h *hub) watchChatLocked(chatID int64, s *socket, minID int64) {
@@ -311,8 +422,8 @@ func unwatchLocked(set map[int64]*interest, key int64, s *socket) {
 	if in == nil {
 		return
 	}
-	delete(in.sockets, s)
-	if len(in.sockets) == 0 {
+	in.sockets.del(s)
+	if in.sockets.len() == 0 {
 		_ = in.sub.Unsubscribe()
 		delete(set, key)
 	}
@@ -352,10 +463,13 @@ func (h *hub) unbindLocked(s *socket, a *core.Actor) {
 }
 
 func (h *hub) unsessionLocked(s *socket, sessionID int64) {
-	if set := h.bySession[sessionID]; set != nil {
-		delete(set, s)
+	set := h.bySession[sessionID]
+	if i := slices.Index(set, s); i >= 0 {
+		set = slices.Delete(set, i, i+1)
 		if len(set) == 0 {
 			delete(h.bySession, sessionID)
+		} else {
+			h.bySession[sessionID] = set
 		}
 	}
 }
@@ -363,11 +477,7 @@ func (h *hub) unsessionLocked(s *socket, sessionID int64) {
 func (h *hub) ofSession(id int64) []*socket {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
-	out := make([]*socket, 0, len(h.bySession[id]))
-	for s := range h.bySession[id] {
-		out = append(out, s)
-	}
-	return out
+	return slices.Clone(h.bySession[id])
 }
 
 // connected returns the sessions among ids with a socket on this node.
@@ -443,21 +553,23 @@ func (h *hub) queue(n *core.Notice) {
 
 // fanOut hands a chat push to every local socket of the chat's members
 // that may see it, in the chat's order (see reorder.go).
-func (h *hub) fanOut(n *core.Notice) {
+// The sockets that need a writer go to the writers, in batches, as they
+// are found and once all are queued.
+func (h *hub) fanOut(n *core.Notice, b *fanBatch) {
 	h.mu.RLock()
-	defer h.mu.RUnlock()
-	in := h.chats[n.ChatID]
-	if in == nil {
-		return
+	if in := h.chats[n.ChatID]; in != nil {
+		h.inOrderLocked(in, n, b)
 	}
-	h.inOrderLocked(in, n)
+	h.mu.RUnlock()
+	b.send()
 }
 
-// deliverLocked sends a chat push to the interest's sockets.
-func (h *hub) deliverLocked(in *interest, n *core.Notice) {
+// deliverLocked queues a chat push to the interest's sockets; those
+// whose outbox was idle are added to b for the writers.
+func (h *hub) deliverLocked(in *interest, n *core.Notice, b *fanBatch) {
 	// One frame for every socket, made once.
 	f := outFrame{data: n.Frame, framed: textFrame(n.Frame)}
-	for s, minID := range in.sockets {
+	for s, minID := range in.sockets.all {
 		if n.MessageID != 0 && n.MessageID < minID {
 			continue
 		}
@@ -468,7 +580,9 @@ func (h *hub) deliverLocked(in *interest, n *core.Notice) {
 		if n.Seq != 0 && n.Seq <= s.caughtUp[n.ChatID] {
 			continue // sent from the log
 		}
-		s.send(f)
+		if s.sendFanned(f) {
+			b.add(s)
+		}
 	}
 }
 
@@ -487,7 +601,7 @@ func (h *hub) onUser(userID int64, data []byte) {
 		defer h.mu.RUnlock()
 		if in := h.users[userID]; in != nil {
 			f := outFrame{data: n.Frame, framed: textFrame(n.Frame)}
-			for s := range in.sockets {
+			for s := range in.sockets.all {
 				if n.SessionID != 0 {
 					if a := s.actor.Load(); a == nil || a.SessionID != n.SessionID {
 						continue
@@ -506,7 +620,7 @@ func (h *hub) onUser(userID int64, data []byte) {
 		return
 	}
 	f := outFrame{data: n.Frame, framed: textFrame(n.Frame)}
-	for s := range in.sockets {
+	for s := range in.sockets.all {
 		switch n.Event {
 		case string(haven.UserDialogAdded):
 			h.watchChatLocked(n.ChatID, s, minID)

@@ -24,10 +24,12 @@ const DefaultWSQueueBytes = 1 << 20
 // goroutine, without blocking (see socket.send); otherwise the frame is
 // queued, and a writer goroutine, started when the first frame is
 // queued, writes all that waits, in one write, and ends when nothing is
-// left. Pushes always queue: the fan-out, one goroutine for all the
-// sockets of a chat, must not make a system call per socket, and a
-// socket that receives faster than one write per push then takes many
-// in one write.
+// left. Pushes always queue: the fan-out worker, one goroutine for all
+// the sockets of a chat, makes no system call per socket; it hands the
+// sockets it found idle to the node's writers (hub.writes), which write
+// without waiting and leave the rest to the socket's writer goroutine
+// (socket.flushNoWait). A socket that receives faster than one write per
+// push then takes many in one write.
 type outbox struct {
 	mu     sync.Mutex
 	frames []outFrame
@@ -168,6 +170,48 @@ func (o *outbox) take(dst []outFrame) []outFrame {
 	}
 	o.bytes = 0
 	return dst
+}
+
+// takeData is take for a writer that does not wait (a fan-out writer,
+// see socket.flushNoWait): it moves the frames before the first close to
+// the end of dst. When a close is first in line it returns dst as it
+// was with closeNext set: the caller, still holding the connection,
+// hands it to a writer that waits (flush), which makes the close. When
+// nothing waits it releases the connection, as take does.
+func (o *outbox) takeData(dst []outFrame) (_ []outFrame, closeNext bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if len(o.frames) == 0 {
+		o.busy = false
+		return dst, false
+	}
+	n := 0
+	for n < len(o.frames) && !o.frames[n].isClose() {
+		n++
+	}
+	if n == 0 {
+		return dst, true
+	}
+	dst = append(dst, o.frames[:n]...)
+	if n < len(o.frames) {
+		// Only a close can follow (nothing is queued after one).
+		rest := copy(o.frames, o.frames[n:])
+		clear(o.frames[rest:])
+		o.frames = o.frames[:rest]
+		o.bytes = 0
+		for _, f := range o.frames {
+			o.bytes += f.size()
+		}
+		return dst, false
+	}
+	clear(o.frames)
+	if cap(o.frames) > 64 {
+		o.frames = nil
+	} else {
+		o.frames = o.frames[:0]
+	}
+	o.bytes = 0
+	return dst, false
 }
 
 // nextMessage returns the first WebSocket message of frames and the

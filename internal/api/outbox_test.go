@@ -98,6 +98,43 @@ func TestOutboxOneWriter(t *testing.T) {
 	}
 }
 
+// TestOutboxTakeData: a writer that does not wait takes the data frames
+// before a close, keeps the connection when a close is next (for the
+// writer that waits), and lets it go when nothing waits.
+func TestOutboxTakeData(t *testing.T) {
+	const limit = 1 << 20
+	o := newOutbox()
+	o.open(true)
+	if o.put(data("a"), limit, false) != putFlush || o.put(data("b"), limit, false) != putQueued {
+		t.Fatal("pushes on an idle outbox did not queue for one writer")
+	}
+	o.put(outFrame{code: closeTooSlow}, limit, false)
+	got, closeNext := o.takeData(nil)
+	if closeNext || len(got) != 2 || string(got[0].data) != "a" || string(got[1].data) != "b" {
+		t.Fatalf("takeData: %+v close next %v, want a and b", got, closeNext)
+	}
+	got, closeNext = o.takeData(nil)
+	if !closeNext || len(got) != 0 {
+		t.Fatalf("takeData with a close first: %+v close next %v, want nothing and close next", got, closeNext)
+	}
+	// Still held: the close goes to the writer that waits.
+	if r := o.put(data("late"), limit, true); r != putQueued {
+		t.Fatalf("put after the close: %v, want queued (dropped)", r)
+	}
+	if got := o.take(nil); len(got) != 1 || !got[0].isClose() {
+		t.Fatalf("the waiting writer took %+v, want the close alone", got)
+	}
+	// Empty: takeData lets the connection go.
+	o2 := newOutbox()
+	o2.open(true)
+	if got, closeNext := o2.takeData(nil); len(got) != 0 || closeNext {
+		t.Fatal("takeData of nothing returned something")
+	}
+	if o2.put(data("x"), limit, false) != putFlush {
+		t.Fatal("takeData of nothing did not let the connection go")
+	}
+}
+
 // TestTextFrame: the header of RFC 6455 section 5.2 for each length form.
 func TestTextFrame(t *testing.T) {
 	for _, n := range []int{0, 125, 126, 65535, 65536, 1 << 20} {

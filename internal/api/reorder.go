@@ -42,16 +42,16 @@ type reorder struct {
 // inOrderLocked delivers n when its turn has come, with the held pushes
 // that follow it; holds it when it is early. Called by the chat's
 // fan-out worker, under the hub's read lock.
-func (h *hub) inOrderLocked(in *interest, n *core.Notice) {
+func (h *hub) inOrderLocked(in *interest, n *core.Notice, b *fanBatch) {
 	o := &in.order
 	switch {
 	case n.Kind == reorderFlush:
 		o.armed = false
-		h.releaseLocked(in)
+		h.releaseLocked(in, b)
 	case n.Seq == 0: // not a logged event (typing, read marks): no order
-		h.deliverLocked(in, n)
+		h.deliverLocked(in, n, b)
 	case o.next == 0 || n.Seq == o.next:
-		h.deliverLocked(in, n)
+		h.deliverLocked(in, n, b)
 		o.next = n.Seq + 1
 		for {
 			m := o.held[o.next]
@@ -59,7 +59,7 @@ func (h *hub) inOrderLocked(in *interest, n *core.Notice) {
 				break
 			}
 			delete(o.held, o.next)
-			h.deliverLocked(in, m)
+			h.deliverLocked(in, m, b)
 			o.next++
 		}
 	case n.Seq < o.next:
@@ -72,7 +72,7 @@ func (h *hub) inOrderLocked(in *interest, n *core.Notice) {
 		cp.Frame = append([]byte(nil), n.Frame...)
 		o.held[n.Seq] = &cp
 		if len(o.held) >= reorderHeld {
-			h.releaseLocked(in)
+			h.releaseLocked(in, b)
 			return
 		}
 		if !o.armed {
@@ -87,7 +87,7 @@ func (h *hub) inOrderLocked(in *interest, n *core.Notice) {
 
 // releaseLocked stops waiting: the held pushes go out in seq order, and
 // the client sees the gap before them.
-func (h *hub) releaseLocked(in *interest) {
+func (h *hub) releaseLocked(in *interest, b *fanBatch) {
 	o := &in.order
 	if len(o.held) == 0 {
 		return
@@ -99,7 +99,7 @@ func (h *hub) releaseLocked(in *interest) {
 	}
 	slices.Sort(seqs)
 	for _, seq := range seqs {
-		h.deliverLocked(in, o.held[seq])
+		h.deliverLocked(in, o.held[seq], b)
 	}
 	o.next = seqs[len(seqs)-1] + 1
 	clear(o.held)

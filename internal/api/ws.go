@@ -143,16 +143,24 @@ type socket struct {
 	// the hub owns it, under its lock.
 	present int64
 
-	out     *outbox
-	slots   chan struct{} // in-flight request slots
+	out *outbox
+	// slots holds the in-flight request slots, made by the reader for
+	// the socket's first request (an idle socket has none); nil until
+	// then, for no request ran.
+	slots   atomic.Pointer[chan struct{}]
 	running sync.WaitGroup
-	// ctx is the requests' context, cancelled when the socket ends.
-	ctx    context.Context
-	cancel context.CancelFunc
+	// reqs is the requests' context, made with the first request and
+	// cancelled when the socket ends (see requestContext).
+	reqs atomic.Pointer[requestContext]
 	// refuse, once set, is the answer to every new request.
 	refuse atomic.Pointer[haven.Error]
 	closed atomic.Bool
-	done   chan struct{}
+	// cut is set once the socket is counted as cut for being too slow
+	// (see cutSlow).
+	cut atomic.Bool
+	// done is closed once the socket has ended and its requests have
+	// answered; made on demand (see over), nil until then.
+	done atomic.Pointer[chan struct{}]
 	// batch: the client takes several frames in one message, one per
 	// line (it opened the socket with ?batch=1).
 	batch bool
@@ -190,11 +198,8 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		group:  addrGroup(addr, r),
 		opened: now,
 		out:    newOutbox(),
-		slots:  make(chan struct{}, s.wsInflight),
-		done:   make(chan struct{}),
 		batch:  batch,
 	}
-	sock.ctx, sock.cancel = context.WithCancel(context.Background())
 	sock.alive.Store(now)
 	if err := checkOrigin(r); err != nil {
 		http.Error(w, err.Error(), http.StatusForbidden)
@@ -329,7 +334,7 @@ func validID(id []byte) bool {
 
 func (k *socket) handle(ctx context.Context, f requestFrame) {
 	defer func() {
-		<-k.slots
+		<-*k.slots.Load()
 		k.running.Done()
 	}()
 	start := time.Now()
@@ -347,6 +352,15 @@ func (k *socket) reply(id json.RawMessage, res any, err error) {
 	if id == nil {
 		id = json.RawMessage("null")
 	}
+	if a, ok := res.(jsonAppender); ok && err == nil {
+		f, aerr := appendAnswer(id, a)
+		if aerr != nil {
+			k.srv.log.Error("encoding a response frame", "err", aerr)
+			return
+		}
+		k.answer(f)
+		return
+	}
 	fr := responseFrame{ID: id, OK: err == nil, Result: res}
 	if err != nil {
 		we, _ := toWire(err)
@@ -358,6 +372,37 @@ func (k *socket) reply(id json.RawMessage, res any, err error) {
 		return
 	}
 	k.answer(outFrame{data: b})
+}
+
+// jsonAppender is a result that encodes itself, writing the bytes
+// json.Marshal would (a chat difference: megabytes of events).
+type jsonAppender interface {
+	AppendJSON(dst []byte) ([]byte, error)
+}
+
+// maxHeader is the longest header of a server's text frame.
+const maxHeader = 10
+
+// appendAnswer encodes a successful answer straight into its WebSocket
+// frame: the JSON is appended after room for the header, which goes in
+// front once the length is known. The frame holds the same bytes as
+// reply's json.Marshal of a responseFrame, with no second copy.
+func appendAnswer(id json.RawMessage, a jsonAppender) (outFrame, error) {
+	idb, err := json.Marshal(id) // as the responseFrame's field
+	if err != nil {
+		return outFrame{}, err
+	}
+	buf := make([]byte, maxHeader, 64<<10)
+	buf = append(append(append(buf, `{"id":`...), idb...), `,"ok":true,"result":`...)
+	if buf, err = a.AppendJSON(buf); err != nil {
+		return outFrame{}, err
+	}
+	buf = append(buf, '}')
+	data := buf[maxHeader:]
+	var h [maxHeader]byte
+	start := maxHeader - len(appendTextHeader(h[:0], len(data)))
+	appendTextHeader(buf[start:start], len(data))
+	return outFrame{data: data, framed: buf[start:]}, nil
 }
 
 // push sends a server push; a socket too slow to take it is cut.
@@ -384,8 +429,7 @@ func (k *socket) put(f outFrame, mine bool) {
 	}
 	switch k.out.put(f, k.srv.wsQueue, mine) {
 	case putRefused:
-		k.srv.metrics.cut.Inc()
-		k.closeNow(closeTooSlow, "too slow: reconnect and resync")
+		k.cutSlow(closeTooSlow, "too slow: reconnect and resync")
 	case putDirect:
 		k.writeNow(f)
 	case putFlush:
@@ -438,6 +482,23 @@ func (k *socket) writeSome(b []byte) (n int, err error) {
 		err = werr
 	}
 	return n, err
+}
+
+// cutSlow closes a socket that does not keep up (its queue full, or too
+// far behind), counted as cut for being too slow.
+func (k *socket) cutSlow(code ws.StatusCode, reason string) {
+	k.countCut()
+	k.closeNow(code, reason)
+}
+
+// countCut counts the socket as cut for being too slow, once, whichever
+// way it goes: closed as its queue filled (cutSlow), or dropped as a
+// write missed its deadline (writeFrames), which may be the close frame
+// of that cut.
+func (k *socket) countCut() {
+	if k.cut.CompareAndSwap(false, true) {
+		k.srv.metrics.cut.Inc()
+	}
 }
 
 // closeNow closes the connection without waiting for queued frames:
@@ -495,33 +556,20 @@ var wbufs = sync.Pool{New: func() any { return new([]byte) }}
 // among them; it reports whether the writer should go on.
 func (k *socket) writeFrames(frames []outFrame) bool {
 	wb := wbufs.Get().(*[]byte)
-	defer func() {
-		if cap(*wb) <= batchBytes {
-			wbufs.Put(wb)
+	defer putWbuf(wb)
+	closing := k.encode(wb, frames)
+	buf := *wb
+	if len(buf) > 0 {
+		if err := k.writeAll(buf); err != nil {
+			// A peer that took nothing for writeTimeout, its buffers
+			// full, is dropped for being too slow: its close frame
+			// could not get through either.
+			if isTimeout(err) {
+				k.countCut()
+			}
+			k.drop()
+			return false
 		}
-	}()
-	buf := (*wb)[:0]
-	var closing *outFrame
-	for rest := frames; len(rest) > 0; {
-		var msg outFrame
-		var bb *[]byte
-		msg, rest, bb = nextMessage(rest, k.batch)
-		if msg.isClose() {
-			closing = &msg
-			break
-		}
-		buf = appendFrame(buf, msg)
-		if bb != nil {
-			batchBufs.Put(bb)
-		}
-	}
-	if closing != nil {
-		buf = append(buf, closeFrame(closing.code, closing.reason)...)
-	}
-	*wb = buf
-	if len(buf) > 0 && !k.writeAll(buf) {
-		k.drop()
-		return false
 	}
 	if closing != nil {
 		// The peer's close ends the socket (see peerClosed); a peer that
@@ -541,25 +589,116 @@ func (k *socket) writeFrames(frames []outFrame) bool {
 	return true
 }
 
+func putWbuf(wb *[]byte) {
+	if cap(*wb) <= batchBytes {
+		wbufs.Put(wb)
+	}
+}
+
+// encode sets *wb to frames as the bytes of WebSocket messages (joined
+// when the socket batches), up to and with the first close, which it
+// returns (nil when there is none).
+func (k *socket) encode(wb *[]byte, frames []outFrame) (closing *outFrame) {
+	buf := (*wb)[:0]
+	for rest := frames; len(rest) > 0; {
+		var msg outFrame
+		var bb *[]byte
+		msg, rest, bb = nextMessage(rest, k.batch)
+		if msg.isClose() {
+			closing = &msg
+			break
+		}
+		buf = appendFrame(buf, msg)
+		if bb != nil {
+			batchBufs.Put(bb)
+		}
+	}
+	if closing != nil {
+		buf = append(buf, closeFrame(closing.code, closing.reason)...)
+	}
+	*wb = buf
+	return closing
+}
+
+// sendFanned queues a chat push for the fan-out's writers (hub.writers):
+// it reports whether the caller must hand the socket to one of them,
+// the push being first in an idle outbox. The socket's own writer
+// goroutine (flush) is started only for a connection that does not take
+// writes that do not wait (TLS). A full queue cuts the socket, as send.
+func (k *socket) sendFanned(f outFrame) (write bool) {
+	if k.closed.Load() {
+		return false
+	}
+	switch k.out.put(f, k.srv.wsQueue, false) {
+	case putRefused:
+		k.cutSlow(closeTooSlow, "too slow: reconnect and resync")
+	case putFlush:
+		// raw was set before the outbox opened, and putFlush comes
+		// only after that.
+		if k.raw != nil {
+			return true
+		}
+		go k.flush()
+	}
+	return false
+}
+
+// flushNoWait writes what the socket's outbox holds, on the caller's
+// goroutine (a fan-out writer) and without waiting: round after round
+// until nothing is left, when the connection is released. What the
+// kernel does not take, and a close, go to the socket's own writer
+// goroutine (flush), which may wait: a slow reader never holds up the
+// fan-out writer, and is cut as before when its queue fills. The caller
+// holds the outbox (putFlush). frames is scratch space, returned for
+// reuse.
+func (k *socket) flushNoWait(frames []outFrame) []outFrame {
+	for {
+		var closeNext bool
+		frames, closeNext = k.out.takeData(frames[:0])
+		if len(frames) == 0 {
+			if closeNext {
+				go k.flush()
+			}
+			return frames
+		}
+		wb := wbufs.Get().(*[]byte)
+		k.encode(wb, frames)
+		clear(frames)
+		b := *wb
+		n, err := k.writeSome(b)
+		switch {
+		case err != nil:
+			putWbuf(wb)
+			k.drop()
+			return frames
+		case n < len(b):
+			k.out.putFront(outFrame{framed: bytes.Clone(b[n:]), rest: true})
+			putWbuf(wb)
+			go k.flush()
+			return frames
+		}
+		putWbuf(wb)
+	}
+}
+
 // writeAll writes b, first without waiting (most often the kernel takes
 // it all, and no deadline is set), then the rest with a deadline: a
-// peer that takes nothing for writeTimeout is cut. It reports whether
-// all was written.
-func (k *socket) writeAll(b []byte) bool {
+// peer that takes nothing for writeTimeout is cut (a timeout error).
+func (k *socket) writeAll(b []byte) error {
 	if k.raw != nil {
 		n, err := k.writeSome(b)
 		if err != nil {
-			return false
+			return err
 		}
 		if b = b[n:]; len(b) == 0 {
-			return true
+			return nil
 		}
 	}
 	// The deadline is cleared after: a direct write must not wait.
 	_ = k.nc.SetWriteDeadline(time.Now().Add(writeTimeout))
 	_, err := k.nc.Write(b)
 	_ = k.nc.SetWriteDeadline(time.Time{})
-	return err == nil
+	return err
 }
 
 // endSession tells the client its session ended and closes the socket
@@ -581,7 +720,7 @@ func (k *socket) waitIdle(ctx context.Context) {
 	// The slots in use are the requests still running.
 	tick := time.NewTicker(5 * time.Millisecond)
 	defer tick.Stop()
-	for len(k.slots) > 0 && ctx.Err() == nil {
+	for k.inflight() > 0 && ctx.Err() == nil {
 		select {
 		case <-tick.C:
 		case <-ctx.Done():
@@ -596,8 +735,87 @@ func (k *socket) drainAndClose(ctx context.Context) {
 	k.waitIdle(ctx)
 	k.closeAfterQueue(ws.StatusGoingAway, "server shutting down")
 	select {
-	case <-k.done:
+	case <-k.over():
 	case <-ctx.Done():
 		k.drop()
+	}
+}
+
+// requestContext is the context of a socket's requests, and its cancel.
+type requestContext struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+// requestCtx returns the requests' context, made on the first call;
+// the reader calls it, holding readMu. Made after the socket began to
+// end, it is cancelled already.
+func (k *socket) requestCtx() context.Context {
+	if rc := k.reqs.Load(); rc != nil {
+		return rc.ctx
+	}
+	rc := new(requestContext)
+	rc.ctx, rc.cancel = context.WithCancel(context.Background())
+	k.reqs.Store(rc)
+	// cancel sets dead before it looks for the context: either it
+	// finds this one, or dead is seen here.
+	if k.dead.Load() {
+		rc.cancel()
+	}
+	return rc.ctx
+}
+
+// cancel cancels the requests' context, if one was made. The caller
+// has set dead.
+func (k *socket) cancel() {
+	if rc := k.reqs.Load(); rc != nil {
+		rc.cancel()
+	}
+}
+
+// requestSlots returns the channel of in-flight request slots, made on
+// the first call; the reader calls it, holding readMu.
+func (k *socket) requestSlots() chan struct{} {
+	if p := k.slots.Load(); p != nil {
+		return *p
+	}
+	c := make(chan struct{}, k.srv.wsInflight)
+	k.slots.Store(&c)
+	return c
+}
+
+// inflight is how many of the socket's requests are running.
+func (k *socket) inflight() int {
+	if p := k.slots.Load(); p != nil {
+		return len(*p)
+	}
+	return 0
+}
+
+// closedChan is a channel closed already.
+var closedChan = func() *chan struct{} {
+	c := make(chan struct{})
+	close(c)
+	return &c
+}()
+
+// over returns a channel closed once the socket has ended and its
+// requests have answered.
+func (k *socket) over() <-chan struct{} {
+	if p := k.done.Load(); p != nil {
+		return *p
+	}
+	c := make(chan struct{})
+	if k.done.CompareAndSwap(nil, &c) {
+		return c
+	}
+	return *k.done.Load()
+}
+
+// markEnded closes the channel over returns, or has it return one
+// closed already.
+func (k *socket) markEnded() {
+	if p := k.done.Swap(closedChan); p != nil && p != closedChan {
+		close(*p)
 	}
 }

@@ -332,9 +332,9 @@ func (k *socket) message(op ws.OpCode, data []byte) {
 	}
 	// A client with as many requests running as it may have waits: its
 	// socket is not read meanwhile.
-	k.slots <- struct{}{}
+	k.requestSlots() <- struct{}{}
 	k.running.Add(1)
-	go k.handle(k.ctx, f)
+	go k.handle(k.requestCtx(), f)
 }
 
 // closeFrame is a close frame with code and reason, the reason cut to
@@ -397,6 +397,6 @@ func (k *socket) endLocked() {
 		if opened {
 			k.srv.metrics.sockets.Dec()
 		}
-		close(k.done)
+		k.markEnded()
 	}()
 }

@@ -26,6 +26,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -66,6 +67,9 @@ type Options struct {
 	// The sizes of the scenarios (see the usage text).
 	Conns, Pairs, Members, Posters, Subscribers, Online, Posts int
 	Messages, Events, Rounds                                   int
+	// SearchEvery: history readers make every SearchEvery-th call a
+	// search (0: pages alone).
+	SearchEvery int
 
 	// Sweep runs the scenario at growing sizes (see the usage text).
 	Sweep bool
@@ -75,6 +79,10 @@ type Options struct {
 	// the metrics listener); a sweep's points add "-N" before the
 	// extension.
 	Profile string
+	// SelfProfile, when not empty, is a file to keep a CPU profile of
+	// the load generator itself over the first measured phase: what the
+	// bench costs the machine it shares with a spawned server.
+	SelfProfile string
 
 	// Progress, when not nil, gets a progress line now and then (a
 	// terminal: the line is rewritten in place).
@@ -86,7 +94,7 @@ func DefaultOptions() Options {
 	return Options{
 		HookListen: "127.0.0.1:9099", Duration: 10 * time.Second, Concurrency: 32,
 		Conns: 1000, Pairs: 50, Members: 100, Posters: 10, Subscribers: 1000, Online: -1, Posts: 20,
-		Messages: 10000, Events: 1000, Rounds: 5,
+		Messages: 10000, Events: 1000, Rounds: 5, SearchEvery: 10,
 	}
 }
 
@@ -106,6 +114,8 @@ type run struct {
 
 	profile     string // where to keep the CPU profile, or ""
 	profileOnce sync.Once
+	selfOnce    sync.Once
+	selfStop    func()     // ends the bench's own profile, once started
 	profileDone chan error // the profile's outcome, once started
 }
 
@@ -262,13 +272,42 @@ func (r *run) begin(expected time.Duration) *phase {
 		p.metrics, _ = scrape(context.Background(), u)
 	}
 	r.profileStart(expected)
+	r.selfProfileStart()
 	return p
+}
+
+// selfProfileStart begins the CPU profile of the bench process, once per
+// run; the first phase's end stops it.
+func (r *run) selfProfileStart() {
+	if r.opts.SelfProfile == "" {
+		return
+	}
+	r.selfOnce.Do(func() {
+		f, err := os.Create(r.opts.SelfProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "haven bench: its own profile:", err)
+			return
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			fmt.Fprintln(os.Stderr, "haven bench: its own profile:", err)
+			return
+		}
+		r.selfStop = func() {
+			pprof.StopCPUProfile()
+			f.Close()
+		}
+	})
 }
 
 // end closes the phase: the result's time, throughput, latency, series
 // and the server's use of the machine.
 func (p *phase) end(unit, latencyOf string) *Result {
 	end := time.Now()
+	if stop := p.r.selfStop; stop != nil {
+		p.r.selfStop = nil
+		stop()
+	}
 	res := &Result{Unit: unit, LatencyOf: latencyOf, Params: map[string]int64{}}
 	res.Seconds = end.Sub(p.start).Seconds()
 	res.Ops = p.rec.count()

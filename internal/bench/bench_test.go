@@ -165,6 +165,20 @@ func TestHistory(t *testing.T) {
 	}
 }
 
+// TestHistoryPagesAlone: --search-every 0 reads pages and no search.
+func TestHistoryPagesAlone(t *testing.T) {
+	o := small()
+	o.SearchEvery = 0
+	rep, r := runScenario(t, "history", o)
+	measuredSomething(t, rep, r)
+	if n := r.More["search, round trip"].Count; n != 0 {
+		t.Errorf("%d searches, want none", n)
+	}
+	if search := r.ServerTime["messages.search"]; search != nil && search.Count != 0 {
+		t.Errorf("the server answered %d searches", search.Count)
+	}
+}
+
 func TestParseBuckets(t *testing.T) {
 	before, err := parseBuckets(strings.NewReader(`# HELP haven_api_request_duration_seconds Time to answer
 haven_api_request_duration_seconds_bucket{method="messages.send",le="0.001"} 10
@@ -367,6 +381,8 @@ func TestMainRefusesBadCommandLines(t *testing.T) {
 		{"channel", "--spawn", "--online", "0"},
 		{"direct", "--spawn", "extra"},
 		{"direct", "--server", "http://127.0.0.1:1", "--server-args", "--x"},
+		{"direct", "--server", "http://127.0.0.1:1", "--server-binary", "/bin/true"},
+		{"history", "--spawn", "--search-every", "-1"},
 	} {
 		var stdout, stderr bytes.Buffer
 		if code := Main(context.Background(), args, havenBin, &stdout, &stderr, false); code != 2 || !strings.Contains(stderr.String(), "haven bench: ") {
@@ -465,12 +481,16 @@ func TestServerSetupWaitsOutFloodControl(t *testing.T) {
 	url, _, _ := serve(t, "--code-sender", "webhook=http://"+hook+"/", "--signin-code-per-ip", "1000")
 	o := small()
 	o.Spawn, o.Server, o.HookListen = false, url, hook
+	// 200 posts/s offered per poster, whatever the answers' latency: far
+	// past flood control's 30/s and burst of 60 on any machine (one post
+	// in flight each stayed under it on a loaded one).
+	o.Rate = 600
 	rep, r := runScenario(t, "group", o)
 	if !strings.HasPrefix(rep.FloodControl, "on") {
 		t.Errorf("flood control %q", rep.FloodControl)
 	}
 	if r.Limits["FLOOD_WAIT"] == 0 {
-		t.Errorf("limits %v; want FLOOD_WAIT from 3 posters sending as fast as they can", r.Limits)
+		t.Errorf("limits %v; want FLOOD_WAIT from 3 posters offering 200 posts/s each", r.Limits)
 	}
 	if posts := int64(r.Figures["posts acknowledged"]); posts == 0 || r.Ops != posts*int64(o.Members-1) {
 		t.Errorf("%d deliveries for %d posts", r.Ops, posts)

@@ -58,6 +58,7 @@ func Main(ctx context.Context, args []string, binary string, stdout, stderr io.W
 	fs.StringVar(&o.Server, "server", "", "URL of a running server")
 	fs.BoolVar(&o.Spawn, "spawn", false, "start a server of its own")
 	fs.StringVar(&serverArgs, "server-args", "", "more settings for the spawned server, space-separated")
+	fs.StringVar(&o.Binary, "server-binary", o.Binary, "with --spawn: the haven executable to start (another build, measured with this load generator)")
 	fs.IntVar(&o.ServerPID, "server-pid", 0, "with --server: its process id on this machine, to read its CPU and memory")
 	fs.StringVar(&o.Metrics, "metrics", "", "with --server: its /metrics URL (its --metrics-listen), to read its own time per method")
 	fs.StringVar(&o.HookListen, "hook-listen", o.HookListen, "with --server: where to receive its sign-in codes")
@@ -72,11 +73,13 @@ func Main(ctx context.Context, args []string, binary string, stdout, stderr io.W
 	fs.IntVar(&o.Online, "online", o.Online, "channel: subscribers online (-1: all)")
 	fs.IntVar(&o.Posts, "posts", o.Posts, "channel: posts")
 	fs.IntVar(&o.Messages, "messages", o.Messages, "history: messages in the chat")
+	fs.IntVar(&o.SearchEvery, "search-every", o.SearchEvery, "history: one call in this many is a search (0: pages alone)")
 	fs.IntVar(&o.Events, "events", o.Events, "catchup: events missed")
 	fs.IntVar(&o.Rounds, "rounds", o.Rounds, "catchup: times offline and back")
 	fs.BoolVar(&o.Sweep, "sweep", false, "measure at growing sizes or loads")
 	fs.StringVar(&jsonPath, "json", "", "write the figures to this JSON file")
 	fs.StringVar(&o.Profile, "profile", "", "keep a CPU profile of the server over the measured phase in this file (go tool pprof reads it)")
+	fs.StringVar(&o.SelfProfile, "self-profile", "", "keep a CPU profile of the bench itself over the measured phase in this file")
 	fs.StringVar(&plotPath, "plot", "", "draw latency and throughput over time to this SVG file")
 	printUsage := func(w io.Writer) {
 		fmt.Fprint(w, usage)
@@ -116,6 +119,12 @@ func Main(ctx context.Context, args []string, binary string, stdout, stderr io.W
 	}
 	if (o.ServerPID != 0 || o.Metrics != "") && o.Spawn {
 		return fail("--server-pid and --metrics are for --server")
+	}
+	if o.SearchEvery < 0 {
+		return fail("--search-every must be 0 or more")
+	}
+	if o.Binary != binary && !o.Spawn {
+		return fail("--server-binary is for --spawn")
 	}
 	if serverArgs != "" {
 		if !o.Spawn {

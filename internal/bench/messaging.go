@@ -176,7 +176,7 @@ func (r *run) setupDirect(ctx context.Context, ps []person) (*directLoad, error)
 	if err != nil {
 		return nil, err
 	}
-	d.conns, err = r.connect(ctx, ps, func(i int, dl delivery, at time.Time) {
+	d.conns, err = r.connect(ctx, ps, false, func(i int, dl delivery, at time.Time) {
 		rec := d.rec.Load()
 		if rec == nil || dl.sender == ps[i].id {
 			return // before the measure, or one's own message
@@ -255,7 +255,7 @@ func (r *run) setupGroup(ctx context.Context, members, posters int) (*groupLoad,
 	if g.chat, err = r.community(ctx, "group", ps[0], ps[1:]); err != nil {
 		return nil, err
 	}
-	g.conns, err = r.connect(ctx, ps, func(i int, dl delivery, at time.Time) {
+	g.conns, err = r.connect(ctx, ps, false, func(i int, dl delivery, at time.Time) {
 		rec := g.rec.Load()
 		if rec == nil || dl.sender == ps[i].id || dl.chatID != g.chat {
 			return
@@ -312,7 +312,7 @@ func runChannel(ctx context.Context, r *run) (*Result, error) {
 		each    *recorder
 	)
 	online := subs[:o.Online]
-	conns, err := r.connect(ctx, online, func(i int, dl delivery, at time.Time) {
+	conns, err := r.connect(ctx, online, true, func(i int, dl delivery, at time.Time) {
 		if dl.chatID != ch {
 			return
 		}
@@ -337,7 +337,7 @@ func runChannel(ctx context.Context, r *run) (*Result, error) {
 		return nil, err
 	}
 	defer closeAll(conns)
-	oc, err := dialWS(ctx, r.t.url, owner.token, r.wsHTTP, nil)
+	oc, err := dialWS(ctx, r.t.url, owner.token, r.wsHTTP, false, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -207,8 +207,9 @@ func (r *run) community(ctx context.Context, kind string, owner person, members 
 }
 
 // connect opens a socket for each of ps, onEvent(i, …) receiving the
-// chat events of ps[i]'s socket.
-func (r *run) connect(ctx context.Context, ps []person, onEvent func(i int, d delivery, at time.Time)) ([]*wsConn, error) {
+// chat events of ps[i]'s socket; polled: the sockets only receive (see
+// dialWS).
+func (r *run) connect(ctx context.Context, ps []person, polled bool, onEvent func(i int, d delivery, at time.Time)) ([]*wsConn, error) {
 	conns := make([]*wsConn, len(ps))
 	var opened atomic.Int64
 	stop := r.progressf(func() string { return fmt.Sprintf("setup: %d of %d sockets open", opened.Load(), len(ps)) })
@@ -218,7 +219,7 @@ func (r *run) connect(ctx context.Context, ps []person, onEvent func(i int, d de
 		if onEvent != nil {
 			f = func(d delivery, at time.Time) { onEvent(i, d, at) }
 		}
-		c, err := dialWS(ctx, r.t.url, ps[i].token, r.wsHTTP, f)
+		c, err := dialWS(ctx, r.t.url, ps[i].token, r.wsHTTP, polled, f)
 		if err != nil {
 			return err
 		}

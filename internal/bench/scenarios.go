@@ -69,7 +69,7 @@ func runIdle(ctx context.Context, r *run) (*Result, error) {
 		parallel(ctx, to-from, o.Concurrency, func(ctx context.Context, k int) error {
 			i := from + k
 			start := time.Now()
-			c, err := dialWS(ctx, r.t.url, ps[i].token, r.wsHTTP, nil)
+			c, err := dialWS(ctx, r.t.url, ps[i].token, r.wsHTTP, false, nil)
 			if err != nil {
 				if failed(ctx, err) {
 					p.rec.fail(err)
@@ -225,7 +225,7 @@ func (r *run) setupHistory(ctx context.Context, messages int) (*historyLoad, err
 	for i := range readers {
 		readers[i] = ps[i%2]
 	}
-	h.conns, err = r.connect(ctx, readers, nil)
+	h.conns, err = r.connect(ctx, readers, false, nil)
 	return h, err
 }
 
@@ -244,7 +244,7 @@ func (h *historyLoad) measure(ctx context.Context, r *run, dur time.Duration) *R
 				var msgs []struct {
 					ID int64 `json:"id"`
 				}
-				if n%10 == 9 {
+				if every := r.opts.SearchEvery; every > 0 && n%every == every-1 {
 					err := c.call(sctx, "messages.search", map[string]any{"chat_id": h.chat, "query": words[rand.IntN(len(words))], "limit": pageSize}, &msgs)
 					if err != nil {
 						if failed(sctx, err) {
@@ -372,7 +372,7 @@ func chatSeq(ctx context.Context, r *run, me person, chat int64) (int64, error) 
 // difference of its own log and dialogs, and the events of each chat
 // that changed. It returns the new messages of chat it got.
 func catchUp(ctx context.Context, r *run, me person, pts, gid, chat, seq int64) (int64, int64, error) {
-	c, err := dialWS(ctx, r.t.url, me.token, r.wsHTTP, nil)
+	c, err := dialWS(ctx, r.t.url, me.token, r.wsHTTP, false, nil)
 	if err != nil {
 		return 0, seq, err
 	}
@@ -447,7 +447,7 @@ func runMixed(ctx context.Context, r *run) (*Result, error) {
 		return nil, err
 	}
 	defer closeAll(d.conns)
-	idlers, err := r.connect(ctx, ps[2*pairs:], nil)
+	idlers, err := r.connect(ctx, ps[2*pairs:], false, nil)
 	if err != nil {
 		return nil, err
 	}

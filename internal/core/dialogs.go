@@ -71,7 +71,11 @@ func (s *Service) dialogView(ctx context.Context, a *Actor, c *haven.Chat, m *ha
 		Archived:       m.Archived,
 		MutedUntil:     unix(m.MutedUntil),
 	}
-	top, err := s.store.History(ctx, c.ID, a.UserID, max(1, m.MinMessageID), haven.MaxID, 1, true)
+	// The dialog is the chat as read (c, m), at its seq: its top message
+	// and counts stop at the chat's newest message then. A message sent
+	// since is an event after that seq, which the client counts itself;
+	// counted here too, it would be counted twice.
+	top, err := s.store.History(ctx, c.ID, a.UserID, max(1, m.MinMessageID), c.TopMessageID, 1, true)
 	if err != nil {
 		return v, err
 	}
@@ -81,11 +85,11 @@ func (s *Service) dialogView(ctx context.Context, a *Actor, c *haven.Chat, m *ha
 	}
 	after := max(m.ReadInboxMaxID, m.MinMessageID-1)
 	if c.TopMessageID > after {
-		if v.UnreadCount, err = s.store.CountUnread(ctx, c.ID, a.UserID, after, unreadCap); err != nil {
+		if v.UnreadCount, err = s.store.CountUnread(ctx, c.ID, a.UserID, after, c.TopMessageID, unreadCap); err != nil {
 			return v, err
 		}
 		if c.Kind == haven.ChatGroup && v.UnreadCount > 0 {
-			if v.UnreadMentions, err = s.store.CountMentions(ctx, c.ID, a.UserID, after); err != nil {
+			if v.UnreadMentions, err = s.store.CountMentions(ctx, c.ID, a.UserID, after, c.TopMessageID); err != nil {
 				return v, err
 			}
 		}

@@ -120,12 +120,12 @@ type ChatQueries interface {
 	History(ctx context.Context, chatID, viewer, minID, maxID int64, limit int, newest bool) ([]*haven.Message, error)
 	// HiddenIDs returns which of ids the viewer has hidden.
 	HiddenIDs(ctx context.Context, viewer, chatID int64, ids []int64) (map[int64]bool, error)
-	// CountUnread counts messages after afterID not sent by userID nor
-	// hidden by them, stopping at limit.
-	CountUnread(ctx context.Context, chatID, userID, afterID int64, limit int) (int, error)
-	// CountMentions counts messages after afterID that mention userID
-	// and that they have not hidden.
-	CountMentions(ctx context.Context, chatID, userID, afterID int64) (int, error)
+	// CountUnread counts messages with ids in (afterID, upToID] not sent
+	// by userID nor hidden by them, stopping at limit.
+	CountUnread(ctx context.Context, chatID, userID, afterID, upToID int64, limit int) (int, error)
+	// CountMentions counts messages with ids in (afterID, upToID] that
+	// mention userID and that they have not hidden.
+	CountMentions(ctx context.Context, chatID, userID, afterID, upToID int64) (int, error)
 	// Reactions returns the reactions to messages, by message id; each
 	// message's ordered by user id.
 	Reactions(ctx context.Context, chatID int64, msgIDs []int64) (map[int64][]haven.Reaction, error)
@@ -139,6 +139,11 @@ type ChatQueries interface {
 	// Events returns a chat's events with seq > afterSeq, in order, at
 	// most limit.
 	Events(ctx context.Context, chatID, afterSeq int64, limit int) ([]*haven.Event, error)
+	// ChatEvents returns a chat's events with seq > afterSeq, in order,
+	// at most limit, each with the message it names as it is now and
+	// whether viewer hid it: one read for a chat difference. The
+	// events' GIDs are not read (0).
+	ChatEvents(ctx context.Context, chatID, viewer, afterSeq int64, limit int) ([]EventMessage, error)
 	// UserEvents returns a person's events with pts > afterPts, in
 	// order, at most limit.
 	UserEvents(ctx context.Context, userID, afterPts int64, limit int) ([]*haven.UserEvent, error)
@@ -194,4 +199,14 @@ type Dialog struct {
 type MessageRef struct {
 	ChatID int64
 	ID     int64
+}
+
+// EventMessage is a chat event with the message it names as it is now:
+// Message is nil when the event names none, deletes it, or the message
+// is gone since. Hidden reports whether the viewer hid the message for
+// themselves. Events naming the same message may share one Message.
+type EventMessage struct {
+	haven.Event
+	Message *haven.Message
+	Hidden  bool
 }

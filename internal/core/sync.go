@@ -125,41 +125,48 @@ func (s *Service) GetChatDifference(ctx context.Context, a *Actor, chatID, seq i
 	if c.Seq-seq > tooLongAfter {
 		return &ChatDifference{Events: []ChatEventView{}, Seq: c.Seq, TooLong: true}, nil
 	}
-	evs, err := s.store.Events(ctx, chatID, seq, limit+1)
+	// The events and the messages they name, as they are now, in one
+	// read.
+	evs, err := s.store.ChatEvents(ctx, chatID, a.UserID, seq, limit+1)
 	if err != nil {
 		return nil, s.internal(ctx, "sync.getChatDifference", err)
 	}
-	d := &ChatDifference{Events: make([]ChatEventView, 0, len(evs)), Seq: c.Seq}
+	d := &ChatDifference{Events: make([]ChatEventView, 0, min(len(evs), limit)), Seq: c.Seq}
 	if len(evs) > limit {
 		evs, d.More = evs[:limit], true
 	}
 	if len(evs) > 0 {
 		d.Seq = evs[len(evs)-1].Seq
 	}
-	// The messages the events name, as they are now, in one read.
-	var ids []int64
-	for _, e := range evs {
-		if e.MessageID != 0 && e.Kind != haven.EventMessageDelete {
-			ids = append(ids, e.MessageID)
+	// Each message the member may see, once, even when several events
+	// name it. A message hidden by the member, or before their history,
+	// is not shown.
+	var msgs []*haven.Message
+	for i := range evs {
+		e := &evs[i]
+		if e.Message == nil || e.Hidden || (m != nil && e.Message.ID < m.MinMessageID) {
+			e.Message = nil
+			continue
 		}
+		msgs = append(msgs, e.Message)
 	}
-	msgs := map[int64]*MessageView{}
-	if len(ids) > 0 {
-		ms, err := s.visible(ctx, s.store, c, m, a.UserID, dedupe(ids))
-		if err != nil {
-			return nil, s.internal(ctx, "sync.getChatDifference", err)
-		}
-		vs, err := s.messageViews(ctx, c, m, a.UserID, ms)
-		if err != nil {
-			return nil, err
-		}
-		for i := range vs {
-			msgs[vs[i].ID] = &vs[i]
-		}
+	msgs = dedupeMessages(msgs)
+	vs, err := s.messageViews(ctx, c, m, a.UserID, msgs)
+	if err != nil {
+		return nil, err
+	}
+	views := make(map[int64]*MessageView, len(vs))
+	for i := range vs {
+		views[vs[i].ID] = &vs[i]
 	}
 	outsider := !s.seesActors(c, m)
-	for _, e := range evs {
-		ev := eventView(e, msgs[e.MessageID])
+	for i := range evs {
+		e := &evs[i]
+		var mv *MessageView
+		if e.Message != nil {
+			mv = views[e.Message.ID]
+		}
+		ev := eventView(&e.Event, mv)
 		if e.MessageID != 0 && e.Kind != haven.EventMessageDelete && ev.Message == nil {
 			// Deleted since, hidden, or before the member's history:
 			// keep the seq so the client sees no gap, without content.
@@ -173,13 +180,14 @@ func (s *Service) GetChatDifference(ctx context.Context, a *Actor, chatID, seq i
 	return d, nil
 }
 
-func dedupe(ids []int64) []int64 {
-	seen := make(map[int64]bool, len(ids))
-	out := ids[:0:0]
-	for _, id := range ids {
-		if !seen[id] {
-			seen[id] = true
-			out = append(out, id)
+// dedupeMessages leaves out messages named again (by pointer or id).
+func dedupeMessages(msgs []*haven.Message) []*haven.Message {
+	seen := make(map[int64]bool, len(msgs))
+	out := msgs[:0]
+	for _, x := range msgs {
+		if !seen[x.ID] {
+			seen[x.ID] = true
+			out = append(out, x)
 		}
 	}
 	return out

@@ -1,12 +1,17 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/coder/websocket"
 
 	"github.com/havenchat/haven/internal/core"
 )
@@ -161,5 +166,66 @@ func TestStalledSocketDelaysNoOne(t *testing.T) {
 	}
 	if socketsCut(t, w.n) == 0 {
 		t.Fatal("the stalled socket was not cut")
+	}
+}
+
+// TestStalledAnswerCutAtWriteDeadline: a socket that reads nothing while
+// an answer larger than the kernel's buffers waits for it (a chat
+// difference of megabytes) has no queue to fill: the server's write
+// takes nothing for the write timeout, and the connection is dropped,
+// its close frame unable to get through. That is a cut for being too
+// slow, counted as one, as when the queue fills.
+func TestStalledAnswerCutAtWriteDeadline(t *testing.T) {
+	if testing.Short() {
+		t.Skip("sends 5 MB of messages and waits for the write timeout")
+	}
+	// No ping: a quiet socket is not dropped for its unanswered ping.
+	w := newResyncWorld(t, "--ws-ping-interval", "10m")
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	sendN(t, w.ann, w.group, 420, " "+strings.Repeat("€", 4000))
+	// A client with a small receive buffer that reads nothing until
+	// told.
+	d := &net.Dialer{Timeout: 5 * time.Second}
+	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(w.n.url, "http")+"/api/ws", &websocket.DialOptions{
+		HTTPHeader: http.Header{"Authorization": {"Bearer " + w.bob.token}},
+		HTTPClient: &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			c, err := d.DialContext(ctx, network, addr)
+			if err == nil {
+				_ = c.(*net.TCPConn).SetReadBuffer(16 << 10)
+			}
+			return c, err
+		}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.CloseNow()
+	conn.SetReadLimit(64 << 20)
+	req := fmt.Sprintf(`{"id":"big","method":"sync.getChatDifference","params":{"chat_id":%d,"seq":0}}`, w.group)
+	if err := conn.Write(ctx, websocket.MessageText, []byte(req)); err != nil {
+		t.Fatal(err)
+	}
+
+	deadline := time.Now().Add(2 * time.Minute)
+	for socketsCut(t, w.n) == 0 && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if n := socketsCut(t, w.n); n != 1 {
+		t.Fatalf("%d sockets counted as cut for being too slow, want 1", n)
+	}
+	// And it was dropped: reading now, the client comes to the end of
+	// the connection before the end of the answer.
+	for {
+		_, data, err := conn.Read(ctx)
+		if err != nil {
+			if code := websocket.CloseStatus(err); code != -1 {
+				t.Fatalf("the socket closed with %d, want it dropped without a close frame", code)
+			}
+			break
+		}
+		if bytes.HasPrefix(data, []byte(`{"id":"big"`)) {
+			t.Fatalf("the whole answer came (%d bytes): the socket was not dropped", len(data))
+		}
 	}
 }

@@ -877,8 +877,8 @@ type resyncWorld struct {
 	private, group      int64
 }
 
-func newResyncWorld(t *testing.T) *resyncWorld {
-	w := &resyncWorld{n: startNode(t, resyncArgs...), hc: newHTTPClient(t)}
+func newResyncWorld(t *testing.T, extra ...string) *resyncWorld {
+	w := &resyncWorld{n: startNode(t, append(slices.Clone(resyncArgs), extra...)...), hc: newHTTPClient(t)}
 	var ph phones
 	var callers []*httpCaller
 	var numbers []string

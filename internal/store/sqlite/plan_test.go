@@ -31,7 +31,7 @@ func TestQueryPlans(t *testing.T) {
 			"SEARCH m USING PRIMARY KEY (chat_id=? AND id>? AND id<?)",
 			"SEARCH h USING PRIMARY KEY (user_id=? AND chat_id=? AND msg_id=?)"}, false},
 		{"history oldest", hot["history oldest"], []string{"SEARCH m USING PRIMARY KEY (chat_id=? AND id>? AND id<?)"}, false},
-		{"count unread", hot["count unread"], []string{"SEARCH m USING PRIMARY KEY (chat_id=? AND id>?)"}, false},
+		{"count unread", hot["count unread"], []string{"SEARCH m USING PRIMARY KEY (chat_id=? AND id>? AND id<?)"}, false},
 		{"dialogs", hot["dialogs"], []string{
 			"SEARCH mb USING INDEX members_user (user_id=?)",
 			"SEARCH c USING INTEGER PRIMARY KEY (rowid=?)",

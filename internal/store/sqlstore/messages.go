@@ -30,30 +30,39 @@ func scanMessage(sc scanner) (*haven.Message, error) {
 		return nil, noRows(err)
 	}
 	m.Date, m.EditDate, m.ExpiresAt = fromMillis(date), fromOptMillis(editDate), fromOptMillis(expires)
+	if err := decodeMessageJSON(&m, entities, forward, service, media); err != nil {
+		return nil, err
+	}
+	return &m, nil
+}
+
+// decodeMessageJSON sets a message's parts kept as JSON columns (nil:
+// none).
+func decodeMessageJSON(m *haven.Message, entities, forward, service, media []byte) error {
 	if entities != nil {
 		if err := json.Unmarshal(entities, &m.Entities); err != nil {
-			return nil, fmt.Errorf("message %d/%d entities: %w", m.ChatID, m.ID, err)
+			return fmt.Errorf("message %d/%d entities: %w", m.ChatID, m.ID, err)
 		}
 	}
 	if forward != nil {
 		m.Forward = new(haven.Forward)
 		if err := json.Unmarshal(forward, m.Forward); err != nil {
-			return nil, fmt.Errorf("message %d/%d forward: %w", m.ChatID, m.ID, err)
+			return fmt.Errorf("message %d/%d forward: %w", m.ChatID, m.ID, err)
 		}
 	}
 	if service != nil {
 		m.Service = new(haven.ServiceAction)
 		if err := json.Unmarshal(service, m.Service); err != nil {
-			return nil, fmt.Errorf("message %d/%d service: %w", m.ChatID, m.ID, err)
+			return fmt.Errorf("message %d/%d service: %w", m.ChatID, m.ID, err)
 		}
 	}
 	if media != nil {
 		m.Media = new(haven.Media)
 		if err := json.Unmarshal(media, m.Media); err != nil {
-			return nil, fmt.Errorf("message %d/%d media: %w", m.ChatID, m.ID, err)
+			return fmt.Errorf("message %d/%d media: %w", m.ChatID, m.ID, err)
 		}
 	}
-	return &m, nil
+	return nil
 }
 
 // jsonOrNull encodes v as JSON text, or NULL when it is nil (or empty,
@@ -338,30 +347,34 @@ func (q Queries) HiddenIDs(ctx context.Context, viewer, chatID int64, ids []int6
 }
 
 const countUnreadQuery = `SELECT count(*) FROM (SELECT 1 FROM messages m
-	WHERE m.chat_id = ? AND m.id > ? AND m.sender_id <> ? AND ` + notHidden + ` LIMIT ?) AS unread`
+	WHERE m.chat_id = ? AND m.id > ? AND m.id <= ? AND m.sender_id <> ? AND ` + notHidden + ` LIMIT ?) AS unread`
 
-// CountUnread counts messages after afterID not sent by userID nor hidden
-// by them, stopping at limit: the count reads at most limit rows.
-func (q Queries) CountUnread(ctx context.Context, chatID, userID, afterID int64, limit int) (int, error) {
-	if limit <= 0 {
+// CountUnread counts messages with ids in (afterID, upToID] not sent by
+// userID nor hidden by them, stopping at limit: the count reads at most
+// limit rows.
+func (q Queries) CountUnread(ctx context.Context, chatID, userID, afterID, upToID int64, limit int) (int, error) {
+	if limit <= 0 || upToID <= afterID {
 		return 0, nil
 	}
 	var n int
-	err := q.DB.QueryRow(ctx, countUnreadQuery, chatID, afterID, userID, userID, limit).Scan(&n)
+	err := q.DB.QueryRow(ctx, countUnreadQuery, chatID, afterID, upToID, userID, userID, limit).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("unread in chat %d: %w", chatID, err)
 	}
 	return n, nil
 }
 
-// CountMentions counts messages after afterID that mention userID and
-// that they have not hidden.
-func (q Queries) CountMentions(ctx context.Context, chatID, userID, afterID int64) (int, error) {
+// CountMentions counts messages with ids in (afterID, upToID] that
+// mention userID and that they have not hidden.
+func (q Queries) CountMentions(ctx context.Context, chatID, userID, afterID, upToID int64) (int, error) {
+	if upToID <= afterID {
+		return 0, nil
+	}
 	var n int
 	err := q.DB.QueryRow(ctx, `SELECT count(*) FROM mentions mn
-		WHERE mn.chat_id = ? AND mn.user_id = ? AND mn.msg_id > ?
+		WHERE mn.chat_id = ? AND mn.user_id = ? AND mn.msg_id > ? AND mn.msg_id <= ?
 			AND NOT EXISTS (SELECT 1 FROM hidden h WHERE h.user_id = mn.user_id AND h.chat_id = mn.chat_id AND h.msg_id = mn.msg_id)`,
-		chatID, userID, afterID).Scan(&n)
+		chatID, userID, afterID, upToID).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("mentions in chat %d: %w", chatID, err)
 	}

@@ -455,7 +455,7 @@ func testChatTxReadsOwnWrites(t *testing.T, s core.Store) {
 		expect("Messages", len(list) == 1, err)
 		list, err = tx.History(ctx, c.ID, v.ID, 1, msgID, 10, true)
 		expect("History", len(list) == 1, err)
-		n, err := tx.CountUnread(ctx, c.ID, v.ID, 0, 10)
+		n, err := tx.CountUnread(ctx, c.ID, v.ID, 0, msgID, 10)
 		expect("CountUnread", n == 1, err)
 		es, err := tx.Events(ctx, c.ID, 0, 10)
 		expect("Events", len(es) == 1 && es[0].GID == e.GID, err)
@@ -472,7 +472,7 @@ func testChatTxReadsOwnWrites(t *testing.T, s core.Store) {
 		if err := tx.AddMentions(ctx, c.ID, msgID, []int64{u.ID}); err != nil {
 			return err
 		}
-		n, err = tx.CountMentions(ctx, c.ID, u.ID, 0)
+		n, err = tx.CountMentions(ctx, c.ID, u.ID, 0, msgID)
 		expect("CountMentions", n == 1, err)
 		if err := tx.SetReaction(ctx, c.ID, msgID, v.ID, "👍"); err != nil {
 			return err
@@ -578,5 +578,102 @@ func testChatUpdateRollsBack(t *testing.T, s core.Store) {
 	}
 	if got, err := s.Member(ctx, c.ID, u.ID); err != nil || got.ReadInboxMaxID != 0 {
 		t.Errorf("read pointer after the failed Update: %+v, %v", got, err)
+	}
+}
+
+// testChatEvents: a chat's events with the messages they name as they
+// are now, whether the viewer hid them, and none for a message deleted
+// (the message.delete event, and an earlier event of it).
+func testChatEvents(t *testing.T, s core.Store) {
+	ctx := context.Background()
+	u, v := createUser(t, s), createUser(t, s)
+	c, other := createChat(t, s, u.ID), createChat(t, s, u.ID)
+	first := send(t, s, c.ID, u.ID, "first")
+	rich := send(t, s, c.ID, v.ID, "rich", func(m *haven.Message) {
+		m.Entities = []haven.Entity{{Type: haven.EntityBold, Offset: 0, Length: 4}}
+		m.Forward = &haven.Forward{FromUserID: u.ID, Date: t0.Add(-time.Hour)}
+		m.Silent, m.Views = true, 3
+		m.ExpiresAt = t0.Add(48 * time.Hour)
+	})
+	gone := send(t, s, c.ID, u.ID, "gone")
+	send(t, s, other.ID, u.ID, "elsewhere")
+	// An edit of the first message, a chat event naming none, and the
+	// third message deleted.
+	first.Text, first.EditDate, first.Pinned = "first, edited", t0.Add(time.Hour), true
+	var edit, del *haven.Event
+	update(t, s, func(tx core.Tx) error {
+		if err := tx.UpdateMessage(ctx, first); err != nil {
+			return err
+		}
+		seq, _, err := tx.NextSeq(ctx, c.ID, false, t0)
+		if err != nil {
+			return err
+		}
+		edit = &haven.Event{ChatID: c.ID, Seq: seq, Kind: haven.EventMessageEdit, MessageID: first.ID, UserID: u.ID, Date: t0}
+		return tx.AppendEvent(ctx, edit)
+	})
+	title := appendEvent(t, s, c.ID, haven.EventChatUpdate, t0)
+	update(t, s, func(tx core.Tx) error {
+		if _, err := tx.DeleteMessages(ctx, c.ID, []int64{gone.ID}); err != nil {
+			return err
+		}
+		seq, _, err := tx.NextSeq(ctx, c.ID, false, t0)
+		if err != nil {
+			return err
+		}
+		del = &haven.Event{ChatID: c.ID, Seq: seq, Kind: haven.EventMessageDelete, MessageID: gone.ID, UserID: u.ID, Date: t0}
+		return tx.AppendEvent(ctx, del)
+	})
+	update(t, s, func(tx core.Tx) error { return tx.HideMessages(ctx, v.ID, c.ID, []int64{rich.ID}) })
+
+	all, err := s.Events(ctx, c.ID, 0, 100)
+	if err != nil {
+		t.Fatalf("Events: %v", err)
+	}
+	if len(all) != 6 || !sameEvent(all[3], edit) || !sameEvent(all[4], title) || !sameEvent(all[5], del) {
+		t.Fatalf("Events = %d events, want the 3 sends, the edit, the update and the delete", len(all))
+	}
+	chatEvents := func(viewer, after int64, limit int) []core.EventMessage {
+		t.Helper()
+		es, err := s.ChatEvents(ctx, c.ID, viewer, after, limit)
+		if err != nil {
+			t.Fatalf("ChatEvents: %v", err)
+		}
+		return es
+	}
+	// What each event carries: the message as it is now (the edited
+	// text on message.new too), none for one deleted.
+	wantMsg := []*haven.Message{first, rich, nil, first, nil, nil}
+	for _, viewer := range []int64{u.ID, v.ID} {
+		es := chatEvents(viewer, 0, 100)
+		if len(es) != len(all) {
+			t.Fatalf("ChatEvents for %d: %d events, want %d", viewer, len(es), len(all))
+		}
+		for i, e := range es {
+			want := *all[i]
+			want.GID = 0 // not read
+			if !sameEvent(&e.Event, &want) {
+				t.Errorf("ChatEvents[%d].Event:\n got %+v\nwant %+v", i, e.Event, *all[i])
+			}
+			switch {
+			case wantMsg[i] == nil && e.Message != nil:
+				t.Errorf("ChatEvents[%d] (%s) carries message %d, want none", i, e.Kind, e.Message.ID)
+			case wantMsg[i] != nil && !same(e.Message, wantMsg[i]):
+				t.Errorf("ChatEvents[%d].Message:\n got %+v\nwant %+v", i, e.Message, wantMsg[i])
+			}
+			if hidden := viewer == v.ID && i == 1; e.Hidden != hidden {
+				t.Errorf("ChatEvents[%d].Hidden for %d = %v, want %v", i, viewer, e.Hidden, hidden)
+			}
+		}
+	}
+	// Paging, as Events.
+	if es := chatEvents(u.ID, 2, 2); len(es) != 2 || es[0].Seq != 3 || es[1].Seq != 4 {
+		t.Errorf("ChatEvents after 2, limit 2 = %d events", len(es))
+	}
+	if es := chatEvents(u.ID, 6, 100); len(es) != 0 {
+		t.Errorf("ChatEvents after the last = %d events, want none", len(es))
+	}
+	if es := chatEvents(u.ID, 0, 0); len(es) != 0 {
+		t.Errorf("ChatEvents with limit 0 = %d events, want none", len(es))
 	}
 }

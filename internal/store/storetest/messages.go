@@ -327,7 +327,7 @@ func testDeleteMessages(t *testing.T, s core.Store) {
 	if err != nil || len(rs[3]) != 0 || len(rs[4]) != 0 || len(rs[2]) != 1 {
 		t.Errorf("Reactions after delete = %v, %v; want only message 2's", rs, err)
 	}
-	if n, err := s.CountMentions(ctx, c.ID, u.ID, 0); err != nil || n != 1 {
+	if n, err := s.CountMentions(ctx, c.ID, u.ID, 0, haven.MaxID); err != nil || n != 1 {
 		t.Errorf("CountMentions after delete = %d, %v; want 1", n, err)
 	}
 	if h, err := s.HiddenIDs(ctx, u.ID, c.ID, []int64{3, 4}); err != nil || len(h) != 0 {
@@ -346,7 +346,7 @@ func testDeleteMessages(t *testing.T, s core.Store) {
 	if rs, err := s.Reactions(ctx, d.ID, []int64{3, 4}); err != nil || len(rs[3]) != 1 || len(rs[4]) != 1 {
 		t.Errorf("other chat's reactions = %v, %v", rs, err)
 	}
-	if n, err := s.CountMentions(ctx, d.ID, u.ID, 0); err != nil || n != 1 { // 2; 3 and 4 are hidden
+	if n, err := s.CountMentions(ctx, d.ID, u.ID, 0, haven.MaxID); err != nil || n != 1 { // 2; 3 and 4 are hidden
 		t.Errorf("other chat's mentions = %d, %v; want 1", n, err)
 	}
 	if h, err := s.HiddenIDs(ctx, u.ID, d.ID, []int64{3, 4}); err != nil || len(h) != 2 {
@@ -382,34 +382,42 @@ func testCountUnread(t *testing.T, s core.Store) {
 		send(t, s, c.ID, []int64{a.ID, me.ID, b.ID}[i%3], "m")
 	}
 	// From others: 1 3 4 6 7 9 10.
+	// Up to 10 (all), or up to a message before the newest (the chat as
+	// a dialog list read it, messages sent since left out).
 	cases := []struct {
-		after int64
-		limit int
-		want  int
+		after, upTo int64
+		limit       int
+		want        int
 	}{
-		{0, 100, 7},
-		{0, 5, 5},
-		{0, 7, 7},
-		{3, 100, 5},
-		{9, 100, 1},
-		{10, 100, 0},
-		{0, 0, 0},
+		{0, 10, 100, 7},
+		{0, 10, 5, 5},
+		{0, 10, 7, 7},
+		{3, 10, 100, 5},
+		{9, 10, 100, 1},
+		{10, 10, 100, 0},
+		{0, 10, 0, 0},
+		{0, 9, 100, 6},
+		{0, 5, 100, 3},
+		{3, 6, 100, 2},
+		{0, 4, 2, 2},
+		{6, 6, 100, 0},
+		{6, 5, 100, 0},
 	}
 	for _, tc := range cases {
-		if n, err := s.CountUnread(ctx, c.ID, me.ID, tc.after, tc.limit); err != nil || n != tc.want {
-			t.Errorf("CountUnread(after %d, limit %d) = %d, %v; want %d", tc.after, tc.limit, n, err, tc.want)
+		if n, err := s.CountUnread(ctx, c.ID, me.ID, tc.after, tc.upTo, tc.limit); err != nil || n != tc.want {
+			t.Errorf("CountUnread(after %d, up to %d, limit %d) = %d, %v; want %d", tc.after, tc.upTo, tc.limit, n, err, tc.want)
 		}
 	}
 	// Another person's count excludes their own messages instead.
-	if n, err := s.CountUnread(ctx, c.ID, a.ID, 0, 100); err != nil || n != 6 {
+	if n, err := s.CountUnread(ctx, c.ID, a.ID, 0, 10, 100); err != nil || n != 6 {
 		t.Errorf("CountUnread of a = %d, %v; want 6", n, err)
 	}
 	// Hidden messages do not count.
 	update(t, s, func(tx core.Tx) error { return tx.HideMessages(ctx, me.ID, c.ID, []int64{4, 5, 10}) })
-	if n, err := s.CountUnread(ctx, c.ID, me.ID, 0, 100); err != nil || n != 5 {
+	if n, err := s.CountUnread(ctx, c.ID, me.ID, 0, 10, 100); err != nil || n != 5 {
 		t.Errorf("CountUnread with hidden = %d, %v; want 5", n, err)
 	}
-	if n, err := s.CountUnread(ctx, c.ID, a.ID, 0, 100); err != nil || n != 6 {
+	if n, err := s.CountUnread(ctx, c.ID, a.ID, 0, 10, 100); err != nil || n != 6 {
 		t.Errorf("CountUnread of a after my hiding = %d, %v; want 6", n, err)
 	}
 }
@@ -437,20 +445,21 @@ func testMentions(t *testing.T, s core.Store) {
 		return tx.AddMentions(ctx, d.ID, 1, []int64{me.ID})
 	})
 	for _, tc := range []struct {
-		user, after int64
-		want        int
+		user, after, upTo int64
+		want              int
 	}{
-		{me.ID, 0, 3}, {me.ID, 2, 2}, {me.ID, 4, 1}, {me.ID, 5, 0}, {a.ID, 3, 2},
+		{me.ID, 0, 6, 3}, {me.ID, 2, 6, 2}, {me.ID, 4, 6, 1}, {me.ID, 5, 6, 0}, {a.ID, 3, 6, 2},
+		{me.ID, 0, 4, 2}, {me.ID, 0, 3, 1}, {me.ID, 2, 4, 1}, {me.ID, 4, 4, 0}, {me.ID, 4, 2, 0},
 	} {
-		if n, err := s.CountMentions(ctx, c.ID, tc.user, tc.after); err != nil || n != tc.want {
-			t.Errorf("CountMentions(user %d, after %d) = %d, %v; want %d", tc.user, tc.after, n, err, tc.want)
+		if n, err := s.CountMentions(ctx, c.ID, tc.user, tc.after, tc.upTo); err != nil || n != tc.want {
+			t.Errorf("CountMentions(user %d, after %d, up to %d) = %d, %v; want %d", tc.user, tc.after, tc.upTo, n, err, tc.want)
 		}
 	}
 	update(t, s, func(tx core.Tx) error { return tx.HideMessages(ctx, me.ID, c.ID, []int64{4}) })
-	if n, err := s.CountMentions(ctx, c.ID, me.ID, 0); err != nil || n != 2 {
+	if n, err := s.CountMentions(ctx, c.ID, me.ID, 0, 6); err != nil || n != 2 {
 		t.Errorf("CountMentions with a hidden one = %d, %v; want 2", n, err)
 	}
-	if n, err := s.CountMentions(ctx, d.ID, me.ID, 0); err != nil || n != 1 {
+	if n, err := s.CountMentions(ctx, d.ID, me.ID, 0, 1); err != nil || n != 1 {
 		t.Errorf("CountMentions in the other chat = %d, %v; want 1", n, err)
 	}
 }

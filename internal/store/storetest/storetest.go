@@ -79,6 +79,7 @@ func Run(t *testing.T, open func(t *testing.T) core.Store) {
 		{"Sends", testSends},
 		{"ExpiredMessages", testExpiredMessages},
 		{"Events", testEvents},
+		{"ChatEvents", testChatEvents},
 		{"GIDCommitOrder", testGIDCommitOrder},
 		{"UserEvents", testUserEvents},
 		{"ChatTxReadsOwnWrites", testChatTxReadsOwnWrites},

@@ -1,0 +1,40 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"testing"
+
+	"github.com/havenchat/haven"
+	"github.com/havenchat/haven/internal/core"
+)
+
+// TestAppendAnswer: an answer that encodes itself goes out as the same
+// frame as one encoded by json.Marshal, at each length of the frame's
+// header (under 126 bytes, under 64 KiB, more).
+func TestAppendAnswer(t *testing.T) {
+	for _, n := range []int{0, 1, 100, 20_000} {
+		d := &core.ChatDifference{Events: []core.ChatEventView{}, Seq: int64(n)}
+		for i := range n {
+			d.Events = append(d.Events, core.ChatEventView{ChatID: 3, Seq: int64(i + 1), Kind: haven.EventMessageNew, Date: 1_765_000_000, MessageID: int64(i + 1),
+				Message: &core.MessageView{ChatID: 3, ID: int64(i + 1), SenderID: 2, Date: 1_765_000_000, Text: fmt.Sprintf("message <%d>", i)}})
+		}
+		for _, id := range []json.RawMessage{json.RawMessage(`17`), json.RawMessage(`"a<b"`), json.RawMessage("null")} {
+			want, err := json.Marshal(responseFrame{ID: id, OK: true, Result: d})
+			if err != nil {
+				t.Fatal(err)
+			}
+			f, err := appendAnswer(id, d)
+			if err != nil {
+				t.Fatalf("appendAnswer: %v", err)
+			}
+			if !bytes.Equal(f.data, want) {
+				t.Fatalf("%d events, id %s: data differs from json.Marshal's:\n got %.200s\nwant %.200s", n, id, f.data, want)
+			}
+			if !bytes.Equal(f.framed, textFrame(want)) {
+				t.Fatalf("%d events, id %s: frame differs from textFrame's (header % x, want % x)", n, id, f.framed[:min(10, len(f.framed))], textFrame(want)[:10])
+			}
+		}
+	}
+}
