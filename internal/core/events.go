@@ -55,10 +55,12 @@ type Notice struct {
 	Frame []byte
 }
 
-// frame is the push frame clients receive.
-type frame struct {
-	Push string `json:"push"`
-	Data any    `json:"data"`
+// Typing is a chat.typing push: UserID is typing in ChatID, for
+// ExpiresIn more seconds unless renewed (0: they stopped).
+type Typing struct {
+	ChatID    int64
+	UserID    int64
+	ExpiresIn int
 }
 
 // ChatEventView is one chat event as clients receive it, pushed or in a
@@ -178,7 +180,7 @@ func (s *Service) publish(ctx context.Context, tx Tx, n Notice, subject string, 
 	if s.bus == nil {
 		return
 	}
-	b, err := encodeNotice(n, data)
+	b, err := s.encodeNotice(n, data)
 	if err != nil {
 		s.log.ErrorContext(ctx, "encoding a push", "err", err)
 		return

@@ -2,7 +2,6 @@ package core
 
 import (
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 )
 
@@ -41,10 +40,10 @@ func AppendNotice(dst []byte, n Notice) ([]byte, error) {
 	return append(dst, n.Frame...), nil
 }
 
-// encodeNotice encodes the push (kind, data) once, as JSON, behind n's
-// header.
-func encodeNotice(n Notice, data any) ([]byte, error) {
-	f, err := json.Marshal(frame{Push: n.Kind, Data: data})
+// encodeNotice encodes the push (n.Kind, data) once, as the frame its
+// clients receive (see Frames), behind n's header.
+func (s *Service) encodeNotice(n Notice, data any) ([]byte, error) {
+	f, err := s.frames(n.Kind, data)
 	if err != nil {
 		return nil, err
 	}
@@ -85,10 +84,4 @@ func DecodeNotice(data []byte) (Notice, error) {
 	}
 	n.Frame = p
 	return n, nil
-}
-
-// ChatEventFrame encodes a chat event as the push frame sockets receive,
-// for a node that sends a socket events it read from the log.
-func ChatEventFrame(ev ChatEventView) ([]byte, error) {
-	return json.Marshal(frame{Push: PushChatEvent, Data: ev})
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/havenchat/haven"
+	"github.com/havenchat/haven/internal/api"
 	"github.com/havenchat/haven/internal/bus/local"
 	"github.com/havenchat/haven/internal/core"
 	"github.com/havenchat/haven/internal/store/sqlite"
@@ -61,6 +62,7 @@ func newCluster(t *testing.T, n int) *cluster {
 		svc, err := core.New(core.Config{
 			Store:     st,
 			Bus:       c.bus,
+			Frames:    api.EncodeFrame,
 			Codes:     c.codes,
 			Passwords: fastPasswords(),
 			Clock:     c.clock,

@@ -208,8 +208,8 @@ func (s *Service) SetTyping(ctx context.Context, a *Actor, chatID int64, cancel 
 	if cancel {
 		expires = 0
 	}
-	data := map[string]int64{"chat_id": chatID, "user_id": a.UserID, "expires_in": int64(expires)}
-	b, err := encodeNotice(Notice{Kind: PushTyping, ChatID: chatID, UserID: a.UserID}, data)
+	data := Typing{ChatID: chatID, UserID: a.UserID, ExpiresIn: expires}
+	b, err := s.encodeNotice(Notice{Kind: PushTyping, ChatID: chatID, UserID: a.UserID}, data)
 	if err != nil {
 		return s.internal(ctx, "messages.setTyping", err)
 	}

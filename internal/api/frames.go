@@ -1,0 +1,48 @@
+package api
+
+import (
+	"encoding/json"
+
+	"github.com/havenchat/haven/internal/core"
+)
+
+// Push frames: what a socket receives unasked, {"push":KIND,"data":DATA}.
+// Core publishes each push encoded once, by EncodeFrame (its
+// core.Frames, given by the composition root), and every node writes the
+// same bytes to each of its sockets; docs/api.md lists the kinds.
+
+var _ core.Frames = EncodeFrame
+
+// pushFrame is a push frame as encoding/json writes it.
+type pushFrame struct {
+	Push string `json:"push"`
+	Data any    `json:"data"`
+}
+
+// typingView is the data of a chat.typing push.
+type typingView struct {
+	ChatID    int64 `json:"chat_id"`
+	ExpiresIn int   `json:"expires_in"`
+	UserID    int64 `json:"user_id"`
+}
+
+// EncodeFrame encodes a push of core's as the frame clients receive. It
+// is core.Frames.
+func EncodeFrame(kind string, data any) ([]byte, error) {
+	return json.Marshal(pushFrame{Push: kind, Data: pushData(data)})
+}
+
+// pushData maps a push's domain value to its wire view.
+func pushData(data any) any {
+	switch d := data.(type) {
+	case core.Typing:
+		return typingView{ChatID: d.ChatID, ExpiresIn: d.ExpiresIn, UserID: d.UserID}
+	}
+	return data
+}
+
+// chatEventFrame encodes a chat event read from the log as the push
+// frame sockets receive (a socket catching up on a chat).
+func chatEventFrame(ev core.ChatEventView) ([]byte, error) {
+	return EncodeFrame(core.PushChatEvent, ev)
+}
