@@ -21,11 +21,11 @@ func TestAppendAnswer(t *testing.T) {
 				Message: &core.MessageView{ChatID: 3, ID: int64(i + 1), SenderID: 2, Date: 1_765_000_000, Text: fmt.Sprintf("message <%d>", i)}})
 		}
 		for _, id := range []json.RawMessage{json.RawMessage(`17`), json.RawMessage(`"a<b"`), json.RawMessage("null")} {
-			want, err := json.Marshal(responseFrame{ID: id, OK: true, Result: d})
+			want, err := json.Marshal(responseFrame{ID: id, OK: true, Result: chatDifferenceOut(d)})
 			if err != nil {
 				t.Fatal(err)
 			}
-			f, err := appendAnswer(id, d)
+			f, err := appendAnswer(id, chatDifferenceAnswer{d})
 			if err != nil {
 				t.Fatalf("appendAnswer: %v", err)
 			}

@@ -29,6 +29,16 @@ type typingView struct {
 // EncodeFrame encodes a push of core's as the frame clients receive. It
 // is core.Frames.
 func EncodeFrame(kind string, data any) ([]byte, error) {
+	if ev, ok := data.(core.ChatEventView); ok {
+		// The push nearly every socket receives, written by hand: the
+		// bytes json.Marshal writes for the frame (TestEncodeFrameChatEvent).
+		dst := appendString(append(make([]byte, 0, 256), `{"push":`...), kind)
+		dst, err := appendChatEvent(append(dst, `,"data":`...), &ev)
+		if err != nil {
+			return nil, err
+		}
+		return append(dst, '}'), nil
+	}
 	return json.Marshal(pushFrame{Push: kind, Data: pushData(data)})
 }
 
@@ -37,6 +47,8 @@ func pushData(data any) any {
 	switch d := data.(type) {
 	case core.Typing:
 		return typingView{ChatID: d.ChatID, ExpiresIn: d.ExpiresIn, UserID: d.UserID}
+	case core.UserEventView:
+		return userEventOut(&d)
 	}
 	return data
 }

@@ -28,7 +28,8 @@ func def[P any](name string, auth bool, f func(ctx context.Context, c *call, p *
 			if err := decodeParams(raw, &p); err != nil {
 				return nil, err
 			}
-			return f(ctx, c, &p)
+			res, err := f(ctx, c, &p)
+			return render(res), err
 		},
 	}
 }

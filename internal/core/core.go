@@ -1,8 +1,10 @@
 // Package core holds Haven's use cases: signing in, sessions, profiles,
 // contacts, privacy and the account's lifetime. It enforces every business
-// rule and limit once, knows nothing of HTTP or SQL, and reaches the world
-// only through the small interfaces it declares (Store, Bus, CodeSender,
-// Clock, PasswordHasher).
+// rule and limit once, knows nothing of HTTP, JSON or SQL, and reaches the
+// world only through the small interfaces it declares (Store, Bus, Frames,
+// CodeSender, Clock, PasswordHasher). It returns domain values (a message,
+// a chat or a person as one viewer may see them); their wire shapes, and
+// the push frames, are the transport's (internal/api).
 package core
 
 import (

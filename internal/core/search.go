@@ -73,9 +73,9 @@ type EverywhereQuery struct {
 // what a client needs to show each with its chat (its title, or for a
 // private chat the other person) and its sender.
 type FoundMessages struct {
-	Messages []MessageView `json:"messages"`
-	Chats    []ChatView    `json:"chats"`
-	Users    []UserView    `json:"users"`
+	Messages []MessageView
+	Chats    []ChatView
+	Users    []UserView
 }
 
 // SearchEverywhere finds messages by words across every chat the actor
