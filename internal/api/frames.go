@@ -49,6 +49,8 @@ func pushData(data any) any {
 		return typingView{ChatID: d.ChatID, ExpiresIn: d.ExpiresIn, UserID: d.UserID}
 	case core.UserEventView:
 		return userEventOut(&d)
+	case core.UserStatusView:
+		return userStatusPushOut(&d)
 	}
 	return data
 }

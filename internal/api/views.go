@@ -26,6 +26,24 @@ func render(res any) any {
 		return mapPtr(r, dialogOut)
 	case *core.FoundMessages:
 		return mapPtr(r, foundMessagesOut)
+	case *core.UserView:
+		return mapPtr(r, userOut)
+	case []core.UserView:
+		return mapSlice(r, userOut)
+	case *core.ChatView:
+		return mapPtr(r, chatOut)
+	case []core.MemberView:
+		return mapSlice(r, memberOut)
+	case *core.ContactView:
+		return mapPtr(r, contactOut)
+	case []core.ContactView:
+		return mapSlice(r, contactOut)
+	case *core.ImportResult:
+		return mapPtr(r, importResultOut)
+	case *core.Authorization:
+		return mapPtr(r, authorizationOut)
+	case *core.GlobalResult:
+		return mapPtr(r, globalResultOut)
 	}
 	return res
 }

@@ -89,22 +89,22 @@ type differenceJSON struct {
 
 // dialogJSON is one chat in a person's list.
 type dialogJSON struct {
-	Chat           core.ChatView  `json:"chat"`
-	TopMessage     *messageJSON   `json:"top_message,omitempty"`
-	ReadInboxMaxID int64          `json:"read_inbox_max_id"`
-	UnreadCount    int            `json:"unread_count"`
-	UnreadMentions int            `json:"unread_mentions,omitempty"`
-	Pinned         bool           `json:"pinned,omitempty"`
-	Archived       bool           `json:"archived,omitempty"`
-	MutedUntil     int64          `json:"muted_until,omitempty"`
-	Peer           *core.UserView `json:"peer,omitempty"`
+	Chat           chatJSON     `json:"chat"`
+	TopMessage     *messageJSON `json:"top_message,omitempty"`
+	ReadInboxMaxID int64        `json:"read_inbox_max_id"`
+	UnreadCount    int          `json:"unread_count"`
+	UnreadMentions int          `json:"unread_mentions,omitempty"`
+	Pinned         bool         `json:"pinned,omitempty"`
+	Archived       bool         `json:"archived,omitempty"`
+	MutedUntil     int64        `json:"muted_until,omitempty"`
+	Peer           *userJSON    `json:"peer,omitempty"`
 }
 
 // foundMessagesJSON answers messages.searchGlobal.
 type foundMessagesJSON struct {
-	Messages []messageJSON   `json:"messages"`
-	Chats    []core.ChatView `json:"chats"`
-	Users    []core.UserView `json:"users"`
+	Messages []messageJSON `json:"messages"`
+	Chats    []chatJSON    `json:"chats"`
+	Users    []userJSON    `json:"users"`
 }
 
 // mapSlice maps each element of in, keeping nil nil (null on the wire)
@@ -164,11 +164,11 @@ func differenceOut(d *core.Difference) differenceJSON {
 }
 
 func dialogOut(d *core.DialogView) dialogJSON {
-	return dialogJSON{Chat: d.Chat, TopMessage: mapPtr(d.TopMessage, messageOut), ReadInboxMaxID: d.ReadInboxMaxID,
+	return dialogJSON{Chat: chatOut(&d.Chat), TopMessage: mapPtr(d.TopMessage, messageOut), ReadInboxMaxID: d.ReadInboxMaxID,
 		UnreadCount: d.UnreadCount, UnreadMentions: d.UnreadMentions, Pinned: d.Pinned, Archived: d.Archived,
-		MutedUntil: d.MutedUntil, Peer: d.Peer}
+		MutedUntil: d.MutedUntil, Peer: mapPtr(d.Peer, userOut)}
 }
 
 func foundMessagesOut(f *core.FoundMessages) foundMessagesJSON {
-	return foundMessagesJSON{Messages: mapSlice(f.Messages, messageOut), Chats: f.Chats, Users: f.Users}
+	return foundMessagesJSON{Messages: mapSlice(f.Messages, messageOut), Chats: mapSlice(f.Chats, chatOut), Users: mapSlice(f.Users, userOut)}
 }

@@ -25,12 +25,12 @@ type SentCode struct {
 // "sign_up_required" (InviteRequired says whether SignUp needs an invite
 // code, so that a client asks for it with the name).
 type Authorization struct {
-	Status         string    `json:"status"`
-	Token          string    `json:"token,omitempty"`
-	User           *UserView `json:"user,omitempty"`
-	Hint           string    `json:"password_hint,omitempty"`
-	InviteRequired bool      `json:"invite_required,omitempty"`
-	SessionID      int64     `json:"-"`
+	Status         string
+	Token          string
+	User           *UserView
+	Hint           string
+	InviteRequired bool
+	SessionID      int64
 }
 
 // The statuses of an Authorization.

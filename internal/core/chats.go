@@ -667,10 +667,10 @@ func (s *Service) readable(ctx context.Context, q Queries, a *Actor, chatID int6
 
 // MemberView is one member of a chat.
 type MemberView struct {
-	User     UserView `json:"user"`
-	Role     string   `json:"role"`
-	Rights   []string `json:"rights,omitempty"`
-	JoinedAt int64    `json:"joined_at"`
+	User     UserView
+	Role     string
+	Rights   []string
+	JoinedAt int64
 }
 
 // ListMembers pages through a chat's members by user id. In channels only

@@ -21,16 +21,16 @@ type ContactInput struct {
 
 // ImportedContact is one input that matched an account.
 type ImportedContact struct {
-	Index int      `json:"index"` // position in the request
-	User  UserView `json:"user"`
+	Index int // position in the request
+	User  UserView
 }
 
 // ImportResult answers ImportContacts.
 type ImportResult struct {
-	Imported []ImportedContact `json:"imported"`
+	Imported []ImportedContact
 	// Unmatched counts inputs that found nobody (or nobody who lets
 	// themselves be found). Haven keeps nothing of them.
-	Unmatched int `json:"unmatched"`
+	Unmatched int
 }
 
 // LookupWindow is how long a phone number or email that someone looked
@@ -228,9 +228,9 @@ func (s *Service) AddContact(ctx context.Context, a *Actor, userID int64, firstN
 // ContactView is a contact as its owner sees it: the name they gave it
 // and the account as privacy shows it.
 type ContactView struct {
-	FirstName string   `json:"first_name"`
-	LastName  string   `json:"last_name,omitempty"`
-	User      UserView `json:"user"`
+	FirstName string
+	LastName  string
+	User      UserView
 }
 
 // ListContacts returns the actor's contacts ordered by user id.

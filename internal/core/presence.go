@@ -67,8 +67,8 @@ type PresenceNotice struct {
 
 // UserStatusView is the data of a user.status push.
 type UserStatusView struct {
-	UserID int64      `json:"user_id"`
-	Status UserStatus `json:"status"`
+	UserID int64
+	Status UserStatus
 }
 
 // presence is a node's in-memory picture of who is online.

@@ -187,8 +187,8 @@ func (s *Service) SearchEverywhere(ctx context.Context, a *Actor, q EverywhereQu
 // GlobalResult is what a global search finds: public users by username
 // and public groups and channels by username or title.
 type GlobalResult struct {
-	Users []UserView `json:"users"`
-	Chats []ChatView `json:"chats"`
+	Users []UserView
+	Chats []ChatView
 }
 
 // SearchGlobal finds public users and chats. Errors: CodeQueryTooShort.

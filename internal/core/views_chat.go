@@ -146,29 +146,29 @@ func countReactions(rs []haven.Reaction, viewer int64) []haven.ReactionCount {
 
 // ChatView is a chat as one member (or visitor of a public chat) sees it.
 type ChatView struct {
-	ID              int64        `json:"id"`
-	Kind            string       `json:"kind"`
-	Title           string       `json:"title,omitempty"`
-	About           string       `json:"about,omitempty"`
-	Username        string       `json:"username,omitempty"`
-	MemberCount     int          `json:"member_count"`
-	Seq             int64        `json:"seq"`
-	TopMessageID    int64        `json:"top_message_id"`
-	ReadOutboxMaxID int64        `json:"read_outbox_max_id,omitempty"` // your messages up to this id were read by someone else
-	SlowModeSeconds int          `json:"slow_mode_seconds,omitempty"`
-	HistoryHidden   bool         `json:"history_hidden,omitempty"`
-	Signatures      bool         `json:"signatures,omitempty"`
-	TTLSeconds      int          `json:"ttl_seconds,omitempty"`
-	Reactions       []string     `json:"reactions"`
-	PinnedMessageID int64        `json:"pinned_message_id,omitempty"`
-	DefaultRights   []string     `json:"member_rights,omitempty"`
-	Photo           *haven.Photo `json:"photo,omitempty"`
+	ID              int64
+	Kind            string
+	Title           string
+	About           string
+	Username        string
+	MemberCount     int
+	Seq             int64
+	TopMessageID    int64
+	ReadOutboxMaxID int64 // your messages up to this id were read by someone else
+	SlowModeSeconds int
+	HistoryHidden   bool
+	Signatures      bool
+	TTLSeconds      int
+	Reactions       []string
+	PinnedMessageID int64
+	DefaultRights   []string
+	Photo           *haven.Photo
 	// PeerID is the other person of a private chat (yourself in Saved
 	// Messages).
-	PeerID int64 `json:"peer_id,omitempty"`
+	PeerID int64
 	// Your membership.
-	Role   string   `json:"role,omitempty"`
-	Rights []string `json:"rights,omitempty"`
+	Role   string
+	Rights []string
 }
 
 // rightNames are the wire names of Rights bits.
