@@ -51,6 +51,10 @@ func pushData(data any) any {
 		return userEventOut(&d)
 	case core.UserStatusView:
 		return userStatusPushOut(&d)
+	case core.PreKeyCounts:
+		return preKeyCountsJSON(d)
+	case core.SecretQueuedView:
+		return secretQueuedJSON(d)
 	}
 	return data
 }

@@ -44,6 +44,42 @@ func render(res any) any {
 		return mapPtr(r, authorizationOut)
 	case *core.GlobalResult:
 		return mapPtr(r, globalResultOut)
+
+	// Those whose views hold the same fields convert as they are.
+	case *core.SentCode:
+		return (*sentCodeJSON)(r)
+	case *core.RecoveryStarted:
+		return (*recoveryStartedJSON)(r)
+	case *core.AccountTTL:
+		return (*accountTTLJSON)(r)
+	case *core.PasswordState:
+		return (*passwordStateJSON)(r)
+	case []core.SessionInfo:
+		return mapSlice(r, sessionInfoOut)
+	case *core.SignupInviteView:
+		return (*signupInviteJSON)(r)
+	case *core.SignupInvites:
+		return mapPtr(r, signupInvitesOut)
+	case *core.InviteView:
+		return (*inviteJSON)(r)
+	case []core.InviteView:
+		return mapSlice(r, inviteOut)
+	case *core.UploadView:
+		return (*uploadJSON)(r)
+	case *core.UploadStatusView:
+		return mapPtr(r, uploadStatusOut)
+	case *core.FileView:
+		return (*fileJSON)(r)
+	case *core.FileURLView:
+		return (*fileURLJSON)(r)
+	case core.PreKeyCounts:
+		return preKeyCountsJSON(r)
+	case *core.SecretDevicesView:
+		return (*secretDevicesJSON)(r)
+	case *core.SecretBundlesView:
+		return mapPtr(r, secretBundlesOut)
+	case *core.SecretInbox:
+		return mapPtr(r, secretInboxOut)
 	}
 	return res
 }

@@ -75,6 +75,16 @@ func TestViewsMapEveryField(t *testing.T) {
 	check("global result", gr, func() any { return globalResultOut(gr) })
 	sv := &core.UserStatusView{}
 	check("user status push", sv, func() any { return userStatusPushOut(sv) })
+	// The flat views convert (a field missing is a compile error); those
+	// that hold others map.
+	si := &core.SignupInvites{}
+	check("signup invites", si, func() any { return signupInvitesOut(si) })
+	up := &core.UploadStatusView{}
+	check("upload status", up, func() any { return uploadStatusOut(up) })
+	sb := &core.SecretBundlesView{}
+	check("secret bundles", sb, func() any { return secretBundlesOut(sb) })
+	in := &core.SecretInbox{}
+	check("secret inbox", in, func() any { return secretInboxOut(in) })
 }
 
 // TestRenderKeepsNilAndEmpty: a list core returns empty goes out as [],

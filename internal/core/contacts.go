@@ -13,10 +13,10 @@ import (
 // ContactInput is one entry of an address book to import: a phone number
 // or an email address and the name the owner knows the person by.
 type ContactInput struct {
-	Phone     string `json:"phone,omitempty"`
-	Email     string `json:"email,omitempty"`
-	FirstName string `json:"first_name"`
-	LastName  string `json:"last_name,omitempty"`
+	Phone     string
+	Email     string
+	FirstName string
+	LastName  string
 }
 
 // ImportedContact is one input that matched an account.
