@@ -1,17 +1,17 @@
 package api
 
 import (
-	"encoding/json"
+	"slices"
 
 	"github.com/havenchat/haven/internal/core"
 )
 
 // Push frames: what a socket receives unasked, {"push":KIND,"data":DATA}.
-// Core publishes each push encoded once, by EncodeFrame (its
+// Core publishes each push encoded once, by AppendFrame (its
 // core.Frames, given by the composition root), and every node writes the
 // same bytes to each of its sockets; docs/api.md lists the kinds.
 
-var _ core.Frames = EncodeFrame
+var _ core.Frames = AppendFrame
 
 // pushFrame is a push frame as encoding/json writes it.
 type pushFrame struct {
@@ -26,20 +26,29 @@ type typingView struct {
 	UserID    int64 `json:"user_id"`
 }
 
-// EncodeFrame encodes a push of core's as the frame clients receive. It
-// is core.Frames.
+// EncodeFrame encodes a push as the frame clients receive.
 func EncodeFrame(kind string, data any) ([]byte, error) {
+	return AppendFrame(nil, kind, data)
+}
+
+// AppendFrame appends a push of core's to dst as the frame clients
+// receive. It is core.Frames.
+func AppendFrame(dst []byte, kind string, data any) ([]byte, error) {
 	if ev, ok := data.(core.ChatEventView); ok {
 		// The push nearly every socket receives, written by hand: the
 		// bytes json.Marshal writes for the frame (TestEncodeFrameChatEvent).
-		dst := appendString(append(make([]byte, 0, 256), `{"push":`...), kind)
+		size := 256 // the frame around a message's text, with room to spare
+		if ev.Message != nil {
+			size += len(ev.Message.Text)
+		}
+		dst = appendString(append(slices.Grow(dst, size), `{"push":`...), kind)
 		dst, err := appendChatEvent(append(dst, `,"data":`...), &ev)
 		if err != nil {
 			return nil, err
 		}
 		return append(dst, '}'), nil
 	}
-	return json.Marshal(pushFrame{Push: kind, Data: pushData(data)})
+	return appendMarshal(dst, pushFrame{Push: kind, Data: pushData(data)})
 }
 
 // pushData maps a push's domain value to its wire view.

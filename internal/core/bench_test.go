@@ -59,7 +59,7 @@ func benchService(b *testing.B, path string) (*core.Service, *sqlite.Store) {
 	svc, err := core.New(core.Config{
 		Store:     st,
 		Bus:       local.New(),
-		Frames:    api.EncodeFrame,
+		Frames:    api.AppendFrame,
 		Codes:     &codeBox{last: map[string]string{}},
 		Passwords: fastPasswords(),
 		Secret:    make([]byte, 32),

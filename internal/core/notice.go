@@ -41,14 +41,14 @@ func AppendNotice(dst []byte, n Notice) ([]byte, error) {
 }
 
 // encodeNotice encodes the push (n.Kind, data) once, as the frame its
-// clients receive (see Frames), behind n's header.
+// clients receive (see Frames), straight behind n's header.
 func (s *Service) encodeNotice(n Notice, data any) ([]byte, error) {
-	f, err := s.frames(n.Kind, data)
+	n.Frame = nil
+	b, err := AppendNotice(make([]byte, 0, noticeHeaderMax+256), n)
 	if err != nil {
 		return nil, err
 	}
-	n.Frame = f
-	return AppendNotice(make([]byte, 0, noticeHeaderMax+len(f)), n)
+	return s.frames(b, n.Kind, data)
 }
 
 // DecodeNotice reads a notice. Its Frame shares data's bytes (no copy):

@@ -36,12 +36,12 @@ func TestNoticeRoundTrip(t *testing.T) {
 // Frames made, as they are.
 func TestEncodeNoticeEncodesOnce(t *testing.T) {
 	calls := 0
-	s := &Service{frames: func(kind string, data any) ([]byte, error) {
+	s := &Service{frames: func(dst []byte, kind string, data any) ([]byte, error) {
 		calls++
 		if kind != PushTyping || data != (Typing{ChatID: 5}) {
 			t.Fatalf("Frames got %q, %+v", kind, data)
 		}
-		return []byte(`{"made":"once"}`), nil
+		return append(dst, `{"made":"once"}`...), nil
 	}}
 	b, err := s.encodeNotice(Notice{Kind: PushTyping, ChatID: 5}, Typing{ChatID: 5})
 	if err != nil {

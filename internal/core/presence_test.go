@@ -62,7 +62,7 @@ func newCluster(t *testing.T, n int) *cluster {
 		svc, err := core.New(core.Config{
 			Store:     st,
 			Bus:       c.bus,
-			Frames:    api.EncodeFrame,
+			Frames:    api.AppendFrame,
 			Codes:     c.codes,
 			Passwords: fastPasswords(),
 			Clock:     c.clock,
