@@ -21,11 +21,11 @@ func TestAppendAnswer(t *testing.T) {
 				Message: &core.MessageView{ChatID: 3, ID: int64(i + 1), SenderID: 2, Date: 1_765_000_000, Text: fmt.Sprintf("message <%d>", i)}})
 		}
 		for _, id := range []json.RawMessage{json.RawMessage(`17`), json.RawMessage(`"a<b"`), json.RawMessage("null")} {
-			want, err := json.Marshal(responseFrame{ID: id, OK: true, Result: d})
+			want, err := json.Marshal(responseFrame{ID: id, OK: true, Result: chatDifferenceOut(d)})
 			if err != nil {
 				t.Fatal(err)
 			}
-			f, err := appendAnswer(id, d)
+			f, err := appendAnswer(id, chatDifferenceAnswer{d})
 			if err != nil {
 				t.Fatalf("appendAnswer: %v", err)
 			}
@@ -35,6 +35,30 @@ func TestAppendAnswer(t *testing.T) {
 			if !bytes.Equal(f.framed, textFrame(want)) {
 				t.Fatalf("%d events, id %s: frame differs from textFrame's (header % x, want % x)", n, id, f.framed[:min(10, len(f.framed))], textFrame(want)[:10])
 			}
+		}
+	}
+}
+
+// BenchmarkChatDifferenceAnswer10k encodes the answer of a chat
+// difference of 10,000 new messages into its WebSocket frame: the
+// encoding step of a catch-up, after the read.
+func BenchmarkChatDifferenceAnswer10k(b *testing.B) {
+	d := &core.ChatDifference{Events: make([]core.ChatEventView, 0, 10_000), Seq: 10_000}
+	for i := range 10_000 {
+		d.Events = append(d.Events, core.ChatEventView{ChatID: 3, Seq: int64(i + 1), Kind: haven.EventMessageNew, Date: 1_765_000_000, UserID: 2, MessageID: int64(i + 1),
+			Message: &core.MessageView{ChatID: 3, ID: int64(i + 1), SenderID: 2, Date: 1_765_000_000, Text: fmt.Sprintf("message number %d of the catch-up", i),
+				Reactions: []haven.ReactionCount{{Emoji: "👍", Count: 1}}}})
+	}
+	id := json.RawMessage(`17`)
+	b.ReportAllocs()
+	for b.Loop() {
+		res := render(d)
+		a, ok := res.(jsonAppender)
+		if !ok {
+			b.Fatalf("%T encodes by reflection", res)
+		}
+		if _, err := appendAnswer(id, a); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

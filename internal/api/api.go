@@ -1,7 +1,8 @@
 // Package api is Haven's native API: one method table served over
 // POST /api/METHOD (JSON) and over one WebSocket at /api/ws. It translates
 // between the wire and package core and holds no business rule of its
-// own: authentication, the {"ok":...} envelope, error statuses, flood
+// own: authentication, the {"ok":...} envelope, the JSON views of core's
+// values (views*.go), the push frames (frames.go), error statuses, flood
 // control, metrics and pushes live here; everything else is core's.
 package api
 

@@ -91,7 +91,7 @@ func (h *hub) catchUpLocked(s *socket, chatID, seq int64) {
 				break
 			}
 			for _, ev := range d.Events {
-				f, err := core.ChatEventFrame(ev)
+				f, err := chatEventFrame(ev)
 				if err != nil {
 					failed = true
 					break

@@ -28,7 +28,8 @@ func def[P any](name string, auth bool, f func(ctx context.Context, c *call, p *
 			if err := decodeParams(raw, &p); err != nil {
 				return nil, err
 			}
-			return f(ctx, c, &p)
+			res, err := f(ctx, c, &p)
+			return render(res), err
 		},
 	}
 }
@@ -99,7 +100,14 @@ type (
 		IDs []int64 `json:"ids" required:"true"`
 	}
 	importContactsParams struct {
-		Contacts []core.ContactInput `json:"contacts" required:"true"`
+		Contacts []contactInput `json:"contacts" required:"true"`
+	}
+	// contactInput is one contact to import (core.ContactInput).
+	contactInput struct {
+		Phone     string `json:"phone,omitempty"`
+		Email     string `json:"email,omitempty"`
+		FirstName string `json:"first_name"`
+		LastName  string `json:"last_name,omitempty"`
 	}
 	addContactParams struct {
 		UserID    int64  `json:"user_id" required:"true"`
@@ -253,7 +261,11 @@ func (s *Server) table() []*method {
 		}),
 
 		def("contacts.import", true, func(ctx context.Context, c *call, p *importContactsParams) (any, error) {
-			return co.ImportContacts(ctx, c.actor, p.Contacts)
+			in := make([]core.ContactInput, len(p.Contacts))
+			for i, x := range p.Contacts {
+				in[i] = core.ContactInput(x)
+			}
+			return co.ImportContacts(ctx, c.actor, in)
 		}),
 		def("contacts.add", true, func(ctx context.Context, c *call, p *addContactParams) (any, error) {
 			return co.AddContact(ctx, c.actor, p.UserID, p.FirstName, p.LastName)

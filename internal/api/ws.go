@@ -59,12 +59,6 @@ type responseFrame struct {
 	Error  *wireError      `json:"error,omitempty"`
 }
 
-// pushFrame is a server push: {"push":"kind","data":...}.
-type pushFrame struct {
-	Push string `json:"push"`
-	Data any    `json:"data"`
-}
-
 // outFrame is queued for the writer: data to send (and, when it was
 // made once for many sockets, framed: the WebSocket frame that holds
 // it), the unwritten rest of a frame (framed alone), or a close to make.
@@ -407,7 +401,7 @@ func appendAnswer(id json.RawMessage, a jsonAppender) (outFrame, error) {
 
 // push sends a server push; a socket too slow to take it is cut.
 func (k *socket) push(kind string, data any) {
-	b, err := json.Marshal(pushFrame{Push: kind, Data: data})
+	b, err := EncodeFrame(kind, data)
 	if err != nil {
 		k.srv.log.Error("encoding a push", "err", err)
 		return

@@ -54,7 +54,7 @@ func inactive(u *haven.User, now time.Time) bool {
 // AccountTTL is the inactivity period after which an account deletes
 // itself.
 type AccountTTL struct {
-	Months int `json:"months"`
+	Months int
 }
 
 var ttlMonths = map[int]int{1: 30, 3: 90, 6: 180, 12: 365}

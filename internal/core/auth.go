@@ -13,11 +13,11 @@ import (
 // SentCode answers SendCode: the login token names the attempt in the
 // next steps; the code itself went to the person.
 type SentCode struct {
-	LoginToken string `json:"login_token"`
-	Kind       string `json:"kind"`        // "phone" or "email"
-	Delivery   string `json:"delivery"`    // a Delivery* value, or "" when unknown
-	CodeLength int    `json:"code_length"` // digits
-	ExpiresIn  int    `json:"expires_in"`  // seconds
+	LoginToken string
+	Kind       string // "phone" or "email"
+	Delivery   string // a Delivery* value, or "" when unknown
+	CodeLength int    // digits
+	ExpiresIn  int    // seconds
 }
 
 // Authorization is the outcome of a sign-in step. Status is "authorized"
@@ -25,12 +25,12 @@ type SentCode struct {
 // "sign_up_required" (InviteRequired says whether SignUp needs an invite
 // code, so that a client asks for it with the name).
 type Authorization struct {
-	Status         string    `json:"status"`
-	Token          string    `json:"token,omitempty"`
-	User           *UserView `json:"user,omitempty"`
-	Hint           string    `json:"password_hint,omitempty"`
-	InviteRequired bool      `json:"invite_required,omitempty"`
-	SessionID      int64     `json:"-"`
+	Status         string
+	Token          string
+	User           *UserView
+	Hint           string
+	InviteRequired bool
+	SessionID      int64
 }
 
 // The statuses of an Authorization.
@@ -360,7 +360,7 @@ func (s *Service) CheckPassword(ctx context.Context, a *Actor, loginToken, passw
 // RecoveryStarted answers RequestPasswordRecovery with the masked address
 // the code went to.
 type RecoveryStarted struct {
-	EmailPattern string `json:"email_pattern"`
+	EmailPattern string
 }
 
 // RequestPasswordRecovery sends a code to the recovery email of the

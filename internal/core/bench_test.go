@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/havenchat/haven"
+	"github.com/havenchat/haven/internal/api"
 	"github.com/havenchat/haven/internal/bus/local"
 	"github.com/havenchat/haven/internal/core"
 	"github.com/havenchat/haven/internal/store/sqlite"
@@ -58,6 +59,7 @@ func benchService(b *testing.B, path string) (*core.Service, *sqlite.Store) {
 	svc, err := core.New(core.Config{
 		Store:     st,
 		Bus:       local.New(),
+		Frames:    api.AppendFrame,
 		Codes:     &codeBox{last: map[string]string{}},
 		Passwords: fastPasswords(),
 		Secret:    make([]byte, 32),

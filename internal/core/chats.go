@@ -667,10 +667,10 @@ func (s *Service) readable(ctx context.Context, q Queries, a *Actor, chatID int6
 
 // MemberView is one member of a chat.
 type MemberView struct {
-	User     UserView `json:"user"`
-	Role     string   `json:"role"`
-	Rights   []string `json:"rights,omitempty"`
-	JoinedAt int64    `json:"joined_at"`
+	User     UserView
+	Role     string
+	Rights   []string
+	JoinedAt int64
 }
 
 // ListMembers pages through a chat's members by user id. In channels only
@@ -714,15 +714,15 @@ func (s *Service) ListMembers(ctx context.Context, a *Actor, chatID, afterUserID
 // link to share: a full URL on the server's public address (a path
 // when the server does not know it).
 type InviteView struct {
-	Hash       string `json:"hash"`
-	Link       string `json:"link"`
-	ChatID     int64  `json:"chat_id"`
-	CreatorID  int64  `json:"creator_id"`
-	CreatedAt  int64  `json:"created_at"`
-	ExpiresAt  int64  `json:"expires_at,omitempty"`
-	UsageLimit int    `json:"usage_limit,omitempty"`
-	Usage      int    `json:"usage"`
-	Revoked    bool   `json:"revoked,omitempty"`
+	Hash       string
+	Link       string
+	ChatID     int64
+	CreatorID  int64
+	CreatedAt  int64
+	ExpiresAt  int64
+	UsageLimit int
+	Usage      int
+	Revoked    bool
 }
 
 func (s *Service) inviteView(i *haven.Invite) InviteView {

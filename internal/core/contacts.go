@@ -13,24 +13,24 @@ import (
 // ContactInput is one entry of an address book to import: a phone number
 // or an email address and the name the owner knows the person by.
 type ContactInput struct {
-	Phone     string `json:"phone,omitempty"`
-	Email     string `json:"email,omitempty"`
-	FirstName string `json:"first_name"`
-	LastName  string `json:"last_name,omitempty"`
+	Phone     string
+	Email     string
+	FirstName string
+	LastName  string
 }
 
 // ImportedContact is one input that matched an account.
 type ImportedContact struct {
-	Index int      `json:"index"` // position in the request
-	User  UserView `json:"user"`
+	Index int // position in the request
+	User  UserView
 }
 
 // ImportResult answers ImportContacts.
 type ImportResult struct {
-	Imported []ImportedContact `json:"imported"`
+	Imported []ImportedContact
 	// Unmatched counts inputs that found nobody (or nobody who lets
 	// themselves be found). Haven keeps nothing of them.
-	Unmatched int `json:"unmatched"`
+	Unmatched int
 }
 
 // LookupWindow is how long a phone number or email that someone looked
@@ -230,9 +230,9 @@ func (s *Service) AddContact(ctx context.Context, a *Actor, userID int64, firstN
 // ContactView is a contact as its owner sees it: the name they gave it
 // and the account as privacy shows it.
 type ContactView struct {
-	FirstName string   `json:"first_name"`
-	LastName  string   `json:"last_name,omitempty"`
-	User      UserView `json:"user"`
+	FirstName string
+	LastName  string
+	User      UserView
 }
 
 // ListContacts returns the actor's contacts ordered by user id.

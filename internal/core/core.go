@@ -1,8 +1,10 @@
 // Package core holds Haven's use cases: signing in, sessions, profiles,
 // contacts, privacy and the account's lifetime. It enforces every business
-// rule and limit once, knows nothing of HTTP or SQL, and reaches the world
-// only through the small interfaces it declares (Store, Bus, CodeSender,
-// Clock, PasswordHasher).
+// rule and limit once, knows nothing of HTTP, JSON or SQL, and reaches the
+// world only through the small interfaces it declares (Store, Bus, Frames,
+// CodeSender, Clock, PasswordHasher). It returns domain values (a message,
+// a chat or a person as one viewer may see them); their wire shapes, and
+// the push frames, are the transport's (internal/api).
 package core
 
 import (
@@ -33,8 +35,10 @@ type PasswordHasher interface {
 // Config is what a Service needs. Store, Codes and Passwords are
 // required; the rest have defaults.
 type Config struct {
-	Store     Store
-	Bus       Bus
+	Store Store
+	Bus   Bus
+	// Frames encodes the pushes published on Bus; required with a Bus.
+	Frames    Frames
 	Codes     CodeSender
 	Passwords PasswordHasher
 	Clock     Clock
@@ -92,6 +96,7 @@ type Service struct {
 	reach      reachCache // CanContact's answers on the committed state
 	posts      postCache  // postable's reads on the committed state
 	bus        Bus
+	frames     Frames
 	codes      CodeSender
 	passwords  PasswordHasher
 	clock      Clock
@@ -129,12 +134,16 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Store == nil || cfg.Codes == nil || cfg.Passwords == nil {
 		return nil, errors.New("core: Store, Codes and Passwords are required")
 	}
+	if cfg.Bus != nil && cfg.Frames == nil {
+		return nil, errors.New("core: a Bus needs Frames to encode its pushes")
+	}
 	if len(cfg.Secret) < 32 {
 		return nil, errors.New("core: Secret must be at least 32 bytes")
 	}
 	s := &Service{
 		store:       cfg.Store,
 		bus:         cfg.Bus,
+		frames:      cfg.Frames,
 		codes:       cfg.Codes,
 		passwords:   cfg.Passwords,
 		clock:       cfg.Clock,

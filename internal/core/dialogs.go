@@ -10,16 +10,16 @@ import (
 
 // DialogView is one chat in a person's list.
 type DialogView struct {
-	Chat           ChatView     `json:"chat"`
-	TopMessage     *MessageView `json:"top_message,omitempty"`
-	ReadInboxMaxID int64        `json:"read_inbox_max_id"`
-	UnreadCount    int          `json:"unread_count"`
-	UnreadMentions int          `json:"unread_mentions,omitempty"`
-	Pinned         bool         `json:"pinned,omitempty"`
-	Archived       bool         `json:"archived,omitempty"`
-	MutedUntil     int64        `json:"muted_until,omitempty"`
+	Chat           ChatView
+	TopMessage     *MessageView
+	ReadInboxMaxID int64
+	UnreadCount    int
+	UnreadMentions int
+	Pinned         bool
+	Archived       bool
+	MutedUntil     int64
 	// Peer is the other person of a private chat, as privacy shows them.
-	Peer *UserView `json:"peer,omitempty"`
+	Peer *UserView
 }
 
 // unreadCap bounds how far unread messages are counted: past it a client

@@ -30,8 +30,9 @@ const (
 )
 
 // Notice is what core publishes on the bus (see AppendNotice for its
-// encoding): Frame, encoded once, goes to every socket as it is; the
-// other fields let a node route it without decoding the frame.
+// encoding): Frame, encoded once by the transport's Frames, goes to
+// every socket as it is; the other fields let a node route it without
+// decoding the frame.
 type Notice struct {
 	Kind      string
 	ChatID    int64
@@ -55,34 +56,36 @@ type Notice struct {
 	Frame []byte
 }
 
-// frame is the push frame clients receive.
-type frame struct {
-	Push string `json:"push"`
-	Data any    `json:"data"`
+// Typing is a chat.typing push: UserID is typing in ChatID, for
+// ExpiresIn more seconds unless renewed (0: they stopped).
+type Typing struct {
+	ChatID    int64
+	UserID    int64
+	ExpiresIn int
 }
 
-// ChatEventView is one chat event as clients receive it, pushed or in a
-// difference.
+// ChatEventView is one chat event as its viewers may see it, pushed or
+// in a difference (internal/api encodes it).
 type ChatEventView struct {
-	ChatID    int64           `json:"chat_id"`
-	Seq       int64           `json:"seq"`
-	Kind      haven.EventKind `json:"kind"`
-	Date      int64           `json:"date"`
-	UserID    int64           `json:"user_id,omitempty"`
-	MessageID int64           `json:"message_id,omitempty"`
+	ChatID    int64
+	Seq       int64
+	Kind      haven.EventKind
+	Date      int64
+	UserID    int64
+	MessageID int64
 	// Message is the message as it is after the event, for new, edited
 	// and pinned messages and reactions.
-	Message *MessageView    `json:"message,omitempty"`
-	Data    json.RawMessage `json:"data,omitempty"`
+	Message *MessageView
+	Data    json.RawMessage
 }
 
 // UserEventView is one event of a person's own log.
 type UserEventView struct {
-	Pts    int64               `json:"pts"`
-	Kind   haven.UserEventKind `json:"kind"`
-	ChatID int64               `json:"chat_id,omitempty"`
-	Date   int64               `json:"date"`
-	Data   json.RawMessage     `json:"data,omitempty"`
+	Pts    int64
+	Kind   haven.UserEventKind
+	ChatID int64
+	Date   int64
+	Data   json.RawMessage
 }
 
 func eventView(e *haven.Event, m *MessageView) ChatEventView {
@@ -178,7 +181,7 @@ func (s *Service) publish(ctx context.Context, tx Tx, n Notice, subject string, 
 	if s.bus == nil {
 		return
 	}
-	b, err := encodeNotice(n, data)
+	b, err := s.encodeNotice(n, data)
 	if err != nil {
 		s.log.ErrorContext(ctx, "encoding a push", "err", err)
 		return

@@ -49,33 +49,33 @@ const (
 
 // UploadView is an upload as the API shows it.
 type UploadView struct {
-	UploadID  int64 `json:"upload_id"`
-	Size      int64 `json:"size"`
-	PartSize  int64 `json:"part_size"`
-	Parts     int   `json:"parts"`
-	ExpiresAt int64 `json:"expires_at"` // unix seconds
+	UploadID  int64
+	Size      int64
+	PartSize  int64
+	Parts     int
+	ExpiresAt int64 // unix seconds
 }
 
 // UploadStatusView is an upload and the parts received so far.
 type UploadStatusView struct {
 	UploadView
-	Received []int `json:"received"` // part numbers, ascending
+	Received []int // part numbers, ascending
 }
 
 // FileView is a stored file as the API shows it.
 type FileView struct {
-	ID     int64  `json:"id"`
-	Size   int64  `json:"size"`
-	Name   string `json:"name"`
-	MIME   string `json:"mime"`
-	SHA256 string `json:"sha256"`
+	ID     int64
+	Size   int64
+	Name   string
+	MIME   string
+	SHA256 string
 }
 
 // FileURLView is a signed download URL: a full URL on the server's public
 // address, or a path when the server does not know it.
 type FileURLView struct {
-	URL       string `json:"url"`
-	ExpiresAt int64  `json:"expires_at"` // unix seconds
+	URL       string
+	ExpiresAt int64 // unix seconds
 }
 
 func fileView(f *File) *FileView {

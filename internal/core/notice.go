@@ -2,7 +2,6 @@ package core
 
 import (
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 )
 
@@ -41,15 +40,15 @@ func AppendNotice(dst []byte, n Notice) ([]byte, error) {
 	return append(dst, n.Frame...), nil
 }
 
-// encodeNotice encodes the push (kind, data) once, as JSON, behind n's
-// header.
-func encodeNotice(n Notice, data any) ([]byte, error) {
-	f, err := json.Marshal(frame{Push: n.Kind, Data: data})
+// encodeNotice encodes the push (n.Kind, data) once, as the frame its
+// clients receive (see Frames), straight behind n's header.
+func (s *Service) encodeNotice(n Notice, data any) ([]byte, error) {
+	n.Frame = nil
+	b, err := AppendNotice(make([]byte, 0, noticeHeaderMax+256), n)
 	if err != nil {
 		return nil, err
 	}
-	n.Frame = f
-	return AppendNotice(make([]byte, 0, noticeHeaderMax+len(f)), n)
+	return s.frames(b, n.Kind, data)
 }
 
 // DecodeNotice reads a notice. Its Frame shares data's bytes (no copy):
@@ -85,10 +84,4 @@ func DecodeNotice(data []byte) (Notice, error) {
 	}
 	n.Frame = p
 	return n, nil
-}
-
-// ChatEventFrame encodes a chat event as the push frame sockets receive,
-// for a node that sends a socket events it read from the log.
-func ChatEventFrame(ev ChatEventView) ([]byte, error) {
-	return json.Marshal(frame{Push: PushChatEvent, Data: ev})
 }

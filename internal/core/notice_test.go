@@ -32,10 +32,18 @@ func TestNoticeRoundTrip(t *testing.T) {
 	}
 }
 
-// TestEncodeNoticeEncodesOnce: the frame behind the header is the push's
-// JSON, as clients receive it.
+// TestEncodeNoticeEncodesOnce: the frame behind the header is the bytes
+// Frames made, as they are.
 func TestEncodeNoticeEncodesOnce(t *testing.T) {
-	b, err := encodeNotice(Notice{Kind: PushTyping, ChatID: 5}, map[string]int64{"chat_id": 5})
+	calls := 0
+	s := &Service{frames: func(dst []byte, kind string, data any) ([]byte, error) {
+		calls++
+		if kind != PushTyping || data != (Typing{ChatID: 5}) {
+			t.Fatalf("Frames got %q, %+v", kind, data)
+		}
+		return append(dst, `{"made":"once"}`...), nil
+	}}
+	b, err := s.encodeNotice(Notice{Kind: PushTyping, ChatID: 5}, Typing{ChatID: 5})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,8 +51,8 @@ func TestEncodeNoticeEncodesOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := `{"push":"chat.typing","data":{"chat_id":5}}`; string(n.Frame) != want {
-		t.Fatalf("frame %s, want %s", n.Frame, want)
+	if string(n.Frame) != `{"made":"once"}` || calls != 1 || n.ChatID != 5 {
+		t.Fatalf("frame %s after %d calls (chat %d)", n.Frame, calls, n.ChatID)
 	}
 }
 
@@ -94,23 +102,4 @@ func FuzzDecodeNotice(f *testing.F) {
 			t.Fatalf("round trip of %+v gave %+v, %v", n, n2, err)
 		}
 	})
-}
-
-// BenchmarkNoticeEncodeDecode is one chat event's cost on the way to
-// the sockets: encoded once by core, its header read by the node.
-func BenchmarkNoticeEncodeDecode(b *testing.B) {
-	text := string(bytes.Repeat([]byte("news for everyone "), 10))
-	ev := ChatEventView{ChatID: 12, Seq: 3456, Kind: "message.new", Date: 1767268800, UserID: 77, MessageID: 3400,
-		Message: &MessageView{ChatID: 12, ID: 3400, SenderID: 77, Date: 1767268800, Text: text}}
-	b.ReportAllocs()
-	for b.Loop() {
-		data, err := encodeNotice(Notice{Kind: PushChatEvent, ChatID: 12, UserID: 77, MessageID: 3400}, ev)
-		if err != nil {
-			b.Fatal(err)
-		}
-		n, err := DecodeNotice(data)
-		if err != nil || len(n.Frame) == 0 {
-			b.Fatal(err)
-		}
-	}
 }

@@ -11,13 +11,13 @@ import (
 
 // PasswordState is what a person sees of their two-step verification.
 type PasswordState struct {
-	HasPassword      bool   `json:"has_password"`
-	Hint             string `json:"hint,omitempty"`
-	HasRecoveryEmail bool   `json:"has_recovery_email"`
-	RecoveryEmail    string `json:"recovery_email_pattern,omitempty"`
+	HasPassword      bool
+	Hint             string
+	HasRecoveryEmail bool
+	RecoveryEmail    string
 	// PendingRecoveryEmail is a new recovery email waiting for the code
 	// sent to it (account.confirmRecoveryEmail), masked.
-	PendingRecoveryEmail string `json:"pending_recovery_email_pattern,omitempty"`
+	PendingRecoveryEmail string
 }
 
 // GetPassword reports whether the actor has a cloud password.

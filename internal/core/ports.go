@@ -84,6 +84,14 @@ func InStep(b Bus) bool {
 	return ok && s.InStep()
 }
 
+// Frames appends a push to dst as the frame its clients receive: the
+// wire shapes are the transport's (internal/api's AppendFrame), so core
+// hands it the push's kind and a domain value (a ChatEventView, a
+// UserEventView, a Typing, a UserStatusView, a secret chat's hint) and
+// publishes the bytes, encoded once behind the notice's header (dst),
+// for every socket.
+type Frames func(dst []byte, kind string, data any) ([]byte, error)
+
 // Subscription is a live interest in a subject.
 type Subscription interface {
 	Unsubscribe() error

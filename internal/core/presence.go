@@ -67,8 +67,8 @@ type PresenceNotice struct {
 
 // UserStatusView is the data of a user.status push.
 type UserStatusView struct {
-	UserID int64      `json:"user_id"`
-	Status UserStatus `json:"status"`
+	UserID int64
+	Status UserStatus
 }
 
 // presence is a node's in-memory picture of who is online.
@@ -608,7 +608,7 @@ func (s *Service) pushStatusTo(ctx context.Context, userID int64, st UserStatus,
 	if len(to) == 0 {
 		return
 	}
-	b, err := encodeNotice(Notice{Kind: PushUserStatus, UserID: userID}, UserStatusView{UserID: userID, Status: st})
+	b, err := s.encodeNotice(Notice{Kind: PushUserStatus, UserID: userID}, UserStatusView{UserID: userID, Status: st})
 	if err != nil {
 		s.log.Error("encoding a push", "err", err)
 		return

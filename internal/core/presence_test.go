@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/havenchat/haven"
+	"github.com/havenchat/haven/internal/api"
 	"github.com/havenchat/haven/internal/bus/local"
 	"github.com/havenchat/haven/internal/core"
 	"github.com/havenchat/haven/internal/store/sqlite"
@@ -61,6 +62,7 @@ func newCluster(t *testing.T, n int) *cluster {
 		svc, err := core.New(core.Config{
 			Store:     st,
 			Bus:       c.bus,
+			Frames:    api.AppendFrame,
 			Codes:     c.codes,
 			Passwords: fastPasswords(),
 			Clock:     c.clock,
@@ -126,15 +128,22 @@ func watch(t *testing.T, bus *local.Bus, userID int64) <-chan core.UserStatusVie
 		if err != nil || n.Kind != core.PushUserStatus {
 			return
 		}
+		// The frame as clients receive it (docs/api.md, user.status).
 		var f struct {
-			Push string              `json:"push"`
-			Data core.UserStatusView `json:"data"`
+			Push string `json:"push"`
+			Data struct {
+				UserID int64 `json:"user_id"`
+				Status struct {
+					Kind     string `json:"kind"`
+					LastSeen int64  `json:"last_seen"`
+				} `json:"status"`
+			} `json:"data"`
 		}
 		if err := json.Unmarshal(n.Frame, &f); err != nil || f.Push != core.PushUserStatus {
 			t.Errorf("bad user.status frame %s", n.Frame)
 			return
 		}
-		ch <- f.Data
+		ch <- core.UserStatusView{UserID: f.Data.UserID, Status: core.UserStatus{Kind: f.Data.Status.Kind, LastSeen: f.Data.Status.LastSeen}}
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -73,9 +73,9 @@ type EverywhereQuery struct {
 // what a client needs to show each with its chat (its title, or for a
 // private chat the other person) and its sender.
 type FoundMessages struct {
-	Messages []MessageView `json:"messages"`
-	Chats    []ChatView    `json:"chats"`
-	Users    []UserView    `json:"users"`
+	Messages []MessageView
+	Chats    []ChatView
+	Users    []UserView
 }
 
 // SearchEverywhere finds messages by words across every chat the actor
@@ -187,8 +187,8 @@ func (s *Service) SearchEverywhere(ctx context.Context, a *Actor, q EverywhereQu
 // GlobalResult is what a global search finds: public users by username
 // and public groups and channels by username or title.
 type GlobalResult struct {
-	Users []UserView `json:"users"`
-	Chats []ChatView `json:"chats"`
+	Users []UserView
+	Chats []ChatView
 }
 
 // SearchGlobal finds public users and chats. Errors: CodeQueryTooShort.

@@ -65,28 +65,28 @@ func (s *Service) secretTTL() time.Duration {
 // PreKeyCounts is how many one-time prekeys of each kind the server
 // still holds for a device, and whether it wants more.
 type PreKeyCounts struct {
-	OneTime    int  `json:"one_time"`
-	OneTimeKEM int  `json:"one_time_kem"`
-	Low        bool `json:"low"`
+	OneTime    int
+	OneTimeKEM int
+	Low        bool
 }
 
 // SecretQueuedView is the data of a secret.envelope push.
 type SecretQueuedView struct {
-	ID int64 `json:"id"`
+	ID int64
 }
 
 // SecretDevicesView is a person's signed device list and which of its
 // devices can receive now (have keys on the server).
 type SecretDevicesView struct {
-	List   []byte   `json:"list"`
-	Active []uint32 `json:"active"`
+	List   []byte
+	Active []uint32
 }
 
 // SecretBundlesView is a person's device list and a bundle for each
 // device asked for that can receive.
 type SecretBundlesView struct {
 	SecretDevicesView
-	Bundles [][]byte `json:"bundles"`
+	Bundles [][]byte
 }
 
 // OutgoingEnvelope is one envelope of a send: for one device.
@@ -99,15 +99,15 @@ type OutgoingEnvelope struct {
 
 // QueuedEnvelope is one envelope as its device fetches it.
 type QueuedEnvelope struct {
-	ID       int64  `json:"id"`
-	Envelope []byte `json:"envelope"`
-	Date     int64  `json:"date"`
+	ID       int64
+	Envelope []byte
+	Date     int64
 }
 
 // SecretInbox is what secret.fetch returns.
 type SecretInbox struct {
-	Envelopes []QueuedEnvelope `json:"envelopes"`
-	PreKeys   PreKeyCounts     `json:"prekeys"`
+	Envelopes []QueuedEnvelope
+	PreKeys   PreKeyCounts
 }
 
 func counts(x, kem int) PreKeyCounts {

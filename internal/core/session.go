@@ -77,16 +77,16 @@ func (s *Service) touch(ctx context.Context, sess *haven.Session, ip string) {
 
 // SessionInfo is one of a person's sessions as they see it.
 type SessionInfo struct {
-	ID           int64  `json:"id"`
-	Device       string `json:"device"`
-	CreatedAt    int64  `json:"created_at"`     // unix seconds
-	LastActiveAt int64  `json:"last_active_at"` // unix seconds
-	Current      bool   `json:"current,omitempty"`
+	ID           int64
+	Device       string
+	CreatedAt    int64 // unix seconds
+	LastActiveAt int64 // unix seconds
+	Current      bool
 	// IP and Location are set only when the operator enables IP logging.
 	// Location is the address's network (a /24 or /48), an approximation
 	// that needs no geolocation database.
-	IP       string `json:"ip,omitempty"`
-	Location string `json:"location,omitempty"`
+	IP       string
+	Location string
 }
 
 // ListSessions returns the actor's sessions, newest first.

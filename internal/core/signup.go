@@ -144,15 +144,15 @@ func IsSignupInviteCode(s string) bool {
 // Link are set only in the answer that makes it: the server keeps only
 // the code's hash.
 type SignupInviteView struct {
-	ID         int64  `json:"id"`
-	Code       string `json:"code,omitempty"`
-	Link       string `json:"link,omitempty"`
-	CreatorID  int64  `json:"creator_id,omitempty"`
-	CreatedAt  int64  `json:"created_at"`
-	ExpiresAt  int64  `json:"expires_at,omitempty"`
-	UsageLimit int    `json:"usage_limit,omitempty"`
-	Usage      int    `json:"usage"`
-	Revoked    bool   `json:"revoked,omitempty"`
+	ID         int64
+	Code       string
+	Link       string
+	CreatorID  int64
+	CreatedAt  int64
+	ExpiresAt  int64
+	UsageLimit int
+	Usage      int
+	Revoked    bool
 }
 
 func signupInviteView(i *haven.SignupInvite) SignupInviteView {
@@ -163,8 +163,8 @@ func signupInviteView(i *haven.SignupInvite) SignupInviteView {
 // SignupInvites answers ListSignupInvites: the member's invites, and how
 // many more they may make.
 type SignupInvites struct {
-	Invites   []SignupInviteView `json:"invites"`
-	Remaining int                `json:"remaining"`
+	Invites   []SignupInviteView
+	Remaining int
 }
 
 // maxInviteUses bounds an operator's invite: more than a town, fewer than

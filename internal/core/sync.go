@@ -11,9 +11,9 @@ import (
 // A client keeps both and asks for the difference after a gap or a
 // reconnect.
 type State struct {
-	Pts  int64 `json:"pts"`
-	GID  int64 `json:"gid"`
-	Date int64 `json:"date"`
+	Pts  int64
+	GID  int64
+	Date int64
 }
 
 // GetState returns the actor's current state.
@@ -34,10 +34,10 @@ func (s *Service) GetState(ctx context.Context, a *Actor) (*State, error) {
 // the client can ask each chat for its events). State is where the
 // client stands after applying it; with More set, ask again from there.
 type Difference struct {
-	UserEvents []UserEventView `json:"user_events"`
-	Dialogs    []DialogView    `json:"dialogs"`
-	State      State           `json:"state"`
-	More       bool            `json:"more,omitempty"`
+	UserEvents []UserEventView
+	Dialogs    []DialogView
+	State      State
+	More       bool
 }
 
 // userEventsPage bounds one difference's personal events.
@@ -92,10 +92,10 @@ func (s *Service) GetDifference(ctx context.Context, a *Actor, pts, gid int64) (
 // that it should drop its copy and reload the chat's history; Seq is
 // then the chat's current seq.
 type ChatDifference struct {
-	Events  []ChatEventView `json:"events"`
-	Seq     int64           `json:"seq"`
-	More    bool            `json:"more,omitempty"`
-	TooLong bool            `json:"too_long,omitempty"`
+	Events  []ChatEventView
+	Seq     int64
+	More    bool
+	TooLong bool
 }
 
 // tooLongAfter is how far behind a chat a client may be before it is
@@ -211,8 +211,8 @@ func (s *Service) SetTyping(ctx context.Context, a *Actor, chatID int64, cancel 
 	if cancel {
 		expires = 0
 	}
-	data := map[string]int64{"chat_id": chatID, "user_id": a.UserID, "expires_in": int64(expires)}
-	b, err := encodeNotice(Notice{Kind: PushTyping, ChatID: chatID, UserID: a.UserID}, data)
+	data := Typing{ChatID: chatID, UserID: a.UserID, ExpiresIn: expires}
+	b, err := s.encodeNotice(Notice{Kind: PushTyping, ChatID: chatID, UserID: a.UserID}, data)
 	if err != nil {
 		return s.internal(ctx, "messages.setTyping", err)
 	}

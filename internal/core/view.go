@@ -11,26 +11,26 @@ import (
 // hides is left empty. It is the only shape in which a user leaves core,
 // so no API can show more than the settings allow.
 type UserView struct {
-	ID        int64  `json:"id"`
-	FirstName string `json:"first_name"`
-	LastName  string `json:"last_name,omitempty"`
-	Username  string `json:"username,omitempty"`
-	Bio       string `json:"bio,omitempty"`
-	Phone     string `json:"phone,omitempty"`
-	Email     string `json:"email,omitempty"`
-	Deleted   bool   `json:"deleted,omitempty"`
+	ID        int64
+	FirstName string
+	LastName  string
+	Username  string
+	Bio       string
+	Phone     string
+	Email     string
+	Deleted   bool
 	// Self is set on the viewer's own account.
-	Self bool `json:"self,omitempty"`
+	Self bool
 	// Contact: the viewer has this user in their contacts; Mutual: and
 	// the other way round too.
-	Contact bool `json:"contact,omitempty"`
-	Mutual  bool `json:"mutual_contact,omitempty"`
+	Contact bool
+	Mutual  bool
 	// Blocked: the viewer blocks this user.
-	Blocked bool       `json:"blocked,omitempty"`
-	Status  UserStatus `json:"status"`
+	Blocked bool
+	Status  UserStatus
 	// Photo is the profile photo, shown as the profile_photo setting
 	// allows.
-	Photo *haven.Photo `json:"photo,omitempty"`
+	Photo *haven.Photo
 }
 
 // UserStatus is what the viewer may know of when the user was last seen.
@@ -41,8 +41,8 @@ type UserStatus struct {
 	// deleted accounts get). "online" and "exact" are shown only to those
 	// the last_seen setting admits; the others get the coarse kinds,
 	// online or not.
-	Kind     string `json:"kind"`
-	LastSeen int64  `json:"last_seen,omitempty"` // unix seconds
+	Kind     string
+	LastSeen int64 // unix seconds
 }
 
 // relation is what privacy decisions depend on between viewer and target.

@@ -6,33 +6,34 @@ import (
 	"github.com/havenchat/haven"
 )
 
-// MessageView is a message as it travels to clients.
+// MessageView is a message as one viewer may see it (see viewFor). It
+// is a domain value: internal/api gives it its wire shape.
 type MessageView struct {
-	ChatID    int64                 `json:"chat_id"`
-	ID        int64                 `json:"id"`
-	SenderID  int64                 `json:"sender_id,omitempty"` // 0 on channel posts (signed by the channel) unless it signs them
-	Date      int64                 `json:"date"`                // unix seconds
-	Text      string                `json:"text,omitempty"`
-	Entities  []haven.Entity        `json:"entities,omitempty"`
-	ReplyToID int64                 `json:"reply_to_id,omitempty"`
-	Forward   *ForwardView          `json:"forward,omitempty"`
-	EditDate  int64                 `json:"edit_date,omitempty"`
-	Silent    bool                  `json:"silent,omitempty"`
-	Pinned    bool                  `json:"pinned,omitempty"`
-	Views     int                   `json:"views,omitempty"`
-	ExpiresAt int64                 `json:"expires_at,omitempty"`
-	Service   *haven.ServiceAction  `json:"service,omitempty"`
-	Media     *haven.Media          `json:"media,omitempty"`
-	Reactions []haven.ReactionCount `json:"reactions,omitempty"`
+	ChatID    int64
+	ID        int64
+	SenderID  int64 // 0 on channel posts (signed by the channel) unless it signs them
+	Date      int64 // unix seconds
+	Text      string
+	Entities  []haven.Entity
+	ReplyToID int64
+	Forward   *ForwardView
+	EditDate  int64
+	Silent    bool
+	Pinned    bool
+	Views     int
+	ExpiresAt int64
+	Service   *haven.ServiceAction
+	Media     *haven.Media
+	Reactions []haven.ReactionCount
 }
 
 // ForwardView is where a forwarded message came from.
 type ForwardView struct {
-	FromUserID int64  `json:"from_user_id,omitempty"`
-	FromName   string `json:"from_name,omitempty"`
-	FromChatID int64  `json:"from_chat_id,omitempty"`
-	MessageID  int64  `json:"message_id,omitempty"`
-	Date       int64  `json:"date"`
+	FromUserID int64
+	FromName   string
+	FromChatID int64
+	MessageID  int64
+	Date       int64
 }
 
 func unix(t time.Time) int64 {
@@ -145,29 +146,29 @@ func countReactions(rs []haven.Reaction, viewer int64) []haven.ReactionCount {
 
 // ChatView is a chat as one member (or visitor of a public chat) sees it.
 type ChatView struct {
-	ID              int64        `json:"id"`
-	Kind            string       `json:"kind"`
-	Title           string       `json:"title,omitempty"`
-	About           string       `json:"about,omitempty"`
-	Username        string       `json:"username,omitempty"`
-	MemberCount     int          `json:"member_count"`
-	Seq             int64        `json:"seq"`
-	TopMessageID    int64        `json:"top_message_id"`
-	ReadOutboxMaxID int64        `json:"read_outbox_max_id,omitempty"` // your messages up to this id were read by someone else
-	SlowModeSeconds int          `json:"slow_mode_seconds,omitempty"`
-	HistoryHidden   bool         `json:"history_hidden,omitempty"`
-	Signatures      bool         `json:"signatures,omitempty"`
-	TTLSeconds      int          `json:"ttl_seconds,omitempty"`
-	Reactions       []string     `json:"reactions"`
-	PinnedMessageID int64        `json:"pinned_message_id,omitempty"`
-	DefaultRights   []string     `json:"member_rights,omitempty"`
-	Photo           *haven.Photo `json:"photo,omitempty"`
+	ID              int64
+	Kind            string
+	Title           string
+	About           string
+	Username        string
+	MemberCount     int
+	Seq             int64
+	TopMessageID    int64
+	ReadOutboxMaxID int64 // your messages up to this id were read by someone else
+	SlowModeSeconds int
+	HistoryHidden   bool
+	Signatures      bool
+	TTLSeconds      int
+	Reactions       []string
+	PinnedMessageID int64
+	DefaultRights   []string
+	Photo           *haven.Photo
 	// PeerID is the other person of a private chat (yourself in Saved
 	// Messages).
-	PeerID int64 `json:"peer_id,omitempty"`
+	PeerID int64
 	// Your membership.
-	Role   string   `json:"role,omitempty"`
-	Rights []string `json:"rights,omitempty"`
+	Role   string
+	Rights []string
 }
 
 // rightNames are the wire names of Rights bits.

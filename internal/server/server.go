@@ -214,6 +214,7 @@ func New(ctx context.Context, cfg *config.Serve, opt Options) (s *Server, err er
 	s.core, err = core.New(core.Config{
 		Store:              st,
 		Bus:                bus,
+		Frames:             api.AppendFrame,
 		Codes:              codes,
 		Passwords:          password.NewHasher(password.DefaultParams, 0),
 		Clock:              clock,

@@ -1,21 +1,41 @@
-package core
+package api
 
 import (
 	"encoding/json"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/havenchat/haven/internal/core"
 )
 
 // A chat difference of 10,000 events is a few megabytes of JSON, and
 // encoding/json's reflection over its views was most of the time taken
-// to answer it after the read. AppendJSON writes the same bytes as
-// json.Marshal (TestChatDifferenceJSON compares them) by hand for what
-// nearly every event holds, numbers and plain strings, and leaves the
-// rest (entities, forwards, media, service actions, reactions, event
-// data, strings with characters JSON escapes) to json.Marshal.
+// to answer it after the read. The appenders here write, straight from
+// core's values, the bytes json.Marshal writes for their wire views
+// (chatDifferenceJSON, chatEventJSON, messageJSON: TestChatDifferenceJSON
+// compares them), by hand for what nearly every event holds, numbers and
+// plain strings, and leave the rest (entities, forwards, media, service
+// actions, reactions, event data, strings with characters JSON escapes)
+// to json.Marshal. A chat event's push frame is written the same way.
 
-// AppendJSON appends d as json.Marshal encodes it.
-func (d *ChatDifference) AppendJSON(dst []byte) ([]byte, error) {
+// chatDifferenceAnswer answers sync.getChatDifference: it encodes itself
+// (a jsonAppender) into the WebSocket frame, and over HTTP as the same
+// bytes.
+type chatDifferenceAnswer struct{ d *core.ChatDifference }
+
+// AppendJSON appends the answer as json.Marshal encodes its wire view.
+func (a chatDifferenceAnswer) AppendJSON(dst []byte) ([]byte, error) {
+	return appendChatDifference(dst, a.d)
+}
+
+// MarshalJSON is AppendJSON for encoding/json (the HTTP answer).
+func (a chatDifferenceAnswer) MarshalJSON() ([]byte, error) {
+	return appendChatDifference(nil, a.d)
+}
+
+// appendChatDifference appends d as json.Marshal encodes
+// chatDifferenceOut(d).
+func appendChatDifference(dst []byte, d *core.ChatDifference) ([]byte, error) {
 	dst = append(dst, `{"events":`...)
 	if d.Events == nil {
 		dst = append(dst, "null"...)
@@ -26,7 +46,7 @@ func (d *ChatDifference) AppendJSON(dst []byte) ([]byte, error) {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			if dst, err = d.Events[i].appendJSON(dst); err != nil {
+			if dst, err = appendChatEvent(dst, &d.Events[i]); err != nil {
 				return nil, err
 			}
 		}
@@ -42,7 +62,8 @@ func (d *ChatDifference) AppendJSON(dst []byte) ([]byte, error) {
 	return append(dst, '}'), nil
 }
 
-func (e *ChatEventView) appendJSON(dst []byte) ([]byte, error) {
+// appendChatEvent appends e as json.Marshal encodes chatEventOut(e).
+func appendChatEvent(dst []byte, e *core.ChatEventView) ([]byte, error) {
 	dst = appendIntField(dst, `{"chat_id":`, e.ChatID)
 	dst = appendIntField(dst, `,"seq":`, e.Seq)
 	dst = appendString(append(dst, `,"kind":`...), string(e.Kind))
@@ -55,7 +76,7 @@ func (e *ChatEventView) appendJSON(dst []byte) ([]byte, error) {
 	}
 	var err error
 	if e.Message != nil {
-		if dst, err = e.Message.appendJSON(append(dst, `,"message":`...)); err != nil {
+		if dst, err = appendMessage(append(dst, `,"message":`...), e.Message); err != nil {
 			return nil, err
 		}
 	}
@@ -67,7 +88,8 @@ func (e *ChatEventView) appendJSON(dst []byte) ([]byte, error) {
 	return append(dst, '}'), nil
 }
 
-func (m *MessageView) appendJSON(dst []byte) ([]byte, error) {
+// appendMessage appends m as json.Marshal encodes messageOut(m).
+func appendMessage(dst []byte, m *core.MessageView) ([]byte, error) {
 	dst = appendIntField(dst, `{"chat_id":`, m.ChatID)
 	dst = appendIntField(dst, `,"id":`, m.ID)
 	if m.SenderID != 0 {
@@ -87,7 +109,7 @@ func (m *MessageView) appendJSON(dst []byte) ([]byte, error) {
 		dst = appendIntField(dst, `,"reply_to_id":`, m.ReplyToID)
 	}
 	if m.Forward != nil {
-		if dst, err = appendMarshal(append(dst, `,"forward":`...), m.Forward); err != nil {
+		if dst, err = appendMarshal(append(dst, `,"forward":`...), forwardOut(m.Forward)); err != nil {
 			return nil, err
 		}
 	}
