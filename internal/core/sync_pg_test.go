@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/havenchat/haven"
+	"github.com/havenchat/haven/internal/api"
 	"github.com/havenchat/haven/internal/bus/local"
 	"github.com/havenchat/haven/internal/core"
 	"github.com/havenchat/haven/internal/store/postgres"
@@ -28,7 +29,7 @@ func TestDifferenceWhileHorizonHeld(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	svc, err := core.New(core.Config{Store: st, Bus: local.New(), Codes: &codeBox{last: map[string]string{}},
+	svc, err := core.New(core.Config{Store: st, Bus: local.New(), Frames: api.AppendFrame, Codes: &codeBox{last: map[string]string{}},
 		Passwords: fastPasswords(), Secret: make([]byte, 32)})
 	if err != nil {
 		t.Fatal(err)
