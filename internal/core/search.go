@@ -260,7 +260,9 @@ func (s *Service) ExpireMessages(ctx context.Context) (int, error) {
 			byChat[r.ChatID] = append(byChat[r.ChatID], r.ID)
 		}
 		for chatID, ids := range byChat {
+			n := 0 // of the run that commits: fn may run more than once
 			err := s.store.Update(ctx, func(tx Tx) error {
+				n = 0
 				c, err := tx.ChatByID(ctx, chatID)
 				if err != nil {
 					return err
@@ -269,13 +271,14 @@ func (s *Service) ExpireMessages(ctx context.Context) (int, error) {
 				if err != nil || len(gone) == 0 {
 					return err
 				}
-				total += len(gone)
+				n = len(gone)
 				_, err = s.chatEvent(ctx, tx, c, haven.EventMessageDelete, 0, nil, map[string]any{"ids": gone, "expired": true})
 				return err
 			})
 			if err != nil {
 				return total, err
 			}
+			total += n
 		}
 		if len(refs) < 500 {
 			return total, nil

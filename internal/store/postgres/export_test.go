@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"testing/fstest"
 
+	"github.com/havenchat/haven/internal/core"
 	"github.com/havenchat/haven/internal/store/sqlstore"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -79,3 +80,13 @@ func MigrateTo(ctx context.Context, url string, upTo int) error {
 
 // Queued reports how many Updates wait for the writer.
 func (s *Store) Queued() int { return s.w.Queued() }
+
+// TxQuery runs a query in an Update's transaction.
+func TxQuery(ctx context.Context, tx core.Tx, query string, args ...any) (*sql.Rows, error) {
+	return tx.(*txn).Tx.Queries.DB.Query(ctx, query, args...)
+}
+
+// Queued reports how many Updates wait for the store's writer.
+func Queued(s *Store) int { return s.w.Queued() }
+
+var ErrWentOn = errWentOn

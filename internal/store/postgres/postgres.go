@@ -86,6 +86,7 @@ func OpenWith(ctx context.Context, url string, log *slog.Logger, opt Options) (*
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
+	cfg.Tracer = tracer{}
 	db := stdlib.OpenDB(*cfg)
 	n := max(8, 4*runtime.GOMAXPROCS(0))
 	db.SetMaxOpenConns(n)
@@ -164,42 +165,26 @@ func (p poolDB) QueryRow(ctx context.Context, query string, args ...any) sqlstor
 	return p.s.db.QueryRowContext(ctx, p.s.sql.rewrite(query), bindArgs(args)...)
 }
 
-// txConn runs statements in a transaction, noting in conflict the first
-// statement error that is a conflict with another writer (writelock.go).
+// txConn runs statements in a transaction, on behalf of one run of an
+// Update's fn. Each statement carries the run's notes in its context,
+// where the tracer (tracer.go) writes its error.
 type txConn struct {
-	s        *Store
-	tx       *sql.Tx
-	conflict *error
-}
-
-func (c txConn) note(err error) error {
-	if err != nil && *c.conflict == nil && conflict(err) {
-		*c.conflict = err
-	}
-	return err
+	s     *Store
+	tx    *sql.Tx
+	notes *runNotes
 }
 
 func (c txConn) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	rows, err := c.tx.QueryContext(ctx, c.s.sql.rewrite(query), bindArgs(args)...)
-	return rows, c.note(err)
+	return c.tx.QueryContext(c.notes.on(ctx), c.s.sql.rewrite(query), bindArgs(args)...)
 }
 
 func (c txConn) QueryRow(ctx context.Context, query string, args ...any) sqlstore.Scanner {
-	return noteRow{c.tx.QueryRowContext(ctx, c.s.sql.rewrite(query), bindArgs(args)...), c}
+	return c.tx.QueryRowContext(c.notes.on(ctx), c.s.sql.rewrite(query), bindArgs(args)...)
 }
 
 func (c txConn) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	res, err := c.tx.ExecContext(ctx, c.s.sql.rewrite(query), bindArgs(args)...)
-	return res, c.note(err)
+	return c.tx.ExecContext(c.notes.on(ctx), c.s.sql.rewrite(query), bindArgs(args)...)
 }
-
-// noteRow is a row whose error, known at Scan, txConn notes.
-type noteRow struct {
-	row *sql.Row
-	c   txConn
-}
-
-func (r noteRow) Scan(dest ...any) error { return r.c.note(r.row.Scan(dest...)) }
 
 // bindArgs binds Go's bool as the 0 or 1 the schema's flag columns hold
 // (see migrations/0001_init.sql).

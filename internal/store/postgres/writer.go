@@ -9,6 +9,7 @@ import (
 
 	"github.com/havenchat/haven/internal/core"
 	"github.com/havenchat/haven/internal/store/sqlstore"
+	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // Group commit, as on SQLite (sqlstore.Writer): one goroutine per node
@@ -66,6 +67,19 @@ func (b *batch) release() {
 	b.conn.Close()
 }
 
+// aborted reports whether the batch's transaction is in the failed
+// state: a statement failed since the last savepoint was rolled back to.
+func (b *batch) aborted() bool {
+	var status byte
+	if err := b.conn.Raw(func(dc any) error {
+		status = dc.(*stdlib.Conn).Conn().PgConn().TxStatus()
+		return nil
+	}); err != nil {
+		return true
+	}
+	return status == 'E'
+}
+
 func (c committer) Begin(alone bool) (*batch, error) {
 	ctx := context.Background()
 	conn, err := c.s.db.Conn(ctx)
@@ -101,24 +115,35 @@ func (c committer) Begin(alone bool) (*batch, error) {
 }
 
 // errConflict is what Run returns for an Update whose statements met a
-// conflict, whatever fn made of that statement's error.
+// conflict, whatever fn made of that statement's error (tracer.go).
 var errConflict = errors.New("postgres: a conflict with another writer")
+
+// errWentOn is what Run returns for an Update whose fn returned nil
+// after one of its statements failed: the failure aborted the
+// transaction up to the Update's savepoint, so nothing after it ran.
+var errWentOn = errors.New("postgres: the update went on after a failed statement")
 
 // Run runs fn on a Tx bound to the batch's transaction.
 func (c committer) Run(b *batch, fn func(core.Tx) error) ([]func(), struct{}, error) {
 	t := &txn{}
-	conn := txConn{s: c.s, tx: b.tx, conflict: new(error)}
+	notes := &runNotes{}
+	conn := txConn{s: c.s, tx: b.tx, notes: notes}
 	t.Tx = sqlstore.NewTx(conn, dialect{})
 	t.fts = fts{db: t.Tx.Queries.DB}
 	defer t.Finish()
 	err := fn(t)
-	if *conn.conflict != nil {
+	conflicted, failed := notes.errors()
+	if conflicted != nil {
 		// fn may have turned the statement's error into one of its own,
 		// or even carried on: either way its work is undone.
-		return nil, struct{}{}, fmt.Errorf("%w: %w", errConflict, *conn.conflict)
+		return nil, struct{}{}, fmt.Errorf("%w: %w", errConflict, conflicted)
 	}
 	if err != nil {
 		return nil, struct{}{}, err
+	}
+	if failed != nil && b.aborted() {
+		// Its savepoint is rolled back, not the batch.
+		return nil, struct{}{}, fmt.Errorf("%w: %w", errWentOn, failed)
 	}
 	return t.After, struct{}{}, nil
 }
