@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/ecdh"
 	"encoding/base64"
 	"fmt"
@@ -117,14 +118,27 @@ func (w *pushWorld) idle(t *testing.T) {
 }
 
 // expect waits for the pushes in flight, then checks that d got exactly
-// want, in order.
+// want: each notification once, none missing, none more. Not in order:
+// the server's push workers send concurrently, and Web Push promises no
+// order (a notification names its message).
 func (w *pushWorld) expect(t *testing.T, d *pushDevice, want ...pushPayload) {
 	t.Helper()
 	w.idle(t)
 	got, _ := w.ps.received(d)
+	got, want = byMessage(got), byMessage(want)
 	if !slices.Equal(got, want) {
 		t.Fatalf("the device got\n%s\nwant\n%s", payloads(got), payloads(want))
 	}
+}
+
+// byMessage returns ps sorted by chat and message, then by text.
+func byMessage(ps []pushPayload) []pushPayload {
+	ps = slices.Clone(ps)
+	slices.SortStableFunc(ps, func(a, b pushPayload) int {
+		return cmp.Or(cmp.Compare(a.ChatID, b.ChatID), cmp.Compare(a.MessageID, b.MessageID),
+			cmp.Compare(a.Title, b.Title), cmp.Compare(a.Body, b.Body))
+	})
+	return ps
 }
 
 func payloads(ps []pushPayload) string {

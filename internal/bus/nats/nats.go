@@ -16,9 +16,15 @@
 // those events were published would miss.
 //
 // Core NATS delivers at most once and the bus interface carries no event
-// id, so nothing is de-duplicated and nothing is redelivered: a node
-// that may have missed events is told instead (Options.OnGap), and its
-// clients resync from the log, which is the truth (DESIGN.md, Realtime).
+// id, so nothing is redelivered: a node that may have missed events is
+// told instead (Options.OnGap), and its clients resync from the log,
+// which is the truth (DESIGN.md, Realtime). Core NATS keeps a
+// publisher's order only while its connection lasts: when a server of a
+// cluster dies, what it still held can reach a subscriber after what the
+// publisher sent next through another server, or twice. So each node
+// numbers what it publishes (HeaderFrom, HeaderSeq), and a subscription
+// drops a message older than one already handled from the same node,
+// telling the node (ErrOutOfOrder) when that may have lost it one.
 // A node misses events when its handlers fall behind (its delivery
 // queue, bounded, overflows: the NATS client drops what does not fit
 // rather than slow the server or the other nodes) and while its
@@ -28,6 +34,7 @@ package nats
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -55,6 +62,19 @@ var ErrFellBehind = errors.New("nats bus: the node fell behind; messages were dr
 // ErrReconnected is given to Options.OnGap when the connection came
 // back: what was published meanwhile did not reach this node.
 var ErrReconnected = errors.New("nats bus: reconnected; messages published while disconnected were missed")
+
+// ErrOutOfOrder is given to Options.OnGap when a message came after a
+// newer one from the same node (a cluster's server died with it in
+// flight) and was dropped, to keep the order.
+var ErrOutOfOrder = errors.New("nats bus: a message came after newer ones from its node and was dropped")
+
+// The headers with which a node numbers its messages: a random id of
+// the node's connection, and the message's number among those it
+// published, from 1.
+const (
+	HeaderFrom = "Haven-From"
+	HeaderSeq  = "Haven-Seq"
+)
 
 // ErrBadURL is returned by Connect for an address that is not a NATS URL.
 var ErrBadURL = errors.New("nats bus: bad URL")
@@ -87,6 +107,9 @@ type Bus struct {
 	log  *slog.Logger
 
 	gap    func(error)
+	id     string      // HeaderFrom of this node's messages
+	pubMu  sync.Mutex  // numbers and sends one message at a time, so numbers go out in order
+	seq    uint64      // the last HeaderSeq sent
 	behind atomic.Bool // the node's own events were dropped since the queue was last empty
 
 	mu        sync.RWMutex
@@ -128,6 +151,7 @@ func Connect(ctx context.Context, opt Options) (*Bus, error) {
 		wild:      make(map[*sub]struct{}),
 		stop:      make(chan struct{}),
 		done:      make(chan struct{}),
+		id:        rand.Text(),
 	}
 	gap := func(err error) {
 		if opt.OnGap != nil {
@@ -227,7 +251,11 @@ func (b *Bus) Publish(ctx context.Context, subject string, data []byte) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	err := b.nc.Publish(subject, data)
+	b.pubMu.Lock()
+	b.seq++
+	err := b.nc.PublishMsg(&nats.Msg{Subject: subject, Data: data, Header: nats.Header{
+		HeaderFrom: {b.id}, HeaderSeq: {strconv.FormatUint(b.seq, 10)}}})
+	b.pubMu.Unlock()
 	if errors.Is(err, nats.ErrConnectionClosed) {
 		return err
 	}
@@ -271,6 +299,9 @@ type sub struct {
 	s       *nats.Subscription
 	subject string
 	h       func([]byte)
+	// last is the HeaderSeq last handled from each node; only the
+	// dispatching goroutine uses it.
+	last map[string]uint64
 }
 
 // Unsubscribe stops deliveries to this subscription, including those
@@ -303,7 +334,7 @@ func (b *Bus) handlers(m *nats.Msg, hs []func([]byte)) []func([]byte) {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
 	if m.Sub != nil {
-		if s := b.subs[m.Sub]; s != nil {
+		if s := b.subs[m.Sub]; s != nil && b.inOrder(s, m) {
 			hs = append(hs, s.h)
 		}
 		return hs
@@ -317,6 +348,30 @@ func (b *Bus) handlers(m *nats.Msg, hs []func([]byte)) []func([]byte) {
 		}
 	}
 	return hs
+}
+
+// inOrder tells whether m, from the server for s, is newer than what s
+// handled from m's node, and notes it; a message without the headers
+// (not from this package) is let through.
+func (b *Bus) inOrder(s *sub, m *nats.Msg) bool {
+	from := m.Header.Get(HeaderFrom)
+	seq, err := strconv.ParseUint(m.Header.Get(HeaderSeq), 10, 64)
+	if from == "" || err != nil {
+		return true
+	}
+	last := s.last[from]
+	if seq > last {
+		if s.last == nil {
+			s.last = make(map[string]uint64)
+		}
+		s.last[from] = seq
+		return true
+	}
+	if seq < last {
+		b.log.Warn("bus message came after newer ones from its node; dropped", "subject", m.Subject)
+		b.gap(ErrOutOfOrder)
+	}
+	return false // seq == last: a repeat
 }
 
 func wildcard(subject string) bool {

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"net"
 	"os"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
 
 	"github.com/havenchat/haven/internal/bus/bustest"
 	natsbus "github.com/havenchat/haven/internal/bus/nats"
@@ -350,5 +352,62 @@ func TestOwnEventsDroppedAreTold(t *testing.T) {
 	}
 	if g := got.Got(); len(g) > 9 {
 		t.Fatalf("%d events handled past a queue of 8", len(g))
+	}
+}
+
+// TestLateAndRepeatedDropped: what a cluster may do when one of its
+// servers dies (deliver a node's message after its next ones, or twice)
+// does not reach the handlers: a late message is dropped and the node
+// told, a repeat is dropped; messages without the bus's numbering (not
+// from a node) pass.
+func TestLateAndRepeatedDropped(t *testing.T) {
+	url := natstest.Start(t).ClientURL()
+	gaps := make(chan error, 16)
+	n := connect(t, url, bustest.NodeOptions{OnGap: func(err error) { gaps <- err }})
+	got := bustest.NewRecorder()
+	if _, err := n.Subscribe("chat.1", got.Handle); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), bustest.Wait)
+	defer cancel()
+	if err := n.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := nats.Connect(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	send := func(from string, seq int, data string) {
+		m := &nats.Msg{Subject: "chat.1", Data: []byte(data), Header: nats.Header{}}
+		if from != "" {
+			m.Header.Set(natsbus.HeaderFrom, from)
+			m.Header.Set(natsbus.HeaderSeq, strconv.Itoa(seq))
+		}
+		if err := raw.PublishMsg(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	send("A", 1, "a1")
+	send("A", 3, "a3")
+	send("B", 1, "b1") // another node counts on its own
+	send("A", 2, "a2") // late
+	send("A", 3, "a3") // a repeat
+	send("", 0, "plain")
+	send("A", 4, "a4")
+	got.WaitFor(t, "a4", func(g []string) bool { return len(g) > 0 && g[len(g)-1] == "a4" })
+	if g, want := got.Got(), []string{"a1", "a3", "b1", "plain", "a4"}; !slices.Equal(g, want) {
+		t.Fatalf("handled %v, want %v", g, want)
+	}
+	select {
+	case err := <-gaps:
+		if !errors.Is(err, natsbus.ErrOutOfOrder) {
+			t.Fatalf("told %v, want ErrOutOfOrder", err)
+		}
+	default:
+		t.Fatal("the node was not told it dropped a late message")
+	}
+	if len(gaps) != 0 {
+		t.Fatalf("told %v more, want ErrOutOfOrder once", <-gaps)
 	}
 }
