@@ -12,23 +12,7 @@ import (
 	"github.com/havenchat/haven"
 	"github.com/havenchat/haven/internal/core"
 	"github.com/havenchat/haven/internal/store/postgres"
-	"github.com/havenchat/haven/internal/store/postgres/pgtest"
 )
-
-// openNodes opens n stores on one fresh database, as n nodes would.
-func openNodes(b *testing.B, n int) []*postgres.Store {
-	url := pgtest.Get(b).New(b)
-	var nodes []*postgres.Store
-	for range n {
-		s, err := postgres.Open(context.Background(), url, nil)
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { s.Close() })
-		nodes = append(nodes, s)
-	}
-	return nodes
-}
 
 func commits(nodes []*postgres.Store) int64 {
 	var n int64
@@ -52,7 +36,7 @@ func retries(nodes []*postgres.Store) int64 {
 func BenchmarkCreateSessionNodes(b *testing.B) {
 	for _, n := range []int{1, 2} {
 		b.Run(fmt.Sprintf("nodes=%d", n), func(b *testing.B) {
-			nodes := openNodes(b, n)
+			_, nodes := openNodes(b, n)
 			ctx := context.Background()
 			now := time.Now().UTC()
 			u := &haven.User{FirstName: "bench", CreatedAt: now, LastActiveAt: now}
@@ -100,7 +84,7 @@ func BenchmarkSendMessageNodes(b *testing.B) {
 }
 
 func benchSendNodes(b *testing.B, chats int64, n int) {
-	nodes := openNodes(b, n)
+	_, nodes := openNodes(b, n)
 	ctx := context.Background()
 	now := time.Now().UTC()
 	u := &haven.User{FirstName: "bench", CreatedAt: now, LastActiveAt: now}

@@ -10,7 +10,6 @@ import (
 	"github.com/havenchat/haven"
 	"github.com/havenchat/haven/internal/core"
 	"github.com/havenchat/haven/internal/store/postgres"
-	"github.com/havenchat/haven/internal/store/postgres/pgtest"
 )
 
 // TestCatchUpAcrossNodes runs two stores on one database, as two nodes,
@@ -23,17 +22,8 @@ import (
 // the newest gid committed, not the horizon, misses the long
 // transactions, which commit below it.)
 func TestCatchUpAcrossNodes(t *testing.T) {
-	url := pgtest.Get(t).New(t)
+	_, nodes := openNodes(t, 2)
 	ctx := context.Background()
-	var nodes [2]*postgres.Store
-	for i := range nodes {
-		s, err := postgres.Open(ctx, url, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
-		nodes[i] = s
-	}
 	const nChats = 6
 	u := &haven.User{FirstName: "a", CreatedAt: time.UnixMilli(0), LastActiveAt: time.UnixMilli(0)}
 	var chats []int64

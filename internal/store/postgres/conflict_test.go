@@ -11,8 +11,6 @@ import (
 	"github.com/havenchat/haven/internal/core"
 	"github.com/havenchat/haven/internal/store/postgres"
 	"github.com/havenchat/haven/internal/store/postgres/pgtest"
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // TestReadModifyWriteAcrossNodes runs core's commonest pattern from two
@@ -23,17 +21,8 @@ import (
 // other would, and every one succeeds, the conflicts run again. Each
 // event takes the next seq of its chat.
 func TestReadModifyWriteAcrossNodes(t *testing.T) {
-	url := pgtest.Get(t).New(t)
+	_, nodes := openNodes(t, 2)
 	ctx := context.Background()
-	var nodes [2]*postgres.Store
-	for i := range nodes {
-		s, err := postgres.Open(ctx, url, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
-		nodes[i] = s
-	}
 	u := &haven.User{FirstName: "a", CreatedAt: time.UnixMilli(0), LastActiveAt: time.UnixMilli(0)}
 	var chats []int64
 	err := nodes[0].Update(ctx, func(tx core.Tx) error {
@@ -128,12 +117,7 @@ func TestRowHeldRunsAgainThenAlone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := pgx.ParseConfig(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw := stdlib.OpenDB(*cfg)
-	defer raw.Close()
+	raw := rawDB(t, url)
 	holder, err := raw.BeginTx(ctx, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -11,10 +11,6 @@ import (
 
 	"github.com/havenchat/haven"
 	"github.com/havenchat/haven/internal/core"
-	"github.com/havenchat/haven/internal/store/postgres"
-	"github.com/havenchat/haven/internal/store/postgres/pgtest"
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // TestGIDsFollowCommitsAcrossNodes runs two stores on one database, as
@@ -25,27 +21,13 @@ import (
 // transaction that drew a smaller gid commits after one that drew a
 // bigger.)
 func TestGIDsFollowCommitsAcrossNodes(t *testing.T) {
-	url := pgtest.Get(t).New(t)
+	url, nodes := openNodes(t, 2)
 	ctx := context.Background()
-	var nodes [2]*postgres.Store
-	for i := range nodes {
-		s, err := postgres.Open(ctx, url, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
-		nodes[i] = s
-	}
-	cfg, err := pgx.ParseConfig(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw := stdlib.OpenDB(*cfg)
-	defer raw.Close()
+	raw := rawDB(t, url)
 
 	const writers, each = 8, 25
 	var chats []int64
-	err = nodes[0].Update(ctx, func(tx core.Tx) error {
+	err := nodes[0].Update(ctx, func(tx core.Tx) error {
 		u := &haven.User{FirstName: "a", CreatedAt: time.UnixMilli(0), LastActiveAt: time.UnixMilli(0)}
 		if err := tx.CreateUser(ctx, u); err != nil {
 			return err

@@ -9,8 +9,6 @@ import (
 	"github.com/havenchat/haven/internal/core"
 	"github.com/havenchat/haven/internal/store/postgres"
 	"github.com/havenchat/haven/internal/store/postgres/pgtest"
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // TestGIDsRebasedAboveRestored: a database restored or copied into a
@@ -60,12 +58,7 @@ func TestGIDsRebasedAboveRestored(t *testing.T) {
 
 	// The restored gids: far above this cluster's transaction ids.
 	const restored = int64(1) << 45
-	cfg, err := pgx.ParseConfig(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw := stdlib.OpenDB(*cfg)
-	defer raw.Close()
+	raw := rawDB(t, url)
 	if _, err := raw.Exec(`UPDATE events SET gid = $1 WHERE chat_id = $2 AND seq = $3`, restored, chatID, e.Seq); err != nil {
 		t.Fatal(err)
 	}

@@ -9,10 +9,6 @@ import (
 
 	"github.com/havenchat/haven"
 	"github.com/havenchat/haven/internal/core"
-	"github.com/havenchat/haven/internal/store/postgres"
-	"github.com/havenchat/haven/internal/store/postgres/pgtest"
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // TestUsernameRaceAcrossNodes: a username is held by one person or one
@@ -22,17 +18,8 @@ import (
 // holder. (READ COMMITTED transactions beside each other both pass the
 // check and both keep the name.)
 func TestUsernameRaceAcrossNodes(t *testing.T) {
-	url := pgtest.Get(t).New(t)
+	url, nodes := openNodes(t, 2)
 	ctx := context.Background()
-	var nodes [2]*postgres.Store
-	for i := range nodes {
-		s, err := postgres.Open(ctx, url, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
-		nodes[i] = s
-	}
 	const pairs = 4
 	var users []*haven.User
 	var chats []*haven.Chat
@@ -93,12 +80,7 @@ func TestUsernameRaceAcrossNodes(t *testing.T) {
 		}
 	}
 	wg.Wait()
-	cfg, err := pgx.ParseConfig(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw := stdlib.OpenDB(*cfg)
-	defer raw.Close()
+	raw := rawDB(t, url)
 	// Names moved on round by round; count, for every name ever given,
 	// who holds it now and who held it: the last round's names are held.
 	for p := range pairs {
