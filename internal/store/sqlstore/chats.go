@@ -172,26 +172,33 @@ func (t *Tx) UpdateChat(ctx context.Context, c *haven.Chat) error {
 	if err != nil {
 		return fmt.Errorf("update chat %d: %w", c.ID, err)
 	}
-	// A private chat never has a username: its read receipts, the most
-	// frequent of these writes, skip reading the one it holds.
-	if c.Kind != haven.ChatPrivate || c.Username != "" {
-		var old sql.NullString
-		if err := t.queryRow(ctx, `SELECT username_canon FROM chats WHERE id = ?`, c.ID).Scan(&old); err != nil {
-			return fmt.Errorf("update chat %d: %w", c.ID, noRows(err))
-		}
-		if ok, err := t.move(ctx, chatUsernames, c.ID, old.String, haven.CanonicalUsername(c.Username)); err != nil || !ok {
-			return fmt.Errorf("update chat %d: %w", c.ID, occupied(err, c.Username))
-		}
-	}
-	err = t.execOne(ctx, `UPDATE chats SET title = ?, about = ?, username = ?, username_canon = ?,
+	canon := haven.CanonicalUsername(c.Username)
+	const set = `UPDATE chats SET title = ?, about = ?, username = ?, username_canon = ?,
 			default_rights = ?, slow_mode = ?, history_hidden = ?, ttl_seconds = ?, reactions = ?,
 			pinned_message_id = ?, member_count = ?, max_read_id = ?, max_read_by = ?, max_read_id2 = ?,
 			creator_id = ?, signatures = ?
-		WHERE id = ?`,
-		c.Title, c.About, c.Username, nullString(haven.CanonicalUsername(c.Username)),
+		WHERE id = ?`
+	args := []any{c.Title, c.About, c.Username, nullString(canon),
 		int64(c.DefaultRights), c.SlowModeSeconds, c.HistoryHidden, c.TTLSeconds, reactions,
-		c.PinnedMessageID, c.MemberCount, c.MaxReadID, c.MaxReadBy, c.MaxReadID2, c.CreatorID, c.Signatures, c.ID)
+		c.PinnedMessageID, c.MemberCount, c.MaxReadID, c.MaxReadBy, c.MaxReadID2, c.CreatorID, c.Signatures, c.ID}
+	// Most updates (read receipts, member counts, pins) keep the
+	// username: the update that finds it unchanged is the only
+	// statement. One that changes it moves its lookup row first.
+	res, err := t.exec(ctx, set+` AND username_canon IS NOT DISTINCT FROM ?`, append(args, nullString(canon))...)
 	if err != nil {
+		return fmt.Errorf("update chat %d: %w", c.ID, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 1 {
+		return err
+	}
+	var old sql.NullString
+	if err := t.queryRow(ctx, `SELECT username_canon FROM chats WHERE id = ?`, c.ID).Scan(&old); err != nil {
+		return fmt.Errorf("update chat %d: %w", c.ID, noRows(err))
+	}
+	if ok, err := t.move(ctx, chatUsernames, c.ID, old.String, canon); err != nil || !ok {
+		return fmt.Errorf("update chat %d: %w", c.ID, occupied(err, c.Username))
+	}
+	if err := t.execOne(ctx, set, args...); err != nil {
 		return fmt.Errorf("update chat %d: %w", c.ID, err)
 	}
 	return nil
